@@ -1,0 +1,101 @@
+"""JSON codec shared by every adapter.
+
+Mastra serialises with ``JSON.stringify``: compact, UTF-8, key order preserved. msgspec
+produces the same bytes for the same values and is the fastest codec available, so all
+JSON that reaches a database goes through :func:`dumps` and comes back through
+:func:`loads` or :func:`safely_parse_json`.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from .errors import ValidationError
+from .timeutil import to_iso
+
+
+def _enc_hook(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise NotImplementedError(f"cannot encode {type(value).__name__} as JSON")
+
+
+_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+_decoder = msgspec.json.Decoder()
+
+
+def _jsonable(value: Any) -> Any:
+    """Replace values JSON cannot carry the way ``JSON.stringify`` does.
+
+    Datetimes become ``toISOString()`` strings and non-finite floats become ``null``.
+    """
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Encode ``value`` as compact JSON text (what ``JSON.stringify`` would write)."""
+    try:
+        return _encoder.encode(value).decode()
+    except (TypeError, NotImplementedError, msgspec.EncodeError, ValueError):
+        pass
+    try:
+        return _encoder.encode(_jsonable(value)).decode()
+    except (TypeError, NotImplementedError, msgspec.EncodeError, ValueError) as exc:
+        raise ValidationError(
+            f"value is not JSON-serialisable: {exc}", id="MASTRA_STORAGE_INVALID_JSON"
+        ) from exc
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode JSON text; raises :class:`ValidationError` on malformed input."""
+    try:
+        return _decoder.decode(text)
+    except msgspec.DecodeError as exc:
+        raise ValidationError(f"malformed JSON: {exc}", id="MASTRA_STORAGE_INVALID_JSON") from exc
+
+
+def safely_parse_json(value: Any) -> Any:
+    """Mastra's ``safelyParseJSON``: objects pass through, ``None`` becomes ``{}``,
+    strings are parsed and kept raw when they are not JSON, other scalars become ``{}``.
+    """
+    if value is None:
+        return {}
+    if isinstance(value, (dict, list)):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value).decode()
+    if isinstance(value, str):
+        try:
+            return _decoder.decode(value)
+        except msgspec.DecodeError:
+            return value
+    return {}
+
+
+def parse_json_column(value: Any) -> Any:
+    """Decode a nullable JSON column: ``None`` stays ``None``; bad JSON stays a string."""
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value).decode()
+    if isinstance(value, str):
+        try:
+            return _decoder.decode(value)
+        except msgspec.DecodeError:
+            return value
+    return value
+
+
+__all__ = ["dumps", "loads", "parse_json_column", "safely_parse_json"]

@@ -1,0 +1,201 @@
+"""The scores domain: results of scorers (evals), listed by scorer, run, entity or span."""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from typing import Any, Protocol, runtime_checkable
+
+import msgspec
+
+from ..codec import dumps
+from ..errors import ValidationError
+from ..pagination import Page, has_more, page_window, validate_page_args
+from ..records import Score, ScorePayload, ScoreSource
+from ..timeutil import utc_now
+from ..validation import require_non_empty
+
+DEFAULT_SCORES_PER_PAGE = 100
+
+
+class ScoreQuery(msgspec.Struct, kw_only=True, frozen=True):
+    """Exact-match filters (``None``: not filtered), newest first (``created_at`` DESC, then
+    ``id``), then ``offset``/``limit`` (``None``: all). Returns the page and the match count."""
+
+    scorer_id: str | None = None
+    run_id: str | None = None
+    entity_id: str | None = None
+    entity_type: str | None = None
+    source: str | None = None
+    trace_id: str | None = None
+    span_id: str | None = None
+    offset: int = 0
+    limit: int | None = None
+
+    def matches(self, score: Score) -> bool:
+        """The filter, for adapters that filter in Python."""
+        for name in (
+            "scorer_id",
+            "run_id",
+            "entity_id",
+            "entity_type",
+            "source",
+            "trace_id",
+            "span_id",
+        ):
+            wanted = getattr(self, name)
+            if wanted is not None and getattr(score, name) != wanted:
+                return False
+        return True
+
+
+@runtime_checkable
+class ScoresStore(Protocol):
+    async def init(self) -> None: ...
+    async def dangerously_clear_all(self) -> None: ...
+    async def save_score(self, payload: ScorePayload) -> Score: ...
+    async def get_score_by_id(self, score_id: str) -> Score | None: ...
+    async def list_scores_by_scorer_id(
+        self,
+        scorer_id: str,
+        *,
+        entity_id: str | None = None,
+        entity_type: str | None = None,
+        source: ScoreSource | None = None,
+        page: int = 0,
+        per_page: int | None = DEFAULT_SCORES_PER_PAGE,
+    ) -> Page[Score]: ...
+    async def list_scores_by_run_id(
+        self, run_id: str, *, page: int = 0, per_page: int | None = DEFAULT_SCORES_PER_PAGE
+    ) -> Page[Score]: ...
+    async def list_scores_by_entity_id(
+        self,
+        entity_id: str,
+        *,
+        entity_type: str,
+        page: int = 0,
+        per_page: int | None = DEFAULT_SCORES_PER_PAGE,
+    ) -> Page[Score]: ...
+    async def list_scores_by_span(
+        self,
+        *,
+        trace_id: str,
+        span_id: str,
+        page: int = 0,
+        per_page: int | None = DEFAULT_SCORES_PER_PAGE,
+    ) -> Page[Score]: ...
+
+
+class BaseScoresStore(ABC):
+    """Implements :class:`ScoresStore` on top of backend primitives."""
+
+    async def init(self) -> None:
+        """Create tables/indexes; adapters override. Must be idempotent."""
+
+    @abstractmethod
+    async def dangerously_clear_all(self) -> None: ...
+
+    @abstractmethod
+    async def _insert_score(self, score: Score) -> None: ...
+
+    @abstractmethod
+    async def _get_score(self, score_id: str) -> Score | None: ...
+
+    @abstractmethod
+    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]: ...
+
+    async def save_score(self, payload: ScorePayload) -> Score:
+        """Store a score under a new id with ``created_at = updated_at = now``."""
+        if not isinstance(payload, ScorePayload):
+            raise ValidationError(
+                f"expected a ScorePayload, got {type(payload).__name__}",
+                id="MASTRA_STORAGE_SAVE_SCORE_VALIDATION_FAILED",
+            )
+        for name in ("scorer_id", "entity_id", "run_id"):
+            require_non_empty(getattr(payload, name), field=name, operation="SAVE_SCORE")
+        if not isinstance(payload.score, (int, float)) or isinstance(payload.score, bool):
+            raise ValidationError(
+                "score must be a number", id="MASTRA_STORAGE_SAVE_SCORE_VALIDATION_FAILED"
+            )
+        fields: dict[str, Any] = {
+            f.name: getattr(payload, f.name) for f in msgspec.structs.fields(payload)
+        }
+        dumps(ScorePayload(**fields).to_dict())
+        now = utc_now()
+        score = Score(
+            id=str(uuid.uuid4()),
+            created_at=now,
+            updated_at=now,
+            **{**fields, "score": float(payload.score)},
+        )
+        await self._insert_score(score)
+        return score
+
+    async def get_score_by_id(self, score_id: str) -> Score | None:
+        require_non_empty(score_id, field="score_id", operation="GET_SCORE_BY_ID")
+        return await self._get_score(score_id)
+
+    async def _list(self, query: ScoreQuery, page: int, per_page: int | None) -> Page[Score]:
+        validate_page_args(page, per_page, operation="LIST_SCORES")
+        window = page_window(page, per_page)
+        scores, total = await self._query_scores(
+            msgspec.structs.replace(query, offset=window.offset, limit=window.limit)
+        )
+        return Page(
+            items=scores,
+            total=total,
+            page=page,
+            per_page=per_page,
+            has_more=has_more(page, per_page, total),
+        )
+
+    async def list_scores_by_scorer_id(
+        self,
+        scorer_id: str,
+        *,
+        entity_id: str | None = None,
+        entity_type: str | None = None,
+        source: ScoreSource | None = None,
+        page: int = 0,
+        per_page: int | None = DEFAULT_SCORES_PER_PAGE,
+    ) -> Page[Score]:
+        require_non_empty(scorer_id, field="scorer_id", operation="LIST_SCORES_BY_SCORER_ID")
+        query = ScoreQuery(
+            scorer_id=scorer_id, entity_id=entity_id, entity_type=entity_type, source=source
+        )
+        return await self._list(query, page, per_page)
+
+    async def list_scores_by_run_id(
+        self, run_id: str, *, page: int = 0, per_page: int | None = DEFAULT_SCORES_PER_PAGE
+    ) -> Page[Score]:
+        require_non_empty(run_id, field="run_id", operation="LIST_SCORES_BY_RUN_ID")
+        return await self._list(ScoreQuery(run_id=run_id), page, per_page)
+
+    async def list_scores_by_entity_id(
+        self,
+        entity_id: str,
+        *,
+        entity_type: str,
+        page: int = 0,
+        per_page: int | None = DEFAULT_SCORES_PER_PAGE,
+    ) -> Page[Score]:
+        require_non_empty(entity_id, field="entity_id", operation="LIST_SCORES_BY_ENTITY_ID")
+        require_non_empty(entity_type, field="entity_type", operation="LIST_SCORES_BY_ENTITY_ID")
+        return await self._list(
+            ScoreQuery(entity_id=entity_id, entity_type=entity_type), page, per_page
+        )
+
+    async def list_scores_by_span(
+        self,
+        *,
+        trace_id: str,
+        span_id: str,
+        page: int = 0,
+        per_page: int | None = DEFAULT_SCORES_PER_PAGE,
+    ) -> Page[Score]:
+        require_non_empty(trace_id, field="trace_id", operation="LIST_SCORES_BY_SPAN")
+        require_non_empty(span_id, field="span_id", operation="LIST_SCORES_BY_SPAN")
+        return await self._list(ScoreQuery(trace_id=trace_id, span_id=span_id), page, per_page)
+
+
+__all__ = ["DEFAULT_SCORES_PER_PAGE", "BaseScoresStore", "ScoreQuery", "ScoresStore"]

@@ -1,0 +1,366 @@
+"""The workflows domain: workflow run snapshots, keyed by ``(workflow_name, run_id)``.
+
+``BaseWorkflowsStore`` holds the merge rules of ``update_workflow_results`` and
+``update_workflow_state``; adapters apply them inside one atomic read-modify-write
+(``_modify_run``), so concurrent step updates never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+import msgspec
+
+from ..codec import dumps
+from ..errors import NotFoundError, ValidationError
+from ..pagination import Page, has_more, page_window, validate_page_args
+from ..records import RunStatus, WorkflowRun
+from ..timeutil import parse_iso, to_epoch_ms, utc_now
+from ..validation import require_non_empty
+
+RunMutation = Callable[["WorkflowRun | None"], "WorkflowRun | None"]
+
+
+class WorkflowRunQuery(msgspec.Struct, kw_only=True, frozen=True):
+    """A validated ``list_workflow_runs`` request: AND of the set filters, newest first
+    (``created_at`` DESC, ties by ``run_id``), then ``offset``/``limit`` (``None``: all).
+    ``status`` matches ``snapshot.status``; the date bounds are inclusive on ``created_at``.
+    """
+
+    workflow_name: str | None
+    resource_id: str | None
+    status: str | None
+    from_date: datetime | None
+    to_date: datetime | None
+    offset: int
+    limit: int | None
+
+
+@runtime_checkable
+class WorkflowsStore(Protocol):
+    async def init(self) -> None: ...
+    async def dangerously_clear_all(self) -> None: ...
+    def supports_concurrent_updates(self) -> bool: ...
+    async def persist_workflow_snapshot(
+        self,
+        *,
+        workflow_name: str,
+        run_id: str,
+        snapshot: Mapping[str, Any] | str,
+        resource_id: str | None = None,
+        created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+    ) -> None: ...
+    async def load_workflow_snapshot(
+        self, *, workflow_name: str, run_id: str
+    ) -> dict[str, Any] | str | None: ...
+    async def update_workflow_results(
+        self,
+        *,
+        workflow_name: str,
+        run_id: str,
+        step_id: str,
+        result: Mapping[str, Any],
+        request_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
+    async def update_workflow_state(
+        self, *, workflow_name: str, run_id: str, status: RunStatus, **fields: Any
+    ) -> dict[str, Any] | None: ...
+    async def list_workflow_runs(
+        self,
+        *,
+        workflow_name: str | None = None,
+        resource_id: str | None = None,
+        status: str | None = None,
+        from_date: datetime | str | None = None,
+        to_date: datetime | str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> Page[WorkflowRun]: ...
+    async def get_workflow_run_by_id(
+        self, run_id: str, *, workflow_name: str | None = None
+    ) -> WorkflowRun | None: ...
+    async def delete_workflow_run_by_id(self, run_id: str, *, workflow_name: str) -> None: ...
+
+
+def default_snapshot(run_id: str) -> dict[str, Any]:
+    """The snapshot ``update_workflow_results`` starts from when the run does not exist yet."""
+    return {
+        "context": {},
+        "activePaths": [],
+        "activeStepsPath": {},
+        "timestamp": to_epoch_ms(utc_now()),
+        "suspendedPaths": {},
+        "resumeLabels": {},
+        "serializedStepGraph": [],
+        "value": {},
+        "waitingPaths": {},
+        "status": "pending",
+        "runId": run_id,
+        "requestContext": {},
+    }
+
+
+_STATE_FIELDS = {
+    "result": "result",
+    "error": "error",
+    "suspended_paths": "suspendedPaths",
+    "waiting_paths": "waitingPaths",
+    "resume_labels": "resumeLabels",
+    "tracing_context": "tracingContext",
+}
+
+
+class BaseWorkflowsStore(ABC):
+    """Implements :class:`WorkflowsStore` on top of backend primitives."""
+
+    def supports_concurrent_updates(self) -> bool:
+        return True
+
+    async def init(self) -> None:
+        """Create tables/indexes; adapters override. Must be idempotent."""
+
+    @abstractmethod
+    async def dangerously_clear_all(self) -> None: ...
+
+    @abstractmethod
+    async def _upsert_run(self, run: WorkflowRun) -> None:
+        """Insert, or on ``(workflow_name, run_id)`` conflict replace snapshot, resource id and
+        ``updated_at`` while keeping the stored ``created_at``."""
+
+    @abstractmethod
+    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None: ...
+
+    @abstractmethod
+    async def _modify_run(
+        self, workflow_name: str, run_id: str, mutate: RunMutation
+    ) -> WorkflowRun | None:
+        """Atomically read the run (or ``None``); if ``mutate`` returns a run, insert or
+        update it; return what ``mutate`` returned."""
+
+    @abstractmethod
+    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]: ...
+
+    @abstractmethod
+    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+        """The newest run with this id (in this workflow when given)."""
+
+    @abstractmethod
+    async def _delete_run(self, run_id: str, workflow_name: str) -> None: ...
+
+    async def persist_workflow_snapshot(
+        self,
+        *,
+        workflow_name: str,
+        run_id: str,
+        snapshot: Mapping[str, Any] | str,
+        resource_id: str | None = None,
+        created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+    ) -> None:
+        """Insert or replace a run's snapshot (upsert); an existing run keeps its ``created_at``."""
+        require_non_empty(
+            workflow_name, field="workflow_name", operation="PERSIST_WORKFLOW_SNAPSHOT"
+        )
+        require_non_empty(run_id, field="run_id", operation="PERSIST_WORKFLOW_SNAPSHOT")
+        if not isinstance(snapshot, (Mapping, str)):
+            raise ValidationError(
+                "snapshot must be a JSON object (or a JSON string)",
+                id="MASTRA_STORAGE_PERSIST_WORKFLOW_SNAPSHOT_INVALID_ARGS",
+            )
+        body: dict[str, Any] | str = dict(snapshot) if isinstance(snapshot, Mapping) else snapshot
+        dumps(body)
+        now = utc_now()
+        await self._upsert_run(
+            WorkflowRun(
+                workflow_name=workflow_name,
+                run_id=run_id,
+                snapshot=body,
+                resource_id=resource_id,
+                created_at=created_at or now,
+                updated_at=updated_at or now,
+            )
+        )
+
+    async def load_workflow_snapshot(
+        self, *, workflow_name: str, run_id: str
+    ) -> dict[str, Any] | str | None:
+        require_non_empty(workflow_name, field="workflow_name", operation="LOAD_WORKFLOW_SNAPSHOT")
+        require_non_empty(run_id, field="run_id", operation="LOAD_WORKFLOW_SNAPSHOT")
+        run = await self._get_run(workflow_name, run_id)
+        return None if run is None else run.snapshot
+
+    async def update_workflow_results(
+        self,
+        *,
+        workflow_name: str,
+        run_id: str,
+        step_id: str,
+        result: Mapping[str, Any],
+        request_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Atomically set ``snapshot.context[step_id] = result`` and merge ``request_context``.
+
+        Creates the run from the default snapshot when it does not exist. Returns the whole
+        ``context`` after the update.
+        """
+        require_non_empty(workflow_name, field="workflow_name", operation="UPDATE_WORKFLOW_RESULTS")
+        require_non_empty(run_id, field="run_id", operation="UPDATE_WORKFLOW_RESULTS")
+        require_non_empty(step_id, field="step_id", operation="UPDATE_WORKFLOW_RESULTS")
+        dumps(dict(result))
+        dumps(dict(request_context or {}))
+        now = utc_now()
+
+        def mutate(run: WorkflowRun | None) -> WorkflowRun:
+            if run is None or not isinstance(run.snapshot, dict):
+                snapshot = default_snapshot(run_id)
+            else:
+                snapshot = copy.deepcopy(run.snapshot)
+            context = snapshot.get("context")
+            if not isinstance(context, dict):
+                context = {}
+            context[step_id] = dict(result)
+            snapshot["context"] = context
+            existing_rc = snapshot.get("requestContext")
+            snapshot["requestContext"] = {
+                **(existing_rc if isinstance(existing_rc, dict) else {}),
+                **dict(request_context or {}),
+            }
+            if run is None:
+                return WorkflowRun(
+                    workflow_name=workflow_name,
+                    run_id=run_id,
+                    snapshot=snapshot,
+                    created_at=now,
+                    updated_at=now,
+                )
+            return run.replace(snapshot=snapshot, updated_at=max(now, run.updated_at))
+
+        updated = await self._modify_run(workflow_name, run_id, mutate)
+        assert updated is not None and isinstance(updated.snapshot, dict)
+        context = updated.snapshot["context"]
+        assert isinstance(context, dict)
+        return copy.deepcopy(context)
+
+    async def update_workflow_state(
+        self, *, workflow_name: str, run_id: str, status: RunStatus, **fields: Any
+    ) -> dict[str, Any] | None:
+        """Atomically shallow-merge ``status`` and the given fields into the snapshot.
+
+        Fields: ``result``, ``error``, ``suspended_paths``, ``waiting_paths``,
+        ``resume_labels``, ``tracing_context``. Returns the merged snapshot, or ``None`` when
+        the run does not exist (nothing is created).
+        """
+        require_non_empty(workflow_name, field="workflow_name", operation="UPDATE_WORKFLOW_STATE")
+        require_non_empty(run_id, field="run_id", operation="UPDATE_WORKFLOW_STATE")
+        unknown = set(fields) - set(_STATE_FIELDS)
+        if unknown:
+            raise ValidationError(
+                f"unknown workflow state fields: {sorted(unknown)}",
+                id="MASTRA_STORAGE_UPDATE_WORKFLOW_STATE_INVALID_ARGS",
+            )
+        changes: dict[str, Any] = {"status": status}
+        for name, value in fields.items():
+            changes[_STATE_FIELDS[name]] = value
+        dumps(changes)
+        now = utc_now()
+        missing_context = False
+
+        def mutate(run: WorkflowRun | None) -> WorkflowRun | None:
+            nonlocal missing_context
+            if run is None:
+                return None
+            if not isinstance(run.snapshot, dict) or "context" not in run.snapshot:
+                missing_context = True
+                return None
+            snapshot = {**copy.deepcopy(run.snapshot), **copy.deepcopy(changes)}
+            return run.replace(snapshot=snapshot, updated_at=max(now, run.updated_at))
+
+        updated = await self._modify_run(workflow_name, run_id, mutate)
+        if missing_context:
+            raise NotFoundError(
+                f"Snapshot not found for runId {run_id}",
+                id="MASTRA_STORAGE_UPDATE_WORKFLOW_STATE_NOT_FOUND",
+            )
+        if updated is None:
+            return None
+        assert isinstance(updated.snapshot, dict)
+        return copy.deepcopy(updated.snapshot)
+
+    async def list_workflow_runs(
+        self,
+        *,
+        workflow_name: str | None = None,
+        resource_id: str | None = None,
+        status: str | None = None,
+        from_date: datetime | str | None = None,
+        to_date: datetime | str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> Page[WorkflowRun]:
+        """Runs, newest first. Paged only when both ``page`` and ``per_page`` are given."""
+        paged = page is not None and per_page is not None
+        if page is not None:
+            validate_page_args(page, per_page, operation="LIST_WORKFLOW_RUNS")
+        if per_page is not None:
+            validate_page_args(page or 0, per_page, operation="LIST_WORKFLOW_RUNS")
+        window = page_window(page or 0, per_page) if paged else page_window(0, None)
+        query = WorkflowRunQuery(
+            workflow_name=workflow_name,
+            resource_id=resource_id,
+            status=status,
+            from_date=parse_iso(from_date, field="from_date") if from_date is not None else None,
+            to_date=parse_iso(to_date, field="to_date") if to_date is not None else None,
+            offset=window.offset,
+            limit=window.limit,
+        )
+        runs, total = await self._query_runs(query)
+        return Page(
+            items=runs,
+            total=total,
+            page=page or 0,
+            per_page=per_page if paged else None,
+            has_more=has_more(page or 0, per_page, total) if paged else False,
+        )
+
+    async def get_workflow_run_by_id(
+        self, run_id: str, *, workflow_name: str | None = None
+    ) -> WorkflowRun | None:
+        require_non_empty(run_id, field="run_id", operation="GET_WORKFLOW_RUN_BY_ID")
+        return await self._find_run(run_id, workflow_name)
+
+    async def delete_workflow_run_by_id(self, run_id: str, *, workflow_name: str) -> None:
+        require_non_empty(run_id, field="run_id", operation="DELETE_WORKFLOW_RUN_BY_ID")
+        require_non_empty(
+            workflow_name, field="workflow_name", operation="DELETE_WORKFLOW_RUN_BY_ID"
+        )
+        await self._delete_run(run_id, workflow_name)
+
+
+def run_matches(run: WorkflowRun, query: WorkflowRunQuery) -> bool:
+    """The ``list_workflow_runs`` filter, for adapters that filter in Python."""
+    if query.workflow_name is not None and run.workflow_name != query.workflow_name:
+        return False
+    if query.resource_id is not None and run.resource_id != query.resource_id:
+        return False
+    if query.status is not None:
+        snap_status = run.snapshot.get("status") if isinstance(run.snapshot, dict) else None
+        if snap_status != query.status:
+            return False
+    if query.from_date is not None and run.created_at < query.from_date:
+        return False
+    return not (query.to_date is not None and run.created_at > query.to_date)
+
+
+__all__ = [
+    "BaseWorkflowsStore",
+    "RunMutation",
+    "WorkflowRunQuery",
+    "WorkflowsStore",
+    "default_snapshot",
+    "run_matches",
+]

@@ -1,0 +1,421 @@
+"""Typed records: threads, messages, resources, workflow runs, scores and spans.
+
+Python attributes are snake_case; :meth:`Record.to_dict` and :meth:`Record.from_dict`
+speak Mastra's camelCase wire names, so JSON written here is what a Mastra TypeScript app
+writes. Every datetime is normalised on construction (UTC, millisecond precision) and a
+naive datetime is rejected, so a record that exists is a record that round-trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar, Literal, TypeVar
+
+import msgspec
+
+from .errors import ValidationError
+from .timeutil import normalize_datetime, parse_iso, to_iso
+
+JSON = Any
+Role = Literal["user", "assistant", "system"]
+ScoreSource = Literal["LIVE", "TEST"]
+RunStatus = Literal[
+    "running",
+    "success",
+    "failed",
+    "tripwire",
+    "suspended",
+    "waiting",
+    "pending",
+    "canceled",
+    "bailed",
+    "paused",
+]
+SpanStatus = Literal["success", "error", "running"]
+
+R = TypeVar("R", bound="Record")
+
+
+class Record(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+    """Base of every stored record.
+
+    Subclasses list their datetime fields in ``_datetime_fields``; they are normalised on
+    construction (and on decode), so equality after a round trip is exact.
+    """
+
+    _datetime_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for name in self._datetime_fields:
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, normalize_datetime(value, field=name))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record under Mastra's camelCase names; datetimes as ISO strings."""
+        data: dict[str, Any] = msgspec.to_builtins(self, builtin_types=(datetime,))
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = to_iso(value)
+        return data
+
+    @classmethod
+    def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
+        """Build a record from Mastra's camelCase JSON shape (ISO strings or datetimes)."""
+        try:
+            return msgspec.convert(_parse_dates(cls, data), cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ValidationError(
+                f"invalid {cls.__name__}: {exc}", id="MASTRA_STORAGE_INVALID_RECORD"
+            ) from exc
+
+    def replace(self: R, **changes: Any) -> R:
+        """A copy with some attributes changed (records are values; don't mutate shared ones)."""
+        return msgspec.structs.replace(self, **changes)
+
+
+def _parse_dates(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    info = {f.name: f.encode_name for f in msgspec.structs.fields(cls)}
+    for name in cls._datetime_fields:
+        key = info[name]
+        value = out.get(key)
+        if isinstance(value, str):
+            out[key] = parse_iso(value, field=name)
+    return out
+
+
+class Thread(Record, kw_only=True, omit_defaults=False):
+    """A conversation thread (``StorageThreadType``), owned by a resource (a user)."""
+
+    _datetime_fields = ("created_at", "updated_at")
+
+    id: str
+    resource_id: str
+    title: str = ""
+    created_at: datetime
+    updated_at: datetime
+    metadata: dict[str, Any] | None = None
+
+
+class MessageContent(Record, kw_only=True):
+    """``MastraMessageContentV2``: ``{format: 2, parts, content?, ...}``.
+
+    Keys this SDK does not know are kept in ``extra`` and written back unchanged, so a
+    newer Mastra's fields survive a round trip through Python.
+    """
+
+    format: Literal[2] = 2
+    parts: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    content: str | None = None
+    experimental_attachments: list[Any] | None = msgspec.field(
+        default=None, name="experimental_attachments"
+    )
+    tool_invocations: list[Any] | None = None
+    reasoning: str | None = None
+    annotations: list[Any] | None = None
+    metadata: dict[str, Any] | None = None
+    provider_metadata: dict[str, Any] | None = None
+    extra: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    _known: ClassVar[frozenset[str]] = frozenset(
+        {
+            "format",
+            "parts",
+            "content",
+            "experimental_attachments",
+            "toolInvocations",
+            "reasoning",
+            "annotations",
+            "metadata",
+            "providerMetadata",
+        }
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"format": 2}
+        data.update(msgspec.to_builtins(self))
+        extra = data.pop("extra", None) or {}
+        for key, value in extra.items():
+            data.setdefault(key, value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MessageContent:
+        known = {k: v for k, v in data.items() if k in cls._known and v is not None}
+        extra = {k: v for k, v in data.items() if k not in cls._known}
+        known.setdefault("format", 2)
+        known.setdefault("parts", [])
+        try:
+            content = msgspec.convert(known, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ValidationError(
+                f"invalid message content: {exc}", id="MASTRA_STORAGE_INVALID_MESSAGE"
+            ) from exc
+        content.extra = extra
+        return content
+
+    @classmethod
+    def text(cls, text: str) -> MessageContent:
+        """Content holding one text part (the common case)."""
+        return cls(parts=[{"type": "text", "text": text}], content=text)
+
+
+class Message(Record, kw_only=True):
+    """A message in Mastra's V2 (``MastraDBMessage``) format."""
+
+    _datetime_fields = ("created_at",)
+
+    id: str
+    role: Role
+    created_at: datetime
+    thread_id: str | None = None
+    resource_id: str | None = None
+    type: str | None = None
+    content: MessageContent
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["content"] = self.content.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        raw = dict(data)
+        content = raw.pop("content", None)
+        if isinstance(content, str):
+            content = {
+                "format": 2,
+                "content": content,
+                "parts": [{"type": "text", "text": content}],
+            }
+        if not isinstance(content, Mapping):
+            raise ValidationError(
+                "message content must be an object", id="MASTRA_STORAGE_INVALID_MESSAGE"
+            )
+        raw["content"] = {}
+        message = super().from_dict(raw)
+        message.content = MessageContent.from_dict(content)
+        return message
+
+    @property
+    def text(self) -> str:
+        """Concatenated text of the message's text parts (or ``content.content``)."""
+        texts = [p.get("text", "") for p in self.content.parts if p.get("type") == "text"]
+        if texts:
+            return "".join(str(t) for t in texts)
+        return self.content.content or ""
+
+
+class MessageUpdate(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A partial message update for ``update_messages``: only set fields change.
+
+    ``content`` is merged into the stored content (``metadata`` one level deeper).
+    """
+
+    id: str
+    role: Role | None = None
+    type: str | None = None
+    thread_id: str | None = None
+    resource_id: str | None = None
+    content: dict[str, Any] | None = None
+
+
+class Resource(Record, kw_only=True):
+    """A resource (usually a user) and its resource-scoped working memory."""
+
+    _datetime_fields = ("created_at", "updated_at")
+
+    id: str
+    working_memory: str | None = None
+    metadata: dict[str, Any] | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WorkflowRun(Record, kw_only=True):
+    """One workflow run and its snapshot (the ``mastra_workflow_snapshot`` row)."""
+
+    _datetime_fields = ("created_at", "updated_at")
+
+    workflow_name: str
+    run_id: str
+    snapshot: dict[str, Any] | str
+    created_at: datetime
+    updated_at: datetime
+    resource_id: str | None = None
+
+
+class ScoreFields(Record, kw_only=True):
+    """Fields shared by a score payload and a stored score (``ScoreRowData``)."""
+
+    scorer_id: str
+    entity_id: str
+    run_id: str
+    score: float
+    scorer: dict[str, Any]
+    output: JSON
+    source: ScoreSource
+    entity: dict[str, Any] | None = None
+    entity_type: str | None = None
+    input: JSON = None
+    additional_context: dict[str, Any] | None = None
+    request_context: dict[str, Any] | None = None
+    extract_step_result: dict[str, Any] | None = None
+    extract_prompt: str | None = None
+    analyze_step_result: dict[str, Any] | None = None
+    analyze_prompt: str | None = None
+    preprocess_step_result: dict[str, Any] | None = None
+    preprocess_prompt: str | None = None
+    generate_score_prompt: str | None = None
+    generate_reason_prompt: str | None = None
+    reason: str | None = None
+    reason_prompt: str | None = None
+    metadata: dict[str, Any] | None = None
+    structured_output: bool | None = None
+    trace_id: str | None = None
+    span_id: str | None = None
+    resource_id: str | None = None
+    thread_id: str | None = None
+
+
+class ScorePayload(ScoreFields, kw_only=True):
+    """What ``save_score`` takes: a score without ``id`` and timestamps."""
+
+
+class Score(ScoreFields, kw_only=True):
+    """A stored score; ``id`` and ``created_at`` are assigned by storage."""
+
+    _datetime_fields = ("created_at", "updated_at")
+
+    id: str
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+SPAN_CONTEXT_FIELDS: tuple[str, ...] = (
+    "entity_type",
+    "entity_id",
+    "entity_name",
+    "parent_entity_type",
+    "parent_entity_id",
+    "parent_entity_name",
+    "root_entity_type",
+    "root_entity_id",
+    "root_entity_name",
+    "user_id",
+    "organization_id",
+    "resource_id",
+    "run_id",
+    "session_id",
+    "thread_id",
+    "request_id",
+    "environment",
+    "source",
+    "service_name",
+    "experiment_id",
+)
+SPAN_JSON_FIELDS: tuple[str, ...] = (
+    "scope",
+    "metadata",
+    "tags",
+    "attributes",
+    "links",
+    "input",
+    "output",
+    "error",
+    "request_context",
+)
+
+
+class Span(Record, kw_only=True, omit_defaults=False):
+    """An AI-tracing span (``SpanRecord``). Every optional field is present, possibly null."""
+
+    _datetime_fields = ("started_at", "ended_at", "created_at", "updated_at")
+
+    trace_id: str
+    span_id: str
+    name: str
+    span_type: str
+    is_event: bool = False
+    started_at: datetime
+    parent_span_id: str | None = None
+    ended_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    entity_name: str | None = None
+    parent_entity_type: str | None = None
+    parent_entity_id: str | None = None
+    parent_entity_name: str | None = None
+    root_entity_type: str | None = None
+    root_entity_id: str | None = None
+    root_entity_name: str | None = None
+    user_id: str | None = None
+    organization_id: str | None = None
+    resource_id: str | None = None
+    run_id: str | None = None
+    session_id: str | None = None
+    thread_id: str | None = None
+    request_id: str | None = None
+    environment: str | None = None
+    source: str | None = None
+    service_name: str | None = None
+    experiment_id: str | None = None
+    scope: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    tags: list[str] | None = None
+    attributes: dict[str, Any] | None = None
+    links: list[Any] | None = None
+    input: JSON = None
+    output: JSON = None
+    error: JSON = None
+    request_context: dict[str, Any] | None = None
+
+    @property
+    def status(self) -> SpanStatus:
+        """``error`` if the span failed, ``running`` until it ends, else ``success``."""
+        if self.error is not None:
+            return "error"
+        if self.ended_at is None:
+            return "running"
+        return "success"
+
+
+class Trace(msgspec.Struct, kw_only=True):
+    """All spans of one trace, ordered by ``started_at``."""
+
+    trace_id: str
+    spans: list[Span]
+
+
+class CloneResult(msgspec.Struct, kw_only=True):
+    """What ``clone_thread`` returns: the new thread, its messages and the id mapping."""
+
+    thread: Thread
+    cloned_messages: list[Message]
+    message_id_map: dict[str, str]
+
+
+__all__ = [
+    "SPAN_CONTEXT_FIELDS",
+    "SPAN_JSON_FIELDS",
+    "CloneResult",
+    "Message",
+    "MessageContent",
+    "MessageUpdate",
+    "Record",
+    "Resource",
+    "Role",
+    "RunStatus",
+    "Score",
+    "ScorePayload",
+    "ScoreSource",
+    "Span",
+    "SpanStatus",
+    "Thread",
+    "Trace",
+    "WorkflowRun",
+]

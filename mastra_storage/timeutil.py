@@ -1,0 +1,129 @@
+"""Timestamps the way Mastra stores them: UTC, millisecond precision, ISO-8601 with ``Z``.
+
+JavaScript ``Date`` has millisecond precision, so every datetime that enters a record is
+converted to UTC and truncated to the millisecond. That keeps ``save`` then ``get``
+round trips exactly equal and makes a Python service and a Mastra app agree on order.
+Naive datetimes are rejected: guessing a time zone is how Mastra users got threads
+"6 hours in the future".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+from .errors import ValidationError
+
+UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def normalize_datetime(value: datetime, *, field: str = "datetime") -> datetime:
+    """Return ``value`` in UTC truncated to milliseconds; reject naive datetimes."""
+    if not isinstance(value, datetime):
+        raise ValidationError(
+            f"{field} must be a datetime, got {type(value).__name__}",
+            id="MASTRA_STORAGE_INVALID_DATETIME",
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            f"{field} is a naive datetime; pass a timezone-aware datetime "
+            "(e.g. datetime.now(timezone.utc))",
+            id="MASTRA_STORAGE_NAIVE_DATETIME",
+            details={"field": field},
+        )
+    value = value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+
+
+def to_iso(value: datetime) -> str:
+    """Format like JavaScript's ``Date.prototype.toISOString()``: ``2024-01-01T00:00:00.000Z``."""
+    value = normalize_datetime(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_iso(value: str | datetime, *, field: str = "datetime") -> datetime:
+    """Parse an ISO-8601 string as Mastra writes it (or a datetime) into aware UTC.
+
+    Strings without an offset are read as UTC, which is what Mastra's SQLite rows mean
+    (``'1970-01-01 00:00:00'`` defaults included).
+    """
+    if isinstance(value, datetime):
+        return normalize_datetime(value, field=field)
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"{field} is not an ISO-8601 timestamp: {value!r}",
+            id="MASTRA_STORAGE_INVALID_DATETIME",
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return normalize_datetime(parsed, field=field)
+
+
+def to_epoch_ms(value: datetime) -> int:
+    """Milliseconds since the epoch (integer, exact for normalized datetimes)."""
+    return (normalize_datetime(value) - _EPOCH) // timedelta(milliseconds=1)
+
+
+def from_epoch_ms(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+class _MonotonicClock:
+    """A UTC millisecond clock that never returns the same value twice in one process.
+
+    Mastra's tests (and its users) require ``updatedAt`` to be *strictly* greater after a
+    write, and messages created in one batch to keep their order; two writes within one
+    millisecond would otherwise tie.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = 0
+
+    def now(self) -> datetime:
+        with self._lock:
+            ms = time.time_ns() // 1_000_000
+            if ms <= self._last_ms:
+                ms = self._last_ms + 1
+            self._last_ms = ms
+        return from_epoch_ms(ms)
+
+    def observe(self, value: datetime) -> None:
+        """Make later ``now()`` values strictly greater than a stored timestamp."""
+        ms = to_epoch_ms(value)
+        with self._lock:
+            if ms > self._last_ms:
+                self._last_ms = ms
+
+
+_clock = _MonotonicClock()
+
+
+def utc_now() -> datetime:
+    """Current time, UTC, millisecond precision, strictly increasing within the process."""
+    return _clock.now()
+
+
+def later_than(value: datetime) -> datetime:
+    """``utc_now()``, but strictly after ``value`` (for ``updatedAt`` bumps)."""
+    _clock.observe(value)
+    return _clock.now()
+
+
+__all__ = [
+    "UTC",
+    "from_epoch_ms",
+    "later_than",
+    "normalize_datetime",
+    "parse_iso",
+    "to_epoch_ms",
+    "to_iso",
+    "utc_now",
+]
