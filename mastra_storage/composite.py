@@ -21,12 +21,33 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal, overload
 
+import msgspec
+
 from .domains.base import StorageDomain
 from .domains.memory import MemoryStore
 from .domains.observability import ObservabilityStore
 from .domains.scores import ScoresStore
 from .domains.workflows import WorkflowsStore
 from .errors import ConfigurationError
+
+
+class DoctorCheck(msgspec.Struct, kw_only=True):
+    """One finding of :meth:`MastraStorage.doctor`."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class DoctorReport(msgspec.Struct, kw_only=True):
+    """What ``mastra-storage doctor`` prints: connectivity, schema version, missing indexes."""
+
+    store: str
+    checks: list[DoctorCheck]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
 
 #: Domain names, in the order ``init()`` visits them.
 DOMAIN_NAMES: tuple[str, ...] = ("memory", "workflows", "scores", "observability")
@@ -124,6 +145,13 @@ class MastraStorage:
         if self._default is not None:
             await self._default.close()
 
+    async def doctor(self) -> DoctorReport:
+        """Check the store without changing it; adapters add schema and index checks."""
+        checks = [DoctorCheck(name="domains", ok=bool(self.stores), detail=", ".join(self.stores))]
+        if self._default is not None:
+            checks.extend((await self._default.doctor()).checks)
+        return DoctorReport(store=type(self).__name__, checks=checks)
+
     async def __aenter__(self) -> MastraStorage:
         if not self.disable_init and not _init_disabled_by_env():
             await self.init()
@@ -160,4 +188,4 @@ class MastraStorage:
         return f"{type(self).__name__}(id={self.id!r}, domains={sorted(self.stores)})"
 
 
-__all__ = ["DOMAIN_NAMES", "MastraStorage"]
+__all__ = ["DOMAIN_NAMES", "DoctorCheck", "DoctorReport", "MastraStorage"]
