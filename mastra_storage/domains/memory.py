@@ -367,8 +367,11 @@ class BaseMemoryStore(ABC):
     async def _modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
-        """Atomically load these messages, write ``mutate(message)`` for each, set
-        ``updated_at = now`` on each message's old and new thread, return the results."""
+        """Atomically load these messages (unknown ids are skipped), write
+        ``mutate(message)`` for each keeping its ``created_at`` and ``seq``, set
+        ``updated_at = now`` on each message's old and new thread, return the results in
+        ``message_ids`` order. If a message would move to a thread that does not exist,
+        raise :class:`NotFoundError` and write nothing."""
 
     @abstractmethod
     async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
