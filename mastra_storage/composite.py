@@ -120,10 +120,9 @@ class MastraStorage:
         if self._init_lock is None:
             self._init_lock = asyncio.Lock()
         async with self._init_lock:
-            if self._initialized:
-                return
-            await self._initialize()
-            self._initialized = True
+            if not self._initialized:  # another caller may have finished while we waited
+                await self._initialize()
+                self._initialized = True
 
     async def _initialize(self) -> None:
         """Initialise the default store (as a whole) and each override domain once."""

@@ -263,7 +263,7 @@ def thread_matches(
 def context_window(
     ordered: Sequence[StoredMessage], target_id: str, before: int, after: int
 ) -> list[StoredMessage]:
-    """Target plus up to ``before``/``after`` neighbours from a thread sorted by (created_at, seq)."""
+    """Target plus up to ``before``/``after`` neighbours in a thread sorted by (created_at, seq)."""
     for index, item in enumerate(ordered):
         if item.message.id == target_id:
             return list(ordered[max(0, index - before) : index + after + 1])
