@@ -29,9 +29,9 @@ _decoder = msgspec.json.Decoder()
 
 
 def _jsonable(value: Any) -> Any:
-    """Replace values JSON cannot carry the way ``JSON.stringify`` does.
-
-    Datetimes become ``toISOString()`` strings and non-finite floats become ``null``.
+    """Replace values JSON cannot carry the way ``JSON.stringify`` does: non-finite floats
+    become ``null``. (Datetimes nested in JSON values are encoded by msgspec as RFC 3339,
+    which JavaScript's ``Date`` parses; record timestamps use :func:`to_iso` instead.)
     """
     if isinstance(value, datetime):
         return to_iso(value)

@@ -1,0 +1,203 @@
+"""Unit tests of the backend-independent core: records, time, codec, pagination, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from mastra_storage import (
+    ConfigurationError,
+    Message,
+    MessageContent,
+    MissingDependencyError,
+    Score,
+    Span,
+    Thread,
+    ValidationError,
+    connect,
+)
+from mastra_storage.codec import dumps, loads, safely_parse_json
+from mastra_storage.errors import storage_error_id
+from mastra_storage.pagination import (
+    Cursor,
+    decode_cursor,
+    encode_cursor,
+    has_more,
+    page_window,
+    validate_page_args,
+)
+from mastra_storage.registry import scheme_of
+from mastra_storage.timeutil import parse_iso, to_iso, utc_now
+
+UTC = timezone.utc
+
+
+def test_naive_datetime_is_rejected_with_a_clear_error() -> None:
+    with pytest.raises(ValidationError, match="naive datetime"):
+        Thread(id="t", resource_id="r", created_at=datetime(2024, 1, 1), updated_at=utc_now())
+
+
+def test_datetimes_are_normalised_to_utc_milliseconds() -> None:
+    plus2 = timezone(timedelta(hours=2))
+    thread = Thread(
+        id="t",
+        resource_id="r",
+        created_at=datetime(2024, 1, 1, 2, 0, 0, 123456, tzinfo=plus2),
+        updated_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    assert thread.created_at == datetime(2024, 1, 1, 0, 0, 0, 123000, tzinfo=UTC)
+    assert thread.created_at.tzinfo is UTC
+    assert to_iso(thread.created_at) == "2024-01-01T00:00:00.123Z"
+
+
+def test_thread_wire_names_are_mastra_camel_case_and_round_trip() -> None:
+    now = utc_now()
+    thread = Thread(id="t", resource_id="r", title="x", created_at=now, updated_at=now, metadata={"a": 1})
+    wire = thread.to_dict()
+    assert set(wire) == {"id", "resourceId", "title", "createdAt", "updatedAt", "metadata"}
+    assert wire["createdAt"].endswith("Z")
+    assert Thread.from_dict(wire) == thread
+
+
+def test_message_content_keeps_unknown_keys_and_part_bytes() -> None:
+    raw = {
+        "format": 2,
+        "parts": [{"type": "text", "text": "hi", "providerMetadata": {"mastra": {"tokenEstimate": 3}}}],
+        "content": '{"json": "as text"}',
+        "experimental_attachments": [{"url": "https://x"}],
+        "futureField": {"kept": True},
+    }
+    content = MessageContent.from_dict(raw)
+    assert content.extra == {"futureField": {"kept": True}}
+    assert dumps(content.to_dict()["parts"]) == dumps(raw["parts"])
+    assert content.to_dict()["futureField"] == {"kept": True}
+    assert list(content.to_dict())[0] == "format"
+    message = Message(id="m", role="user", created_at=utc_now(), thread_id="t", content=content)
+    assert Message.from_dict(message.to_dict()) == message
+
+
+def test_message_from_legacy_string_content_becomes_v2() -> None:
+    message = Message.from_dict(
+        {"id": "m", "role": "user", "createdAt": "2024-01-01T00:00:00.000Z", "content": "hello"}
+    )
+    assert message.content.format == 2
+    assert message.content.parts == [{"type": "text", "text": "hello"}]
+    assert message.text == "hello"
+
+
+def test_from_dict_reports_invalid_records_as_validation_errors() -> None:
+    with pytest.raises(ValidationError):
+        Thread.from_dict({"id": "t", "resourceId": "r", "createdAt": "not a date", "updatedAt": 1})
+    with pytest.raises(ValidationError):
+        Message.from_dict({"id": "m", "role": "robot", "createdAt": "2024-01-01T00:00:00Z", "content": {}})
+
+
+def test_span_status_is_computed() -> None:
+    start = utc_now()
+    span = Span(trace_id="t", span_id="s", name="n", span_type="agent_run", started_at=start)
+    assert span.status == "running"
+    assert span.replace(ended_at=start).status == "success"
+    assert span.replace(ended_at=start, error={"message": "x"}).status == "error"
+    assert "parentSpanId" in span.to_dict()  # spans keep every field, null included
+
+
+def test_score_omits_null_fields_on_the_wire() -> None:
+    score = Score(
+        id="s", scorer_id="a", entity_id="e", run_id="r", score=0.5, scorer={}, output={},
+        source="LIVE", created_at=utc_now(),
+    )
+    assert "reason" not in score.to_dict()
+    assert score.to_dict()["scorerId"] == "a"
+
+
+def test_parse_iso_accepts_mastra_formats() -> None:
+    assert parse_iso("2024-01-01T00:00:00.000Z") == datetime(2024, 1, 1, tzinfo=UTC)
+    assert parse_iso("1970-01-01 00:00:00") == datetime(1970, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError):
+        parse_iso("yesterday")
+
+
+def test_utc_now_is_strictly_increasing() -> None:
+    values = [utc_now() for _ in range(2000)]
+    assert all(a < b for a, b in zip(values, values[1:], strict=False))
+
+
+def test_codec_matches_json_stringify_and_parses_safely() -> None:
+    assert dumps({"b": 1, "a": [True, None, "é"]}) == '{"b":1,"a":[true,null,"é"]}'
+    # datetimes nested in JSON values are written as RFC 3339 (what JS ``new Date()`` parses)
+    assert parse_iso(loads(dumps({"when": datetime(2024, 1, 1, tzinfo=UTC)}))["when"]) == datetime(
+        2024, 1, 1, tzinfo=UTC
+    )
+    assert loads('{"x": 1}') == {"x": 1}
+    assert safely_parse_json("not json") == "not json"
+    assert safely_parse_json(None) == {}
+    with pytest.raises(ValidationError):
+        dumps({"x": object()})
+    with pytest.raises(ValidationError):
+        loads("{broken")
+
+
+def test_pagination_arithmetic() -> None:
+    assert page_window(2, 7).offset == 14
+    assert page_window(0, None).limit is None
+    assert has_more(0, 7, 17) and not has_more(2, 7, 17) and not has_more(0, None, 5)
+    with pytest.raises(ValidationError, match="perPage must be >= 0"):
+        validate_page_args(0, -5, operation="X")
+    with pytest.raises(ValidationError, match="page must be >= 0"):
+        validate_page_args(-1, 5, operation="X")
+    with pytest.raises(ValidationError, match="page must be 0"):
+        validate_page_args(1, None, operation="X")
+    with pytest.raises(ValidationError, match="too large"):
+        validate_page_args(2**52, 10, operation="X")
+
+
+def test_cursor_round_trip_and_scope_check() -> None:
+    token = encode_cursor(Cursor(123, 7, "ASC", "scope-a"))
+    assert decode_cursor(token, scope="scope-a") == Cursor(123, 7, "ASC", "scope-a")
+    with pytest.raises(ValidationError, match="different query"):
+        decode_cursor(token, scope="scope-b")
+    with pytest.raises(ValidationError, match="invalid cursor"):
+        decode_cursor("!!not-a-cursor!!", scope="scope-a")
+
+
+def test_error_ids_follow_mastra_convention() -> None:
+    assert storage_error_id("PG", "listMessagesById", "failed") == (
+        "MASTRA_STORAGE_PG_LIST_MESSAGES_BY_ID_FAILED"
+    )
+    assert storage_error_id("LIBSQL", "XMLParser", "x") == "MASTRA_STORAGE_LIBSQL_XML_PARSER_X"
+    error = ValidationError("bad", id="MASTRA_STORAGE_X_INVALID")
+    assert error.to_json()["code"] == "MASTRA_STORAGE_X_INVALID"
+    assert error.category == "USER"
+
+
+def test_connect_picks_adapters_by_scheme_and_names_missing_extras() -> None:
+    assert scheme_of(":memory:") == "file"
+    assert scheme_of("postgresql://u@h/db") == "postgresql"
+    assert type(connect("memory://")).__name__ == "InMemoryStore"
+    with pytest.raises(ConfigurationError, match="scheme"):
+        connect("no-scheme-here")
+    with pytest.raises(ConfigurationError, match="unknown storage URL scheme"):
+        connect("gopher://x")
+
+
+def test_connect_names_the_extra_for_a_known_but_missing_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mastra_storage.registry as registry
+
+    monkeypatch.setattr(registry, "available_adapters", dict)
+    with pytest.raises(MissingDependencyError, match=r"mastra-storage\[postgres\]") as info:
+        connect("postgresql://user:secret@db/app")
+    assert "secret" not in str(info.value)
+
+
+def test_importing_the_package_imports_no_database_driver() -> None:
+    code = (
+        "import sys, mastra_storage, mastra_storage.inmemory, mastra_storage.registry;"
+        "import mastra_storage_libsql.plugin;"
+        "drivers = {'libsql', 'asyncpg', 'pymongo', 'aioboto3', 'redis', 'sqlite3'};"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in drivers))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
