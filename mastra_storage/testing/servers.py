@@ -236,9 +236,10 @@ def _import_optional(module: str, backend: str, install: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
+        missing = isinstance(exc, ModuleNotFoundError) and exc.name == module
+        detail = "is not installed" if missing else f"cannot be imported ({exc})"
         raise ServerUnavailable(
-            f"Python package {module!r} is not installed ({exc}); "
-            f"install it for {backend} tests: pip install '{install}'"
+            f"Python package {module!r} {detail}; install it: pip install '{install}'"
         ) from exc
 
 
@@ -278,6 +279,7 @@ class _Server:
         self.stop_signal = stop_signal
         self.stopper = stopper
         self.tmpdir: str | None = None
+        self.wake_port: int | None = None  # connect here while stopping to unblock accept()
         self.owner_pid = os.getpid()
         self._stopped = False
 
@@ -300,7 +302,7 @@ class _Server:
                 self.stopper()
         if self.proc is not None:
             try:
-                self.proc.wait(_STOP_TIMEOUT)
+                self._wait_for_exit()
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(OSError):
                     self.proc.kill()
@@ -310,6 +312,22 @@ class _Server:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
         with _LOCK:
             _LIVE.discard(self)
+
+    def _wait_for_exit(self) -> None:
+        assert self.proc is not None
+        if self.wake_port is None:
+            self.proc.wait(_STOP_TIMEOUT)
+            return
+        deadline = time.monotonic() + _STOP_TIMEOUT
+        while True:
+            try:
+                self.proc.wait(0.05)
+                return
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    raise
+            with contextlib.suppress(OSError):
+                socket.create_connection((_LOCALHOST, self.wake_port), timeout=0.2).close()
 
     def stop(self) -> None:
         self.begin_stop()
@@ -1252,13 +1270,15 @@ def _start_mongodb() -> _Server:
                     "--log-level",
                     "WARNING",
                 ]
-                return _spawn(
+                server = _spawn(
                     "mongodb",
                     argv,
                     cwd=tmp,
                     url=f"mongodb://{_LOCALHOST}:{port}/?directConnection=true",
                     ready=lambda: _mongo_hello(_LOCALHOST, port),
                 )
+                server.wake_port = port  # its accept thread sees the stop flag only on a connect
+                return server
 
             server = _retry_ports(launch)
         except BaseException:
@@ -1275,7 +1295,26 @@ def _start_mongodb() -> _Server:
         ) from exc
     embedded = secantus.SecantusDBServer(host=_LOCALHOST, port=0, storage_path=":memory:")
     embedded.start()
-    server = _Server("mongodb", str(embedded.uri), stopper=embedded.stop)
+    port = int(embedded.address[1])
+
+    def stop_embedded() -> None:
+        # Its accept thread sees the stop flag only when a client connects: keep knocking.
+        done = threading.Event()
+
+        def knock() -> None:
+            while not done.wait(0.05):
+                with contextlib.suppress(OSError):
+                    socket.create_connection((_LOCALHOST, port), timeout=0.2).close()
+
+        knocker = threading.Thread(target=knock, daemon=True)
+        knocker.start()
+        try:
+            embedded.stop()
+        finally:
+            done.set()
+            knocker.join()
+
+    server = _Server("mongodb", str(embedded.uri), stopper=stop_embedded)
     with _LOCK:
         _LIVE.add(server)
     return server
