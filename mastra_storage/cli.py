@@ -1,0 +1,568 @@
+"""The ``mastra-storage`` command line: ``demo``, ``init URL`` and ``doctor URL``.
+
+Only the standard library and ``mastra_storage`` itself are imported here; a database driver
+is loaded lazily by :func:`mastra_storage.connect` when a command opens a store, so
+``mastra-storage --help`` works whatever extras are installed.
+
+Exit codes: 0 success, 1 ``doctor`` found a problem, 2 error (bad arguments, unreachable or
+broken store), 130 interrupted. An error is printed as one line on stderr, with any password
+or token of the URL replaced by ``***``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import sys
+import textwrap
+import time
+import urllib.parse
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import __version__
+from .composite import DoctorReport, MastraStorage
+from .errors import MastraStorageError
+from .records import Message, MessageContent, Score, ScorePayload, Thread
+from .registry import connect
+from .timeutil import to_epoch_ms, utc_now
+
+PROG = "mastra-storage"
+DEFAULT_DEMO_URL = "file:./mastra.db"
+DEMO_RESOURCE_ID = "demo-user"
+DEMO_WORKFLOW = "trip-planner"
+DEMO_AGENT = "travel-agent"
+DEMO_SCORER = "answer-relevancy"
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+# --------------------------------------------------------------------------- redaction
+
+REDACTED = "***"
+#: Query parameters whose value is a secret (matched case-insensitively as a substring).
+_SECRET_PARAM = re.compile(r"pass|pwd|secret|token|auth|key|signature|sig$|credential", re.I)
+#: ``scheme://user:password@`` anywhere in a text.
+_USERINFO_IN_TEXT = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):(?P<pw>[^@/\s]+)@")
+#: ``authToken=...`` / ``password=...`` anywhere in a text.
+_SECRET_PARAM_IN_TEXT = re.compile(
+    r"(?P<key>\b[A-Za-z_]*(?:password|passwd|pwd|secret|token|auth|api[_-]?key)[A-Za-z_]*)"
+    r"(?P<sep>=)(?P<value>[^&\s'\"]+)",
+    re.I,
+)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password and secret query parameters replaced by ``***``.
+
+    ``postgresql://app:s3cret@db:5432/x`` -> ``postgresql://app:***@db:5432/x``;
+    ``libsql://db.turso.io?authToken=abc`` -> ``libsql://db.turso.io?authToken=***``.
+    Works on hostless URLs (``file:./mastra.db``) and multi-host ones (``mongodb://u:p@h1,h2``)
+    and never raises: whatever cannot be parsed is scrubbed with the text patterns.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    netloc = parts.netloc
+    userinfo, at, hostinfo = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:{REDACTED}@{hostinfo}"
+    query = parts.query
+    if query:
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_PARAM.search(key) for key, _ in pairs):
+            query = "&".join(
+                f"{key}={REDACTED if _SECRET_PARAM.search(key) else value}" for key, value in pairs
+            )
+    if netloc == parts.netloc and query == parts.query:
+        return url  # nothing secret: keep the user's spelling exactly
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The literal secret strings inside ``url`` (password, secret query values)."""
+    found: list[str] = []
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return found
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        password = userinfo.split(":", 1)[1]
+        found += [password, urllib.parse.unquote(password)]
+    for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+        if _SECRET_PARAM.search(key):
+            found += [value, urllib.parse.quote(value, safe="")]
+    return [s for s in found if len(s) >= 3]
+
+
+def redact_text(text: str, url: str | None = None) -> str:
+    """Scrub secrets from a message: ``url`` (and its password/token wherever they appear
+    alone) plus any ``scheme://user:password@`` or ``token=...`` pattern."""
+    if url:
+        redacted = redact_url(url)
+        if redacted != url:
+            text = text.replace(url, redacted)
+        for secret in sorted(set(_url_secrets(url)), key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+    text = _USERINFO_IN_TEXT.sub(lambda m: f"{m['pre']}:{REDACTED}@", text)
+    text = _SECRET_PARAM_IN_TEXT.sub(
+        lambda m: m[0] if m["value"] == REDACTED else f"{m['key']}={REDACTED}", text
+    )
+    return text
+
+
+# --------------------------------------------------------------------------- output helpers
+
+
+class _Out:
+    """Plain-text output: aligned columns, wrapped to the terminal, no colour."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.width = max(60, min(110, shutil.get_terminal_size((100, 24)).columns))
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.stream)
+
+    def field(self, label: str, value: str, *, indent: int = 2, label_width: int = 12) -> None:
+        prefix = " " * indent + label.ljust(label_width)
+        self.wrapped(prefix, value)
+
+    def wrapped(self, prefix: str, text: str) -> None:
+        """``prefix`` then ``text`` wrapped so continuation lines align under the text."""
+        width = max(self.width - len(prefix), 30)
+        chunks: list[str] = []
+        for paragraph in text.splitlines() or [""]:
+            chunks.extend(textwrap.wrap(paragraph, width) or [""])
+        pad = " " * len(prefix)
+        for i, chunk in enumerate(chunks):
+            self.line((prefix if i == 0 else pad) + chunk)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _clock(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _file_path(url: str) -> Path | None:
+    """The local path of a ``file:`` / ``sqlite:`` URL (``None`` for ``:memory:`` and others)."""
+    stripped = url.strip()
+    scheme, sep, rest = stripped.partition(":")
+    if not sep or scheme.lower() not in ("file", "sqlite") or stripped == ":memory:":
+        return None
+    rest = rest.split("?", 1)[0]
+    if rest.startswith("//"):
+        rest = rest[2:]
+        if not rest.startswith("/"):  # file://host/path: the host must be empty or localhost
+            host, _, tail = rest.partition("/")
+            if host not in ("", "localhost"):
+                return None
+            rest = "/" + tail
+    rest = urllib.parse.unquote(rest)
+    if not rest or rest == ":memory:":
+        return None
+    return Path(rest)
+
+
+async def _schema_version(store: MastraStorage) -> str | None:
+    """The store's recorded schema version, if the adapter exposes one."""
+    for name in ("schema_version", "get_schema_version", "current_schema_version"):
+        value: Any = getattr(store, name, None)
+        if value is None:
+            continue
+        if callable(value):
+            value = value()
+        if isinstance(value, Awaitable):
+            value = await value
+        if value is not None:
+            return str(value)
+    return None
+
+
+def _store_label(store: MastraStorage) -> str:
+    return getattr(store, "name", None) or type(store).__name__
+
+
+# --------------------------------------------------------------------------- demo
+
+_CONVERSATION: tuple[tuple[str, str], ...] = (
+    (
+        "user",
+        "Hi! I have a long weekend in Lisbon in early May. I like food and viewpoints, "
+        "and I'd rather not spend all day on trams. What should I plan?",
+    ),
+    (
+        "assistant",
+        "Lisbon in May is lovely: warm days, cool evenings. Day 1: Alfama and the "
+        "Miradouro de Santa Luzia in the morning, lunch at a tasca, sunset at "
+        "Miradouro da Senhora do Monte. Day 2: Belem (pasteis de nata, the monastery, "
+        "the riverside walk to LX Factory). Day 3: Chiado and Bairro Alto on foot, "
+        "dinner at Time Out Market if you like variety.",
+    ),
+    ("user", "Sounds great. Is Sintra worth a day trip, or is it too much for three days?"),
+    (
+        "assistant",
+        "It is worth it if you go early: the train from Rossio takes about 40 minutes. "
+        "Swap Day 3 for Sintra (Pena Palace first, then Quinta da Regaleira) and fold "
+        "Chiado into the evening of Day 1. Book the Pena Palace tickets online; the "
+        "timed slots sell out on long weekends.",
+    ),
+    ("user", "Perfect, please remember that I'm vegetarian when you suggest restaurants."),
+    (
+        "assistant",
+        "Noted, I'll keep that in your working memory. For vegetarian food: Ao 26 "
+        "Vegan Food Project in Chiado, Jardim das Cerejas near Rossio for a buffet lunch, "
+        "and most tascas will do a vegetable soup and grilled vegetables if you ask.",
+    ),
+)
+
+
+def _demo_records(suffix: str, now: datetime) -> tuple[Thread, list[Message]]:
+    thread = Thread(
+        id=f"demo-thread-{suffix}",
+        resource_id=DEMO_RESOURCE_ID,
+        title="Weekend in Lisbon",
+        created_at=now,
+        updated_at=now,
+        metadata={"source": "mastra-storage demo", "agent": DEMO_AGENT},
+    )
+    messages = [
+        Message(
+            id=f"demo-msg-{suffix}-{i + 1}",
+            role="user" if role == "user" else "assistant",
+            created_at=now + timedelta(seconds=7 * i),
+            thread_id=thread.id,
+            resource_id=DEMO_RESOURCE_ID,
+            content=MessageContent.text(text),
+        )
+        for i, (role, text) in enumerate(_CONVERSATION)
+    ]
+    return thread, messages
+
+
+def _demo_snapshot(run_id: str, started: datetime) -> dict[str, Any]:
+    t0 = to_epoch_ms(started)
+    itinerary = {"days": ["Alfama + viewpoints", "Belem + LX Factory", "Sintra"], "diet": "veg"}
+    return {
+        "runId": run_id,
+        "status": "success",
+        "value": {},
+        "context": {
+            "input": {"city": "Lisbon", "days": 3, "month": "May"},
+            "collect-preferences": {
+                "status": "success",
+                "payload": {"city": "Lisbon"},
+                "output": {"likes": ["food", "viewpoints"], "diet": "vegetarian"},
+                "startedAt": t0,
+                "endedAt": t0 + 180,
+            },
+            "draft-itinerary": {
+                "status": "success",
+                "payload": {"likes": ["food", "viewpoints"]},
+                "output": itinerary,
+                "startedAt": t0 + 180,
+                "endedAt": t0 + 2350,
+            },
+        },
+        "serializedStepGraph": [
+            {"type": "step", "step": {"id": "collect-preferences"}},
+            {"type": "step", "step": {"id": "draft-itinerary"}},
+        ],
+        "activePaths": [],
+        "activeStepsPath": {},
+        "suspendedPaths": {},
+        "resumeLabels": {},
+        "waitingPaths": {},
+        "result": itinerary,
+        "requestContext": {},
+        "timestamp": t0 + 2350,
+    }
+
+
+def _demo_score(run_id: str, thread: Thread, messages: list[Message]) -> ScorePayload:
+    return ScorePayload(
+        scorer_id=DEMO_SCORER,
+        entity_id=DEMO_AGENT,
+        entity_type="AGENT",
+        entity={"id": DEMO_AGENT, "name": "Travel agent"},
+        run_id=run_id,
+        score=0.92,
+        source="LIVE",
+        scorer={
+            "id": DEMO_SCORER,
+            "name": "Answer relevancy",
+            "description": "How well the answer addresses the user's question",
+        },
+        input=[m.to_dict() for m in messages[-2:-1]],
+        output=messages[-1].to_dict(),
+        reason="Addresses the vegetarian constraint with concrete, nearby places.",
+        thread_id=thread.id,
+        resource_id=thread.resource_id,
+    )
+
+
+async def _demo(url: str, out: _Out) -> int:
+    started = time.perf_counter()
+    suffix = uuid.uuid4().hex[:8]  # fresh ids per run: re-running adds one more thread
+    run_id = f"demo-run-{suffix}"
+    now = utc_now()
+    thread, messages = _demo_records(suffix, now)
+    path = _file_path(url)
+    existed = path is not None and path.exists()
+
+    store = connect(url)
+    try:
+        await store.init()
+        t_init = time.perf_counter()
+
+        memory = await store.get_store("memory")
+        workflows = await store.get_store("workflows")
+        scores = await store.get_store("scores")
+        if memory is None or workflows is None or scores is None:
+            raise MastraStorageError(
+                f"{_store_label(store)} lacks the memory, workflows or scores domain",
+                id="MASTRA_STORAGE_CLI_DOMAIN_MISSING",
+            )
+        await memory.save_thread(thread)
+        await memory.save_messages(messages)
+        await workflows.persist_workflow_snapshot(
+            workflow_name=DEMO_WORKFLOW,
+            run_id=run_id,
+            snapshot=_demo_snapshot(run_id, now),
+            resource_id=DEMO_RESOURCE_ID,
+        )
+        await scores.save_score(_demo_score(run_id, thread, messages))
+        t_write = time.perf_counter()
+
+        stored_thread = await memory.get_thread_by_id(thread.id)
+        page = await memory.list_messages(thread_id=thread.id, per_page=None)
+        snapshot = await workflows.load_workflow_snapshot(
+            workflow_name=DEMO_WORKFLOW, run_id=run_id
+        )
+        score_page = await scores.list_scores_by_run_id(run_id)
+        threads = await memory.list_threads(resource_id=DEMO_RESOURCE_ID, per_page=1)
+        t_read = time.perf_counter()
+        version = await _schema_version(store)
+    finally:
+        await store.close()
+
+    where = redact_url(url)
+    if path is not None:
+        where += f"  ({'existing' if existed else 'new'} file {path.resolve()})"
+    out.line(f"{PROG} demo")
+    out.field("store", where, indent=0, label_width=10)
+    backend = _store_label(store) + (f", schema version {version}" if version else "")
+    out.field("backend", backend, indent=0, label_width=10)
+    out.line()
+
+    shown = stored_thread or thread
+    out.line(f"Thread {shown.id}")
+    out.field("title", shown.title)
+    out.field("resource", shown.resource_id)
+    out.field("created", _clock(shown.created_at))
+    out.line()
+
+    out.line(f"Conversation ({page.total} messages, oldest first)")
+    role_width = max((len(m.role) for m in page.items), default=4) + 2
+    for message in page.items:
+        prefix = f"  {message.created_at.strftime('%H:%M:%S')}  {message.role.ljust(role_width)}"
+        out.wrapped(prefix, message.text)
+    out.line()
+
+    out.line(f"Workflow run {DEMO_WORKFLOW} / {run_id}")
+    if isinstance(snapshot, dict):
+        out.field("status", str(snapshot.get("status")))
+        context = snapshot.get("context") or {}
+        steps = [
+            f"{step_id} ({step.get('status')})"
+            for step_id, step in context.items()
+            if step_id != "input" and isinstance(step, dict)
+        ]
+        out.field("input", _short(context.get("input")))
+        out.field("steps", ", ".join(steps) or "-")
+        out.field("result", _short(snapshot.get("result")))
+    else:
+        out.field("snapshot", _short(snapshot))
+    out.line()
+
+    out.line(f"Scores for run {run_id} ({score_page.total})")
+    for score in score_page.items:
+        _print_score(out, score)
+    out.line()
+
+    total = time.perf_counter() - started
+    out.line(f"{DEMO_RESOURCE_ID} now has {threads.total} demo thread(s) in this store.")
+    out.line(
+        f"Done in {_ms(total)}: open+init {_ms(t_init - started)}, "
+        f"write {_ms(t_write - t_init)}, read back {_ms(t_read - t_write)}."
+    )
+    return EXIT_OK
+
+
+def _print_score(out: _Out, score: Score) -> None:
+    name = score.scorer.get("name") if isinstance(score.scorer, dict) else None
+    out.field("scorer", f"{score.scorer_id}" + (f" ({name})" if name else ""))
+    out.field("score", f"{score.score:.2f}  source {score.source}  entity {score.entity_id}")
+    if score.reason:
+        out.field("reason", score.reason)
+
+
+# --------------------------------------------------------------------------- init / doctor
+
+
+async def _init(url: str, out: _Out) -> int:
+    path = _file_path(url)
+    existed = path is not None and path.exists()
+    store = connect(url)
+    started = time.perf_counter()
+    try:
+        before = await _schema_version(store) if existed else None
+        await store.init()
+        elapsed = time.perf_counter() - started
+        after = await _schema_version(store)
+    finally:
+        await store.close()
+
+    if path is not None and not existed:
+        action = f"created {path.resolve()} with the schema"
+    elif before is not None and after is not None and before != after:
+        action = f"upgraded the schema from version {before} to {after}"
+    elif before is not None and before == after:
+        action = "schema already up to date"
+    else:
+        action = "schema created or verified (idempotent)"
+    out.line(f"{PROG} init {redact_url(url)}")
+    out.field("store", _store_label(store), indent=2)
+    out.field("action", action, indent=2)
+    out.field("version", after or "not recorded by this adapter", indent=2)
+    out.field("took", _ms(elapsed), indent=2)
+    return EXIT_OK
+
+
+async def _doctor(url: str, out: _Out) -> int:
+    path = _file_path(url)
+    out.line(f"{PROG} doctor {redact_url(url)}")
+    if path is not None and not path.exists():
+        # Opening the file would create an empty database: report instead of changing disk.
+        out.line(f"  FAIL  {'file'.ljust(16)}{path} does not exist (run: {PROG} init URL)")
+        out.line("result: 1 problem")
+        return EXIT_PROBLEM
+    store = connect(url)
+    try:
+        report = await store.doctor()
+    finally:
+        await store.close()
+    _print_report(out, report)
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _print_report(out: _Out, report: DoctorReport) -> None:
+    out.line(f"  store: {report.store}")
+    width = max((len(c.name) for c in report.checks), default=8) + 2
+    for check in report.checks:
+        out.wrapped(f"  {'ok' if check.ok else 'FAIL':<4}  {check.name.ljust(width)}", check.detail)
+    problems = sum(not c.ok for c in report.checks)
+    out.line("result: ok" if not problems else f"result: {problems} problem(s)")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Storage for AI agents (threads, messages, workflow snapshots, scores).",
+        epilog="URLs: file:./mastra.db (libSQL file), :memory:, memory:// (in-process).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="store a short conversation, a workflow snapshot and a score, then read them back",
+        description="Store a thread with a short conversation, a workflow snapshot and a "
+        "score, read them back and print them. Every run uses fresh ids, so re-running "
+        "adds one more demo thread.",
+    )
+    demo.add_argument(
+        "--url", default=DEFAULT_DEMO_URL, help=f"storage URL (default: {DEFAULT_DEMO_URL})"
+    )
+
+    init = commands.add_parser("init", help="create or upgrade the schema")
+    init.add_argument("url", metavar="URL", help="storage URL, e.g. file:./mastra.db")
+
+    doctor = commands.add_parser(
+        "doctor", help="check connectivity, schema version and indexes (exit 1 on a problem)"
+    )
+    doctor.add_argument("url", metavar="URL", help="storage URL, e.g. file:./mastra.db")
+    return parser
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, MastraStorageError):
+        text = exc.message
+        cause = exc.__cause__
+        if cause is not None and str(cause) and str(cause) not in text:
+            text += f" ({type(cause).__name__}: {cause})"
+        return text
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors (already printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+
+    url: str = args.url
+    out = _Out(sys.stdout)
+    commands: dict[str, Callable[[str, _Out], Awaitable[int]]] = {
+        "demo": _demo,
+        "init": _init,
+        "doctor": _doctor,
+    }
+    try:
+        return asyncio.run(_run(commands[args.command], url, out))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        message = _one_line(redact_text(_describe(exc), url))
+        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+async def _run(command: Callable[[str, _Out], Awaitable[int]], url: str, out: _Out) -> int:
+    return await command(url, out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
