@@ -1,0 +1,345 @@
+"""One database, one worker thread, one connection.
+
+The ``libsql`` driver is synchronous. Every piece of database work of a store runs as a
+*job* on a dedicated single-thread executor that owns the connection, so:
+
+* the event loop never blocks on SQLite;
+* there is exactly one writer per store, so "database is locked" cannot happen between
+  tasks of one process (two stores on one file still contend: see below);
+* a job is a whole transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any
+  exception) and costs one thread hop;
+* a cancelled caller never leaves a transaction half-done: a job that has started runs
+  to completion on the worker thread (cancellation only withdraws a job not yet started).
+
+Between processes (or two stores on one file) SQLite's own locking applies: the
+connection sets ``busy_timeout`` before switching to WAL, and a job that still fails with
+a busy/locked error is retried with exponential backoff (awaited on the event loop, not on
+the worker thread), up to ``max_retries`` times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from mastra_storage.errors import (
+    BackendError,
+    ConflictError,
+    MastraStorageError,
+    UnavailableError,
+    ValidationError,
+    storage_error_id,
+)
+
+T = TypeVar("T")
+TxMode = Literal["write", "read", "none"]
+
+STORE_NAME = "LIBSQL"
+
+_BUSY_MARKERS = ("database is locked", "database table is locked", "table is locked", "busy")
+_UNAVAILABLE_MARKERS = (
+    "unable to open",
+    "cannot open",
+    "failed to connect",
+    "disk i/o error",
+    "readonly database",
+    "database or disk is full",
+    "file is not a database",
+)
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where the database lives: a file path, or a private in-memory database."""
+
+    path: str
+    memory: bool
+    display: str
+
+    @property
+    def driver_path(self) -> str:
+        return ":memory:" if self.memory else self.path
+
+
+class DriverError(Exception):
+    """A driver exception raised inside a job (kept apart from errors of Python code)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+    @property
+    def text(self) -> str:
+        return str(self.cause)
+
+    @property
+    def is_busy(self) -> bool:
+        lowered = self.text.lower()
+        return any(marker in lowered for marker in _BUSY_MARKERS)
+
+    @property
+    def is_missing_table(self) -> bool:
+        return "no such table" in self.text.lower()
+
+
+class Tx:
+    """What a job receives: the connection, with statement counting and error tagging."""
+
+    __slots__ = ("_conn", "_db")
+
+    def __init__(self, conn: Any, db: LibSQLDatabase) -> None:
+        self._conn = conn
+        self._db = db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._db._count()
+        try:
+            return self._conn.execute(sql, tuple(params))
+        except Exception as exc:
+            raise DriverError(exc) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        batch = [tuple(row) for row in rows]
+        if not batch:
+            return
+        self._db._count()
+        try:
+            self._conn.executemany(sql, batch)
+        except Exception as exc:
+            raise DriverError(exc) from exc
+
+    def executescript(self, script: str) -> None:
+        self._db._count()
+        try:
+            self._conn.executescript(script)
+        except Exception as exc:
+            raise DriverError(exc) from exc
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.execute(sql, params)
+        try:
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+        except Exception as exc:
+            raise DriverError(exc) from exc
+        return rows
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a write statement and return the number of rows it changed."""
+        cursor = self.execute(sql, params)
+        return int(cursor.rowcount or 0)
+
+
+class LibSQLDatabase:
+    """The worker thread and connection shared by every domain of one store."""
+
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        *,
+        busy_timeout_ms: int,
+        max_retries: int,
+        initial_backoff_ms: int,
+    ) -> None:
+        self.target = target
+        self.busy_timeout_ms = busy_timeout_ms
+        self.max_retries = max_retries
+        self.initial_backoff_ms = initial_backoff_ms
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+        self._conn: Any = None
+        self._closed = False
+        #: Driver calls (execute / executemany / executescript) issued so far.
+        self.statements_executed = 0
+        #: Set once the schema is known to be current (see ``schema.ensure_schema``).
+        self.schema_ready = False
+
+    # ---- worker-thread side -----------------------------------------------------------
+
+    def _count(self) -> None:
+        self.statements_executed += 1
+
+    def _open(self) -> Any:
+        """Open the connection (on the worker thread) and apply the PRAGMAs, once."""
+        if self._conn is not None:
+            return self._conn
+        import libsql  # the driver is imported lazily, on the worker thread
+
+        timeout_s = self.busy_timeout_ms / 1000
+        try:
+            conn = libsql.connect(self.target.driver_path, isolation_level=None, timeout=timeout_s)
+        except Exception as exc:
+            raise DriverError(exc) from exc
+        # busy_timeout first, so that switching to WAL waits for other connections.
+        pragmas = [f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}"]
+        if not self.target.memory:
+            pragmas.append("PRAGMA journal_mode = WAL")
+        pragmas.append("PRAGMA synchronous = NORMAL")
+        try:
+            Tx(conn, self).executescript(";\n".join(pragmas) + ";")
+        except BaseException:
+            _close_quietly(conn)
+            raise
+        self._conn = conn
+        return conn
+
+    def _job(self, fn: Callable[[Tx], T], mode: TxMode) -> T:
+        tx = Tx(self._open(), self)
+        if mode == "none":
+            return fn(tx)
+        tx.execute("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")
+        try:
+            result = fn(tx)
+            tx.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        return result
+
+    def _rollback(self) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction:
+                self._count()
+                conn.execute("ROLLBACK")
+        except Exception:  # the transaction may already be gone; the connection stays usable
+            pass
+
+    def _close_job(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            _close_quietly(conn)
+
+    # ---- event-loop side --------------------------------------------------------------
+
+    def _get_executor(self) -> ThreadPoolExecutor:
+        if self._closed:
+            raise UnavailableError(
+                f"{self.target.display}: the store is closed",
+                id=storage_error_id(STORE_NAME, "connection", "closed"),
+                details={"url": self.target.display},
+            )
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="mastra-libsql"
+                )
+            return self._executor
+
+    async def run(self, operation: str, fn: Callable[[Tx], T], *, mode: TxMode = "write") -> T:
+        """Run ``fn`` as one job (one transaction unless ``mode='none'``) on the worker.
+
+        Busy/locked errors are retried with exponential backoff; driver errors become
+        :class:`UnavailableError` / :class:`BackendError` (or :class:`ConflictError` /
+        :class:`ValidationError` for constraint violations) with the driver error as cause.
+        """
+        return await self._submit(operation, lambda: self._job(fn, mode))
+
+    async def inspect(self, fn: Callable[[Tx], T]) -> T:
+        """Run a read-only ``fn`` without changing the database: through the store's
+        connection when it is open, else through a temporary one (no PRAGMAs applied)."""
+        return await self._submit("doctor", lambda: self._inspect_job(fn))
+
+    def _inspect_job(self, fn: Callable[[Tx], T]) -> T:
+        if self._conn is not None or self.target.memory:
+            return fn(Tx(self._open(), self))
+        import libsql
+
+        try:
+            conn = libsql.connect(
+                self.target.driver_path,
+                isolation_level=None,
+                timeout=self.busy_timeout_ms / 1000,
+            )
+        except Exception as exc:
+            raise DriverError(exc) from exc
+        try:
+            return fn(Tx(conn, self))
+        finally:
+            _close_quietly(conn)
+
+    async def _submit(self, operation: str, job: Callable[[], T]) -> T:
+        attempt = 0
+        while True:
+            future = self._get_executor().submit(job)
+            try:
+                return await asyncio.wrap_future(future)
+            except DriverError as exc:
+                if exc.is_busy and attempt < self.max_retries:
+                    await asyncio.sleep(self.initial_backoff_ms * (2**attempt) / 1000)
+                    attempt += 1
+                    continue
+                raise self._translate(operation, exc, attempt) from exc.cause
+
+    def _translate(self, operation: str, exc: DriverError, attempts: int) -> MastraStorageError:
+        text = exc.text
+        lowered = text.lower()
+        error_id = storage_error_id(STORE_NAME, operation, "failed")
+        details: dict[str, str | int | float | bool | None] = {"operation": operation}
+        if exc.is_busy:
+            details["retries"] = attempts
+            return UnavailableError(
+                f"{operation}: database stayed busy after {attempts} retries ({text})",
+                id=error_id,
+                details=details,
+            )
+        if any(marker in lowered for marker in _UNAVAILABLE_MARKERS):
+            return UnavailableError(
+                f"{operation}: cannot use the database {self.target.display} ({text})",
+                id=error_id,
+                details=details,
+            )
+        if "unique constraint failed" in lowered:
+            return ConflictError(f"{operation}: {text}", id=error_id, details=details)
+        if "not null constraint failed" in lowered or "check constraint failed" in lowered:
+            return ValidationError(f"{operation}: {text}", id=error_id, details=details)
+        if exc.is_missing_table:
+            return BackendError(
+                f"{operation}: {text} (run `await store.init()` to create the tables)",
+                id=error_id,
+                details=details,
+            )
+        return BackendError(f"{operation}: {text}", id=error_id, details=details)
+
+    async def close(self) -> None:
+        """Close the connection (after every queued job) and stop the worker thread."""
+        if self._closed:
+            return
+        executor = self._executor
+        self._closed = True
+        if executor is None:
+            return
+        try:
+            await asyncio.wrap_future(executor.submit(self._close_job))
+        finally:
+            executor.shutdown(wait=False)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def file_exists(self) -> bool:
+        return self.target.memory or os.path.exists(self.target.path)
+
+
+def _close_quietly(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
+__all__ = ["STORE_NAME", "DatabaseTarget", "DriverError", "LibSQLDatabase", "Tx", "TxMode"]

@@ -1,0 +1,588 @@
+"""Memory domain on SQLite: threads, messages (ordered by ``(createdAt, rowid)``), resources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mastra_storage.domains.memory import (
+    BaseMemoryStore,
+    CloneBuilder,
+    MessageMutation,
+    MessageQuery,
+    MessageQueryResult,
+    ResourceMutation,
+    StoredMessage,
+    ThreadMutation,
+    ThreadQuery,
+    thread_matches,
+)
+from mastra_storage.errors import ConflictError, NotFoundError
+from mastra_storage.pagination import Cursor, ResolvedDateRange
+from mastra_storage.records import Message, MessageContent, Resource, Thread
+from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
+
+from .connection import LibSQLDatabase, Tx
+from .sqlutil import (
+    in_list,
+    json_dict,
+    json_param,
+    json_read,
+    json_value,
+    limit_offset,
+    parse_ts,
+    ts,
+)
+
+# --------------------------------------------------------------------------- rows
+
+THREAD_COLUMNS = f'id, "resourceId", title, {json_read("metadata")}, "createdAt", "updatedAt"'
+UPSERT_THREAD = (
+    'INSERT INTO mastra_threads (id, "resourceId", title, metadata, "createdAt", "updatedAt") '
+    "VALUES (?, ?, ?, jsonb(?), ?, ?) "
+    'ON CONFLICT(id) DO UPDATE SET "resourceId" = excluded."resourceId", '
+    "title = excluded.title, metadata = excluded.metadata, "
+    '"createdAt" = excluded."createdAt", "updatedAt" = excluded."updatedAt"'
+)
+UPDATE_THREAD = (
+    'UPDATE mastra_threads SET "resourceId" = ?, title = ?, metadata = jsonb(?), '
+    '"createdAt" = ?, "updatedAt" = ? WHERE id = ?'
+)
+
+
+def message_columns(alias: str = "m") -> str:
+    a = alias
+    return (
+        f"{a}.id, {a}.thread_id, {json_read('content', a)}, {a}.role, {a}.type, "
+        f'{a}."createdAt", {a}."resourceId", {a}.rowid'
+    )
+
+
+# Upserts keep the row (so its rowid, our insertion sequence) and the stored createdAt.
+UPSERT_MESSAGE = (
+    'INSERT INTO mastra_messages (id, thread_id, content, role, type, "createdAt", "resourceId") '
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(id) DO UPDATE SET thread_id = excluded.thread_id, "
+    "content = excluded.content, role = excluded.role, type = excluded.type, "
+    '"resourceId" = excluded."resourceId"'
+)
+INSERT_MESSAGE = (
+    'INSERT INTO mastra_messages (id, thread_id, content, role, type, "createdAt", "resourceId") '
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+UPDATE_MESSAGE = (
+    'UPDATE mastra_messages SET thread_id = ?, content = ?, role = ?, type = ?, "resourceId" = ? '
+    "WHERE id = ?"
+)
+RESOURCE_COLUMNS = f'id, "workingMemory", {json_read("metadata")}, "createdAt", "updatedAt"'
+UPSERT_RESOURCE = (
+    'INSERT INTO mastra_resources (id, "workingMemory", metadata, "createdAt", "updatedAt") '
+    "VALUES (?, ?, jsonb(?), ?, ?) "
+    'ON CONFLICT(id) DO UPDATE SET "workingMemory" = excluded."workingMemory", '
+    'metadata = excluded.metadata, "createdAt" = excluded."createdAt", '
+    '"updatedAt" = excluded."updatedAt"'
+)
+BUMP_THREADS = 'UPDATE mastra_threads SET "updatedAt" = MAX("updatedAt", ?) WHERE '
+
+
+def thread_from_row(row: tuple[Any, ...]) -> Thread:
+    thread_id, resource_id, title, metadata, created, updated = row
+    return Thread(
+        id=thread_id,
+        resource_id=resource_id,
+        title="" if title is None else str(title),
+        metadata=json_dict(metadata),
+        created_at=parse_ts(created),
+        updated_at=parse_ts(updated),
+    )
+
+
+def thread_params(thread: Thread) -> tuple[Any, ...]:
+    return (
+        thread.id,
+        thread.resource_id,
+        thread.title or "",
+        json_param(thread.metadata),
+        ts(thread.created_at),
+        ts(thread.updated_at),
+    )
+
+
+def content_from_column(raw: Any) -> MessageContent:
+    value = json_value(raw)
+    if isinstance(value, dict):
+        return MessageContent.from_dict(value)
+    # Older rows may hold plain text; read it as a V2 message with one text part.
+    return MessageContent.text(raw if isinstance(raw, str) else str(value))
+
+
+def stored_message_from_row(row: tuple[Any, ...]) -> StoredMessage:
+    message_id, thread_id, content, role, type_, created, resource_id, seq = row
+    message = Message(
+        id=message_id,
+        role=role,
+        created_at=parse_ts(created),
+        thread_id=thread_id,
+        resource_id=resource_id,
+        type=None if not type_ or type_ == "v2" else type_,
+        content=content_from_column(content),
+    )
+    return StoredMessage(message, int(seq))
+
+
+def message_params(message: Message) -> tuple[Any, ...]:
+    return (
+        message.id,
+        message.thread_id,
+        json_param(message.content.to_dict()),
+        message.role,
+        message.type or "v2",
+        ts(message.created_at),
+        message.resource_id,
+    )
+
+
+def resource_from_row(row: tuple[Any, ...]) -> Resource:
+    resource_id, working_memory, metadata, created, updated = row
+    return Resource(
+        id=resource_id,
+        working_memory=None if working_memory is None else str(working_memory),
+        metadata=json_dict(metadata),
+        created_at=parse_ts(created),
+        updated_at=parse_ts(updated),
+    )
+
+
+def resource_params(resource: Resource) -> tuple[Any, ...]:
+    return (
+        resource.id,
+        resource.working_memory,
+        json_param(resource.metadata),
+        ts(resource.created_at),
+        ts(resource.updated_at),
+    )
+
+
+# --------------------------------------------------------------------------- SQL builders
+
+
+def _json_scalar_condition(column: str, path: str, value: Any) -> tuple[str, list[Any]] | None:
+    """Strict JSON equality of ``column -> path`` with a scalar (``None`` for non-scalars)."""
+    if value is None:
+        return f"json_type({column}, ?) = 'null'", [path]
+    if isinstance(value, bool):
+        return f"json_type({column}, ?) = ?", [path, "true" if value else "false"]
+    if isinstance(value, (int, float)):
+        return (
+            f"json_type({column}, ?) IN ('integer', 'real') AND json_extract({column}, ?) = ?",
+            [path, path, value],
+        )
+    if isinstance(value, str):
+        return (
+            f"json_type({column}, ?) = 'text' AND json_extract({column}, ?) = ?",
+            [path, path, value],
+        )
+    return None
+
+
+def _date_range_conditions(
+    column: str, date_range: ResolvedDateRange | None
+) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if date_range is None:
+        return where, params
+    if date_range.start is not None:
+        where.append(f"{column} {'>' if date_range.start_exclusive else '>='} ?")
+        params.append(ts(date_range.start))
+    if date_range.end is not None:
+        where.append(f"{column} {'<' if date_range.end_exclusive else '<='} ?")
+        params.append(ts(date_range.end))
+    return where, params
+
+
+def _thread_sort_key(thread: Thread, field: str) -> tuple[int, str]:
+    value = thread.created_at if field == "created_at" else thread.updated_at
+    return (to_epoch_ms(value), thread.id)
+
+
+def _after_key(key: tuple[int, Any], cursor: Cursor, descending: bool) -> bool:
+    position = (cursor.key, cursor.tie)
+    return key < position if descending else key > position
+
+
+# --------------------------------------------------------------------------- the domain
+
+
+class LibSQLMemoryStore(BaseMemoryStore):
+    """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``."""
+
+    def __init__(self, db: LibSQLDatabase) -> None:
+        self._db = db
+
+    async def init(self) -> None:
+        from .store import ensure_schema
+
+        await ensure_schema(self._db)
+
+    async def dangerously_clear_all(self) -> None:
+        def job(tx: Tx) -> None:
+            tx.execute("DELETE FROM mastra_messages")
+            tx.execute("DELETE FROM mastra_threads")
+            tx.execute("DELETE FROM mastra_resources")
+
+        await self._db.run("clearMemory", job)
+
+    # ---- threads ----------------------------------------------------------------------
+
+    async def _get_thread(self, thread_id: str) -> Thread | None:
+        def job(tx: Tx) -> Thread | None:
+            row = tx.fetchone(
+                f"SELECT {THREAD_COLUMNS} FROM mastra_threads WHERE id = ?", (thread_id,)
+            )
+            return None if row is None else thread_from_row(row)
+
+        return await self._db.run("getThreadById", job, mode="none")
+
+    async def _upsert_thread(self, thread: Thread) -> None:
+        params = thread_params(thread)
+
+        def job(tx: Tx) -> None:
+            tx.execute(UPSERT_THREAD, params)
+
+        await self._db.run("saveThread", job)
+
+    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+        def job(tx: Tx) -> Thread | None:
+            row = tx.fetchone(
+                f"SELECT {THREAD_COLUMNS} FROM mastra_threads WHERE id = ?", (thread_id,)
+            )
+            if row is None:
+                return None
+            updated = mutate(thread_from_row(row))
+            params = thread_params(updated)
+            tx.execute(UPDATE_THREAD, (*params[1:], thread_id))
+            return updated
+
+        return await self._db.run("updateThread", job)
+
+    async def _delete_thread(self, thread_id: str) -> None:
+        def job(tx: Tx) -> None:
+            tx.execute("DELETE FROM mastra_messages WHERE thread_id = ?", (thread_id,))
+            tx.execute("DELETE FROM mastra_threads WHERE id = ?", (thread_id,))
+
+        await self._db.run("deleteThread", job)
+
+    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        where: list[str] = []
+        params: list[Any] = []
+        if query.resource_id is not None:
+            where.append('"resourceId" = ?')
+            params.append(query.resource_id)
+        in_python = False
+        for key, value in (query.metadata or {}).items():
+            path = f'$."{key}"'
+            condition = _json_scalar_condition("metadata", path, value)
+            if condition is None:
+                # Objects/arrays: SQL narrows by type, Python checks JSON equality (key order
+                # and 1 == 1.0 inside nested values), and then pages.
+                kind = "object" if isinstance(value, dict) else "array"
+                where.append("json_type(metadata, ?) = ?")
+                params.extend([path, kind])
+                in_python = True
+            else:
+                where.append(condition[0])
+                params.extend(condition[1])
+        field = query.order.field
+        column = '"createdAt"' if field == "created_at" else '"updatedAt"'
+        direction = "DESC" if query.order.descending else "ASC"
+        order = f" ORDER BY {column} {direction}, id {direction}"
+        where_sql = (" WHERE " + " AND ".join(where)) if where else ""
+        after = query.after
+
+        def job(tx: Tx) -> tuple[list[Thread], int]:
+            base = f"SELECT {THREAD_COLUMNS} FROM mastra_threads{where_sql}"
+            if in_python:
+                threads = [
+                    t
+                    for t in map(thread_from_row, tx.fetchall(base + order, params))
+                    if thread_matches(t, query.resource_id, query.metadata)
+                ]
+                total = len(threads)
+                if after is not None:
+                    threads = [
+                        t
+                        for t in threads
+                        if _after_key(_thread_sort_key(t, field), after, query.order.descending)
+                    ]
+                end = None if query.limit is None else query.offset + query.limit + 1
+                return threads[query.offset : end], total
+            count_row = tx.fetchone(f"SELECT COUNT(*) FROM mastra_threads{where_sql}", params)
+            total = int(count_row[0]) if count_row else 0
+            page_where, page_params = where_sql, list(params)
+            if after is not None:
+                op = "<" if query.order.descending else ">"
+                clause = f"({column}, id) {op} (?, ?)"
+                page_where = f"{page_where} AND {clause}" if page_where else f" WHERE {clause}"
+                page_params.extend([ts(from_epoch_ms(after.key)), str(after.tie)])
+            limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
+            rows = tx.fetchall(
+                f"SELECT {THREAD_COLUMNS} FROM mastra_threads{page_where}{order}{limit_sql}",
+                page_params + limit_params,
+            )
+            return [thread_from_row(r) for r in rows], total
+
+        return await self._db.run("listThreads", job, mode="read")
+
+    # ---- messages ---------------------------------------------------------------------
+
+    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        where: list[str] = []
+        params: list[Any] = []
+        if query.thread_ids is not None:
+            clause, values = in_list("m.thread_id", query.thread_ids)
+            where.append(clause)
+            params.extend(values)
+        if query.resource_id is not None:
+            where.append('m."resourceId" = ?')
+            params.append(query.resource_id)
+        range_where, range_params = _date_range_conditions('m."createdAt"', query.date_range)
+        where.extend(range_where)
+        params.extend(range_params)
+        direction = "DESC" if query.descending else "ASC"
+        order = f' ORDER BY m."createdAt" {direction}, m.rowid {direction}'
+        include_sql, include_params = _include_statements(query)
+        run_main = query.limit != 0
+
+        def job(tx: Tx) -> MessageQueryResult:
+            page: list[StoredMessage] = []
+            total = 0
+            if run_main:
+                where_sql = " WHERE " + " AND ".join(where) if where else ""
+                if query.count:
+                    row = tx.fetchone(f"SELECT COUNT(*) FROM mastra_messages m{where_sql}", params)
+                    total = int(row[0]) if row else 0
+                page_where = list(where)
+                page_params = list(params)
+                if query.after is not None:
+                    op = "<" if query.descending else ">"
+                    page_where.append(f'(m."createdAt", m.rowid) {op} (?, ?)')
+                    page_params.extend([ts(from_epoch_ms(query.after.key)), int(query.after.tie)])
+                page_where_sql = " WHERE " + " AND ".join(page_where) if page_where else ""
+                limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
+                rows = tx.fetchall(
+                    f"SELECT {message_columns()} FROM mastra_messages m"
+                    f"{page_where_sql}{order}{limit_sql}",
+                    page_params + limit_params,
+                )
+                page = [stored_message_from_row(r) for r in rows]
+            included: list[StoredMessage] = []
+            for sql, sql_params in zip(include_sql, include_params, strict=True):
+                included.extend(stored_message_from_row(r) for r in tx.fetchall(sql, sql_params))
+            return MessageQueryResult(page=page, total=total, included=included)
+
+        statements = int(run_main) * (1 + int(query.count)) + len(include_sql)
+        return await self._db.run("listMessages", job, mode="read" if statements > 1 else "none")
+
+    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+        clause, params = in_list("m.id", message_ids)
+
+        def job(tx: Tx) -> list[StoredMessage]:
+            rows = tx.fetchall(
+                f"SELECT {message_columns()} FROM mastra_messages m WHERE {clause}", params
+            )
+            return [stored_message_from_row(r) for r in rows]
+
+        return await self._db.run("listMessagesById", job, mode="none")
+
+    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+        thread_ids = list(dict.fromkeys(m.thread_id for m in messages if m.thread_id))
+        rows = [message_params(m) for m in messages]
+        now_text = ts(now)
+        thread_clause, thread_params = in_list("id", thread_ids)
+
+        def job(tx: Tx) -> None:
+            if thread_ids:
+                found = {
+                    r[0]
+                    for r in tx.fetchall(
+                        f"SELECT id FROM mastra_threads WHERE {thread_clause}", thread_params
+                    )
+                }
+                missing = [t for t in thread_ids if t not in found]
+                if missing:
+                    raise NotFoundError(
+                        f"Thread {missing[0]} not found",
+                        id="MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND",
+                        details={"thread_id": missing[0]},
+                    )
+            if len(rows) == 1:
+                tx.execute(UPSERT_MESSAGE, rows[0])
+            else:
+                tx.executemany(UPSERT_MESSAGE, rows)
+            if thread_ids:
+                tx.execute(BUMP_THREADS + thread_clause, [now_text, *thread_params])
+
+        await self._db.run("saveMessages", job)
+
+    async def _modify_messages(
+        self, message_ids: list[str], mutate: MessageMutation, now: datetime
+    ) -> list[Message]:
+        clause, params = in_list("m.id", message_ids)
+        now_text = ts(now)
+
+        def job(tx: Tx) -> list[Message]:
+            rows = tx.fetchall(
+                f"SELECT {message_columns()} FROM mastra_messages m WHERE {clause}", params
+            )
+            current = {s.message.id: s.message for s in map(stored_message_from_row, rows)}
+            planned: list[tuple[Message, Message]] = []
+            for message_id in message_ids:
+                existing = current.get(message_id)
+                if existing is not None:
+                    updated = mutate(existing).replace(created_at=existing.created_at)
+                    planned.append((existing, updated))
+            if not planned:
+                return []
+            targets = list(dict.fromkeys(str(u.thread_id) for _, u in planned))
+            target_clause, target_params = in_list("id", targets)
+            found = {
+                r[0]
+                for r in tx.fetchall(
+                    f"SELECT id FROM mastra_threads WHERE {target_clause}", target_params
+                )
+            }
+            for _, updated in planned:
+                if updated.thread_id not in found:
+                    raise NotFoundError(
+                        f"Thread {updated.thread_id} not found",
+                        id="MASTRA_STORAGE_UPDATE_MESSAGES_THREAD_NOT_FOUND",
+                        details={"thread_id": updated.thread_id},
+                    )
+            tx.executemany(
+                UPDATE_MESSAGE,
+                [(*message_params(u)[1:5], u.resource_id, u.id) for _, u in planned],
+            )
+            touched = list(
+                dict.fromkeys(
+                    t for old, new in planned for t in (old.thread_id, new.thread_id) if t
+                )
+            )
+            touched_clause, touched_params = in_list("id", touched)
+            tx.execute(BUMP_THREADS + touched_clause, [now_text, *touched_params])
+            return [updated for _, updated in planned]
+
+        return await self._db.run("updateMessages", job)
+
+    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
+        clause, params = in_list("id", message_ids)
+        now_text = ts(now)
+
+        def job(tx: Tx) -> None:
+            tx.execute(
+                BUMP_THREADS + f"id IN (SELECT thread_id FROM mastra_messages WHERE {clause})",
+                [now_text, *params],
+            )
+            tx.execute(f"DELETE FROM mastra_messages WHERE {clause}", params)
+
+        await self._db.run("deleteMessages", job)
+
+    # ---- resources --------------------------------------------------------------------
+
+    async def _get_resource(self, resource_id: str) -> Resource | None:
+        def job(tx: Tx) -> Resource | None:
+            row = tx.fetchone(
+                f"SELECT {RESOURCE_COLUMNS} FROM mastra_resources WHERE id = ?", (resource_id,)
+            )
+            return None if row is None else resource_from_row(row)
+
+        return await self._db.run("getResourceById", job, mode="none")
+
+    async def _upsert_resource(self, resource: Resource) -> None:
+        params = resource_params(resource)
+
+        def job(tx: Tx) -> None:
+            tx.execute(UPSERT_RESOURCE, params)
+
+        await self._db.run("saveResource", job)
+
+    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+        def job(tx: Tx) -> Resource:
+            row = tx.fetchone(
+                f"SELECT {RESOURCE_COLUMNS} FROM mastra_resources WHERE id = ?", (resource_id,)
+            )
+            updated = mutate(None if row is None else resource_from_row(row))
+            tx.execute(UPSERT_RESOURCE, resource_params(updated))
+            return updated
+
+        return await self._db.run("updateResource", job)
+
+    # ---- cloning ----------------------------------------------------------------------
+
+    async def _clone_thread(
+        self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
+    ) -> tuple[Thread, list[Message]] | None:
+        def job(tx: Tx) -> tuple[Thread, list[Message]] | None:
+            row = tx.fetchone(
+                f"SELECT {THREAD_COLUMNS} FROM mastra_threads WHERE id = ?", (source_thread_id,)
+            )
+            if row is None:
+                return None
+            if tx.fetchone("SELECT 1 FROM mastra_threads WHERE id = ?", (new_thread_id,)):
+                raise ConflictError(
+                    f"Thread with id {new_thread_id} already exists",
+                    id="MASTRA_STORAGE_CLONE_THREAD_THREAD_EXISTS",
+                    details={"thread_id": new_thread_id},
+                )
+            source = thread_from_row(row)
+            rows = tx.fetchall(
+                f"SELECT {message_columns()} FROM mastra_messages m WHERE m.thread_id = ? "
+                'ORDER BY m."createdAt" ASC, m.rowid ASC',
+                (source_thread_id,),
+            )
+            messages = [stored_message_from_row(r).message for r in rows]
+            thread, copies = build(source, messages)
+            tx.execute(UPSERT_THREAD, thread_params(thread))
+            tx.executemany(INSERT_MESSAGE, [message_params(m) for m in copies])
+            return thread, copies
+
+        return await self._db.run("cloneThread", job)
+
+
+def _include_statements(query: MessageQuery) -> tuple[list[str], list[list[Any]]]:
+    """The include windows as ``UNION ALL`` statements (one per 100 specs).
+
+    Per spec: the target (by id, any thread), up to ``n`` rows before it and ``m`` after it
+    in the target's own thread by ``(createdAt, rowid)``.
+    """
+    statements: list[str] = []
+    all_params: list[list[Any]] = []
+    specs = list(query.include)
+    for start in range(0, len(specs), 100):
+        parts: list[str] = []
+        params: list[Any] = []
+        for spec in specs[start : start + 100]:
+            parts.append(
+                f"SELECT * FROM (SELECT {message_columns()} FROM mastra_messages m WHERE m.id = ?)"
+            )
+            params.append(spec.id)
+            for count, op, direction in (
+                (spec.with_previous_messages, "<", "DESC"),
+                (spec.with_next_messages, ">", "ASC"),
+            ):
+                if count <= 0:
+                    continue
+                parts.append(
+                    f"SELECT * FROM (SELECT {message_columns()} FROM mastra_messages t "
+                    "JOIN mastra_messages m ON m.thread_id = t.thread_id "
+                    f'AND (m."createdAt", m.rowid) {op} (t."createdAt", t.rowid) '
+                    f'WHERE t.id = ? ORDER BY m."createdAt" {direction}, m.rowid {direction} '
+                    "LIMIT ?)"
+                )
+                params.extend([spec.id, count])
+        statements.append(" UNION ALL ".join(parts))
+        all_params.append(params)
+    return statements, all_params
+
+
+__all__ = ["LibSQLMemoryStore"]

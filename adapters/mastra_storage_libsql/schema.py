@@ -1,0 +1,371 @@
+"""The on-disk layout: ``@mastra/libsql`` 1.23.1's tables, plus our indexes and version row.
+
+Tables, column names, types and constraints are exactly those of ``@mastra/libsql`` 1.23.1
+(see ``docs/mastra-libsql-layout.md``), so Mastra can open a file we created without
+running its own ``init()``, and we can adopt a file Mastra created. What we add is
+invisible to Mastra's queries:
+
+* ``mastra_storage_schema(component, version, updated_at)``: our schema version, so a
+  warm ``init()`` is one ``SELECT``;
+* ``mastra_scorers."structuredOutput"``: the one ``Score`` field Mastra has no column for;
+* read indexes named ``mastra_storage_*`` (Mastra's own indexes are created too, under
+  Mastra's names and definitions, so Mastra's ``CREATE INDEX IF NOT EXISTS`` finds them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mastra_storage.timeutil import to_iso, utc_now
+
+from .connection import DriverError, Tx
+
+#: Bump when the layout changes; ``init()`` migrates databases with an older (or no) row.
+SCHEMA_VERSION = 1
+SCHEMA_COMPONENT = "libsql"
+SCHEMA_TABLE = "mastra_storage_schema"
+
+TABLE_THREADS = "mastra_threads"
+TABLE_MESSAGES = "mastra_messages"
+TABLE_RESOURCES = "mastra_resources"
+TABLE_WORKFLOW_SNAPSHOT = "mastra_workflow_snapshot"
+TABLE_SCORERS = "mastra_scorers"
+TABLE_SPANS = "mastra_ai_spans"
+
+Logical = Literal["text", "timestamp", "jsonb", "integer", "float", "boolean"]
+_SQL_TYPE: dict[Logical, str] = {
+    "text": "TEXT",
+    "timestamp": "TEXT",
+    "jsonb": "TEXT",
+    "integer": "INTEGER",
+    "float": "REAL",
+    "boolean": "INTEGER",
+}
+# What Mastra's alterTable uses as DEFAULT when it adds a NOT NULL column to an old table.
+_NOT_NULL_DEFAULT: dict[Logical, str] = {
+    "text": "''",
+    "timestamp": "'1970-01-01 00:00:00'",
+    "jsonb": "'{}'",
+    "integer": "0",
+    "float": "0",
+    "boolean": "0",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    logical: Logical
+    not_null: bool = False
+    primary_key: bool = False
+
+    def ddl(self) -> str:
+        text = f'"{self.name}" {_SQL_TYPE[self.logical]}'
+        if self.not_null:
+            text += " NOT NULL"
+        if self.primary_key:
+            text += " PRIMARY KEY"
+        return text
+
+    def add_column_ddl(self, table: str) -> str:
+        default = _NOT_NULL_DEFAULT[self.logical] if self.not_null else "NULL"
+        not_null = " NOT NULL" if self.not_null else ""
+        return (
+            f'ALTER TABLE {table} ADD COLUMN "{self.name}" {_SQL_TYPE[self.logical]}'
+            f"{not_null} DEFAULT {default}"
+        )
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    constraints: tuple[str, ...] = ()
+    #: Columns we add that Mastra 1.23.1 does not have (appended after Mastra's).
+    extra: tuple[Column, ...] = field(default=())
+
+    def ddl(self) -> str:
+        parts = [c.ddl() for c in (*self.columns, *self.extra)] + list(self.constraints)
+        body = ",\n  ".join(parts)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {body}\n)"
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        return (*self.columns, *self.extra)
+
+    @property
+    def json_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.all_columns if c.logical == "jsonb")
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """``"name:type[!][*]"`` items: ``!`` NOT NULL, ``*`` PRIMARY KEY (implies NOT NULL)."""
+    out = []
+    for item in spec.split():
+        name, _, kind = item.partition(":")
+        pk = kind.endswith("*")
+        kind = kind.rstrip("*")
+        not_null = kind.endswith("!") or pk
+        logical = kind.rstrip("!")
+        assert logical in _SQL_TYPE, logical
+        out.append(Column(name, logical, not_null=not_null, primary_key=pk))
+    return tuple(out)
+
+
+THREADS = Table(
+    TABLE_THREADS,
+    _cols(
+        "id:text!* resourceId:text! title:text! metadata:jsonb "
+        "createdAt:timestamp! updatedAt:timestamp!"
+    ),
+)
+MESSAGES = Table(
+    TABLE_MESSAGES,
+    _cols(
+        "id:text!* thread_id:text! content:text! role:text! type:text! "
+        "createdAt:timestamp! resourceId:text"
+    ),
+)
+RESOURCES = Table(
+    TABLE_RESOURCES,
+    _cols("id:text!* workingMemory:text metadata:jsonb createdAt:timestamp! updatedAt:timestamp!"),
+)
+WORKFLOW_SNAPSHOT = Table(
+    TABLE_WORKFLOW_SNAPSHOT,
+    _cols(
+        "workflow_name:text run_id:text resourceId:text snapshot:jsonb "
+        "createdAt:timestamp updatedAt:timestamp"
+    ),
+    constraints=("UNIQUE (workflow_name, run_id)",),
+)
+SCORERS = Table(
+    TABLE_SCORERS,
+    _cols(
+        "id:text!* scorerId:text traceId:text spanId:text runId:text scorer:jsonb "
+        "preprocessStepResult:jsonb extractStepResult:jsonb analyzeStepResult:jsonb "
+        "score:float reason:text metadata:jsonb preprocessPrompt:text extractPrompt:text "
+        "generateScorePrompt:text generateReasonPrompt:text analyzePrompt:text "
+        "reasonPrompt:text input:jsonb output:jsonb additionalContext:jsonb "
+        "requestContext:jsonb entityType:text entity:jsonb entityId:text source:text "
+        "resourceId:text threadId:text organizationId:text projectId:text batchId:text "
+        "datasetId:text datasetItemId:text createdAt:timestamp updatedAt:timestamp"
+    ),
+    extra=_cols("structuredOutput:boolean"),
+)
+SPANS = Table(
+    TABLE_SPANS,
+    _cols(
+        "traceId:text! spanId:text! name:text! spanType:text! isEvent:boolean! "
+        "startedAt:timestamp! parentSpanId:text entityType:text entityId:text entityName:text "
+        "parentEntityType:text parentEntityId:text parentEntityName:text rootEntityType:text "
+        "rootEntityId:text rootEntityName:text userId:text organizationId:text "
+        "resourceId:text runId:text sessionId:text threadId:text requestId:text "
+        "environment:text serviceName:text scope:jsonb entityVersionId:text "
+        "parentEntityVersionId:text rootEntityVersionId:text experimentId:text source:text "
+        "metadata:jsonb tags:jsonb attributes:jsonb links:jsonb input:jsonb output:jsonb "
+        "error:jsonb endedAt:timestamp requestContext:jsonb createdAt:timestamp! "
+        "updatedAt:timestamp"
+    ),
+    constraints=("UNIQUE (spanId, traceId)",),
+)
+
+TABLES: tuple[Table, ...] = (THREADS, MESSAGES, RESOURCES, WORKFLOW_SNAPSHOT, SCORERS, SPANS)
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+#: Indexes ``@mastra/libsql`` 1.23.1 creates on these tables (same names and definitions).
+MASTRA_INDEXES: dict[str, str] = {
+    "idx_messages_thread_created_at": (
+        "CREATE INDEX IF NOT EXISTS idx_messages_thread_created_at "
+        'ON mastra_messages (thread_id, "createdAt")'
+    ),
+    "idx_messages_thread_resource_created_at": (
+        "CREATE INDEX IF NOT EXISTS idx_messages_thread_resource_created_at "
+        'ON mastra_messages (thread_id, "resourceId", "createdAt")'
+    ),
+    "mastra_ai_spans_roots_started_at_idx": (
+        'CREATE INDEX IF NOT EXISTS "mastra_ai_spans_roots_started_at_idx" '
+        'ON "mastra_ai_spans" ("startedAt" DESC) WHERE "parentSpanId" IS NULL'
+    ),
+    "mastra_ai_spans_spanid_traceid_idx": (
+        'CREATE UNIQUE INDEX IF NOT EXISTS "mastra_ai_spans_spanid_traceid_idx" '
+        'ON "mastra_ai_spans" ("spanId", "traceId")'
+    ),
+    "mastra_ai_spans_trace_started_at_idx": (
+        'CREATE INDEX IF NOT EXISTS "mastra_ai_spans_trace_started_at_idx" '
+        'ON "mastra_ai_spans" ("traceId", "startedAt")'
+    ),
+}
+
+#: Our read indexes (names never collide with Mastra's).
+OUR_INDEXES: dict[str, str] = {
+    name: f"CREATE INDEX IF NOT EXISTS {name} ON {definition}"
+    for name, definition in {
+        "mastra_storage_threads_resource_created_idx": (
+            'mastra_threads ("resourceId", "createdAt")'
+        ),
+        "mastra_storage_threads_resource_updated_idx": (
+            'mastra_threads ("resourceId", "updatedAt")'
+        ),
+        "mastra_storage_messages_resource_created_idx": (
+            'mastra_messages ("resourceId", "createdAt")'
+        ),
+        "mastra_storage_workflow_run_id_idx": 'mastra_workflow_snapshot (run_id, "createdAt")',
+        "mastra_storage_workflow_created_idx": 'mastra_workflow_snapshot ("createdAt")',
+        "mastra_storage_workflow_resource_created_idx": (
+            'mastra_workflow_snapshot ("resourceId", "createdAt")'
+        ),
+        "mastra_storage_scorers_scorer_created_idx": 'mastra_scorers ("scorerId", "createdAt")',
+        "mastra_storage_scorers_run_created_idx": 'mastra_scorers ("runId", "createdAt")',
+        "mastra_storage_scorers_entity_created_idx": (
+            'mastra_scorers ("entityId", "entityType", "createdAt")'
+        ),
+        "mastra_storage_scorers_trace_span_created_idx": (
+            'mastra_scorers ("traceId", "spanId", "createdAt")'
+        ),
+        "mastra_storage_ai_spans_parent_started_idx": (
+            'mastra_ai_spans ("parentSpanId", "startedAt")'
+        ),
+        "mastra_storage_ai_spans_roots_ended_idx": (
+            'mastra_ai_spans ("endedAt") WHERE "parentSpanId" IS NULL'
+        ),
+    }.items()
+}
+
+ALL_INDEXES: dict[str, str] = {**MASTRA_INDEXES, **OUR_INDEXES}
+
+SCHEMA_TABLE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (\n"
+    "  component TEXT PRIMARY KEY,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  updated_at TEXT NOT NULL\n"
+    ")"
+)
+
+
+# --------------------------------------------------------------------------- init
+
+
+def read_version(tx: Tx) -> int | None:
+    """Our schema version recorded in the file, or ``None`` (one statement)."""
+    try:
+        row = tx.fetchone(
+            f"SELECT version FROM {SCHEMA_TABLE} WHERE component = ?", (SCHEMA_COMPONENT,)
+        )
+    except DriverError as exc:
+        if exc.is_missing_table:
+            return None
+        raise
+    return None if row is None else int(row[0])
+
+
+def existing_tables(tx: Tx) -> set[str]:
+    rows = tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {str(r[0]) for r in rows}
+
+
+def existing_indexes(tx: Tx) -> set[str]:
+    rows = tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'index'")
+    return {str(r[0]) for r in rows}
+
+
+def table_columns(tx: Tx, table: str) -> set[str]:
+    return {str(r[1]) for r in tx.fetchall(f'PRAGMA table_info("{table}")')}
+
+
+def migrate(tx: Tx) -> None:
+    """Create or upgrade everything (run inside one ``BEGIN IMMEDIATE`` transaction).
+
+    New file: create the tables and indexes. File created by Mastra (tables present, no
+    version row): add any missing 1.23.1 column (and ours) with ``ALTER TABLE ... ADD
+    COLUMN``, then the indexes. Existing rows are never rewritten.
+    """
+    present = existing_tables(tx)
+    for table in TABLES:
+        if table.name not in present:
+            tx.execute(table.ddl())
+            continue
+        have = table_columns(tx, table.name)
+        for column in table.all_columns:
+            if column.name not in have:
+                tx.execute(column.add_column_ddl(table.name))
+    for ddl in ALL_INDEXES.values():
+        tx.execute(ddl)
+    tx.execute(SCHEMA_TABLE_DDL)
+    tx.execute(
+        f"INSERT INTO {SCHEMA_TABLE} (component, version, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(component) DO UPDATE SET version = excluded.version, "
+        "updated_at = excluded.updated_at",
+        (SCHEMA_COMPONENT, SCHEMA_VERSION, to_iso(utc_now())),
+    )
+
+
+def ensure_schema_job(tx: Tx) -> bool:
+    """One job: check the version (one statement when current), else migrate atomically.
+
+    Returns ``True`` when a migration ran. Safe under concurrent callers and processes: the
+    version is re-read inside the write transaction.
+    """
+    version = read_version(tx)
+    if version is not None and version >= SCHEMA_VERSION:
+        return False
+    tx.execute("BEGIN IMMEDIATE")
+    try:
+        version = read_version(tx)
+        if version is None or version < SCHEMA_VERSION:
+            migrate(tx)
+        tx.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(DriverError):
+            tx.execute("ROLLBACK")
+        raise
+    return True
+
+
+# --------------------------------------------------------------------------- doctor
+
+
+@dataclass
+class SchemaFindings:
+    version: int | None
+    missing_tables: list[str]
+    missing_columns: list[str]
+    missing_indexes: list[str]
+
+
+def inspect_schema(tx: Tx) -> SchemaFindings:
+    """What ``doctor`` reports; read-only."""
+    version = read_version(tx)
+    present = existing_tables(tx)
+    missing_tables = [t.name for t in TABLES if t.name not in present]
+    missing_columns: list[str] = []
+    for table in TABLES:
+        if table.name in present:
+            have = table_columns(tx, table.name)
+            missing_columns.extend(
+                f"{table.name}.{c.name}" for c in table.all_columns if c.name not in have
+            )
+    indexes = existing_indexes(tx)
+    missing_indexes = [name for name in ALL_INDEXES if name not in indexes]
+    return SchemaFindings(version, missing_tables, missing_columns, missing_indexes)
+
+
+__all__ = [
+    "ALL_INDEXES",
+    "MASTRA_INDEXES",
+    "MESSAGES",
+    "OUR_INDEXES",
+    "RESOURCES",
+    "SCHEMA_VERSION",
+    "SCORERS",
+    "SPANS",
+    "TABLES",
+    "THREADS",
+    "WORKFLOW_SNAPSHOT",
+    "SchemaFindings",
+    "ensure_schema_job",
+    "inspect_schema",
+    "migrate",
+    "read_version",
+]

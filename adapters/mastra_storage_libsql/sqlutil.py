@@ -1,0 +1,88 @@
+"""Value encoding shared by the domains (JSON via ``jsonb(?)``/``json()``, ISO timestamps)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from mastra_storage.codec import dumps, parse_json_column
+from mastra_storage.timeutil import parse_iso, to_iso
+
+#: Above this many values an ``IN`` list is passed as one JSON array parameter instead.
+MAX_INLINE_PARAMS = 500
+
+
+def q(name: str) -> str:
+    """A quoted identifier (our identifiers are constants; never user input)."""
+    return f'"{name}"'
+
+
+def json_read(column: str, alias: str | None = None) -> str:
+    """Select a JSON column as JSON text: JSONB blobs through ``json()``, TEXT as stored.
+
+    Mastra writes ``jsonb(?)`` blobs; rows from older Mastra versions hold TEXT JSON, which
+    is returned raw and parsed in Python (so one malformed legacy value cannot fail a query).
+    """
+    col = q(column) if alias is None else f"{alias}.{q(column)}"
+    return f"CASE WHEN typeof({col}) = 'blob' THEN json({col}) ELSE {col} END"
+
+
+def json_param(value: Any) -> str | None:
+    """A JSON value for ``jsonb(?)``: ``None`` is SQL NULL (as Mastra writes it)."""
+    return None if value is None else dumps(value)
+
+
+def json_value(raw: Any) -> Any:
+    """Decode a JSON column read with :func:`json_read`."""
+    return parse_json_column(raw)
+
+
+def json_dict(raw: Any) -> dict[str, Any] | None:
+    value = parse_json_column(raw)
+    return value if isinstance(value, dict) else None
+
+
+def ts(value: datetime) -> str:
+    return to_iso(value)
+
+
+def ts_opt(value: datetime | None) -> str | None:
+    return None if value is None else to_iso(value)
+
+
+def parse_ts(raw: Any) -> datetime:
+    return parse_iso(str(raw))
+
+
+def parse_ts_opt(raw: Any) -> datetime | None:
+    return None if raw is None or raw == "" else parse_iso(str(raw))
+
+
+def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``column IN (...)`` for any number of values (one JSON parameter when many)."""
+    if len(values) == 1:
+        return f"{column} = ?", [values[0]]
+    if len(values) <= MAX_INLINE_PARAMS:
+        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+    return f"{column} IN (SELECT value FROM json_each(?))", [dumps(list(values))]
+
+
+def limit_offset(limit: int | None, offset: int, *, extra: int = 0) -> tuple[str, list[Any]]:
+    """``LIMIT ? OFFSET ?`` (``limit=None``: no limit); ``extra`` rows beyond ``limit``."""
+    return " LIMIT ? OFFSET ?", [-1 if limit is None else limit + extra, offset]
+
+
+__all__ = [
+    "in_list",
+    "json_dict",
+    "json_param",
+    "json_read",
+    "json_value",
+    "limit_offset",
+    "parse_ts",
+    "parse_ts_opt",
+    "q",
+    "ts",
+    "ts_opt",
+]

@@ -1,0 +1,261 @@
+"""``LibSQLStore``: every domain in one SQLite file (or a private in-memory database).
+
+Data layout: exactly ``@mastra/libsql`` 1.23.1's (``docs/mastra-libsql-layout.md``), so a
+Mastra app and a Python service can share the file. Concurrency model: see
+:mod:`mastra_storage_libsql.connection`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
+from mastra_storage.errors import ConfigurationError, MastraStorageError, NotSupportedError
+
+from .connection import DatabaseTarget, LibSQLDatabase, Tx
+from .memory import LibSQLMemoryStore
+from .observability import LibSQLObservabilityStore
+from .schema import SCHEMA_VERSION, ensure_schema_job, inspect_schema
+from .scores import LibSQLScoresStore
+from .workflows import LibSQLWorkflowsStore
+
+_REMOTE_SCHEMES = ("libsql", "http", "https", "ws", "wss")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without credentials: userinfo and the query string are dropped."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid url>"
+    if parts.scheme and parts.netloc:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return f"{parts.scheme}://{host}{parts.path}"
+    return url.split("?", 1)[0]
+
+
+def parse_url(url: str) -> DatabaseTarget:
+    """Resolve a store URL to a database target.
+
+    Accepted: ``file:path``, ``file://path`` (relative) and ``file:///abs/path``,
+    ``sqlite:///relative/path`` and ``sqlite:////abs/path`` (SQLAlchemy style), ``:memory:``
+    and ``file::memory:`` (also ``sqlite://`` / ``sqlite:///:memory:``), or a bare path.
+    Remote URLs (``libsql://``, ``http(s)://``, ``ws(s)://``) are not supported yet.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigurationError(
+            "LibSQLStore: url must be a non-empty string", id="MASTRA_STORAGE_LIBSQL_INVALID_URL"
+        )
+    text = url.strip()
+    display = redact_url(text)
+    scheme, sep, rest = text.partition(":")
+    scheme = scheme.lower() if sep else ""
+    if scheme in _REMOTE_SCHEMES:
+        raise NotSupportedError(
+            f"LibSQLStore: remote databases ({scheme}:// URLs such as {display}) are not "
+            "supported yet; use a local file URL like 'file:mastra.db'",
+            id="MASTRA_STORAGE_LIBSQL_REMOTE_NOT_SUPPORTED",
+            details={"url": display},
+        )
+    if text == ":memory:":
+        return DatabaseTarget(path=":memory:", memory=True, display=":memory:")
+    if scheme == "file":
+        path = rest
+        if path.startswith("//"):
+            path = path[2:]  # file:///abs -> /abs ; file://rel -> rel
+            if path.startswith("localhost/"):
+                path = path[len("localhost") :]
+    elif scheme == "sqlite":
+        if not rest.startswith("//"):
+            raise ConfigurationError(
+                f"LibSQLStore: expected 'sqlite:///path', got {display!r}",
+                id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+            )
+        path = rest[3:] if rest.startswith("///") else rest[2:]
+        if path in ("", ":memory:"):
+            return DatabaseTarget(path=":memory:", memory=True, display=display)
+    elif not sep or (len(scheme) == 1 and os.name == "nt"):
+        path = text  # a bare path (or a Windows drive path)
+    else:
+        raise ConfigurationError(
+            f"LibSQLStore: unsupported URL scheme '{scheme}:' in {display!r}; use 'file:path'",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+        )
+    if path.startswith(":memory:"):  # file::memory: and file::memory:?cache=shared
+        return DatabaseTarget(path=":memory:", memory=True, display=display)
+    if "?" in path:
+        raise ConfigurationError(
+            f"LibSQLStore: URL query parameters are not supported ({display!r})",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+        )
+    path = unquote(path)
+    if not path:
+        raise ConfigurationError(
+            f"LibSQLStore: the URL {display!r} names no file",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+        )
+    return DatabaseTarget(
+        path=os.path.abspath(os.path.expanduser(path)), memory=False, display=display
+    )
+
+
+async def ensure_schema(db: LibSQLDatabase) -> None:
+    """Create or upgrade the schema once per store (idempotent, safe under concurrency).
+
+    Warm path: one ``SELECT`` of the version row (plus the connection's PRAGMA script when
+    this is the store's first statement). Cold path: everything in one transaction.
+    """
+    if db.schema_ready:
+        return
+    await db.run("init", ensure_schema_job, mode="none")
+    db.schema_ready = True
+
+
+def _positive_int(name: str, value: Any, *, minimum: int = 0) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigurationError(
+            f"LibSQLStore: {name} must be an integer >= {minimum}",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_OPTION",
+            details={"option": name},
+        )
+    return value
+
+
+class LibSQLStore(MastraStorage):
+    """Memory, workflows, scores and observability in a local SQLite/libSQL database.
+
+    All database work runs on one dedicated thread per store (one connection, one writer);
+    each primitive is one transaction. ``:memory:`` keeps a private database for the life
+    of the store.
+    """
+
+    name: str = "LibSQLStore"
+
+    def __init__(
+        self,
+        url: str = "file:mastra.db",
+        *,
+        id: str = "libsql",
+        disable_init: bool = False,
+        busy_timeout_ms: int = 5000,
+        max_retries: int = 5,
+        initial_backoff_ms: int = 100,
+    ) -> None:
+        super().__init__(id=id, disable_init=disable_init)
+        self.target = parse_url(url)
+        self.url = self.target.display
+        self._db = LibSQLDatabase(
+            self.target,
+            busy_timeout_ms=_positive_int("busy_timeout_ms", busy_timeout_ms),
+            max_retries=_positive_int("max_retries", max_retries),
+            initial_backoff_ms=_positive_int("initial_backoff_ms", initial_backoff_ms),
+        )
+        self.stores = {
+            "memory": LibSQLMemoryStore(self._db),
+            "workflows": LibSQLWorkflowsStore(self._db),
+            "scores": LibSQLScoresStore(self._db),
+            "observability": LibSQLObservabilityStore(self._db),
+        }
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> LibSQLStore:
+        """Build a store from a URL (what ``mastra_storage.connect`` calls)."""
+        return cls(url, **options)
+
+    @property
+    def statements_executed(self) -> int:
+        """SQL driver calls issued so far (a ``PRAGMA`` script counts as one)."""
+        return self._db.statements_executed
+
+    @property
+    def database(self) -> LibSQLDatabase:
+        return self._db
+
+    async def _initialize(self) -> None:
+        await ensure_schema(self._db)
+
+    async def close(self) -> None:
+        """Close the connection after the queued work and stop the worker thread."""
+        await self._db.close()
+
+    async def doctor(self) -> DoctorReport:
+        """Connectivity, schema version, missing tables/columns/indexes. Never writes:
+        a missing file is reported (not created), and a store that has not opened its
+        connection yet checks through a temporary connection without PRAGMAs."""
+        report = DoctorReport(store=self.name, checks=[])
+        checks = report.checks
+        if not self._db.file_exists():
+            checks.append(
+                DoctorCheck(
+                    name="connectivity",
+                    ok=False,
+                    detail=f"{self.target.display}: database file does not exist",
+                )
+            )
+            return report
+        try:
+            findings, version_text = await self._db.inspect(_doctor_job)
+        except MastraStorageError as exc:
+            checks.append(DoctorCheck(name="connectivity", ok=False, detail=str(exc)))
+            return report
+        checks.append(
+            DoctorCheck(
+                name="connectivity",
+                ok=True,
+                detail=f"{self.target.display} (SQLite {version_text})",
+            )
+        )
+        if findings.version is None:
+            detail = "no version row: not initialised by mastra-storage (run init())"
+        else:
+            detail = f"version {findings.version} (library expects {SCHEMA_VERSION})"
+        checks.append(
+            DoctorCheck(
+                name="schema_version",
+                ok=findings.version is not None and findings.version >= SCHEMA_VERSION,
+                detail=detail,
+            )
+        )
+        checks.append(
+            DoctorCheck(
+                name="tables",
+                ok=not findings.missing_tables,
+                detail="missing: " + ", ".join(findings.missing_tables)
+                if findings.missing_tables
+                else "all present",
+            )
+        )
+        checks.append(
+            DoctorCheck(
+                name="columns",
+                ok=not findings.missing_columns,
+                detail="missing: " + ", ".join(findings.missing_columns)
+                if findings.missing_columns
+                else "all present",
+            )
+        )
+        checks.append(
+            DoctorCheck(
+                name="indexes",
+                ok=not findings.missing_indexes,
+                detail="missing: " + ", ".join(findings.missing_indexes)
+                if findings.missing_indexes
+                else "all present",
+            )
+        )
+        return report
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r}, url={self.url!r})"
+
+
+def _doctor_job(tx: Tx) -> tuple[Any, str]:
+    row = tx.fetchone("SELECT sqlite_version()")
+    return inspect_schema(tx), str(row[0]) if row else "?"
+
+
+__all__ = ["LibSQLStore", "ensure_schema", "parse_url", "redact_url"]
