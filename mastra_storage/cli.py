@@ -183,18 +183,25 @@ def _file_path(url: str) -> Path | None:
     return Path(rest)
 
 
-async def _schema_version(store: MastraStorage) -> str | None:
-    """The store's recorded schema version, if the adapter exposes one."""
-    for name in ("schema_version", "get_schema_version", "current_schema_version"):
-        value: Any = getattr(store, name, None)
-        if value is None:
-            continue
-        if callable(value):
-            value = value()
-        if isinstance(value, Awaitable):
-            value = await value
-        if value is not None:
-            return str(value)
+_VERSION_IN_TEXT = re.compile(r"\bversion (\d+)")
+
+
+async def _schema_version(store: MastraStorage) -> int | None:
+    """The schema version recorded in the store, or ``None`` (none recorded, or the adapter
+    keeps none). An adapter may expose ``schema_version`` (attribute, method or coroutine);
+    otherwise the ``schema_version`` check of its read-only ``doctor()`` report is used."""
+    value: Any = getattr(store, "schema_version", None)
+    if callable(value):
+        value = value()
+    if isinstance(value, Awaitable):
+        value = await value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    report = await store.doctor()
+    for check in report.checks:
+        if check.name == "schema_version":
+            match = _VERSION_IN_TEXT.search(check.detail)
+            return int(match[1]) if match else None
     return None
 
 
@@ -361,7 +368,7 @@ async def _demo(url: str, out: _Out) -> int:
         score_page = await scores.list_scores_by_run_id(run_id)
         threads = await memory.list_threads(resource_id=DEMO_RESOURCE_ID, per_page=1)
         t_read = time.perf_counter()
-        version = await _schema_version(store)
+        version = await _schema_version(store)  # read-only, outside the timed part
     finally:
         await store.close()
 
@@ -370,7 +377,7 @@ async def _demo(url: str, out: _Out) -> int:
         where += f"  ({'existing' if existed else 'new'} file {path.resolve()})"
     out.line(f"{PROG} demo")
     out.field("store", where, indent=0, label_width=10)
-    backend = _store_label(store) + (f", schema version {version}" if version else "")
+    backend = _store_label(store) + (f", schema version {version}" if version is not None else "")
     out.field("backend", backend, indent=0, label_width=10)
     out.line()
 
@@ -409,7 +416,7 @@ async def _demo(url: str, out: _Out) -> int:
         _print_score(out, score)
     out.line()
 
-    total = time.perf_counter() - started
+    total = t_read - started
     out.line(f"{DEMO_RESOURCE_ID} now has {threads.total} demo thread(s) in this store.")
     out.line(
         f"Done in {_ms(total)}: open+init {_ms(t_init - started)}, "
@@ -431,41 +438,48 @@ def _print_score(out: _Out, score: Score) -> None:
 
 async def _init(url: str, out: _Out) -> int:
     path = _file_path(url)
-    existed = path is not None and path.exists()
+    existed = path is None or path.exists()
     store = connect(url)
-    started = time.perf_counter()
     try:
         before = await _schema_version(store) if existed else None
+        statements_before = _statements(store)
+        started = time.perf_counter()
         await store.init()
         elapsed = time.perf_counter() - started
+        statements = _statements(store)
+        if statements is not None and statements_before is not None:
+            statements -= statements_before
         after = await _schema_version(store)
     finally:
         await store.close()
 
     if path is not None and not existed:
-        action = f"created {path.resolve()} with the schema"
-    elif before is not None and after is not None and before != after:
+        action = f"created {path.resolve()} and its schema"
+    elif before is None and after is not None:
+        action = "added the schema (existing tables kept) and recorded its version"
+    elif before is not None and after is not None and before < after:
         action = f"upgraded the schema from version {before} to {after}"
     elif before is not None and before == after:
-        action = "schema already up to date"
+        action = "schema already up to date, nothing changed"
     else:
         action = "schema created or verified (idempotent)"
     out.line(f"{PROG} init {redact_url(url)}")
-    out.field("store", _store_label(store), indent=2)
-    out.field("action", action, indent=2)
-    out.field("version", after or "not recorded by this adapter", indent=2)
-    out.field("took", _ms(elapsed), indent=2)
+    out.field("store", _store_label(store))
+    out.field("action", action)
+    out.field("version", str(after) if after is not None else "not recorded by this adapter")
+    took = _ms(elapsed) + (f", {statements} SQL statement(s)" if statements is not None else "")
+    out.field("took", took)
     return EXIT_OK
 
 
+def _statements(store: MastraStorage) -> int | None:
+    value = getattr(store, "statements_executed", None)
+    return value if isinstance(value, int) else None
+
+
 async def _doctor(url: str, out: _Out) -> int:
-    path = _file_path(url)
+    """Print the store's read-only checks (adapters must not create or change anything)."""
     out.line(f"{PROG} doctor {redact_url(url)}")
-    if path is not None and not path.exists():
-        # Opening the file would create an empty database: report instead of changing disk.
-        out.line(f"  FAIL  {'file'.ljust(16)}{path} does not exist (run: {PROG} init URL)")
-        out.line("result: 1 problem")
-        return EXIT_PROBLEM
     store = connect(url)
     try:
         report = await store.doctor()
@@ -482,6 +496,8 @@ def _print_report(out: _Out, report: DoctorReport) -> None:
         out.wrapped(f"  {'ok' if check.ok else 'FAIL':<4}  {check.name.ljust(width)}", check.detail)
     problems = sum(not c.ok for c in report.checks)
     out.line("result: ok" if not problems else f"result: {problems} problem(s)")
+    if problems:
+        out.line(f"hint: `{PROG} init URL` creates or upgrades the schema")
 
 
 # --------------------------------------------------------------------------- entry point

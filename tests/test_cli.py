@@ -6,6 +6,7 @@ they skip, or fail when ``MASTRA_TEST_REQUIRE`` names ``libsql``.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import subprocess
@@ -146,11 +147,33 @@ def test_init_then_doctor_on_a_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "already up to date" in out
     assert _line_value(out, "version") == version
+    took = _line_value(out, "took")
+    if took and "statement" in took:  # warm init: at most 3 statements (issue 2, item 9)
+        assert int(took.split(", ")[1].split()[0]) <= 3
 
     assert main(["doctor", url]) == 0
     out = capsys.readouterr().out
     assert "result: ok" in out
     assert "FAIL" not in out
+    assert f"schema_version  version {version}" in out
+
+
+@pytest.mark.usefixtures("libsql")
+def test_init_adopts_a_database_without_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    driver: Any = importlib.import_module("libsql")
+    db = tmp_path / "plain.db"
+    conn = driver.connect(str(db))
+    conn.execute("CREATE TABLE unrelated (x INTEGER)")
+    conn.commit()
+    conn.close()
+    assert main(["doctor", f"file:{db}"]) == 1  # no version row yet
+    assert "FAIL  schema_version" in capsys.readouterr().out
+    assert main(["init", f"file:{db}"]) == 0
+    out = capsys.readouterr().out
+    assert "added the schema" in out
+    assert main(["doctor", f"file:{db}"]) == 0
 
 
 @pytest.mark.usefixtures("libsql")
@@ -162,6 +185,7 @@ def test_doctor_after_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "result: ok" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("libsql")
 def test_doctor_missing_file_reports_and_does_not_create_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -170,6 +194,7 @@ def test_doctor_missing_file_reports_and_does_not_create_it(
     out = capsys.readouterr().out
     assert "FAIL" in out
     assert "does not exist" in out
+    assert "mastra-storage init URL" in out
     assert not db.exists()
 
 
