@@ -541,7 +541,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("-n", type=int, default=1000, help="samples per latency measurement")
     args = parser.parse_args(argv)
-    import libsql
+    try:
+        import libsql
+    except ImportError:
+        print("the benchmark needs the libsql extra: pip install -e '.[libsql]'", file=sys.stderr)
+        return 2
 
     version = libsql.connect(":memory:").execute("select sqlite_version()").fetchall()[0][0]
     print(
