@@ -216,14 +216,12 @@ def _trace_where(query: TraceQuery, *, json_in_sql: bool) -> tuple[list[str], li
 
 
 def _trace_order(query: TraceQuery) -> str:
-    direction = query.direction
+    # Every key in one direction, so the partial root-span indexes deliver the order.
+    d = query.direction
     if query.order_field == "started_at":
-        return f' ORDER BY s."startedAt" {direction}, s."traceId" {direction}, s.rowid ASC'
+        return f' ORDER BY s."startedAt" {d}, s."traceId" {d}, s.rowid {d}'
     # ended_at: running traces (NULL) first for DESC, last for ASC
-    return (
-        f' ORDER BY (s."endedAt" IS NULL) {direction}, s."endedAt" {direction}, '
-        f's."traceId" {direction}, s.rowid ASC'
-    )
+    return f' ORDER BY (s."endedAt" IS NULL) {d}, s."endedAt" {d}, s."traceId" {d}, s.rowid {d}'
 
 
 class LibSQLObservabilityStore(BaseObservabilityStore):

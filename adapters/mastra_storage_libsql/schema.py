@@ -224,11 +224,14 @@ OUR_INDEXES: dict[str, str] = {
         "mastra_storage_scorers_trace_span_created_idx": (
             'mastra_scorers ("traceId", "spanId", "createdAt")'
         ),
-        "mastra_storage_ai_spans_parent_started_idx": (
-            'mastra_ai_spans ("parentSpanId", "startedAt")'
+        # Root spans only (list_traces), one index per sort order, so a page of traces never
+        # sorts every root: an index on parentSpanId would win the planner and force a sort.
+        "mastra_storage_ai_spans_roots_started_idx": (
+            'mastra_ai_spans ("startedAt", "traceId") WHERE "parentSpanId" IS NULL'
         ),
         "mastra_storage_ai_spans_roots_ended_idx": (
-            'mastra_ai_spans ("endedAt") WHERE "parentSpanId" IS NULL'
+            'mastra_ai_spans (("endedAt" IS NULL), "endedAt", "traceId") '
+            'WHERE "parentSpanId" IS NULL'
         ),
     }.items()
 }
