@@ -117,7 +117,7 @@ def _answers(port: int) -> bool:
         ("PostgreSQL, Mongo", {"postgres", "mongodb"}),
         ("all", set(KNOWN_BACKENDS)),
         ("redis, ALL", set(KNOWN_BACKENDS)),
-        ("libsql,postgres,redis,sqld,dynamodb,mongodb", set(KNOWN_BACKENDS)),
+        ("libsql,postgres,redis,sqld,dynamodb,mongodb,node", set(KNOWN_BACKENDS)),
     ],
 )
 def test_required_backends_parsing(

@@ -79,9 +79,10 @@ __all__ = [
 ]
 
 KNOWN_BACKENDS: frozenset[str] = frozenset(
-    {"libsql", "postgres", "redis", "sqld", "dynamodb", "mongodb"}
+    {"libsql", "postgres", "redis", "sqld", "dynamodb", "mongodb", "node"}
 )
-"""Every backend name accepted by ``MASTRA_TEST_REQUIRE`` and :func:`skip_or_fail`."""
+"""Every backend name accepted by ``MASTRA_TEST_REQUIRE`` and :func:`skip_or_fail`
+(``node`` stands for the Mastra npm packages the compatibility tests run)."""
 
 _ALIASES: dict[str, str] = {
     "postgresql": "postgres",
