@@ -32,6 +32,7 @@ from mastra_storage.errors import (
     BackendError,
     ConflictError,
     MastraStorageError,
+    MissingDependencyError,
     UnavailableError,
     ValidationError,
     storage_error_id,
@@ -133,11 +134,6 @@ class Tx:
         rows = self.fetchall(sql, params)
         return rows[0] if rows else None
 
-    def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run a write statement and return the number of rows it changed."""
-        cursor = self.execute(sql, params)
-        return int(cursor.rowcount or 0)
-
 
 class LibSQLDatabase:
     """The worker thread and connection shared by every domain of one store."""
@@ -172,8 +168,7 @@ class LibSQLDatabase:
         """Open the connection (on the worker thread) and apply the PRAGMAs, once."""
         if self._conn is not None:
             return self._conn
-        import libsql  # the driver is imported lazily, on the worker thread
-
+        libsql = _import_driver()
         timeout_s = self.busy_timeout_ms / 1000
         try:
             conn = libsql.connect(self.target.driver_path, isolation_level=None, timeout=timeout_s)
@@ -254,8 +249,7 @@ class LibSQLDatabase:
     def _inspect_job(self, fn: Callable[[Tx], T]) -> T:
         if self._conn is not None or self.target.memory:
             return fn(Tx(self._open(), self))
-        import libsql
-
+        libsql = _import_driver()
         try:
             conn = libsql.connect(
                 self.target.driver_path,
@@ -335,6 +329,19 @@ class LibSQLDatabase:
 
     def file_exists(self) -> bool:
         return self.target.memory or os.path.exists(self.target.path)
+
+
+def _import_driver() -> Any:
+    """The ``libsql`` module, imported on first use (never at adapter import time)."""
+    try:
+        import libsql
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the libsql adapter needs the 'libsql' package: pip install 'mastra-storage[libsql]'",
+            id="MASTRA_STORAGE_MISSING_DEPENDENCY",
+            details={"adapter": "libsql", "extra": "libsql"},
+        ) from exc
+    return libsql
 
 
 def _close_quietly(conn: Any) -> None:

@@ -28,6 +28,7 @@ from .sqlutil import (
     json_dict,
     json_param,
     json_read,
+    json_source,
     json_value,
     limit_offset,
     parse_ts,
@@ -280,14 +281,15 @@ class LibSQLMemoryStore(BaseMemoryStore):
             where.append('"resourceId" = ?')
             params.append(query.resource_id)
         in_python = False
+        metadata = json_source("metadata")
         for key, value in (query.metadata or {}).items():
-            path = f'$."{key}"'
-            condition = _json_scalar_condition("metadata", path, value)
+            path = f'$."{key}"'  # keys are validated identifiers; the path is bound anyway
+            condition = _json_scalar_condition(metadata, path, value)
             if condition is None:
                 # Objects/arrays: SQL narrows by type, Python checks JSON equality (key order
                 # and 1 == 1.0 inside nested values), and then pages.
                 kind = "object" if isinstance(value, dict) else "array"
-                where.append("json_type(metadata, ?) = ?")
+                where.append(f"json_type({metadata}, ?) = ?")
                 params.extend([path, kind])
                 in_python = True
             else:

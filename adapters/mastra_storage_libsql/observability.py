@@ -28,7 +28,17 @@ from mastra_storage.records import Span
 
 from .connection import LibSQLDatabase, Tx
 from .schema import SPANS
-from .sqlutil import in_list, json_param, json_read, json_value, parse_ts_opt, q, ts, ts_opt
+from .sqlutil import (
+    in_list,
+    json_param,
+    json_read,
+    json_source,
+    json_value,
+    parse_ts_opt,
+    q,
+    ts,
+    ts_opt,
+)
 
 _COLUMN_OF: dict[str, str] = {f.name: f.encode_name for f in msgspec.structs.fields(Span)}
 _FIELDS: tuple[tuple[str, str], ...] = tuple(_COLUMN_OF.items())
@@ -209,7 +219,8 @@ def _trace_where(query: TraceQuery, *, json_in_sql: bool) -> tuple[list[str], li
             ("tags", None if f.tags is None else list(f.tags)),
         ):
             if wanted is not None:
-                sql, sub = _contains(f"s.{q(column)}", _Path(None, ""), wanted, aliases)
+                source = json_source(f"s.{q(column)}")
+                sql, sub = _contains(source, _Path(None, ""), wanted, aliases)
                 where.append(sql)
                 params.extend(sub)
     return where, params

@@ -28,6 +28,12 @@ def json_read(column: str, alias: str | None = None) -> str:
     return f"CASE WHEN typeof({col}) = 'blob' THEN json({col}) ELSE {col} END"
 
 
+def json_source(column: str) -> str:
+    """``column`` as an argument of SQLite JSON functions, NULL when it holds malformed
+    legacy TEXT (so one bad row cannot fail a filtered query with "malformed JSON")."""
+    return f"(CASE WHEN typeof({column}) = 'blob' OR json_valid({column}) THEN {column} END)"
+
+
 def json_param(value: Any) -> str | None:
     """A JSON value for ``jsonb(?)``: ``None`` is SQL NULL (as Mastra writes it)."""
     return None if value is None else dumps(value)
@@ -78,6 +84,7 @@ __all__ = [
     "json_dict",
     "json_param",
     "json_read",
+    "json_source",
     "json_value",
     "limit_offset",
     "parse_ts",

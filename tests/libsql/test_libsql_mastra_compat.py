@@ -393,6 +393,8 @@ async def test_legacy_mastra_layout_is_adopted(db_path: Path) -> None:
           "entityId" TEXT, "entityType" TEXT, "source" TEXT, "createdAt" TEXT, "updatedAt" TEXT);
         INSERT INTO mastra_threads VALUES ('old', 'res', 'Old', '{"legacy": true}',
           '1970-01-01 00:00:00', '2023-01-02T03:04:05.678Z');
+        INSERT INTO mastra_threads VALUES ('broken', 'res', 'Broken', 'not json {',
+          '2023-01-01T00:00:00.000Z', '2023-01-01T00:00:00.000Z');
         INSERT INTO mastra_messages VALUES ('m1', 'old', 'plain text body', 'user', 'v2',
           '2023-01-02T03:04:05.000Z');
         INSERT INTO mastra_messages VALUES ('m2', 'old',
@@ -412,6 +414,10 @@ async def test_legacy_mastra_layout_is_adopted(db_path: Path) -> None:
     thread = await d.memory.get_thread_by_id("old")
     assert thread is not None and thread.metadata == {"legacy": True}
     assert thread.created_at == datetime(1970, 1, 1, tzinfo=UTC)
+    broken = await d.memory.get_thread_by_id("broken")
+    assert broken is not None and broken.metadata is None  # unreadable metadata is dropped
+    legacy = await d.memory.list_threads(metadata={"legacy": True})
+    assert [t.id for t in legacy.items] == ["old"]  # the malformed row does not fail the query
     messages = (await d.memory.list_messages(thread_id="old")).items
     assert [m.text for m in messages] == ["plain text body", "json"]
     assert [m.type for m in messages] == [None, None]
