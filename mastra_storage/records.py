@@ -54,7 +54,7 @@ class Record(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
 
     def to_dict(self) -> dict[str, Any]:
         """The record under Mastra's camelCase names; datetimes as ISO strings."""
-        data: dict[str, Any] = msgspec.to_builtins(self, builtin_types=(datetime,))
+        data: dict[str, Any] = _builtins(self, builtin_types=(datetime,))
         for key, value in data.items():
             if isinstance(value, datetime):
                 data[key] = to_iso(value)
@@ -73,6 +73,18 @@ class Record(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
     def replace(self: R, **changes: Any) -> R:
         """A copy with some attributes changed (records are values; don't mutate shared ones)."""
         return msgspec.structs.replace(self, **changes)
+
+
+def _builtins(record: msgspec.Struct, **options: Any) -> dict[str, Any]:
+    """``msgspec.to_builtins`` that reports non-JSON values as a :class:`ValidationError`."""
+    try:
+        data: dict[str, Any] = msgspec.to_builtins(record, **options)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"{type(record).__name__} holds a value that is not JSON-serialisable: {exc}",
+            id="MASTRA_STORAGE_INVALID_JSON",
+        ) from exc
+    return data
 
 
 def _parse_dates(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,7 +147,7 @@ class MessageContent(Record, kw_only=True):
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"format": 2}
-        data.update(msgspec.to_builtins(self))
+        data.update(_builtins(self))
         extra = data.pop("extra", None) or {}
         for key, value in extra.items():
             data.setdefault(key, value)
