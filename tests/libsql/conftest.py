@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
+from mastra_storage.testing.servers import skip_or_fail
 from mastra_storage_libsql import LibSQLStore  # does not import the driver
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,19 +29,6 @@ LOCAL_NPM_DIR = REPO / ".cache" / "mastra-npm"
 MASTRA_LIBSQL_VERSION = "1.23.1"
 NPM_PACKAGES = (f"@mastra/libsql@{MASTRA_LIBSQL_VERSION}", "@mastra/core@1.71.0")
 NPM_INSTALL_TIMEOUT_S = 600
-
-
-def _required(name: str) -> bool:
-    tokens = {t.lower() for t in re.split(r"[\s,]+", os.environ.get("MASTRA_TEST_REQUIRE", ""))}
-    return name in tokens or "all" in tokens
-
-
-def skip_or_fail(name: str, reason: str) -> NoReturn:
-    """Skip with a one-line reason, or fail when ``MASTRA_TEST_REQUIRE`` lists ``name``."""
-    message = f"{name} unavailable: {' '.join(reason.split())}"
-    if _required(name):
-        pytest.fail(f"{message} [required by MASTRA_TEST_REQUIRE]", pytrace=False)
-    pytest.skip(message)
 
 
 try:
