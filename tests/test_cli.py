@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from mastra_storage import cli
-from mastra_storage.cli import main, redact_text, redact_url
+from mastra_storage.cli import main
 from mastra_storage.composite import DoctorCheck, DoctorReport
 from mastra_storage.errors import UnavailableError
+from mastra_storage.redact import redact_text, redact_url
 
 CONVERSATION_SNIPPETS = (
     "long weekend in Lisbon",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -55,7 +56,9 @@ def test_datetimes_are_normalised_to_utc_milliseconds() -> None:
 
 def test_thread_wire_names_are_mastra_camel_case_and_round_trip() -> None:
     now = utc_now()
-    thread = Thread(id="t", resource_id="r", title="x", created_at=now, updated_at=now, metadata={"a": 1})
+    thread = Thread(
+        id="t", resource_id="r", title="x", created_at=now, updated_at=now, metadata={"a": 1}
+    )
     wire = thread.to_dict()
     assert set(wire) == {"id", "resourceId", "title", "createdAt", "updatedAt", "metadata"}
     assert wire["createdAt"].endswith("Z")
@@ -65,7 +68,9 @@ def test_thread_wire_names_are_mastra_camel_case_and_round_trip() -> None:
 def test_message_content_keeps_unknown_keys_and_part_bytes() -> None:
     raw = {
         "format": 2,
-        "parts": [{"type": "text", "text": "hi", "providerMetadata": {"mastra": {"tokenEstimate": 3}}}],
+        "parts": [
+            {"type": "text", "text": "hi", "providerMetadata": {"mastra": {"tokenEstimate": 3}}}
+        ],
         "content": '{"json": "as text"}',
         "experimental_attachments": [{"url": "https://x"}],
         "futureField": {"kept": True},
@@ -74,7 +79,7 @@ def test_message_content_keeps_unknown_keys_and_part_bytes() -> None:
     assert content.extra == {"futureField": {"kept": True}}
     assert dumps(content.to_dict()["parts"]) == dumps(raw["parts"])
     assert content.to_dict()["futureField"] == {"kept": True}
-    assert list(content.to_dict())[0] == "format"
+    assert next(iter(content.to_dict())) == "format"
     message = Message(id="m", role="user", created_at=utc_now(), thread_id="t", content=content)
     assert Message.from_dict(message.to_dict()) == message
 
@@ -92,7 +97,9 @@ def test_from_dict_reports_invalid_records_as_validation_errors() -> None:
     with pytest.raises(ValidationError):
         Thread.from_dict({"id": "t", "resourceId": "r", "createdAt": "not a date", "updatedAt": 1})
     with pytest.raises(ValidationError):
-        Message.from_dict({"id": "m", "role": "robot", "createdAt": "2024-01-01T00:00:00Z", "content": {}})
+        Message.from_dict(
+            {"id": "m", "role": "robot", "createdAt": "2024-01-01T00:00:00Z", "content": {}}
+        )
 
 
 def test_span_status_is_computed() -> None:
@@ -106,8 +113,15 @@ def test_span_status_is_computed() -> None:
 
 def test_score_omits_null_fields_on_the_wire() -> None:
     score = Score(
-        id="s", scorer_id="a", entity_id="e", run_id="r", score=0.5, scorer={}, output={},
-        source="LIVE", created_at=utc_now(),
+        id="s",
+        scorer_id="a",
+        entity_id="e",
+        run_id="r",
+        score=0.5,
+        scorer={},
+        output={},
+        source="LIVE",
+        created_at=utc_now(),
     )
     assert "reason" not in score.to_dict()
     assert score.to_dict()["scorerId"] == "a"
@@ -122,7 +136,7 @@ def test_parse_iso_accepts_mastra_formats() -> None:
 
 def test_utc_now_is_strictly_increasing() -> None:
     values = [utc_now() for _ in range(2000)]
-    assert all(a < b for a, b in zip(values, values[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(values))
 
 
 def test_codec_matches_json_stringify_and_parses_safely() -> None:
@@ -183,7 +197,9 @@ def test_connect_picks_adapters_by_scheme_and_names_missing_extras() -> None:
         connect("gopher://x")
 
 
-def test_connect_names_the_extra_for_a_known_but_missing_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connect_names_the_extra_for_a_known_but_missing_adapter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import mastra_storage.registry as registry
 
     monkeypatch.setattr(registry, "available_adapters", dict)

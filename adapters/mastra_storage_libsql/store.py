@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError, NotSupportedError
+from mastra_storage.redact import redact_url
 
 from .connection import DatabaseTarget, LibSQLDatabase, Tx
 from .memory import LibSQLMemoryStore
@@ -22,20 +23,6 @@ from .scores import LibSQLScoresStore
 from .workflows import LibSQLWorkflowsStore
 
 _REMOTE_SCHEMES = ("libsql", "http", "https", "ws", "wss")
-
-
-def redact_url(url: str) -> str:
-    """``url`` without credentials: userinfo and the query string are dropped."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid url>"
-    if parts.scheme and parts.netloc:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return f"{parts.scheme}://{host}{parts.path}"
-    return url.split("?", 1)[0]
 
 
 def parse_url(url: str) -> DatabaseTarget:
@@ -258,4 +245,4 @@ def _doctor_job(tx: Tx) -> tuple[Any, str]:
     return inspect_schema(tx), str(row[0]) if row else "?"
 
 
-__all__ = ["LibSQLStore", "ensure_schema", "parse_url", "redact_url"]
+__all__ = ["LibSQLStore", "ensure_schema", "parse_url"]
