@@ -22,7 +22,8 @@ from mastra_storage.pagination import Cursor, ResolvedDateRange
 from mastra_storage.records import Message, MessageContent, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 
-from .connection import LibSQLDatabase, Tx
+from .connection import Tx
+from .domain import LibSQLDomain
 from .sqlutil import (
     in_list,
     json_dict,
@@ -215,24 +216,10 @@ def _after_key(key: tuple[int, Any], cursor: Cursor, descending: bool) -> bool:
 # --------------------------------------------------------------------------- the domain
 
 
-class LibSQLMemoryStore(BaseMemoryStore):
+class LibSQLMemoryStore(LibSQLDomain, BaseMemoryStore):
     """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``."""
 
-    def __init__(self, db: LibSQLDatabase) -> None:
-        self._db = db
-
-    async def init(self) -> None:
-        from .store import ensure_schema
-
-        await ensure_schema(self._db)
-
-    async def dangerously_clear_all(self) -> None:
-        def job(tx: Tx) -> None:
-            tx.execute("DELETE FROM mastra_messages")
-            tx.execute("DELETE FROM mastra_threads")
-            tx.execute("DELETE FROM mastra_resources")
-
-        await self._db.run("clearMemory", job)
+    tables = ("mastra_messages", "mastra_threads", "mastra_resources")
 
     # ---- threads ----------------------------------------------------------------------
 

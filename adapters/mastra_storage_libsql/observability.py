@@ -26,7 +26,8 @@ from mastra_storage.domains.observability import (
 from mastra_storage.pagination import ResolvedDateRange
 from mastra_storage.records import Span
 
-from .connection import LibSQLDatabase, Tx
+from .connection import Tx
+from .domain import LibSQLDomain
 from .schema import SPANS
 from .sqlutil import (
     in_list,
@@ -235,20 +236,8 @@ def _trace_order(query: TraceQuery) -> str:
     return f' ORDER BY (s."endedAt" IS NULL) {d}, s."endedAt" {d}, s."traceId" {d}, s.rowid {d}'
 
 
-class LibSQLObservabilityStore(BaseObservabilityStore):
-    def __init__(self, db: LibSQLDatabase) -> None:
-        self._db = db
-
-    async def init(self) -> None:
-        from .store import ensure_schema
-
-        await ensure_schema(self._db)
-
-    async def dangerously_clear_all(self) -> None:
-        def job(tx: Tx) -> None:
-            tx.execute("DELETE FROM mastra_ai_spans")
-
-        await self._db.run("clearObservability", job)
+class LibSQLObservabilityStore(LibSQLDomain, BaseObservabilityStore):
+    tables = ("mastra_ai_spans",)
 
     async def _upsert_spans(self, spans: list[Span]) -> None:
         rows = [span_params(s) for s in spans]

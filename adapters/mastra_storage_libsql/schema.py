@@ -20,7 +20,7 @@ from typing import Literal
 
 from mastra_storage.timeutil import to_iso, utc_now
 
-from .connection import DriverError, Tx
+from .connection import DriverError, LibSQLDatabase, Tx
 
 #: Bump when the layout changes; ``init()`` migrates databases with an older (or no) row.
 SCHEMA_VERSION = 1
@@ -352,6 +352,18 @@ def inspect_schema(tx: Tx) -> SchemaFindings:
     indexes = existing_indexes(tx)
     missing_indexes = [name for name in ALL_INDEXES if name not in indexes]
     return SchemaFindings(version, missing_tables, missing_columns, missing_indexes)
+
+
+async def ensure_schema(db: LibSQLDatabase) -> None:
+    """Create or upgrade the schema once per store (idempotent, safe under concurrency).
+
+    Warm path: one ``SELECT`` of the version row (plus the connection's PRAGMA script when
+    this is the store's first statement). Cold path: everything in one transaction.
+    """
+    if db.schema_ready:
+        return
+    await db.run("init", ensure_schema_job, mode="none")
+    db.schema_ready = True
 
 
 __all__ = [

@@ -9,7 +9,8 @@ import msgspec
 from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
 from mastra_storage.records import Score
 
-from .connection import LibSQLDatabase, Tx
+from .connection import Tx
+from .domain import LibSQLDomain
 from .schema import SCORERS
 from .sqlutil import (
     json_param,
@@ -78,20 +79,8 @@ def score_from_row(row: tuple[Any, ...]) -> Score:
     return Score(**values)
 
 
-class LibSQLScoresStore(BaseScoresStore):
-    def __init__(self, db: LibSQLDatabase) -> None:
-        self._db = db
-
-    async def init(self) -> None:
-        from .store import ensure_schema
-
-        await ensure_schema(self._db)
-
-    async def dangerously_clear_all(self) -> None:
-        def job(tx: Tx) -> None:
-            tx.execute("DELETE FROM mastra_scorers")
-
-        await self._db.run("clearScores", job)
+class LibSQLScoresStore(LibSQLDomain, BaseScoresStore):
+    tables = ("mastra_scorers",)
 
     async def _insert_score(self, score: Score) -> None:
         params = score_params(score)

@@ -18,7 +18,7 @@ from mastra_storage.redact import redact_url
 from .connection import DatabaseTarget, LibSQLDatabase, Tx
 from .memory import LibSQLMemoryStore
 from .observability import LibSQLObservabilityStore
-from .schema import SCHEMA_VERSION, ensure_schema_job, inspect_schema
+from .schema import SCHEMA_VERSION, ensure_schema, inspect_schema
 from .scores import LibSQLScoresStore
 from .workflows import LibSQLWorkflowsStore
 
@@ -88,18 +88,6 @@ def parse_url(url: str) -> DatabaseTarget:
     return DatabaseTarget(
         path=os.path.abspath(os.path.expanduser(path)), memory=False, display=display
     )
-
-
-async def ensure_schema(db: LibSQLDatabase) -> None:
-    """Create or upgrade the schema once per store (idempotent, safe under concurrency).
-
-    Warm path: one ``SELECT`` of the version row (plus the connection's PRAGMA script when
-    this is the store's first statement). Cold path: everything in one transaction.
-    """
-    if db.schema_ready:
-        return
-    await db.run("init", ensure_schema_job, mode="none")
-    db.schema_ready = True
 
 
 def _positive_int(name: str, value: Any, *, minimum: int = 0) -> int:
@@ -245,4 +233,4 @@ def _doctor_job(tx: Tx) -> tuple[Any, str]:
     return inspect_schema(tx), str(row[0]) if row else "?"
 
 
-__all__ = ["LibSQLStore", "ensure_schema", "parse_url"]
+__all__ = ["LibSQLStore", "parse_url"]

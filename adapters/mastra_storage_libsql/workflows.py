@@ -7,7 +7,8 @@ from typing import Any
 from mastra_storage.domains.workflows import BaseWorkflowsStore, RunMutation, WorkflowRunQuery
 from mastra_storage.records import WorkflowRun
 
-from .connection import LibSQLDatabase, Tx
+from .connection import Tx
+from .domain import LibSQLDomain
 from .sqlutil import json_param, json_read, json_value, limit_offset, parse_ts, ts
 
 RUN_COLUMNS = (
@@ -52,20 +53,8 @@ def run_params(run: WorkflowRun) -> tuple[Any, ...]:
     )
 
 
-class LibSQLWorkflowsStore(BaseWorkflowsStore):
-    def __init__(self, db: LibSQLDatabase) -> None:
-        self._db = db
-
-    async def init(self) -> None:
-        from .store import ensure_schema
-
-        await ensure_schema(self._db)
-
-    async def dangerously_clear_all(self) -> None:
-        def job(tx: Tx) -> None:
-            tx.execute("DELETE FROM mastra_workflow_snapshot")
-
-        await self._db.run("clearWorkflows", job)
+class LibSQLWorkflowsStore(LibSQLDomain, BaseWorkflowsStore):
+    tables = ("mastra_workflow_snapshot",)
 
     async def _upsert_run(self, run: WorkflowRun) -> None:
         params = run_params(run)
