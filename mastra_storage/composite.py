@@ -49,6 +49,7 @@ class DoctorReport(msgspec.Struct, kw_only=True):
     def ok(self) -> bool:
         return all(check.ok for check in self.checks)
 
+
 #: Domain names, in the order ``init()`` visits them.
 DOMAIN_NAMES: tuple[str, ...] = ("memory", "workflows", "scores", "observability")
 
