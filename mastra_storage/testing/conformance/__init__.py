@@ -1,0 +1,46 @@
+"""The conformance test classes.
+
+Each class covers one area and needs only the ``storage`` fixture; subclass
+:class:`StorageConformance` to run them all, or pick individual classes (for example only
+the memory ones for a memory-only adapter). See :mod:`mastra_storage.testing`.
+"""
+
+from ._base import ConformanceBase, DivergenceMixin
+from .composite import CompositeTests
+from .memory_clone import CloneThreadTests
+from .memory_messages import MessageTests
+from .memory_resources import ResourceTests
+from .memory_threads import ThreadTests
+from .memory_update_delete import UpdateDeleteMessageTests
+from .observability import ObservabilityTests
+from .scores import ScoreTests
+from .workflows import WorkflowTests
+
+
+class MemoryConformance(
+    ThreadTests, MessageTests, UpdateDeleteMessageTests, ResourceTests, CloneThreadTests
+):
+    """Every memory-domain test (threads, messages, updates/deletes, resources, cloning)."""
+
+
+class StorageConformance(
+    MemoryConformance, WorkflowTests, ScoreTests, ObservabilityTests, CompositeTests
+):
+    """The whole suite. Subclass it and provide an async ``storage`` fixture."""
+
+
+__all__ = [
+    "CloneThreadTests",
+    "CompositeTests",
+    "ConformanceBase",
+    "DivergenceMixin",
+    "MemoryConformance",
+    "MessageTests",
+    "ObservabilityTests",
+    "ResourceTests",
+    "ScoreTests",
+    "StorageConformance",
+    "ThreadTests",
+    "UpdateDeleteMessageTests",
+    "WorkflowTests",
+]
