@@ -281,6 +281,9 @@ def merge_message_content(existing: MessageContent, update: Mapping[str, Any]) -
     return MessageContent.from_dict(merged)
 
 
+_ROLES = ("user", "assistant", "system")
+
+
 def _check_message(message: Any) -> Message:
     if not isinstance(message, Message):
         raise ValidationError(
@@ -300,7 +303,7 @@ def _check_message(message: Any) -> Message:
             details={"message_id": message.id},
         )
     require_non_empty(message.id, field="message.id", operation="SAVE_MESSAGES")
-    if message.role not in ("user", "assistant", "system"):
+    if message.role not in _ROLES:
         raise ValidationError(
             f"invalid role {message.role!r}", id="MASTRA_STORAGE_SAVE_MESSAGES_INVALID_ARGS"
         )
@@ -610,7 +613,7 @@ class BaseMemoryStore(ABC):
         for item in result.included:
             merged.setdefault(item.message.id, item)
         ordered = sorted(merged.values(), key=message_sort_key, reverse=order.descending)
-        messages = [item.message for item in ordered if item.message.role != "system"]
+        messages = [item.message for item in ordered]
 
         total = result.total if not fast_path else 0
         if per_page is None or fast_path:
@@ -685,6 +688,11 @@ class BaseMemoryStore(ABC):
                     id="MASTRA_STORAGE_UPDATE_MESSAGES_INVALID_ARGS",
                 )
             require_non_empty(update.id, field="id", operation="UPDATE_MESSAGES")
+            if update.role is not None and update.role not in _ROLES:
+                raise ValidationError(
+                    f"invalid role {update.role!r}",
+                    id="MASTRA_STORAGE_UPDATE_MESSAGES_INVALID_ARGS",
+                )
             if update.thread_id is not None:
                 require_non_empty(update.thread_id, field="thread_id", operation="UPDATE_MESSAGES")
             if update.content is not None:

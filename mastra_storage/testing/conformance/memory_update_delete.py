@@ -32,6 +32,36 @@ class UpdateDeleteMessageTests(ConformanceBase):
         assert stored.role == "assistant"
         assert stored == result[0]
 
+    async def test_update_with_an_invalid_role_is_rejected_and_changes_nothing(
+        self, storage: MastraStorage
+    ) -> None:
+        memory = await self.memory(storage)
+        thread, (message,) = await thread_with_messages(memory, 1, base=BASE_TIME)
+        with pytest.raises(ValidationError):
+            await memory.update_messages(
+                [
+                    MessageUpdate(id=message.id, content={"content": "changed"}),
+                    MessageUpdate(id=message.id, role="robot"),  # type: ignore[arg-type]
+                ]
+            )
+        (stored,) = await all_messages(memory, thread.id)
+        assert stored == message
+
+    async def test_system_messages_are_stored_listed_and_counted(
+        self, storage: MastraStorage
+    ) -> None:
+        memory = await self.memory(storage)
+        thread = await memory.save_thread(sample_thread())
+        system = sample_message(
+            thread=thread, role="system", text="be brief", created_at=at(BASE_TIME, seconds=1)
+        )
+        user = sample_message(thread=thread, text="hi", created_at=at(BASE_TIME, seconds=2))
+        await memory.save_messages([system, user])
+        page = await memory.list_messages(thread_id=thread.id)
+        assert [m.id for m in page.items] == [system.id, user.id]
+        assert page.total == 2
+        assert not page.has_more
+
     async def test_update_only_content_metadata(self, storage: MastraStorage) -> None:
         memory = await self.memory(storage)
         thread = await memory.save_thread(sample_thread())
