@@ -195,33 +195,13 @@ class LibSQLStore(MastraStorage):
                 detail=detail,
             )
         )
-        checks.append(
-            DoctorCheck(
-                name="tables",
-                ok=not findings.missing_tables,
-                detail="missing: " + ", ".join(findings.missing_tables)
-                if findings.missing_tables
-                else "all present",
-            )
-        )
-        checks.append(
-            DoctorCheck(
-                name="columns",
-                ok=not findings.missing_columns,
-                detail="missing: " + ", ".join(findings.missing_columns)
-                if findings.missing_columns
-                else "all present",
-            )
-        )
-        checks.append(
-            DoctorCheck(
-                name="indexes",
-                ok=not findings.missing_indexes,
-                detail="missing: " + ", ".join(findings.missing_indexes)
-                if findings.missing_indexes
-                else "all present",
-            )
-        )
+        for name, missing in (
+            ("tables", findings.missing_tables),
+            ("columns", findings.missing_columns),
+            ("indexes", findings.missing_indexes),
+        ):
+            detail = "missing: " + ", ".join(missing) if missing else "all present"
+            checks.append(DoctorCheck(name=name, ok=not missing, detail=detail))
         return report
 
     def __repr__(self) -> str:
