@@ -103,7 +103,8 @@ class MessageQuery(msgspec.Struct, kw_only=True, frozen=True):
     Includes: for each spec, the target message (looked up by id in any thread; skipped
     when missing), up to ``with_previous_messages`` messages before it and up to
     ``with_next_messages`` after it *in the target's own thread*, by ``(created_at, seq)``.
-    Filters do not apply to included messages.
+    The adapter applies no filter to included messages (the core drops those of another
+    resource when ``resource_id`` is set).
     """
 
     thread_ids: list[str] | None
@@ -524,6 +525,7 @@ class BaseMemoryStore(ABC):
 
         ``per_page=0`` with ``include`` returns only the included messages (the semantic
         recall fast path) with ``total == 0``. ``cursor`` continues after the previous page.
+        When ``resource_id`` is given, included messages of other resources are dropped.
         """
         thread_ids = normalize_thread_ids(thread_id)
         return await self._list_messages(
@@ -611,7 +613,10 @@ class BaseMemoryStore(ABC):
 
         merged: dict[str, StoredMessage] = {item.message.id: item for item in page_rows}
         for item in result.included:
-            merged.setdefault(item.message.id, item)
+            # A resource filter scopes included messages too: include ids must never
+            # reveal another tenant's messages (Mastra PR #20902).
+            if resource_id is None or item.message.resource_id == resource_id:
+                merged.setdefault(item.message.id, item)
         ordered = sorted(merged.values(), key=message_sort_key, reverse=order.descending)
         messages = [item.message for item in ordered]
 

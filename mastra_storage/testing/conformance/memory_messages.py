@@ -504,18 +504,22 @@ class MessageTests(ConformanceBase):
         )
         assert ids(page.items) == [m[3].id, m[2].id, m[1].id]
 
-    async def test_per_page_zero_ignores_filters_for_includes(self, storage: MastraStorage) -> None:
+    async def test_per_page_zero_ignores_the_date_range_for_includes(
+        self, storage: MastraStorage
+    ) -> None:
         memory = await self.memory(storage)
         seed = await _seed(memory)
         m = seed.messages
-        page = await memory.list_messages(
-            thread_id=seed.thread.id,
-            per_page=0,
-            resource_id="someone-else",
-            date_range=DateRange(start=at(BASE_TIME, days=9)),
-            include=[IncludeSpec(id=m[4].id, with_previous_messages=1)],
-        )
+        args = {
+            "thread_id": seed.thread.id,
+            "per_page": 0,
+            "date_range": DateRange(start=at(BASE_TIME, days=9)),
+            "include": [IncludeSpec(id=m[4].id, with_previous_messages=1)],
+        }
+        page = await memory.list_messages(**args, resource_id=seed.thread.resource_id)
         assert ids(page.items) == [m[3].id, m[4].id]
+        other = await memory.list_messages(**args, resource_id="someone-else")
+        assert other.items == []  # ... but never the resource filter
 
     async def test_high_volume_scattered_includes(self, storage: MastraStorage) -> None:
         memory = await self.memory(storage)
@@ -625,14 +629,39 @@ class MessageTests(ConformanceBase):
 
     async def test_list_messages_by_resource_with_include(self, storage: MastraStorage) -> None:
         memory = await self.memory(storage)
-        resource, _, theirs = await self._resource_fixture(memory)
+        resource, mine, _ = await self._resource_fixture(memory)
         page = await memory.list_messages_by_resource_id(
             resource_id=resource,
             per_page=0,
-            include=[IncludeSpec(id=theirs[1].id, with_previous_messages=1)],
+            include=[IncludeSpec(id=mine[3].id, with_previous_messages=1)],
         )
-        assert ids(page.items) == [theirs[0].id, theirs[1].id]
+        assert ids(page.items) == [mine[1].id, mine[3].id]  # the window is in mine[3]'s thread
         assert page.total == 0
+
+    async def test_include_never_crosses_the_resource_filter(self, storage: MastraStorage) -> None:
+        """An include id of another tenant's message reveals nothing (Mastra PR #20902)."""
+        memory = await self.memory(storage)
+        resource, mine, theirs = await self._resource_fixture(memory)
+        for per_page in (0, 40):
+            page = await memory.list_messages_by_resource_id(
+                resource_id=resource,
+                per_page=per_page,
+                include=[IncludeSpec(id=theirs[1].id, with_previous_messages=1)],
+            )
+            assert not set(ids(page.items)) & set(ids(theirs))
+            scoped = await memory.list_messages(
+                thread_id=mine[0].thread_id or "",
+                resource_id=resource,
+                per_page=per_page,
+                include=[IncludeSpec(id=theirs[1].id, with_next_messages=1)],
+            )
+            assert not set(ids(scoped.items)) & set(ids(theirs))
+        unscoped = await memory.list_messages(
+            thread_id=mine[0].thread_id or "",
+            per_page=0,
+            include=[IncludeSpec(id=theirs[1].id)],
+        )
+        assert ids(unscoped.items) == [theirs[1].id]
 
     # ---- include across batches and threads --------------------------------------------------
 
@@ -832,16 +861,17 @@ class MessageTests(ConformanceBase):
             await memory.save_messages(msgs)
             groups[thread.id] = msgs
         a, b, c = groups[t1.id], groups[t2.id], groups[t3.id]
-        six = await memory.list_messages(
-            thread_id=t1.id,
-            resource_id=resource,
-            per_page=0,
-            include=[
-                IncludeSpec(id=b[1].id, with_previous_messages=1, with_next_messages=1),
-                IncludeSpec(id=c[1].id, with_previous_messages=1, with_next_messages=1),
-            ],
-        )
+        includes = [
+            IncludeSpec(id=b[1].id, with_previous_messages=1, with_next_messages=1),
+            IncludeSpec(id=c[1].id, with_previous_messages=1, with_next_messages=1),
+        ]
+        six = await memory.list_messages(thread_id=t1.id, per_page=0, include=includes)
         assert ids(six.items) == ids(b) + ids(c)
+        # Mastra returns all six here too; we scope includes to the resource filter.
+        scoped = await memory.list_messages(
+            thread_id=t1.id, resource_id=resource, per_page=0, include=includes
+        )
+        assert ids(scoped.items) == ids(b)
         clamped = await memory.list_messages(
             thread_id=t1.id,
             per_page=0,
