@@ -510,16 +510,20 @@ class MessageTests(ConformanceBase):
         memory = await self.memory(storage)
         seed = await _seed(memory)
         m = seed.messages
-        args = {
-            "thread_id": seed.thread.id,
-            "per_page": 0,
-            "date_range": DateRange(start=at(BASE_TIME, days=9)),
-            "include": [IncludeSpec(id=m[4].id, with_previous_messages=1)],
-        }
-        page = await memory.list_messages(**args, resource_id=seed.thread.resource_id)
-        assert ids(page.items) == [m[3].id, m[4].id]
-        other = await memory.list_messages(**args, resource_id="someone-else")
-        assert other.items == []  # ... but never the resource filter
+
+        async def list_for(resource_id: str) -> list[Message]:
+            page = await memory.list_messages(
+                thread_id=seed.thread.id,
+                resource_id=resource_id,
+                per_page=0,
+                date_range=DateRange(start=at(BASE_TIME, days=9)),
+                include=[IncludeSpec(id=m[4].id, with_previous_messages=1)],
+            )
+            return page.items
+
+        assert ids(await list_for(seed.thread.resource_id)) == [m[3].id, m[4].id]
+        other = await list_for("someone-else")
+        assert other == []  # ... but never the resource filter
 
     async def test_high_volume_scattered_includes(self, storage: MastraStorage) -> None:
         memory = await self.memory(storage)
