@@ -265,14 +265,9 @@ async def _demo(url: str, out: _Out) -> int:
         await store.init()
         t_init = time.perf_counter()
 
-        memory = await store.get_store("memory")
-        workflows = await store.get_store("workflows")
-        scores = await store.get_store("scores")
-        if memory is None or workflows is None or scores is None:
-            raise MastraStorageError(
-                f"{_store_label(store)} lacks the memory, workflows or scores domain",
-                id="MASTRA_STORAGE_CLI_DOMAIN_MISSING",
-            )
+        memory = await store.require_store("memory")
+        workflows = await store.require_store("workflows")
+        scores = await store.require_store("scores")
         await memory.save_thread(thread)
         await memory.save_messages(messages)
         await workflows.persist_workflow_snapshot(

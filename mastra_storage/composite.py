@@ -28,7 +28,7 @@ from .domains.memory import MemoryStore
 from .domains.observability import ObservabilityStore
 from .domains.scores import ScoresStore
 from .domains.workflows import WorkflowsStore
-from .errors import ConfigurationError
+from .errors import ConfigurationError, NotSupportedError
 
 
 class DoctorCheck(msgspec.Struct, kw_only=True):
@@ -183,6 +183,30 @@ class MastraStorage:
         if not self.disable_init and not _init_disabled_by_env():
             await self.init()
         return self.stores.get(name)
+
+    @overload
+    async def require_store(self, name: Literal["memory"]) -> MemoryStore: ...
+    @overload
+    async def require_store(self, name: Literal["workflows"]) -> WorkflowsStore: ...
+    @overload
+    async def require_store(self, name: Literal["scores"]) -> ScoresStore: ...
+    @overload
+    async def require_store(self, name: Literal["observability"]) -> ObservabilityStore: ...
+    @overload
+    async def require_store(self, name: str) -> Any: ...
+
+    async def require_store(self, name: str) -> Any:
+        """Like :meth:`get_store`, but typed non-optional: a missing domain raises
+        :class:`NotSupportedError` naming the store and the domains it has."""
+        domain = await self.get_store(name)
+        if domain is None:
+            raise NotSupportedError(
+                f"{type(self).__name__} has no {name!r} domain (it has: "
+                f"{', '.join(sorted(self.stores)) or 'none'})",
+                id="MASTRA_STORAGE_DOMAIN_NOT_AVAILABLE",
+                details={"domain": name},
+            )
+        return domain
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, domains={sorted(self.stores)})"

@@ -217,3 +217,21 @@ def test_importing_the_package_imports_no_database_driver() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+async def _composite_checks() -> None:
+    from mastra_storage import MastraStorage, NotSupportedError
+    from mastra_storage.inmemory import InMemoryStore
+
+    base = InMemoryStore()
+    only_memory = MastraStorage(domains={"memory": base.stores["memory"]})
+    assert await only_memory.require_store("memory") is base.stores["memory"]
+    assert await only_memory.get_store("scores") is None
+    with pytest.raises(NotSupportedError, match="no 'scores' domain"):
+        await only_memory.require_store("scores")
+
+
+def test_require_store_returns_the_domain_or_raises() -> None:
+    import asyncio
+
+    asyncio.run(_composite_checks())
