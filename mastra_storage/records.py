@@ -8,13 +8,14 @@ naive datetime is rejected, so a record that exists is a record that round-trips
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
 import msgspec
 
 from .errors import ValidationError
+from .parts import Part, parse_part, part_to_dict
 from .timeutil import normalize_datetime, parse_iso, to_iso
 
 JSON = Any
@@ -172,6 +173,17 @@ class MessageContent(Record, kw_only=True):
     def text(cls, text: str) -> MessageContent:
         """Content holding one text part (the common case)."""
         return cls(parts=[{"type": "text", "text": text}], content=text)
+
+    @classmethod
+    def from_parts(
+        cls, parts: Sequence[Part | Mapping[str, Any]], *, content: str | None = None
+    ) -> MessageContent:
+        """Content built from typed parts (see :mod:`mastra_storage.parts`) or plain dicts."""
+        return cls(parts=[part_to_dict(p) for p in parts], content=content)
+
+    def typed_parts(self) -> list[Part]:
+        """The parts as typed structs (unknown shapes as ``UnknownPart``, nothing lost)."""
+        return [parse_part(p) for p in self.parts]
 
 
 class Message(Record, kw_only=True):

@@ -235,3 +235,62 @@ def test_require_store_returns_the_domain_or_raises() -> None:
     import asyncio
 
     asyncio.run(_composite_checks())
+
+
+RAW_PARTS = [
+    {"type": "text", "text": "hi", "providerMetadata": {"mastra": {"tokenEstimate": 1}}},
+    {"type": "reasoning", "reasoning": "r", "details": [{"type": "text", "text": "t"}]},
+    {
+        "type": "tool-invocation",
+        "toolInvocation": {
+            "state": "result",
+            "toolCallId": "c1",
+            "toolName": "weather",
+            "args": {"city": "Lisbon"},
+            "result": {"temp": 21},
+            "step": 0,
+        },
+    },
+    {
+        "type": "source",
+        "source": {"sourceType": "url", "id": "s", "url": "https://x", "title": "X"},
+    },
+    {"type": "file", "mimeType": "image/png", "data": "aGk="},
+    {"type": "step-start"},
+    {"type": "data-weather", "id": "w1", "data": {"temp": 21}},
+    {"type": "future-part", "whatever": [1, 2]},
+    {"type": "text", "text": "with an unknown key", "state": "done"},
+]
+
+
+def test_typed_parts_round_trip_every_part_shape_exactly() -> None:
+    from mastra_storage.parts import (
+        DataPart,
+        FilePart,
+        ReasoningPart,
+        SourcePart,
+        StepStartPart,
+        TextPart,
+        ToolInvocationPart,
+        UnknownPart,
+    )
+
+    content = MessageContent.from_dict({"format": 2, "parts": RAW_PARTS})
+    typed = content.typed_parts()
+    assert [type(p) for p in typed] == [
+        TextPart,
+        ReasoningPart,
+        ToolInvocationPart,
+        SourcePart,
+        FilePart,
+        StepStartPart,
+        DataPart,
+        UnknownPart,
+        UnknownPart,  # an extra key would be lost by the typed view, so it stays raw
+    ]
+    tool = typed[2]
+    assert isinstance(tool, ToolInvocationPart)
+    assert tool.tool_invocation.tool_name == "weather"
+    rebuilt = MessageContent.from_parts(typed)
+    assert [dict(p) for p in rebuilt.parts] == RAW_PARTS
+    assert MessageContent.from_parts([TextPart(text="x")]).parts == [{"type": "text", "text": "x"}]
