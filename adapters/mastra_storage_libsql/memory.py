@@ -18,13 +18,14 @@ from mastra_storage.domains.memory import (
     thread_matches,
 )
 from mastra_storage.errors import ConflictError, NotFoundError
-from mastra_storage.pagination import Cursor, ResolvedDateRange
+from mastra_storage.pagination import Cursor
 from mastra_storage.records import Message, MessageContent, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 
 from .connection import Tx
 from .domain import LibSQLDomain
 from .sqlutil import (
+    date_range_conditions,
     in_list,
     json_dict,
     json_param,
@@ -187,22 +188,6 @@ def _json_scalar_condition(column: str, path: str, value: Any) -> tuple[str, lis
     return None
 
 
-def _date_range_conditions(
-    column: str, date_range: ResolvedDateRange | None
-) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if date_range is None:
-        return where, params
-    if date_range.start is not None:
-        where.append(f"{column} {'>' if date_range.start_exclusive else '>='} ?")
-        params.append(ts(date_range.start))
-    if date_range.end is not None:
-        where.append(f"{column} {'<' if date_range.end_exclusive else '<='} ?")
-        params.append(ts(date_range.end))
-    return where, params
-
-
 def _thread_sort_key(thread: Thread, field: str) -> tuple[int, str]:
     value = thread.created_at if field == "created_at" else thread.updated_at
     return (to_epoch_ms(value), thread.id)
@@ -335,7 +320,7 @@ class LibSQLMemoryStore(LibSQLDomain, BaseMemoryStore):
         if query.resource_id is not None:
             where.append('m."resourceId" = ?')
             params.append(query.resource_id)
-        range_where, range_params = _date_range_conditions('m."createdAt"', query.date_range)
+        range_where, range_params = date_range_conditions('m."createdAt"', query.date_range)
         where.extend(range_where)
         params.extend(range_params)
         direction = "DESC" if query.descending else "ASC"

@@ -23,13 +23,13 @@ from mastra_storage.domains.observability import (
     TraceQuery,
     trace_matches,
 )
-from mastra_storage.pagination import ResolvedDateRange
 from mastra_storage.records import Span
 
 from .connection import Tx
 from .domain import LibSQLDomain
 from .schema import SPANS
 from .sqlutil import (
+    date_range_conditions,
     in_list,
     json_param,
     json_read,
@@ -174,18 +174,6 @@ def _contains(
     raise _Unsupported(type(wanted).__name__)
 
 
-def _range(column: str, rng: ResolvedDateRange) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if rng.start is not None:
-        where.append(f"{column} {'>' if rng.start_exclusive else '>='} ?")
-        params.append(ts(rng.start))
-    if rng.end is not None:
-        where.append(f"{column} {'<' if rng.end_exclusive else '<='} ?")
-        params.append(ts(rng.end))
-    return where, params
-
-
 def _trace_where(query: TraceQuery, *, json_in_sql: bool) -> tuple[list[str], list[Any]]:
     f = query.filter
     where = ['s."parentSpanId" IS NULL']
@@ -196,12 +184,12 @@ def _trace_where(query: TraceQuery, *, json_in_sql: bool) -> tuple[list[str], li
             where.append(f"s.{q(_COLUMN_OF[name])} = ?")
             params.append(value)
     if query.started_range is not None:
-        sub_where, sub_params = _range('s."startedAt"', query.started_range)
+        sub_where, sub_params = date_range_conditions('s."startedAt"', query.started_range)
         where.extend(sub_where)
         params.extend(sub_params)
     if query.ended_range is not None:
         where.append('s."endedAt" IS NOT NULL')
-        sub_where, sub_params = _range('s."endedAt"', query.ended_range)
+        sub_where, sub_params = date_range_conditions('s."endedAt"', query.ended_range)
         where.extend(sub_where)
         params.extend(sub_params)
     if f.status == "error":

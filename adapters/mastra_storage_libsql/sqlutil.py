@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from mastra_storage.codec import dumps, parse_json_column
+from mastra_storage.pagination import ResolvedDateRange
 from mastra_storage.timeutil import parse_iso, to_iso
 
 #: Above this many values an ``IN`` list is passed as one JSON array parameter instead.
@@ -79,7 +80,25 @@ def limit_offset(limit: int | None, offset: int, *, extra: int = 0) -> tuple[str
     return " LIMIT ? OFFSET ?", [-1 if limit is None else limit + extra, offset]
 
 
+def date_range_conditions(
+    column: str, date_range: ResolvedDateRange | None
+) -> tuple[list[str], list[Any]]:
+    """``WHERE`` conditions (and their parameters) for an inclusive/exclusive date range."""
+    where: list[str] = []
+    params: list[Any] = []
+    if date_range is None:
+        return where, params
+    if date_range.start is not None:
+        where.append(f"{column} {'>' if date_range.start_exclusive else '>='} ?")
+        params.append(ts(date_range.start))
+    if date_range.end is not None:
+        where.append(f"{column} {'<' if date_range.end_exclusive else '<='} ?")
+        params.append(ts(date_range.end))
+    return where, params
+
+
 __all__ = [
+    "date_range_conditions",
     "in_list",
     "json_dict",
     "json_param",
