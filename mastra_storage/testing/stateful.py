@@ -297,9 +297,7 @@ class MemoryStateMachine(RuleBasedStateMachine):
 
     @staticmethod
     async def _memory(storage: MastraStorage) -> MemoryStore:
-        memory = await storage.get_store("memory")
-        assert memory is not None, "storage has no memory domain"
-        return memory
+        return await storage.require_store("memory")
 
     def run(self, awaitable: Awaitable[T]) -> T:
         return self.loop.run_until_complete(awaitable)

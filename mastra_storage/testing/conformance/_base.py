@@ -105,28 +105,20 @@ class ConformanceBase(DivergenceMixin):
 
     @staticmethod
     async def memory(storage: MastraStorage) -> MemoryStore:
-        store = await storage.get_store("memory")
-        assert store is not None, "storage has no memory domain"
-        return store
+        return await storage.require_store("memory")
 
     @staticmethod
     async def workflows(storage: MastraStorage) -> WorkflowsStore:
-        store = await storage.get_store("workflows")
-        assert store is not None, "storage has no workflows domain"
-        return store
+        return await storage.require_store("workflows")
 
     @staticmethod
     async def scores(storage: MastraStorage) -> ScoresStore:
-        store = await storage.get_store("scores")
-        assert store is not None, "storage has no scores domain"
-        return store
+        return await storage.require_store("scores")
 
     async def observability(self, storage: MastraStorage) -> ObservabilityStore:
         if not self.supports_observability:
             pytest.skip("adapter declares supports_observability = False")
-        store = await storage.get_store("observability")
-        assert store is not None, "storage has no observability domain"
-        return store
+        return await storage.require_store("observability")
 
     def require(self, capability: str) -> None:
         """Skip unless the class flag ``supports_<capability>`` is true."""
