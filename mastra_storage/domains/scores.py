@@ -120,7 +120,7 @@ class BaseScoresStore(ABC):
         fields: dict[str, Any] = {
             f.name: getattr(payload, f.name) for f in msgspec.structs.fields(payload)
         }
-        dumps(ScorePayload(**fields).to_dict())
+        dumps(payload.to_dict())  # JSON-serialisable before anything is written
         now = utc_now()
         score = Score(
             id=str(uuid.uuid4()),
