@@ -14,7 +14,14 @@ import nox
 
 ROOT = Path(__file__).parent
 PYTHON: str | None = "3.11" if shutil.which("python3.11") else None
-TYPED_PATHS = ("mastra_storage", "adapters/mastra_storage_libsql")
+TYPED_PATHS = (
+    "mastra_storage",
+    "adapters/mastra_storage_libsql",
+    "adapters/mastra_storage_postgres",
+    "adapters/mastra_storage_dynamodb",
+    "adapters/mastra_storage_upstash",
+    "adapters/mastra_storage_mongodb",
+)
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.error_on_missing_interpreters = False
