@@ -1,4 +1,4 @@
-"""The ``mastra-storage`` command line: ``demo``, ``init URL`` and ``doctor URL``.
+"""The ``mastra-storage`` command line: ``demo``, ``init URL``, ``doctor URL`` and adapter tools.
 
 Only the standard library and ``mastra_storage`` itself are imported here; a database driver
 is loaded lazily by :func:`mastra_storage.connect` when a command opens a store, so
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import re
 import shutil
@@ -40,6 +41,12 @@ DEMO_RESOURCE_ID = "demo-user"
 DEMO_WORKFLOW = "trip-planner"
 DEMO_AGENT = "travel-agent"
 DEMO_SCORER = "answer-relevancy"
+
+#: ``mastra-storage NAME ...`` commands served by ``mastra_storage_NAME.cli:main(argv, prog=)``.
+ADAPTER_TOOLS: dict[str, str] = {
+    "dynamodb": "DynamoDB table tools (create-table)",
+    "upstash": "Redis/Upstash tools (reindex)",
+}
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -449,7 +456,30 @@ def _parser() -> argparse.ArgumentParser:
         "doctor", help="check connectivity, schema version and indexes (exit 1 on a problem)"
     )
     doctor.add_argument("url", metavar="URL", help="storage URL, e.g. file:./mastra.db")
+
+    for name, summary in ADAPTER_TOOLS.items():
+        tool = commands.add_parser(name, help=summary, add_help=False)
+        tool.add_argument("tool_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
+
+
+def _adapter_tool(name: str, argv: Sequence[str]) -> int:
+    """``mastra-storage NAME ...``: hand over to ``mastra_storage_NAME.cli.main``.
+
+    Adapter-specific maintenance (creating a DynamoDB table, re-indexing Redis keys) lives in
+    the adapter package, which is imported only when its command is used.
+    """
+    try:
+        module = importlib.import_module(f"mastra_storage_{name}.cli")
+    except ImportError as exc:
+        print(
+            f"{PROG} {name}: error: the {name} adapter is not installed "
+            f"(pip install 'mastra-storage[{name}]'): {exc}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    tool: Callable[..., int] = module.main
+    return tool(list(argv), prog=f"{PROG} {name}")
 
 
 def _one_line(text: str) -> str:
@@ -477,6 +507,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors (already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
 
+    if args.command in ADAPTER_TOOLS:
+        return _adapter_tool(args.command, args.tool_args)
     url: str = args.url
     out = _Out(sys.stdout)
     commands: dict[str, Callable[[str, _Out], Awaitable[int]]] = {
