@@ -1,0 +1,236 @@
+"""Working memory: read, write and read-modify-write without lost updates.
+
+Where it lives is Mastra's layout, so both runtimes see the same value: resource scope in
+``mastra_resources.workingMemory``, thread scope in ``thread.metadata["workingMemory"]``.
+
+Mastra guards updates with an in-process mutex only, so two server processes still lose
+each other's edits (Mastra #24756). The memory domain has no version column; it does have
+atomic read-modify-write primitives (``_modify_resource`` / ``_modify_thread``: the adapter
+reads and writes inside one transaction and calls a pure function in between). On top of
+them this module implements **compare-and-set on the value itself**: the write succeeds
+only if the stored working memory still equals what the caller read, otherwise it raises
+:class:`StaleWorkingMemory` and nothing is written. ``modify`` loops read -> compute (may
+await an LLM) -> compare-and-set until it wins. Comparing values rather than a counter is
+enough here: if the text is unchanged, a merge computed from it is still correct.
+Per-key locks (:class:`~mastra_storage.memory.locks.KeyedLocks`) avoid pointless retries
+between tasks of the same process.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, runtime_checkable
+
+from ..domains.memory import MemoryStore, ResourceMutation, ThreadMutation
+from ..errors import ConflictError, NotFoundError, NotSupportedError, ValidationError
+from ..records import Resource, Thread
+from ..timeutil import utc_now
+from .locks import KeyedLocks
+from .options import WorkingMemoryOptions
+
+WORKING_MEMORY_KEY = "workingMemory"
+MAX_ATTEMPTS = 16
+
+WorkingMemoryUpdate = Callable[[str | None], "str | Awaitable[str]"]
+
+
+class StaleWorkingMemory(ConflictError):
+    """The stored working memory changed since it was read; nothing was written."""
+
+
+@runtime_checkable
+class AtomicMemoryStore(Protocol):
+    """The atomic read-modify-write primitives of ``BaseMemoryStore`` (protected API)."""
+
+    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource: ...
+
+    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None: ...
+
+
+def scope_key(options: WorkingMemoryOptions, thread_id: str, resource_id: str | None) -> str:
+    """Mastra's mutex key, after checking the scope has the id it needs."""
+    if options.scope == "resource":
+        if not resource_id:
+            raise ValidationError(
+                "Memory error: Resource-scoped working memory is enabled but no resourceId "
+                "was provided. Either provide a resourceId or explicitly set "
+                "workingMemory.scope to 'thread'.",
+                id="MASTRA_MEMORY_WORKING_MEMORY_MISSING_RESOURCE_ID",
+            )
+        return f"resource-{resource_id}"
+    if not isinstance(thread_id, str) or not thread_id.strip():
+        raise ValidationError(
+            "thread_id must be a non-empty string", id="MASTRA_MEMORY_INVALID_ARGS"
+        )
+    return f"thread-{thread_id}"
+
+
+def _thread_value(thread: Thread) -> str | None:
+    value = (thread.metadata or {}).get(WORKING_MEMORY_KEY)
+    return value if isinstance(value, str) else None
+
+
+def _thread_missing(thread_id: str) -> NotFoundError:
+    return NotFoundError(
+        f"Thread {thread_id} not found",
+        id="MASTRA_MEMORY_THREAD_NOT_FOUND",
+        details={"thread_id": thread_id},
+    )
+
+
+class WorkingMemory:
+    """Working-memory operations of one :class:`~mastra_storage.memory.Memory`."""
+
+    def __init__(self, store: MemoryStore, locks: KeyedLocks) -> None:
+        self._store = store
+        self._locks = locks
+
+    async def get(
+        self, options: WorkingMemoryOptions, thread_id: str, resource_id: str | None
+    ) -> str | None:
+        """The stored text, ``None`` when unset or disabled (one storage call)."""
+        if not options.enabled:
+            return None
+        scope_key(options, thread_id, resource_id)
+        if options.scope == "resource":
+            assert resource_id is not None
+            resource = await self._store.get_resource_by_id(resource_id)
+            return resource.working_memory if resource is not None else None
+        thread = await self._store.get_thread_by_id(thread_id)
+        return _thread_value(thread) if thread is not None else None
+
+    async def set(
+        self,
+        options: WorkingMemoryOptions,
+        thread_id: str,
+        resource_id: str | None,
+        text: str,
+        *,
+        expected: Any = ...,
+    ) -> str:
+        """Write ``text``; with ``expected`` (a str or ``None``), only if the stored value
+        still equals it (else :class:`StaleWorkingMemory`)."""
+        _require_enabled(options)
+        if not isinstance(text, str):
+            raise ValidationError(
+                "working memory must be a string", id="MASTRA_MEMORY_INVALID_WORKING_MEMORY"
+            )
+        key = scope_key(options, thread_id, resource_id)
+        async with self._locks.hold(key):
+            await self._write(options, thread_id, resource_id, text, expected)
+        return text
+
+    async def modify(
+        self,
+        options: WorkingMemoryOptions,
+        thread_id: str,
+        resource_id: str | None,
+        update: WorkingMemoryUpdate,
+        *,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> str:
+        """Read, compute ``update(current)`` (sync or async), compare-and-set; retry on
+        a concurrent change (another task or another process). Returns the stored text."""
+        _require_enabled(options)
+        key = scope_key(options, thread_id, resource_id)
+        async with self._locks.hold(key):
+            for _ in range(max_attempts):
+                current = await self.get(options, thread_id, resource_id)
+                result = update(current)
+                new = await result if inspect.isawaitable(result) else result
+                if not isinstance(new, str):
+                    raise ValidationError(
+                        "working memory update must return a string",
+                        id="MASTRA_MEMORY_INVALID_WORKING_MEMORY",
+                    )
+                try:
+                    await self._write(options, thread_id, resource_id, new, current)
+                except StaleWorkingMemory:
+                    continue
+                return new
+        raise ConflictError(
+            f"working memory for {key} kept changing; gave up after {max_attempts} attempts",
+            id="MASTRA_MEMORY_WORKING_MEMORY_CONTENDED",
+            details={"attempts": max_attempts},
+        )
+
+    async def _write(
+        self,
+        options: WorkingMemoryOptions,
+        thread_id: str,
+        resource_id: str | None,
+        text: str,
+        expected: Any,
+    ) -> None:
+        check = expected is not ...
+        if check and not isinstance(self._store, AtomicMemoryStore):
+            raise NotSupportedError(
+                f"{type(self._store).__name__} has no atomic read-modify-write primitive; "
+                "compare-and-set working memory needs a BaseMemoryStore",
+                id="MASTRA_MEMORY_CAS_NOT_SUPPORTED",
+            )
+        now = utc_now()
+        if options.scope == "resource":
+            assert resource_id is not None
+            if not check:
+                await self._store.update_resource(resource_id, working_memory=text)
+                return
+            assert isinstance(self._store, AtomicMemoryStore)
+
+            def mutate_resource(existing: Resource | None) -> Resource:
+                stored = existing.working_memory if existing is not None else None
+                if stored != expected:
+                    raise StaleWorkingMemory(
+                        "working memory changed concurrently",
+                        id="MASTRA_MEMORY_WORKING_MEMORY_STALE",
+                    )
+                if existing is None:
+                    return Resource(
+                        id=resource_id,
+                        working_memory=text,
+                        metadata={},
+                        created_at=now,
+                        updated_at=now,
+                    )
+                return existing.replace(
+                    working_memory=text, updated_at=max(now, existing.updated_at)
+                )
+
+            await self._store._modify_resource(resource_id, mutate_resource)
+            return
+
+        if not check:  # update_thread merges metadata atomically; NotFoundError if missing
+            await self._store.update_thread(thread_id, metadata={WORKING_MEMORY_KEY: text})
+            return
+        assert isinstance(self._store, AtomicMemoryStore)
+
+        def mutate_thread(existing: Thread) -> Thread:
+            if _thread_value(existing) != expected:
+                raise StaleWorkingMemory(
+                    "working memory changed concurrently",
+                    id="MASTRA_MEMORY_WORKING_MEMORY_STALE",
+                )
+            metadata = {**(existing.metadata or {}), WORKING_MEMORY_KEY: text}
+            return existing.replace(metadata=metadata, updated_at=max(now, existing.updated_at))
+
+        if await self._store._modify_thread(thread_id, mutate_thread) is None:
+            raise _thread_missing(thread_id)
+
+
+def _require_enabled(options: WorkingMemoryOptions) -> None:
+    if not options.enabled:
+        raise NotSupportedError(
+            "Working memory is not enabled for this memory instance",
+            id="MASTRA_MEMORY_WORKING_MEMORY_DISABLED",
+        )
+
+
+__all__ = [
+    "WORKING_MEMORY_KEY",
+    "AtomicMemoryStore",
+    "StaleWorkingMemory",
+    "WorkingMemory",
+    "WorkingMemoryUpdate",
+    "scope_key",
+]
