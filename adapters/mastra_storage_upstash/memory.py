@@ -1,0 +1,658 @@
+"""Memory domain on Redis: Mastra's keys, plus lexicographic indexes that keep reads cheap.
+
+Command budget (see ``docs/upstash-layout.md``): reads cost a constant number of commands
+plus nothing per stored message or key: a page of messages is ``ZLEXCOUNT`` + ``ZRANGE
+BYLEX LIMIT`` + one ``MGET``; a save is one optimistic transaction whose size grows with
+the batch, never with the thread. Nothing here uses ``SCAN``/``KEYS`` except
+``dangerously_clear_all``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio.client import Pipeline
+
+from mastra_storage.domains.memory import (
+    BaseMemoryStore,
+    CloneBuilder,
+    MessageMutation,
+    MessageQuery,
+    MessageQueryResult,
+    ResourceMutation,
+    StoredMessage,
+    ThreadMutation,
+    ThreadQuery,
+    thread_matches,
+)
+from mastra_storage.errors import ConflictError, NotFoundError
+from mastra_storage.records import Message, Resource, Thread
+from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
+
+from .db import RedisDB, begin, decode_json, lex_members, operation
+from .indexes import (
+    MessageMeta,
+    add_message_index,
+    remove_message_index,
+    thread_index_ops,
+)
+from .keys import (
+    TABLE_MESSAGES,
+    TABLE_RESOURCES,
+    TABLE_THREADS,
+    parse_message_member,
+    parse_timed_member,
+    position,
+    timed_member,
+)
+from .lex import (
+    HIGHEST,
+    LOWEST,
+    after_member,
+    before_member,
+    empty,
+    lower_from_date,
+    tighter_lower,
+    tighter_upper,
+    upper_from_date,
+)
+from .rows import (
+    message_from_json,
+    message_to_json,
+    resource_from_json,
+    resource_to_json,
+    thread_from_json,
+    thread_to_json,
+)
+from .scan import delete_matching
+
+#: How often a page read retries after dropping index entries of expired records.
+_DANGLING_RETRIES = 3
+_MGET_CHUNK = 500
+
+
+class UpstashMemoryStore(BaseMemoryStore):
+    """Threads, messages and resources (see the module docstring for the cost model)."""
+
+    def __init__(self, db: RedisDB) -> None:
+        self._db = db
+        self._k = db.keys
+
+    # ---- helpers ----------------------------------------------------------------------
+
+    def _thread_or_none(self, raw: Any) -> Thread | None:
+        data = decode_json(raw)
+        return thread_from_json(data) if isinstance(data, dict) else None
+
+    def _write_thread(self, pipe: Pipeline, old: Thread | None, new: Thread) -> None:
+        self._db.set_json(pipe, self._k.thread(new.id), thread_to_json(new), "thread")
+        thread_index_ops(self._db, pipe, old, new)
+
+    def _bump(self, pipe: Pipeline, thread: Thread, now: datetime) -> Thread:
+        bumped = thread.replace(updated_at=max(now, thread.updated_at))
+        self._write_thread(pipe, thread, bumped)
+        return bumped
+
+    def _write_message(
+        self, pipe: Pipeline, message: Message, meta: MessageMeta, index: int
+    ) -> None:
+        db, k = self._db, self._k
+        assert message.thread_id is not None
+        db.set_json(
+            pipe,
+            k.message(message.thread_id, message.id),
+            message_to_json(message, index),
+            "message",
+        )
+        db.set_text(pipe, k.message_index(message.id), message.thread_id, "message")
+        db.set_json(pipe, k.message_meta(message.id), meta.to_json(), "message")
+
+    async def _metas(self, reader: Any, message_ids: list[str]) -> list[MessageMeta | None]:
+        raws = await reader.mget([self._k.message_meta(i) for i in message_ids])
+        return [
+            MessageMeta.from_json(i, decode_json(raw))
+            for i, raw in zip(message_ids, raws, strict=True)
+        ]
+
+    async def _load_messages(
+        self, refs: list[tuple[str, str, int]]
+    ) -> tuple[list[StoredMessage], list[int]]:
+        """``(thread_id, message_id, seq)`` -> stored messages; also the indexes of refs
+        whose record is gone (expired), so the caller can drop their index entries."""
+        found: list[StoredMessage] = []
+        missing: list[int] = []
+        for start in range(0, len(refs), _MGET_CHUNK):
+            chunk = refs[start : start + _MGET_CHUNK]
+            rows = await self._db.mget_json([self._k.message(t, m) for t, m, _ in chunk])
+            for offset, ((_, _, seq), row) in enumerate(zip(chunk, rows, strict=True)):
+                if isinstance(row, dict):
+                    found.append(StoredMessage(message_from_json(row), seq))
+                else:
+                    missing.append(start + offset)
+        return found, missing
+
+    # ---- threads ----------------------------------------------------------------------
+
+    @operation("getThreadById")
+    async def _get_thread(self, thread_id: str) -> Thread | None:
+        return self._thread_or_none(await self._db.client.get(self._k.thread(thread_id)))
+
+    @operation("saveThread")
+    async def _upsert_thread(self, thread: Thread) -> None:
+        key = self._k.thread(thread.id)
+
+        async def body(pipe: Pipeline) -> None:
+            old = self._thread_or_none(await pipe.get(key))
+            begin(pipe)
+            self._write_thread(pipe, old, thread)
+
+        await self._db.transaction([key], body)
+
+    @operation("updateThread")
+    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+        key = self._k.thread(thread_id)
+
+        async def body(pipe: Pipeline) -> Thread | None:
+            old = self._thread_or_none(await pipe.get(key))
+            if old is None:
+                return None
+            new = mutate(old)
+            begin(pipe)
+            self._write_thread(pipe, old, new)
+            return new
+
+        return await self._db.transaction([key], body)
+
+    @operation("deleteThread")
+    async def _delete_thread(self, thread_id: str) -> None:
+        k = self._k
+        thread_key = k.thread(thread_id)
+        ours_key = k.thread_messages(thread_id)
+        mastra_key = k.mastra_thread_messages(thread_id)
+
+        async def body(pipe: Pipeline) -> None:
+            old = self._thread_or_none(await pipe.get(thread_key))
+            members = await lex_members(pipe, ours_key)
+            mastra_ids = [str(m) for m in await pipe.zrange(mastra_key, 0, -1)]
+            ids = list(dict.fromkeys([parse_message_member(m)[3] for m in members] + mastra_ids))
+            metas = await self._metas(pipe, ids) if ids else []
+            begin(pipe)
+            resources: set[str] = set()
+            for message_id, meta in zip(ids, metas, strict=True):
+                if meta is not None and meta.thread_id != thread_id:
+                    continue  # moved away since Mastra indexed it: not this thread's
+                pipe.delete(
+                    k.message(thread_id, message_id),
+                    k.message_index(message_id),
+                    k.message_meta(message_id),
+                )
+                if meta is not None and meta.resource_id is not None:
+                    resources.add(meta.resource_id)
+                    pipe.zrem(k.resource_messages(meta.resource_id), meta.member)
+            for resource_id in sorted(resources):
+                pipe.delete(k.thread_resource_messages(thread_id, resource_id))
+            pipe.delete(thread_key, ours_key, mastra_key)
+            thread_index_ops(self._db, pipe, old, None)
+
+        await self._db.transaction([thread_key, ours_key, mastra_key], body)
+
+    @operation("listThreads")
+    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        key = self._k.threads_by(query.order.field, query.resource_id)
+        desc = query.order.descending
+        if query.metadata:
+            return await self._query_threads_filtered(key, query)
+        lower, upper = LOWEST, HIGHEST
+        if query.after is not None:
+            bound = "(" + timed_member(query.after.key, str(query.after.tie))
+            if desc:
+                upper = bound
+            else:
+                lower = bound
+        for _ in range(_DANGLING_RETRIES):
+            async with self._db.client.pipeline(transaction=False) as pipe:
+                pipe.zcard(key)
+                _zrange(pipe, key, lower, upper, desc, query.offset, query.limit, extra=1)
+                total, members = await pipe.execute()
+            ids = [parse_timed_member(m)[1] for m in members]
+            rows = await self._db.client.mget([self._k.thread(i) for i in ids]) if ids else []
+            threads = [self._thread_or_none(r) for r in rows]
+            gone = [m for m, t in zip(members, threads, strict=True) if t is None]
+            if not gone:
+                return [t for t in threads if t is not None], int(total)
+            await self._db.client.zrem(key, *gone)
+        return [t for t in threads if t is not None], int(total) - len(gone)
+
+    async def _query_threads_filtered(
+        self, key: str, query: ThreadQuery
+    ) -> tuple[list[Thread], int]:
+        """Metadata filters have no index: read the resource's (or every) thread in index
+        order and filter here. Costs grow with the threads in scope, never with the keys
+        in the database; documented in the layout notes."""
+        members = await lex_members(self._db.client, key)
+        if query.order.descending:
+            members.reverse()
+        threads: list[Thread] = []
+        for start in range(0, len(members), _MGET_CHUNK):
+            chunk = [parse_timed_member(m)[1] for m in members[start : start + _MGET_CHUNK]]
+            rows = await self._db.client.mget([self._k.thread(i) for i in chunk])
+            for row in rows:
+                thread = self._thread_or_none(row)
+                if thread is not None and thread_matches(thread, query.resource_id, query.metadata):
+                    threads.append(thread)
+        total = len(threads)
+        if query.after is not None:
+            position_ = timed_member(query.after.key, str(query.after.tie))
+            field = query.order.field
+
+            def member_of(t: Thread) -> str:
+                value = t.created_at if field == "created_at" else t.updated_at
+                return timed_member(to_epoch_ms(value), t.id)
+
+            threads = [
+                t
+                for t in threads
+                if (
+                    member_of(t) < position_ if query.order.descending else member_of(t) > position_
+                )
+            ]
+        end = None if query.limit is None else query.offset + query.limit + 1
+        return threads[query.offset : end], total
+
+    # ---- messages ---------------------------------------------------------------------
+
+    @operation("listMessages")
+    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        page: list[StoredMessage] = []
+        total = 0
+        if query.limit != 0:
+            page, total = await self._message_page(query)
+        included = await self._included(query) if query.include else []
+        return MessageQueryResult(page=page, total=total, included=included)
+
+    def _message_sources(self, query: MessageQuery) -> list[str]:
+        k = self._k
+        if query.thread_ids is None:
+            assert query.resource_id is not None
+            return [k.resource_messages(query.resource_id)]
+        if query.resource_id is not None:
+            return [k.thread_resource_messages(t, query.resource_id) for t in query.thread_ids]
+        return [k.thread_messages(t) for t in query.thread_ids]
+
+    def _message_bounds(self, query: MessageQuery) -> tuple[str, str]:
+        lower, upper = LOWEST, HIGHEST
+        date_range = query.date_range
+        if date_range is not None:
+            if date_range.start is not None:
+                lower = lower_from_date(date_range.start, date_range.start_exclusive)
+            if date_range.end is not None:
+                upper = upper_from_date(date_range.end, date_range.end_exclusive)
+        return lower, upper
+
+    async def _message_page(self, query: MessageQuery) -> tuple[list[StoredMessage], int]:
+        sources = self._message_sources(query)
+        lower, upper = self._message_bounds(query)
+        count_lower, count_upper = lower, upper
+        if query.after is not None:
+            cursor_pos = position(query.after.key, int(query.after.tie))
+            if query.descending:
+                upper = tighter_upper(upper, before_member(cursor_pos))
+            else:
+                lower = tighter_lower(lower, after_member(cursor_pos))
+        if empty(count_lower, count_upper):
+            return [], 0
+        single = len(sources) == 1
+        for _ in range(_DANGLING_RETRIES):
+            async with self._db.client.pipeline(transaction=False) as pipe:
+                if query.count:
+                    for key in sources:
+                        pipe.zlexcount(key, count_lower, count_upper)
+                for key in sources:
+                    if single:
+                        _zrange(
+                            pipe,
+                            key,
+                            lower,
+                            upper,
+                            query.descending,
+                            query.offset,
+                            query.limit,
+                            extra=1,
+                        )
+                    else:
+                        # Several threads: the first offset+limit+1 of each, merged here.
+                        wanted = None if query.limit is None else query.offset + query.limit + 1
+                        _zrange(pipe, key, lower, upper, query.descending, 0, wanted, extra=0)
+                replies = await pipe.execute()
+            counts = replies[: len(sources)] if query.count else []
+            member_lists = replies[len(counts) :]
+            total = sum(int(c) for c in counts)
+            members: list[str] = []
+            if single:
+                members = list(member_lists[0])
+            else:
+                members = sorted({m for lst in member_lists for m in lst}, reverse=query.descending)
+                end = None if query.limit is None else query.offset + query.limit + 1
+                members = members[query.offset : end]
+            refs = []
+            for member in members:
+                _, seq, thread_id, message_id = parse_message_member(member)
+                refs.append((thread_id, message_id, seq))
+            found, missing = await self._load_messages(refs)
+            if not missing:
+                return found, total
+            await self._drop_dangling(sources, [members[i] for i in missing])
+        return found, max(0, total - len(missing))
+
+    async def _drop_dangling(self, keys: list[str], members: list[str]) -> None:
+        """Index entries whose message expired (TTL): remove them (reads never break)."""
+        async with self._db.client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zrem(key, *members)
+            await pipe.execute()
+
+    async def _included(self, query: MessageQuery) -> list[StoredMessage]:
+        specs = query.include
+        metas = await self._metas(self._db.client, [s.id for s in specs])
+        plan: list[tuple[MessageMeta, int, int]] = [
+            (meta, spec.with_previous_messages, spec.with_next_messages)
+            for spec, meta in zip(specs, metas, strict=True)
+            if meta is not None
+        ]
+        if not plan:
+            return []
+        refs: list[tuple[str, str, int]] = [(m.thread_id, m.id, m.seq) for m, _, _ in plan]
+        windows = [(m, b, a) for m, b, a in plan if b > 0 or a > 0]
+        if windows:
+            async with self._db.client.pipeline(transaction=False) as pipe:
+                for meta, before, after in windows:
+                    key = self._k.thread_messages(meta.thread_id)
+                    pos = position(meta.ms, meta.seq)
+                    if before > 0:
+                        pipe.zrange(
+                            key,
+                            before_member(pos),
+                            LOWEST,
+                            desc=True,
+                            bylex=True,
+                            offset=0,
+                            num=before,
+                        )
+                    if after > 0:
+                        pipe.zrange(
+                            key, after_member(pos), HIGHEST, bylex=True, offset=0, num=after
+                        )
+                replies = await pipe.execute()
+            for members in replies:
+                for member in members:
+                    _, seq, thread_id, message_id = parse_message_member(member)
+                    refs.append((thread_id, message_id, seq))
+        unique = list(dict.fromkeys(refs))
+        found, _ = await self._load_messages(unique)
+        return found
+
+    @operation("listMessagesById")
+    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+        metas = await self._metas(self._db.client, message_ids)
+        refs = [(m.thread_id, m.id, m.seq) for m in metas if m is not None]
+        found, _ = await self._load_messages(refs)
+        return found
+
+    @operation("saveMessages")
+    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+        k = self._k
+        thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
+        ids = [m.id for m in messages]
+        watch = [k.thread(t) for t in thread_ids] + [k.message_meta(i) for i in ids]
+
+        async def body(pipe: Pipeline) -> None:
+            raw_threads = await pipe.mget([k.thread(t) for t in thread_ids])
+            threads = {
+                t: self._thread_or_none(r) for t, r in zip(thread_ids, raw_threads, strict=True)
+            }
+            for thread_id in thread_ids:
+                if threads[thread_id] is None:
+                    raise NotFoundError(
+                        f"Thread {thread_id} not found",
+                        id="MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND",
+                        details={"thread_id": thread_id},
+                    )
+            metas = await self._metas(pipe, ids)
+            fresh = sum(1 for m in metas if m is None)
+            next_seq = int(await pipe.incrby(k.seq(), fresh)) - fresh + 1 if fresh else 0
+            begin(pipe)
+            for index, (message, old) in enumerate(zip(messages, metas, strict=True)):
+                if old is not None:
+                    message = message.replace(created_at=from_epoch_ms(old.ms))
+                    meta = MessageMeta(
+                        message.id, str(message.thread_id), message.resource_id, old.ms, old.seq
+                    )
+                    if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
+                        remove_message_index(self._db, pipe, old)
+                        if old.thread_id != meta.thread_id:
+                            pipe.delete(k.message(old.thread_id, message.id))
+                else:
+                    meta = MessageMeta(
+                        message.id,
+                        str(message.thread_id),
+                        message.resource_id,
+                        to_epoch_ms(message.created_at),
+                        next_seq,
+                    )
+                    next_seq += 1
+                self._write_message(pipe, message, meta, index)
+                add_message_index(self._db, pipe, meta)
+            for thread in threads.values():
+                assert thread is not None
+                self._bump(pipe, thread, now)
+
+        await self._db.transaction(watch, body)
+
+    @operation("updateMessages")
+    async def _modify_messages(
+        self, message_ids: list[str], mutate: MessageMutation, now: datetime
+    ) -> list[Message]:
+        k = self._k
+
+        async def body(pipe: Pipeline) -> list[Message]:
+            metas = [m for m in await self._metas(pipe, message_ids) if m is not None]
+            if not metas:
+                return []
+            message_keys = [k.message(m.thread_id, m.id) for m in metas]
+            await pipe.watch(*message_keys)
+            rows = [decode_json(r) for r in await pipe.mget(message_keys)]
+            planned: list[tuple[MessageMeta, Message]] = []
+            for meta, row in zip(metas, rows, strict=True):
+                if isinstance(row, dict):
+                    existing = message_from_json(row)
+                    updated = mutate(existing).replace(created_at=existing.created_at)
+                    planned.append((meta, updated))
+            if not planned:
+                return []
+            touched = list(
+                dict.fromkeys(
+                    t for meta, new in planned for t in (meta.thread_id, str(new.thread_id))
+                )
+            )
+            await pipe.watch(*[k.thread(t) for t in touched])
+            raw_threads = await pipe.mget([k.thread(t) for t in touched])
+            threads = {
+                t: self._thread_or_none(r) for t, r in zip(touched, raw_threads, strict=True)
+            }
+            for _, new in planned:
+                if threads[str(new.thread_id)] is None:
+                    raise NotFoundError(
+                        f"Thread {new.thread_id} not found",
+                        id="MASTRA_STORAGE_UPDATE_MESSAGES_THREAD_NOT_FOUND",
+                        details={"thread_id": new.thread_id},
+                    )
+            begin(pipe)
+            for index, (old, message) in enumerate(planned):
+                meta = MessageMeta(
+                    message.id, str(message.thread_id), message.resource_id, old.ms, old.seq
+                )
+                if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
+                    remove_message_index(self._db, pipe, old)
+                    if old.thread_id != meta.thread_id:
+                        pipe.delete(k.message(old.thread_id, message.id))
+                    add_message_index(self._db, pipe, meta)
+                self._write_message(pipe, message, meta, index)
+            for thread in threads.values():
+                if thread is not None:
+                    self._bump(pipe, thread, now)
+            return [message for _, message in planned]
+
+        return await self._db.transaction([k.message_meta(i) for i in message_ids], body)
+
+    @operation("deleteMessages")
+    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
+        k = self._k
+
+        async def body(pipe: Pipeline) -> None:
+            metas = [m for m in await self._metas(pipe, message_ids) if m is not None]
+            if not metas:
+                return
+            thread_ids = list(dict.fromkeys(m.thread_id for m in metas))
+            await pipe.watch(*[k.thread(t) for t in thread_ids])
+            raw_threads = await pipe.mget([k.thread(t) for t in thread_ids])
+            begin(pipe)
+            for meta in metas:
+                pipe.delete(
+                    k.message(meta.thread_id, meta.id),
+                    k.message_index(meta.id),
+                    k.message_meta(meta.id),
+                )
+                remove_message_index(self._db, pipe, meta)
+            for raw in raw_threads:
+                thread = self._thread_or_none(raw)
+                if thread is not None:
+                    self._bump(pipe, thread, now)
+
+        await self._db.transaction([k.message_meta(i) for i in message_ids], body)
+
+    # ---- resources --------------------------------------------------------------------
+
+    def _resource_or_none(self, raw: Any) -> Resource | None:
+        data = decode_json(raw)
+        return resource_from_json(data) if isinstance(data, dict) else None
+
+    @operation("getResourceById")
+    async def _get_resource(self, resource_id: str) -> Resource | None:
+        return self._resource_or_none(await self._db.client.get(self._k.resource(resource_id)))
+
+    @operation("saveResource")
+    async def _upsert_resource(self, resource: Resource) -> None:
+        async with self._db.client.pipeline(transaction=False) as pipe:
+            self._db.set_json(
+                pipe, self._k.resource(resource.id), resource_to_json(resource), "resource"
+            )
+            await pipe.execute()
+
+    @operation("updateResource")
+    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+        key = self._k.resource(resource_id)
+
+        async def body(pipe: Pipeline) -> Resource:
+            updated = mutate(self._resource_or_none(await pipe.get(key)))
+            begin(pipe)
+            self._db.set_json(pipe, key, resource_to_json(updated), "resource")
+            return updated
+
+        return await self._db.transaction([key], body)
+
+    # ---- cloning ----------------------------------------------------------------------
+
+    @operation("cloneThread")
+    async def _clone_thread(
+        self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
+    ) -> tuple[Thread, list[Message]] | None:
+        k = self._k
+        source_key, target_key = k.thread(source_thread_id), k.thread(new_thread_id)
+        index_key = k.thread_messages(source_thread_id)
+
+        async def body(pipe: Pipeline) -> tuple[Thread, list[Message]] | None:
+            source_raw, target_raw = await pipe.mget([source_key, target_key])
+            source = self._thread_or_none(source_raw)
+            if source is None:
+                return None
+            if target_raw is not None:
+                raise ConflictError(
+                    f"Thread with id {new_thread_id} already exists",
+                    id="MASTRA_STORAGE_CLONE_THREAD_THREAD_EXISTS",
+                    details={"thread_id": new_thread_id},
+                )
+            members = await lex_members(pipe, index_key)
+            refs = []
+            for member in members:
+                _, seq, thread_id, message_id = parse_message_member(member)
+                refs.append((thread_id, message_id, seq))
+            found, _ = await self._load_messages(refs)
+            thread, copies = build(source, [s.message for s in found])
+            next_seq = (
+                int(await pipe.incrby(k.seq(), len(copies))) - len(copies) + 1 if copies else 0
+            )
+            begin(pipe)
+            self._write_thread(pipe, None, thread)
+            for index, message in enumerate(copies):
+                meta = MessageMeta(
+                    message.id,
+                    new_thread_id,
+                    message.resource_id,
+                    to_epoch_ms(message.created_at),
+                    next_seq + index,
+                )
+                self._write_message(pipe, message, meta, index)
+                add_message_index(self._db, pipe, meta)
+            return thread, copies
+
+        return await self._db.transaction([source_key, target_key, index_key], body)
+
+    # ---- maintenance ------------------------------------------------------------------
+
+    @operation("dangerouslyClearAll")
+    async def dangerously_clear_all(self) -> None:
+        """Delete every memory key (SCAN: maintenance only, never on a request path)."""
+        k = self._k
+        patterns = [
+            k.table_pattern(TABLE_THREADS),
+            k.table_pattern(TABLE_MESSAGES),
+            k.table_pattern(TABLE_RESOURCES),
+            k.raw_pattern("msg-idx:*"),
+            k.raw_pattern("thread:*:messages"),
+        ]
+        patterns += [
+            k.ours_pattern(kind)
+            for kind in (
+                "msg",
+                "thread-messages",
+                "thread-resource-messages",
+                "resource-messages",
+                "threads",
+            )
+        ]
+        for pattern in patterns:
+            await delete_matching(self._db.client, pattern)
+
+
+def _zrange(
+    pipe: Pipeline,
+    key: str,
+    lower: str,
+    upper: str,
+    desc: bool,
+    offset: int,
+    limit: int | None,
+    *,
+    extra: int,
+) -> None:
+    """Queue ``ZRANGE key BYLEX [REV] LIMIT offset limit+extra`` (no LIMIT when unbounded)."""
+    start, stop = (upper, lower) if desc else (lower, upper)
+    if limit is None and offset == 0:
+        pipe.zrange(key, start, stop, desc=desc, bylex=True)
+    else:
+        count = -1 if limit is None else limit + extra
+        pipe.zrange(key, start, stop, desc=desc, bylex=True, offset=offset, num=count)
+
+
+__all__ = ["UpstashMemoryStore"]

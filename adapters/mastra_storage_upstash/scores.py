@@ -1,0 +1,83 @@
+"""Scores domain on Redis: ``mastra_scorers:id:<id>`` plus one time index per way of listing.
+
+Mastra ``SCAN``s every score for every list call; here each list reads one index set
+(by scorer, run, entity or span), newest first, ties by id.
+"""
+
+from __future__ import annotations
+
+from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
+from mastra_storage.records import Score
+from mastra_storage.timeutil import to_epoch_ms
+
+from .db import RedisDB, operation
+from .indexes import newest_first
+from .keys import TABLE_SCORES, parse_timed_member, timed_member
+from .lex import HIGHEST, LOWEST
+from .rows import score_from_json, score_to_json
+from .scan import delete_matching
+
+
+class UpstashScoresStore(BaseScoresStore):
+    def __init__(self, db: RedisDB) -> None:
+        self._db = db
+        self._k = db.keys
+
+    def _index_keys(self, score: Score) -> list[str]:
+        k = self._k
+        keys = [
+            k.scores_by("scorer", score.scorer_id),
+            k.scores_by("run", score.run_id),
+            k.scores_by("entity", score.entity_id, score.entity_type or ""),
+        ]
+        if score.trace_id and score.span_id:
+            keys.append(k.scores_by("span", score.trace_id, score.span_id))
+        return keys
+
+    @operation("saveScore")
+    async def _insert_score(self, score: Score) -> None:
+        member = timed_member(to_epoch_ms(score.created_at), score.id)
+        async with self._db.client.pipeline(transaction=True) as pipe:
+            self._db.set_json(pipe, self._k.score(score.id), score_to_json(score), "score")
+            for key in self._index_keys(score):
+                self._db.zadd(pipe, key, [member], "score")
+            await pipe.execute()
+
+    @operation("getScoreById")
+    async def _get_score(self, score_id: str) -> Score | None:
+        rows = await self._db.mget_json([self._k.score(score_id)])
+        return score_from_json(rows[0]) if isinstance(rows[0], dict) else None
+
+    async def _load(self, members: list[str]) -> list[Score | None]:
+        ids = [parse_timed_member(m)[1] for m in members]
+        rows = await self._db.mget_json([self._k.score(i) for i in ids])
+        return [score_from_json(r) if isinstance(r, dict) else None for r in rows]
+
+    @operation("listScores")
+    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+        k = self._k
+        residual: ScoreQuery | None = None
+        if query.scorer_id is not None:
+            key = k.scores_by("scorer", query.scorer_id)
+            if query.entity_id or query.entity_type or query.source:
+                residual = query
+        elif query.run_id is not None:
+            key = k.scores_by("run", query.run_id)
+        elif query.entity_id is not None:
+            key = k.scores_by("entity", query.entity_id, query.entity_type or "")
+        elif query.trace_id is not None and query.span_id is not None:
+            key = k.scores_by("span", query.trace_id, query.span_id)
+        else:  # pragma: no cover - the base class always sets one of the above
+            raise AssertionError("unsupported score query")
+        keep = residual.matches if residual is not None else None
+        return await newest_first(
+            self._db, key, (LOWEST, HIGHEST), query.offset, query.limit, self._load, keep
+        )
+
+    @operation("dangerouslyClearAll")
+    async def dangerously_clear_all(self) -> None:
+        for pattern in (self._k.table_pattern(TABLE_SCORES), self._k.ours_pattern("scores")):
+            await delete_matching(self._db.client, pattern)
+
+
+__all__ = ["UpstashScoresStore"]

@@ -1,0 +1,167 @@
+"""``UpstashStore``: memory, workflows and scores in Redis (Upstash or any Redis server).
+
+Data layout: ``@mastra/upstash`` 1.3.1's keys and JSON values, plus secondary indexes
+(``docs/upstash-layout.md``), so a Mastra app and a Python service can share a database.
+Transport: Mastra talks to Upstash over its REST API; we use the same database's TLS Redis
+endpoint (``rediss://default:<token>@<host>:6379``) through redis-py's asyncio client with
+the hiredis parser. Observability is not offered (neither does Mastra's Upstash adapter):
+spans are many small writes better kept in a store with range queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from mastra_storage.composite import MastraStorage
+from mastra_storage.errors import ConfigurationError
+from mastra_storage.redact import redact_url
+
+from .db import RedisDB
+from .keys import Keys
+from .memory import UpstashMemoryStore
+from .scores import UpstashScoresStore
+from .ttl import parse_ttl
+from .workflows import UpstashWorkflowsStore
+
+UPSTASH_TLS_PORT = 6379
+_MAX_PREFIX = 200
+
+
+def _fail(message: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"UpstashStore: {message}", id="MASTRA_STORAGE_UPSTASH_INVALID_CONFIG"
+    )
+
+
+def redis_url_for(url: str, token: str | None = None) -> str:
+    """The redis-py URL for what the user gave.
+
+    * ``https://X.upstash.io`` + token (Upstash's REST URL) -> ``rediss://default:TOKEN@X.upstash.io:6379``
+    * ``upstash://[default:]TOKEN@host[:port]`` or ``upstash://host?token=TOKEN`` -> the same
+    * ``redis://`` / ``rediss://`` -> unchanged (a token, if given, becomes the password)
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise _fail("url is required and cannot be empty.")
+    if token is not None and (not isinstance(token, str) or not token.strip()):
+        raise _fail("token is required and cannot be empty.")
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme in ("redis", "rediss"):
+        if token is None:
+            return url.strip()
+        host = parts.hostname or ""
+        port_text = f":{parts.port}" if parts.port else ""
+        user = parts.username or "default"
+        tail = parts.path + (f"?{parts.query}" if parts.query else "")
+        return f"{scheme}://{quote(user, safe='')}:{quote(token, safe='')}@{host}{port_text}{tail}"
+    if scheme in ("http", "https"):
+        if token is None:
+            raise _fail("token is required and cannot be empty (an Upstash REST URL needs it).")
+        if not parts.hostname:
+            raise _fail(f"no host in url {redact_url(url)!r}")
+        return f"rediss://default:{quote(token, safe='')}@{parts.hostname}:{UPSTASH_TLS_PORT}"
+    if scheme == "upstash":
+        query = dict(parse_qsl(parts.query))
+        secret = (
+            token or query.get("token") or (unquote(parts.password) if parts.password else None)
+        )
+        if secret is None and parts.username and not parts.password:
+            secret = unquote(parts.username)  # upstash://TOKEN@host
+        if not secret:
+            raise _fail("an upstash:// URL needs a token (upstash://default:TOKEN@host).")
+        if not parts.hostname:
+            raise _fail(f"no host in url {redact_url(url)!r}")
+        port = parts.port or UPSTASH_TLS_PORT
+        return f"rediss://default:{quote(secret, safe='')}@{parts.hostname}:{port}"
+    raise _fail(
+        f"unsupported URL scheme in {redact_url(url)!r}: use https:// (+ token), "
+        "redis://, rediss:// or upstash://"
+    )
+
+
+def _check_prefix(prefix: Any) -> str:
+    if not isinstance(prefix, str):
+        raise _fail("prefix must be a string")
+    if len(prefix) > _MAX_PREFIX or any(ch.isspace() or not ch.isprintable() for ch in prefix):
+        raise _fail(f"prefix must be at most {_MAX_PREFIX} printable characters without spaces")
+    return prefix
+
+
+class UpstashStore(MastraStorage):
+    """Memory, workflows and scores in Redis, key-compatible with ``@mastra/upstash``.
+
+    Give ``url`` + ``token`` (Upstash REST URL and token), or a ``redis://``/``rediss://``
+    URL, or an existing ``redis.asyncio.Redis`` client (created with
+    ``decode_responses=True``; the store never closes a client it did not create).
+    ``prefix`` is put in front of every key; ``ttl`` sets per-entity expiry
+    (:mod:`mastra_storage_upstash.ttl`). Extra keyword arguments go to redis-py.
+    """
+
+    name: str = "UpstashStore"
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        client: Any = None,
+        prefix: str = "",
+        ttl: dict[str, Any] | None = None,
+        id: str = "upstash",
+        disable_init: bool = False,
+        **redis_options: Any,
+    ) -> None:
+        super().__init__(id=id, disable_init=disable_init)
+        self.prefix = _check_prefix(prefix)
+        ttl_seconds = parse_ttl(ttl)
+        if client is not None:
+            if url is not None or token is not None:
+                raise _fail("give either a client or url/token, not both")
+            kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+            if not kwargs.get("decode_responses"):
+                raise _fail("the client must be created with decode_responses=True")
+            self._owns_client = False
+            self.url = "<client>"
+            secret_url = ""
+        else:
+            if url is None:
+                raise _fail("url is required and cannot be empty.")
+            secret_url = redis_url_for(url, token)
+            from redis.asyncio import Redis
+
+            options: dict[str, Any] = {"decode_responses": True, "protocol": 2}
+            options.update(redis_options)
+            client = Redis.from_url(secret_url, **options)
+            self._owns_client = True
+            self.url = redact_url(secret_url)
+        self.client = client
+        self._db = RedisDB(client, Keys(self.prefix), ttl_seconds, secret_url)
+        self.stores: dict[str, Any] = {
+            "memory": UpstashMemoryStore(self._db),
+            "workflows": UpstashWorkflowsStore(self._db),
+            "scores": UpstashScoresStore(self._db),
+        }
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> UpstashStore:
+        """Build a store from a ``redis://``, ``rediss://`` or ``upstash://`` URL."""
+        return cls(url, **options)
+
+    @property
+    def db(self) -> RedisDB:
+        return self._db
+
+    async def _initialize(self) -> None:
+        """Nothing to create in Redis; a PING proves the connection early."""
+        await self.client.ping()
+
+    async def close(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r}, url={self.url!r}, prefix={self.prefix!r})"
+
+
+__all__ = ["UPSTASH_TLS_PORT", "UpstashStore", "redis_url_for"]

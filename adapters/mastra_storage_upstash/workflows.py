@@ -1,0 +1,197 @@
+"""Workflows domain on Redis: Mastra's snapshot keys plus a per-run pointer and time indexes.
+
+Mastra appends ``:resourceId:<id>`` to a run's key when it has a resource, so the key of
+a run cannot be computed from ``(workflow, run id)`` alone. Mastra finds such runs by
+``SCAN``; we keep ``ours:["run", workflow, run]`` -> ``{k: key, m: createdMs, r: resource}``
+and read it together with the suffix-less key in one ``MGET``. Read-modify-writes (step
+results, state) are optimistic transactions over the pointer and the record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.asyncio.client import Pipeline
+
+from mastra_storage.domains.workflows import BaseWorkflowsStore, RunMutation, WorkflowRunQuery
+from mastra_storage.records import WorkflowRun
+from mastra_storage.timeutil import to_epoch_ms
+
+from .db import RedisDB, begin, decode_json, operation
+from .indexes import newest_first
+from .keys import TABLE_WORKFLOWS, parse_run_tail, parse_timed_member, run_tail, timed_member
+from .lex import HIGHEST, LOWEST, lower_from_date, upper_from_date
+from .rows import run_from_json, run_to_json
+from .scan import delete_matching
+
+
+class UpstashWorkflowsStore(BaseWorkflowsStore):
+    def __init__(self, db: RedisDB) -> None:
+        self._db = db
+        self._k = db.keys
+
+    def _index_entries(self, run: WorkflowRun) -> set[tuple[str, str]]:
+        member = timed_member(to_epoch_ms(run.created_at), run_tail(run.workflow_name, run.run_id))
+        k = self._k
+        entries = {
+            (k.runs_by("all", None), member),
+            (k.runs_by("workflow", run.workflow_name), member),
+            (k.runs_by("run", run.run_id), member),
+        }
+        if run.resource_id:
+            entries.add((k.runs_by("resource", run.resource_id), member))
+        return entries
+
+    def _write(self, pipe: Pipeline, old: WorkflowRun | None, new: WorkflowRun | None) -> None:
+        db, k = self._db, self._k
+        before = self._index_entries(old) if old is not None else set()
+        after = self._index_entries(new) if new is not None else set()
+        if old is not None:
+            old_key = k.workflow(old.workflow_name, old.run_id, old.resource_id)
+            if new is None or old_key != k.workflow(new.workflow_name, new.run_id, new.resource_id):
+                pipe.delete(old_key)
+        for key, member in sorted(before - after):
+            pipe.zrem(key, member)
+        if new is None:
+            if old is not None:
+                pipe.delete(k.run_meta(old.workflow_name, old.run_id))
+            return
+        record_key = k.workflow(new.workflow_name, new.run_id, new.resource_id)
+        db.set_json(pipe, record_key, run_to_json(new), "workflow_snapshot")
+        meta = {"k": record_key, "m": to_epoch_ms(new.created_at), "r": new.resource_id}
+        db.set_json(pipe, k.run_meta(new.workflow_name, new.run_id), meta, "workflow_snapshot")
+        refresh = after if db.ttl.get("workflow_snapshot") else after - before
+        for key, member in sorted(refresh):
+            db.zadd(pipe, key, [member], "workflow_snapshot")
+
+    async def _read(self, reader: Any, workflow_name: str, run_id: str) -> WorkflowRun | None:
+        """Pointer and suffix-less key in one ``MGET``; a second ``GET`` only for runs
+        stored under a resource suffix."""
+        k = self._k
+        plain_key = k.workflow(workflow_name, run_id, None)
+        meta_raw, plain_raw = await reader.mget([k.run_meta(workflow_name, run_id), plain_key])
+        meta = decode_json(meta_raw)
+        record: Any = None
+        if isinstance(meta, dict) and isinstance(meta.get("k"), str):
+            record = decode_json(
+                plain_raw if meta["k"] == plain_key else await reader.get(meta["k"])
+            )
+        elif meta is None:
+            record = decode_json(plain_raw)  # written by Mastra, not indexed yet
+        return run_from_json(record) if isinstance(record, dict) else None
+
+    @operation("persistWorkflowSnapshot")
+    async def _upsert_run(self, run: WorkflowRun) -> None:
+        meta_key = self._k.run_meta(run.workflow_name, run.run_id)
+
+        async def body(pipe: Pipeline) -> None:
+            old = await self._read(pipe, run.workflow_name, run.run_id)
+            new = run if old is None else run.replace(created_at=old.created_at)
+            begin(pipe)
+            self._write(pipe, old, new)
+
+        await self._db.transaction(
+            [meta_key, self._k.workflow(run.workflow_name, run.run_id, None)], body
+        )
+
+    @operation("loadWorkflowSnapshot")
+    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+        return await self._read(self._db.client, workflow_name, run_id)
+
+    @operation("updateWorkflowRun")
+    async def _modify_run(
+        self, workflow_name: str, run_id: str, mutate: RunMutation
+    ) -> WorkflowRun | None:
+        k = self._k
+        meta_key = k.run_meta(workflow_name, run_id)
+
+        async def body(pipe: Pipeline) -> WorkflowRun | None:
+            old = await self._read(pipe, workflow_name, run_id)
+            if old is not None:
+                await pipe.watch(k.workflow(workflow_name, run_id, old.resource_id))
+                old = await self._read(pipe, workflow_name, run_id)
+            new = mutate(old)
+            if new is not None:
+                if old is not None:
+                    new = new.replace(created_at=old.created_at)
+                begin(pipe)
+                self._write(pipe, old, new)
+            return new
+
+        return await self._db.transaction([meta_key, k.workflow(workflow_name, run_id, None)], body)
+
+    @operation("listWorkflowRuns")
+    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+        k = self._k
+        if query.workflow_name is not None:
+            key = k.runs_by("workflow", query.workflow_name)
+            residual_resource = query.resource_id
+        elif query.resource_id is not None:
+            key, residual_resource = k.runs_by("resource", query.resource_id), None
+        else:
+            key, residual_resource = k.runs_by("all", None), None
+        lower = LOWEST if query.from_date is None else lower_from_date(query.from_date, False)
+        upper = HIGHEST if query.to_date is None else upper_from_date(query.to_date, False)
+        keep = None
+        if residual_resource is not None or query.status is not None:
+
+            def keep(run: WorkflowRun) -> bool:
+                if residual_resource is not None and run.resource_id != residual_resource:
+                    return False
+                if query.status is not None:
+                    status = run.snapshot.get("status") if isinstance(run.snapshot, dict) else None
+                    return bool(status == query.status)
+                return True
+
+        return await newest_first(
+            self._db, key, (lower, upper), query.offset, query.limit, self._load, keep
+        )
+
+    async def _load(self, members: list[str]) -> list[WorkflowRun | None]:
+        """Index members -> runs: one ``MGET`` of pointers, one of records."""
+        names = [parse_run_tail(parse_timed_member(m)[1]) for m in members]
+        metas = await self._db.mget_json([self._k.run_meta(w, r) for w, r in names])
+        keys = [m.get("k") if isinstance(m, dict) else None for m in metas]
+        wanted = [key for key in keys if isinstance(key, str)]
+        rows = dict(zip(wanted, await self._db.mget_json(wanted), strict=True))
+        out: list[WorkflowRun | None] = []
+        for key in keys:
+            row = rows.get(key) if isinstance(key, str) else None
+            out.append(run_from_json(row) if isinstance(row, dict) else None)
+        return out
+
+    @operation("getWorkflowRunById")
+    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+        if workflow_name is not None:
+            return await self._read(self._db.client, workflow_name, run_id)
+        runs, _ = await newest_first(
+            self._db, self._k.runs_by("run", run_id), (LOWEST, HIGHEST), 0, 1, self._load
+        )
+        return runs[0] if runs else None
+
+    @operation("deleteWorkflowRunById")
+    async def _delete_run(self, run_id: str, workflow_name: str) -> None:
+        k = self._k
+
+        async def body(pipe: Pipeline) -> None:
+            old = await self._read(pipe, workflow_name, run_id)
+            if old is None:
+                return
+            begin(pipe)
+            self._write(pipe, old, None)
+
+        await self._db.transaction(
+            [k.run_meta(workflow_name, run_id), k.workflow(workflow_name, run_id, None)], body
+        )
+
+    @operation("dangerouslyClearAll")
+    async def dangerously_clear_all(self) -> None:
+        for pattern in (
+            self._k.table_pattern(TABLE_WORKFLOWS),
+            self._k.ours_pattern("run"),
+            self._k.ours_pattern("runs"),
+        ):
+            await delete_matching(self._db.client, pattern)
+
+
+__all__ = ["UpstashWorkflowsStore"]

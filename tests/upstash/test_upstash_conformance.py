@@ -1,0 +1,53 @@
+"""The shared conformance suite and the stateful memory test on a real Redis server."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import ClassVar
+
+import pytest
+
+from mastra_storage import MastraStorage
+from mastra_storage.testing.conformance import StorageConformance
+from mastra_storage.testing.servers import redis_key_prefix
+from mastra_storage.testing.stateful import MemoryStatefulConformance
+from mastra_storage_upstash import UpstashStore
+
+
+class TestUpstashConformance(StorageConformance):
+    #: Like @mastra/upstash, no observability domain (spans need range queries Redis lacks).
+    supports_observability: ClassVar[bool] = False
+
+    @pytest.fixture
+    async def storage(self, redis_server_url: str, prefix: str) -> AsyncIterator[MastraStorage]:
+        store = UpstashStore(redis_server_url, prefix=prefix)
+        await store.init()
+        try:
+            yield store
+        finally:
+            await store.close()
+
+
+class TestUpstashStateful(MemoryStatefulConformance):
+    """Random operation sequences on Redis must match the in-memory reference."""
+
+    async def make_storage(self) -> MastraStorage:
+        stack = contextlib.AsyncExitStack()
+        prefix = await stack.enter_async_context(redis_key_prefix())
+        store = UpstashStore(_url(), prefix=prefix)
+        store._test_stack = stack  # type: ignore[attr-defined]
+        await store.init()
+        return store
+
+    async def cleanup_storage(self, storage: MastraStorage) -> None:
+        await storage.close()
+        stack = getattr(storage, "_test_stack", None)  # the reference store has none
+        if stack is not None:
+            await stack.aclose()
+
+
+def _url() -> str:
+    from mastra_storage.testing.servers import redis_url
+
+    return redis_url()
