@@ -1,0 +1,410 @@
+"""``BaseVectorStore``: the public vector API over a handful of backend primitives.
+
+Validation, defaults and Mastra's argument rules (id xor filter, no empty filter, dimension
+checks, ...) are the same for every backend, so they live here once. A backend implements
+the ``_``-prefixed primitives and only ever receives validated input: a valid index name,
+float32-rounded vectors of the right dimension, metadata already encoded as JSON text and
+filters already parsed into the AST of :mod:`.filter`.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import msgspec
+
+from ..errors import NotFoundError, NotSupportedError
+from .filter import Const, Node, Regex, parse_filter
+from .records import METRICS, IndexConfig, IndexStats, Metric, QueryResult
+from .validation import (
+    VECTOR_DOMAIN,
+    check_dimension,
+    check_id,
+    check_index_name,
+    check_metadata,
+    check_metric,
+    check_min_score,
+    check_top_k,
+    check_vector,
+    index_not_found,
+    invalid,
+    new_id,
+    vector_error_id,
+)
+
+log = logging.getLogger("mastra_storage.vector")
+
+
+class VectorRow(msgspec.Struct, frozen=True):
+    """One validated row to write: id, float32 vector, metadata as JSON text."""
+
+    id: str
+    vector: list[float]
+    metadata_json: str
+
+
+class BaseVectorStore(abc.ABC):
+    """Implements :class:`~mastra_storage.vector.protocol.VectorStore` over primitives."""
+
+    #: Used in error ids (``MASTRA_VECTOR_<STORE>_...``).
+    store_name: ClassVar[str] = "VECTOR"
+    supported_metrics: ClassVar[tuple[Metric, ...]] = METRICS
+
+    @property
+    def index_separator(self) -> str:
+        return "_"
+
+    # ---- primitives -------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def _index_config(self, index_name: str) -> IndexConfig | None:
+        """Dimension and metric of an existing index, ``None`` when it does not exist."""
+
+    @abc.abstractmethod
+    async def _create_index(self, index_name: str, dimension: int, metric: Metric) -> None:
+        """Create the index; must tolerate a concurrent creator (IF NOT EXISTS)."""
+
+    @abc.abstractmethod
+    async def _count(self, index_name: str) -> int: ...
+
+    @abc.abstractmethod
+    async def _list_indexes(self) -> list[str]: ...
+
+    @abc.abstractmethod
+    async def _drop_index(self, index_name: str) -> bool:
+        """Drop the index; ``False`` when it did not exist."""
+
+    @abc.abstractmethod
+    async def _upsert(self, index_name: str, config: IndexConfig, rows: list[VectorRow]) -> None:
+        """Write every row in one transaction (ids are distinct)."""
+
+    @abc.abstractmethod
+    async def _query(
+        self,
+        index_name: str,
+        config: IndexConfig,
+        vector: list[float],
+        top_k: int,
+        condition: Node | None,
+        include_vector: bool,
+        min_score: float | None,
+    ) -> list[QueryResult]: ...
+
+    @abc.abstractmethod
+    async def _update(
+        self,
+        index_name: str,
+        config: IndexConfig,
+        target: str | Node,
+        vector: list[float] | None,
+        metadata_json: str | None,
+    ) -> int:
+        """Update one id or every match of a filter; returns the number of rows updated."""
+
+    @abc.abstractmethod
+    async def _delete(self, index_name: str, target: list[str] | Node) -> int:
+        """Delete ids or every match of a filter; returns the number of rows deleted."""
+
+    async def close(self) -> None:
+        """Release connections; the default has nothing to release."""
+
+    # ---- helpers for subclasses -------------------------------------------------------
+
+    async def _require(self, operation: str, index_name: str) -> IndexConfig:
+        config = await self._index_config(index_name)
+        if config is None:
+            raise index_not_found(self.store_name, operation, index_name)
+        return config
+
+    def _parse(self, operation: str, raw: Any) -> Node | None:
+        node = parse_filter(raw)
+        if node is not None and not self._supports(node):
+            raise NotSupportedError(
+                f"{type(self).__name__} does not support $regex filters",
+                id=vector_error_id(self.store_name, operation, "unsupported operator"),
+                domain=VECTOR_DOMAIN,
+            )
+        return node
+
+    def _supports(self, node: Node) -> bool:
+        """Whether the backend can run every node (override to refuse e.g. ``$regex``)."""
+        del node
+        return True
+
+    @staticmethod
+    def contains_regex(node: Node) -> bool:
+        from .filter import And, ElemMatch, Not, Or
+
+        if isinstance(node, Regex):
+            return True
+        if isinstance(node, (And, Or)):
+            return any(BaseVectorStore.contains_regex(c) for c in node.children)
+        if isinstance(node, Not):
+            return BaseVectorStore.contains_regex(node.child)
+        if isinstance(node, ElemMatch):
+            return BaseVectorStore.contains_regex(node.condition)
+        return False
+
+    # ---- public API -------------------------------------------------------------------
+
+    async def create_index(
+        self, index_name: str, dimension: int, metric: Metric = "cosine"
+    ) -> None:
+        name, dim, chosen = self._check_create(index_name, dimension, metric)
+        existing = await self._index_config(name)
+        if existing is None:
+            await self._create_index(name, dim, chosen)
+            existing = await self._index_config(name)
+            if existing is None:  # dropped concurrently: report rather than pretend
+                raise index_not_found(self.store_name, "createIndex", name)
+        self._check_existing(name, existing, dim, chosen)
+
+    def _check_create(
+        self, index_name: Any, dimension: Any, metric: Any
+    ) -> tuple[str, int, Metric]:
+        name = check_index_name(self.store_name, "createIndex", index_name)
+        dim = check_dimension(self.store_name, dimension)
+        chosen = check_metric(self.store_name, metric, self.supported_metrics)
+        return name, dim, chosen
+
+    def _check_existing(
+        self, name: str, existing: IndexConfig, dimension: int, metric: Metric
+    ) -> None:
+        """Mastra's ``validateExistingIndex``: same dimension is fine, another one is not."""
+        if existing.dimension != dimension:
+            raise invalid(
+                self.store_name,
+                "createIndex",
+                "dimension mismatch",
+                f'Index "{name}" already exists with {existing.dimension} dimensions, '
+                f"but {dimension} dimensions were requested",
+                existingDimension=existing.dimension,
+                requestedDimension=dimension,
+            )
+        if existing.metric != metric:
+            log.warning(
+                'vector index "%s" exists with metric %s; keeping it (requested %s)',
+                name,
+                existing.metric,
+                metric,
+            )
+
+    async def upsert(
+        self,
+        index_name: str,
+        vectors: Sequence[Sequence[float]],
+        metadata: Sequence[Mapping[str, Any] | None] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[str]:
+        op = "upsert"
+        name = check_index_name(self.store_name, op, index_name)
+        raw: Any = vectors  # callers may pass anything; check before trusting the type
+        if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+            raise invalid(self.store_name, op, "invalid vectors", "vectors must be a list")
+        if len(vectors) == 0:
+            raise invalid(self.store_name, op, "empty vectors", "vectors must not be empty")
+        if metadata is not None:
+            if isinstance(metadata, (Mapping, str)) or not isinstance(metadata, Sequence):
+                raise invalid(
+                    self.store_name, op, "invalid metadata", "metadata must be a list of objects"
+                )
+            if len(metadata) and len(metadata) != len(vectors):
+                raise invalid(
+                    self.store_name,
+                    op,
+                    "metadata length mismatch",
+                    f"metadata has {len(metadata)} entries for {len(vectors)} vectors",
+                )
+        if ids is not None:
+            if isinstance(ids, str) or not isinstance(ids, Sequence):
+                raise invalid(self.store_name, op, "invalid ids", "ids must be a list of strings")
+            if len(ids) != len(vectors):
+                raise invalid(
+                    self.store_name,
+                    op,
+                    "ids length mismatch",
+                    f"ids has {len(ids)} entries for {len(vectors)} vectors",
+                )
+        config = await self._require(op, name)
+        out_ids = (
+            [check_id(self.store_name, op, i, field="ids[]") for i in ids]
+            if ids is not None
+            else [new_id() for _ in vectors]
+        )
+        rows: dict[str, VectorRow] = {}
+        for position, vector in enumerate(vectors):
+            values = check_vector(
+                self.store_name,
+                op,
+                vector,
+                dimension=config.dimension,
+                metric=config.metric,
+                index_name=name,
+                position=position,
+            )
+            meta = metadata[position] if metadata else None
+            text = check_metadata(self.store_name, op, meta, position=position)
+            row_id = out_ids[position]
+            rows.pop(row_id, None)  # a repeated id: the last one wins, as in Mastra
+            rows[row_id] = VectorRow(row_id, values, text)
+        await self._upsert(name, config, list(rows.values()))
+        return out_ids
+
+    async def query(
+        self,
+        index_name: str,
+        query_vector: Sequence[float],
+        top_k: int = 10,
+        filter: Mapping[str, Any] | None = None,
+        include_vector: bool = False,
+        min_score: float | None = None,
+    ) -> list[QueryResult]:
+        op = "query"
+        name = check_index_name(self.store_name, op, index_name)
+        k = check_top_k(self.store_name, top_k)
+        floor = check_min_score(self.store_name, min_score)
+        condition = self._parse(op, filter)
+        if query_vector is None:
+            raise invalid(self.store_name, op, "missing vector", "queryVector is required")
+        config = await self._require(op, name)
+        vector = check_vector(
+            self.store_name,
+            op,
+            query_vector,
+            dimension=config.dimension,
+            metric=config.metric,
+            index_name=name,
+        )
+        if isinstance(condition, Const) and not condition.value:
+            return []
+        if isinstance(condition, Const):
+            condition = None
+        return await self._query(name, config, vector, k, condition, bool(include_vector), floor)
+
+    async def list_indexes(self) -> list[str]:
+        return sorted(await self._list_indexes())
+
+    async def describe_index(self, index_name: str) -> IndexStats:
+        name = check_index_name(self.store_name, "describeIndex", index_name)
+        config = await self._require("describeIndex", name)
+        count = await self._count(name)
+        return IndexStats(dimension=config.dimension, count=count, metric=config.metric)
+
+    async def delete_index(self, index_name: str) -> None:
+        name = check_index_name(self.store_name, "deleteIndex", index_name)
+        if not await self._drop_index(name):
+            raise index_not_found(self.store_name, "deleteIndex", name)
+
+    async def update_vector(
+        self,
+        index_name: str,
+        id: str | None = None,
+        vector: Sequence[float] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        filter: Mapping[str, Any] | None = None,
+    ) -> None:
+        op = "updateVector"
+        name = check_index_name(self.store_name, op, index_name)
+        target = self._id_or_filter(op, id, filter, action="update")
+        if vector is None and metadata is None:
+            raise invalid(self.store_name, op, "no updates", "No updates provided")
+        text = (
+            None
+            if metadata is None
+            else check_metadata(self.store_name, op, metadata, position=None)
+        )
+        config = await self._require(op, name)
+        values = (
+            None
+            if vector is None
+            else check_vector(
+                self.store_name,
+                op,
+                vector,
+                dimension=config.dimension,
+                metric=config.metric,
+                index_name=name,
+            )
+        )
+        if isinstance(target, Const):  # a filter that can match nothing
+            return
+        updated = await self._update(name, config, target, values, text)
+        if isinstance(target, str) and updated == 0:
+            raise NotFoundError(
+                f'Vector "{target}" not found in index "{name}"',
+                id=vector_error_id(self.store_name, op, "not found"),
+                domain=VECTOR_DOMAIN,
+                details={"indexName": name, "id": target},
+            )
+
+    async def delete_vector(self, index_name: str, id: str) -> None:
+        op = "deleteVector"
+        name = check_index_name(self.store_name, op, index_name)
+        vector_id = check_id(self.store_name, op, id)
+        await self._require(op, name)
+        await self._delete(name, [vector_id])
+
+    async def delete_vectors(
+        self,
+        index_name: str,
+        ids: Sequence[str] | None = None,
+        filter: Mapping[str, Any] | None = None,
+    ) -> None:
+        op = "deleteVectors"
+        name = check_index_name(self.store_name, op, index_name)
+        if ids is not None and filter is not None:
+            raise invalid(
+                self.store_name, op, "invalid args", "ids and filter are mutually exclusive"
+            )
+        if ids is None and filter is None:
+            raise invalid(self.store_name, op, "invalid args", "Either ids or filter is required")
+        if ids is not None:
+            if isinstance(ids, str) or not isinstance(ids, Sequence):
+                raise invalid(self.store_name, op, "invalid ids", "ids must be a list of strings")
+            wanted = list(
+                dict.fromkeys(check_id(self.store_name, op, i, field="ids[]") for i in ids)
+            )
+            await self._require(op, name)
+            if wanted:
+                await self._delete(name, wanted)
+            return
+        condition = self._filter_target(op, filter, action="delete")
+        await self._require(op, name)
+        if isinstance(condition, Const):
+            return
+        await self._delete(name, condition)
+
+    def _id_or_filter(
+        self, op: str, id: Any, filter: Mapping[str, Any] | None, *, action: str
+    ) -> str | Node:
+        if id is not None and filter is not None:
+            raise invalid(
+                self.store_name, op, "invalid args", "id and filter are mutually exclusive"
+            )
+        if id is None and filter is None:
+            raise invalid(self.store_name, op, "invalid args", "Either id or filter is required")
+        if id is not None:
+            return check_id(self.store_name, op, id)
+        return self._filter_target(op, filter, action=action)
+
+    def _filter_target(self, op: str, filter: Any, *, action: str) -> Node:
+        """A filter for a bulk write: never empty, never one that matches every vector."""
+        condition = self._parse(op, filter)
+        if condition is None:
+            raise invalid(self.store_name, op, "empty filter", f"Cannot {action} with empty filter")
+        if isinstance(condition, Const) and condition.value:
+            raise invalid(
+                self.store_name,
+                op,
+                "filter matches all",
+                f"Filter matches all vectors; use delete_index or an explicit {action} "
+                "of every id instead",
+            )
+        return condition
+
+
+__all__ = ["BaseVectorStore", "VectorRow"]
