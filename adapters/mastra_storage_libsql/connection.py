@@ -15,6 +15,18 @@ Between processes (or two stores on one file) SQLite's own locking applies: the
 connection sets ``busy_timeout`` before switching to WAL, and a job that still fails with
 a busy/locked error is retried with exponential backoff (awaited on the event loop, not on
 the worker thread), up to ``max_retries`` times.
+
+Remote databases (sqld, Turso; ``DatabaseTarget.remote`` set) use the same worker thread
+and the same job functions: the thread speaks Hrana over HTTP
+(:mod:`mastra_storage_libsql.hrana`) instead of calling the local driver, and a job's
+:class:`Tx` is a :class:`~mastra_storage_libsql.remote.RemoteTx`, which queues writes and
+sends them with the next read or the commit, so a write job is one HTTP request. Busy
+answers (``SQLITE_BUSY``, HTTP 429/502/503/504) are retried like local busy errors.
+
+Public surface used by other modules (kept stable): :class:`DatabaseTarget`,
+:class:`LibSQLDatabase` (``run``, ``inspect``, ``close``, ``statements_executed``,
+``round_trips``), :class:`Tx` (``execute``, ``executemany``, ``executescript``,
+``fetchall``, ``fetchone``, ``guard``) and :class:`DriverError`.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from typing import Any, Literal, TypeVar
 
 from mastra_storage.errors import (
     BackendError,
+    ConfigurationError,
     ConflictError,
     MastraStorageError,
     MissingDependencyError,
@@ -37,6 +50,8 @@ from mastra_storage.errors import (
     ValidationError,
     storage_error_id,
 )
+
+from .hrana import Endpoint, HranaClient, HranaError, HranaTransportError
 
 T = TypeVar("T")
 TxMode = Literal["write", "read", "none"]
@@ -57,11 +72,17 @@ _UNAVAILABLE_MARKERS = (
 
 @dataclass(frozen=True)
 class DatabaseTarget:
-    """Where the database lives: a file path, or a private in-memory database."""
+    """Where the database lives: a file path, a private in-memory database, or a server.
+
+    ``remote`` is the server's ``http(s)://`` base URL (no credentials; ``libsql://`` and
+    ``ws(s)://`` URLs are mapped onto it) for sqld/Turso, ``None`` for local databases.
+    ``display`` is the URL as given, with secrets redacted.
+    """
 
     path: str
     memory: bool
     display: str
+    remote: str | None = None
 
     @property
     def driver_path(self) -> str:
@@ -81,8 +102,19 @@ class DriverError(Exception):
 
     @property
     def is_busy(self) -> bool:
+        """Worth retrying: a lock/busy error, or a server that said "not now" (HTTP 429/5xx)."""
+        if isinstance(self.cause, HranaError) and self.cause.is_retryable_status:
+            return True
         lowered = self.text.lower()
         return any(marker in lowered for marker in _BUSY_MARKERS)
+
+    @property
+    def is_auth(self) -> bool:
+        return isinstance(self.cause, HranaError) and self.cause.is_auth
+
+    @property
+    def is_transport(self) -> bool:
+        return isinstance(self.cause, HranaTransportError)
 
     @property
     def is_missing_table(self) -> bool:
@@ -134,6 +166,16 @@ class Tx:
         rows = self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    def guard(self, sql: str, params: Sequence[Any], on_fail: Callable[[], BaseException]) -> None:
+        """Stop the job with ``on_fail()`` unless ``sql`` (one value) returns a true value.
+
+        Use it for "check, then write" jobs: locally it is one query; remotely the check
+        travels in the same request as the writes queued after it (one round trip).
+        """
+        row = self.fetchone(sql, params)
+        if not row or not row[0]:
+            raise on_fail()
+
 
 class LibSQLDatabase:
     """The worker thread and connection shared by every domain of one store."""
@@ -145,8 +187,10 @@ class LibSQLDatabase:
         busy_timeout_ms: int,
         max_retries: int,
         initial_backoff_ms: int,
+        auth_token: str | None = None,
     ) -> None:
         self.target = target
+        self._auth_token = auth_token
         self.busy_timeout_ms = busy_timeout_ms
         self.max_retries = max_retries
         self.initial_backoff_ms = initial_backoff_ms
@@ -158,6 +202,7 @@ class LibSQLDatabase:
         self.statements_executed = 0
         #: Set once the schema is known to be current (see ``schema.ensure_schema``).
         self.schema_ready = False
+        self._client: HranaClient | None = None
 
     # ---- worker-thread side -----------------------------------------------------------
 
@@ -165,8 +210,16 @@ class LibSQLDatabase:
         self.statements_executed += 1
 
     def _open(self) -> Any:
-        """Open the connection (on the worker thread) and apply the PRAGMAs, once."""
+        """Open the connection (on the worker thread) and apply the PRAGMAs, once.
+
+        Remote: an HTTP client (connections open on first request; no PRAGMAs, which
+        would only apply to one server-side stream).
+        """
         if self._conn is not None:
+            return self._conn
+        if self.target.remote is not None:
+            self._client = HranaClient(Endpoint.parse(self.target.remote), self._auth_token)
+            self._conn = self._client
             return self._conn
         libsql = _import_driver()
         timeout_s = self.busy_timeout_ms / 1000
@@ -188,6 +241,8 @@ class LibSQLDatabase:
         return conn
 
     def _job(self, fn: Callable[[Tx], T], mode: TxMode) -> T:
+        if self.target.remote is not None:
+            return self._remote_job(fn, mode)
         tx = Tx(self._open(), self)
         if mode == "none":
             return fn(tx)
@@ -198,6 +253,28 @@ class LibSQLDatabase:
         except BaseException:
             self._rollback()
             raise
+        return result
+
+    def _remote_job(self, fn: Callable[[Tx], T], mode: TxMode) -> T:
+        from .remote import BEGIN_FOR_MODE, RemoteTx
+
+        tx = RemoteTx(self._open(), self, BEGIN_FOR_MODE[mode])
+        try:
+            result = fn(tx)
+            needs_close = tx.finish()
+        except BaseException:
+            tx.close_stream()
+            raise
+        if needs_close:
+            # A read-only job leaves its stream open; close it after the caller has the
+            # result (the next job queues behind this on the same single worker thread).
+            executor = self._executor
+            try:
+                if executor is None:
+                    raise RuntimeError("no executor")
+                executor.submit(tx.close_stream)
+            except RuntimeError:  # shutting down: close now
+                tx.close_stream()
         return result
 
     def _rollback(self) -> None:
@@ -213,6 +290,7 @@ class LibSQLDatabase:
 
     def _close_job(self) -> None:
         conn, self._conn = self._conn, None
+        self._client = None
         if conn is not None:
             _close_quietly(conn)
 
@@ -247,6 +325,8 @@ class LibSQLDatabase:
         return await self._submit("doctor", lambda: self._inspect_job(fn))
 
     def _inspect_job(self, fn: Callable[[Tx], T]) -> T:
+        if self.target.remote is not None:
+            return self._remote_job(fn, "none")
         if self._conn is not None or self.target.memory:
             return fn(Tx(self._open(), self))
         libsql = _import_driver()
@@ -281,6 +361,19 @@ class LibSQLDatabase:
         lowered = text.lower()
         error_id = storage_error_id(STORE_NAME, operation, "failed")
         details: dict[str, str | int | float | bool | None] = {"operation": operation}
+        if exc.is_auth:
+            return ConfigurationError(
+                f"{operation}: the libSQL server {self.target.display} rejected the "
+                f"credentials ({text})",
+                id=error_id,
+                details=details,
+            )
+        if exc.is_transport:
+            return UnavailableError(
+                f"{operation}: cannot reach {self.target.display} ({text})",
+                id=error_id,
+                details=details,
+            )
         if exc.is_busy:
             details["retries"] = attempts
             return UnavailableError(
@@ -327,7 +420,15 @@ class LibSQLDatabase:
     def is_open(self) -> bool:
         return self._conn is not None
 
+    @property
+    def round_trips(self) -> int:
+        """HTTP requests sent to a remote server so far (always 0 for local databases)."""
+        return 0 if self._client is None else self._client.round_trips
+
     def file_exists(self) -> bool:
+        """Whether there is a database to inspect (a server is assumed to have one)."""
+        if self.target.remote is not None:
+            return True
         return self.target.memory or os.path.exists(self.target.path)
 
 

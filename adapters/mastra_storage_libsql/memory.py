@@ -188,6 +188,19 @@ def _json_scalar_condition(column: str, path: str, value: Any) -> tuple[str, lis
     return None
 
 
+def _threads_not_found(thread_ids: list[str]) -> NotFoundError:
+    """The error of a save whose thread is missing (which one is only known for one)."""
+    if len(thread_ids) == 1:
+        text = f"Thread {thread_ids[0]} not found"
+    else:
+        text = f"Thread not found: one of {', '.join(thread_ids)}"
+    return NotFoundError(
+        text,
+        id="MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND",
+        details={"thread_id": thread_ids[0] if len(thread_ids) == 1 else ", ".join(thread_ids)},
+    )
+
+
 def _thread_sort_key(thread: Thread, field: str) -> tuple[int, str]:
     value = thread.created_at if field == "created_at" else thread.updated_at
     return (to_epoch_ms(value), thread.id)
@@ -377,19 +390,12 @@ class LibSQLMemoryStore(LibSQLDomain, BaseMemoryStore):
 
         def job(tx: Tx) -> None:
             if thread_ids:
-                found = {
-                    r[0]
-                    for r in tx.fetchall(
-                        f"SELECT id FROM mastra_threads WHERE {thread_clause}", thread_params
-                    )
-                }
-                missing = [t for t in thread_ids if t not in found]
-                if missing:
-                    raise NotFoundError(
-                        f"Thread {missing[0]} not found",
-                        id="MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND",
-                        details={"thread_id": missing[0]},
-                    )
+                # A guard, not a read: remotely the check and the writes are one request.
+                tx.guard(
+                    f"SELECT COUNT(*) = ? FROM mastra_threads WHERE {thread_clause}",
+                    [len(thread_ids), *thread_params],
+                    lambda: _threads_not_found(thread_ids),
+                )
             if len(rows) == 1:
                 tx.execute(UPSERT_MESSAGE, rows[0])
             else:

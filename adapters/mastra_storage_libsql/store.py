@@ -1,4 +1,9 @@
-"""``LibSQLStore``: every domain in one SQLite file (or a private in-memory database).
+"""``LibSQLStore``: every domain in one SQLite file, an in-memory database, or on a server.
+
+Local: ``file:`` / ``sqlite:`` URLs and ``:memory:``. Remote (sqld, Turso): ``libsql://``,
+``https://``, ``http://``, ``wss://``, ``ws://`` (also spelled ``libsql+https://`` etc.,
+which is what ``mastra_storage.connect`` routes here), with ``auth_token`` or an
+``?authToken=`` query parameter; see ``docs/libsql-remote.md``.
 
 Data layout: exactly ``@mastra/libsql`` 1.23.1's (``docs/mastra-libsql-layout.md``), so a
 Mastra app and a Python service can share the file. Concurrency model: see
@@ -8,11 +13,12 @@ Mastra app and a Python service can share the file. Concurrency model: see
 from __future__ import annotations
 
 import os
+import urllib.parse
 from typing import Any
 from urllib.parse import unquote
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
-from mastra_storage.errors import ConfigurationError, MastraStorageError, NotSupportedError
+from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.redact import redact_url
 
 from .connection import DatabaseTarget, LibSQLDatabase, Tx
@@ -23,6 +29,11 @@ from .scores import LibSQLScoresStore
 from .workflows import LibSQLWorkflowsStore
 
 _REMOTE_SCHEMES = ("libsql", "http", "https", "ws", "wss")
+#: How each remote scheme reaches the server: Hrana over HTTP(S) on the same host and port
+#: (sqld and Turso serve HTTP and WebSocket on one port; ``libsql:`` means TLS unless
+#: ``?tls=0``, as in Mastra's ``@libsql/client``).
+_HTTP_SCHEME = {"http": "http", "https": "https", "ws": "http", "wss": "https", "libsql": "https"}
+_TOKEN_PARAMS = ("authToken", "auth_token")
 
 
 def parse_url(url: str) -> DatabaseTarget:
@@ -31,7 +42,8 @@ def parse_url(url: str) -> DatabaseTarget:
     Accepted: ``file:path``, ``file://path`` (relative) and ``file:///abs/path``,
     ``sqlite:///relative/path`` and ``sqlite:////abs/path`` (SQLAlchemy style), ``:memory:``
     and ``file::memory:`` (also ``sqlite://`` / ``sqlite:///:memory:``), or a bare path.
-    Remote URLs (``libsql://``, ``http(s)://``, ``ws(s)://``) are not supported yet.
+    Remote: ``libsql://host``, ``http(s)://host[:port]``, ``ws(s)://host[:port]``, each
+    also with a ``libsql+`` prefix (see :func:`remote_target`).
     """
     if not isinstance(url, str) or not url.strip():
         raise ConfigurationError(
@@ -41,13 +53,8 @@ def parse_url(url: str) -> DatabaseTarget:
     display = redact_url(text)
     scheme, sep, rest = text.partition(":")
     scheme = scheme.lower() if sep else ""
-    if scheme in _REMOTE_SCHEMES:
-        raise NotSupportedError(
-            f"LibSQLStore: remote databases ({scheme}:// URLs such as {display}) are not "
-            "supported yet; use a local file URL like 'file:mastra.db'",
-            id="MASTRA_STORAGE_LIBSQL_REMOTE_NOT_SUPPORTED",
-            details={"url": display},
-        )
+    if scheme.startswith("libsql+") or scheme in _REMOTE_SCHEMES:
+        return remote_target(text)
     if text == ":memory:":
         return DatabaseTarget(path=":memory:", memory=True, display=":memory:")
     if scheme == "file":
@@ -90,6 +97,95 @@ def parse_url(url: str) -> DatabaseTarget:
     )
 
 
+def remote_target(url: str) -> DatabaseTarget:
+    """The target of a remote URL: its ``http(s)://`` base, without credentials.
+
+    ``libsql://h`` -> ``https://h`` (``?tls=0`` -> ``http://h``), ``wss://h`` ->
+    ``https://h``, ``ws://h`` -> ``http://h``; ``libsql+<scheme>://`` = ``<scheme>://``.
+    The only query parameters understood are ``authToken`` (see :func:`url_auth_token`)
+    and ``tls`` (``libsql:`` only); anything else is a :class:`ConfigurationError`.
+    """
+    display = redact_url(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"LibSQLStore: malformed URL {display!r}", id="MASTRA_STORAGE_LIBSQL_INVALID_URL"
+        ) from exc
+    scheme = parts.scheme.lower().removeprefix("libsql+")
+    if scheme not in _HTTP_SCHEME:
+        raise ConfigurationError(
+            f"LibSQLStore: unsupported remote scheme in {display!r}; use libsql://, "
+            "https://, http://, wss:// or ws://",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+        )
+    if not parts.hostname:
+        raise ConfigurationError(
+            f"LibSQLStore: the URL {display!r} names no host",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+        )
+    if parts.username or parts.password:
+        raise ConfigurationError(
+            f"LibSQLStore: user:password in {display!r} is not supported; pass auth_token",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+        )
+    http_scheme = _HTTP_SCHEME[scheme]
+    for key, value in pairs:
+        if key == "tls" and scheme == "libsql" and value in ("0", "1"):
+            http_scheme = "http" if value == "0" else "https"
+        elif key not in _TOKEN_PARAMS:
+            raise ConfigurationError(
+                f"LibSQLStore: unsupported URL parameter {key!r} (supported: authToken, tls)",
+                id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+                details={"parameter": key},
+            )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    base = f"{http_scheme}://{host}{f':{port}' if port else ''}{parts.path.rstrip('/')}"
+    return DatabaseTarget(path=base, memory=False, display=display, remote=base)
+
+
+def url_auth_token(url: str) -> str | None:
+    """The ``authToken`` query parameter of a remote URL, if any."""
+    try:
+        pairs = urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)
+    except ValueError:
+        return None
+    for key, value in pairs:
+        if key in _TOKEN_PARAMS and value:
+            return value
+    return None
+
+
+def _auth_token(url: str, given: Any) -> str | None:
+    """The token to send: the ``auth_token`` option, else the URL's; validated, never shown."""
+    from_url = url_auth_token(url)
+    if given is None:
+        token = from_url
+    elif not isinstance(given, str):
+        raise ConfigurationError(
+            "LibSQLStore: auth_token must be a string",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_OPTION",
+            details={"option": "auth_token"},
+        )
+    else:
+        if from_url is not None and from_url != given:
+            raise ConfigurationError(
+                "LibSQLStore: auth_token and the URL's authToken differ; pass only one",
+                id="MASTRA_STORAGE_LIBSQL_INVALID_OPTION",
+                details={"option": "auth_token"},
+            )
+        token = given or None
+    if token is not None and (not token.isprintable() or any(c.isspace() for c in token)):
+        raise ConfigurationError(
+            "LibSQLStore: auth_token contains whitespace or control characters",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_OPTION",
+            details={"option": "auth_token"},
+        )
+    return token
+
+
 def _positive_int(name: str, value: Any, *, minimum: int = 0) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ConfigurationError(
@@ -101,11 +197,13 @@ def _positive_int(name: str, value: Any, *, minimum: int = 0) -> int:
 
 
 class LibSQLStore(MastraStorage):
-    """Memory, workflows, scores and observability in a local SQLite/libSQL database.
+    """Memory, workflows, scores and observability in a SQLite/libSQL database.
 
     All database work runs on one dedicated thread per store (one connection, one writer);
     each primitive is one transaction. ``:memory:`` keeps a private database for the life
-    of the store.
+    of the store. With a remote URL (sqld, Turso) the thread speaks Hrana over HTTP and
+    each write primitive is one HTTP request (``auth_token``: the server's JWT; it is
+    never shown in ``repr`` or errors).
     """
 
     name: str = "LibSQLStore"
@@ -119,15 +217,18 @@ class LibSQLStore(MastraStorage):
         busy_timeout_ms: int = 5000,
         max_retries: int = 5,
         initial_backoff_ms: int = 100,
+        auth_token: str | None = None,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
         self.target = parse_url(url)
         self.url = self.target.display
+        token = _auth_token(url, auth_token) if self.target.remote is not None else None
         self._db = LibSQLDatabase(
             self.target,
             busy_timeout_ms=_positive_int("busy_timeout_ms", busy_timeout_ms),
             max_retries=_positive_int("max_retries", max_retries),
             initial_backoff_ms=_positive_int("initial_backoff_ms", initial_backoff_ms),
+            auth_token=token,
         )
         self.stores = {
             "memory": LibSQLMemoryStore(self._db),
@@ -145,6 +246,11 @@ class LibSQLStore(MastraStorage):
     def statements_executed(self) -> int:
         """SQL driver calls issued so far (a ``PRAGMA`` script counts as one)."""
         return self._db.statements_executed
+
+    @property
+    def round_trips(self) -> int:
+        """HTTP requests sent to a remote server so far (0 for local databases)."""
+        return self._db.round_trips
 
     @property
     def database(self) -> LibSQLDatabase:
@@ -213,4 +319,4 @@ def _doctor_job(tx: Tx) -> tuple[Any, str]:
     return inspect_schema(tx), str(row[0]) if row else "?"
 
 
-__all__ = ["LibSQLStore", "parse_url"]
+__all__ = ["LibSQLStore", "parse_url", "remote_target", "url_auth_token"]

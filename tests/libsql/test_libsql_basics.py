@@ -13,7 +13,6 @@ from mastra_storage import (
     BackendError,
     ConfigurationError,
     MastraStorage,
-    NotSupportedError,
     Thread,
     connect,
 )
@@ -75,21 +74,48 @@ def test_memory_urls(url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "base"),
+    [
+        ("https://db.turso.io?authToken=TOKEN123", "https://db.turso.io"),
+        ("libsql://db.turso.io?authToken=TOKEN123", "https://db.turso.io"),
+        ("libsql://localhost:8080?tls=0&authToken=TOKEN123", "http://localhost:8080"),
+        ("wss://db.turso.io/?authToken=TOKEN123", "https://db.turso.io"),
+        ("ws://localhost:8080", "http://localhost:8080"),
+        ("libsql+http://localhost:8080", "http://localhost:8080"),
+    ],
+)
+def test_remote_urls_map_to_http_and_never_show_the_token(url: str, base: str) -> None:
+    store = LibSQLStore.from_url(url)
+    assert store.target.remote == base
+    assert "TOKEN123" not in f"{store!r} {store.url} {store.target!r} {store.database!r}"
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "libsql://user:secret@db.turso.io?authToken=TOKEN123",
-        "https://db.turso.io?authToken=TOKEN123",
         "http://u:secret@localhost:8080",
-        "wss://db.turso.io/?authToken=TOKEN123",
-        "ws://localhost:8080",
+        "https://db.turso.io?authToken=TOKEN123&foo=secret",
+        "libsql://",
     ],
 )
-def test_remote_urls_are_not_supported_and_never_leak_secrets(url: str) -> None:
-    with pytest.raises(NotSupportedError) as info:
+def test_bad_remote_urls_never_leak_secrets(url: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
         LibSQLStore.from_url(url)
     text = f"{info.value} {info.value.details} {info.value!r}"
     assert "secret" not in text and "TOKEN123" not in text
-    assert info.value.id == "MASTRA_STORAGE_LIBSQL_REMOTE_NOT_SUPPORTED"
+    assert info.value.id == "MASTRA_STORAGE_LIBSQL_INVALID_URL"
+
+
+def test_auth_token_option_is_validated_and_never_shown() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        LibSQLStore("https://db.turso.io?authToken=TOKEN123", auth_token="OTHER456")
+    assert "TOKEN123" not in str(info.value) and "OTHER456" not in str(info.value)
+    with pytest.raises(ConfigurationError) as info:
+        LibSQLStore("https://db.turso.io", auth_token="bad token\n")
+    assert "bad token" not in str(info.value)
+    store = LibSQLStore("https://db.turso.io", auth_token="TOKEN123")
+    assert "TOKEN123" not in repr(store) and "TOKEN123" not in repr(store.database.target)
 
 
 @pytest.mark.parametrize("url", ["postgres://x/y", "file:x.db?mode=ro", "file:", ""])

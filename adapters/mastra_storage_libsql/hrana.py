@@ -1,0 +1,278 @@
+"""A small synchronous Hrana-over-HTTP client: the wire protocol of sqld and Turso.
+
+Why our own (``docs/libsql-remote.md`` has the comparison): the only thing the store
+needs from a remote libSQL server is ``POST /v3/pipeline`` (``/v2`` as a fallback) with
+``batch`` requests whose steps are chained by conditions, plus a *baton* to keep an
+interactive transaction open between requests. That is ~200 lines on the standard
+library's :mod:`http.client`, which lets us decide exactly what goes into each network
+round trip (the ``libsql`` driver's remote mode sends one request per statement) and
+adds no dependency.
+
+The client is synchronous on purpose: it runs on the store's worker thread, like the
+local driver (:mod:`mastra_storage_libsql.connection`), so the event loop never blocks.
+One client belongs to one worker thread; it is not thread-safe.
+
+The auth token is sent as ``Authorization: Bearer <token>`` and is never part of a
+``repr``, a URL we display, or an error message (server texts are scrubbed of it).
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import math
+import ssl
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mastra_storage.redact import REDACTED, redact_text
+
+#: Seconds a request may take before the socket gives up.
+DEFAULT_TIMEOUT_S = 30.0
+_PATHS = ("/v3/pipeline", "/v2/pipeline")
+#: HTTP statuses after which the server has not run the request: safe to retry the job.
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class HranaError(Exception):
+    """An error reported by the server (a failed statement, a bad request, HTTP status).
+
+    ``code`` is the server's code (``SQLITE_BUSY``, ``SQLITE_CONSTRAINT``...) or
+    ``HTTP_<status>``; ``str()`` includes it, so the store's busy/constraint detection works
+    on remote errors exactly as on local ones.
+    """
+
+    def __init__(self, message: str, code: str | None = None, *, status: int | None = None):
+        self.message = message
+        self.code = code
+        self.status = status
+        super().__init__(f"{message} ({code})" if code else message)
+
+    @property
+    def is_auth(self) -> bool:
+        return self.status in (401, 403)
+
+    @property
+    def is_retryable_status(self) -> bool:
+        return self.status in RETRYABLE_STATUSES
+
+
+class HranaTransportError(HranaError):
+    """The server could not be reached, or its answer was not Hrana."""
+
+
+def encode_value(value: Any) -> dict[str, Any]:
+    """A Python parameter as a Hrana value (the JSON encoding of protocol v2/v3)."""
+    if value is None:
+        return {"type": "null"}
+    if isinstance(value, bool):
+        return {"type": "integer", "value": "1" if value else "0"}
+    if isinstance(value, int):
+        return {"type": "integer", "value": str(value)}
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise HranaError(f"cannot send the non-finite float {value!r} to a libSQL server")
+        return {"type": "float", "value": value}
+    if isinstance(value, str):
+        return {"type": "text", "value": value}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"type": "blob", "base64": base64.b64encode(bytes(value)).decode("ascii")}
+    raise HranaError(f"unsupported parameter type {type(value).__name__}")
+
+
+def decode_value(value: dict[str, Any]) -> Any:
+    """A Hrana value as the Python value the local driver would return."""
+    kind = value.get("type")
+    if kind == "null":
+        return None
+    if kind == "integer":
+        return int(value["value"])
+    if kind == "float":
+        return float(value["value"])
+    if kind == "text":
+        return str(value["value"])
+    if kind == "blob":
+        data = str(value.get("base64", ""))
+        return base64.b64decode(data + "=" * (-len(data) % 4))
+    raise HranaTransportError(f"unknown Hrana value type {kind!r}")
+
+
+def statement(sql: str, params: Sequence[Any] = ()) -> dict[str, Any]:
+    return {"sql": sql, "args": [encode_value(p) for p in params]}
+
+
+@dataclass
+class StepResult:
+    """Rows and counts of one executed statement."""
+
+    rows: list[tuple[Any, ...]]
+    affected_row_count: int
+
+    @classmethod
+    def from_json(cls, result: dict[str, Any]) -> StepResult:
+        rows = [tuple(decode_value(v) for v in row) for row in result.get("rows", [])]
+        return cls(rows=rows, affected_row_count=int(result.get("affected_row_count") or 0))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a libSQL server's HTTP API lives (no credentials in here)."""
+
+    scheme: str  # "http" or "https"
+    host: str
+    port: int | None
+    path: str = ""  # a path prefix (proxies), without trailing slash
+
+    @classmethod
+    def parse(cls, url: str) -> Endpoint:
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL with a host: {url!r}")
+        return cls(scheme=scheme, host=parts.hostname, port=parts.port, path=parts.path.rstrip("/"))
+
+    @property
+    def origin(self) -> str:
+        port = f":{self.port}" if self.port else ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}{port}"
+
+
+@dataclass
+class HranaClient:
+    """Sends pipeline requests; keeps one keep-alive connection per origin.
+
+    ``round_trips`` counts HTTP requests sent (what "one network round trip" means).
+    """
+
+    endpoint: Endpoint
+    auth_token: str | None = field(default=None, repr=False)
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    round_trips: int = 0
+    _connections: dict[str, http.client.HTTPConnection] = field(default_factory=dict, repr=False)
+    _path_index: int = field(default=0, repr=False)
+
+    def pipeline(
+        self,
+        requests: list[dict[str, Any]],
+        *,
+        baton: str | None = None,
+        base_url: str | None = None,
+    ) -> dict[str, Any]:
+        """One ``POST .../pipeline``; returns the decoded body (``baton``, ``results``...).
+
+        ``base_url`` (from an earlier response of the same stream) routes the request to
+        the server instance that holds the stream, as Hrana's sticky sessions require.
+        """
+        body = json.dumps({"baton": baton, "requests": requests}).encode("utf-8")
+        endpoint = Endpoint.parse(base_url) if base_url else self.endpoint
+        while True:
+            path = endpoint.path + _PATHS[self._path_index]
+            status, data = self._post(endpoint, path, body)
+            if status == 404 and self._path_index + 1 < len(_PATHS) and baton is None:
+                self._path_index += 1  # an older server: speak Hrana v2
+                continue
+            break
+        if status != 200:
+            text = self._scrub(data.decode("utf-8", "replace").strip())[:300]
+            try:
+                parsed = json.loads(text)
+                text = str(parsed.get("message") or parsed.get("error") or text)
+            except (ValueError, AttributeError):
+                pass
+            hint = " (check the auth token)" if status in (401, 403) else ""
+            raise HranaError(
+                f"libSQL server answered HTTP {status}{hint}: {text or 'no details'}",
+                f"HTTP_{status}",
+                status=status,
+            )
+        try:
+            decoded = json.loads(data)
+        except ValueError as exc:
+            raise HranaTransportError("the libSQL server sent a response that is not JSON") from exc
+        if not isinstance(decoded, dict) or not isinstance(decoded.get("results"), list):
+            raise HranaTransportError("the libSQL server sent a response without results")
+        return decoded
+
+    def _post(self, endpoint: Endpoint, path: str, body: bytes) -> tuple[int, bytes]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.auth_token:
+            headers["Authorization"] = f"Bearer {self.auth_token}"
+        for attempt in (0, 1):
+            conn, reused = self._connection(endpoint)
+            self.round_trips += 1
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                self._drop(endpoint)
+                if reused and attempt == 0:
+                    continue  # the server closed an idle keep-alive connection: resend once
+                raise HranaTransportError(
+                    f"lost the connection to {endpoint.origin}: {self._scrub(str(exc))}"
+                ) from exc
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop(endpoint)
+                raise HranaTransportError(
+                    f"failed to connect to {endpoint.origin}: "
+                    f"{self._scrub(str(exc)) or type(exc).__name__}"
+                ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _connection(self, endpoint: Endpoint) -> tuple[http.client.HTTPConnection, bool]:
+        key = endpoint.origin
+        conn = self._connections.get(key)
+        if conn is not None:
+            return conn, True
+        if endpoint.scheme == "https":
+            conn = http.client.HTTPSConnection(
+                endpoint.host,
+                endpoint.port,
+                timeout=self.timeout_s,
+                context=ssl.create_default_context(),
+            )
+        else:
+            conn = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=self.timeout_s)
+        self._connections[key] = conn
+        return conn, False
+
+    def _drop(self, endpoint: Endpoint) -> None:
+        conn = self._connections.pop(endpoint.origin, None)
+        if conn is not None:
+            conn.close()
+
+    def _scrub(self, text: str) -> str:
+        if self.auth_token:
+            text = text.replace(self.auth_token, REDACTED)
+        return redact_text(text)
+
+    def close(self) -> None:
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+
+def response_error(result: dict[str, Any]) -> HranaError | None:
+    """The error of one pipeline result (``{"type": "error", ...}``), if it failed."""
+    if result.get("type") == "error":
+        error = result.get("error") or {}
+        return HranaError(str(error.get("message", "unknown error")), error.get("code"))
+    return None
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "Endpoint",
+    "HranaClient",
+    "HranaError",
+    "HranaTransportError",
+    "StepResult",
+    "decode_value",
+    "encode_value",
+    "response_error",
+    "statement",
+]
