@@ -83,10 +83,15 @@ class MessageFilter(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class StoredMessage(msgspec.Struct, frozen=True):
-    """A message plus its storage insertion sequence (the tie-break for equal timestamps)."""
+    """A message plus its storage insertion sequence (the tie-break for equal timestamps).
+
+    ``seq`` is an int, or a string that sorts in insertion order (e.g. a document store's
+    fixed-width hex ObjectId); one adapter always uses one kind, and it becomes the cursor
+    tie-break as is.
+    """
 
     message: Message
-    seq: int
+    seq: int | str
 
 
 class MessageQuery(msgspec.Struct, kw_only=True, frozen=True):
@@ -230,7 +235,7 @@ class MemoryStore(Protocol):
 # --------------------------------------------------------------------------- shared helpers
 
 
-def message_sort_key(item: StoredMessage) -> tuple[datetime, int]:
+def message_sort_key(item: StoredMessage) -> tuple[datetime, int | str]:
     return (item.message.created_at, item.seq)
 
 
