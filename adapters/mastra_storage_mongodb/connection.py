@@ -1,0 +1,252 @@
+"""One PyMongo ``AsyncMongoClient`` per store: lazy connect, transactions, error mapping.
+
+Why one module: every domain needs the same three things from the driver: a database
+handle that returns timezone-aware UTC datetimes, a way to run several writes atomically
+(a multi-document transaction when the deployment has sessions and a replica set or
+``mongos``; otherwise the caller's ordered writes), and driver exceptions turned into the
+project's typed errors without leaking the connection string.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timezone
+from typing import Any, TypeVar
+
+from bson import encode as bson_encode
+from bson.codec_options import CodecOptions
+from bson.errors import InvalidDocument
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    DocumentTooLarge,
+    DuplicateKeyError,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
+
+from mastra_storage.errors import (
+    BackendError,
+    ConflictError,
+    MastraStorageError,
+    UnavailableError,
+    ValidationError,
+    storage_error_id,
+)
+from mastra_storage.redact import redact_text
+
+T = TypeVar("T")
+Session = AsyncClientSession | None
+Document = dict[str, Any]
+
+#: MongoDB's document limit; the server's ``maxBsonObjectSize`` replaces it after ``hello``.
+DEFAULT_MAX_BSON_SIZE = 16 * 1024 * 1024
+#: How often a read-modify-write is retried after losing a race (duplicate insert, CAS miss).
+MAX_RMW_ATTEMPTS = 20
+
+
+class DocumentTooLargeError(ValidationError):
+    """A document would exceed the server's BSON size limit (16 MiB on MongoDB).
+
+    Raised *before* anything is written, so the stored version (e.g. the last good
+    workflow snapshot) stays intact and the run can still be resumed from it.
+    """
+
+
+class MongoConnection:
+    """The client, the database and the transaction policy shared by a store's domains.
+
+    ``transactions``: ``None`` detects support once (``hello`` reports ``setName`` or
+    ``msg == "isdbgrid"``), ``True``/``False`` force it (``False`` exercises the ordered,
+    non-transactional path on a server that could do transactions).
+    """
+
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        db_name: str,
+        *,
+        owns_client: bool,
+        transactions: bool | None = None,
+        display_url: str = "",
+        secret_url: str | None = None,
+    ) -> None:
+        self.client = client
+        self.db_name = db_name
+        self.owns_client = owns_client
+        self.display_url = display_url
+        self._secret_url = secret_url
+        self._forced_transactions = transactions
+        self._supports_transactions: bool | None = None
+        self.max_bson_size = DEFAULT_MAX_BSON_SIZE
+        self.server_version = "?"
+        self._probe_lock = asyncio.Lock()
+        self.db: AsyncDatabase[Document] = client.get_database(
+            db_name, codec_options=CodecOptions(tz_aware=True, tzinfo=timezone.utc)
+        )
+
+    def collection(self, name: str) -> AsyncCollection[Document]:
+        return self.db.get_collection(name)
+
+    # ---- capabilities ----------------------------------------------------------------
+
+    async def probe(self) -> bool:
+        """Ask the server once what it supports; return whether transactions are used."""
+        if self._supports_transactions is not None:
+            return self._supports_transactions
+        async with self._probe_lock:
+            if self._supports_transactions is None:
+                hello = await self.guard("hello", self.client.admin.command("hello"))
+                self.max_bson_size = int(hello.get("maxBsonObjectSize", DEFAULT_MAX_BSON_SIZE))
+                try:
+                    info = await self.client.admin.command("buildInfo")
+                    self.server_version = str(info.get("version", "?"))
+                except PyMongoError:
+                    self.server_version = "?"
+                detected = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+                if self._forced_transactions is None:
+                    self._supports_transactions = detected
+                else:
+                    self._supports_transactions = self._forced_transactions and detected
+        return bool(self._supports_transactions)
+
+    @property
+    def uses_transactions(self) -> bool | None:
+        """``None`` until the first operation probed the server."""
+        return self._supports_transactions
+
+    # ---- running work ----------------------------------------------------------------
+
+    async def atomic(self, operation: str, work: Callable[[Session], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction (retried on transient errors), or, without
+        transaction support, once with ``session=None``: the caller orders its writes so
+        an interruption never leaves a message without its thread."""
+        if not await self.probe():
+            return await self.guard(operation, work(None))
+        async with self.client.start_session() as session:
+            result: T = await self.guard(operation, session.with_transaction(work))
+            return result
+
+    async def read_modify_write(
+        self,
+        operation: str,
+        collection: str,
+        key: Mapping[str, Any],
+        compute: Callable[[Document | None], tuple[Document | None, T]],
+    ) -> T:
+        """Atomically replace the document matching ``key`` with ``compute(current)``.
+
+        ``compute`` is pure and returns ``(fields to write or None, result)``. In a
+        transaction, a concurrent writer aborts us with a WriteConflict and the
+        transaction retries; without transactions the write is a compare-and-swap on every
+        field read, retried when another writer got there first. An insert that loses
+        the race to another insert (unique index) is retried the same way.
+        """
+        coll = self.collection(collection)
+        transactional = await self.probe()
+        for _ in range(MAX_RMW_ATTEMPTS):
+
+            async def work(session: Session) -> tuple[bool, T]:
+                current = await coll.find_one(dict(key), session=session)
+                fields, result = compute(current)
+                if fields is None:
+                    return True, result
+                self.check_size(fields, operation)
+                if current is None:
+                    await coll.insert_one(dict(fields), session=session)
+                    return True, result
+                match: Document = {"_id": current["_id"]}
+                if not transactional:
+                    match.update({k: v for k, v in current.items() if k != "_id"})
+                outcome = await coll.update_one(match, {"$set": fields}, session=session)
+                return outcome.matched_count == 1, result
+
+            try:
+                done, result = await self.atomic(operation, work)
+            except ConflictError:
+                continue  # a concurrent insert won the unique index: read it and retry
+            if done:
+                return result
+        raise ConflictError(
+            f"{operation}: gave up after {MAX_RMW_ATTEMPTS} concurrent-update retries",
+            id=storage_error_id("MONGODB", operation, "CONFLICT"),
+        )
+
+    def check_size(self, document: Mapping[str, Any], operation: str) -> None:
+        """Reject a document the server would refuse, before anything is written."""
+        try:
+            size = len(bson_encode(document))
+        except (InvalidDocument, OverflowError, TypeError) as exc:
+            raise ValidationError(
+                f"{operation}: value cannot be stored in MongoDB: {exc}",
+                id=storage_error_id("MONGODB", operation, "INVALID_DOCUMENT"),
+            ) from exc
+        if size > self.max_bson_size:
+            raise DocumentTooLargeError(
+                f"{operation}: the document is {size} bytes, over MongoDB's "
+                f"{self.max_bson_size}-byte limit; nothing was written (the stored version "
+                "is unchanged). Shrink the payload (e.g. drop per-step request bodies from "
+                "the workflow snapshot) or store large blobs elsewhere.",
+                id=storage_error_id("MONGODB", operation, "DOCUMENT_TOO_LARGE"),
+                details={"size": size, "limit": self.max_bson_size},
+            )
+
+    async def guard(self, operation: str, awaitable: Awaitable[T]) -> T:
+        """Await ``awaitable``, mapping driver errors to typed, redacted errors."""
+        try:
+            return await awaitable
+        except MastraStorageError:
+            raise
+        except DuplicateKeyError as exc:
+            raise ConflictError(
+                f"{operation}: duplicate key: {self._scrub(exc)}",
+                id=storage_error_id("MONGODB", operation, "DUPLICATE_KEY"),
+            ) from exc
+        except DocumentTooLarge as exc:
+            raise DocumentTooLargeError(
+                f"{operation}: a document exceeds MongoDB's size limit: {self._scrub(exc)}",
+                id=storage_error_id("MONGODB", operation, "DOCUMENT_TOO_LARGE"),
+            ) from exc
+        except (InvalidDocument, OverflowError) as exc:
+            raise ValidationError(
+                f"{operation}: value cannot be stored in MongoDB: {self._scrub(exc)}",
+                id=storage_error_id("MONGODB", operation, "INVALID_DOCUMENT"),
+            ) from exc
+        except (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect) as exc:
+            raise UnavailableError(
+                f"{operation}: MongoDB at {self.display_url} is unreachable: {self._scrub(exc)}",
+                id=storage_error_id("MONGODB", operation, "UNAVAILABLE"),
+            ) from exc
+        except OperationFailure as exc:
+            raise BackendError(
+                f"{operation}: MongoDB error {exc.code}: {self._scrub(exc)}",
+                id=storage_error_id("MONGODB", operation, "FAILED"),
+                details={"code": exc.code},
+            ) from exc
+        except PyMongoError as exc:
+            raise BackendError(
+                f"{operation}: {self._scrub(exc)}",
+                id=storage_error_id("MONGODB", operation, "FAILED"),
+            ) from exc
+
+    def _scrub(self, exc: BaseException) -> str:
+        return redact_text(str(exc), self._secret_url)
+
+    async def close(self) -> None:
+        if self.owns_client:
+            await self.client.close()
+
+
+__all__ = [
+    "DEFAULT_MAX_BSON_SIZE",
+    "Document",
+    "DocumentTooLargeError",
+    "MongoConnection",
+    "Session",
+]

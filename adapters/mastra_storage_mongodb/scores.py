@@ -1,0 +1,97 @@
+"""Scores domain on MongoDB: ``mastra_scorers``, one camelCase document per score.
+
+JSON fields (scorer, input, output, entity, ...) are native sub-documents and the
+timestamps BSON dates, as ``@mastra/mongodb`` 1.19.0 stores them (so its TTL/retention
+works on ``createdAt``). Lists are newest first, ties by ``id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
+from mastra_storage.records import Score
+
+from .connection import Document
+from .documents import plain, read_date, read_object, read_optional_date
+from .domain import MongoDomain
+from .schema import SCORE_INDEXES, SCORERS
+
+#: Object-valued fields an older writer may have stored as JSON strings.
+_OBJECT_FIELDS = (
+    "scorer",
+    "entity",
+    "additionalContext",
+    "requestContext",
+    "extractStepResult",
+    "analyzeStepResult",
+    "preprocessStepResult",
+    "metadata",
+)
+_FILTERS: tuple[tuple[str, str], ...] = (
+    ("scorer_id", "scorerId"),
+    ("run_id", "runId"),
+    ("entity_id", "entityId"),
+    ("entity_type", "entityType"),
+    ("source", "source"),
+    ("trace_id", "traceId"),
+    ("span_id", "spanId"),
+)
+SCORE_SORT = [("createdAt", -1), ("id", -1)]
+
+
+def score_doc(score: Score) -> Document:
+    doc = score.to_dict()
+    doc["createdAt"] = score.created_at
+    if score.updated_at is not None:
+        doc["updatedAt"] = score.updated_at
+    return doc
+
+
+def score_from_doc(doc: Document) -> Score:
+    data: dict[str, Any] = {
+        k: v if k in ("createdAt", "updatedAt") else plain(v) for k, v in doc.items() if k != "_id"
+    }
+    for name in _OBJECT_FIELDS:
+        if isinstance(data.get(name), str):
+            data[name] = read_object(data[name])
+    data["createdAt"] = read_date(data.get("createdAt"), field="createdAt")
+    data["updatedAt"] = read_optional_date(data.get("updatedAt"), field="updatedAt")
+    return Score.from_dict(data)
+
+
+class MongoDBScoresStore(MongoDomain, BaseScoresStore):
+    """Scorer results."""
+
+    collections = (SCORERS,)
+    indexes = SCORE_INDEXES
+
+    async def _insert_score(self, score: Score) -> None:
+        doc = score_doc(score)
+        self._conn.check_size(doc, "saveScore")
+        await self._conn.guard("saveScore", self._conn.collection(SCORERS).insert_one(doc))
+
+    async def _get_score(self, score_id: str) -> Score | None:
+        doc = await self._conn.guard(
+            "getScoreById", self._conn.collection(SCORERS).find_one({"id": score_id})
+        )
+        return None if doc is None else score_from_doc(doc)
+
+    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+        match: dict[str, Any] = {}
+        for name, field in _FILTERS:
+            value = getattr(query, name)
+            if value is not None:
+                match[field] = value
+        coll = self._conn.collection(SCORERS)
+        total = int(await self._conn.guard("listScores", coll.count_documents(match)))
+        if query.limit == 0:
+            return [], total
+        cursor = coll.find(match).sort(SCORE_SORT).skip(query.offset)
+        if query.limit is not None:
+            cursor = cursor.limit(query.limit)
+        docs = await self._conn.guard("listScores", cursor.to_list())
+        return [score_from_doc(d) for d in docs], total
+
+
+__all__ = ["MongoDBScoresStore"]

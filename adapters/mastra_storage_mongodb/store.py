@@ -1,0 +1,222 @@
+"""``MongoDBStore``: every domain in one MongoDB database, through PyMongo's async API.
+
+Data layout: ``@mastra/mongodb`` 1.19.0's (``docs/mongodb-layout.md``), so a Mastra app
+and a Python service can share the database. Multi-document writes run in a transaction
+when the deployment supports it (replica set or ``mongos``), otherwise in an order that
+never leaves a message without its thread (:mod:`.connection`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+from urllib.parse import unquote
+
+from pymongo import AsyncMongoClient
+from pymongo.driver_info import DriverInfo
+from pymongo.errors import ConfigurationError as PyMongoConfigurationError
+
+from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
+from mastra_storage.errors import ConfigurationError, MastraStorageError
+from mastra_storage.redact import redact_text, redact_url
+
+from .connection import Document, DocumentTooLargeError, MongoConnection
+from .memory import MongoDBMemoryStore
+from .observability import MongoDBObservabilityStore
+from .schema import ALL_INDEXES, ensure_indexes, missing_indexes
+from .scores import MongoDBScoresStore
+from .workflows import MongoDBWorkflowsStore
+
+SCHEMES = ("mongodb://", "mongodb+srv://")
+_EMPTY_URL = (
+    "MongoDBStore: url must be provided and cannot be empty. Passing an empty string may "
+    "cause fallback to local MongoDB defaults."
+)
+_EMPTY_DB = (
+    "MongoDBStore: dbName must be provided and cannot be empty. Passing an empty string may "
+    "cause fallback to local MongoDB defaults."
+)
+
+
+def _driver_info() -> DriverInfo:
+    try:
+        own = version("mastra-storage")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        own = "0.0.0"
+    info: DriverInfo = DriverInfo(name="mastra-storage", version=own)
+    return info
+
+
+def database_from_url(url: str) -> str | None:
+    """The database named in a ``mongodb://`` / ``mongodb+srv://`` URL's path, if any."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    _, slash, tail = rest.partition("/")
+    if not slash:
+        return None
+    name = unquote(tail.split("?", 1)[0])
+    return name or None
+
+
+def _check_url(uri: str) -> str:
+    if not isinstance(uri, str) or not uri.strip():
+        raise ConfigurationError(_EMPTY_URL, id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED")
+    text = uri.strip()
+    if not text.lower().startswith(SCHEMES):
+        raise ConfigurationError(
+            f"MongoDBStore: expected a mongodb:// or mongodb+srv:// URL, got {redact_url(text)!r}",
+            id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED",
+        )
+    return text
+
+
+class MongoDBStore(MastraStorage):
+    """Memory, workflows, scores and observability in a MongoDB database.
+
+    Give ``uri`` (``url`` is a deprecated alias) and ``db_name``, plus client ``options``
+    (``retryWrites``, ``maxPoolSize``, ``serverSelectionTimeoutMS``, ``socketTimeoutMS``,
+    ...); or an existing ``client`` (an ``AsyncMongoClient``, which the store then does not
+    close). ``transactions=None`` detects transaction support; ``False`` forces the
+    ordered non-transactional path. The connection opens on the first operation.
+    """
+
+    name: str = "MongoDBStore"
+
+    def __init__(
+        self,
+        uri: str | None = None,
+        *,
+        db_name: str | None = None,
+        url: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        client: AsyncMongoClient[Document] | None = None,
+        id: str = "mongodb",
+        disable_init: bool = False,
+        transactions: bool | None = None,
+    ) -> None:
+        super().__init__(id=id, disable_init=disable_init)
+        if url is not None:
+            warnings.warn(
+                "MongoDBStore: 'url' is deprecated, use 'uri' instead",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        connection_string = uri if uri is not None else url
+        if not isinstance(db_name, str) or not db_name.strip():
+            raise ConfigurationError(_EMPTY_DB, id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED")
+        if client is not None:
+            if connection_string is not None or options:
+                raise ConfigurationError(
+                    "MongoDBStore: pass either a client or a uri (with options), not both",
+                    id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED",
+                )
+            self.url = "<injected client>"
+            self._conn = MongoConnection(
+                client,
+                db_name,
+                owns_client=False,
+                transactions=transactions,
+                display_url=self.url,
+            )
+        else:
+            if connection_string is None:
+                raise ConfigurationError(
+                    'MongoDBStore requires a connection string. Provide "uri" (recommended) '
+                    'or "url" in the constructor options.',
+                    id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_MISSING_URI",
+                    details={"db_name": db_name},
+                )
+            text = _check_url(connection_string)
+            self.url = redact_url(text)
+            try:
+                new_client: AsyncMongoClient[Document] = AsyncMongoClient(
+                    text, **dict(options or {}), driver=_driver_info()
+                )
+            except (PyMongoConfigurationError, TypeError, ValueError) as exc:
+                raise ConfigurationError(
+                    f"MongoDBStore: invalid connection settings: {redact_text(str(exc), text)}",
+                    id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED",
+                ) from None
+            self._conn = MongoConnection(
+                new_client,
+                db_name,
+                owns_client=True,
+                transactions=transactions,
+                display_url=self.url,
+                secret_url=text,
+            )
+        self.db_name = db_name
+        self.stores = {
+            "memory": MongoDBMemoryStore(self._conn),
+            "workflows": MongoDBWorkflowsStore(self._conn),
+            "scores": MongoDBScoresStore(self._conn),
+            "observability": MongoDBObservabilityStore(self._conn),
+        }
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> MongoDBStore:
+        """Build a store from a URL; the database is the URL's path (``/mydb``) unless
+        ``db_name`` is given. Other keyword arguments go to the constructor."""
+        text = _check_url(url)
+        db_name = options.pop("db_name", None) or database_from_url(text)
+        if not db_name:
+            raise ConfigurationError(
+                f"MongoDBStore: the URL {redact_url(text)!r} names no database; add it as "
+                "the path (mongodb://host/mydb) or pass db_name",
+                id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED",
+            )
+        return cls(text, db_name=db_name, **options)
+
+    @property
+    def connection(self) -> MongoConnection:
+        return self._conn
+
+    @property
+    def uses_transactions(self) -> bool | None:
+        """Whether multi-document writes run in transactions (``None`` before connecting)."""
+        return self._conn.uses_transactions
+
+    async def _initialize(self) -> None:
+        await self._conn.probe()
+        await ensure_indexes(self._conn, ALL_INDEXES)
+
+    async def close(self) -> None:
+        """Close the client (unless it was injected)."""
+        await self._conn.close()
+
+    async def doctor(self) -> DoctorReport:
+        """Connectivity, server version, transactions and missing default indexes."""
+        report = DoctorReport(store=self.name, checks=[])
+        checks = report.checks
+        try:
+            transactions = await self._conn.probe()
+            missing = await missing_indexes(self._conn)
+        except MastraStorageError as exc:
+            checks.append(DoctorCheck(name="connectivity", ok=False, detail=str(exc)))
+            return report
+        checks.append(
+            DoctorCheck(
+                name="connectivity",
+                ok=True,
+                detail=f"{self.url} db={self.db_name} (server {self._conn.server_version})",
+            )
+        )
+        checks.append(
+            DoctorCheck(
+                name="transactions",
+                ok=True,
+                detail="multi-document transactions"
+                if transactions
+                else "no transactions (standalone server): ordered writes",
+            )
+        )
+        detail = "missing: " + ", ".join(missing) if missing else "all present"
+        checks.append(DoctorCheck(name="indexes", ok=not missing, detail=detail))
+        return report
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r}, url={self.url!r}, db={self.db_name!r})"
+
+
+__all__ = ["DocumentTooLargeError", "MongoDBStore", "database_from_url"]

@@ -1,0 +1,89 @@
+"""Fixtures for the MongoDB adapter tests (anyio on the asyncio backend).
+
+The server is ``mastra_storage.testing.servers.mongodb_uri()``: ``MASTRA_TEST_MONGODB_URI``
+when set (a real mongod), else a SecantusDB wire-compatible server started for the session.
+Every test gets its own database (``mastra_test_<random>``, dropped afterwards): MongoDB
+creates databases lazily, so isolation costs one ``dropDatabase``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+from mastra_storage.testing.servers import (
+    ServerUnavailable,
+    mongodb_database,
+    mongodb_uri,
+    skip_or_fail,
+)
+from mastra_storage_mongodb import MongoDBStore  # does not import the driver
+
+REPO = Path(__file__).resolve().parents[2]
+HARNESS = REPO / "tests" / "compat" / "mastra_mongodb_harness.mjs"
+MASTRA_MONGODB_VERSION = "1.19.0"
+NPM_PACKAGES = (f"@mastra/mongodb@{MASTRA_MONGODB_VERSION}", "@mastra/core@1.71.0")
+
+try:
+    import pymongo  # noqa: F401
+
+    DRIVER_MISSING = ""
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    DRIVER_MISSING = f"pymongo is not installed (pip install -e '.[mongodb]'): {exc}"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def mongo_uri() -> str:
+    if DRIVER_MISSING:
+        skip_or_fail("mongodb", DRIVER_MISSING)
+    try:
+        return mongodb_uri()
+    except ServerUnavailable as exc:
+        skip_or_fail("mongodb", str(exc))
+
+
+@pytest.fixture
+async def db_name(mongo_uri: str) -> AsyncIterator[str]:
+    async with mongodb_database(mongo_uri) as name:
+        yield name
+
+
+@pytest.fixture
+async def store(mongo_uri: str, db_name: str) -> AsyncIterator[MongoDBStore]:
+    s = MongoDBStore(mongo_uri, db_name=db_name)
+    await s.init()
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+# --------------------------------------------------------------------------- Mastra (node)
+
+Harness = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def mastra_harness() -> Harness:
+    """``harness("write", uri, db)`` / ``harness("read", uri, db)``: parsed JSON."""
+    npm_dir = mastra_npm_dir(NPM_PACKAGES)
+
+    def run(*args: str, timeout: float = 180) -> dict[str, Any]:
+        return run_node_harness(HARNESS, npm_dir, *args, timeout=timeout)
+
+    return run
+
+
+async def run_harness(harness: Harness, *args: str) -> dict[str, Any]:
+    """Run the node harness off the event loop (it talks to the same server)."""
+    return await asyncio.to_thread(harness, *args)
