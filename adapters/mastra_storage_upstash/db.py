@@ -97,6 +97,44 @@ class RedisDB:
         return [decode_json(raw) for raw in await self.client.mget(keys)]
 
 
+class WriteBatch:
+    """Writes of one transaction, merged into as few commands as possible.
+
+    Upstash bills per command: strings without expiry go out as one ``MSET``, and all
+    members for one sorted set as one ``ZADD`` (plus one ``EXPIRE`` when the entity has a
+    TTL). :meth:`flush` queues them into the ``MULTI`` pipeline after any removals.
+    """
+
+    def __init__(self, db: RedisDB) -> None:
+        self._db = db
+        self._strings: dict[str, tuple[str, str]] = {}
+        self._zsets: dict[str, tuple[dict[str, float], str]] = {}
+
+    def set_json(self, key: str, value: Any, entity: str) -> None:
+        self._strings[key] = (dumps(value), entity)
+
+    def set_text(self, key: str, value: str, entity: str) -> None:
+        self._strings[key] = (value, entity)
+
+    def zadd(self, key: str, members: dict[str, float], entity: str) -> None:
+        self._zsets.setdefault(key, ({}, entity))[0].update(members)
+
+    def flush(self, pipe: Pipeline) -> None:
+        ttl = self._db.ttl
+        plain = {k: v for k, (v, entity) in self._strings.items() if not ttl.get(entity)}
+        if plain:
+            pipe.mset(plain)
+        for key, (value, entity) in self._strings.items():
+            if ttl.get(entity):
+                pipe.set(key, value, ex=ttl[entity])
+        for key, (members, entity) in self._zsets.items():
+            pipe.zadd(key, members)
+            if ttl.get(entity):
+                pipe.expire(key, ttl[entity])
+        self._strings.clear()
+        self._zsets.clear()
+
+
 def begin(pipe: Pipeline) -> None:
     """Switch a watching pipeline to buffered ``MULTI`` mode (redis-py's ``multi`` is untyped)."""
     pipe.multi()  # type: ignore[no-untyped-call]
@@ -160,4 +198,12 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
-__all__ = ["MAX_TX_ATTEMPTS", "RedisDB", "begin", "decode_json", "lex_members", "operation"]
+__all__ = [
+    "MAX_TX_ATTEMPTS",
+    "RedisDB",
+    "WriteBatch",
+    "begin",
+    "decode_json",
+    "lex_members",
+    "operation",
+]

@@ -16,7 +16,7 @@ from redis.asyncio.client import Pipeline
 from mastra_storage.records import Thread
 from mastra_storage.timeutil import to_epoch_ms
 
-from .db import RedisDB
+from .db import RedisDB, WriteBatch
 from .keys import message_member, timed_member
 
 T = TypeVar("T")
@@ -64,16 +64,12 @@ def message_index_keys(db: RedisDB, meta: MessageMeta) -> list[str]:
     return keys
 
 
-def add_message_index(db: RedisDB, pipe: Pipeline, meta: MessageMeta) -> None:
+def add_message_index(db: RedisDB, batch: WriteBatch, meta: MessageMeta) -> None:
     """Our three lexicographic indexes plus Mastra's ``thread:<id>:messages`` (score =
     created-at ms, which Mastra itself uses when ``_index`` is absent)."""
     for key in message_index_keys(db, meta):
-        db.zadd(pipe, key, [meta.member], "message")
-    mastra_key = db.keys.mastra_thread_messages(meta.thread_id)
-    pipe.zadd(mastra_key, {meta.id: meta.ms})
-    seconds = db.ttl.get("message")
-    if seconds:
-        pipe.expire(mastra_key, seconds)
+        batch.zadd(key, {meta.member: 0}, "message")
+    batch.zadd(db.keys.mastra_thread_messages(meta.thread_id), {meta.id: meta.ms}, "message")
 
 
 def remove_message_index(db: RedisDB, pipe: Pipeline, meta: MessageMeta) -> None:

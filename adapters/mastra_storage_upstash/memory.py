@@ -30,7 +30,7 @@ from mastra_storage.errors import ConflictError, NotFoundError
 from mastra_storage.records import Message, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 
-from .db import RedisDB, begin, decode_json, lex_members, operation
+from .db import RedisDB, WriteBatch, begin, decode_json, lex_members, operation
 from .indexes import (
     MessageMeta,
     add_message_index,
@@ -95,18 +95,16 @@ class UpstashMemoryStore(BaseMemoryStore):
         return bumped
 
     def _write_message(
-        self, pipe: Pipeline, message: Message, meta: MessageMeta, index: int
+        self, batch: WriteBatch, message: Message, meta: MessageMeta, index: int
     ) -> None:
-        db, k = self._db, self._k
+        """The message JSON (Mastra's key), ``msg-idx`` (Mastra's) and our meta record."""
+        k = self._k
         assert message.thread_id is not None
-        db.set_json(
-            pipe,
-            k.message(message.thread_id, message.id),
-            message_to_json(message, index),
-            "message",
-        )
-        db.set_text(pipe, k.message_index(message.id), message.thread_id, "message")
-        db.set_json(pipe, k.message_meta(message.id), meta.to_json(), "message")
+        key = k.message(message.thread_id, message.id)
+        batch.set_json(key, message_to_json(message, index), "message")
+        batch.set_text(k.message_index(message.id), message.thread_id, "message")
+        batch.set_json(k.message_meta(message.id), meta.to_json(), "message")
+        add_message_index(self._db, batch, meta)
 
     async def _metas(self, reader: Any, message_ids: list[str]) -> list[MessageMeta | None]:
         raws = await reader.mget([self._k.message_meta(i) for i in message_ids])
@@ -407,7 +405,8 @@ class UpstashMemoryStore(BaseMemoryStore):
         watch = [k.thread(t) for t in thread_ids] + [k.message_meta(i) for i in ids]
 
         async def body(pipe: Pipeline) -> None:
-            raw_threads = await pipe.mget([k.thread(t) for t in thread_ids])
+            raw = await pipe.mget(watch)  # threads and message metas: one command
+            raw_threads = raw[: len(thread_ids)]
             threads = {
                 t: self._thread_or_none(r) for t, r in zip(thread_ids, raw_threads, strict=True)
             }
@@ -418,10 +417,14 @@ class UpstashMemoryStore(BaseMemoryStore):
                         id="MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND",
                         details={"thread_id": thread_id},
                     )
-            metas = await self._metas(pipe, ids)
+            metas = [
+                MessageMeta.from_json(i, decode_json(r))
+                for i, r in zip(ids, raw[len(thread_ids) :], strict=True)
+            ]
             fresh = sum(1 for m in metas if m is None)
             next_seq = int(await pipe.incrby(k.seq(), fresh)) - fresh + 1 if fresh else 0
             begin(pipe)
+            batch = WriteBatch(self._db)
             for index, (message, old) in enumerate(zip(messages, metas, strict=True)):
                 if old is not None:
                     message = message.replace(created_at=from_epoch_ms(old.ms))
@@ -441,8 +444,8 @@ class UpstashMemoryStore(BaseMemoryStore):
                         next_seq,
                     )
                     next_seq += 1
-                self._write_message(pipe, message, meta, index)
-                add_message_index(self._db, pipe, meta)
+                self._write_message(batch, message, meta, index)
+            batch.flush(pipe)
             for thread in threads.values():
                 assert thread is not None
                 self._bump(pipe, thread, now)
@@ -488,6 +491,7 @@ class UpstashMemoryStore(BaseMemoryStore):
                         details={"thread_id": new.thread_id},
                     )
             begin(pipe)
+            batch = WriteBatch(self._db)
             for index, (old, message) in enumerate(planned):
                 meta = MessageMeta(
                     message.id, str(message.thread_id), message.resource_id, old.ms, old.seq
@@ -496,8 +500,8 @@ class UpstashMemoryStore(BaseMemoryStore):
                     remove_message_index(self._db, pipe, old)
                     if old.thread_id != meta.thread_id:
                         pipe.delete(k.message(old.thread_id, message.id))
-                    add_message_index(self._db, pipe, meta)
-                self._write_message(pipe, message, meta, index)
+                self._write_message(batch, message, meta, index)
+            batch.flush(pipe)
             for thread in threads.values():
                 if thread is not None:
                     self._bump(pipe, thread, now)
@@ -593,6 +597,7 @@ class UpstashMemoryStore(BaseMemoryStore):
                 int(await pipe.incrby(k.seq(), len(copies))) - len(copies) + 1 if copies else 0
             )
             begin(pipe)
+            batch = WriteBatch(self._db)
             self._write_thread(pipe, None, thread)
             for index, message in enumerate(copies):
                 meta = MessageMeta(
@@ -602,8 +607,8 @@ class UpstashMemoryStore(BaseMemoryStore):
                     to_epoch_ms(message.created_at),
                     next_seq + index,
                 )
-                self._write_message(pipe, message, meta, index)
-                add_message_index(self._db, pipe, meta)
+                self._write_message(batch, message, meta, index)
+            batch.flush(pipe)
             return thread, copies
 
         return await self._db.transaction([source_key, target_key, index_key], body)

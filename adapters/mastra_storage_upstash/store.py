@@ -95,7 +95,9 @@ class UpstashStore(MastraStorage):
     URL, or an existing ``redis.asyncio.Redis`` client (created with
     ``decode_responses=True``; the store never closes a client it did not create).
     ``prefix`` is put in front of every key; ``ttl`` sets per-entity expiry
-    (:mod:`mastra_storage_upstash.ttl`). Extra keyword arguments go to redis-py.
+    (:mod:`mastra_storage_upstash.ttl`). A client the store creates uses a blocking pool of
+    ``max_connections`` (callers wait up to ``pool_timeout_s`` for a free one). Extra
+    keyword arguments go to redis-py.
     """
 
     name: str = "UpstashStore"
@@ -110,6 +112,8 @@ class UpstashStore(MastraStorage):
         ttl: dict[str, Any] | None = None,
         id: str = "upstash",
         disable_init: bool = False,
+        max_connections: int = 50,
+        pool_timeout_s: float = 20.0,
         **redis_options: Any,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
@@ -128,11 +132,19 @@ class UpstashStore(MastraStorage):
             if url is None:
                 raise _fail("url is required and cannot be empty.")
             secret_url = redis_url_for(url, token)
-            from redis.asyncio import Redis
+            from redis.asyncio import BlockingConnectionPool, Redis
 
-            options: dict[str, Any] = {"decode_responses": True, "protocol": 2}
+            # A blocking pool: a burst of concurrent operations waits for a free
+            # connection instead of failing with "Too many connections".
+            options: dict[str, Any] = {
+                "decode_responses": True,
+                "protocol": 2,
+                "max_connections": max_connections,
+                "timeout": pool_timeout_s,
+            }
             options.update(redis_options)
-            client = Redis.from_url(secret_url, **options)
+            self._pool = BlockingConnectionPool.from_url(secret_url, **options)
+            client = Redis(connection_pool=self._pool)
             self._owns_client = True
             self.url = redact_url(secret_url)
         self.client = client
@@ -159,6 +171,7 @@ class UpstashStore(MastraStorage):
     async def close(self) -> None:
         if self._owns_client:
             await self.client.aclose()
+            await self._pool.disconnect()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, url={self.url!r}, prefix={self.prefix!r})"
