@@ -28,6 +28,7 @@ from ..errors import ConfigurationError, NotFoundError, ValidationError
 from ..pagination import OrderBy, Page
 from ..records import Message, MessageContent, Role, Thread
 from ..timeutil import utc_now
+from ..vector.protocol import VectorStore
 from .embedder import Embedder
 from .locks import KeyedLocks
 from .options import MemoryOptions, OptionsInput, SemanticRecallOptions, parse_options
@@ -65,7 +66,7 @@ class Memory:
     def __init__(
         self,
         storage: MastraStorage | MemoryStore,
-        vector: Any = None,
+        vector: VectorStore | None = None,
         embedder: Embedder | None = None,
         options: OptionsInput = None,
     ) -> None:
@@ -73,6 +74,11 @@ class Memory:
             raise ConfigurationError(
                 f"Memory needs a MastraStorage or a memory store, got {type(storage).__name__}",
                 id="MASTRA_MEMORY_INVALID_STORAGE",
+            )
+        if vector is not None and not isinstance(vector, VectorStore):
+            raise ConfigurationError(
+                f"vector must implement the VectorStore protocol, got {type(vector).__name__}",
+                id="MASTRA_MEMORY_INVALID_VECTOR",
             )
         if embedder is not None and not isinstance(embedder, Embedder):
             raise ConfigurationError(
@@ -220,7 +226,7 @@ class Memory:
             self._titled.discard(thread_id)
             if self.vector is not None:
                 for name in await self._memory_indexes():
-                    await self.vector.delete_vectors(
+                    await self._vec().delete_vectors(
                         index_name=name, filter={"thread_id": thread_id}
                     )
 
@@ -241,7 +247,7 @@ class Memory:
         if self.vector is not None:
             for name in await self._memory_indexes():
                 for batch in batches(ids):
-                    await self.vector.delete_vectors(
+                    await self._vec().delete_vectors(
                         index_name=name, filter={"message_id": {"$in": batch}}
                     )
 
@@ -463,27 +469,32 @@ class Memory:
 
     # ---- vectors --------------------------------------------------------------------------
 
+    def _vec(self) -> VectorStore:
+        if self.vector is None:  # pragma: no cover - callers check first
+            raise ConfigurationError("no vector store", id="SEMANTIC_RECALL_MISSING_VECTOR_STORE")
+        return self.vector
+
     def _index_name(self, semantic: SemanticRecallOptions | None) -> str:
         assert self.embedder is not None
         if semantic is not None and semantic.index_name:
             return semantic.index_name
-        separator = getattr(self.vector, "index_separator", "_")
-        return index_name(self.embedder.dimension, separator)
+        return index_name(self.embedder.dimension, self._vec().index_separator)
 
     async def _ensure_index(self, name: str) -> None:
+        """``create_index`` once per index per Memory object (it is idempotent anyway)."""
         if name in self._indexes_ready:
             return
         assert self.embedder is not None
-        await self.vector.create_index(
+        await self._vec().create_index(
             index_name=name, dimension=self.embedder.dimension, metric="cosine"
         )
         self._indexes_ready.add(name)
 
     async def _memory_indexes(self) -> list[str]:
-        separator = getattr(self.vector, "index_separator", "_")
-        prefix = separator.join(("memory", "messages"))
-        names: list[str] = list(await self.vector.list_indexes())
-        return [n for n in names if n.startswith(prefix)]
+        """Every memory index (any dimension): where a thread's vectors may be."""
+        vector = self._vec()
+        prefix = vector.index_separator.join(("memory", "messages"))
+        return [n for n in await vector.list_indexes() if n.startswith(prefix)]
 
     async def _search(
         self,
@@ -496,7 +507,7 @@ class Memory:
         [vector] = await self.embedder.embed([query])
         name = self._index_name(semantic)
         await self._ensure_index(name)
-        results = await self.vector.query(
+        results = await self._vec().query(
             index_name=name,
             query_vector=vector,
             top_k=semantic.top_k,
@@ -529,7 +540,7 @@ class Memory:
         vectors = await self.embedder.embed([t for _, t in pairs])
         name = self._index_name(opts.semantic_recall)
         await self._ensure_index(name)
-        await self.vector.upsert(
+        await self._vec().upsert(
             index_name=name,
             vectors=vectors,
             metadata=[vector_metadata(m) for m, _ in pairs],

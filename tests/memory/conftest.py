@@ -49,17 +49,16 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         await store.close()
 
 
-class CountingStore:
-    """Delegates to a memory domain and counts each public coroutine call by name.
+class Counting:
+    """Delegates to a memory domain (or a vector store) and counts each call by name.
 
     On the embedded backends each domain call is one round trip (one transaction on the
     libSQL worker), so this count is the number of storage round trips.
     """
 
-    def __init__(self, inner: MemoryStore) -> None:
+    def __init__(self, inner: Any) -> None:
         self._inner = inner
         self.calls: Counter[str] = Counter()
-        self.supports_resource_scoped_queries = inner.supports_resource_scoped_queries
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._inner, name)
@@ -80,6 +79,32 @@ class CountingStore:
         self.calls.clear()
 
 
+class CountingStore(Counting):
+    def __init__(self, inner: MemoryStore) -> None:
+        super().__init__(inner)
+        self.supports_resource_scoped_queries = inner.supports_resource_scoped_queries
+
+
 @pytest.fixture
 async def counted(storage: MastraStorage) -> CountingStore:
     return CountingStore(await storage.require_store("memory"))
+
+
+@pytest.fixture
+async def vector(storage: MastraStorage, tmp_path: Path) -> AsyncIterator[Any]:
+    """The vector store paired with ``storage``: LibSQLVector on the libSQL file when that
+    adapter ships one, else the in-memory reference vector store."""
+    from mastra_storage.vector import InMemoryVector
+
+    store: Any = InMemoryVector()
+    if type(storage).__name__ == "LibSQLStore":
+        try:
+            from mastra_storage_libsql.vector import LibSQLVector  # type: ignore[import-not-found]
+        except ImportError:
+            pass
+        else:
+            store = LibSQLVector(f"file:{tmp_path / 'memory.db'}")
+    try:
+        yield store
+    finally:
+        await store.close()
