@@ -1,0 +1,47 @@
+"""SQL statements per Memory operation on libSQL (BEGIN/COMMIT included): the storage cost
+of a turn, pinned so a regression (an extra read, a per-include query) fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from pathlib import Path
+
+import pytest
+
+from mastra_storage import Message
+from mastra_storage.memory import HashingEmbedder, Memory
+from mastra_storage.vector import InMemoryVector
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_statements_per_turn(tmp_path: Path) -> None:
+    pytest.importorskip("libsql")
+    from mastra_storage_libsql import LibSQLStore
+
+    options = {"lastMessages": 10, "semanticRecall": {"topK": 4, "messageRange": 1}}
+    async with LibSQLStore(f"file:{tmp_path / 'm.db'}") as store:
+        memory = Memory(store, vector=InMemoryVector(), embedder=HashingEmbedder(), options=options)
+
+        async def cost(coro: Awaitable[object]) -> int:
+            before = store.statements_executed
+            await coro
+            return store.statements_executed - before
+
+        def pair(i: int) -> list[Message]:
+            return [Memory.message("user", f"filler {i} text"), Memory.message("assistant", "ok")]
+
+        first = await cost(memory.save_turn("t1", "r1", pair(0)))
+        steady = await cost(memory.save_turn("t1", "r1", pair(1)))
+        for i in range(2, 30):
+            await memory.save_turn("t1", "r1", pair(i))
+        history = await cost(memory.recall("t1", "r1"))
+        semantic = await cost(memory.recall("t1", "r1", query="filler 3 text"))
+    # first turn: failed save (BEGIN, SELECT thread, ROLLBACK) + save_thread (3) + save (5)
+    assert first <= 11
+    # BEGIN IMMEDIATE, SELECT thread ids, upsert messages (executemany), bump thread, COMMIT
+    assert steady <= 5
+    # get_thread (1) + list_messages (BEGIN, COUNT, page SELECT, COMMIT)
+    assert history <= 5
+    # + one statement for all the include windows, whatever top_k is
+    assert semantic <= history + 1
