@@ -16,11 +16,10 @@ Mastra app. What it does differently, on purpose (lessons file):
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-import anyio
 
 from ..composite import MastraStorage
 from ..domains.memory import IncludeSpec, MemoryStore
@@ -333,9 +332,12 @@ class Memory:
             )
             found["messages"] = page.items
 
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(load_thread)
-            tg.start_soon(load_messages)
+        # Both reads run concurrently; gather (not a task group) so a storage error
+        # surfaces as itself, not wrapped in an ExceptionGroup.
+        outcomes = await asyncio.gather(load_thread(), load_messages(), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
         thread: Thread | None = found["thread"]
         if thread is not None and resource_id is not None and thread.resource_id != resource_id:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,13 +15,14 @@ from mastra_storage import (
     MastraStorage,
     Message,
     NotFoundError,
+    UnavailableError,
     ValidationError,
 )
 from mastra_storage.memory import Memory, MemoryOptions, SemanticRecallOptions, parse_options
 from mastra_storage.memory.options import DEFAULT_WORKING_MEMORY_TEMPLATE, MessageRange
 from mastra_storage.timeutil import utc_now
 
-from .conftest import CountingStore
+from .conftest import CountingStore, open_storage
 
 pytestmark = pytest.mark.anyio
 
@@ -241,3 +245,25 @@ async def test_round_trips_without_semantic_recall(
     result = await memory.recall("t1", "r1")
     assert len(result.history) == 4
     assert dict(counted.calls) == {"get_thread_by_id": 1, "list_messages": 1}
+
+
+async def test_storage_errors_surface_unwrapped(tmp_path: Path) -> None:
+    # recall reads concurrently; a failure must still be the typed error, not a group
+    storage = await open_storage("libsql", tmp_path)
+    memory = Memory(storage)
+    await memory.save_turn("t1", "r1", turn("t1", "r1", 2))
+    await storage.close()
+    with pytest.raises(UnavailableError, match="closed"):
+        await memory.recall("t1", "r1")
+    with pytest.raises(UnavailableError, match="closed"):
+        await memory.save_turn("t1", "r1", turn("t1", "r1", 1, start=5))
+
+
+def test_importing_memory_loads_no_driver_or_model() -> None:
+    code = (
+        "import sys, mastra_storage.memory, mastra_storage.memory.minilm; "
+        "bad = {'libsql', 'torch', 'sentence_transformers', 'fastapi'} & set(sys.modules); "
+        "print(sorted(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
