@@ -1,0 +1,131 @@
+"""The benchmark runner keeps working: a ``--quick`` run on the in-memory and libSQL
+backends writes well-formed JSON, Markdown and PNG, and the round-trip proxy counts right.
+
+Why in the test suite: benchmarks are not timed tests (no figure can fail CI), but a runner
+that silently broke would leave the README's numbers unreproducible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.backends.base import Address
+from benchmarks.counting import RoundTripProxy
+from benchmarks.results import RunReport
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytest.importorskip("matplotlib", reason="the bench extra (matplotlib) is not installed")
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--quick",
+            "--backends",
+            "memory,libsql",
+            "--import-runs",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out, proc.stdout
+
+
+def test_quick_run_writes_json_with_every_workload(quick_run: tuple[Path, str]) -> None:
+    out, _ = quick_run
+    data = json.loads((out / "results.json").read_text())
+    run = RunReport.from_json(data)
+    assert [(b.name, b.status) for b in run.backends] == [("memory", "ok"), ("libsql", "ok")]
+    got = {(r.backend, r.workload) for r in run.results}
+    assert got == {(b, w) for b in ("memory", "libsql") for w in ("W1", "W2", "W3", "W4", "W5")}
+    for r in run.results:
+        assert r.problem is None
+        assert r.sdk.summary.median_s > 0
+        assert len(r.sdk.summary.rep_medians_s) == data["meta"]["repetitions"] == 2
+        if r.backend == "libsql":
+            assert r.raw is not None and r.raw.summary.median_s > 0
+            assert r.ratio is not None and r.ratio > 0
+            assert r.sdk.counts.statements is not None and r.sdk.counts.statements >= 1
+            assert r.raw.counts.statements is not None and r.raw.counts.statements >= 1
+        else:
+            assert r.raw is None and r.ratio is None
+    assert run.import_time is not None and run.import_time.median_ms > 0
+    assert run.import_time.drivers_imported == []
+
+
+def test_quick_run_writes_markdown_and_png(quick_run: tuple[Path, str]) -> None:
+    out, stdout = quick_run
+    markdown = (out / "results.md").read_text()
+    assert "| backend | workload | SDK median |" in markdown
+    assert markdown.count("| libsql | W") == 5
+    assert "## Targets" in markdown and "libsql W1 SDK/raw" in markdown
+    assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "spread" in stdout  # the runner prints the spread of every figure
+
+
+def test_unknown_backend_is_rejected() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--backends", "nosuch"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "unknown backend 'nosuch'" in proc.stderr
+
+
+async def _exchange(proxy_addr: Address, messages: list[list[bytes]]) -> None:
+    reader, writer = await asyncio.open_connection(proxy_addr.host, proxy_addr.port)
+    for burst in messages:  # each burst: writes sent back to back, then read the echoes
+        for chunk in burst:
+            writer.write(chunk)
+            await writer.drain()
+        expected = sum(len(c) for c in burst)
+        received = b""
+        while len(received) < expected:
+            received += await reader.read(expected - len(received))
+        assert received == b"".join(burst)
+    writer.close()
+
+
+def test_proxy_counts_one_round_trip_per_request_response() -> None:
+    async def scenario() -> int:
+        async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while line := await reader.readline():  # answers only once a line is complete
+                writer.write(line)
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(echo, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        proxy = RoundTripProxy(Address("127.0.0.1", port))
+        via = await proxy.start()
+        try:
+            # 3 request/response exchanges; the second pipelines two writes (one trip).
+            await _exchange(via, [[b"ping\n"], [b"a", b"b\n"], [b"pong\n"]])
+            await asyncio.sleep(0.05)
+            return proxy.round_trips
+        finally:
+            await proxy.close()
+            server.close()
+
+    assert asyncio.run(scenario()) == 3
