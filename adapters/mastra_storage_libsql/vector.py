@@ -1,0 +1,398 @@
+"""``LibSQLVector``: vector indexes in libSQL's native vector columns (local or sqld/Turso).
+
+Layout (exactly ``@mastra/libsql``'s, so a Mastra app reads and writes the same indexes):
+one table per index, ``(id SERIAL PRIMARY KEY, vector_id TEXT UNIQUE NOT NULL, embedding
+F32_BLOB(<dim>), metadata TEXT DEFAULT '{}')``, plus the DiskANN index
+``<index>_vector_idx`` on ``libsql_vector_idx(embedding)``.
+
+Metrics: cosine (Mastra's default index, no options), euclidean (``'metric=l2'``), and
+dotproduct, which libSQL's vector index does not have: such a table carries the marker
+comment ``/* mastra:metric=dotproduct */`` in its DDL, has no ANN index, and is searched
+exactly, with the inner product computed from two L2 distances
+(``q.v = (|v|^2 + |q|^2 - |v - q|^2) / 2``).
+
+Queries: without a filter, the ANN index answers (``vector_top_k``, approximate; see
+``docs/vector.md`` for measured recall) once the index holds ``ann_min_rows`` rows (default
+1000; smaller indexes are scanned exactly), falling back to an exact scan when it returns
+fewer than ``top_k`` rows. With a filter, the table is scanned exactly with
+the filter as a WHERE clause, so a selective filter never starves the result (ANN
+post-filtering would return fewer than ``top_k`` rows). All work runs as jobs on the
+store's connection thread (:mod:`.connection`); against a server each job is one request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mastra_storage.codec import dumps
+from mastra_storage.errors import ConflictError
+from mastra_storage.vector.base import BaseVectorStore, VectorRow
+from mastra_storage.vector.filter import Node
+from mastra_storage.vector.records import IndexConfig, Metric, QueryResult
+from mastra_storage.vector.validation import (
+    VECTOR_DOMAIN,
+    metadata_from_json,
+    vector_error_id,
+)
+
+from .connection import LibSQLDatabase, Tx
+from .vector_filter import compile_filter
+
+_DIMENSION = re.compile(r"F32_BLOB\s*\(\s*(\d+)\s*\)", re.IGNORECASE)
+_DOT_MARKER = "/* mastra:metric=dotproduct */"
+_STORE = "LIBSQL"
+#: Below this many rows, unfiltered queries scan exactly instead of asking the ANN index.
+ANN_MIN_ROWS = 1000
+
+
+def _check_ann_min_rows(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        from mastra_storage.errors import ConfigurationError
+
+        raise ConfigurationError(
+            "LibSQLVector: ann_min_rows must be an integer >= 0",
+            id="MASTRA_VECTOR_LIBSQL_INVALID_OPTION",
+            domain=VECTOR_DOMAIN,
+        )
+    return value
+
+
+class LibSQLIndexConfig(IndexConfig, frozen=True, kw_only=True):
+    """An index's config plus the name of its ANN index (``None``: exact search only)."""
+
+    ann_index: str | None = None
+
+
+def _table_sql(name: str, dimension: int, metric: Metric) -> str:
+    marker = f" {_DOT_MARKER}" if metric == "dotproduct" else ""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {name} (id SERIAL PRIMARY KEY,{marker} "
+        f"vector_id TEXT UNIQUE NOT NULL, embedding F32_BLOB({dimension}), "
+        "metadata TEXT DEFAULT '{}')"
+    )
+
+
+def _index_sql(name: str, metric: Metric) -> str | None:
+    if metric == "dotproduct":
+        return None
+    options = ", 'metric=l2'" if metric == "euclidean" else ""
+    return (
+        f"CREATE INDEX IF NOT EXISTS {name}_vector_idx "
+        f"ON {name} (libsql_vector_idx(embedding{options}))"
+    )
+
+
+def _parse_config(rows: list[tuple[Any, ...]], name: str) -> LibSQLIndexConfig | None:
+    table_sql = next((str(sql) for kind, sql in rows if kind == "table" and sql), None)
+    if table_sql is None:
+        return None
+    match = _DIMENSION.search(table_sql)
+    if match is None:
+        return None  # a table of that name, but not a vector index
+    index_sql = next((str(sql) for kind, sql in rows if kind == "index" and sql), None)
+    metric: Metric = "cosine"
+    if _DOT_MARKER in table_sql:
+        metric = "dotproduct"
+    elif index_sql is not None and "metric=l2" in index_sql.replace(" ", "").lower():
+        metric = "euclidean"
+    ann = f"{name}_vector_idx" if index_sql is not None and metric != "dotproduct" else None
+    return LibSQLIndexConfig(dimension=int(match.group(1)), metric=metric, ann_index=ann)
+
+
+class LibSQLVector(BaseVectorStore):
+    """The vector API on a libSQL database: a file, ``:memory:``, or sqld/Turso.
+
+    ``LibSQLVector(url, auth_token=...)`` opens its own connection (same URLs and options as
+    :class:`~mastra_storage_libsql.store.LibSQLStore`); :meth:`from_store` shares a store's
+    connection thread instead, so storage and vectors of one app use one connection.
+    """
+
+    store_name = _STORE
+
+    def __init__(
+        self,
+        url: str = "file:mastra.db",
+        *,
+        auth_token: str | None = None,
+        busy_timeout_ms: int = 5000,
+        max_retries: int = 5,
+        initial_backoff_ms: int = 100,
+        ann_min_rows: int = ANN_MIN_ROWS,
+    ) -> None:
+        from .store import LibSQLStore  # URL parsing and option checks live there
+
+        store = LibSQLStore(
+            url,
+            auth_token=auth_token,
+            busy_timeout_ms=busy_timeout_ms,
+            max_retries=max_retries,
+            initial_backoff_ms=initial_backoff_ms,
+            disable_init=True,
+        )
+        self._db: LibSQLDatabase = store.database
+        self._owns_db = True
+        self.ann_min_rows = _check_ann_min_rows(ann_min_rows)
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> LibSQLVector:
+        return cls(url, **options)
+
+    @classmethod
+    def from_store(cls, store: Any, *, ann_min_rows: int = 0) -> LibSQLVector:
+        """Share a :class:`LibSQLStore`'s connection; closing the vector store leaves it open."""
+        vector = cls.__new__(cls)
+        vector._db = store.database
+        vector._owns_db = False
+        vector.ann_min_rows = _check_ann_min_rows(ann_min_rows or ANN_MIN_ROWS)
+        return vector
+
+    def _supports(self, node: Node) -> bool:
+        """sqld has no ``REGEXP`` function (the embedded engine has): no ``$regex`` remotely."""
+        return self._db.target.remote is None or not self.contains_regex(node)
+
+    @property
+    def database(self) -> LibSQLDatabase:
+        return self._db
+
+    def __repr__(self) -> str:
+        return f"LibSQLVector(url={self._db.target.display!r})"
+
+    async def close(self) -> None:
+        if self._owns_db:
+            await self._db.close()
+
+    # ---- primitives -------------------------------------------------------------------
+
+    async def _index_config(self, index_name: str) -> LibSQLIndexConfig | None:
+        def job(tx: Tx) -> list[tuple[Any, ...]]:
+            return tx.fetchall(
+                "SELECT type, sql FROM sqlite_master WHERE (type = 'table' AND name = ? "
+                "COLLATE NOCASE) OR (type = 'index' AND name = ? COLLATE NOCASE)",
+                (index_name, f"{index_name}_vector_idx"),
+            )
+
+        rows = await self._db.run("describeIndex", job, mode="none")
+        return _parse_config(rows, index_name)
+
+    async def _create_index(self, index_name: str, dimension: int, metric: Metric) -> None:
+        def conflict() -> BaseException:
+            return ConflictError(
+                f'a table named "{index_name}" exists and is not a vector index',
+                id=vector_error_id(_STORE, "createIndex", "name taken"),
+                domain=VECTOR_DOMAIN,
+                details={"indexName": index_name},
+            )
+
+        def job(tx: Tx) -> None:
+            tx.guard(
+                "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? "
+                "COLLATE NOCASE AND sql NOT LIKE '%F32_BLOB%')",
+                (index_name,),
+                conflict,
+            )
+            tx.execute(_table_sql(index_name, dimension, metric))
+            index_sql = _index_sql(index_name, metric)
+            if index_sql is not None:
+                tx.execute(index_sql)
+
+        await self._db.run("createIndex", job)
+
+    async def _count(self, index_name: str) -> int:
+        def job(tx: Tx) -> int:
+            row = tx.fetchone(f"SELECT COUNT(*) FROM {index_name}")
+            return int(row[0]) if row else 0
+
+        return await self._db.run("describeIndex", job, mode="none")
+
+    async def _list_indexes(self) -> list[str]:
+        def job(tx: Tx) -> list[str]:
+            rows = tx.fetchall(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%F32_BLOB%'"
+            )
+            return [str(row[0]) for row in rows]
+
+        return await self._db.run("listIndexes", job, mode="none")
+
+    async def _drop_index(self, index_name: str) -> bool:
+        def job(tx: Tx) -> bool:
+            row = tx.fetchone(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ? "
+                "COLLATE NOCASE AND sql LIKE '%F32_BLOB%'",
+                (index_name,),
+            )
+            if not row or not row[0]:
+                return False
+            tx.execute(f"DROP TABLE IF EXISTS {index_name}")
+            return True
+
+        return await self._db.run("deleteIndex", job)
+
+    async def _upsert(self, index_name: str, config: IndexConfig, rows: list[VectorRow]) -> None:
+        sql = (
+            f"INSERT INTO {index_name} (vector_id, embedding, metadata) "
+            "VALUES (?, vector32(?), ?) ON CONFLICT(vector_id) DO UPDATE SET "
+            "embedding = excluded.embedding, metadata = excluded.metadata"
+        )
+        params = [(row.id, dumps(row.vector), row.metadata_json) for row in rows]
+
+        def job(tx: Tx) -> None:
+            tx.executemany(sql, params)
+
+        await self._db.run("upsert", job)
+
+    async def _query(
+        self,
+        index_name: str,
+        config: IndexConfig,
+        vector: list[float],
+        top_k: int,
+        condition: Node | None,
+        include_vector: bool,
+        min_score: float | None,
+    ) -> list[QueryResult]:
+        query_json = dumps(vector)
+        ann = config.ann_index if isinstance(config, LibSQLIndexConfig) else None
+        # Parameters are collected per clause and joined in the order the "?" marks
+        # appear in the final text: outer score, inner score, source, filter, floor, limit.
+        if config.metric == "dotproduct":
+            inner_score = (
+                "vector_distance_l2(t.embedding, vector32(?)) AS dq, "
+                "vector_distance_l2(t.embedding, vector32(?)) AS dz"
+            )
+            inner_params: list[Any] = [query_json, dumps([0.0] * config.dimension)]
+            score_sql = "(dz * dz + ? - dq * dq) / 2.0"
+            score_params: list[Any] = [sum(x * x for x in vector)]
+        else:
+            distance = "cos" if config.metric == "cosine" else "l2"
+            expr = f"vector_distance_{distance}(t.embedding, vector32(?))"
+            inner_score = (
+                f"1.0 - {expr} AS d" if config.metric == "cosine" else f"1.0 / (1.0 + {expr}) AS d"
+            )
+            inner_params = [query_json]
+            score_sql, score_params = "d", []
+        extra = ", vector_extract(t.embedding) AS vec" if include_vector else ""
+        outer_where = ""
+        floor_params: list[Any] = []
+        if min_score is not None:
+            outer_where = f" WHERE {score_sql} >= ?"
+            floor_params = [*score_params, min_score]
+        vec_col = ", vec" if include_vector else ""
+
+        def statement(use_ann: bool) -> tuple[str, list[Any]]:
+            source_params: list[Any] = []
+            filter_params: list[Any] = []
+            where = ""
+            if use_ann:
+                source = (
+                    f"vector_top_k('{ann}', vector32(?), ?) AS v JOIN {index_name} AS t "
+                    "ON t.rowid = v.id"
+                )
+                source_params = [query_json, top_k]
+            else:
+                source = f"{index_name} AS t"
+                if condition is not None:
+                    filter_sql, filter_params = compile_filter(condition, "t.metadata")
+                    where = f" WHERE {filter_sql}"
+            inner = (
+                f"SELECT t.vector_id AS id, {inner_score}, t.metadata AS metadata{extra} "
+                f"FROM {source}{where}"
+            )
+            sql = (
+                f"SELECT id, {score_sql} AS score, metadata{vec_col} FROM ({inner})"
+                f"{outer_where} ORDER BY score DESC, id LIMIT ?"
+            )
+            params = [
+                *score_params,
+                *inner_params,
+                *source_params,
+                *filter_params,
+                *floor_params,
+                top_k,
+            ]
+            return sql, params
+
+        use_ann = condition is None and ann is not None
+        first = statement(use_ann)
+        exact = statement(False) if use_ann else None
+        threshold = self.ann_min_rows
+
+        def job(tx: Tx) -> list[tuple[Any, ...]]:
+            if exact is not None:
+                # Small indexes are searched exactly: cheap, and DiskANN's graph is least
+                # reliable when it is small (or after many updates of few rows).
+                row = tx.fetchone(
+                    f"SELECT COUNT(*) FROM (SELECT 1 FROM {index_name} LIMIT ?)", (threshold,)
+                )
+                if row is not None and int(row[0]) < threshold:
+                    return tx.fetchall(*exact)
+            rows = tx.fetchall(*first)
+            if exact is not None and len(rows) < top_k:
+                # DiskANN can miss rows of small or heavily edited graphs; when it returns
+                # fewer than top_k, an exact scan gives the true answer (the index is small,
+                # or min_score cut the list, and the scan is cheap or equally correct).
+                rows = tx.fetchall(*exact)
+            return rows
+
+        rows = await self._db.run("query", job, mode="none")
+        return [
+            QueryResult(
+                id=str(row[0]),
+                score=float(row[1]),
+                metadata=metadata_from_json(row[2]),
+                vector=_parse_vector(row[3]) if include_vector else None,
+            )
+            for row in rows
+        ]
+
+    async def _update(
+        self,
+        index_name: str,
+        config: IndexConfig,
+        target: str | Node,
+        vector: list[float] | None,
+        metadata_json: str | None,
+    ) -> int:
+        sets: list[str] = []
+        params: list[Any] = []
+        if vector is not None:
+            sets.append("embedding = vector32(?)")
+            params.append(dumps(vector))
+        if metadata_json is not None:
+            sets.append("metadata = ?")
+            params.append(metadata_json)
+        where, where_params = self._where(target)
+        sql = f"UPDATE {index_name} SET {', '.join(sets)} WHERE {where} RETURNING vector_id"
+        params += where_params
+
+        def job(tx: Tx) -> int:
+            return len(tx.fetchall(sql, params))
+
+        return await self._db.run("updateVector", job)
+
+    async def _delete(self, index_name: str, target: list[str] | Node) -> int:
+        where, params = self._where(target)
+        sql = f"DELETE FROM {index_name} WHERE {where} RETURNING vector_id"
+
+        def job(tx: Tx) -> int:
+            return len(tx.fetchall(sql, params))
+
+        return await self._db.run("deleteVectors", job)
+
+    @staticmethod
+    def _where(target: str | list[str] | Node) -> tuple[str, list[Any]]:
+        if isinstance(target, str):
+            return "vector_id = ?", [target]
+        if isinstance(target, list):
+            return "vector_id IN (SELECT value FROM json_each(?))", [dumps(target)]
+        return compile_filter(target, "metadata")
+
+
+def _parse_vector(value: Any) -> list[float]:
+    from mastra_storage.codec import loads
+
+    parsed = loads(value) if isinstance(value, (str, bytes)) else value
+    return [float(x) for x in parsed]
+
+
+__all__ = ["LibSQLIndexConfig", "LibSQLVector"]

