@@ -61,6 +61,7 @@ from typing import NoReturn
 __all__ = [
     "KNOWN_BACKENDS",
     "ServerUnavailable",
+    "SqldProcess",
     "dynamodb_client_kwargs",
     "dynamodb_table_name",
     "dynamodb_url",
@@ -74,6 +75,7 @@ __all__ = [
     "server_url_or_skip",
     "skip_or_fail",
     "sqld_instance",
+    "sqld_process",
     "sqld_url",
     "stop_all",
 ]
@@ -1080,7 +1082,7 @@ def _unpack_sqld(cache: Path) -> str:
         return found
 
 
-def _start_sqld() -> _Server:
+def _start_sqld(extra_args: Sequence[str] = ()) -> _Server:
     binary = _sqld_binary()
     tmp = _mkdtemp("sqld")
     try:
@@ -1093,6 +1095,7 @@ def _start_sqld() -> _Server:
                 "--http-listen-addr",
                 f"{_LOCALHOST}:{port}",
                 "--no-welcome",
+                *extra_args,
             ]
             return _spawn(
                 "sqld",
@@ -1129,6 +1132,31 @@ async def sqld_instance() -> AsyncIterator[str]:
         raise ServerUnavailable(f"{exc.reason}; or set {URL_ENV['sqld']}") from exc
     try:
         yield server.url
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+class SqldProcess:
+    """A private sqld we started: its URL and the SQLite file it serves."""
+
+    def __init__(self, url: str, data_file: str) -> None:
+        self.url = url
+        #: The server's database file (``<db-path>/dbs/default/data``), e.g. to lock it.
+        self.data_file = data_file
+
+
+@contextlib.asynccontextmanager
+async def sqld_process(*extra_args: str) -> AsyncIterator[SqldProcess]:
+    """Like :func:`sqld_instance`, with extra sqld arguments and access to its file.
+
+    Why: tests of authentication (``--auth-jwt-key-file``) or of lock handling need to
+    control the server, so ``MASTRA_TEST_SQLD_URL`` is ignored here; raises
+    :class:`ServerUnavailable` when no sqld binary can be had.
+    """
+    server = await asyncio.to_thread(_start_sqld, extra_args)
+    try:
+        data = os.path.join(server.tmpdir or "", "data.sqld", "dbs", "default", "data")
+        yield SqldProcess(server.url, data)
     finally:
         await asyncio.to_thread(server.stop)
 

