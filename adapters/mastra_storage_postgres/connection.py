@@ -1,0 +1,420 @@
+"""Connection options, the asyncpg pool and the one place every query goes through.
+
+Why one module: the store and any other PostgreSQL component of this package (a vector
+store, a CLI command) should build or share a pool the same way, with the same secret
+handling, error mapping and statement counting. :class:`PgConnectOptions` parses the
+options (a URL, or host/port/database/user/password), :func:`create_pool` builds an
+asyncpg pool from them, and :class:`PgDatabase` owns (or borrows) that pool.
+
+Pool choices:
+
+* ``reset``: asyncpg sends ``RESET ALL; UNLISTEN *; ...`` on every release by default
+  (one more round trip per operation). Nothing here changes session state (no ``SET``,
+  no ``LISTEN``, only transaction-scoped advisory locks), so pools we create pass a reset
+  that sends nothing; asyncpg still rolls back a transaction left open. An injected pool
+  is used as it is.
+* A connection the server drops (restart, ``pg_terminate_backend``, idle kill) fails the
+  call in flight with :class:`UnavailableError`; asyncpg discards the dead connection on
+  release, so the next call gets a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl as ssl_module
+import urllib.parse
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from mastra_storage.errors import (
+    BackendError,
+    ConfigurationError,
+    ConflictError,
+    MastraStorageError,
+    MissingDependencyError,
+    UnavailableError,
+    storage_error_id,
+)
+from mastra_storage.redact import redact_text, redact_url
+
+if TYPE_CHECKING:
+    import asyncpg
+
+SCHEMES = ("postgres", "postgresql")
+DEFAULT_MAX_SIZE = 20
+DEFAULT_MIN_SIZE = 1
+SslOption = bool | str | ssl_module.SSLContext | None
+
+
+def import_asyncpg() -> Any:
+    """The driver, or :class:`MissingDependencyError` naming the extra."""
+    try:
+        import asyncpg
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingDependencyError(
+            "PostgresStore needs the asyncpg driver: pip install 'mastra-storage[postgres]'",
+            id="MASTRA_STORAGE_PG_DRIVER_MISSING",
+        ) from exc
+    return asyncpg
+
+
+def _config_error(message: str, option: str | None = None) -> NoReturn:
+    raise ConfigurationError(
+        f"PostgresStore: {message}",
+        id="MASTRA_STORAGE_PG_INITIALIZATION_FAILED",
+        details={"option": option} if option else None,
+    )
+
+
+def _int_option(name: str, value: Any, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        _config_error(f"{name} must be an integer >= {minimum}", name)
+    return value
+
+
+@dataclass(frozen=True)
+class PgConnectOptions:
+    """Where and how to connect. The password never appears in ``repr`` or ``display``."""
+
+    dsn: str | None = field(default=None, repr=False)
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ssl: SslOption = None
+    min_size: int = DEFAULT_MIN_SIZE
+    max_size: int = DEFAULT_MAX_SIZE
+    max_inactive_connection_lifetime: float = 30.0
+    connect_timeout: float = 10.0
+    command_timeout: float | None = None
+    statement_cache_size: int = 100
+    server_settings: Mapping[str, str] | None = None
+    display: str = ""
+
+    @classmethod
+    def build(
+        cls,
+        url: str | None = None,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        database: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        ssl: SslOption = None,
+        min_size: int = DEFAULT_MIN_SIZE,
+        max_size: int = DEFAULT_MAX_SIZE,
+        max_inactive_connection_lifetime: float = 30.0,
+        connect_timeout: float = 10.0,
+        command_timeout: float | None = None,
+        statement_cache_size: int = 100,
+        server_settings: Mapping[str, str] | None = None,
+    ) -> PgConnectOptions:
+        """Validate either a ``postgres(ql)://`` URL or the host/database/user shape."""
+        min_size = _int_option("min_size", min_size, 0)
+        max_size = _int_option("max_size", max_size, 1)
+        if min_size > max_size:
+            _config_error("min_size must not exceed max_size", "min_size")
+        statement_cache_size = _int_option("statement_cache_size", statement_cache_size, 0)
+        common: dict[str, Any] = {
+            "ssl": ssl,
+            "min_size": min_size,
+            "max_size": max_size,
+            "max_inactive_connection_lifetime": float(max_inactive_connection_lifetime),
+            "connect_timeout": float(connect_timeout),
+            "command_timeout": command_timeout,
+            "statement_cache_size": statement_cache_size,
+            "server_settings": dict(server_settings) if server_settings else None,
+        }
+        if url is not None:
+            if any(v is not None for v in (host, port, database, user, password)):
+                _config_error(
+                    "give either a connection string or host/port/database/user/password, not both"
+                )
+            if not isinstance(url, str) or not url.strip():
+                _config_error(
+                    "connectionString must be provided and cannot be empty. Passing an empty "
+                    "string may cause fallback to local Postgres defaults.",
+                    "url",
+                )
+            text = url.strip()
+            scheme = text.partition(":")[0].lower()
+            if scheme not in SCHEMES:
+                _config_error(
+                    f"expected a postgresql:// or postgres:// URL, got {redact_url(text)!r}", "url"
+                )
+            try:
+                urllib.parse.urlsplit(text).port  # noqa: B018 - validates the port
+            except ValueError:
+                _config_error(f"invalid port in {redact_url(text)!r}", "url")
+            return cls(dsn=text, display=redact_url(text), **common)
+        for name, value in (("host", host), ("database", database), ("user", user)):
+            if not isinstance(value, str) or not value.strip():
+                _config_error(
+                    f"{name} must be provided and cannot be empty (or pass a connection string "
+                    "or an existing asyncpg pool)",
+                    name,
+                )
+        if port is not None:
+            port = _int_option("port", port, 1)
+        if password is not None and not isinstance(password, str):
+            _config_error("password must be a string", "password")
+        assert host is not None and user is not None and database is not None
+        display = (
+            f"postgresql://{urllib.parse.quote(user)}{':***' if password else ''}@{host}"
+            f"{f':{port}' if port else ''}/{urllib.parse.quote(database)}"
+        )
+        return cls(
+            host=host,
+            port=port,
+            database=database,
+            user=user,
+            password=password,
+            display=display,
+            **common,
+        )
+
+    def redact(self, text: str) -> str:
+        """``text`` with this connection's secrets removed."""
+        text = redact_text(text, self.dsn)
+        if self.password and len(self.password) >= 3:
+            text = text.replace(self.password, "***")
+        return text
+
+    def pool_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "min_size": self.min_size,
+            "max_size": self.max_size,
+            "max_inactive_connection_lifetime": self.max_inactive_connection_lifetime,
+            "timeout": self.connect_timeout,
+            "command_timeout": self.command_timeout,
+            "statement_cache_size": self.statement_cache_size,
+        }
+        if self.dsn is not None:
+            kwargs["dsn"] = self.dsn
+        else:
+            kwargs.update(
+                host=self.host,
+                port=self.port,
+                database=self.database,
+                user=self.user,
+                password=self.password,
+            )
+        if self.ssl is not None:
+            kwargs["ssl"] = self.ssl
+        if self.server_settings:
+            kwargs["server_settings"] = dict(self.server_settings)
+        return kwargs
+
+
+async def _no_reset(connection: Any) -> None:
+    """Release without a reset query (asyncpg still rolls back an open transaction)."""
+
+
+async def create_pool(options: PgConnectOptions) -> asyncpg.Pool:
+    """An asyncpg pool for ``options`` that skips the per-release reset round trip.
+
+    Connection failures become :class:`UnavailableError` with the password redacted.
+    """
+    driver = import_asyncpg()
+    try:
+        pool: asyncpg.Pool = await driver.create_pool(reset=_no_reset, **options.pool_kwargs())
+    except Exception as exc:
+        raise map_error(exc, "connect", options) from exc
+    return pool
+
+
+# --------------------------------------------------------------------------- errors
+
+_CONNECTION_SQLSTATE_CLASSES = ("08", "57")  # connection exception, operator intervention
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+
+
+def map_error(exc: BaseException, operation: str, options: PgConnectOptions | None) -> Exception:
+    """A driver exception as a typed :class:`MastraStorageError` (secrets redacted)."""
+    if isinstance(exc, MastraStorageError):
+        return exc
+    asyncpg = import_asyncpg()
+    message = str(exc) or type(exc).__name__
+    if options is not None:
+        message = options.redact(message)
+    where = f" ({options.display})" if options is not None and operation == "connect" else ""
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    if (
+        isinstance(
+            exc,
+            (
+                asyncpg.exceptions.ConnectionDoesNotExistError,
+                asyncpg.exceptions.InterfaceError,
+                ConnectionError,
+                OSError,
+                asyncio.TimeoutError,
+            ),
+        )
+        or sqlstate[:2] in _CONNECTION_SQLSTATE_CLASSES
+    ):
+        if sqlstate == "57014":  # query_canceled (statement_timeout): not a lost connection
+            return BackendError(
+                f"PostgresStore {operation}: {message}",
+                id=storage_error_id("PG", operation, "TIMEOUT"),
+                details={"sqlstate": sqlstate},
+            )
+        return UnavailableError(
+            f"PostgresStore {operation}: database unavailable{where}: {message}",
+            id=storage_error_id("PG", operation, "UNAVAILABLE"),
+            details={"sqlstate": sqlstate or None},
+        )
+    if sqlstate == "23505":
+        return ConflictError(
+            f"PostgresStore {operation}: {message}",
+            id=storage_error_id("PG", operation, "CONFLICT"),
+            details={"sqlstate": sqlstate},
+        )
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return UnavailableError(
+            f"PostgresStore {operation}: transaction aborted by the server ({message}); retry",
+            id=storage_error_id("PG", operation, "RETRY"),
+            details={"sqlstate": sqlstate},
+        )
+    return BackendError(
+        f"PostgresStore {operation} failed: {message}",
+        id=storage_error_id("PG", operation, "FAILED"),
+        details={"sqlstate": sqlstate or None},
+    )
+
+
+# --------------------------------------------------------------------------- queries
+
+
+class Runner:
+    """What a domain needs from a connection: the four asyncpg calls, counted.
+
+    ``statements`` counts round trips the SDK asks for (each call here, plus ``BEGIN`` and
+    ``COMMIT`` of a transaction), which is what the statement-count tests assert.
+    """
+
+    def __init__(self, db: PgDatabase, conn: Any) -> None:
+        self._db = db
+        self.conn = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        self._db.statements_executed += 1
+        rows: list[Any] = await self.conn.fetch(sql, *args)
+        return rows
+
+    async def fetchrow(self, sql: str, *args: Any) -> Any:
+        self._db.statements_executed += 1
+        return await self.conn.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        self._db.statements_executed += 1
+        return await self.conn.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        self._db.statements_executed += 1
+        status: str = await self.conn.execute(sql, *args)
+        return status
+
+    async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
+        self._db.statements_executed += 1
+        await self.conn.executemany(sql, args)
+
+
+class PgDatabase:
+    """Owns (or borrows) an asyncpg pool; every query of the adapter goes through here.
+
+    ``pool=`` shares an application's pool (never closed here); otherwise the pool is
+    created from ``options`` on first use and closed by :meth:`close`.
+    """
+
+    def __init__(self, options: PgConnectOptions | None, pool: asyncpg.Pool | None = None) -> None:
+        if options is None and pool is None:
+            _config_error("give a connection string, host/database/user, or an asyncpg pool")
+        self.options = options
+        self._pool = pool
+        self.owns_pool = pool is None
+        self._pool_lock: asyncio.Lock | None = None
+        self.statements_executed = 0
+        self._closed = False
+
+    @property
+    def display(self) -> str:
+        return self.options.display if self.options is not None else "<injected asyncpg pool>"
+
+    @property
+    def pool(self) -> asyncpg.Pool | None:
+        return self._pool
+
+    async def get_pool(self) -> asyncpg.Pool:
+        if self._pool is not None:
+            return self._pool
+        if self._closed:
+            raise UnavailableError("PostgresStore is closed", id="MASTRA_STORAGE_PG_STORE_CLOSED")
+        if self._pool_lock is None:
+            self._pool_lock = asyncio.Lock()
+        async with self._pool_lock:
+            if self._pool is None:
+                assert self.options is not None
+                self._pool = await create_pool(self.options)
+        return self._pool
+
+    def error(self, exc: BaseException, operation: str) -> Exception:
+        return map_error(exc, operation, self.options)
+
+    @contextlib.asynccontextmanager
+    async def connection(self, operation: str) -> AsyncIterator[Runner]:
+        """A pooled connection (autocommit: each statement is its own transaction)."""
+        pool = await self.get_pool()
+        try:
+            async with pool.acquire() as conn:
+                yield Runner(self, conn)
+        except MastraStorageError:
+            raise
+        except Exception as exc:
+            raise self.error(exc, operation) from exc
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, operation: str) -> AsyncIterator[Runner]:
+        """A pooled connection inside ``BEGIN`` ... ``COMMIT`` (rolled back on error)."""
+        async with self.connection(operation) as runner:
+            self.statements_executed += 2  # BEGIN and COMMIT/ROLLBACK
+            async with runner.conn.transaction():
+                yield runner
+
+    async def fetch(self, operation: str, sql: str, *args: Any) -> list[Any]:
+        async with self.connection(operation) as runner:
+            return await runner.fetch(sql, *args)
+
+    async def fetchrow(self, operation: str, sql: str, *args: Any) -> Any:
+        async with self.connection(operation) as runner:
+            return await runner.fetchrow(sql, *args)
+
+    async def fetchval(self, operation: str, sql: str, *args: Any) -> Any:
+        async with self.connection(operation) as runner:
+            return await runner.fetchval(sql, *args)
+
+    async def execute(self, operation: str, sql: str, *args: Any) -> str:
+        async with self.connection(operation) as runner:
+            return await runner.execute(sql, *args)
+
+    async def close(self) -> None:
+        """Close the pool if this object created it; an injected pool stays open."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None and self.owns_pool:
+            await pool.close()
+        elif pool is not None:
+            self._pool = pool  # borrowed: keep using it if the store is reused
+
+
+__all__ = [
+    "PgConnectOptions",
+    "PgDatabase",
+    "Runner",
+    "create_pool",
+    "import_asyncpg",
+    "map_error",
+]

@@ -1,0 +1,93 @@
+"""What every PostgreSQL domain shares: the database, the schema, one-time init, clearing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from .connection import PgDatabase
+from .schema import ensure_schema, q
+
+if TYPE_CHECKING:
+    from .indexes import IndexManager, IndexSpec
+
+logger = logging.getLogger("mastra_storage_postgres")
+
+
+class PgContext:
+    """The database handle, the schema name and the init state shared by a store's domains.
+
+    ``ensure()`` runs the schema setup once per context (concurrent callers share one run;
+    a failure is not cached), then creates the custom ``indexes`` given at construction
+    (failures are logged, not raised, as in Mastra).
+    """
+
+    def __init__(
+        self,
+        db: PgDatabase,
+        schema: str,
+        *,
+        skip_default_indexes: bool = False,
+        indexes: Sequence[IndexSpec] = (),
+    ) -> None:
+        self.db = db
+        self.schema = schema
+        self.skip_default_indexes = skip_default_indexes
+        self.custom_indexes = list(indexes)
+        self._ready = False
+        self._lock: asyncio.Lock | None = None
+
+    def table(self, name: str) -> str:
+        """``"schema"."table"``."""
+        return f"{q(self.schema)}.{q(name)}"
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def index_manager(self) -> IndexManager:
+        from .indexes import IndexManager
+
+        return IndexManager(self.db, self.schema)
+
+    async def ensure(self) -> None:
+        if self._ready:
+            return
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if not self.ready:  # another caller may have finished while we waited
+                await ensure_schema(
+                    self.db, self.schema, skip_default_indexes=self.skip_default_indexes
+                )
+                if self.custom_indexes:
+                    await self.index_manager().ensure_indexes(self.custom_indexes)
+                self._ready = True
+
+
+class PgDomain:
+    """Mixed in *before* a domain base class, so these override its defaults.
+
+    ``tables`` lists what ``dangerously_clear_all`` empties.
+    """
+
+    tables: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ctx: PgContext) -> None:
+        self._ctx = ctx
+        self._db = ctx.db
+
+    def t(self, name: str) -> str:
+        return self._ctx.table(name)
+
+    async def init(self) -> None:
+        await self._ctx.ensure()
+
+    async def dangerously_clear_all(self) -> None:
+        script = "; ".join(f"DELETE FROM {self.t(name)}" for name in self.tables)
+        await self._db.execute("dangerouslyClearAll", script)
+
+
+__all__ = ["PgContext", "PgDomain"]

@@ -1,0 +1,558 @@
+"""Memory domain on PostgreSQL: threads, messages (ordered by ``(createdAt, seq)``), resources.
+
+Round trips are the point of this module:
+
+* appending a turn (``save_messages``) is **one statement**: a CTE bumps the threads'
+  ``updatedAt``, upserts every message from parameter arrays, and fails the statement
+  (so nothing is written) when a thread is missing;
+* a page of messages (newest N for recall, or any page) and its total are one statement
+  (``count(*)`` joined with a ``LATERAL`` page that walks the ``(thread_id, createdAt,
+  seq)`` index, no sort);
+* a page of a resource's threads and its total are one statement;
+* deletes are one statement each (a CTE deletes and bumps).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mastra_storage.domains.memory import (
+    BaseMemoryStore,
+    CloneBuilder,
+    MessageMutation,
+    MessageQuery,
+    MessageQueryResult,
+    ResourceMutation,
+    StoredMessage,
+    ThreadMutation,
+    ThreadQuery,
+)
+from mastra_storage.errors import ConflictError, NotFoundError
+from mastra_storage.records import Message, MessageContent, Resource, Thread
+from mastra_storage.timeutil import from_epoch_ms
+
+from .connection import Runner, import_asyncpg
+from .domain import PgContext, PgDomain
+from .schema import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS
+from .sqlutil import (
+    Params,
+    aware,
+    date_range_conditions,
+    json_dict,
+    json_param,
+    json_param_required,
+    json_value,
+    naive,
+    read_ts_required,
+    where_sql,
+)
+
+_MISSING_THREAD = "mastra_storage:missing_thread:"
+
+THREAD_COLUMNS = (
+    'id, "resourceId", title, metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ"'
+)
+RESOURCE_COLUMNS = (
+    'id, "workingMemory", metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ"'
+)
+
+
+def message_columns(alias: str = "m") -> str:
+    a = alias
+    return (
+        f'{a}.id, {a}.thread_id, {a}.content, {a}.role, {a}.type, {a}."createdAt", '
+        f'{a}."createdAtZ", {a}."resourceId", {a}.seq'
+    )
+
+
+def thread_from_row(row: Any, offset: int = 0) -> Thread:
+    r = row
+    o = offset
+    return Thread(
+        id=r[o],
+        resource_id=r[o + 1],
+        title="" if r[o + 2] is None else str(r[o + 2]),
+        metadata=json_dict(r[o + 3]),
+        created_at=read_ts_required(r[o + 5], r[o + 4]),
+        updated_at=read_ts_required(r[o + 7], r[o + 6]),
+    )
+
+
+def thread_params(thread: Thread) -> tuple[Any, ...]:
+    return (
+        thread.id,
+        thread.resource_id,
+        thread.title or "",
+        json_param(thread.metadata),
+        naive(thread.created_at),
+        aware(thread.created_at),
+        naive(thread.updated_at),
+        aware(thread.updated_at),
+    )
+
+
+def content_from_column(raw: Any) -> MessageContent:
+    value = json_value(raw)
+    if isinstance(value, dict):
+        return MessageContent.from_dict(value)
+    # Older rows may hold plain text; read it as a V2 message with one text part.
+    return MessageContent.text(raw if isinstance(raw, str) else str(value))
+
+
+def stored_message_from_row(row: Any, offset: int = 0) -> StoredMessage:
+    o = offset
+    message_id, thread_id, content, role, type_ = row[o : o + 5]
+    message = Message(
+        id=message_id,
+        role=role,
+        created_at=read_ts_required(row[o + 6], row[o + 5]),
+        thread_id=thread_id,
+        resource_id=row[o + 7],
+        type=None if not type_ or type_ == "v2" else type_,
+        content=content_from_column(content),
+    )
+    return StoredMessage(message, int(row[o + 8]))
+
+
+def resource_from_row(row: Any) -> Resource:
+    resource_id, working_memory, metadata = row[0], row[1], row[2]
+    return Resource(
+        id=resource_id,
+        working_memory=None if working_memory is None else str(working_memory),
+        metadata=json_dict(metadata),
+        created_at=read_ts_required(row[4], row[3]),
+        updated_at=read_ts_required(row[6], row[5]),
+    )
+
+
+def resource_params(resource: Resource) -> tuple[Any, ...]:
+    return (
+        resource.id,
+        resource.working_memory,
+        json_param(resource.metadata),
+        naive(resource.created_at),
+        aware(resource.created_at),
+        naive(resource.updated_at),
+        aware(resource.updated_at),
+    )
+
+
+class _MessageArrays:
+    """Messages as parallel arrays for ``unnest`` (one fixed statement for any batch)."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        self.ids = [m.id for m in messages]
+        self.thread_ids = [str(m.thread_id) for m in messages]
+        self.contents = [json_param(m.content.to_dict()) for m in messages]
+        self.roles = [m.role for m in messages]
+        self.types = [m.type or "v2" for m in messages]
+        self.created = [naive(m.created_at) for m in messages]
+        self.created_z = [aware(m.created_at) for m in messages]
+        self.resource_ids = [m.resource_id for m in messages]
+
+    def args(self) -> tuple[Any, ...]:
+        return (
+            self.ids,
+            self.thread_ids,
+            self.contents,
+            self.roles,
+            self.types,
+            self.created,
+            self.created_z,
+            self.resource_ids,
+        )
+
+
+_UNNEST_MESSAGES = (
+    "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamp[], "
+    "$7::timestamptz[], $8::text[]) WITH ORDINALITY "
+    "AS i(id, thread_id, content, role, type, created, created_z, resource_id, ord)"
+)
+
+
+def _missing_thread_error(exc: BaseException, operation: str) -> NotFoundError | None:
+    text = str(exc)
+    start = text.find(_MISSING_THREAD)
+    if start < 0:
+        return None
+    thread_id = text[start + len(_MISSING_THREAD) :].rstrip('"')
+    return NotFoundError(
+        f"Thread {thread_id} not found",
+        id=f"MASTRA_STORAGE_{operation}_THREAD_NOT_FOUND",
+        details={"thread_id": thread_id},
+    )
+
+
+class PgMemoryStore(PgDomain, BaseMemoryStore):
+    """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``."""
+
+    tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)
+
+    def __init__(self, ctx: PgContext) -> None:
+        super().__init__(ctx)
+        threads = self.t(TABLE_THREADS)
+        messages = self.t(TABLE_MESSAGES)
+        resources = self.t(TABLE_RESOURCES)
+        self._threads = threads
+        self._messages = messages
+        self._resources = resources
+        self._upsert_thread_sql = (
+            f'INSERT INTO {threads} (id, "resourceId", title, metadata, "createdAt", '
+            '"createdAtZ", "updatedAt", "updatedAtZ") '
+            "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8) "
+            'ON CONFLICT (id) DO UPDATE SET "resourceId" = EXCLUDED."resourceId", '
+            "title = EXCLUDED.title, metadata = EXCLUDED.metadata, "
+            '"createdAt" = EXCLUDED."createdAt", "createdAtZ" = EXCLUDED."createdAtZ", '
+            '"updatedAt" = EXCLUDED."updatedAt", "updatedAtZ" = EXCLUDED."updatedAtZ"'
+        )
+        self._upsert_resource_sql = (
+            f'INSERT INTO {resources} (id, "workingMemory", metadata, "createdAt", '
+            '"createdAtZ", "updatedAt", "updatedAtZ") VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7) '
+            'ON CONFLICT (id) DO UPDATE SET "workingMemory" = EXCLUDED."workingMemory", '
+            'metadata = EXCLUDED.metadata, "createdAt" = EXCLUDED."createdAt", '
+            '"createdAtZ" = EXCLUDED."createdAtZ", "updatedAt" = EXCLUDED."updatedAt", '
+            '"updatedAtZ" = EXCLUDED."updatedAtZ"'
+        )
+        # One statement per turn: bump the threads, upsert the rows (keeping createdAt and
+        # seq of existing ids), and fail (rolling everything back) if a thread is missing.
+        self._save_messages_sql = (
+            f"WITH bumped AS (UPDATE {threads} t SET "
+            '"updatedAt" = GREATEST(t."updatedAt", $9::timestamp), '
+            '"updatedAtZ" = GREATEST(t."updatedAtZ", $10::timestamptz) '
+            "WHERE t.id = ANY($11::text[]) RETURNING t.id), "
+            f"upserted AS (INSERT INTO {messages} "
+            '(id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
+            "SELECT i.id, i.thread_id, i.content, i.role, i.type, i.created, i.created_z, "
+            f"i.resource_id FROM {_UNNEST_MESSAGES} ORDER BY i.ord "
+            "ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, "
+            "content = EXCLUDED.content, role = EXCLUDED.role, type = EXCLUDED.type, "
+            '"resourceId" = EXCLUDED."resourceId" RETURNING 1) '
+            "SELECT (SELECT count(*) FROM upserted), "
+            f"(SELECT CAST('{_MISSING_THREAD}' || x AS integer) "
+            "FROM unnest($11::text[]) AS x WHERE x NOT IN (SELECT id FROM bumped) LIMIT 1)"
+        )
+        self._bump_sql = (
+            f'UPDATE {threads} SET "updatedAt" = GREATEST("updatedAt", $1::timestamp), '
+            '"updatedAtZ" = GREATEST("updatedAtZ", $2::timestamptz) WHERE id = ANY($3::text[])'
+        )
+
+    # ---- threads ----------------------------------------------------------------------
+
+    async def _get_thread(self, thread_id: str) -> Thread | None:
+        row = await self._db.fetchrow(
+            "getThreadById",
+            f"SELECT {THREAD_COLUMNS} FROM {self._threads} WHERE id = $1",
+            thread_id,
+        )
+        return None if row is None else thread_from_row(row)
+
+    async def _upsert_thread(self, thread: Thread) -> None:
+        await self._db.execute("saveThread", self._upsert_thread_sql, *thread_params(thread))
+
+    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+        async with self._db.transaction("updateThread") as tx:
+            row = await tx.fetchrow(
+                f"SELECT {THREAD_COLUMNS} FROM {self._threads} WHERE id = $1 FOR UPDATE",
+                thread_id,
+            )
+            if row is None:
+                return None
+            updated = mutate(thread_from_row(row))
+            params = thread_params(updated)
+            await tx.execute(
+                f'UPDATE {self._threads} SET "resourceId" = $2, title = $3, metadata = $4::jsonb, '
+                '"createdAt" = $5, "createdAtZ" = $6, "updatedAt" = $7, "updatedAtZ" = $8 '
+                "WHERE id = $1",
+                *params,
+            )
+            return updated
+
+    async def _delete_thread(self, thread_id: str) -> None:
+        await self._db.execute(
+            "deleteThread",
+            f"WITH gone AS (DELETE FROM {self._messages} WHERE thread_id = $1) "
+            f"DELETE FROM {self._threads} WHERE id = $1",
+            thread_id,
+        )
+
+    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        p = Params()
+        where: list[str] = []
+        if query.resource_id is not None:
+            where.append(f'"resourceId" = {p.add(query.resource_id)}')
+        for key, value in (query.metadata or {}).items():
+            # jsonb equality is JSON equality: true is not 1, 1 = 1.0, key order ignored.
+            where.append(
+                f"(metadata -> {p.add(key)}::text) = {p.add(json_param_required(value))}::jsonb"
+            )
+        column = '"createdAt"' if query.order.field == "created_at" else '"updatedAt"'
+        direction = "DESC" if query.order.descending else "ASC"
+        page_where = list(where)
+        if query.after is not None:
+            op = "<" if query.order.descending else ">"
+            key = p.add(naive(from_epoch_ms(query.after.key)), "::timestamp")
+            page_where.append(f"({column}, id) {op} ({key}, {p.add(str(query.after.tie))})")
+        limit = p.add(None if query.limit is None else query.limit + 1, "::bigint")
+        offset = p.add(query.offset, "::bigint")
+        sql = (
+            f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._threads}"
+            f"{where_sql(where)}) c LEFT JOIN LATERAL (SELECT {THREAD_COLUMNS} "
+            f"FROM {self._threads}{where_sql(page_where)} ORDER BY {column} {direction}, "
+            f"id {direction} LIMIT {limit} OFFSET {offset}) pg ON true"
+        )
+        rows = await self._db.fetch("listThreads", sql, *p.values)
+        total = int(rows[0][0]) if rows else 0
+        return [thread_from_row(r, 1) for r in rows if r[1] is not None], total
+
+    # ---- messages ---------------------------------------------------------------------
+
+    def _message_page_sql(self, query: MessageQuery) -> tuple[str, list[Any]]:
+        p = Params()
+        where: list[str] = []
+        if query.thread_ids is not None:
+            if len(query.thread_ids) == 1:
+                where.append(f"m.thread_id = {p.add(query.thread_ids[0])}")
+            else:
+                where.append(f"m.thread_id = ANY({p.add(list(query.thread_ids))}::text[])")
+        if query.resource_id is not None:
+            where.append(f'm."resourceId" = {p.add(query.resource_id)}')
+        where.extend(date_range_conditions('m."createdAt"', query.date_range, p))
+        direction = "DESC" if query.descending else "ASC"
+        page_where = list(where)
+        if query.after is not None:
+            op = "<" if query.descending else ">"
+            key = p.add(naive(from_epoch_ms(query.after.key)), "::timestamp")
+            tie = p.add(int(query.after.tie), "::bigint")
+            page_where.append(f'(m."createdAt", m.seq) {op} ({key}, {tie})')
+        limit = p.add(None if query.limit is None else query.limit + 1, "::bigint")
+        offset = p.add(query.offset, "::bigint")
+        page = (
+            f"SELECT {message_columns()} FROM {self._messages} m{where_sql(page_where)} "
+            f'ORDER BY m."createdAt" {direction}, m.seq {direction} '
+            f"LIMIT {limit} OFFSET {offset}"
+        )
+        if not query.count:
+            return f"SELECT 0, pg.* FROM ({page}) pg", p.values
+        sql = (
+            f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._messages} m"
+            f"{where_sql(where)}) c LEFT JOIN LATERAL ({page}) pg ON true"
+        )
+        return sql, p.values
+
+    def _include_sql(self) -> str:
+        cols = message_columns("m")
+        return (
+            "SELECT x.* FROM unnest($1::text[], $2::int[], $3::int[]) AS s(id, prev, next) "
+            "CROSS JOIN LATERAL ("
+            f"(SELECT {cols} FROM {self._messages} m WHERE m.id = s.id) "
+            f"UNION ALL (SELECT {cols} FROM {self._messages} t JOIN {self._messages} m "
+            'ON m.thread_id = t.thread_id AND (m."createdAt", m.seq) < (t."createdAt", t.seq) '
+            'WHERE t.id = s.id AND s.prev > 0 ORDER BY m."createdAt" DESC, m.seq DESC '
+            "LIMIT s.prev) "
+            f"UNION ALL (SELECT {cols} FROM {self._messages} t JOIN {self._messages} m "
+            'ON m.thread_id = t.thread_id AND (m."createdAt", m.seq) > (t."createdAt", t.seq) '
+            'WHERE t.id = s.id AND s.next > 0 ORDER BY m."createdAt" ASC, m.seq ASC '
+            "LIMIT s.next)) x"
+        )
+
+    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        page: list[StoredMessage] = []
+        total = 0
+        included: list[StoredMessage] = []
+        async with self._db.connection("listMessages") as conn:
+            if query.limit != 0:
+                sql, params = self._message_page_sql(query)
+                rows = await conn.fetch(sql, *params)
+                if rows:
+                    total = int(rows[0][0])
+                page = [stored_message_from_row(r, 1) for r in rows if r[1] is not None]
+            if query.include:
+                specs = query.include
+                rows = await conn.fetch(
+                    self._include_sql(),
+                    [s.id for s in specs],
+                    [s.with_previous_messages for s in specs],
+                    [s.with_next_messages for s in specs],
+                )
+                included = [stored_message_from_row(r) for r in rows]
+        return MessageQueryResult(page=page, total=total, included=included)
+
+    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+        rows = await self._db.fetch(
+            "listMessagesById",
+            f"SELECT {message_columns()} FROM {self._messages} m WHERE m.id = ANY($1::text[])",
+            message_ids,
+        )
+        return [stored_message_from_row(r) for r in rows]
+
+    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+        thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
+        arrays = _MessageArrays(messages)
+        asyncpg = import_asyncpg()
+        try:
+            async with self._db.connection("saveMessages") as conn:
+                await conn.fetchrow(
+                    self._save_messages_sql, *arrays.args(), naive(now), aware(now), thread_ids
+                )
+        except Exception as exc:
+            cause = exc.__cause__ if exc.__cause__ is not None else exc
+            if isinstance(cause, asyncpg.exceptions.InvalidTextRepresentationError):
+                missing = _missing_thread_error(cause, "SAVE_MESSAGES")
+                if missing is not None:
+                    raise missing from None
+            raise
+
+    async def _modify_messages(
+        self, message_ids: list[str], mutate: MessageMutation, now: datetime
+    ) -> list[Message]:
+        async with self._db.transaction("updateMessages") as tx:
+            rows = await tx.fetch(
+                f"SELECT {message_columns()} FROM {self._messages} m "
+                "WHERE m.id = ANY($1::text[]) FOR UPDATE",
+                message_ids,
+            )
+            current = {s.message.id: s.message for s in map(stored_message_from_row, rows)}
+            planned: list[tuple[Message, Message]] = []
+            for message_id in message_ids:
+                existing = current.get(message_id)
+                if existing is not None:
+                    updated = mutate(existing).replace(created_at=existing.created_at)
+                    planned.append((existing, updated))
+            if not planned:
+                return []
+            targets = list(dict.fromkeys(str(u.thread_id) for _, u in planned))
+            found = {
+                r[0]
+                for r in await tx.fetch(
+                    f"SELECT id FROM {self._threads} WHERE id = ANY($1::text[])", targets
+                )
+            }
+            for _, updated in planned:
+                if updated.thread_id not in found:
+                    raise NotFoundError(
+                        f"Thread {updated.thread_id} not found",
+                        id="MASTRA_STORAGE_UPDATE_MESSAGES_THREAD_NOT_FOUND",
+                        details={"thread_id": updated.thread_id},
+                    )
+            news = [u for _, u in planned]
+            await tx.execute(
+                f"UPDATE {self._messages} m SET thread_id = i.thread_id, content = i.content, "
+                'role = i.role, type = i.type, "resourceId" = i.resource_id '
+                "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+                "$6::text[]) AS i(id, thread_id, content, role, type, resource_id) "
+                "WHERE m.id = i.id",
+                [u.id for u in news],
+                [str(u.thread_id) for u in news],
+                [json_param(u.content.to_dict()) for u in news],
+                [u.role for u in news],
+                [u.type or "v2" for u in news],
+                [u.resource_id for u in news],
+            )
+            touched = list(
+                dict.fromkeys(
+                    t for old, new in planned for t in (old.thread_id, new.thread_id) if t
+                )
+            )
+            await tx.execute(self._bump_sql, naive(now), aware(now), touched)
+            return news
+
+    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
+        await self._db.execute(
+            "deleteMessages",
+            f"WITH gone AS (DELETE FROM {self._messages} WHERE id = ANY($1::text[]) "
+            f"RETURNING thread_id) UPDATE {self._threads} SET "
+            '"updatedAt" = GREATEST("updatedAt", $2::timestamp), '
+            '"updatedAtZ" = GREATEST("updatedAtZ", $3::timestamptz) '
+            "WHERE id IN (SELECT thread_id FROM gone)",
+            message_ids,
+            naive(now),
+            aware(now),
+        )
+
+    # ---- resources --------------------------------------------------------------------
+
+    async def _get_resource(self, resource_id: str) -> Resource | None:
+        row = await self._db.fetchrow(
+            "getResourceById",
+            f"SELECT {RESOURCE_COLUMNS} FROM {self._resources} WHERE id = $1",
+            resource_id,
+        )
+        return None if row is None else resource_from_row(row)
+
+    async def _upsert_resource(self, resource: Resource) -> None:
+        await self._db.execute(
+            "saveResource", self._upsert_resource_sql, *resource_params(resource)
+        )
+
+    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+        # Row lock when the resource exists; when it does not, insert-if-absent and retry
+        # under the lock if another writer created it meanwhile (no lost update).
+        for _ in range(3):
+            async with self._db.transaction("updateResource") as tx:
+                row = await tx.fetchrow(
+                    f"SELECT {RESOURCE_COLUMNS} FROM {self._resources} WHERE id = $1 FOR UPDATE",
+                    resource_id,
+                )
+                updated = mutate(None if row is None else resource_from_row(row))
+                params = resource_params(updated)
+                if row is not None:
+                    await tx.execute(self._upsert_resource_sql, *params)
+                    return updated
+                inserted = await tx.fetchval(
+                    f'INSERT INTO {self._resources} (id, "workingMemory", metadata, "createdAt", '
+                    '"createdAtZ", "updatedAt", "updatedAtZ") '
+                    "VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7) "
+                    "ON CONFLICT (id) DO NOTHING RETURNING 1",
+                    *params,
+                )
+                if inserted:
+                    return updated
+        raise ConflictError(
+            f"resource {resource_id} kept changing during update",
+            id="MASTRA_STORAGE_PG_UPDATE_RESOURCE_CONFLICT",
+        )
+
+    # ---- cloning ----------------------------------------------------------------------
+
+    async def _clone_thread(
+        self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
+    ) -> tuple[Thread, list[Message]] | None:
+        async with self._db.transaction("cloneThread") as tx:
+            row = await tx.fetchrow(
+                f"SELECT {THREAD_COLUMNS} FROM {self._threads} WHERE id = $1", source_thread_id
+            )
+            if row is None:
+                return None
+            if await tx.fetchval(f"SELECT 1 FROM {self._threads} WHERE id = $1", new_thread_id):
+                raise ConflictError(
+                    f"Thread with id {new_thread_id} already exists",
+                    id="MASTRA_STORAGE_CLONE_THREAD_THREAD_EXISTS",
+                    details={"thread_id": new_thread_id},
+                )
+            source = thread_from_row(row)
+            rows = await tx.fetch(
+                f"SELECT {message_columns()} FROM {self._messages} m WHERE m.thread_id = $1 "
+                'ORDER BY m."createdAt" ASC, m.seq ASC',
+                source_thread_id,
+            )
+            messages = [stored_message_from_row(r).message for r in rows]
+            thread, copies = build(source, messages)
+            await tx.execute(self._upsert_thread_sql, *thread_params(thread))
+            if copies:
+                await _insert_messages(tx, self._messages, copies)
+            return thread, copies
+
+
+async def _insert_messages(tx: Runner, table: str, messages: list[Message]) -> None:
+    arrays = _MessageArrays(messages)
+    await tx.execute(
+        f"INSERT INTO {table} "
+        '(id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
+        "SELECT i.id, i.thread_id, i.content, i.role, i.type, i.created, i.created_z, "
+        f"i.resource_id FROM {_UNNEST_MESSAGES} ORDER BY i.ord",
+        *arrays.args(),
+    )
+
+
+__all__ = ["PgMemoryStore"]

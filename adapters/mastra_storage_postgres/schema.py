@@ -1,0 +1,539 @@
+"""The layout: ``@mastra/pg`` 1.27.1's tables in the chosen schema, plus what we add.
+
+Tables, column names, types, nullability, constraint names and default index names are
+exactly those ``@mastra/pg`` 1.27.1 creates (read from its ``init()`` against a real
+server; see ``docs/postgres-layout.md``). Every ``timestamp`` column ``X`` has a twin
+``"XZ" TIMESTAMPTZ DEFAULT NOW()``; we write both (``X`` as UTC wall time, ``XZ`` as the
+instant) and read ``XZ`` first, as Mastra does.
+
+What we add (invisible to Mastra's queries, which name their columns):
+
+* ``mastra_messages.seq``: a ``BIGINT`` identity, the insertion order that breaks ties
+  between messages with the same ``createdAt`` (PostgreSQL has no stable rowid);
+* ``mastra_scorers."structuredOutput"``: the one ``Score`` field Mastra has no column for;
+* ``mastra_storage_schema``: our layout version, so a warm ``init()`` is one ``SELECT``;
+* two ``mastra_storage_*`` indexes our reads need (newest-N recall by thread and by
+  resource, in ``(createdAt, seq)`` order).
+
+``ensure_schema`` is safe to run from many processes at once: the cold path holds a
+transaction-scoped advisory lock keyed by the schema name and re-checks under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mastra_storage.errors import BackendError
+from mastra_storage.validation import validate_identifier
+
+from .connection import PgDatabase, Runner, import_asyncpg
+
+logger = logging.getLogger("mastra_storage_postgres")
+
+#: Bump when what ``ensure_schema`` creates changes; older databases are upgraded.
+SCHEMA_VERSION = 1
+SCHEMA_COMPONENT = "postgres"
+SCHEMA_TABLE = "mastra_storage_schema"
+
+TABLE_THREADS = "mastra_threads"
+TABLE_MESSAGES = "mastra_messages"
+TABLE_RESOURCES = "mastra_resources"
+TABLE_WORKFLOW_SNAPSHOT = "mastra_workflow_snapshot"
+TABLE_SCORERS = "mastra_scorers"
+TABLE_SPANS = "mastra_ai_spans"
+
+Logical = Literal["text", "timestamp", "jsonb", "integer", "float", "boolean", "bigint"]
+_SQL_TYPE: dict[Logical, str] = {
+    "text": "TEXT",
+    "timestamp": "TIMESTAMP",
+    "jsonb": "JSONB",
+    "integer": "INTEGER",
+    "float": "FLOAT",
+    "boolean": "BOOLEAN",
+    "bigint": "BIGINT",
+}
+# What Mastra's alterTable uses as DEFAULT when it adds a NOT NULL column to an old table.
+_NOT_NULL_DEFAULT: dict[Logical, str] = {
+    "text": "''",
+    "timestamp": "NOW()",
+    "jsonb": "'{}'::jsonb",
+    "integer": "0",
+    "float": "0",
+    "boolean": "FALSE",
+    "bigint": "0",
+}
+
+
+def q(name: str) -> str:
+    """A quoted identifier (names come from constants or :func:`validate_identifier`)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    logical: Logical
+    not_null: bool = False
+    primary_key: bool = False
+
+    def ddl(self) -> str:
+        text = f"{q(self.name)} {_SQL_TYPE[self.logical]}"
+        if self.primary_key:
+            text += " PRIMARY KEY"
+        if self.not_null:
+            text += " NOT NULL"
+        return text
+
+    def add_ddl(self, table: str) -> list[str]:
+        """``ADD COLUMN IF NOT EXISTS`` for a table created by an older release."""
+        default = f" NOT NULL DEFAULT {_NOT_NULL_DEFAULT[self.logical]}" if self.not_null else ""
+        out = [
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(self.name)} "
+            f"{_SQL_TYPE[self.logical]}{default}"
+        ]
+        if self.logical == "timestamp":
+            out.append(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(self.name + 'Z')} "
+                "TIMESTAMPTZ DEFAULT NOW()"
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    #: Columns we add that Mastra 1.27.1 does not have: (name, SQL type and default).
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def json_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.logical == "jsonb")
+
+    @property
+    def timestamp_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.logical == "timestamp")
+
+    @property
+    def not_null(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.not_null)
+
+    def all_column_names(self) -> list[str]:
+        names = [c.name for c in self.columns]
+        names += [c + "Z" for c in self.timestamp_columns]
+        names += [name for name, _ in self.extra]
+        return names
+
+    def create_ddl(self, schema: str) -> str:
+        parts = [c.ddl() for c in self.columns]
+        parts += [f"{q(c + 'Z')} TIMESTAMPTZ DEFAULT NOW()" for c in self.timestamp_columns]
+        body = ",\n  ".join(parts)
+        return f"CREATE TABLE IF NOT EXISTS {q(schema)}.{q(self.name)} (\n  {body}\n)"
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """``"name:type[!][*]"`` items: ``!`` NOT NULL, ``*`` PRIMARY KEY (implies NOT NULL)."""
+    out = []
+    for item in spec.split():
+        name, _, kind = item.partition(":")
+        pk = kind.endswith("*")
+        kind = kind.rstrip("*")
+        not_null = kind.endswith("!") or pk
+        logical = kind.rstrip("!")
+        assert logical in _SQL_TYPE, logical
+        out.append(Column(name, logical, not_null=not_null, primary_key=pk))
+    return tuple(out)
+
+
+THREADS = Table(
+    TABLE_THREADS,
+    _cols(
+        "id:text!* resourceId:text! title:text! metadata:jsonb "
+        "createdAt:timestamp! updatedAt:timestamp!"
+    ),
+)
+MESSAGES = Table(
+    TABLE_MESSAGES,
+    _cols(
+        "id:text!* thread_id:text! content:text! role:text! type:text! "
+        "createdAt:timestamp! resourceId:text"
+    ),
+    extra=(("seq", "BIGINT GENERATED BY DEFAULT AS IDENTITY"),),
+)
+RESOURCES = Table(
+    TABLE_RESOURCES,
+    _cols("id:text!* workingMemory:text metadata:jsonb createdAt:timestamp! updatedAt:timestamp!"),
+)
+WORKFLOW_SNAPSHOT = Table(
+    TABLE_WORKFLOW_SNAPSHOT,
+    _cols(
+        "workflow_name:text! run_id:text! resourceId:text snapshot:jsonb! "
+        "createdAt:timestamp! updatedAt:timestamp!"
+    ),
+)
+SCORERS = Table(
+    TABLE_SCORERS,
+    _cols(
+        "id:text!* scorerId:text! traceId:text spanId:text runId:text! scorer:jsonb! "
+        "preprocessStepResult:jsonb extractStepResult:jsonb analyzeStepResult:jsonb "
+        "score:float! reason:text metadata:jsonb preprocessPrompt:text extractPrompt:text "
+        "generateScorePrompt:text generateReasonPrompt:text analyzePrompt:text "
+        "reasonPrompt:text input:jsonb! output:jsonb! additionalContext:jsonb "
+        "requestContext:jsonb entityType:text entity:jsonb entityId:text source:text! "
+        "resourceId:text threadId:text organizationId:text projectId:text batchId:text "
+        "datasetId:text datasetItemId:text createdAt:timestamp! updatedAt:timestamp!"
+    ),
+    extra=(("structuredOutput", "BOOLEAN"),),
+)
+SPANS = Table(
+    TABLE_SPANS,
+    _cols(
+        "traceId:text! spanId:text! name:text! spanType:text! isEvent:boolean! "
+        "startedAt:timestamp! parentSpanId:text entityType:text entityId:text entityName:text "
+        "parentEntityType:text parentEntityId:text parentEntityName:text rootEntityType:text "
+        "rootEntityId:text rootEntityName:text userId:text organizationId:text "
+        "resourceId:text runId:text sessionId:text threadId:text requestId:text "
+        "environment:text serviceName:text scope:jsonb entityVersionId:text "
+        "parentEntityVersionId:text rootEntityVersionId:text experimentId:text source:text "
+        "metadata:jsonb tags:jsonb attributes:jsonb links:jsonb input:jsonb output:jsonb "
+        "error:jsonb endedAt:timestamp requestContext:jsonb createdAt:timestamp! "
+        "updatedAt:timestamp"
+    ),
+)
+
+TABLES: tuple[Table, ...] = (THREADS, MESSAGES, RESOURCES, WORKFLOW_SNAPSHOT, SCORERS, SPANS)
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+TABLE_NAMES = tuple(t.name for t in TABLES)
+
+# --------------------------------------------------------------------------- names
+
+_MAX_IDENTIFIER = 63
+_HASH_SUFFIX = 9
+
+
+def _truncate(value: str, limit: int) -> str:
+    data = value.encode()
+    if len(data) <= limit:
+        return value
+    return data[:limit].decode(errors="ignore")
+
+
+def constraint_name(base: str, schema: str | None, *, hash_when_truncated: bool = False) -> str:
+    """Mastra's ``buildConstraintName``: ``<schema>_<base>``, lowercased, fit to 63 bytes."""
+    full = f"{schema}_{base}" if schema else base
+    full = full.lower()
+    if hash_when_truncated and len(full.encode()) > _MAX_IDENTIFIER:
+        digest = hashlib.sha256(full.encode()).hexdigest()[: _HASH_SUFFIX - 1]
+        return f"{_truncate(full, _MAX_IDENTIFIER - _HASH_SUFFIX)}_{digest}"
+    return _truncate(full, _MAX_IDENTIFIER)
+
+
+def index_prefix(schema: str) -> str:
+    """Index names get ``<schema>_`` in a non-public schema (Mastra's rule and the seed's)."""
+    return "" if schema == "public" else f"{schema}_"
+
+
+def prefixed_index_name(name: str, schema: str) -> str:
+    prefix = index_prefix(schema)
+    if prefix and not name.startswith(prefix):
+        name = prefix + name
+    return _truncate(name, _MAX_IDENTIFIER)
+
+
+def validate_schema_name(schema: str) -> str:
+    return validate_identifier(schema, kind="schema name")
+
+
+@dataclass(frozen=True)
+class IndexDef:
+    """An index: ``columns`` are SQL (quoted names or expressions, optional ASC/DESC)."""
+
+    base: str
+    table: str
+    columns: tuple[str, ...]
+    where: str | None = None
+    method: str = "btree"
+    unique: bool = False
+    hash_when_truncated: bool = False
+    schema_prefixed: bool = True
+
+    def name(self, schema: str) -> str:
+        if not self.schema_prefixed:
+            return self.base
+        return constraint_name(
+            self.base,
+            schema if schema != "public" else None,
+            hash_when_truncated=self.hash_when_truncated,
+        )
+
+    def ddl(self, schema: str) -> str:
+        using = "" if self.method == "btree" else f" USING {self.method}"
+        where = f" WHERE {self.where}" if self.where else ""
+        unique = "UNIQUE " if self.unique else ""
+        return (
+            f"CREATE {unique}INDEX IF NOT EXISTS {q(self.name(schema))} ON "
+            f"{q(schema)}.{q(self.table)}{using} ({', '.join(self.columns)}){where}"
+        )
+
+
+_THREAD_ID_EXPR = (
+    'COALESCE(jsonb_path_query_first(snapshot, \'$.context.* ? (@.status == "suspended")'
+    ".suspendPayload.__streamState.messageList.memoryInfo.threadId') #>> '{}', "
+    "snapshot #>> '{context,input,messageListState,memoryInfo,threadId}')"
+)
+
+#: ``@mastra/pg`` 1.27.1's default indexes on our tables (skipped by ``skip_default_indexes``).
+DEFAULT_INDEXES: tuple[IndexDef, ...] = (
+    IndexDef("mastra_threads_resourceid_createdat_idx", TABLE_THREADS,
+             ('"resourceId"', '"createdAt" DESC')),
+    IndexDef("mastra_messages_thread_id_createdat_idx", TABLE_MESSAGES,
+             ("thread_id", '"createdAt" DESC')),
+    IndexDef("mastra_scores_trace_id_span_id_created_at_idx", TABLE_SCORERS,
+             ('"traceId"', '"spanId"', '"createdAt" DESC')),
+    IndexDef("mastra_workflow_snapshot_name_createdat_idx", TABLE_WORKFLOW_SNAPSHOT,
+             ("workflow_name", '"createdAt" DESC')),
+    IndexDef("mastra_workflow_snapshot_name_status_createdat_idx", TABLE_WORKFLOW_SNAPSHOT,
+             ("workflow_name", "(snapshot ->> 'status')", '"createdAt" DESC')),
+    IndexDef("mastra_workflow_snapshot_threadid_idx", TABLE_WORKFLOW_SNAPSHOT,
+             (f"({_THREAD_ID_EXPR})",), hash_when_truncated=True),
+    IndexDef("mastra_ai_spans_traceid_startedat_idx", TABLE_SPANS,
+             ('"traceId"', '"startedAt" DESC')),
+    IndexDef("mastra_ai_spans_parentspanid_startedat_idx", TABLE_SPANS,
+             ('"parentSpanId"', '"startedAt" DESC')),
+    IndexDef("mastra_ai_spans_name_idx", TABLE_SPANS, ("name",)),
+    IndexDef("mastra_ai_spans_spantype_startedat_idx", TABLE_SPANS,
+             ('"spanType"', '"startedAt" DESC')),
+    IndexDef("mastra_ai_spans_root_spans_idx", TABLE_SPANS, ('"startedAt" DESC',),
+             where='"parentSpanId" IS NULL'),
+    IndexDef("mastra_ai_spans_entitytype_entityid_idx", TABLE_SPANS,
+             ('"entityType"', '"entityId"')),
+    IndexDef("mastra_ai_spans_entitytype_entityname_idx", TABLE_SPANS,
+             ('"entityType"', '"entityName"')),
+    IndexDef("mastra_ai_spans_orgid_userid_idx", TABLE_SPANS,
+             ('"organizationId"', '"userId"')),
+    IndexDef("mastra_ai_spans_metadata_gin_idx", TABLE_SPANS, ("metadata",), method="gin"),
+    IndexDef("mastra_ai_spans_tags_gin_idx", TABLE_SPANS, ("tags",), method="gin"),
+)  # fmt: skip
+
+#: Indexes this SDK's queries need; always created (not affected by ``skip_default_indexes``).
+REQUIRED_INDEXES: tuple[IndexDef, ...] = (
+    IndexDef("mastra_storage_messages_thread_seq_idx", TABLE_MESSAGES,
+             ("thread_id", '"createdAt"', "seq")),
+    IndexDef("mastra_storage_messages_resource_seq_idx", TABLE_MESSAGES,
+             ('"resourceId"', '"createdAt"', "seq")),
+)  # fmt: skip
+
+_WORKFLOW_UNIQUE = "mastra_workflow_snapshot_workflow_name_run_id_key"
+_SPANS_PK = "mastra_ai_spans_traceid_spanid_pk"
+
+
+# --------------------------------------------------------------------------- ensure
+
+
+@dataclass
+class SchemaState:
+    """What the catalog says about one schema (read in one statement)."""
+
+    version: int | None
+    schema_exists: bool
+    columns: dict[str, set[str]]
+    indexes: set[str]
+    unique_keys: dict[str, list[list[str]]]
+    never_analyzed: list[str]
+
+
+def expected_indexes(schema: str, *, skip_default: bool) -> list[IndexDef]:
+    return [*REQUIRED_INDEXES, *(() if skip_default else DEFAULT_INDEXES)]
+
+
+WARM_CHECK = """
+SELECT (SELECT version FROM {schema}.{table} WHERE component = $2),
+       ARRAY(SELECT indexname::text FROM pg_indexes
+             WHERE schemaname = $1 AND indexname = ANY($3::text[])),
+       ARRAY(SELECT relname::text FROM pg_stat_user_tables
+             WHERE schemaname = $1 AND relname = ANY($4::text[])
+               AND last_analyze IS NULL AND last_autoanalyze IS NULL AND n_live_tup > 0)
+"""
+
+
+async def warm_check(
+    runner: Runner, schema: str, index_names: Sequence[str]
+) -> tuple[int | None, set[str], list[str]] | None:
+    """One statement: our version row, which expected indexes exist, and tables never
+    analyzed. ``None`` when our version table does not exist yet (cold database)."""
+    asyncpg = import_asyncpg()
+    sql = WARM_CHECK.format(schema=q(schema), table=q(SCHEMA_TABLE))
+    try:
+        row = await runner.fetchrow(
+            sql, schema, SCHEMA_COMPONENT, list(index_names), list(TABLE_NAMES)
+        )
+    except (asyncpg.exceptions.UndefinedTableError, asyncpg.exceptions.InvalidSchemaNameError):
+        return None
+    return row[0], set(row[1]), list(row[2])
+
+
+CATALOG_STATE = """
+SELECT
+  (SELECT count(*) FROM pg_namespace WHERE nspname = $1) > 0,
+  (SELECT coalesce(json_object_agg(table_name, cols), '{}'::json) FROM (
+     SELECT table_name, json_agg(column_name::text) AS cols FROM information_schema.columns
+     WHERE table_schema = $1 AND table_name = ANY($2::text[]) GROUP BY table_name) c)::text,
+  ARRAY(SELECT indexname::text FROM pg_indexes WHERE schemaname = $1),
+  (SELECT coalesce(json_object_agg(relname, keys), '{}'::json) FROM (
+     SELECT t.relname, json_agg((SELECT array_agg(a.attname::text ORDER BY a.attname)
+                                 FROM pg_attribute a
+                                 WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)))
+              AS keys
+     FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+     JOIN pg_namespace n ON n.oid = t.relnamespace
+     WHERE n.nspname = $1 AND i.indisunique AND t.relname = ANY($2::text[])
+     GROUP BY t.relname) u)::text
+"""
+
+
+async def read_state(runner: Runner, schema: str) -> SchemaState:
+    row = await runner.fetchrow(CATALOG_STATE, schema, list(TABLE_NAMES))
+    columns = {k: set(v) for k, v in json.loads(row[1]).items()}
+    unique_keys = {k: [sorted(x or []) for x in v] for k, v in json.loads(row[3]).items()}
+    return SchemaState(
+        version=None,
+        schema_exists=bool(row[0]),
+        columns=columns,
+        indexes=set(row[2]),
+        unique_keys=unique_keys,
+        never_analyzed=[],
+    )
+
+
+def plan_ddl(schema: str, state: SchemaState, indexes: Sequence[IndexDef]) -> list[str]:
+    """The statements that bring ``schema`` to our layout (empty when it is there)."""
+    s = q(schema)
+    out: list[str] = []
+    if not state.schema_exists:
+        out.append(f"CREATE SCHEMA IF NOT EXISTS {s}")
+    out.append(
+        f"CREATE TABLE IF NOT EXISTS {s}.{q(SCHEMA_TABLE)} (component TEXT PRIMARY KEY, "
+        'version INTEGER NOT NULL, "updatedAt" TIMESTAMPTZ NOT NULL DEFAULT NOW())'
+    )
+    for table in TABLES:
+        full = f"{s}.{q(table.name)}"
+        present = state.columns.get(table.name)
+        if present is None:
+            out.append(table.create_ddl(schema))
+            present = set()
+            missing_base: list[Column] = []
+        else:
+            missing_base = [
+                c
+                for c in table.columns
+                if c.name not in present
+                or (c.logical == "timestamp" and c.name + "Z" not in present)
+            ]
+        for column in missing_base:
+            out.extend(column.add_ddl(full))
+        for name, sql_type in table.extra:
+            if name not in present:
+                out.append(f"ALTER TABLE {full} ADD COLUMN IF NOT EXISTS {q(name)} {sql_type}")
+    keys = state.unique_keys
+    if ["run_id", "workflow_name"] not in keys.get(TABLE_WORKFLOW_SNAPSHOT, []):
+        name = constraint_name(_WORKFLOW_UNIQUE, schema)
+        full = f"{s}.{q(TABLE_WORKFLOW_SNAPSHOT)}"
+        out.append(f"ALTER TABLE {full} ADD CONSTRAINT {q(name)} UNIQUE (workflow_name, run_id)")
+        out.append(f"ALTER TABLE {full} REPLICA IDENTITY USING INDEX {q(name)}")
+    if ["spanId", "traceId"] not in keys.get(TABLE_SPANS, []):
+        name = constraint_name(_SPANS_PK, schema)
+        out.append(
+            f"ALTER TABLE {s}.{q(TABLE_SPANS)} ADD CONSTRAINT {q(name)} "
+            'PRIMARY KEY ("traceId", "spanId")'
+        )
+    for index in indexes:
+        if index.name(schema) not in state.indexes:
+            out.append(index.ddl(schema))
+    out.append(
+        f"INSERT INTO {s}.{q(SCHEMA_TABLE)} (component, version) VALUES "
+        f"('{SCHEMA_COMPONENT}', {SCHEMA_VERSION}) ON CONFLICT (component) DO UPDATE SET "
+        "version = GREATEST(EXCLUDED.version, "
+        f'{s}.{q(SCHEMA_TABLE)}.version), "updatedAt" = NOW()'
+    )
+    return out
+
+
+async def ensure_schema(db: PgDatabase, schema: str, *, skip_default_indexes: bool) -> None:
+    """Create or upgrade the layout. Warm path: one statement (plus ``ANALYZE`` of tables
+    that hold rows but were never analyzed, once). Cold path: under an advisory lock."""
+    indexes = expected_indexes(schema, skip_default=skip_default_indexes)
+    names = [i.name(schema) for i in indexes]
+    async with db.connection("init") as runner:
+        found = await warm_check(runner, schema, names)
+        if found is not None and found[0] is not None and found[0] >= SCHEMA_VERSION:
+            _, present, never_analyzed = found
+            if not set(names) - present:
+                await analyze(runner, schema, never_analyzed)
+                return
+    async with db.transaction("init") as runner:
+        await runner.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))", f"mastra_storage:{schema}"
+        )
+        state = await read_state(runner, schema)
+        duplicates = 0
+        if TABLE_SPANS in state.columns and ["spanId", "traceId"] not in state.unique_keys.get(
+            TABLE_SPANS, []
+        ):
+            duplicates = await runner.fetchval(
+                f"SELECT count(*) FROM (SELECT 1 FROM {q(schema)}.{q(TABLE_SPANS)} "
+                'GROUP BY "traceId", "spanId" HAVING count(*) > 1) d'
+            )
+        if duplicates:
+            raise BackendError(
+                f"{schema}.mastra_ai_spans has duplicate (traceId, spanId) rows; run "
+                "`npx mastra migrate` (or deduplicate them) before init()",
+                id="MASTRA_STORAGE_PG_MIGRATION_REQUIRED_DUPLICATE_SPANS",
+                details={"duplicates": int(duplicates)},
+            )
+        statements = plan_ddl(schema, state, indexes)
+        # One round trip: a parameterless multi-statement script (simple query protocol).
+        await runner.execute(";\n".join(statements))
+    async with db.connection("init") as runner:
+        found = await warm_check(runner, schema, [])
+        if found is not None:
+            await analyze(runner, schema, found[2])
+
+
+async def analyze(runner: Runner, schema: str, tables: Sequence[str]) -> None:
+    """``ANALYZE`` tables that hold rows but have no statistics (the planner would otherwise
+    pick a sort over the recall index after a bulk load). Failures are logged."""
+    wanted = [t for t in tables if t in TABLES_BY_NAME]
+    if not wanted:
+        return
+    try:
+        await runner.execute("ANALYZE " + ", ".join(f"{q(schema)}.{q(t)}" for t in wanted))
+    except Exception as exc:
+        logger.warning("ANALYZE of %s failed: %s", wanted, exc)
+
+
+__all__ = [
+    "DEFAULT_INDEXES",
+    "MESSAGES",
+    "REQUIRED_INDEXES",
+    "RESOURCES",
+    "SCHEMA_VERSION",
+    "SCORERS",
+    "SPANS",
+    "TABLES",
+    "TABLE_NAMES",
+    "THREADS",
+    "WORKFLOW_SNAPSHOT",
+    "IndexDef",
+    "constraint_name",
+    "ensure_schema",
+    "expected_indexes",
+    "index_prefix",
+    "prefixed_index_name",
+    "q",
+    "validate_schema_name",
+]

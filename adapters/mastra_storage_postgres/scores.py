@@ -1,0 +1,129 @@
+"""Scores domain on PostgreSQL: ``mastra_scorers``, newest first (``createdAt`` DESC, then id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
+from mastra_storage.records import Score
+
+from .domain import PgContext, PgDomain
+from .schema import SCORERS, TABLE_SCORERS, q
+from .sqlutil import (
+    Params,
+    aware,
+    json_param,
+    json_param_required,
+    json_value,
+    naive,
+    read_ts,
+    read_ts_required,
+    where_sql,
+)
+
+# (attribute, column) for every Score field except the timestamps (two columns each).
+_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    (f.name, f.encode_name)
+    for f in msgspec.structs.fields(Score)
+    if f.name not in ("created_at", "updated_at")
+)
+_JSON = SCORERS.json_columns
+_NOT_NULL = SCORERS.not_null
+_KNOWN = set(SCORERS.all_column_names())
+assert all(column in _KNOWN for _, column in _FIELDS), "Score field without a column"
+
+_SELECT = (
+    ", ".join(q(col) for _, col in _FIELDS)
+    + ', "createdAt", "createdAtZ", "updatedAt", "updatedAtZ"'
+)
+_N = len(_FIELDS)
+_FILTERS: tuple[tuple[str, str], ...] = (
+    ("scorer_id", "scorerId"),
+    ("run_id", "runId"),
+    ("entity_id", "entityId"),
+    ("entity_type", "entityType"),
+    ("source", "source"),
+    ("trace_id", "traceId"),
+    ("span_id", "spanId"),
+)
+
+
+def score_params(score: Score) -> list[Any]:
+    out: list[Any] = []
+    for name, column in _FIELDS:
+        value = getattr(score, name)
+        if column in _JSON:
+            out.append(json_param_required(value) if column in _NOT_NULL else json_param(value))
+        elif name == "score":
+            out.append(float(value))
+        else:
+            out.append(value)
+    updated = score.updated_at or score.created_at
+    out += [naive(score.created_at), aware(score.created_at), naive(updated), aware(updated)]
+    return out
+
+
+def score_from_row(row: Any, offset: int = 0) -> Score:
+    values: dict[str, Any] = {}
+    for index, (name, column) in enumerate(_FIELDS):
+        raw = row[offset + index]
+        if column in _JSON:
+            values[name] = json_value(raw)
+        elif name == "score":
+            values[name] = None if raw is None else float(raw)
+        else:
+            values[name] = raw
+    base = offset + _N
+    values["created_at"] = read_ts_required(row[base + 1], row[base])
+    values["updated_at"] = read_ts(row[base + 3], row[base + 2])
+    return Score(**values)
+
+
+class PgScoresStore(PgDomain, BaseScoresStore):
+    tables = (TABLE_SCORERS,)
+
+    def __init__(self, ctx: PgContext) -> None:
+        super().__init__(ctx)
+        self._table = self.t(TABLE_SCORERS)
+        columns = [q(col) for _, col in _FIELDS]
+        columns += ['"createdAt"', '"createdAtZ"', '"updatedAt"', '"updatedAtZ"']
+        placeholders = [
+            f"${i}::jsonb" if i <= _N and _FIELDS[i - 1][1] in _JSON else f"${i}"
+            for i in range(1, len(columns) + 1)
+        ]
+        self._insert_sql = (
+            f"INSERT INTO {self._table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)})"
+        )
+
+    async def _insert_score(self, score: Score) -> None:
+        await self._db.execute("saveScore", self._insert_sql, *score_params(score))
+
+    async def _get_score(self, score_id: str) -> Score | None:
+        row = await self._db.fetchrow(
+            "getScoreById", f"SELECT {_SELECT} FROM {self._table} WHERE id = $1", score_id
+        )
+        return None if row is None else score_from_row(row)
+
+    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+        p = Params()
+        where: list[str] = []
+        for name, column in _FILTERS:
+            value = getattr(query, name)
+            if value is not None:
+                where.append(f"{q(column)} = {p.add(value)}")
+        limit = p.add(query.limit, "::bigint")
+        offset = p.add(query.offset, "::bigint")
+        sql = (
+            f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._table}"
+            f"{where_sql(where)}) c LEFT JOIN LATERAL (SELECT {_SELECT} FROM {self._table}"
+            f'{where_sql(where)} ORDER BY "createdAt" DESC, id ASC LIMIT {limit} '
+            f"OFFSET {offset}) pg ON true"
+        )
+        rows = await self._db.fetch("listScores", sql, *p.values)
+        total = int(rows[0][0]) if rows else 0
+        return [score_from_row(r, 1) for r in rows if r[1] is not None], total
+
+
+__all__ = ["PgScoresStore"]
