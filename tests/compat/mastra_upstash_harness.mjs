@@ -8,6 +8,9 @@
 //   node mastra_upstash_harness.mjs op append THREAD_ID RESOURCE_ID N   (save a user+assistant turn)
 //   node mastra_upstash_harness.mjs op recall THREAD_ID                 (newest 40 messages)
 //   node mastra_upstash_harness.mjs op list-threads RESOURCE_ID         (first 20 threads)
+//   node mastra_upstash_harness.mjs costs THREAD_ID RESOURCE_ID
+//        the three ops above, each between two POST $UPSTASH_URL/__count calls (a hook of
+//        the test's REST shim that returns and resets its command counter)
 //
 // Packages are loaded from $MASTRA_NPM_DIR/node_modules
 // (`npm i @mastra/upstash@1.3.1 @mastra/core@1.71.0`).
@@ -203,9 +206,39 @@ async function doRead(resourceId, workflowArg, scorerId) {
   emit(out);
 }
 
+async function shimCount() {
+  const res = await fetch(`${process.env.UPSTASH_URL}/__count`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${process.env.UPSTASH_TOKEN}` },
+    body: '[]',
+  });
+  return (await res.json()).count;
+}
+
+async function doCosts(threadId, resourceId) {
+  const store = await openStore();
+  const memory = await store.getStore('memory');
+  const out = {};
+  const ops = [
+    ['append-turn', () => runOp(memory, 'append', [threadId, resourceId, '1'])],
+    ['recall-last-40', () => runOp(memory, 'recall', [threadId])],
+    ['list-threads', () => runOp(memory, 'list-threads', [resourceId])],
+  ];
+  for (const [name, op] of ops) {
+    await shimCount();
+    const result = await op();
+    out[name] = { commands: await shimCount(), result };
+  }
+  emit(out);
+}
+
 async function doOp(name, args) {
   const store = await openStore();
   const memory = await store.getStore('memory');
+  return emit(await runOp(memory, name, args));
+}
+
+async function runOp(memory, name, args) {
   if (name === 'append') {
     const [threadId, resourceId, n] = args;
     const base = Date.parse('2025-01-01T00:00:00.000Z') + Number(n) * 1000;
@@ -219,7 +252,7 @@ async function doOp(name, args) {
       content: { format: 2, parts: [{ type: 'text', text: `turn ${n} ${role}` }] },
     });
     await memory.saveMessages({ messages: [message(0, 'user'), message(1, 'assistant')] });
-    return emit({ ok: true });
+    return { ok: true };
   }
   if (name === 'recall') {
     const res = await memory.listMessages({
@@ -227,11 +260,11 @@ async function doOp(name, args) {
       perPage: 40,
       orderBy: { field: 'createdAt', direction: 'DESC' },
     });
-    return emit({ ids: res.messages.map((m) => m.id), total: res.total });
+    return { ids: res.messages.map((m) => m.id), total: res.total };
   }
   if (name === 'list-threads') {
     const res = await memory.listThreads({ filter: { resourceId: args[0] }, perPage: 20 });
-    return emit({ ids: res.threads.map((t) => t.id), total: res.total });
+    return { ids: res.threads.map((t) => t.id), total: res.total };
   }
   throw new Error(`unknown op ${name}`);
 }
@@ -241,6 +274,7 @@ async function main() {
   if (cmd === 'write') return doWrite();
   if (cmd === 'read') return doRead(args[0], args[1] || '', args[2]);
   if (cmd === 'op') return doOp(args[0], args.slice(1));
+  if (cmd === 'costs') return doCosts(args[0], args[1]);
   throw new Error('usage: mastra_upstash_harness.mjs write | read RESOURCE WORKFLOWS SCORER | op NAME ...');
 }
 

@@ -112,6 +112,9 @@ class RestShim:
     async def _handle(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "Unauthorized"}, status=401)
+        if request.path == "/__count":  # test hook: commands since the last call, then reset
+            count, self.commands = self.commands, 0
+            return web.json_response({"count": count})
         body = await request.json()
         redis = self._redis
         assert redis is not None
