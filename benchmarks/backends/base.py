@@ -71,3 +71,23 @@ def require_module(module: str, why: str) -> None:
         importlib.import_module(module)
     except Exception as exc:  # ImportError, or a half-written adapter failing on import
         raise Unavailable(f"{why}: cannot import {module} ({type(exc).__name__}: {exc})") from exc
+
+
+def url_via(url: str, via: Address | None) -> str:
+    """``url`` with its host and port replaced by ``via`` (credentials and path kept)."""
+    if via is None:
+        return url
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    userinfo, _, _ = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}@{via.host}:{via.port}" if userinfo else f"{via.host}:{via.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def address_of(url: str, default_port: int) -> Address:
+    """The TCP address a server URL points at."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return Address(parts.hostname or "127.0.0.1", parts.port or default_port)
