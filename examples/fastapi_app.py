@@ -89,7 +89,7 @@ def _open_vector(url: str) -> Any:
 
     if url.startswith(("file:", "sqlite:")) or url == ":memory:":
         try:
-            from mastra_storage_libsql.vector import LibSQLVector  # type: ignore[import-not-found]
+            from mastra_storage_libsql.vector import LibSQLVector
         except ImportError:
             pass
         else:

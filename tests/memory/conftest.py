@@ -99,7 +99,7 @@ async def vector(storage: MastraStorage, tmp_path: Path) -> AsyncIterator[Any]:
     store: Any = InMemoryVector()
     if type(storage).__name__ == "LibSQLStore":
         try:
-            from mastra_storage_libsql.vector import LibSQLVector  # type: ignore[import-not-found]
+            from mastra_storage_libsql.vector import LibSQLVector
         except ImportError:
             pass
         else:
