@@ -1,0 +1,54 @@
+"""``mastra-storage dynamodb ...``: table tools (the core CLI hands over to :func:`main`).
+
+``create-table URL [--ttl-attribute NAME]`` provisions the table, its GSIs and TTL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from mastra_storage.errors import MastraStorageError
+from mastra_storage.redact import redact_text
+
+from .store import DynamoDBStore
+
+
+async def _create_table(url: str, ttl_attribute: str | None) -> list[str]:
+    ttl = {"thread": {"enabled": True, "attribute_name": ttl_attribute}} if ttl_attribute else None
+    store = DynamoDBStore.from_url(url, ttl=ttl)
+    try:
+        return await store.create_table()
+    finally:
+        await store.close()
+
+
+def main(argv: list[str], prog: str) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="DynamoDB table tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser(
+        "create-table",
+        help="create the table, gsi1..gsi7 and (optionally) TTL; idempotent",
+        description="Create the single table @mastra/dynamodb expects (pk/sk, gsi1..gsi7, "
+        "projection ALL, on-demand billing). An existing table is checked, not changed.",
+    )
+    create.add_argument("url", help="dynamodb://TABLE?region=...&endpoint=...")
+    create.add_argument(
+        "--ttl-attribute",
+        metavar="NAME",
+        help="enable DynamoDB TTL on this attribute (Mastra's default name is 'ttl')",
+    )
+    args = parser.parse_args(argv)
+    try:
+        for line in asyncio.run(_create_table(args.url, args.ttl_attribute)):
+            print(line)
+    except MastraStorageError as exc:
+        print(f"{prog}: error: {redact_text(str(exc), args.url)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+__all__ = ["main"]

@@ -1,0 +1,171 @@
+"""``DynamoDBStore``: memory, workflows and scores in one DynamoDB table, shared with Mastra.
+
+Layout: exactly ``@mastra/dynamodb`` 1.0.0's ElectroDB items (``docs/dynamodb-layout.md``).
+No observability domain: Mastra's DynamoDB store has none either, and spans (high-volume,
+listed by a dozen filters with total counts) have no efficient single-table access path;
+compose ``MastraStorage(default=dynamo, domains={"observability": ...})`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
+from mastra_storage.errors import ConfigurationError, MastraStorageError
+
+from .config import EntityTtl, parse_ttl, parse_url, ttl_attribute, validate_table_name
+from .memory import DynamoMemoryStore
+from .schema import create_table, describe, layout_problems, ttl_status
+from .scores import DynamoScoresStore
+from .table import CapacityMeter, DynamoTable
+from .workflows import DynamoWorkflowsStore
+
+
+def _credentials(credentials: Mapping[str, Any] | None) -> dict[str, str]:
+    if credentials is None:
+        return {}
+    names = {
+        "access_key_id": "aws_access_key_id",
+        "accessKeyId": "aws_access_key_id",
+        "aws_access_key_id": "aws_access_key_id",
+        "secret_access_key": "aws_secret_access_key",
+        "secretAccessKey": "aws_secret_access_key",
+        "aws_secret_access_key": "aws_secret_access_key",
+        "session_token": "aws_session_token",
+        "sessionToken": "aws_session_token",
+        "aws_session_token": "aws_session_token",
+    }
+    out: dict[str, str] = {}
+    for key, value in credentials.items():
+        if key not in names or not isinstance(value, str):
+            raise ConfigurationError(
+                f"DynamoDBStore: unknown or non-string credentials field {key!r}",
+                id="MASTRA_STORAGE_DYNAMODB_INVALID_CREDENTIALS",
+            )
+        out[names[key]] = value
+    return out
+
+
+class DynamoDBStore(MastraStorage):
+    """Mastra's single-table DynamoDB layout, with table provisioning and per-entity TTL.
+
+    ``credentials`` is ``{"access_key_id", "secret_access_key", "session_token"?}`` (Mastra's
+    camelCase names work too); without it the default AWS credential chain is used.
+    ``ttl`` maps an entity (thread, message, trace, eval, workflow_snapshot, resource,
+    score) to ``{"enabled", "attribute_name" (default "ttl"), "default_ttl_seconds"}``.
+    """
+
+    name: str = "DynamoDBStore"
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        id: str = "dynamodb",
+        region: str | None = None,
+        endpoint: str | None = None,
+        credentials: Mapping[str, Any] | None = None,
+        ttl: Mapping[str, EntityTtl | Mapping[str, Any]] | None = None,
+        disable_init: bool = False,
+    ) -> None:
+        super().__init__(id=id, disable_init=disable_init)
+        self.table_name = validate_table_name(table_name)
+        self.region = region or "us-east-1"
+        self.endpoint = endpoint
+        self.ttl = parse_ttl(ttl)
+        self._ttl_attribute = ttl_attribute(self.ttl)
+        kwargs: dict[str, Any] = {"region_name": self.region, **_credentials(credentials)}
+        if endpoint:
+            kwargs["endpoint_url"] = endpoint
+        self._table = DynamoTable(self.table_name, kwargs)
+        self.stores = {
+            "memory": DynamoMemoryStore(self._table, self.ttl),
+            "workflows": DynamoWorkflowsStore(self._table, self.ttl),
+            "scores": DynamoScoresStore(self._table, self.ttl),
+        }
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> DynamoDBStore:
+        """``dynamodb://TABLE?region=...&endpoint=...`` (what ``mastra_storage.connect`` calls)."""
+        parsed = parse_url(url)
+        if parsed.region is not None:
+            options.setdefault("region", parsed.region)
+        if parsed.endpoint is not None:
+            options.setdefault("endpoint", parsed.endpoint)
+        return cls(parsed.table_name, **options)
+
+    @property
+    def table(self) -> DynamoTable:
+        return self._table
+
+    @property
+    def capacity(self) -> CapacityMeter:
+        """Consumed read/write capacity units reported by DynamoDB, and request count."""
+        return self._table.capacity
+
+    async def _initialize(self) -> None:
+        """Like Mastra: check that the table exists (``DescribeTable``); never creates it."""
+        if await describe(self._table) is None:
+            raise ConfigurationError(
+                f"DynamoDB table {self.table_name!r} does not exist. Create it with "
+                "`await store.create_table()` or `mastra-storage dynamodb create-table URL`.",
+                id="MASTRA_STORAGE_DYNAMODB_TABLE_NOT_FOUND",
+                details={"table": self.table_name},
+            )
+
+    async def create_table(self) -> list[str]:
+        """Provision the table, its seven GSIs and (when configured) TTL. Idempotent."""
+        return await create_table(self._table, ttl_attribute=self._ttl_attribute)
+
+    async def close(self) -> None:
+        await self._table.close()
+
+    async def doctor(self) -> DoctorReport:
+        """Table reachable, key schema and GSIs as Mastra expects, TTL as configured."""
+        report = DoctorReport(store=self.name, checks=[])
+        checks = report.checks
+        try:
+            description = await describe(self._table)
+        except MastraStorageError as exc:
+            checks.append(DoctorCheck(name="connectivity", ok=False, detail=str(exc)))
+            return report
+        where = f"{self.table_name} ({self.region}{', ' + self.endpoint if self.endpoint else ''})"
+        if description is None:
+            checks.append(
+                DoctorCheck(name="table", ok=False, detail=f"{where}: table does not exist")
+            )
+            return report
+        checks.append(DoctorCheck(name="connectivity", ok=True, detail=where))
+        problems = layout_problems(description)
+        checks.append(
+            DoctorCheck(
+                name="layout",
+                ok=not problems,
+                detail="; ".join(problems)
+                if problems
+                else "pk/sk and gsi1..gsi7 as Mastra expects",
+            )
+        )
+        if self._ttl_attribute is not None:
+            status, attribute = await ttl_status(self._table)
+            ok = status in ("ENABLED", "ENABLING") and attribute == self._ttl_attribute
+            checks.append(
+                DoctorCheck(
+                    name="ttl",
+                    ok=ok,
+                    detail=(
+                        f"table TTL {status} on {attribute!r}; configured {self._ttl_attribute!r}"
+                    ),
+                )
+            )
+        return report
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(id={self.id!r}, table_name={self.table_name!r}, "
+            f"region={self.region!r}, endpoint={self.endpoint!r})"
+        )
+
+
+__all__ = ["DynamoDBStore"]

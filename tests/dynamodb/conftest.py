@@ -1,0 +1,144 @@
+"""Fixtures for the DynamoDB adapter tests: one moto table per session, emptied per test.
+
+The moto server comes from :mod:`mastra_storage.testing.servers` (``MASTRA_TEST_REQUIRE``
+name ``dynamodb``). Creating a table with seven GSIs costs 0.2-1 s on moto, so the session
+shares one private table (named and dropped by ``dynamodb_table_name``) and every test
+deletes what it wrote afterwards, which keeps each test's view of the table empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+from mastra_storage.testing.servers import (
+    dynamodb_client_kwargs,
+    dynamodb_table_name,
+    server_url_or_skip,
+    skip_or_fail,
+)
+from mastra_storage_dynamodb import DynamoDBStore  # does not import the driver
+
+REPO = Path(__file__).resolve().parents[2]
+HARNESS = REPO / "tests" / "compat" / "mastra_dynamodb_harness.mjs"
+MASTRA_DYNAMODB_VERSION = "1.0.0"
+NPM_PACKAGES = (f"@mastra/dynamodb@{MASTRA_DYNAMODB_VERSION}", "@mastra/core@1.71.0")
+
+try:
+    import aioboto3  # noqa: F401
+
+    DRIVER_MISSING = ""
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    DRIVER_MISSING = f"aioboto3 is not installed (pip install -e '.[dynamodb]'): {exc}"
+
+
+@pytest.fixture(autouse=True)
+def _require_driver() -> None:
+    if DRIVER_MISSING:
+        skip_or_fail("dynamodb", DRIVER_MISSING)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def dynamo_endpoint() -> str:
+    if DRIVER_MISSING:
+        skip_or_fail("dynamodb", DRIVER_MISSING)
+    return server_url_or_skip("dynamodb")
+
+
+def store_options(endpoint: str) -> dict[str, Any]:
+    kwargs = dynamodb_client_kwargs(endpoint)
+    return {
+        "endpoint": endpoint,
+        "region": kwargs["region_name"],
+        "credentials": {
+            "access_key_id": kwargs["aws_access_key_id"],
+            "secret_access_key": kwargs["aws_secret_access_key"],
+        },
+    }
+
+
+def make_store(endpoint: str, table: str, **options: Any) -> DynamoDBStore:
+    return DynamoDBStore(table, **{**store_options(endpoint), **options})
+
+
+async def _create(endpoint: str, table: str) -> None:
+    store = make_store(endpoint, table)
+    try:
+        await store.create_table()
+    finally:
+        await store.close()
+
+
+@pytest.fixture(scope="session")
+def table_name(dynamo_endpoint: str) -> Iterator[str]:
+    """A private table for the session (created here, dropped by ``dynamodb_table_name``)."""
+    names = dynamodb_table_name(dynamo_endpoint)
+    name = asyncio.run(names.__aenter__())
+    try:
+        asyncio.run(_create(dynamo_endpoint, name))
+        yield name
+    finally:
+        asyncio.run(names.__aexit__(None, None, None))
+
+
+class _NoExpr:
+    def params(self, serialize: Any) -> dict[str, Any]:
+        return {}
+
+
+StoreFactory = Callable[..., DynamoDBStore]
+
+
+@pytest.fixture
+def new_store(dynamo_endpoint: str, table_name: str) -> StoreFactory:
+    """``new_store(**options)``: a store on the session table (not initialised)."""
+
+    def factory(**options: Any) -> DynamoDBStore:
+        return make_store(dynamo_endpoint, table_name, **options)
+
+    return factory
+
+
+@pytest.fixture
+async def store(dynamo_endpoint: str, table_name: str) -> AsyncIterator[DynamoDBStore]:
+    s = make_store(dynamo_endpoint, table_name)
+    await s.init()
+    try:
+        yield s
+    finally:
+        rows = await s.table.scan_all(filter="attribute_exists(pk)", expr=_NoExpr())
+        await s.table.batch_write(deletes=[{"pk": r["pk"], "sk": r["sk"]} for r in rows])
+        await s.close()
+
+
+# --------------------------------------------------------------------------- Mastra (node)
+
+Harness = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def mastra_harness(dynamo_endpoint: str) -> Harness:
+    """``harness("write", table, ...)`` / ``harness("read", table, ...)``: parsed JSON."""
+    npm_dir = mastra_npm_dir(NPM_PACKAGES)
+    kwargs = dynamodb_client_kwargs(dynamo_endpoint)
+    env = {
+        "DYNAMODB_ENDPOINT": dynamo_endpoint,
+        "AWS_REGION": kwargs["region_name"],
+        "AWS_ACCESS_KEY_ID": kwargs["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": kwargs["aws_secret_access_key"],
+    }
+
+    def run(*args: str, timeout: float = 180) -> dict[str, Any]:
+        return run_node_harness(HARNESS, npm_dir, *args, timeout=timeout, env=env)
+
+    return run
