@@ -39,7 +39,9 @@ def test_plugin_import_does_not_import_the_driver() -> None:
     code = (
         "import sys, mastra_storage_libsql.plugin as p, mastra_storage_libsql.store; "
         "assert p.ADAPTER.name == 'libsql'; "
-        "assert p.ADAPTER.schemes == ('file', 'sqlite', 'libsql'); "
+        "assert p.ADAPTER.schemes[:3] == ('file', 'sqlite', 'libsql'); "
+        "assert set(p.ADAPTER.schemes[3:]) == {'libsql+http', 'libsql+https', 'libsql+ws', "
+        "'libsql+wss'}; "
         "assert 'libsql' not in sys.modules, 'driver imported'; print('ok')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -48,7 +48,7 @@ from mastra_storage_libsql import LibSQLStore
 from mastra_storage_libsql.connection import Tx
 from mastra_storage_libsql.schema import TABLES
 
-REMOTE_EXAMPLES = 10
+REMOTE_EXAMPLES = 6
 
 # --------------------------------------------------------------------------- servers
 
