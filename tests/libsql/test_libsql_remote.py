@@ -332,6 +332,21 @@ async def test_values_round_trip_exactly(remote: LibSQLStore) -> None:
     assert await remote.database.run("test", job, mode="none") == values
 
 
+@pytest.mark.anyio
+async def test_a_value_json_cannot_carry_fails_before_anything_is_sent(
+    remote: LibSQLStore,
+) -> None:
+    trips = remote.round_trips
+
+    def job(tx: Tx) -> None:
+        tx.execute("INSERT INTO mastra_storage_schema VALUES (?, ?, ?)", ("x", float("nan"), "t"))
+
+    with pytest.raises(BackendError) as info:
+        await remote.database.run("test", job)
+    assert "non-finite" in str(info.value)
+    assert remote.round_trips == trips
+
+
 # --------------------------------------------------------------------------- busy
 
 
