@@ -42,7 +42,9 @@ from .sqlutil import (
     json_dict,
     json_param,
     json_param_required,
+    json_param_text,
     json_value,
+    json_value_unwrapped,
     naive,
     read_ts_required,
     where_sql,
@@ -116,11 +118,12 @@ def stored_message_from_row(row: Any, offset: int = 0) -> StoredMessage:
 
 
 def resource_from_row(row: Any) -> Resource:
-    resource_id, working_memory, metadata = row[0], row[1], row[2]
+    resource_id, working_memory = row[0], row[1]
+    metadata = json_value_unwrapped(row[2])
     return Resource(
         id=resource_id,
         working_memory=None if working_memory is None else str(working_memory),
-        metadata=json_dict(metadata),
+        metadata=metadata if isinstance(metadata, dict) else None,
         created_at=read_ts_required(row[4], row[3]),
         updated_at=read_ts_required(row[6], row[5]),
     )
@@ -130,7 +133,7 @@ def resource_params(resource: Resource) -> tuple[Any, ...]:
     return (
         resource.id,
         resource.working_memory,
-        json_param(resource.metadata),
+        None if resource.metadata is None else json_param_text(resource.metadata),
         naive(resource.created_at),
         aware(resource.created_at),
         naive(resource.updated_at),

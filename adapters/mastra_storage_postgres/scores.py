@@ -16,7 +16,8 @@ from .sqlutil import (
     aware,
     json_param,
     json_param_required,
-    json_value,
+    json_param_text,
+    json_value_unwrapped,
     naive,
     read_ts,
     read_ts_required,
@@ -30,6 +31,20 @@ _FIELDS: tuple[tuple[str, str], ...] = tuple(
     if f.name not in ("created_at", "updated_at")
 )
 _JSON = SCORERS.json_columns
+# Columns @mastra/pg 1.27.1 writes as JSON text inside a jsonb string (json_param_text).
+_TEXT_JSON = frozenset(
+    {
+        "input",
+        "output",
+        "scorer",
+        "preprocessStepResult",
+        "analyzeStepResult",
+        "metadata",
+        "additionalContext",
+        "requestContext",
+        "entity",
+    }
+)
 _NOT_NULL = SCORERS.not_null
 _KNOWN = set(SCORERS.all_column_names())
 assert all(column in _KNOWN for _, column in _FIELDS), "Score field without a column"
@@ -54,7 +69,9 @@ def score_params(score: Score) -> list[Any]:
     out: list[Any] = []
     for name, column in _FIELDS:
         value = getattr(score, name)
-        if column in _JSON:
+        if column in _TEXT_JSON and (value is not None or column in _NOT_NULL):
+            out.append(json_param_text(value))
+        elif column in _JSON:
             out.append(json_param_required(value) if column in _NOT_NULL else json_param(value))
         elif name == "score":
             out.append(float(value))
@@ -70,7 +87,7 @@ def score_from_row(row: Any, offset: int = 0) -> Score:
     for index, (name, column) in enumerate(_FIELDS):
         raw = row[offset + index]
         if column in _JSON:
-            values[name] = json_value(raw)
+            values[name] = json_value_unwrapped(raw)
         elif name == "score":
             values[name] = None if raw is None else float(raw)
         else:

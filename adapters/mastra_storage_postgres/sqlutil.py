@@ -76,6 +76,23 @@ def json_value(raw: Any) -> Any:
     return parse_json_column(raw)
 
 
+def json_param_text(value: Any) -> str:
+    """A ``jsonb`` *string* holding ``value``'s JSON text: how ``@mastra/pg`` writes the
+    columns it stringifies before its generic insert (score payload fields, resource
+    metadata). Writing the same bytes keeps both readers identical."""
+    return dumps(dumps(value))
+
+
+def json_value_unwrapped(raw: Any) -> Any:
+    """Decode a ``jsonb`` column Mastra may have written as JSON text inside a JSON string
+    (see :func:`json_param_text`): a string value is parsed once more when it is JSON,
+    as Mastra's ``safelyParseJSON`` does."""
+    value = parse_json_column(raw)
+    if isinstance(value, str):
+        return parse_json_column(value)
+    return value
+
+
 def json_dict(raw: Any) -> dict[str, Any] | None:
     value = parse_json_column(raw)
     return value if isinstance(value, dict) else None
@@ -120,7 +137,9 @@ __all__ = [
     "json_dict",
     "json_param",
     "json_param_required",
+    "json_param_text",
     "json_value",
+    "json_value_unwrapped",
     "naive",
     "naive_opt",
     "read_ts",
