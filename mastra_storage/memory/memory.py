@@ -40,7 +40,7 @@ from .vectors import (
     recall_filter,
     vector_metadata,
 )
-from .working import WorkingMemory, WorkingMemoryUpdate
+from .working import MAX_ATTEMPTS, WorkingMemory, WorkingMemoryUpdate
 
 _THREAD_NOT_FOUND_ON_SAVE = "MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND"
 _NEWEST_FIRST = OrderBy(field="created_at", direction="DESC")
@@ -588,13 +588,17 @@ class Memory:
         resource_id: str | None,
         update: WorkingMemoryUpdate,
         *,
+        max_attempts: int = MAX_ATTEMPTS,
         options: OptionsInput = None,
     ) -> str:
         """Read-modify-write the working memory without lost updates, across tasks and
-        processes: ``update(current)`` (sync or async) may run more than once."""
+        processes: ``update(current)`` (sync or async) may run more than once; after
+        ``max_attempts`` lost compare-and-sets it raises :class:`ConflictError`."""
         opts = self._writable(options)
         await self.store()
-        return await self._working().modify(opts.working_memory, thread_id, resource_id, update)
+        return await self._working().modify(
+            opts.working_memory, thread_id, resource_id, update, max_attempts=max_attempts
+        )
 
     def _writable(self, options: OptionsInput) -> MemoryOptions:
         opts = self.resolve(options)

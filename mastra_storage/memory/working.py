@@ -19,8 +19,11 @@ between tasks of the same process.
 from __future__ import annotations
 
 import inspect
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
+
+import anyio
 
 from ..domains.memory import MemoryStore, ResourceMutation, ThreadMutation
 from ..errors import ConflictError, NotFoundError, NotSupportedError, ValidationError
@@ -30,7 +33,9 @@ from .locks import KeyedLocks
 from .options import WorkingMemoryOptions
 
 WORKING_MEMORY_KEY = "workingMemory"
-MAX_ATTEMPTS = 16
+MAX_ATTEMPTS = 32
+BACKOFF_BASE_S = 0.002
+BACKOFF_CAP_S = 0.1
 
 WorkingMemoryUpdate = Callable[[str | None], "str | Awaitable[str]"]
 
@@ -131,11 +136,16 @@ class WorkingMemory:
         max_attempts: int = MAX_ATTEMPTS,
     ) -> str:
         """Read, compute ``update(current)`` (sync or async), compare-and-set; retry on
-        a concurrent change (another task or another process). Returns the stored text."""
+        a concurrent change (another task or another process) after a jittered backoff.
+        Returns the stored text; :class:`ConflictError` after ``max_attempts`` losses."""
         _require_enabled(options)
         key = scope_key(options, thread_id, resource_id)
         async with self._locks.hold(key):
-            for _ in range(max_attempts):
+            for attempt in range(max_attempts):
+                if attempt:
+                    # Full jitter, so two writers that keep colliding drift apart.
+                    cap = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)
+                    await anyio.sleep(random.uniform(0, cap))
                 current = await self.get(options, thread_id, resource_id)
                 result = update(current)
                 new = await result if inspect.isawaitable(result) else result

@@ -10,7 +10,13 @@ from pathlib import Path
 import anyio
 import pytest
 
-from mastra_storage import MastraStorage, NotFoundError, NotSupportedError, ValidationError
+from mastra_storage import (
+    ConflictError,
+    MastraStorage,
+    NotFoundError,
+    NotSupportedError,
+    ValidationError,
+)
 from mastra_storage.memory import Memory, StaleWorkingMemory
 
 pytestmark = pytest.mark.anyio
@@ -154,3 +160,30 @@ async def test_two_processes_lose_nothing(tmp_path: Path, scope: str) -> None:
     assert sorted(final.splitlines()) == sorted(
         f"{name}-{i}" for name in ("p", "q") for i in range(count)
     )
+
+
+async def test_modify_gives_up_with_a_typed_error(storage: MastraStorage) -> None:
+    memory, rival = Memory(storage, options=RESOURCE), Memory(storage, options=RESOURCE)
+    calls = 0
+
+    async def always_overtaken(current: str | None) -> str:
+        nonlocal calls
+        calls += 1
+        await rival.update_working_memory("t1", "r1", f"rival {calls}")
+        return "mine"
+
+    with pytest.raises(ConflictError, match="kept changing") as info:
+        await memory.modify_working_memory("t1", "r1", always_overtaken, max_attempts=3)
+    assert info.value.id == "MASTRA_MEMORY_WORKING_MEMORY_CONTENDED"
+    assert calls == 3
+    assert await memory.get_working_memory("t1", "r1") == "rival 3"  # never overwritten
+
+
+async def test_modify_accepts_sync_functions_and_rejects_non_strings(
+    storage: MastraStorage,
+) -> None:
+    memory = Memory(storage, options=RESOURCE)
+    assert await memory.modify_working_memory("t1", "r1", lambda cur: (cur or "") + "a") == "a"
+    with pytest.raises(ValidationError, match="must return a string"):
+        await memory.modify_working_memory("t1", "r1", lambda cur: 42)  # type: ignore[arg-type,return-value]
+    assert await memory.get_working_memory("t1", "r1") == "a"
