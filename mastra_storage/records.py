@@ -8,6 +8,7 @@ naive datetime is rejected, so a record that exists is a record that round-trips
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeVar
@@ -88,9 +89,19 @@ def _builtins(record: msgspec.Struct, **options: Any) -> dict[str, Any]:
     return data
 
 
+@functools.cache
+def _encode_names(cls: type[Record]) -> dict[str, str]:
+    """Attribute -> wire name of a record class, computed once per class.
+
+    Why cached: ``msgspec.structs.fields`` resolves type hints on every call, which made it
+    the dominant cost of decoding records (about 75% of a 40-message recall, issue 9).
+    """
+    return {f.name: f.encode_name for f in msgspec.structs.fields(cls)}
+
+
 def _parse_dates(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(data)
-    info = {f.name: f.encode_name for f in msgspec.structs.fields(cls)}
+    info = _encode_names(cls)
     for name in cls._datetime_fields:
         key = info[name]
         value = out.get(key)
