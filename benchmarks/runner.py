@@ -156,9 +156,13 @@ class _Counting:
         return self.sides
 
     async def close(self) -> None:
+        """Close the proxied clients before the proxy, so no pool sees its server vanish."""
         if self.proxy is not None:
             if "raw" in self.sides:
                 await self.sides["raw"].close()
+            sdk = self.sides.get("sdk")
+            if isinstance(sdk, SdkOps):
+                await sdk.store.close()
             await self.proxy.close()
 
 
