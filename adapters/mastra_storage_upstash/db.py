@@ -37,12 +37,20 @@ class RedisDB:
     """Client + key names + TTL seconds per entity (``{}``: nothing expires)."""
 
     def __init__(
-        self, client: Redis, keys: Keys, ttl: dict[str, int], display_url: str = ""
+        self,
+        client: Redis,
+        keys: Keys,
+        ttl: dict[str, int],
+        display_url: str = "",
+        *,
+        follow_mastra: bool = True,
     ) -> None:
         self.client = client
         self.keys = keys
         self.ttl = ttl
         self.display_url = display_url
+        #: Index messages a Mastra app wrote into a thread when that thread is read.
+        self.follow_mastra = follow_mastra
 
     # ---- writes with TTL ---------------------------------------------------------------
 

@@ -78,6 +78,8 @@ class UpstashMemoryStore(BaseMemoryStore):
     def __init__(self, db: RedisDB) -> None:
         self._db = db
         self._k = db.keys
+        # Index entries for records Mastra wrote carry no TTL (the records have none).
+        self._plain = RedisDB(db.client, db.keys, {}, db.display_url, follow_mastra=False)
 
     # ---- helpers ----------------------------------------------------------------------
 
@@ -216,11 +218,29 @@ class UpstashMemoryStore(BaseMemoryStore):
             ids = [parse_timed_member(m)[1] for m in members]
             rows = await self._db.client.mget([self._k.thread(i) for i in ids]) if ids else []
             threads = [self._thread_or_none(r) for r in rows]
-            gone = [m for m, t in zip(members, threads, strict=True) if t is None]
-            if not gone:
+            stale = [
+                m
+                for m, t in zip(members, threads, strict=True)
+                if t is None
+                or m != _thread_member(t, query.order.field)
+                or (query.resource_id is not None and t.resource_id != query.resource_id)
+            ]
+            if not stale:
                 return [t for t in threads if t is not None], int(total)
-            await self._db.client.zrem(key, *gone)
-        return [t for t in threads if t is not None], int(total) - len(gone)
+            await self._repair_thread_index(key, stale, [t for t in threads if t is not None])
+        live = [
+            t for m, t in zip(members, threads, strict=True) if t is not None and m not in stale
+        ]
+        return live, int(total) - len(stale)
+
+    async def _repair_thread_index(self, key: str, stale: list[str], threads: list[Thread]) -> None:
+        """Drop entries of expired threads, and of threads whose record changed behind our
+        back (a Mastra app bumping ``updatedAt``), re-adding the right entries for those."""
+        async with self._db.client.pipeline(transaction=False) as pipe:
+            pipe.zrem(key, *stale)
+            for thread in threads:
+                thread_index_ops(self._db, pipe, None, thread)
+            await pipe.execute()
 
     async def _query_threads_filtered(
         self, key: str, query: ThreadQuery
@@ -229,16 +249,20 @@ class UpstashMemoryStore(BaseMemoryStore):
         order and filter here. Costs grow with the threads in scope, never with the keys
         in the database; documented in the layout notes."""
         members = await lex_members(self._db.client, key)
-        if query.order.descending:
-            members.reverse()
-        threads: list[Thread] = []
+        found: dict[str, Thread] = {}
         for start in range(0, len(members), _MGET_CHUNK):
             chunk = [parse_timed_member(m)[1] for m in members[start : start + _MGET_CHUNK]]
             rows = await self._db.client.mget([self._k.thread(i) for i in chunk])
             for row in rows:
                 thread = self._thread_or_none(row)
                 if thread is not None and thread_matches(thread, query.resource_id, query.metadata):
-                    threads.append(thread)
+                    found[thread.id] = thread  # an entry left stale by another writer: once
+        field = query.order.field
+        threads = sorted(
+            found.values(),
+            key=lambda t: _thread_member(t, field),
+            reverse=query.order.descending,
+        )
         total = len(threads)
         if query.after is not None:
             position_ = timed_member(query.after.key, str(query.after.tie))
@@ -301,8 +325,18 @@ class UpstashMemoryStore(BaseMemoryStore):
         if empty(count_lower, count_upper):
             return [], 0
         single = len(sources) == 1
-        for _ in range(_DANGLING_RETRIES):
+        # Follow Mastra's writers: compare the size of Mastra's per-thread set with ours
+        # (one ZCARD; our count is reused when it covers the whole thread).
+        threads = query.thread_ids if self._db.follow_mastra and query.thread_ids else []
+        whole = (count_lower, count_upper) == (LOWEST, HIGHEST)
+        reuse = bool(query.count and query.resource_id is None and whole)
+        adopted = False
+        for _ in range(_DANGLING_RETRIES + 1):
             async with self._db.client.pipeline(transaction=False) as pipe:
+                for thread_id in threads:
+                    pipe.zcard(self._k.mastra_thread_messages(thread_id))
+                    if not reuse:
+                        pipe.zcard(self._k.thread_messages(thread_id))
                 if query.count:
                     for key in sources:
                         pipe.zlexcount(key, count_lower, count_upper)
@@ -322,7 +356,22 @@ class UpstashMemoryStore(BaseMemoryStore):
                         # Several threads: the first offset+limit+1 of each, merged here.
                         wanted = None if query.limit is None else query.offset + query.limit + 1
                         _zrange(pipe, key, lower, upper, query.descending, 0, wanted, extra=0)
-                replies = await pipe.execute()
+                replies = list(await pipe.execute())
+            if threads:
+                width = 1 if reuse else 2
+                sizes = replies[: width * len(threads)]
+                replies = replies[width * len(threads) :]
+                ours = replies[: len(threads)] if reuse else sizes[1::2]
+                behind = [
+                    t
+                    for t, theirs, mine in zip(threads, sizes[::width], ours, strict=True)
+                    if int(theirs) > int(mine)
+                ]
+                if behind and not adopted:
+                    adopted = True
+                    for thread_id in behind:
+                        await self._adopt_mastra_messages(thread_id)
+                    continue
             counts = replies[: len(sources)] if query.count else []
             member_lists = replies[len(counts) :]
             total = sum(int(c) for c in counts)
@@ -342,6 +391,59 @@ class UpstashMemoryStore(BaseMemoryStore):
                 return found, total
             await self._drop_dangling(sources, [members[i] for i in missing])
         return found, max(0, total - len(missing))
+
+    async def _adopt_mastra_messages(self, thread_id: str) -> None:
+        """Index messages a Mastra app saved into this thread since we last looked.
+
+        Mastra adds every message to ``thread:<id>:messages`` (its own set) but to none of
+        ours. Only runs when that set has more members than our index of the thread, reads
+        the set once, indexes the newcomers (by ``(createdAt, _index, id)``) and removes ids
+        whose record is gone (Mastra's deletes leave them behind), so the sizes converge.
+        """
+        k = self._k
+        mastra_key, ours_key = k.mastra_thread_messages(thread_id), k.thread_messages(thread_id)
+
+        async def body(pipe: Pipeline) -> None:
+            ids = [str(m) for m in await pipe.zrange(mastra_key, 0, -1)]
+            metas = await self._metas(pipe, ids) if ids else []
+            foreign = [
+                (i, m)
+                for i, m in zip(ids, metas, strict=True)
+                if m is None or m.thread_id != thread_id
+            ]
+            rows = await self._db.mget_json([k.message(thread_id, i) for i, _ in foreign])
+            newcomers: list[tuple[Message, int, MessageMeta | None]] = []
+            gone: list[str] = []
+            for (message_id, old), row in zip(foreign, rows, strict=True):
+                if isinstance(row, dict):
+                    index = row.get("_index")
+                    newcomers.append(
+                        (message_from_json(row), index if isinstance(index, int) else 0, old)
+                    )
+                else:
+                    gone.append(message_id)
+            newcomers.sort(key=lambda n: (to_epoch_ms(n[0].created_at), n[1], n[0].id))
+            count = len(newcomers)
+            next_seq = int(await pipe.incrby(k.seq(), count)) - count + 1 if count else 0
+            begin(pipe)
+            if gone:
+                pipe.zrem(mastra_key, *gone)
+            batch = WriteBatch(self._plain)
+            for offset, (message, _, old) in enumerate(newcomers):
+                if old is not None:
+                    remove_message_index(self._db, pipe, old)
+                meta = MessageMeta(
+                    message.id,
+                    thread_id,
+                    message.resource_id,
+                    to_epoch_ms(message.created_at),
+                    next_seq + offset,
+                )
+                batch.set_json(k.message_meta(message.id), meta.to_json(), "message")
+                add_message_index(self._plain, batch, meta)
+            batch.flush(pipe)
+
+        await self._db.transaction([mastra_key, ours_key], body)
 
     async def _drop_dangling(self, keys: list[str], members: list[str]) -> None:
         """Index entries whose message expired (TTL): remove them (reads never break)."""
@@ -638,6 +740,11 @@ class UpstashMemoryStore(BaseMemoryStore):
         ]
         for pattern in patterns:
             await delete_matching(self._db.client, pattern)
+
+
+def _thread_member(thread: Thread, field: str) -> str:
+    value = thread.created_at if field == "created_at" else thread.updated_at
+    return timed_member(to_epoch_ms(value), thread.id)
 
 
 def _zrange(

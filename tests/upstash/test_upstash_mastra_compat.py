@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from upstash_rest_shim import RestShim, rest_shim
 
+from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Message, MessageContent, Resource, ScorePayload, Thread
 from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
 from mastra_storage_upstash import UpstashStore
@@ -233,6 +234,23 @@ async def test_mastra_command_counts_grow_with_data(
             counts.setdefault(name, {})[size] = measured["commands"]
         assert len(out["recall-last-40"]["result"]["ids"]) == 40
         assert out["recall-last-40"]["result"]["total"] == size + 2
+        # Mastra appended a turn to our thread: we follow it without a reindex, and its
+        # rewrite of the thread's updatedAt leaves no duplicate in our thread listing.
+        page = await memory.list_messages(
+            thread_id=thread.id, per_page=3, order_by=OrderBy(field="created_at", direction="DESC")
+        )
+        assert page.total == size + 2
+        assert [m.id for m in page.items] == [
+            f"{thread.id}-turn-1-1",
+            f"{thread.id}-turn-1-0",
+            f"big-{size}-{size - 1}",
+        ]
+        listed = await memory.list_threads(
+            resource_id="user-1", order_by=OrderBy(field="updated_at", direction="DESC")
+        )
+        expected = ["big-500", "big-50"] if size == 500 else ["big-50"]
+        assert [t.id for t in listed.items] == expected
+        assert listed.total == len(expected)
     print(f"\nMastra @mastra/upstash 1.3.1 commands per operation: {counts}")
     assert counts["recall-last-40"][500] >= counts["recall-last-40"][50] + 450
     assert counts["list-threads"][500] >= counts["list-threads"][50] + 450
