@@ -9,11 +9,11 @@ Run it (needs ``pip install 'mastra-storage[libsql,examples]'`` and uvicorn)::
 extra). The storage is opened once in the app's lifespan and closed on shutdown; every
 request shares it through ``app.state.memory``.
 
-Semantic recall needs a vector store and an embedder. This example uses the libSQL vector
-store on the same file when the libSQL adapter provides one (else the in-memory reference
-store), and the deterministic :class:`~mastra_storage.memory.HashingEmbedder`; swap in a
-real model (``mastra_storage.memory.minilm.MiniLMEmbedder`` or your provider's) for
-meaning-based recall.
+Semantic recall needs a vector store and an embedder. This example keeps vectors in the
+same libSQL database, through the store's connection (``LibSQLVector.from_store``; other
+storage gets the in-memory reference vector store), and the deterministic
+:class:`~mastra_storage.memory.HashingEmbedder`; swap in a real model
+(``mastra_storage.memory.minilm.MiniLMEmbedder`` or your provider's) for meaning-based recall.
 
 Endpoints::
 
@@ -48,6 +48,7 @@ from mastra_storage import (
     connect,
 )
 from mastra_storage.memory import HashingEmbedder, Memory, RecallResult
+from mastra_storage.vector import InMemoryVector, VectorStore
 
 DEFAULT_URL = "file:mastra.db"
 OPTIONS = {
@@ -83,17 +84,16 @@ class WorkingMemoryBody(BaseModel):
     text: str
 
 
-def _open_vector(url: str) -> Any:
-    """The vector store to pair with the storage at ``url`` (see the module docstring)."""
-    from mastra_storage.vector import InMemoryVector
-
-    if url.startswith(("file:", "sqlite:")) or url == ":memory:":
-        try:
-            from mastra_storage_libsql.vector import LibSQLVector
-        except ImportError:
-            pass
-        else:
-            return LibSQLVector(url)
+def _open_vector(storage: MastraStorage) -> VectorStore:
+    """The vector store to pair with ``storage`` (see the module docstring): on libSQL, the
+    same database through the store's own connection."""
+    try:
+        from mastra_storage_libsql import LibSQLStore
+        from mastra_storage_libsql.vector import LibSQLVector
+    except ImportError:
+        return InMemoryVector()
+    if isinstance(storage, LibSQLStore):
+        return LibSQLVector.from_store(storage)
     return InMemoryVector()
 
 
@@ -105,7 +105,7 @@ def create_app(url: str | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         storage: MastraStorage = connect(storage_url)
         await storage.init()
-        vector = _open_vector(storage_url)
+        vector = _open_vector(storage)
         app.state.storage = storage
         app.state.memory = Memory(
             storage, vector=vector, embedder=HashingEmbedder(), options=OPTIONS

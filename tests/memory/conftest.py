@@ -91,19 +91,16 @@ async def counted(storage: MastraStorage) -> CountingStore:
 
 
 @pytest.fixture
-async def vector(storage: MastraStorage, tmp_path: Path) -> AsyncIterator[Any]:
-    """The vector store paired with ``storage``: LibSQLVector on the libSQL file when that
-    adapter ships one, else the in-memory reference vector store."""
+async def vector(storage: MastraStorage) -> AsyncIterator[Any]:
+    """The vector store paired with ``storage``: on libSQL, LibSQLVector on the same
+    database (sharing the store's connection), else the in-memory reference vector store."""
     from mastra_storage.vector import InMemoryVector
 
     store: Any = InMemoryVector()
     if type(storage).__name__ == "LibSQLStore":
-        try:
-            from mastra_storage_libsql.vector import LibSQLVector
-        except ImportError:
-            pass
-        else:
-            store = LibSQLVector(f"file:{tmp_path / 'memory.db'}")
+        from mastra_storage_libsql.vector import LibSQLVector
+
+        store = LibSQLVector.from_store(storage)
     try:
         yield store
     finally:
