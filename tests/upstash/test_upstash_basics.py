@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from upstash_counting import counting_client
 
 from mastra_storage import connect
+from mastra_storage.cli import main as core_cli
 from mastra_storage.codec import loads
 from mastra_storage.errors import ConfigurationError, NotSupportedError, UnavailableError
 from mastra_storage.pagination import OrderBy
@@ -125,6 +126,8 @@ async def test_driver_errors_are_typed_and_redacted() -> None:
 def test_cli_reindex_error_hides_the_token(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli_main(["reindex", "redis://default:hunter22@127.0.0.1:1/0"], "mastra-storage upstash")
     assert code == 2
+    # The same through the core CLI, which hands `upstash ...` to this package.
+    assert core_cli(["upstash", "reindex", "https://x.invalid", "--token", "hunter22"]) == 2
     captured = capsys.readouterr()
     assert "hunter22" not in captured.err + captured.out and "error" in captured.err
 
