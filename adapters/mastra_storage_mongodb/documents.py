@@ -77,6 +77,12 @@ def read_json(value: Any) -> Any:
     return parse_json_column(value) if isinstance(value, str) else plain(value)
 
 
+def eq(value: Any) -> dict[str, Any]:
+    """An equality condition that treats ``value`` as data, never as a query operator:
+    ``{"$eq": {"$ne": null}}`` matches only that literal object (no operator injection)."""
+    return {"$eq": value}
+
+
 def date_range_filter(field: str, date_range: ResolvedDateRange | None) -> dict[str, Any]:
     """``{field: {$gte/$gt: start, $lte/$lt: end}}`` (empty when there is no bound)."""
     if date_range is None:
@@ -102,6 +108,7 @@ def and_filters(*filters: dict[str, Any]) -> dict[str, Any]:
 __all__ = [
     "and_filters",
     "date_range_filter",
+    "eq",
     "plain",
     "read_date",
     "read_json",

@@ -33,7 +33,7 @@ from mastra_storage.records import Message, MessageContent, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 
 from .connection import Document, Session
-from .documents import and_filters, date_range_filter, read_date, read_object
+from .documents import and_filters, date_range_filter, eq, read_date, read_object
 from .domain import MongoDomain
 from .schema import MEMORY_INDEXES, MESSAGES, RESOURCES, THREADS
 
@@ -217,7 +217,7 @@ class MongoDBMemoryStore(MongoDomain, BaseMemoryStore):
         direction = -1 if query.order.descending else 1
         base: Document = {}
         if query.resource_id is not None:
-            base["resourceId"] = query.resource_id
+            base["resourceId"] = eq(query.resource_id)
         metadata_conditions, in_python = _metadata_filter(query.metadata)
         base.update(metadata_conditions)
         coll = self._conn.collection(THREADS)
@@ -257,9 +257,9 @@ class MongoDBMemoryStore(MongoDomain, BaseMemoryStore):
         base: Document = {}
         if query.thread_ids is not None:
             ids = query.thread_ids
-            base["thread_id"] = ids[0] if len(ids) == 1 else {"$in": ids}
+            base["thread_id"] = eq(ids[0]) if len(ids) == 1 else {"$in": ids}
         if query.resource_id is not None:
-            base["resourceId"] = query.resource_id
+            base["resourceId"] = eq(query.resource_id)
         base = and_filters(base, date_range_filter("createdAt", query.date_range))
         page: list[StoredMessage] = []
         total = 0

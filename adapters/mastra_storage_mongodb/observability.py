@@ -27,7 +27,7 @@ from mastra_storage.domains.observability import (
 from mastra_storage.records import Span
 
 from .connection import Document, Session
-from .documents import and_filters, date_range_filter, plain, read_optional_date
+from .documents import and_filters, date_range_filter, eq, plain, read_optional_date
 from .domain import MongoDomain
 from .schema import SPAN_INDEXES, SPANS
 
@@ -135,7 +135,7 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
         for name in TRACE_EQUALITY_FILTERS:
             value = getattr(f, name)
             if value is not None:
-                match[_FIELD_NAMES[name]] = value
+                match[_FIELD_NAMES[name]] = eq(value)
         conditions = [
             match,
             date_range_filter("startedAt", query.started_range),

@@ -13,7 +13,7 @@ from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
 from mastra_storage.records import Score
 
 from .connection import Document
-from .documents import plain, read_date, read_object, read_optional_date
+from .documents import eq, plain, read_date, read_object, read_optional_date
 from .domain import MongoDomain
 from .schema import SCORE_INDEXES, SCORERS
 
@@ -82,7 +82,7 @@ class MongoDBScoresStore(MongoDomain, BaseScoresStore):
         for name, field in _FILTERS:
             value = getattr(query, name)
             if value is not None:
-                match[field] = value
+                match[field] = eq(value)
         coll = self._conn.collection(SCORERS)
         total = int(await self._conn.guard("listScores", coll.count_documents(match)))
         if query.limit == 0:

@@ -14,7 +14,7 @@ from mastra_storage.domains.workflows import BaseWorkflowsStore, RunMutation, Wo
 from mastra_storage.records import WorkflowRun
 
 from .connection import Document
-from .documents import read_date, read_json
+from .documents import eq, read_date, read_json
 from .domain import MongoDomain
 from .schema import WORKFLOW_INDEXES, WORKFLOW_SNAPSHOT
 
@@ -92,11 +92,11 @@ class MongoDBWorkflowsStore(MongoDomain, BaseWorkflowsStore):
     async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
         match: dict[str, Any] = {}
         if query.workflow_name is not None:
-            match["workflow_name"] = query.workflow_name
+            match["workflow_name"] = eq(query.workflow_name)
         if query.resource_id is not None:
-            match["resourceId"] = query.resource_id
+            match["resourceId"] = eq(query.resource_id)
         if query.status is not None:
-            match["snapshot.status"] = query.status
+            match["snapshot.status"] = eq(query.status)
         created: dict[str, Any] = {}
         if query.from_date is not None:
             created["$gte"] = query.from_date
@@ -117,7 +117,7 @@ class MongoDBWorkflowsStore(MongoDomain, BaseWorkflowsStore):
     async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
         match: dict[str, Any] = {"run_id": run_id}
         if workflow_name is not None:
-            match["workflow_name"] = workflow_name
+            match["workflow_name"] = eq(workflow_name)
         docs = await self._conn.guard(
             "getWorkflowRunById",
             self._conn.collection(WORKFLOW_SNAPSHOT).find(match).sort(RUN_SORT).limit(1).to_list(),
