@@ -32,6 +32,7 @@ from .embedder import Embedder
 from .locks import KeyedLocks
 from .options import MemoryOptions, OptionsInput, SemanticRecallOptions, parse_options
 from .results import RecallResult, SaveTurnResult
+from .sanitize import clean_message
 from .vectors import (
     RecallHit,
     batches,
@@ -378,6 +379,10 @@ class Memory:
         """Persist a turn's messages, bump the thread (creating it on its first turn), give
         an untitled thread a title (``generate_title``), and embed the new text.
 
+        As in Mastra, ``updateWorkingMemory`` tool calls, still-streaming (``partial-call``)
+        tool calls and ``<working_memory>`` blocks are not persisted (:mod:`.sanitize`);
+        a message left empty is skipped.
+
         Storage: one ``save_messages`` (it bumps ``updated_at``); on a thread's first turn
         also one ``save_thread`` and a retried ``save_messages``; with ``generate_title``,
         one ``get_thread_by_id`` (and ``update_thread``) until the thread has a title.
@@ -439,7 +444,9 @@ class Memory:
                     id="MASTRA_MEMORY_SAVE_TURN_INVALID_ARGS",
                     details={"message_id": message.id},
                 )
-            out.append(message.replace(thread_id=thread_id, resource_id=resource_id))
+            cleaned = clean_message(message)
+            if cleaned is not None:
+                out.append(cleaned.replace(thread_id=thread_id, resource_id=resource_id))
         return out
 
     async def _generate_title(self, opts: MemoryOptions, batch: Sequence[Message]) -> str:
