@@ -254,8 +254,11 @@ class MongoDBVector(BaseVectorStore):
         db = self._db()
 
         async def write() -> None:
-            async with db.client.start_session() as session, await session.start_transaction():
+            async def work(session: Any) -> None:
                 await db[index_name].bulk_write(operations, ordered=True, session=session)
+
+            async with db.client.start_session() as session:  # all rows or none
+                await session.with_transaction(work)
 
         await self._guard("upsert", write())
 

@@ -54,7 +54,16 @@ def _unsupported(detail: str) -> NotSupportedError:
 
 
 def _all_of(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+    """AND of query documents: one merged document when their keys are disjoint (the
+    plain form every server accepts, also inside ``$elemMatch``), else ``$and``."""
+    if len(parts) == 1:
+        return parts[0]
+    merged: dict[str, Any] = {}
+    for part in parts:
+        if any(key in merged for key in part):
+            return {"$and": parts}
+        merged.update(part)
+    return merged
 
 
 class MongoFilter:
@@ -79,7 +88,7 @@ class MongoFilter:
         if isinstance(node, Const):
             return {} if node.value else dict(NOTHING)
         if isinstance(node, And):
-            return {"$and": [self._query(c, base) for c in node.children]}
+            return _all_of([self._query(c, base) for c in node.children])
         if isinstance(node, Or):
             return {"$or": [self._query(c, base) for c in node.children]}
         if isinstance(node, Not):
@@ -87,6 +96,15 @@ class MongoFilter:
         if not node.path:
             raise _unsupported("a condition on the element itself outside $elemMatch")
         if isinstance(node, ElemMatch):
+            if isinstance(node.condition, Or):
+                # some element matches A or B == some element matches A, or some matches B;
+                # the distributed form avoids $or inside $elemMatch (not every server has it)
+                return {
+                    "$or": [
+                        self._query(ElemMatch(node.path, child), base)
+                        for child in node.condition.children
+                    ]
+                }
             if _is_element_condition(node.condition):
                 inner = self._ops(node.condition)
             else:
