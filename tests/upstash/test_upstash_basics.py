@@ -4,7 +4,7 @@ no keyspace scans on request paths, and secrets kept out of errors."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from redis.asyncio import Redis
@@ -21,7 +21,7 @@ from mastra_storage_upstash.cli import main as cli_main
 from mastra_storage_upstash.store import redis_url_for
 
 pytestmark = pytest.mark.anyio
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
+T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
 def _thread(thread_id: str = "t1", resource_id: str = "r1") -> Thread:

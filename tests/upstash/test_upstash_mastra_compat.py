@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -37,7 +37,7 @@ HARNESS = (
     / "mastra_upstash_harness.mjs"
 )
 NPM_PACKAGES = ("@mastra/upstash@1.3.1", "@mastra/core@1.71.0")
-T0 = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+T0 = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ async def test_python_reads_what_mastra_wrote(
                 role="assistant",
                 thread_id="ts-thread-1",
                 resource_id="ts-resource",
-                created_at=datetime(2024, 5, 1, 10, 0, 9, tzinfo=UTC),
+                created_at=datetime(2024, 5, 1, 10, 0, 9, tzinfo=timezone.utc),
                 content=MessageContent.text("from Python"),
             )
         ]
