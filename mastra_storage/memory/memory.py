@@ -25,7 +25,7 @@ from ..composite import MastraStorage
 from ..domains.memory import IncludeSpec, MemoryStore
 from ..errors import ConfigurationError, NotFoundError, ValidationError
 from ..pagination import OrderBy, Page
-from ..records import Message, MessageContent, Role, Thread
+from ..records import Message, MessageContent, MessageUpdate, Role, Thread
 from ..timeutil import utc_now
 from ..vector.protocol import VectorStore
 from .embedder import Embedder
@@ -245,13 +245,37 @@ class Memory:
         store = await self.store()
         await store.delete_messages(ids)
         if self.vector is not None:
-            for name in await self._memory_indexes():
-                for batch in batches(ids):
-                    await self._vec().delete_vectors(
-                        index_name=name, filter={"message_id": {"$in": batch}}
-                    )
+            await self._delete_vectors(ids)
+
+    async def _delete_vectors(self, message_ids: Sequence[str]) -> None:
+        """Delete the vectors of these messages in every memory index (batches of 100)."""
+        for name in await self._memory_indexes():
+            for batch in batches(list(message_ids)):
+                await self._vec().delete_vectors(
+                    index_name=name, filter={"message_id": {"$in": batch}}
+                )
 
     # ---- messages -------------------------------------------------------------------------
+
+    async def update_messages(
+        self, updates: Sequence[MessageUpdate], *, options: OptionsInput = None
+    ) -> list[Message]:
+        """Partially update messages; those whose content changed get their vectors replaced
+        (old ones deleted in every memory index, the new text embedded when semantic recall
+        is on), so an edited-away text cannot be recalled. Storage: one ``update_messages``."""
+        opts = self.resolve(options)
+        if opts.read_only:
+            raise ConfigurationError(
+                "Memory is read-only: messages cannot be updated", id="MASTRA_MEMORY_READ_ONLY"
+            )
+        store = await self.store()
+        updated = await store.update_messages(updates)
+        edited = {u.id for u in updates if isinstance(u, MessageUpdate) and u.content is not None}
+        changed = [m for m in updated if m.id in edited]
+        if changed and self.vector is not None:
+            await self._delete_vectors([m.id for m in changed])
+            await self._embed(opts, changed)
+        return updated
 
     @staticmethod
     def message(

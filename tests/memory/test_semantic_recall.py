@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from mastra_storage import MastraStorage, Message, ValidationError
+from mastra_storage import (
+    ConfigurationError,
+    MastraStorage,
+    Message,
+    MessageUpdate,
+    ValidationError,
+)
 from mastra_storage.memory import HashingEmbedder, Memory, RecallHit, index_name
 from mastra_storage.timeutil import utc_now
 
@@ -189,3 +195,26 @@ async def test_hits_are_typed(memory: Memory) -> None:
     assert result.hits == [
         RecallHit(message_id="t1-17", thread_id="t1", score=result.hits[0].score)
     ]
+
+
+async def test_editing_a_message_replaces_its_vector(memory: Memory, vector: Any) -> None:
+    edit = "I changed my mind about colors entirely"
+    [updated] = await memory.update_messages(
+        [
+            MessageUpdate(
+                id="t1-3", content={"content": edit, "parts": [{"type": "text", "text": edit}]}
+            )
+        ]
+    )
+    assert updated.text == edit
+    name = index_name(256)
+    assert (await vector.describe_index(name)).count == 30
+    old = await memory.recall("t1", "r1", query="turquoise")
+    assert all(h.message_id != "t1-3" for h in old.hits)  # the old text is not recallable
+    new = await memory.recall("t1", "r1", query="changed my mind about colors")
+    assert [h.message_id for h in new.hits] == ["t1-3"]
+    # an update that does not touch content leaves vectors alone
+    await memory.update_messages([MessageUpdate(id="t1-4", type="v2")])
+    assert (await vector.describe_index(name)).count == 30
+    with pytest.raises(ConfigurationError, match="read-only"):
+        await memory.update_messages([MessageUpdate(id="t1-4")], options={"readOnly": True})
