@@ -268,6 +268,8 @@ class Memory:
             raise ConfigurationError(
                 "Memory is read-only: messages cannot be updated", id="MASTRA_MEMORY_READ_ONLY"
             )
+        if isinstance(updates, MessageUpdate):
+            updates = [updates]
         store = await self.store()
         updated = await store.update_messages(updates)
         edited = {u.id for u in updates if isinstance(u, MessageUpdate) and u.content is not None}
