@@ -568,11 +568,14 @@ class UpstashMemoryStore(BaseMemoryStore):
             await pipe.watch(*message_keys)
             rows = [decode_json(r) for r in await pipe.mget(message_keys)]
             planned: list[tuple[MessageMeta, Message]] = []
+            batch_index: dict[str, int] = {}
             for meta, row in zip(metas, rows, strict=True):
                 if isinstance(row, dict):
                     existing = message_from_json(row)
                     updated = mutate(existing).replace(created_at=existing.created_at)
                     planned.append((meta, updated))
+                    stored_index = row.get("_index")  # Mastra keeps it on updates too
+                    batch_index[meta.id] = stored_index if isinstance(stored_index, int) else 0
             if not planned:
                 return []
             touched = list(
@@ -594,7 +597,7 @@ class UpstashMemoryStore(BaseMemoryStore):
                     )
             begin(pipe)
             batch = WriteBatch(self._db)
-            for index, (old, message) in enumerate(planned):
+            for old, message in planned:
                 meta = MessageMeta(
                     message.id, str(message.thread_id), message.resource_id, old.ms, old.seq
                 )
@@ -602,7 +605,7 @@ class UpstashMemoryStore(BaseMemoryStore):
                     remove_message_index(self._db, pipe, old)
                     if old.thread_id != meta.thread_id:
                         pipe.delete(k.message(old.thread_id, message.id))
-                self._write_message(batch, message, meta, index)
+                self._write_message(batch, message, meta, batch_index[message.id])
             batch.flush(pipe)
             for thread in threads.values():
                 if thread is not None:

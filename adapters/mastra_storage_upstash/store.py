@@ -96,8 +96,10 @@ class UpstashStore(MastraStorage):
     ``decode_responses=True``; the store never closes a client it did not create).
     ``prefix`` is put in front of every key; ``ttl`` sets per-entity expiry
     (:mod:`mastra_storage_upstash.ttl`). A client the store creates uses a blocking pool of
-    ``max_connections`` (callers wait up to ``pool_timeout_s`` for a free one). Extra
-    keyword arguments go to redis-py.
+    ``max_connections`` (callers wait up to ``pool_timeout_s`` for a free one).
+    ``follow_mastra_writes`` (default on) spends one ``ZCARD`` per thread read to notice and
+    index messages a Mastra app saved into that thread; turn it off when no Mastra app
+    writes to the database. Extra keyword arguments go to redis-py.
     """
 
     name: str = "UpstashStore"
@@ -114,6 +116,7 @@ class UpstashStore(MastraStorage):
         disable_init: bool = False,
         max_connections: int = 50,
         pool_timeout_s: float = 20.0,
+        follow_mastra_writes: bool = True,
         **redis_options: Any,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
@@ -148,7 +151,13 @@ class UpstashStore(MastraStorage):
             self._owns_client = True
             self.url = redact_url(secret_url)
         self.client = client
-        self._db = RedisDB(client, Keys(self.prefix), ttl_seconds, secret_url)
+        self._db = RedisDB(
+            client,
+            Keys(self.prefix),
+            ttl_seconds,
+            secret_url,
+            follow_mastra=bool(follow_mastra_writes),
+        )
         self.stores: dict[str, Any] = {
             "memory": UpstashMemoryStore(self._db),
             "workflows": UpstashWorkflowsStore(self._db),

@@ -142,6 +142,21 @@ async def _thread_workloads(
     assert page.items[0].id == f"{thread.id}-m{size + 3}"  # newest first
     MEASURED.setdefault("recall-last-40", {})[size] = client_n
 
+    # Without following Mastra writers (no Mastra app on the database): one command less.
+    alone = UpstashStore(client=store.client, follow_mastra_writes=False)
+    alone_memory = await alone.require_store("memory")
+
+    async def recall_alone() -> Any:
+        return await alone_memory.list_messages(
+            thread_id=thread.id,
+            per_page=40,
+            order_by=OrderBy(field="created_at", direction="DESC"),
+        )
+
+    client_n, server_n, page = await measure(counter, admin, recall_alone)
+    assert client_n == server_n == MEASURED["recall-last-40"][size] - 1
+    assert page.items[0].id == f"{thread.id}-m{size + 3}"
+
 
 async def test_append_turn_and_recall_do_not_grow_with_thread_size(
     counted: tuple[UpstashStore, Counter[str], Redis],
