@@ -92,7 +92,9 @@ async def reindex(db: RedisDB) -> ReindexReport:
         await pipe.execute()
     report.threads = len(threads)
 
-    messages = _parsed(await _records(db, TABLE_MESSAGES), message_from_json, report)
+    messages = await _one_copy_per_id(
+        db, _parsed(await _records(db, TABLE_MESSAGES), message_from_json, report), report
+    )
     messages.sort(
         key=lambda item: (
             to_epoch_ms(item[1].created_at),
@@ -172,6 +174,27 @@ async def reindex(db: RedisDB) -> ReindexReport:
         await pipe.execute()
     report.scores = len(scores)
     return report
+
+
+async def _one_copy_per_id(
+    db: RedisDB, messages: list[tuple[str, Any, dict[str, Any]]], report: ReindexReport
+) -> list[tuple[str, Any, dict[str, Any]]]:
+    """Older Mastra releases left a message's old copy behind when it moved thread; keep the
+    copy in the thread ``msg-idx`` names (else the newest) and report the others."""
+    by_id: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {}
+    for item in messages:
+        by_id.setdefault(item[1].id, []).append(item)
+    duplicated = [i for i, copies in by_id.items() if len(copies) > 1]
+    if duplicated:
+        owners = await db.client.mget([db.keys.message_index(i) for i in duplicated])
+        for message_id, owner in zip(duplicated, owners, strict=True):
+            copies = sorted(by_id[message_id], key=lambda c: to_epoch_ms(c[1].created_at))
+            keep = next((c for c in copies if c[1].thread_id == owner), copies[-1])
+            by_id[message_id] = [keep]
+            report.skipped += [
+                f"{c[0]}: stale copy of {message_id}" for c in copies if c is not keep
+            ]
+    return [copies[0] for copies in by_id.values()]
 
 
 __all__ = ["ReindexReport", "reindex"]
