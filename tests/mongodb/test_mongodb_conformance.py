@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
 
 from mastra_storage import MastraStorage
-from mastra_storage.testing.conformance import MemoryConformance, StorageConformance
-from mastra_storage.testing.stateful import MemoryStatefulConformance
+from mastra_storage.testing.conformance import (
+    CloneThreadTests,
+    ResourceTests,
+    StorageConformance,
+    ThreadTests,
+    UpdateDeleteMessageTests,
+)
+from mastra_storage.testing.stateful import (
+    ENV_EXAMPLES,
+    MemoryStatefulConformance,
+    stateful_settings,
+)
 
 from .conftest import open_clean_store
 
@@ -26,8 +37,12 @@ class TestMongoDBConformance(StorageConformance):
             await store.close()
 
 
-class TestMongoDBNoTransactionsMemory(MemoryConformance):
-    """The memory domain on the ordered, non-transactional path (standalone servers)."""
+class TestMongoDBNoTransactionsMemory(
+    ThreadTests, UpdateDeleteMessageTests, ResourceTests, CloneThreadTests
+):
+    """The memory domain's writes on the ordered, non-transactional path (standalone
+    servers). ``MessageTests`` is left out: it exercises the read path, which is the same
+    with and without transactions (and its fixtures save messages through this path)."""
 
     @pytest.fixture
     async def storage(self, mongo_uri: str, shared_db_name: str) -> AsyncIterator[MastraStorage]:
@@ -40,7 +55,16 @@ class TestMongoDBNoTransactionsMemory(MemoryConformance):
 
 
 class TestMongoDBStateful(MemoryStatefulConformance):
-    """Random operation sequences on MongoDB must match the in-memory reference."""
+    """Random operation sequences on MongoDB must match the in-memory reference.
+
+    15 examples by default (not 25): every step is several round trips to a server written
+    in Python, and the directory must stay under its time budget on two shared cores.
+    ``MASTRA_STORAGE_STATEFUL_EXAMPLES`` still overrides it.
+    """
+
+    hypothesis_settings = stateful_settings(
+        max_examples=None if os.environ.get(ENV_EXAMPLES) else 15
+    )
 
     @pytest.fixture(autouse=True)
     def _database(self, mongo_uri: str, shared_db_name: str) -> None:
