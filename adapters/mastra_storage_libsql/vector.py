@@ -23,6 +23,7 @@ store's connection thread (:mod:`.connection`); against a server each job is one
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from mastra_storage.codec import dumps
@@ -44,6 +45,27 @@ _DOT_MARKER = "/* mastra:metric=dotproduct */"
 _STORE = "LIBSQL"
 #: Below this many rows, unfiltered queries scan exactly instead of asking the ANN index.
 ANN_MIN_ROWS = 1000
+
+
+_INDEX_OPTION = re.compile(
+    r"^(max_neighbors|compress_neighbors|alpha|search_l|insert_l)=[A-Za-z0-9_.]+$"
+)
+
+
+def _check_index_options(options: Sequence[str]) -> tuple[str, ...]:
+    """DiskANN settings for new indexes (``'max_neighbors=16'``...); inlined, so checked."""
+    checked = tuple(options)
+    for option in checked:
+        if not isinstance(option, str) or not _INDEX_OPTION.match(option):
+            from mastra_storage.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"LibSQLVector: unsupported vector index option {option!r} (use max_neighbors, "
+                "compress_neighbors, alpha, search_l or insert_l as 'name=value')",
+                id="MASTRA_VECTOR_LIBSQL_INVALID_OPTION",
+                domain=VECTOR_DOMAIN,
+            )
+    return checked
 
 
 def _check_ann_min_rows(value: Any) -> int:
@@ -73,10 +95,11 @@ def _table_sql(name: str, dimension: int, metric: Metric) -> str:
     )
 
 
-def _index_sql(name: str, metric: Metric) -> str | None:
+def _index_sql(name: str, metric: Metric, extra: Sequence[str] = ()) -> str | None:
     if metric == "dotproduct":
         return None
-    options = ", 'metric=l2'" if metric == "euclidean" else ""
+    settings = (["metric=l2"] if metric == "euclidean" else []) + list(extra)
+    options = "".join(f", '{setting}'" for setting in settings)
     return (
         f"CREATE INDEX IF NOT EXISTS {name}_vector_idx "
         f"ON {name} (libsql_vector_idx(embedding{options}))"
@@ -119,6 +142,7 @@ class LibSQLVector(BaseVectorStore):
         max_retries: int = 5,
         initial_backoff_ms: int = 100,
         ann_min_rows: int = ANN_MIN_ROWS,
+        vector_index_options: Sequence[str] = (),
     ) -> None:
         from .store import LibSQLStore  # URL parsing and option checks live there
 
@@ -133,6 +157,7 @@ class LibSQLVector(BaseVectorStore):
         self._db: LibSQLDatabase = store.database
         self._owns_db = True
         self.ann_min_rows = _check_ann_min_rows(ann_min_rows)
+        self.vector_index_options = _check_index_options(vector_index_options)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> LibSQLVector:
@@ -145,6 +170,7 @@ class LibSQLVector(BaseVectorStore):
         vector._db = store.database
         vector._owns_db = False
         vector.ann_min_rows = _check_ann_min_rows(ann_min_rows or ANN_MIN_ROWS)
+        vector.vector_index_options = ()
         return vector
 
     def _supports(self, node: Node) -> bool:
@@ -192,7 +218,7 @@ class LibSQLVector(BaseVectorStore):
                 conflict,
             )
             tx.execute(_table_sql(index_name, dimension, metric))
-            index_sql = _index_sql(index_name, metric)
+            index_sql = _index_sql(index_name, metric, self.vector_index_options)
             if index_sql is not None:
                 tx.execute(index_sql)
 

@@ -219,3 +219,25 @@ async def test_memory_usage_pattern(file_vector: LibSQLVector) -> None:
     )
     assert [h.id for h in hits] == ["d1", "d2", "d3"]
     assert all(DOCS[h.id][1]["resource_id"] == "r1" for h in hits)
+
+
+async def test_vector_index_options(tmp_path: Path) -> None:
+    from mastra_storage.errors import ConfigurationError
+
+    store = LibSQLVector(
+        f"file:{tmp_path / 'o.db'}",
+        vector_index_options=["max_neighbors=16", "compress_neighbors=float8"],
+    )
+    try:
+        await store.create_index("tuned", 8, "euclidean")
+        [(sql,)] = await _sql(
+            store, "SELECT sql FROM sqlite_master WHERE name = 'tuned_vector_idx'"
+        )
+        assert "'metric=l2', 'max_neighbors=16', 'compress_neighbors=float8'" in sql
+        assert (await store.describe_index("tuned")).metric == "euclidean"
+    finally:
+        await store.close()
+    bad_options: list[Any] = [["metric=cosine"], ["max_neighbors=1'); DROP TABLE x; --"], [3]]
+    for bad in bad_options:
+        with pytest.raises(ConfigurationError):
+            LibSQLVector(f"file:{tmp_path / 'x.db'}", vector_index_options=bad)
