@@ -11,7 +11,6 @@ in Python over the matching root spans.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import msgspec
 from pymongo import UpdateOne
@@ -109,8 +108,7 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
         for update in updates:
             fields: Document = {}
             for attr, value in update.changes.items():
-                name = _FIELD_NAMES[attr]
-                fields[name] = value if attr in ("started_at", "ended_at") else _plain(value)
+                fields[_FIELD_NAMES[attr]] = value  # dates stay datetimes: BSON dates
             fields["updatedAt"] = now
             self._conn.check_size(fields, "batchUpdateSpans")
             ops.append(
@@ -183,13 +181,6 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
         matching = [r for r in roots if trace_matches(r, query, r.trace_id in errored)]
         matching.sort(key=trace_sort_key(query), reverse=query.direction == "DESC")
         return matching[query.offset : query.offset + query.limit], len(matching)
-
-
-def _plain(value: Any) -> Any:
-    """Span JSON values go in as they are; datetimes nested in them become ISO strings."""
-    if isinstance(value, msgspec.Struct):
-        return msgspec.to_builtins(value)
-    return value
 
 
 __all__ = ["MongoDBObservabilityStore"]
