@@ -241,3 +241,51 @@ async def test_vector_index_options(tmp_path: Path) -> None:
     for bad in bad_options:
         with pytest.raises(ConfigurationError):
             LibSQLVector(f"file:{tmp_path / 'x.db'}", vector_index_options=bad)
+
+
+# --------------------------------------------------------------------------- Mastra (node)
+
+VECTOR_HARNESS = Path(__file__).resolve().parents[1] / "compat" / "mastra_libsql_vector_harness.mjs"
+
+
+async def test_mastra_reads_our_index_and_we_read_theirs(tmp_path: Path) -> None:
+    """@mastra/libsql 1.23.1's LibSQLVector and ours share one file both ways."""
+    from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+
+    packages = ("@mastra/libsql@1.23.1", "@mastra/core@1.71.0")  # as tests/libsql/conftest.py
+    npm_dir = await asyncio.to_thread(mastra_npm_dir, packages)
+    db = tmp_path / "shared.db"
+    ours = LibSQLVector(f"file:{db}")
+    try:
+        await ours.create_index("py_index", 4)
+        await ours.upsert(
+            "py_index",
+            [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]],
+            [{"thread_id": "t1", "n": 1}, {"thread_id": "t2"}],
+            ids=["py-1", "py-2"],
+        )
+        await ours.close()
+        theirs = await asyncio.to_thread(
+            run_node_harness, VECTOR_HARNESS, npm_dir, "read", str(db), "py_index"
+        )
+        assert theirs["stats"] == {"dimension": 4, "count": 2, "metric": "cosine"}
+        assert [r["id"] for r in theirs["all"]] == ["py-1", "py-2"]
+        assert theirs["all"][0]["vector"] == [1, 0, 0, 0]
+        assert theirs["all"][0]["metadata"] == {"thread_id": "t1", "n": 1}
+        assert [r["id"] for r in theirs["filtered"]] == ["py-1"]
+        await asyncio.to_thread(
+            run_node_harness, VECTOR_HARNESS, npm_dir, "write", str(db), "ts_index"
+        )
+        ours = LibSQLVector(f"file:{db}")
+        assert await ours.list_indexes() == ["py_index", "ts_index"]
+        stats = await ours.describe_index("ts_index")
+        assert (stats.dimension, stats.count, stats.metric) == (4, 3, "cosine")
+        hits = await ours.query(
+            "ts_index", [1.0, 0.0, 0.0, 0.0], filter={"tags": {"$in": ["b"]}}, include_vector=True
+        )
+        assert [(h.id, h.vector) for h in hits] == [("ts-1", [1.0, 0.0, 0.0, 0.0])]
+        assert hits[0].metadata["thread_id"] == "t1"
+        scoped = await ours.query("ts_index", [1.0, 0.0, 0.0, 0.0], filter={"resource_id": "r1"})
+        assert [h.id for h in scoped] == ["ts-1", "ts-2"]
+    finally:
+        await ours.close()
