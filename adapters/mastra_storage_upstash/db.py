@@ -9,7 +9,9 @@ concurrent read-modify-writes never lose an update.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import random
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
@@ -23,6 +25,7 @@ from mastra_storage.codec import dumps, loads
 from mastra_storage.errors import BackendError, MastraStorageError, UnavailableError
 from mastra_storage.redact import redact_text
 
+from .keylocks import KeyLocks
 from .keys import Keys
 
 T = TypeVar("T")
@@ -44,6 +47,7 @@ class RedisDB:
         display_url: str = "",
         *,
         follow_mastra: bool = True,
+        locks: KeyLocks | None = None,
     ) -> None:
         self.client = client
         self.keys = keys
@@ -51,6 +55,7 @@ class RedisDB:
         self.display_url = display_url
         #: Index messages a Mastra app wrote into a thread when that thread is read.
         self.follow_mastra = follow_mastra
+        self.locks = locks if locks is not None else KeyLocks()
 
     # ---- writes with TTL ---------------------------------------------------------------
 
@@ -82,17 +87,20 @@ class RedisDB:
         then calls ``pipe.multi()`` and queues its writes. If it queued nothing, nothing
         is sent. A :class:`MastraStorageError` raised by ``body`` aborts without writing.
         """
-        for _ in range(MAX_TX_ATTEMPTS):
-            async with self.client.pipeline(transaction=True) as pipe:
-                if watch:
-                    await pipe.watch(*watch)
-                result = await body(pipe)
-                if pipe.command_stack:
-                    try:
-                        await pipe.execute()
-                    except WatchError:
-                        continue
-                return result
+        async with self.locks.hold(watch):
+            for attempt in range(MAX_TX_ATTEMPTS):
+                async with self.client.pipeline(transaction=True) as pipe:
+                    if watch:
+                        await pipe.watch(*watch)
+                    result = await body(pipe)
+                    if pipe.command_stack:
+                        try:
+                            await pipe.execute()
+                        except WatchError:
+                            # Another process changed a watched key: back off, then retry.
+                            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+                            continue
+                    return result
         raise UnavailableError(
             f"Redis transaction gave up after {MAX_TX_ATTEMPTS} conflicting attempts",
             id="MASTRA_STORAGE_UPSTASH_TX_CONFLICT",

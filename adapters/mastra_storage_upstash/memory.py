@@ -79,7 +79,9 @@ class UpstashMemoryStore(BaseMemoryStore):
         self._db = db
         self._k = db.keys
         # Index entries for records Mastra wrote carry no TTL (the records have none).
-        self._plain = RedisDB(db.client, db.keys, {}, db.display_url, follow_mastra=False)
+        self._plain = RedisDB(
+            db.client, db.keys, {}, db.display_url, follow_mastra=False, locks=db.locks
+        )
 
     # ---- helpers ----------------------------------------------------------------------
 

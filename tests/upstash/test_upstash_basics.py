@@ -247,6 +247,29 @@ async def test_concurrent_read_modify_writes_lose_nothing(store: UpstashStore) -
     assert isinstance(snapshot, dict) and set(snapshot["context"]) == {f"s{i}" for i in range(20)}
 
 
+async def test_concurrent_appends_to_one_thread_from_two_stores(
+    redis_server_url: str, prefix: str
+) -> None:
+    """200 appends at once, from two stores (separate pools and locks, like two processes):
+    no transaction gives up and nothing is lost."""
+    stores = [UpstashStore(redis_server_url, prefix=prefix, max_connections=100) for _ in range(2)]
+    try:
+        memories = [await s.require_store("memory") for s in stores]
+        await memories[0].save_thread(_thread())
+
+        async def append(i: int) -> None:
+            message = _message(i).replace(created_at=T0)  # one timestamp: order by insertion
+            await memories[i % 2].save_messages([message])
+
+        await asyncio.gather(*(append(i) for i in range(200)))
+        page = await memories[1].list_messages(thread_id="t1", per_page=None)
+        assert page.total == 200 and len({m.id for m in page.items}) == 200
+        assert len(stores[0].db.locks) == 0  # no lock left behind
+    finally:
+        for s in stores:
+            await s.close()
+
+
 async def test_a_failed_batch_writes_nothing(store: UpstashStore, prefix: str) -> None:
     memory = await store.require_store("memory")
     await memory.save_thread(_thread())
