@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from mastra_storage.composite import MastraStorage
+from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError
-from mastra_storage.redact import redact_url
+from mastra_storage.redact import redact_text, redact_url
 
 from .db import RedisDB
 from .keys import Keys
@@ -176,6 +176,20 @@ class UpstashStore(MastraStorage):
     async def _initialize(self) -> None:
         """Nothing to create in Redis; a PING proves the connection early."""
         await self.client.ping()
+
+    async def doctor(self) -> DoctorReport:
+        """Connectivity only: Redis has no schema, and counting Mastra's unindexed records
+        would need a keyspace scan (run ``mastra-storage upstash reindex`` after Mastra wrote)."""
+        report = DoctorReport(store=self.name, checks=[])
+        try:
+            await self.client.ping()
+        except Exception as exc:  # any driver failure is the finding
+            text = redact_text(f"{type(exc).__name__}: {exc}", self._db.display_url or None)
+            report.checks.append(DoctorCheck(name="connectivity", ok=False, detail=text))
+            return report
+        detail = f"{self.url} (prefix {self.prefix!r}; domains {', '.join(sorted(self.stores))})"
+        report.checks.append(DoctorCheck(name="connectivity", ok=True, detail=detail))
+        return report
 
     async def close(self) -> None:
         if self._owns_client:

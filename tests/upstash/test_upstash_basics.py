@@ -123,6 +123,15 @@ async def test_driver_errors_are_typed_and_redacted() -> None:
     await store.close()
 
 
+async def test_doctor_reports_connectivity(store: UpstashStore) -> None:
+    report = await store.doctor()
+    assert report.ok and report.checks[0].name == "connectivity"
+    broken = UpstashStore("redis://default:hunter22@127.0.0.1:1/0", socket_connect_timeout=1)
+    report = await broken.doctor()
+    assert not report.ok and "hunter22" not in report.checks[0].detail
+    await broken.close()
+
+
 def test_cli_reindex_error_hides_the_token(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli_main(["reindex", "redis://default:hunter22@127.0.0.1:1/0"], "mastra-storage upstash")
     assert code == 2
