@@ -421,45 +421,75 @@ class DynamoMemoryStore(DynamoDomain, BaseMemoryStore):
         actions as fit; the rest follow in further transactions."""
         actions = head + [a for a, _ in body]
         sizes = [512] * len(head) + [s for _, s in body]
+        offset = 0
         for chunk in chunk_actions(actions, sizes):
-            await self._table.transact(chunk)
+            try:
+                await self._table.transact(chunk)
+            except TransactionCancelled as exc:
+                # report reasons by position in ``head + body``, not in the chunk
+                raise TransactionCancelled(["None"] * offset + exc.reasons) from exc
+            offset += len(chunk)
 
     async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+        """Append fast, upsert correctly.
+
+        First attempt: one transaction of thread bumps plus a ``Put`` per message guarded
+        by ``attribute_not_exists`` (the append case: one round trip, no read). If some
+        messages already exist, the retry reads them (``BatchGetItem``) and replaces each
+        with a ``Put`` guarded by its ``updatedAt``/``rev``, keeping the stored
+        ``createdAt``, ``seq`` and any attribute Mastra wrote that we do not model.
+        """
         now_iso = to_iso(now)
         thread_ids = list(dict.fromkeys(m.thread_id for m in messages if m.thread_id))
-        body: list[tuple[Action, int]] = []
-        for message in messages:
-            seq = conv.next_seq()
-            full = self.with_ttl("message", conv.message_item(message, seq=seq, updated_at=now_iso))
-            size = check_item_size(full, what=f"message {message.id}")
-            expr = Expr()
-            sets: list[str] = []
-            removes: list[str] = []
-            for name, value in full.items():
-                if name in ("pk", "sk"):
-                    continue
-                if name in ("createdAt", "gsi1sk", "seq"):
-                    sets.append(f"{expr.n(name)} = if_not_exists({expr.n(name)}, {expr.v(value)})")
-                elif value is None:
-                    removes.append(expr.n(name))
+        ids = [m.id for m in messages]
+        planned = [
+            (m, self.with_ttl("message", conv.message_item(m, seq=0, updated_at=now_iso)))
+            for m in messages
+        ]
+        for message, item in planned:
+            check_item_size(item, what=f"message {message.id}")
+        read_first = False
+
+        async def attempt() -> None:
+            nonlocal read_first
+            olds = await self._message_items(ids) if read_first else {}
+            body: list[tuple[Action, int]] = []
+            for message, fresh in planned:
+                old = olds.get(message.id)
+                if old is None:
+                    item = {**fresh, "seq": conv.next_seq()}
                 else:
-                    sets.append(f"{expr.n(name)} = {expr.v(value)}")
-            update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-            action = self._table.update_action(keys.message_key(message.id), update, expr)
-            body.append((("Update", action), size))
-        head = [self._bump_action(t, now_iso) for t in thread_ids]
-        try:
-            await self._run_chunks(head, body)
-        except TransactionCancelled as exc:
-            failed = [i for i in exc.condition_failed if i < len(head)]
-            if failed:
-                missing = thread_ids[failed[0]]
-                raise NotFoundError(
-                    f"Thread {missing} not found",
-                    id="MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND",
-                    details={"thread_id": missing},
-                ) from None
-            raise
+                    item = {
+                        **old,
+                        **fresh,
+                        "createdAt": old.get("createdAt", fresh["createdAt"]),
+                        "gsi1sk": old.get("gsi1sk", fresh["gsi1sk"]),
+                        "seq": old["seq"] if "seq" in old else conv.next_seq(),
+                        "rev": next_rev(old),
+                    }
+                    if message.type is None:
+                        item.pop("type", None)
+                size = check_item_size(item, what=f"message {message.id}")
+                expr = Expr()
+                action = self._table.put_action(item, expr=expr, condition=cas_condition(expr, old))
+                body.append((("Put", action), size))
+            head = [self._bump_action(t, now_iso) for t in thread_ids]
+            try:
+                await self._run_chunks(head, body)
+            except TransactionCancelled as exc:
+                failed = [i for i in exc.condition_failed if i < len(head)]
+                if failed:
+                    missing = thread_ids[failed[0]]
+                    raise NotFoundError(
+                        f"Thread {missing} not found",
+                        id="MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND",
+                        details={"thread_id": missing},
+                    ) from None
+                read_first = True  # some messages exist (or changed): read, then replace
+                raise
+
+        locks = [f"message:{i}" for i in ids]
+        await optimistic(self._table, locks, attempt, what="save messages")
 
     async def _existing_threads(self, thread_ids: list[str]) -> set[str]:
         if not thread_ids:

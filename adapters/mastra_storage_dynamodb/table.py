@@ -71,16 +71,26 @@ class CapacityMeter(msgspec.Struct, kw_only=True):
         self.read_units = self.write_units = 0.0
         self.requests = 0
 
-    def add(self, consumed: Any) -> None:
+    def add(self, consumed: Any, *, write: bool) -> None:
+        """Add a response's ``ConsumedCapacity`` (a dict, or a list for batch calls).
+
+        Reads report ``CapacityUnits`` only (DynamoDB adds ``Read``/``WriteCapacityUnits``
+        for some calls); ``write`` says which side a bare total belongs to.
+        """
         entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
         for entry in entries:
             self.reported = True
-            read = entry.get("ReadCapacityUnits")
-            write = entry.get("WriteCapacityUnits")
-            if read is None and write is None:
+            read_units = entry.get("ReadCapacityUnits")
+            write_units = entry.get("WriteCapacityUnits")
+            if read_units is None and write_units is None:
+                total = float(entry.get("CapacityUnits") or 0)
+                if write:
+                    self.write_units += total
+                else:
+                    self.read_units += total
                 continue
-            self.read_units += float(read or 0)
-            self.write_units += float(write or 0)
+            self.read_units += float(read_units or 0)
+            self.write_units += float(write_units or 0)
 
 
 class Expr:
@@ -203,6 +213,9 @@ def _import_aioboto3() -> Any:
     return aioboto3
 
 
+_WRITES = frozenset(
+    {"put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items"}
+)
 _SESSION: Any = None
 
 
@@ -318,7 +331,7 @@ class DynamoTable:
                 details={"operation": operation, "code": code},
             ) from exc
         self.capacity.requests += 1
-        self.capacity.add(response.get("ConsumedCapacity"))
+        self.capacity.add(response.get("ConsumedCapacity"), write=operation in _WRITES)
         return response
 
     # ---- (de)serialisation ---------------------------------------------------------------

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import settings
 
 from mastra_storage import MastraStorage
 from mastra_storage.testing.conformance import StorageConformance
-from mastra_storage.testing.stateful import MemoryStatefulConformance
+from mastra_storage.testing.stateful import (
+    ENV_EXAMPLES,
+    MemoryStatefulConformance,
+    stateful_settings,
+)
 from mastra_storage_dynamodb import DynamoDBStore
 
 StoreFactory = Callable[..., DynamoDBStore]
@@ -47,6 +53,10 @@ class TestDynamoDBStateful(MemoryStatefulConformance):
     """Random operation sequences on DynamoDB must match the in-memory reference."""
 
     supports_resource_scoped_queries: ClassVar[bool] = False
+    #: Fewer examples than the default 25: every step is an HTTP round trip to moto.
+    hypothesis_settings: ClassVar[settings | None] = stateful_settings(
+        max_examples=int(os.environ.get(ENV_EXAMPLES, "5"))
+    )
     factory: ClassVar[StoreFactory | None] = None
 
     @pytest.fixture(autouse=True)
