@@ -34,6 +34,7 @@ from .db import RedisDB, WriteBatch, begin, decode_json, lex_members, operation
 from .indexes import (
     MessageMeta,
     add_message_index,
+    message_index_keys,
     remove_message_index,
     thread_index_ops,
 )
@@ -398,9 +399,10 @@ class UpstashMemoryStore(BaseMemoryStore):
         """Index messages a Mastra app saved into this thread since we last looked.
 
         Mastra adds every message to ``thread:<id>:messages`` (its own set) but to none of
-        ours. Only runs when that set has more members than our index of the thread, reads
-        the set once, indexes the newcomers (by ``(createdAt, _index, id)``) and removes ids
-        whose record is gone (Mastra's deletes leave them behind), so the sizes converge.
+        ours. Only runs when that set has more members than our index of the thread: reads
+        the set and its records once, indexes the newcomers (by ``(createdAt, _index, id)``),
+        restores entries of known messages, and removes ids whose record is gone (Mastra's
+        deletes leave them behind), so afterwards our index covers Mastra's set.
         """
         k = self._k
         mastra_key, ours_key = k.mastra_thread_messages(thread_id), k.thread_messages(thread_id)
@@ -408,22 +410,20 @@ class UpstashMemoryStore(BaseMemoryStore):
         async def body(pipe: Pipeline) -> None:
             ids = [str(m) for m in await pipe.zrange(mastra_key, 0, -1)]
             metas = await self._metas(pipe, ids) if ids else []
-            foreign = [
-                (i, m)
-                for i, m in zip(ids, metas, strict=True)
-                if m is None or m.thread_id != thread_id
-            ]
-            rows = await self._db.mget_json([k.message(thread_id, i) for i, _ in foreign])
+            rows = await self._db.mget_json([k.message(thread_id, i) for i in ids])
             newcomers: list[tuple[Message, int, MessageMeta | None]] = []
+            known: list[MessageMeta] = []
             gone: list[str] = []
-            for (message_id, old), row in zip(foreign, rows, strict=True):
-                if isinstance(row, dict):
+            for message_id, old, row in zip(ids, metas, rows, strict=True):
+                if not isinstance(row, dict):
+                    gone.append(message_id)
+                elif old is not None and old.thread_id == thread_id:
+                    known.append(old)  # ours: make sure its entries exist (idempotent)
+                else:
                     index = row.get("_index")
                     newcomers.append(
                         (message_from_json(row), index if isinstance(index, int) else 0, old)
                     )
-                else:
-                    gone.append(message_id)
             newcomers.sort(key=lambda n: (to_epoch_ms(n[0].created_at), n[1], n[0].id))
             count = len(newcomers)
             next_seq = int(await pipe.incrby(k.seq(), count)) - count + 1 if count else 0
@@ -431,6 +431,9 @@ class UpstashMemoryStore(BaseMemoryStore):
             if gone:
                 pipe.zrem(mastra_key, *gone)
             batch = WriteBatch(self._plain)
+            for meta in known:
+                for key in message_index_keys(self._db, meta):
+                    batch.zadd(key, {meta.member: 0}, "message")
             for offset, (message, _, old) in enumerate(newcomers):
                 if old is not None:
                     remove_message_index(self._db, pipe, old)

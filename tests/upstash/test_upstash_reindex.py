@@ -93,3 +93,48 @@ async def test_reindex_makes_mastra_data_listable(store: UpstashStore, prefix: s
         "m-b",
         "m-c",
     ]
+
+
+async def test_reading_a_thread_adopts_what_a_mastra_app_added(
+    store: UpstashStore, prefix: str
+) -> None:
+    """No reindex needed for a thread's messages: Mastra's additions (and its deletes, which
+    leave ids behind in its set) are noticed by one ZCARD and reconciled once."""
+    from datetime import datetime, timezone
+
+    from mastra_storage.records import Message, MessageContent, Thread
+
+    memory = await store.require_store("memory")
+    t0 = datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)
+    await memory.save_thread(Thread(id="t1", resource_id="res", created_at=t0, updated_at=t0))
+    await memory.save_messages(
+        [
+            Message(
+                id=f"py-{i}",
+                role="user",
+                thread_id="t1",
+                resource_id="res",
+                created_at=t0.replace(second=i * 2),
+                content=MessageContent.text(str(i)),
+            )
+            for i in range(3)
+        ]
+    )
+    raw, p = store.client, prefix
+    for message_id, second, index in (("ts-b", 3, 1), ("ts-a", 1, 0)):  # a Mastra batch
+        await raw.set(
+            f"{p}mastra_messages:threadId:t1:id:{message_id}",
+            _message(message_id, "t1", second, index),
+        )
+        await raw.set(f"{p}msg-idx:{message_id}", "t1")
+        await raw.zadd(f"{p}thread:t1:messages", {message_id: index})
+    await raw.zadd(f"{p}thread:t1:messages", {"deleted-by-mastra": 0})  # record gone
+
+    page = await memory.list_messages(thread_id="t1")
+    assert [m.id for m in page.items] == ["py-0", "ts-a", "py-1", "ts-b", "py-2"]
+    assert page.total == 5
+    assert await raw.zscore(f"{p}thread:t1:messages", "deleted-by-mastra") is None
+    assert await raw.zcard(f"{p}thread:t1:messages") == await raw.zcard(
+        store.db.keys.thread_messages("t1")
+    )
+    assert [m.id for m in await memory.list_messages_by_id(["ts-a"])] == ["ts-a"]
