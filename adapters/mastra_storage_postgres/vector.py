@@ -124,7 +124,7 @@ class PgVector(BaseVectorStore):
             )
         self._url = url
         self._display = redact_url(url) if url is not None else "<pool>"
-        self.schema = validate_identifier(schema, kind="schema name").lower()
+        self.schema = validate_identifier(schema, kind="schema name")
         self._min = _int_option("min_pool_size", min_pool_size, 0, 1000)
         self._max = _int_option("max_pool_size", max_pool_size, max(1, self._min), 1000)
         self.ef_search = _int_option("ef_search", ef_search, 1, 1000)
@@ -201,7 +201,8 @@ class PgVector(BaseVectorStore):
             raise self._error(operation, exc) from exc
 
     def _table(self, name: str) -> str:
-        return f"{self.schema}.{name}"
+        """Quoted, as ``@mastra/pg`` writes them (names are validated: no quotes inside)."""
+        return f'"{self.schema}"."{name}"'
 
     # ---- create (with pgvector's index options) ---------------------------------------
 
@@ -238,9 +239,7 @@ class PgVector(BaseVectorStore):
         m = _int_option("m", m, 2, 100)
         ef_construction = _int_option("ef_construction", ef_construction, 4, 1000)
         lists = _int_option("lists", lists, 1, 32768)
-        fields = [
-            validate_identifier(f, kind="metadata index field").lower() for f in metadata_indexes
-        ]
+        fields = [validate_identifier(f, kind="metadata index field") for f in metadata_indexes]
         existing = await self._index_config(name)
         if existing is None:
             await self._create(name, dim, chosen, index_type, m, ef_construction, lists)
@@ -290,9 +289,7 @@ class PgVector(BaseVectorStore):
         table = self._table(name)
 
         async def job(conn: Any) -> None:
-            taken = await conn.fetchval(
-                "SELECT to_regclass($1) IS NOT NULL", f"{self.schema}.{name.lower()}"
-            )
+            taken = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table)
             if taken:
                 raise ConflictError(
                     f'a table named "{name}" exists in schema {self.schema} and is not a '
@@ -300,7 +297,7 @@ class PgVector(BaseVectorStore):
                     id=vector_error_id(_STORE, "createIndex", "name taken"),
                     domain=VECTOR_DOMAIN,
                 )
-            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             await conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} (id SERIAL PRIMARY KEY, "
                 f"vector_id TEXT UNIQUE NOT NULL, embedding vector({dimension}), "
@@ -310,12 +307,12 @@ class PgVector(BaseVectorStore):
             opclass = _OPCLASS[metric]
             if index_type == "hnsw":
                 await conn.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name}_vector_idx ON {table} USING hnsw "
+                    f'CREATE INDEX IF NOT EXISTS "{name}_vector_idx" ON {table} USING hnsw '
                     f"(embedding {opclass}) WITH (m = {m}, ef_construction = {ef_construction})"
                 )
             elif index_type == "ivfflat":
                 await conn.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name}_vector_idx ON {table} USING ivfflat "
+                    f'CREATE INDEX IF NOT EXISTS "{name}_vector_idx" ON {table} USING ivfflat '
                     f"(embedding {opclass}) WITH (lists = {lists})"
                 )
 
@@ -329,7 +326,7 @@ class PgVector(BaseVectorStore):
         async def job(conn: Any) -> None:
             for field in fields:
                 await conn.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name}_md_{field}_idx ON {self._table(name)} "
+                    f'CREATE INDEX IF NOT EXISTS "{name}_md_{field}_idx" ON {self._table(name)} '
                     f"((metadata ->> '{field}'))"
                 )
 
@@ -354,10 +351,10 @@ class PgVector(BaseVectorStore):
               JOIN pg_type t ON t.oid = a.atttypid AND t.typname = 'vector'
              WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'r'
         """
-        lowered = index_name.lower()
+        ann_index = f"{index_name}_vector_idx"[:63]  # PostgreSQL truncates longer names
 
         async def job(conn: Any) -> Any:
-            return await conn.fetchrow(sql, self.schema, lowered, f"{lowered}_vector_idx")
+            return await conn.fetchrow(sql, self.schema, index_name, ann_index)
 
         row = await self._run("describeIndex", job)
         if row is None:

@@ -13,6 +13,7 @@ import asyncio
 import random
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -248,3 +249,62 @@ def test_filter_sql_binds_values_and_inlines_only_validated_names() -> None:
     assert sorted(int(p) for p in __import__("re").findall(r"\$(\d+)", sql)) == list(
         range(3, 3 + len(params))
     )
+
+
+async def test_identifiers_keep_their_case(pg_vector: PgVector) -> None:
+    await pg_vector.create_index("MixedCase", 3)
+    await pg_vector.create_index("mixedcase", 3)
+    assert await pg_vector.list_indexes() == ["MixedCase", "mixedcase"]
+    await pg_vector.upsert("MixedCase", [[1.0, 0.0, 0.0]], ids=["a"])
+    assert (await pg_vector.describe_index("MixedCase")).count == 1
+    assert (await pg_vector.describe_index("mixedcase")).count == 0
+
+
+# --------------------------------------------------------------------------- Mastra (node)
+
+PG_HARNESS = Path(__file__).resolve().parents[1] / "compat" / "mastra_pg_vector_harness.mjs"
+
+
+async def test_mastra_reads_our_index_and_we_read_theirs(
+    pg_vector: PgVector, pgvector_db: str
+) -> None:
+    """@mastra/pg 1.27.1's PgVector and ours share one schema both ways.
+
+    Our index is IVFFlat here: Mastra 1.27.1 sets ``hnsw.iterative_scan`` before querying an
+    HNSW index, which needs pgvector >= 0.8 (the test server has 0.6.2).
+    """
+    from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+
+    packages = ("@mastra/pg@1.27.1", "@mastra/core@1.71.0")  # as tests/postgres/conftest.py
+    npm_dir = await asyncio.to_thread(mastra_npm_dir, packages)
+    schema = pg_vector.schema
+    await pg_vector.create_index(
+        "py_index", 4, index_type="ivfflat", lists=1, metadata_indexes=["thread_id"]
+    )
+    await pg_vector.upsert(
+        "py_index",
+        [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]],
+        [{"thread_id": "t1", "n": 1}, {"thread_id": "t2"}],
+        ids=["py-1", "py-2"],
+    )
+    theirs = await asyncio.to_thread(
+        run_node_harness, PG_HARNESS, npm_dir, "read", pgvector_db, schema, "py_index"
+    )
+    assert (theirs["stats"]["dimension"], theirs["stats"]["count"]) == (4, 2)
+    assert theirs["stats"]["metric"] == "cosine"
+    assert [r["id"] for r in theirs["all"]] == ["py-1", "py-2"]
+    assert theirs["all"][0]["metadata"] == {"thread_id": "t1", "n": 1}
+    assert theirs["all"][0]["vector"] == [1, 0, 0, 0]
+    assert [r["id"] for r in theirs["filtered"]] == ["py-1"]
+    await asyncio.to_thread(
+        run_node_harness, PG_HARNESS, npm_dir, "write", pgvector_db, schema, "ts_index"
+    )
+    assert await pg_vector.list_indexes() == ["py_index", "ts_index"]
+    stats = await pg_vector.describe_index("ts_index")
+    assert (stats.dimension, stats.count, stats.metric) == (4, 3, "cosine")
+    hits = await pg_vector.query(
+        "ts_index", [1.0, 0.0, 0.0, 0.0], filter={"tags": {"$in": ["b"]}}, include_vector=True
+    )
+    assert [(h.id, h.vector) for h in hits] == [("ts-1", [1.0, 0.0, 0.0, 0.0])]
+    scoped = await pg_vector.query("ts_index", [1.0, 0.0, 0.0, 0.0], filter={"resource_id": "r1"})
+    assert [h.id for h in scoped] == ["ts-1", "ts-2"]
