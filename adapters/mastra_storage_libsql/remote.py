@@ -118,6 +118,8 @@ class RemoteTx(Tx):
         if not self._stream:
             return
         self._stream = False
+        if not self._db.is_open:  # the store closed first: the server expires the stream
+            return
         self._pending.clear()
         with contextlib.suppress(HranaError, DriverError):
             self._client.pipeline([{"type": "close"}], baton=self._baton, base_url=self._base_url)

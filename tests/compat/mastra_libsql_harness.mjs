@@ -73,9 +73,13 @@ async function loadLibSQL() {
   return { mod: await import(pathToFileURL(path.join(pkgDir, entry)).href), version: pkg.version };
 }
 
+// FILE may also be a libSQL server URL (sqld): then Mastra's own client speaks to it.
+const isServerUrl = (f) => /^(libsql|https?|wss?):\/\//.test(f);
+
 async function openStore(file, { init = true } = {}) {
   const { mod } = await loadLibSQL();
-  const store = new mod.LibSQLStore({ id: 'compat', url: 'file:' + file });
+  const url = isServerUrl(file) ? file : 'file:' + file;
+  const store = new mod.LibSQLStore({ id: 'compat', url });
   if (init) await store.init();
   return store;
 }
@@ -254,7 +258,7 @@ async function main() {
   if (!cmd || !file || !['write', 'read'].includes(cmd)) {
     throw new Error('usage: mastra_libsql_harness.mjs write|read FILE [RESOURCE_IDS] [SCORER_IDS] [--no-init]');
   }
-  const absFile = path.resolve(file);
+  const absFile = isServerUrl(file) ? file : path.resolve(file);
   if (cmd === 'write') return doWrite(absFile);
   const split = (s, d) => (s === undefined || s === '' ? d : s).split(',').map((x) => x.trim()).filter(Boolean);
   return doRead(absFile, split(resourceArg, 'ts-resource'), split(scorerArg, 'ts-scorer'), !noInit);

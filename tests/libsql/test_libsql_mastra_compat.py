@@ -3,7 +3,7 @@ and with legacy Mastra layouts (TEXT JSON, odd timestamps, missing columns)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from mastra_storage.domains import (
     BaseWorkflowsStore,
 )
 from mastra_storage.records import Record
+from mastra_storage.testing.servers import ServerUnavailable, skip_or_fail, sqld_instance
 from mastra_storage_libsql import LibSQLStore
 
 Harness = Callable[..., dict[str, Any]]  # the ``mastra_harness`` fixture (conftest.py)
@@ -370,6 +371,43 @@ async def test_mixed_writers_on_one_file(tmp_path: Path, mastra_harness: Harness
     assert theirs == expected
     assert [m["id"] for m in theirs["messages"]["ts-thread-1"]][-1] == "py-reply"
     assert theirs["threads"][0]["metadata"]["py"] is True
+
+
+# --------------------------------------------------------------------------- on sqld
+
+
+@pytest.fixture
+async def sqld() -> AsyncIterator[str]:
+    """A fresh sqld that both Mastra (its npm client over HTTP) and we write to."""
+    try:
+        async with sqld_instance() as url:
+            yield url
+    except ServerUnavailable as exc:
+        skip_or_fail("sqld", exc.reason)
+
+
+async def test_mastra_and_we_share_one_sqld(sqld: str, mastra_harness: Harness) -> None:
+    """Both directions on one server, in three node runs (each costs seconds): Mastra
+    writes, we read the same; we write, Mastra (with its init) reads the same."""
+    assert mastra_harness("write", sqld) == {"ok": True}
+    reference = mastra_view(mastra_harness("read", sqld, "--no-init"))
+    store = LibSQLStore(sqld)
+    await store.init()
+    try:
+        assert await our_view(store, ["ts-resource"], ["ts-scorer"]) == reference
+        assert len(reference["messages"]["ts-thread-1"]) == 3
+        await write_fixture(store)
+        ours = await our_view(store, ["py-resource"], ["py-scorer"])
+        assert (await store.doctor()).ok
+    finally:
+        await store.close()
+    for scores in ours["scores"].values():
+        for score in scores:
+            assert score.pop("structuredOutput") is True
+    assert mastra_view(mastra_harness("read", sqld, "py-resource", "py-scorer")) == ours
+    ids = [t["id"] for t in ours["threads"]]
+    assert [i for i in ids if i.startswith("py-")] == ["py-thread-2", "py-thread-1"]
+    assert "ts-thread-1" in ids  # Mastra's rows and ours side by side
 
 
 # --------------------------------------------------------------------------- legacy layouts
