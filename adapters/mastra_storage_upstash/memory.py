@@ -1,10 +1,10 @@
 """Memory domain on Redis: Mastra's keys, plus lexicographic indexes that keep reads cheap.
 
-Command budget (see ``docs/upstash-layout.md``): reads cost a constant number of commands
-plus nothing per stored message or key: a page of messages is ``ZLEXCOUNT`` + ``ZRANGE
-BYLEX LIMIT`` + one ``MGET``; a save is one optimistic transaction whose size grows with
-the batch, never with the thread. Nothing here uses ``SCAN``/``KEYS`` except
-``dangerously_clear_all``.
+Command budget (see ``docs/upstash-layout.md``): reads cost a constant number of commands,
+nothing per stored message or key: a page of a thread's messages is ``ZCARD`` (of Mastra's
+set, to notice a Mastra writer) + ``ZLEXCOUNT`` + ``ZRANGE BYLEX LIMIT`` + one ``MGET``; a
+save is one optimistic transaction whose size grows with the batch, never with the thread.
+Nothing here uses ``SCAN``/``KEYS`` except ``dangerously_clear_all``.
 """
 
 from __future__ import annotations
