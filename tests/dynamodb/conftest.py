@@ -152,10 +152,11 @@ StoreFactory = Callable[..., DynamoDBStore]
 
 @pytest.fixture
 def new_store(dynamo_endpoint: str, table_name: str) -> StoreFactory:
-    """``new_store(**options)``: a store on the session table (not initialised)."""
+    """``new_store(table=None, **options)``: a store on the session table (or ``table``),
+    not initialised."""
 
-    def factory(**options: Any) -> DynamoDBStore:
-        return make_store(dynamo_endpoint, table_name, **options)
+    def factory(table: str | None = None, **options: Any) -> DynamoDBStore:
+        return make_store(dynamo_endpoint, table or table_name, **options)
 
     return factory
 

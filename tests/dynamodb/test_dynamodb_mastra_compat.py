@@ -12,9 +12,8 @@ import pytest
 
 from mastra_storage import Message, MessageContent, Thread
 from mastra_storage.pagination import OrderBy
-from mastra_storage_dynamodb import DynamoDBStore
+from mastra_storage_dynamodb import DynamoDBStore, keys
 from mastra_storage_dynamodb import items as conv
-from mastra_storage_dynamodb import keys
 
 Harness = Callable[..., dict[str, Any]]
 pytestmark = pytest.mark.anyio
