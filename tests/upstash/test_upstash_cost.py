@@ -24,6 +24,7 @@ from upstash_counting import counting_client, private_redis, server_calls
 
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Message, MessageContent, Thread
+from mastra_storage.testing.servers import skip_or_fail
 from mastra_storage.timeutil import utc_now
 from mastra_storage_upstash import UpstashStore
 from mastra_storage_upstash.indexes import thread_index_ops
@@ -42,7 +43,7 @@ MEASURED: dict[str, dict[int, int]] = {}
 def quiet_url() -> Any:
     with private_redis() as url:
         if url is None:
-            pytest.skip("no redis-server binary for a private, quiet server")
+            skip_or_fail("redis", "no redis-server binary for a private, quiet server")
         yield url
 
 
