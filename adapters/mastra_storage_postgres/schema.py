@@ -353,11 +353,14 @@ def expected_indexes(schema: str, *, skip_default: bool) -> list[IndexDef]:
 
 WARM_CHECK = """
 SELECT (SELECT version FROM {schema}.{table} WHERE component = $2),
-       ARRAY(SELECT indexname::text FROM pg_indexes
-             WHERE schemaname = $1 AND indexname = ANY($3::text[])),
-       ARRAY(SELECT relname::text FROM pg_stat_user_tables
-             WHERE schemaname = $1 AND relname = ANY($4::text[])
-               AND last_analyze IS NULL AND last_autoanalyze IS NULL AND n_live_tup > 0)
+       ARRAY(SELECT c.relname::text FROM pg_class c
+             WHERE c.relnamespace = to_regnamespace($1) AND c.relname = ANY($3::text[])),
+       ARRAY(SELECT c.relname::text FROM pg_class c
+             WHERE c.relnamespace = to_regnamespace($1) AND c.relkind = 'r'
+               AND c.relname = ANY($4::text[]) AND c.reltuples < 0
+               AND pg_stat_get_live_tuples(c.oid) > 0
+               AND pg_stat_get_last_analyze_time(c.oid) IS NULL
+               AND pg_stat_get_last_autoanalyze_time(c.oid) IS NULL)
 """
 
 
