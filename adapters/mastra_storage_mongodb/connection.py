@@ -85,7 +85,6 @@ class MongoConnection:
         self._forced_transactions = transactions
         self._supports_transactions: bool | None = None
         self.max_bson_size = DEFAULT_MAX_BSON_SIZE
-        self.server_version = "?"
         self._probe_lock = asyncio.Lock()
         self.db: AsyncDatabase[Document] = client.get_database(
             db_name, codec_options=CodecOptions(tz_aware=True, tzinfo=timezone.utc)
@@ -104,17 +103,20 @@ class MongoConnection:
             if self._supports_transactions is None:
                 hello = await self.guard("hello", self.client.admin.command("hello"))
                 self.max_bson_size = int(hello.get("maxBsonObjectSize", DEFAULT_MAX_BSON_SIZE))
-                try:
-                    info = await self.client.admin.command("buildInfo")
-                    self.server_version = str(info.get("version", "?"))
-                except PyMongoError:
-                    self.server_version = "?"
                 detected = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
                 if self._forced_transactions is None:
                     self._supports_transactions = detected
                 else:
                     self._supports_transactions = self._forced_transactions and detected
         return bool(self._supports_transactions)
+
+    async def server_version(self) -> str:
+        """The server's reported version (``buildInfo``), for ``doctor``."""
+        try:
+            info = await self.client.admin.command("buildInfo")
+        except PyMongoError:
+            return "?"
+        return str(info.get("version", "?"))
 
     @property
     def uses_transactions(self) -> bool | None:

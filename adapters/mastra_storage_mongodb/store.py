@@ -191,6 +191,7 @@ class MongoDBStore(MastraStorage):
         checks = report.checks
         try:
             transactions = await self._conn.probe()
+            server_version = await self._conn.server_version()
             missing = await missing_indexes(self._conn)
         except MastraStorageError as exc:
             checks.append(DoctorCheck(name="connectivity", ok=False, detail=str(exc)))
@@ -199,7 +200,7 @@ class MongoDBStore(MastraStorage):
             DoctorCheck(
                 name="connectivity",
                 ok=True,
-                detail=f"{self.url} db={self.db_name} (server {self._conn.server_version})",
+                detail=f"{self.url} db={self.db_name} (server {server_version})",
             )
         )
         checks.append(
