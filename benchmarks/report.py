@@ -88,8 +88,9 @@ def import_line(value: ImportTime) -> str:
     drivers = ", ".join(value.drivers_imported) or "none"
     return (
         f"import mastra_storage: median {value.median_ms:.1f} ms over {value.runs} fresh "
-        f"interpreters (min {value.min_ms:.1f}, max {value.max_ms:.1f}); drivers imported: "
-        f"{drivers}"
+        f"interpreters (min {value.min_ms:.1f}, max {value.max_ms:.1f}), "
+        f"{value.after_asyncio_median_ms:.1f} ms when asyncio is already imported; drivers "
+        f"imported: {drivers}"
     )
 
 
@@ -149,7 +150,9 @@ def targets(run: RunReport) -> list[str]:
         it = run.import_time
         verdict = "met" if it.meets_target else "MISSED"
         lines.append(
-            f"- import mastra_storage {it.median_ms:.1f} ms (target < {TARGET_MS:.0f} ms), "
+            f"- import mastra_storage {it.median_ms:.1f} ms in a fresh interpreter, "
+            f"{it.after_asyncio_median_ms:.1f} ms after `import asyncio` "
+            f"(target < {TARGET_MS:.0f} ms), "
             f"drivers imported: {', '.join(it.drivers_imported) or 'none'}: {verdict}"
         )
     return lines
