@@ -357,7 +357,7 @@ SELECT (SELECT version FROM {schema}.{table} WHERE component = $2),
              WHERE c.relnamespace = to_regnamespace($1) AND c.relname = ANY($3::text[])),
        ARRAY(SELECT c.relname::text FROM pg_class c
              WHERE c.relnamespace = to_regnamespace($1) AND c.relkind = 'r'
-               AND c.relname = ANY($4::text[]) AND c.reltuples < 0
+               AND c.relname = ANY($4::text[])
                AND pg_stat_get_live_tuples(c.oid) > 0
                AND pg_stat_get_last_analyze_time(c.oid) IS NULL
                AND pg_stat_get_last_autoanalyze_time(c.oid) IS NULL)
