@@ -182,7 +182,12 @@ def markdown(run: RunReport) -> str:
     ]
     for b in run.backends:
         detail = b.description if b.status == "ok" else b.reason
-        parts.append(f"- **{b.name}**: {b.status}, {detail} (raw side: {b.raw_driver or '-'})")
+        when = f"; measured {b.date_utc}, load average {b.load_average}" if b.date_utc else ""
+        sizes = f"; sizes changed for this backend: {b.size_overrides}" if b.size_overrides else ""
+        parts.append(
+            f"- **{b.name}**: {b.status}, {detail} (raw side: {b.raw_driver or '-'}, "
+            f"{b.seconds:.0f} s{when}{sizes})"
+        )
     problems = [f"- {r.backend} {r.workload}: {r.problem}" for r in run.results if r.problem]
     if problems:
         parts += ["", "## SDK/raw disagreements", "", *problems]

@@ -65,6 +65,10 @@ class BackendInfo:
     description: str = ""
     raw_driver: str = ""
     seconds: float = 0.0
+    date_utc: str = ""
+    load_average: list[float] | None = None
+    #: Sizes that differ from the run's (slow emulators sample fewer operations).
+    size_overrides: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,6 +77,16 @@ class RunReport:
     backends: list[BackendInfo] = field(default_factory=list)
     results: list[WorkloadResult] = field(default_factory=list)
     import_time: ImportTime | None = None
+
+    def merge(self, older: RunReport) -> None:
+        """Keep ``older``'s rows for backends this run did not measure (they say when)."""
+        ran = {b.name for b in self.backends}
+        kept = [b for b in older.backends if b.name not in ran and b.status == "ok"]
+        self.backends = kept + self.backends
+        rows = [r for r in older.results if r.backend not in ran]
+        self.results = rows + self.results
+        order = {b.name: i for i, b in enumerate(self.backends)}
+        self.results.sort(key=lambda r: order.get(r.backend, len(order)))
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

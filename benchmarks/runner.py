@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import json
 import os
 import secrets
 import sys
@@ -71,6 +72,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "so other clients cannot disturb timings or Redis command counts)",
     )
     parser.add_argument("--note", default="", help="free text recorded with the run")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other backends' rows of the results.json already in the output dir "
+        "(each row records when it was measured)",
+    )
     args = parser.parse_args(argv)
     for name in _split(args.backends):
         if name not in backends.NAMES:
@@ -167,7 +174,13 @@ class _Counting:
 
 
 async def run_backend(
-    name: str, workloads: list[Workload], sizes: Sizes, reps: int, out: list[WorkloadResult]
+    name: str,
+    workloads: list[Workload],
+    sizes: Sizes,
+    reps: int,
+    out: list[WorkloadResult],
+    *,
+    own_sizes: bool,
 ) -> BackendInfo:
     started = time.perf_counter()
     try:
@@ -176,7 +189,17 @@ async def run_backend(
     except Unavailable as exc:
         say(f"[{name}] skipped: {exc}")
         return BackendInfo(name, "skipped", reason=str(exc))
-    info = BackendInfo(name, "ok", raw_driver=backend.raw_driver)
+    info = BackendInfo(
+        name,
+        "ok",
+        raw_driver=backend.raw_driver,
+        date_utc=machine.describe()["date_utc"],
+        load_average=machine.load_average(),
+    )
+    if own_sizes and backend.size_overrides:
+        sizes = dataclasses.replace(sizes, **backend.size_overrides)
+        info.size_overrides = dict(backend.size_overrides)
+        say(f"[{name}] sizes for this backend: {backend.size_overrides}")
     raw: Ops | None = None
     counting: _Counting | None = None
     try:
@@ -255,8 +278,11 @@ async def run_all(args: argparse.Namespace, sizes: Sizes, reps: int) -> RunRepor
         }
     )
     workloads = [WORKLOADS[key.upper()] for key in _split(args.workloads)]
+    own_sizes = not args.quick and not args.size
     for name in _split(args.backends):
-        run.backends.append(await run_backend(name, workloads, sizes, reps, run.results))
+        run.backends.append(
+            await run_backend(name, workloads, sizes, reps, run.results, own_sizes=own_sizes)
+        )
     run.meta["load_average_end"] = machine.load_average()
     return run
 
@@ -283,6 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mastra_storage.testing.servers import stop_all
 
         stop_all()
+    previous = out_dir / report.JSON_NAME
+    if args.merge and previous.exists():
+        run.merge(RunReport.from_json(json.loads(previous.read_text())))
     written = report.write_all(run, out_dir, chart_too=not args.no_chart)
     say(report.markdown_table(run))
     for path in written:

@@ -33,6 +33,9 @@ class Backend(ABC):
 
     name: ClassVar[str]
     raw_driver: ClassVar[str]  # what the raw side uses, for the report
+    #: Sizes this backend runs with instead of the defaults (full runs only): the emulators
+    #: (SecantusDB, moto) are too slow on a small machine for the full sample counts.
+    size_overrides: ClassVar[dict[str, int]] = {}
 
     @abstractmethod
     async def start(self) -> None:

@@ -190,6 +190,16 @@ class RawDynamo(Ops):
 class DynamoBackend(Backend):
     name = "dynamodb"
     raw_driver = "aioboto3 low-level client"
+    size_overrides = {
+        "w1_turns": 50,
+        "w2_ops": 20,
+        "w3_threads": 1000,
+        "w3_resources": 10,
+        "w3_ops": 20,
+        "w4_ops": 10,
+        "w5_tasks": 5,
+        "w5_turns": 4,
+    }
 
     def __init__(self) -> None:
         self._exit = contextlib.AsyncExitStack()

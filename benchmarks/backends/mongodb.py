@@ -132,6 +132,7 @@ class RawMongo(Ops):
 class MongoBackend(Backend):
     name = "mongodb"
     raw_driver = "pymongo AsyncMongoClient"
+    size_overrides = {"w2_ops": 50, "w3_ops": 50, "w4_ops": 20}
 
     def __init__(self) -> None:
         self._exit = contextlib.AsyncExitStack()
