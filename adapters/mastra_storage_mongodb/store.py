@@ -8,6 +8,7 @@ never leaves a message without its thread (:mod:`.connection`).
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
@@ -30,6 +31,8 @@ from .scores import MongoDBScoresStore
 from .workflows import MongoDBWorkflowsStore
 
 SCHEMES = ("mongodb://", "mongodb+srv://")
+#: How long ``doctor`` waits for the server before reporting it unreachable.
+DOCTOR_CONNECT_TIMEOUT_S = 5.0
 _EMPTY_URL = (
     "MongoDBStore: url must be provided and cannot be empty. Passing an empty string may "
     "cause fallback to local MongoDB defaults."
@@ -190,11 +193,22 @@ class MongoDBStore(MastraStorage):
         report = DoctorReport(store=self.name, checks=[])
         checks = report.checks
         try:
-            transactions = await self._conn.probe()
+            # A health check should answer quickly: don't wait out the driver's 30 s
+            # server selection when nothing listens.
+            transactions = await asyncio.wait_for(self._conn.probe(), DOCTOR_CONNECT_TIMEOUT_S)
             server_version = await self._conn.server_version()
             missing = await missing_indexes(self._conn)
         except MastraStorageError as exc:
             checks.append(DoctorCheck(name="connectivity", ok=False, detail=str(exc)))
+            return report
+        except asyncio.TimeoutError:  # an alias of TimeoutError from Python 3.11
+            checks.append(
+                DoctorCheck(
+                    name="connectivity",
+                    ok=False,
+                    detail=f"{self.url}: no answer within {DOCTOR_CONNECT_TIMEOUT_S:g} s",
+                )
+            )
             return report
         checks.append(
             DoctorCheck(

@@ -180,3 +180,19 @@ async def test_unique_index_conflict_fails_init_with_an_explanation(
         await store.init()
     assert err.value.id == "MASTRA_STORAGE_MONGODB_CREATE_DEFAULT_INDEXES_FAILED"
     assert "duplicate" in str(err.value)
+
+
+async def test_doctor_does_not_wait_out_server_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from mastra_storage_mongodb import store as store_module
+
+    monkeypatch.setattr(store_module, "DOCTOR_CONNECT_TIMEOUT_S", 0.3)
+    store = MongoDBStore("mongodb://127.0.0.1:9/db", db_name="db")  # driver default: 30 s
+    started = time.monotonic()
+    try:
+        report = await store.doctor()
+    finally:
+        await store.close()
+    assert time.monotonic() - started < 5
+    assert not report.ok and "no answer within 0.3 s" in str(report)
