@@ -143,11 +143,11 @@ class DynamoMemoryStore(DynamoDomain, BaseMemoryStore):
         )
 
     async def _delete_thread(self, thread_id: str) -> None:
-        thread = await self._get_thread_item(thread_id)
-        message_keys = [
-            {"pk": i["pk"], "sk": i["sk"]}
-            for i in await self._thread_message_items(thread_id, projection=True)
-        ]
+        thread, rows = await asyncio.gather(
+            self._get_thread_item(thread_id),
+            self._thread_message_items(thread_id, projection=True),
+        )
+        message_keys = [{"pk": i["pk"], "sk": i["sk"]} for i in rows]
         thread_keys = [keys.thread_key(thread_id)] if thread is not None else []
         if len(message_keys) + len(thread_keys) <= 100:
             await self._table.transact(

@@ -465,14 +465,13 @@ class DynamoTable:
             total += count
         return total
 
-    async def scan_all(self, *, filter: str, expr: Expr) -> list[Item]:
+    async def scan_all(self, *, filter: str | None = None, expr: Expr | None = None) -> list[Item]:
         """A full-table scan (only admin paths use it: listing without a partition key)."""
-        params: dict[str, Any] = {
-            "TableName": self.name,
-            "FilterExpression": filter,
-            "ReturnConsumedCapacity": "TOTAL",
-            **expr.params(self.ser),
-        }
+        params: dict[str, Any] = {"TableName": self.name, "ReturnConsumedCapacity": "TOTAL"}
+        if filter:
+            params["FilterExpression"] = filter
+        if expr is not None:
+            params.update(expr.params(self.ser))
         out: list[Item] = []
         while True:
             response = await self.call("scan", **params)

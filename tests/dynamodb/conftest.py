@@ -9,7 +9,7 @@ deletes what it wrote afterwards, which keeps each test's view of the table empt
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ def _speed_up_moto_transactions() -> None:
     if getattr(models, "_mastra_tx_shim", False):
         return
     local = threading.local()
+    table_class = getattr(models, "Table")  # noqa: B009 - not re-exported for mypy
 
     class CopyShim:
         def __getattr__(self, name: str) -> Any:
@@ -64,7 +65,7 @@ def _speed_up_moto_transactions() -> None:
 
         def deepcopy(self, obj: Any, memo: Any = None) -> Any:
             cache = getattr(local, "cache", None)
-            if cache is not None and isinstance(obj, models.Table):
+            if cache is not None and isinstance(obj, table_class):
                 if id(obj) not in cache:
                     cache[id(obj)] = copy.deepcopy(obj)
                 return cache[id(obj)]
@@ -80,7 +81,7 @@ def _speed_up_moto_transactions() -> None:
         finally:
             local.cache = None
 
-    models.copy = CopyShim()  # type: ignore[assignment]
+    setattr(models, "copy", CopyShim())  # noqa: B010 - replaces moto's module global
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     models._mastra_tx_shim = True  # type: ignore[attr-defined]
 
@@ -142,9 +143,16 @@ def table_name(dynamo_endpoint: str) -> Iterator[str]:
         asyncio.run(names.__aexit__(None, None, None))
 
 
-class _NoExpr:
-    def params(self, serialize: Any) -> dict[str, Any]:
-        return {}
+async def empty_table(store: DynamoDBStore) -> None:
+    """Delete every item (Scan + BatchWriteItem): the next test starts from an empty table."""
+    rows = await store.table.scan_all()
+    await store.table.batch_write(deletes=[{"pk": r["pk"], "sk": r["sk"]} for r in rows])
+
+
+@pytest.fixture
+def emptier() -> Callable[[DynamoDBStore], Awaitable[None]]:
+    """:func:`empty_table`, for test modules (conftest is not importable as a module)."""
+    return empty_table
 
 
 StoreFactory = Callable[..., DynamoDBStore]
@@ -168,8 +176,7 @@ async def store(dynamo_endpoint: str, table_name: str) -> AsyncIterator[DynamoDB
     try:
         yield s
     finally:
-        rows = await s.table.scan_all(filter="attribute_exists(pk)", expr=_NoExpr())
-        await s.table.batch_write(deletes=[{"pk": r["pk"], "sk": r["sk"]} for r in rows])
+        await empty_table(s)
         await s.close()
 
 

@@ -247,7 +247,7 @@ async def test_batch_write_groups_of_25_and_large_thread_delete(store: DynamoDBS
     items = [{"pk": f"batch-{i}", "sk": "x", "n": i} for i in range(60)]
     await store.table.batch_write(puts=items)
     assert calls.count("batch_write_item") == 3  # 25 + 25 + 10
-    found = await store.table.batch_get([{"pk": i["pk"], "sk": "x"} for i in items])
+    found = await store.table.batch_get([{"pk": str(i["pk"]), "sk": "x"} for i in items])
     assert sorted(i["n"] for i in found) == list(range(60))
 
     memory = await store.require_store("memory")

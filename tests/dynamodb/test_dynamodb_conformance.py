@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar
 
 import pytest
@@ -21,15 +21,9 @@ from mastra_storage_dynamodb import DynamoDBStore
 StoreFactory = Callable[..., DynamoDBStore]
 
 
-async def _empty(store: DynamoDBStore) -> None:
-    """Delete every item this test wrote (the session shares one private table)."""
-    rows = await store.table.scan_all(filter="attribute_exists(pk)", expr=_NoExpr())
-    await store.table.batch_write(deletes=[{"pk": r["pk"], "sk": r["sk"]} for r in rows])
-
-
-class _NoExpr:
-    def params(self, serialize: Any) -> dict[str, Any]:
-        return {}
+Emptier = Callable[[DynamoDBStore], Awaitable[None]]
+#: The conftest fixtures, for the state machine's fixture-less make/cleanup hooks.
+_FIXTURES: dict[str, Any] = {}
 
 
 class TestDynamoDBConformance(StorageConformance):
@@ -39,13 +33,15 @@ class TestDynamoDBConformance(StorageConformance):
     supports_resource_scoped_queries: ClassVar[bool] = False
 
     @pytest.fixture
-    async def storage(self, new_store: StoreFactory) -> AsyncIterator[MastraStorage]:
+    async def storage(
+        self, new_store: StoreFactory, emptier: Emptier
+    ) -> AsyncIterator[MastraStorage]:
         store = new_store()
         await store.init()
         try:
             yield store
         finally:
-            await _empty(store)
+            await emptier(store)
             await store.close()
 
 
@@ -57,19 +53,17 @@ class TestDynamoDBStateful(MemoryStatefulConformance):
     hypothesis_settings: ClassVar[settings | None] = stateful_settings(
         max_examples=int(os.environ.get(ENV_EXAMPLES, "5"))
     )
-    factory: ClassVar[StoreFactory | None] = None
 
     @pytest.fixture(autouse=True)
-    def _factory(self, new_store: StoreFactory) -> None:
-        type(self).factory = staticmethod(new_store)  # type: ignore[assignment]
+    def _factory(self, new_store: StoreFactory, emptier: Emptier) -> None:
+        _FIXTURES.update(factory=new_store, empty=emptier)
 
     async def make_storage(self) -> MastraStorage:
-        assert self.factory is not None
-        store = self.factory()
+        store: DynamoDBStore = _FIXTURES["factory"]()
         await store.init()
         return store
 
     async def cleanup_storage(self, storage: MastraStorage) -> None:
         if isinstance(storage, DynamoDBStore):
-            await _empty(storage)
+            await _FIXTURES["empty"](storage)
         await storage.close()

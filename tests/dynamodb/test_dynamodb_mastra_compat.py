@@ -25,11 +25,6 @@ def _prefix() -> str:
     return f"Compat-{uuid.uuid4().hex[:8]}"  # mixed case: ElectroDB lower-cases key values
 
 
-async def _raw_items(store: DynamoDBStore) -> list[dict[str, Any]]:
-    expr = type("NoExpr", (), {"params": lambda self, ser: {}})()
-    return await store.table.scan_all(filter="attribute_exists(pk)", expr=expr)
-
-
 async def test_python_reads_what_mastra_wrote(
     store: DynamoDBStore, mastra_harness: Harness
 ) -> None:
@@ -68,7 +63,7 @@ async def test_python_reads_what_mastra_wrote(
     assert [r.run_id for r in runs.items] == [f"{prefix}-run"]
 
     # Our key builders reproduce ElectroDB's strings for every item Mastra wrote.
-    for item in await _raw_items(store):
+    for item in await store.table.scan_all():
         entity = item["__edb_e__"]
         if entity == "thread":
             rebuilt = conv.thread_item(conv.thread_from_item(item))
