@@ -83,8 +83,14 @@ def eq(value: Any) -> dict[str, Any]:
     return {"$eq": value}
 
 
-def date_range_filter(field: str, date_range: ResolvedDateRange | None) -> dict[str, Any]:
-    """``{field: {$gte/$gt: start, $lte/$lt: end}}`` (empty when there is no bound)."""
+def date_range_filter(
+    field: str, date_range: ResolvedDateRange | None, *, iso_strings_too: bool = False
+) -> dict[str, Any]:
+    """``{field: {$gte/$gt: start, $lte/$lt: end}}`` (empty when there is no bound).
+
+    ``iso_strings_too`` also matches the same range on ISO-string values, which older
+    releases wrote for span times (Mastra 1.19.0 queries both the same way).
+    """
     if date_range is None:
         return {}
     condition: dict[str, Any] = {}
@@ -92,7 +98,12 @@ def date_range_filter(field: str, date_range: ResolvedDateRange | None) -> dict[
         condition["$gt" if date_range.start_exclusive else "$gte"] = date_range.start
     if date_range.end is not None:
         condition["$lt" if date_range.end_exclusive else "$lte"] = date_range.end
-    return {field: condition} if condition else {}
+    if not condition:
+        return {}
+    if not iso_strings_too:
+        return {field: condition}
+    as_text = {op: to_iso(value) for op, value in condition.items()}
+    return {"$or": [{field: condition}, {field: as_text}]}
 
 
 def and_filters(*filters: dict[str, Any]) -> dict[str, Any]:

@@ -136,8 +136,8 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
                 match[_FIELD_NAMES[name]] = eq(value)
         conditions = [
             match,
-            date_range_filter("startedAt", query.started_range),
-            date_range_filter("endedAt", query.ended_range),
+            date_range_filter("startedAt", query.started_range, iso_strings_too=True),
+            date_range_filter("endedAt", query.ended_range, iso_strings_too=True),
         ]
         if f.status is not None:
             conditions.append(dict(_STATUS_FILTERS[f.status]))
