@@ -8,6 +8,7 @@ that silently broke would leave the README's numbers unreproducible.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import subprocess
 import sys
@@ -20,8 +21,7 @@ from benchmarks.counting import RoundTripProxy
 from benchmarks.results import RunReport
 
 REPO = Path(__file__).resolve().parents[1]
-
-pytest.importorskip("matplotlib", reason="the bench extra (matplotlib) is not installed")
+HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             "1",
             "--out",
             str(out),
+            *([] if HAS_MATPLOTLIB else ["--no-chart"]),
         ],
         cwd=REPO,
         capture_output=True,
@@ -71,14 +72,20 @@ def test_quick_run_writes_json_with_every_workload(quick_run: tuple[Path, str]) 
     assert run.import_time.drivers_imported == []
 
 
-def test_quick_run_writes_markdown_and_png(quick_run: tuple[Path, str]) -> None:
+def test_quick_run_writes_markdown(quick_run: tuple[Path, str]) -> None:
     out, stdout = quick_run
     markdown = (out / "results.md").read_text()
     assert "| backend | workload | SDK median |" in markdown
     assert markdown.count("| libsql | W") == 5
     assert "## Targets" in markdown and "libsql W1 SDK/raw" in markdown
-    assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "spread" in stdout  # the runner prints the spread of every figure
+
+
+def test_quick_run_writes_png_chart(quick_run: tuple[Path, str]) -> None:
+    if not HAS_MATPLOTLIB:
+        pytest.skip("the bench extra (matplotlib) is not installed: no chart to check")
+    out, _ = quick_run
+    assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_unknown_backend_is_rejected() -> None:
@@ -129,3 +136,18 @@ def test_proxy_counts_one_round_trip_per_request_response() -> None:
             server.close()
 
     assert asyncio.run(scenario()) == 3
+
+
+def test_merge_keeps_rows_of_backends_not_rerun(quick_run: tuple[Path, str]) -> None:
+    out, _ = quick_run
+    older = RunReport.from_json(json.loads((out / "results.json").read_text()))
+    newer = RunReport.from_json(json.loads((out / "results.json").read_text()))
+    newer.backends = [b for b in newer.backends if b.name == "libsql"]
+    newer.results = [r for r in newer.results if r.backend == "libsql"][:2]  # a partial rerun
+    newer.merge(older)
+    assert [b.name for b in newer.backends] == ["memory", "libsql"]
+    assert [(r.backend, r.workload) for r in newer.results] == [
+        *[("memory", w) for w in ("W1", "W2", "W3", "W4", "W5")],
+        ("libsql", "W1"),
+        ("libsql", "W2"),
+    ]
