@@ -21,6 +21,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def normalize_datetime(value: datetime, *, field: str = "datetime") -> datetime:
     """Return ``value`` in UTC truncated to milliseconds; reject naive datetimes."""
+    if type(value) is datetime and value.tzinfo is UTC and not value.microsecond % 1000:
+        # Fast path: already normalised (every datetime this SDK produces or decodes).
+        # Records normalise on every construction, so this runs per decoded row (issue 9).
+        return value
     if not isinstance(value, datetime):
         raise ValidationError(
             f"{field} must be a datetime, got {type(value).__name__}",
