@@ -165,7 +165,7 @@ class MongoConnection:
                     return True, result
                 match: Document = {"_id": current["_id"]}
                 if not transactional:
-                    match.update({k: v for k, v in current.items() if k != "_id"})
+                    match.update({k: {"$eq": v} for k, v in current.items() if k != "_id"})
                 outcome = await coll.update_one(match, {"$set": fields}, session=session)
                 return outcome.matched_count == 1, result
 

@@ -205,3 +205,16 @@ async def test_query_operators_in_values_are_plain_data(store: MongoDBStore) -> 
     )
     found = await memory.list_threads(metadata={"k": {"$ne": None}})
     assert [t.id for t in found.items] == ["t2"]  # stored as data, matched as data
+
+
+async def test_dollar_keys_in_stored_values_do_not_break_updates(tx_store: MongoDBStore) -> None:
+    """The ordered path's compare-and-swap filter holds stored values: they must stay data."""
+    memory = await tx_store.require_store("memory")
+    await memory.save_thread(
+        Thread(id="t", resource_id="r", metadata={"$foo": 1}, created_at=T0, updated_at=T0)
+    )
+    updated = await memory.update_thread("t", title="renamed", metadata={"k": 2})
+    assert updated.metadata == {"$foo": 1, "k": 2}
+    await memory.update_resource("res", metadata={"$where": "1"})
+    resource = await memory.update_resource("res", working_memory="wm")
+    assert resource.metadata == {"$where": "1"} and resource.working_memory == "wm"
