@@ -311,7 +311,7 @@ class MongoDBMemoryStore(MongoDomain, BaseMemoryStore):
                 if count <= 0:
                     continue
                 window = and_filters(
-                    {"thread_id": target.get("thread_id")},
+                    {"thread_id": eq(target.get("thread_id"))},
                     _position_filter(
                         "createdAt", "_id", target.get("createdAt"), target["_id"], forward
                     ),
