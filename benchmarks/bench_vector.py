@@ -100,11 +100,16 @@ async def run_store(
     }
 
 
-async def bench_libsql(data: Any, qs: Any, truth: Any, top_k: int) -> list[dict[str, Any]]:
+async def bench_libsql(
+    data: Any, qs: Any, truth: Any, top_k: int, tuned: bool
+) -> list[dict[str, Any]]:
     from mastra_storage_libsql.vector import LibSQLVector
 
     results = []
-    for options in ((), ("max_neighbors=16", "compress_neighbors=float8")):
+    variants: list[tuple[str, ...]] = [()]
+    if tuned:
+        variants.append(("max_neighbors=16", "compress_neighbors=float8"))
+    for options in variants:
         with tempfile.TemporaryDirectory() as tmp:
             store = LibSQLVector(f"file:{Path(tmp) / 'bench.db'}", vector_index_options=options)
             label = f"LibSQLVector (DiskANN {', '.join(options) or 'defaults'})"
@@ -159,7 +164,7 @@ async def main_async(args: argparse.Namespace) -> int:
         return 2
     rows: list[dict[str, Any]] = []
     if "libsql" in args.stores:
-        rows += await bench_libsql(data, qs, truth, args.top_k)
+        rows += await bench_libsql(data, qs, truth, args.top_k, args.libsql_tuned)
     if "pgvector" in args.stores:
         rows += await bench_pg(data, qs, truth, args.top_k)
     print(markdown(rows, args))
@@ -178,6 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--stores", default="libsql,pgvector")
     parser.add_argument("--json", help="also write the results as JSON to this path")
+    parser.add_argument(
+        "--libsql-tuned",
+        action="store_true",
+        help="also run LibSQLVector with max_neighbors=16, compress_neighbors=float8",
+    )
     args = parser.parse_args(argv)
     return asyncio.run(main_async(args))
 

@@ -45,6 +45,8 @@ _DOT_MARKER = "/* mastra:metric=dotproduct */"
 _STORE = "LIBSQL"
 #: Below this many rows, unfiltered queries scan exactly instead of asking the ANN index.
 ANN_MIN_ROWS = 1000
+#: Unfiltered ANN queries fetch ``top_k * ANN_OVERFETCH`` candidates from the index.
+ANN_OVERFETCH = 2
 
 
 _INDEX_OPTION = re.compile(
@@ -314,7 +316,9 @@ class LibSQLVector(BaseVectorStore):
                     f"vector_top_k('{ann}', vector32(?), ?) AS v JOIN {index_name} AS t "
                     "ON t.rowid = v.id"
                 )
-                source_params = [query_json, top_k]
+                # ask the index for more candidates than needed and keep the best top_k
+                # by exact score (as Mastra does): better recall for little extra work
+                source_params = [query_json, top_k * ANN_OVERFETCH]
             else:
                 source = f"{index_name} AS t"
                 if condition is not None:

@@ -461,7 +461,9 @@ class PgVector(BaseVectorStore):
             )
             ann = (
                 wrap(
-                    f"{base}FROM {table} ORDER BY {distance}, vector_id LIMIT $2",
+                    # the distance operator alone: any extra sort key (even a tiebreak)
+                    # makes the planner sort a sequential scan instead of using the index
+                    f"{base}FROM {table} ORDER BY {distance} LIMIT $2",
                     [query_text, top_k],
                 )
                 if index_type in ("hnsw", "ivfflat")
@@ -489,7 +491,7 @@ class PgVector(BaseVectorStore):
             return list(await conn.fetch(exact[0], *exact[1]))
 
         rows = await self._run("query", job)
-        return [
+        hits = [
             QueryResult(
                 id=str(r["id"]),
                 score=float(r["score"]),
@@ -498,6 +500,8 @@ class PgVector(BaseVectorStore):
             )
             for r in rows
         ]
+        hits.sort(key=lambda hit: (-hit.score, hit.id))  # same order on every path
+        return hits
 
     async def _update(
         self,
