@@ -17,6 +17,8 @@ from .stats import Summary
 RATIO_TARGET = 1.25
 RATIO_TARGET_BACKENDS = ("postgres", "libsql")
 RATIO_TARGET_WORKLOADS = ("W1", "W2", "W3")
+#: The order backends are listed in (the runner's default order).
+_BACKEND_ORDER = ("memory", "libsql", "postgres", "upstash", "mongodb", "dynamodb")
 
 
 @dataclass
@@ -81,10 +83,13 @@ class RunReport:
     def merge(self, older: RunReport) -> None:
         """Keep ``older``'s rows for backends this run did not measure (they say when)."""
         ran = {b.name for b in self.backends}
-        kept = [b for b in older.backends if b.name not in ran and b.status == "ok"]
+        kept = [b for b in older.backends if b.name not in ran]
         self.backends = kept + self.backends
         rows = [r for r in older.results if r.backend not in ran]
         self.results = rows + self.results
+        self.backends.sort(
+            key=lambda b: _BACKEND_ORDER.index(b.name) if b.name in _BACKEND_ORDER else 99
+        )
         order = {b.name: i for i, b in enumerate(self.backends)}
         self.results.sort(key=lambda r: order.get(r.backend, len(order)))
 

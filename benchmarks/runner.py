@@ -232,7 +232,8 @@ async def run_backend(
             out.append(result)
             say(report.console_line(result))
     except Exception as exc:
-        info.status, info.reason = "failed", f"{type(exc).__name__}: {exc}"
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        info.status, info.reason = "failed", detail if len(detail) < 300 else detail[:297] + "..."
         say(f"[{name}] FAILED: {info.reason}")
         traceback.print_exc()
     finally:
