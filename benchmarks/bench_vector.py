@@ -120,14 +120,16 @@ async def bench_libsql(
     return results
 
 
-async def bench_pg(data: Any, qs: Any, truth: Any, top_k: int) -> list[dict[str, Any]]:
+async def bench_pg(
+    data: Any, qs: Any, truth: Any, top_k: int, ef_values: Sequence[int]
+) -> list[dict[str, Any]]:
     from mastra_storage.testing.servers import pgvector_url, postgres_database
     from mastra_storage_postgres.vector import PgVector
 
     results = []
     server = await asyncio.to_thread(pgvector_url)
     async with postgres_database(server) as url:
-        for ef in (40, 100):
+        for ef in ef_values:
             store = PgVector(url, schema=f"bench_ef{ef}", ef_search=ef)
             try:
                 label = f"PgVector (HNSW m=16, ef_construction=64, ef_search={ef})"
@@ -166,7 +168,8 @@ async def main_async(args: argparse.Namespace) -> int:
     if "libsql" in args.stores:
         rows += await bench_libsql(data, qs, truth, args.top_k, args.libsql_tuned)
     if "pgvector" in args.stores:
-        rows += await bench_pg(data, qs, truth, args.top_k)
+        ef_values = [int(v) for v in args.pg_ef_search.split(",") if v.strip()]
+        rows += await bench_pg(data, qs, truth, args.top_k, ef_values)
     print(markdown(rows, args))
     if args.json:
         text = json.dumps({"args": vars(args), "results": rows}, indent=2)
@@ -183,6 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--stores", default="libsql,pgvector")
     parser.add_argument("--json", help="also write the results as JSON to this path")
+    parser.add_argument(
+        "--pg-ef-search", default="40,100", help="hnsw.ef_search values to run PgVector with"
+    )
     parser.add_argument(
         "--libsql-tuned",
         action="store_true",
