@@ -11,7 +11,6 @@ import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError, MissingDependencyError
@@ -113,6 +112,10 @@ def refresh_adapters() -> None:
 
 @functools.lru_cache(maxsize=1)
 def _scan_adapters() -> dict[str, AdapterSpec]:
+    # Imported here, not at module level: importlib.metadata costs ~40 ms of the
+    # ``import mastra_storage`` budget and is only needed once a URL is resolved (issue 9).
+    from importlib.metadata import entry_points
+
     found: dict[str, AdapterSpec] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
