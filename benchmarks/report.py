@@ -209,13 +209,21 @@ def chart(run: RunReport, path: Path) -> None:
     for ax, key in zip(flat, keys, strict=False):
         rows = [r for r in run.results if r.workload == key]
         xs = range(len(rows))
-        sdk = [r.sdk.summary.median_s * 1000 for r in rows]
-        raw = [r.raw.summary.median_s * 1000 if r.raw else 0.0 for r in rows]
+        throughput = key == "W5"  # W5 is about total turns per second
+        if throughput:
+            sdk = [r.sdk.summary.ops_per_s for r in rows]
+            raw = [r.raw.summary.ops_per_s if r.raw else 0.0 for r in rows]
+        else:
+            sdk = [r.sdk.summary.median_s * 1000 for r in rows]
+            raw = [r.raw.summary.median_s * 1000 if r.raw else 0.0 for r in rows]
         ax.bar([x - 0.2 for x in xs], sdk, 0.4, label="SDK")
         ax.bar([x + 0.2 for x in xs], raw, 0.4, label="raw driver")
         ax.set_xticks(list(xs), [r.backend for r in rows], rotation=20)
         ax.set_yscale("log")
-        ax.set_ylabel(f"median ms per {rows[0].unit}" if rows else "ms")
+        unit = rows[0].unit if rows else "op"
+        ax.set_ylabel(
+            f"{unit}s per second (higher is better)" if throughput else f"median ms per {unit}"
+        )
         ax.set_title(f"{key}: {rows[0].title}" if rows else key, fontsize=9)
         ax.legend(fontsize=8)
     ratio_ax = flat[5]
