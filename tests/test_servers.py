@@ -56,9 +56,15 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _stop_servers_after_module() -> Iterator[None]:
-    yield
-    stop_all()
+def _private_server_registry() -> Iterator[None]:
+    """This module starts, kills and forgets servers; it does so in registries of its own, so
+    the shared servers other test directories of the same session use stay up."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(servers, "_SHARED", {})
+        patch.setattr(servers, "_FAILED", {})
+        patch.setattr(servers, "_LIVE", set())
+        yield
+        stop_all()  # only what this module started
 
 
 async def _enter(

@@ -80,8 +80,22 @@ async function openStore(file, { init = true } = {}) {
   const { mod } = await loadLibSQL();
   const url = isServerUrl(file) ? file : 'file:' + file;
   const store = new mod.LibSQLStore({ id: 'compat', url });
-  if (init) await store.init();
+  if (init) await initWithRetry(store);
   return store;
+}
+
+// Mastra's init() creates its tables concurrently; on a libSQL *server* two of those DDL
+// streams can race and one fails with SQLITE_SCHEMA ("database schema has changed"). That is
+// Mastra's own race (seen under load), not a layout difference, so the harness retries it.
+async function initWithRetry(store, attempts = 4) {
+  for (let i = 1; ; i++) {
+    try {
+      return await store.init();
+    } catch (err) {
+      if (i >= attempts || !String(err && err.message).includes('SQLITE_SCHEMA')) throw err;
+      await new Promise((r) => setTimeout(r, 50 * i));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
