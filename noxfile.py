@@ -54,6 +54,6 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The libSQL benchmark (benchmarks/bench_libsql.py), about a minute at most."""
-    session.install("-e", ".[libsql]")
-    session.run("python", "benchmarks/bench_libsql.py", *session.posargs)
+    """The benchmark runner (``python -m benchmarks``); ``nox -s bench -- --quick`` checks it."""
+    session.install("-e", ".[all,test,bench]")
+    session.run("python", "-m", "benchmarks", *session.posargs)
