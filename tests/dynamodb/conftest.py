@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+from mastra_storage.testing.compat import Harness, harness_runner
 from mastra_storage.testing.servers import (
     dynamodb_client_kwargs,
     dynamodb_table_name,
@@ -182,13 +182,10 @@ async def store(dynamo_endpoint: str, table_name: str) -> AsyncIterator[DynamoDB
 
 # --------------------------------------------------------------------------- Mastra (node)
 
-Harness = Callable[..., dict[str, Any]]
-
 
 @pytest.fixture(scope="session")
 def mastra_harness(dynamo_endpoint: str) -> Harness:
     """``harness("write", table, ...)`` / ``harness("read", table, ...)``: parsed JSON."""
-    npm_dir = mastra_npm_dir(NPM_PACKAGES)
     kwargs = dynamodb_client_kwargs(dynamo_endpoint)
     env = {
         "DYNAMODB_ENDPOINT": dynamo_endpoint,
@@ -196,8 +193,4 @@ def mastra_harness(dynamo_endpoint: str) -> Harness:
         "AWS_ACCESS_KEY_ID": kwargs["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": kwargs["aws_secret_access_key"],
     }
-
-    def run(*args: str, timeout: float = 180) -> dict[str, Any]:
-        return run_node_harness(HARNESS, npm_dir, *args, timeout=timeout, env=env)
-
-    return run
+    return harness_runner(HARNESS, NPM_PACKAGES, env=env)

@@ -4,21 +4,17 @@ both directions, on one moto table: threads, messages and workflow snapshots."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime
 
 import pytest
 
 from mastra_storage import Message, MessageContent, Thread
 from mastra_storage.pagination import OrderBy
+from mastra_storage.testing.compat import T0, UTC, Harness
 from mastra_storage_dynamodb import DynamoDBStore, keys
 from mastra_storage_dynamodb import items as conv
 
-Harness = Callable[..., dict[str, Any]]
 pytestmark = pytest.mark.anyio
-UTC = timezone.utc
-T0 = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def _prefix() -> str:

@@ -8,13 +8,12 @@ lists ``node``, as CI does).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+from mastra_storage.testing.compat import Harness, harness_runner
 from mastra_storage.testing.servers import skip_or_fail
 from mastra_storage_libsql import LibSQLStore  # does not import the driver
 
@@ -70,15 +69,8 @@ async def memory_store() -> AsyncIterator[LibSQLStore]:
 
 # --------------------------------------------------------------------------- Mastra (node)
 
-Harness = Callable[..., dict[str, Any]]
-
 
 @pytest.fixture(scope="session")
 def mastra_harness() -> Harness:
     """``harness("write", file)`` / ``harness("read", file, "--no-init")``: parsed JSON."""
-    npm_dir = mastra_npm_dir(NPM_PACKAGES)
-
-    def run(*args: str, timeout: float = 180) -> dict[str, Any]:
-        return run_node_harness(HARNESS, npm_dir, *args, timeout=timeout)
-
-    return run
+    return harness_runner(HARNESS, NPM_PACKAGES)

@@ -12,13 +12,13 @@ the Python-implemented test server, emptying six collections costs milliseconds.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+from mastra_storage.testing.compat import Harness, harness_runner
 from mastra_storage.testing.servers import (
     ServerUnavailable,
     mongodb_database,
@@ -101,18 +101,11 @@ async def store(mongo_uri: str, db_name: str) -> AsyncIterator[MongoDBStore]:
 
 # --------------------------------------------------------------------------- Mastra (node)
 
-Harness = Callable[..., dict[str, Any]]
-
 
 @pytest.fixture(scope="session")
 def mastra_harness() -> Harness:
     """``harness("write", uri, db)`` / ``harness("read", uri, db)``: parsed JSON."""
-    npm_dir = mastra_npm_dir(NPM_PACKAGES)
-
-    def run(*args: str, timeout: float = 180) -> dict[str, Any]:
-        return run_node_harness(HARNESS, npm_dir, *args, timeout=timeout)
-
-    return run
+    return harness_runner(HARNESS, NPM_PACKAGES)
 
 
 async def run_harness(harness: Harness, *args: str) -> dict[str, Any]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+from mastra_storage.testing.compat import Harness, harness_runner
 from mastra_storage.testing.servers import ServerUnavailable, postgres_database, skip_or_fail
 from mastra_storage_postgres import PostgresStore  # does not import the driver
 from mastra_storage_postgres.schema import TABLE_NAMES
@@ -162,15 +162,8 @@ async def admin(pg_url: str) -> AsyncIterator[Any]:
 
 # --------------------------------------------------------------------------- Mastra (node)
 
-Harness = Callable[..., dict[str, Any]]
-
 
 @pytest.fixture(scope="session")
 def mastra_harness() -> Harness:
     """``harness("write", url, schema)`` / ``harness("read", url, schema, ...)``: parsed JSON."""
-    npm_dir = mastra_npm_dir(NPM_PACKAGES)
-
-    def run(*args: str, timeout: float = 180) -> dict[str, Any]:
-        return run_node_harness(HARNESS, npm_dir, *args, timeout=timeout)
-
-    return run
+    return harness_runner(HARNESS, NPM_PACKAGES)

@@ -24,6 +24,7 @@ import pytest
 
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Message, MessageContent, Resource, ScorePayload, Thread
+from mastra_storage.testing.compat import T0
 from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
 from mastra_storage.testing.servers import skip_or_fail
 from mastra_storage_upstash import UpstashStore
@@ -37,7 +38,6 @@ HARNESS = (
     / "mastra_upstash_harness.mjs"
 )
 NPM_PACKAGES = ("@mastra/upstash@1.3.1", "@mastra/core@1.71.0")
-T0 = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
