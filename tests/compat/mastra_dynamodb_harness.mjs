@@ -14,49 +14,10 @@
 // Packages are loaded from $MASTRA_NPM_DIR/node_modules (@mastra/dynamodb@1.0.0, @mastra/core@1.71.0).
 // stdout carries exactly one JSON line; every log line goes to stderr.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import util from 'node:util';
-import { pathToFileURL } from 'node:url';
-
-const realStdoutWrite = process.stdout.write.bind(process.stdout);
-for (const m of ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir']) {
-  console[m] = (...args) => process.stderr.write(util.format(...args) + '\n');
-}
-process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
-
-function emit(obj) {
-  realStdoutWrite(JSON.stringify(normalize(obj)) + '\n');
-}
-
-function normalize(value) {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value && typeof value === 'object') {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = normalize(v);
-    return out;
-  }
-  return value;
-}
-
-function errText(e) {
-  let msg = (e && e.message) || String(e);
-  if (e && e.id) msg = `${e.id}: ${msg}`;
-  let cause = e && e.cause;
-  for (let depth = 0; cause && depth < 5; depth++) {
-    msg += ` | cause: ${cause.message || String(cause)}`;
-    cause = cause.cause;
-  }
-  return msg;
-}
+import { loadPackage, normalize, rawSection as section, runMain, saveFixtureConversation } from './harness_common.mjs';
 
 async function openStore(tableName) {
-  const base = process.env.MASTRA_NPM_DIR || '/tmp/mastra-npm';
-  const pkgDir = path.join(base, 'node_modules', '@mastra', 'dynamodb');
-  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  const entry = pkg.exports?.['.']?.import?.default || pkg.module || pkg.main;
-  const mod = await import(pathToFileURL(path.join(pkgDir, entry)).href);
+  const { mod } = await loadPackage('@mastra/dynamodb');
   const store = new mod.DynamoDBStore({
     name: 'compat',
     config: {
@@ -79,30 +40,7 @@ async function doWrite(tableName, prefix) {
   const memory = await store.getStore('memory');
   const workflows = await store.getStore('workflows');
   const resourceId = `${prefix}-resource`;
-  const threadId = `${prefix}-thread`;
-  await memory.saveThread({
-    thread: {
-      id: threadId,
-      resourceId,
-      title: 'From TypeScript',
-      metadata: { source: 'ts', nested: { a: [1, 2] } },
-      createdAt: new Date('2024-05-01T10:00:00.000Z'),
-      updatedAt: new Date('2024-05-01T10:00:00.000Z'),
-    },
-  });
-  const texts = ['Hello from TS', 'Hi, I am the assistant', 'Thanks!'];
-  const roles = ['user', 'assistant', 'user'];
-  await memory.saveMessages({
-    messages: texts.map((text, i) => ({
-      id: `${prefix}-msg-${i + 1}`,
-      threadId,
-      resourceId,
-      role: roles[i],
-      type: 'v2',
-      createdAt: new Date(`2024-05-01T10:00:0${i + 1}.000Z`),
-      content: { format: 2, parts: [{ type: 'text', text }], content: text },
-    })),
-  });
+  await saveFixtureConversation(memory, { threadId: `${prefix}-thread`, resourceId, msgIdPrefix: prefix, messageType: 'v2' });
   await workflows.persistWorkflowSnapshot({
     workflowName: `${prefix}-wf`,
     runId: `${prefix}-run`,
@@ -122,14 +60,6 @@ async function doWrite(tableName, prefix) {
   });
   await store.close();
   return { ok: true };
-}
-
-async function section(fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    return { error: errText(e) };
-  }
 }
 
 async function doRead(tableName, resourceId, workflowName) {
@@ -167,13 +97,5 @@ async function main() {
   throw new Error(`unknown command ${command}; use write or read`);
 }
 
-main().then(
-  (result) => {
-    emit(result);
-    process.exit(0);
-  },
-  (e) => {
-    emit({ error: errText(e) });
-    process.exit(1);
-  },
-);
+// Dates -> ISO strings in the whole answer.
+runMain(async () => normalize(await main()), { emitResult: true });

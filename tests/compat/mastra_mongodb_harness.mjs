@@ -18,66 +18,11 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import util from 'node:util';
 import { pathToFileURL } from 'node:url';
-
-// ---------------------------------------------------------------------------
-// Keep stdout clean: route every console method to stderr.
-// ---------------------------------------------------------------------------
-const realStdoutWrite = process.stdout.write.bind(process.stdout);
-for (const m of ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir']) {
-  console[m] = (...args) => process.stderr.write(util.format(...args) + '\n');
-}
-// Anything else writing to process.stdout directly is diverted too.
-process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
-
-function emit(obj) {
-  realStdoutWrite(JSON.stringify(obj, replacer) + '\n');
-}
-
-function replacer(_key, value) {
-  if (typeof value === 'bigint') return Number(value);
-  return value;
-}
-
-// Dates -> ISO strings (JSON.stringify already does this via Date#toJSON,
-// but invalid dates would become null; keep them visible instead).
-function normalize(value) {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? `Invalid Date` : value.toISOString();
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value && typeof value === 'object') {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = normalize(v);
-    return out;
-  }
-  if (typeof value === 'bigint') return Number(value);
-  return value;
-}
-
-function errText(e) {
-  if (!e) return String(e);
-  let msg = e.message || String(e);
-  if (e.id) msg = `${e.id}: ${msg}`;
-  let cause = e.cause;
-  let depth = 0;
-  while (cause && depth < 5) {
-    msg += ` | cause: ${cause.message || String(cause)}`;
-    cause = cause.cause;
-    depth++;
-  }
-  return msg;
-}
-
-async function loadMongo() {
-  const base = process.env.MASTRA_NPM_DIR || '/tmp/mastra-npm';
-  const pkgDir = path.join(base, 'node_modules', '@mastra', 'mongodb');
-  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  const entry = pkg.exports?.['.']?.import?.default || pkg.module || pkg.main;
-  return { mod: await import(pathToFileURL(path.join(pkgDir, entry)).href), version: pkg.version };
-}
+import { closeStore, emit, loadPackage, npmDir, readAll, runMain, splitIds, writeFixture } from './harness_common.mjs';
 
 async function openStore(uri, dbName, { init = true } = {}) {
-  const { mod } = await loadMongo();
+  const { mod } = await loadPackage('@mastra/mongodb');
   const store = new mod.MongoDBStore({
     id: 'compat',
     uri,
@@ -89,8 +34,7 @@ async function openStore(uri, dbName, { init = true } = {}) {
 }
 
 async function doProbe(uri, dbName) {
-  const base = process.env.MASTRA_NPM_DIR || '/tmp/mastra-npm';
-  const driverDir = path.join(base, 'node_modules', 'mongodb');
+  const driverDir = path.join(npmDir(), 'node_modules', 'mongodb');
   const driverPkg = JSON.parse(fs.readFileSync(path.join(driverDir, 'package.json'), 'utf8'));
   const driver = await import(pathToFileURL(path.join(driverDir, driverPkg.main)).href);
   const MongoClient = driver.MongoClient || driver.default?.MongoClient;
@@ -112,168 +56,17 @@ async function doProbe(uri, dbName) {
   }
 }
 
-// ---------------------------------------------------------------------------
-// write
-// ---------------------------------------------------------------------------
 async function doWrite(uri, dbName, init) {
   const store = await openStore(uri, dbName, { init });
-  const memory = await store.getStore('memory');
-  const workflows = await store.getStore('workflows');
-  const scores = await store.getStore('scores');
-  const observability = await store.getStore('observability');
-
-  await memory.saveThread({
-    thread: {
-      id: 'ts-thread-1',
-      resourceId: 'ts-resource',
-      title: 'From TypeScript',
-      metadata: { source: 'ts', nested: { a: [1, 2] } },
-      createdAt: new Date('2024-05-01T10:00:00.000Z'),
-      updatedAt: new Date('2024-05-01T10:00:00.000Z'),
-    },
-  });
-
-  const texts = ['Hello from TS', 'Hi, I am the assistant', 'Thanks!'];
-  const roles = ['user', 'assistant', 'user'];
-  await memory.saveMessages({
-    messages: texts.map((text, i) => ({
-      id: `ts-msg-${i + 1}`,
-      threadId: 'ts-thread-1',
-      resourceId: 'ts-resource',
-      role: roles[i],
-      createdAt: new Date(`2024-05-01T10:00:0${i + 1}.000Z`),
-      content: { format: 2, parts: [{ type: 'text', text }], content: text },
-    })),
-  });
-
-  await memory.saveResource({
-    resource: {
-      id: 'ts-resource',
-      workingMemory: '# Notes',
-      metadata: { k: 1 },
-      createdAt: new Date('2024-05-01T10:00:00.000Z'),
-      updatedAt: new Date('2024-05-01T10:00:00.000Z'),
-    },
-  });
-
-  await workflows.persistWorkflowSnapshot({
-    workflowName: 'ts-wf',
-    runId: 'ts-run',
-    resourceId: 'ts-resource',
-    snapshot: {
-      status: 'success',
-      context: { step1: { status: 'success', output: { x: 1 } } },
-      runId: 'ts-run',
-      value: {},
-      activePaths: [],
-      timestamp: 1714557600000,
-    },
-    createdAt: new Date('2024-05-01T10:00:00.000Z'),
-    updatedAt: new Date('2024-05-01T10:00:00.000Z'),
-  });
-
-  await scores.saveScore({
-    id: 'ts-score-1',
-    scorerId: 'ts-scorer',
-    entityId: 'ts-agent',
-    entityType: 'AGENT',
-    runId: 'ts-run',
-    source: 'LIVE',
-    score: 0.75,
-    scorer: { id: 'ts-scorer', name: 'n' },
-    entity: { id: 'ts-agent' },
-    input: [{ a: 1 }],
-    output: { text: 'o' },
-  });
-
-  await observability.createSpan({
-    span: {
-      traceId: 'ts-trace',
-      spanId: 'ts-span',
-      name: 'agent run',
-      spanType: 'agent_run',
-      isEvent: false,
-      startedAt: new Date('2024-05-01T10:00:00.000Z'),
-      endedAt: new Date('2024-05-01T10:00:05.000Z'),
-      parentSpanId: null,
-      input: 'hello',
-    },
-  });
-
-  if (typeof store.close === 'function') await store.close();
+  await writeFixture(store);
+  await closeStore(store);
   emit({ ok: true });
-}
-
-// ---------------------------------------------------------------------------
-// read
-// ---------------------------------------------------------------------------
-async function section(fn) {
-  try {
-    return normalize(await fn());
-  } catch (e) {
-    return { error: errText(e) };
-  }
 }
 
 async function doRead(uri, dbName, resourceIds, scorerIds, init) {
   const store = await openStore(uri, dbName, { init });
-  const memory = await store.getStore('memory');
-  const workflows = await store.getStore('workflows');
-  const scores = await store.getStore('scores');
-  const observability = await store.getStore('observability');
-
-  const out = {};
-
-  let threadList = [];
-  out.threads = await section(async () => {
-    const res = await memory.listThreads({ perPage: false });
-    threadList = res.threads;
-    return res.threads;
-  });
-
-  out.messages = {};
-  for (const t of threadList) {
-    out.messages[t.id] = await section(async () => {
-      const res = await memory.listMessages({
-        threadId: t.id,
-        perPage: false,
-        orderBy: { field: 'createdAt', direction: 'ASC' },
-      });
-      return res.messages;
-    });
-  }
-
-  out.resources = {};
-  for (const rid of resourceIds) {
-    out.resources[rid] = await section(() => memory.getResourceById({ resourceId: rid }));
-  }
-
-  out.workflowRuns = await section(() => workflows.listWorkflowRuns());
-
-  out.scores = {};
-  for (const sid of scorerIds) {
-    out.scores[sid] = await section(async () => {
-      const res = await scores.listScoresByScorerId({ scorerId: sid, pagination: { page: 0, perPage: false } });
-      return res.scores;
-    });
-  }
-
-  let traceIds = [];
-  out.traces = await section(async () => {
-    const res = await observability.listTraces({ pagination: { page: 0, perPage: 100 } });
-    traceIds = res.spans.map((s) => s.traceId);
-    return res.spans;
-  });
-
-  out.traceSpans = {};
-  for (const tid of traceIds) {
-    out.traceSpans[tid] = await section(async () => {
-      const res = await observability.getTrace({ traceId: tid });
-      return res ? res.spans : null;
-    });
-  }
-
-  if (typeof store.close === 'function') await store.close();
+  const out = await readAll(store, resourceIds, scorerIds);
+  await closeStore(store);
   emit(out);
 }
 
@@ -288,16 +81,7 @@ async function main() {
   }
   if (cmd === 'probe') return doProbe(uri, dbName);
   if (cmd === 'write') return doWrite(uri, dbName, !noInit);
-  const split = (s, d) => (s === undefined || s === '' ? d : s).split(',').map((x) => x.trim()).filter(Boolean);
-  return doRead(uri, dbName, split(resourceArg, 'ts-resource'), split(scorerArg, 'ts-scorer'), !noInit);
+  return doRead(uri, dbName, splitIds(resourceArg, 'ts-resource'), splitIds(scorerArg, 'ts-scorer'), !noInit);
 }
 
-main().then(
-  () => {
-    process.exit(0);
-  },
-  (e) => {
-    emit({ error: errText(e) });
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -16,73 +16,20 @@
 // (`npm i @mastra/upstash@1.3.1 @mastra/core@1.71.0`).
 // stdout carries exactly one JSON line; every log line from Mastra goes to stderr.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import util from 'node:util';
-import { pathToFileURL } from 'node:url';
-
-// ---------------------------------------------------------------------------
-// Keep stdout clean: route every console method to stderr.
-// ---------------------------------------------------------------------------
-const realStdoutWrite = process.stdout.write.bind(process.stdout);
-for (const m of ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir']) {
-  console[m] = (...args) => process.stderr.write(util.format(...args) + '\n');
-}
-// Anything else writing to process.stdout directly is diverted too.
-process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
-
-function emit(obj) {
-  realStdoutWrite(JSON.stringify(obj, replacer) + '\n');
-}
-
-function replacer(_key, value) {
-  if (typeof value === 'bigint') return Number(value);
-  return value;
-}
-
-// Dates -> ISO strings (JSON.stringify already does this via Date#toJSON,
-// but invalid dates would become null; keep them visible instead).
-function normalize(value) {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? `Invalid Date` : value.toISOString();
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value && typeof value === 'object') {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = normalize(v);
-    return out;
-  }
-  if (typeof value === 'bigint') return Number(value);
-  return value;
-}
-
-function errText(e) {
-  if (!e) return String(e);
-  let msg = e.message || String(e);
-  if (e.id) msg = `${e.id}: ${msg}`;
-  let cause = e.cause;
-  let depth = 0;
-  while (cause && depth < 5) {
-    msg += ` | cause: ${cause.message || String(cause)}`;
-    cause = cause.cause;
-    depth++;
-  }
-  return msg;
-}
+import {
+  emit,
+  fixtureScore,
+  fixtureSnapshot,
+  loadPackage,
+  runMain,
+  saveFixtureConversation,
+  saveFixtureResource,
+  section,
+} from './harness_common.mjs';
 
 async function openStore() {
-  const base = process.env.MASTRA_NPM_DIR || '/tmp/mastra-npm';
-  const pkgDir = path.join(base, 'node_modules', '@mastra', 'upstash');
-  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  const entry = pkg.exports?.['.']?.import?.default || pkg.module || pkg.main;
-  const mod = await import(pathToFileURL(path.join(pkgDir, entry)).href);
+  const { mod } = await loadPackage('@mastra/upstash');
   return new mod.UpstashStore({ id: 'compat', url: process.env.UPSTASH_URL, token: process.env.UPSTASH_TOKEN });
-}
-
-async function section(fn) {
-  try {
-    return normalize(await fn());
-  } catch (e) {
-    return { error: errText(e) };
-  }
 }
 
 async function doWrite() {
@@ -91,50 +38,12 @@ async function doWrite() {
   const workflows = await store.getStore('workflows');
   const scores = await store.getStore('scores');
 
-  await memory.saveThread({
-    thread: {
-      id: 'ts-thread-1',
-      resourceId: 'ts-resource',
-      title: 'From TypeScript',
-      metadata: { source: 'ts', nested: { a: [1, 2] } },
-      createdAt: new Date('2024-05-01T10:00:00.000Z'),
-      updatedAt: new Date('2024-05-01T10:00:00.000Z'),
-    },
-  });
-  const texts = ['Hello from TS', 'Hi, I am the assistant', 'Thanks!'];
-  const roles = ['user', 'assistant', 'user'];
-  await memory.saveMessages({
-    messages: texts.map((text, i) => ({
-      id: `ts-msg-${i + 1}`,
-      threadId: 'ts-thread-1',
-      resourceId: 'ts-resource',
-      role: roles[i],
-      type: 'v2',
-      createdAt: new Date(`2024-05-01T10:00:0${i + 1}.000Z`),
-      content: { format: 2, parts: [{ type: 'text', text }], content: text },
-    })),
-  });
-  await memory.saveResource({
-    resource: {
-      id: 'ts-resource',
-      workingMemory: '# Notes',
-      metadata: { k: 1 },
-      createdAt: new Date('2024-05-01T10:00:00.000Z'),
-      updatedAt: new Date('2024-05-01T10:00:00.000Z'),
-    },
-  });
-  const snapshot = (runId) => ({
-    status: 'success',
-    context: { step1: { status: 'success', output: { x: 1 } } },
-    runId,
-    value: {},
-    activePaths: [],
-    timestamp: 1714557600000,
-  });
+  await saveFixtureConversation(memory, { messageType: 'v2' });
+  await saveFixtureResource(memory);
   await workflows.persistWorkflowSnapshot({
     workflowName: 'ts-wf',
     runId: 'ts-run',
-    snapshot: snapshot('ts-run'),
+    snapshot: fixtureSnapshot('ts-run'),
     createdAt: new Date('2024-05-01T10:00:00.000Z'),
     updatedAt: new Date('2024-05-01T10:00:00.000Z'),
   });
@@ -142,22 +51,11 @@ async function doWrite() {
     workflowName: 'ts-wf',
     runId: 'ts-run-res',
     resourceId: 'ts-resource',
-    snapshot: snapshot('ts-run-res'),
+    snapshot: fixtureSnapshot('ts-run-res'),
     createdAt: new Date('2024-05-01T11:00:00.000Z'),
     updatedAt: new Date('2024-05-01T11:00:00.000Z'),
   });
-  const saved = await scores.saveScore({
-    scorerId: 'ts-scorer',
-    entityId: 'ts-agent',
-    entityType: 'AGENT',
-    runId: 'ts-run',
-    source: 'LIVE',
-    score: 0.75,
-    scorer: { id: 'ts-scorer', name: 'n' },
-    entity: { id: 'ts-agent' },
-    input: [{ a: 1 }],
-    output: { text: 'o' },
-  });
+  const saved = await scores.saveScore(fixtureScore());
   emit({ ok: true, scoreId: saved.score.id });
 }
 
@@ -278,7 +176,4 @@ async function main() {
   throw new Error('usage: mastra_upstash_harness.mjs write | read RESOURCE WORKFLOWS SCORER | op NAME ...');
 }
 
-main().catch((e) => {
-  emit({ error: errText(e) });
-  process.exitCode = 1;
-});
+runMain(main, { exit: false });
