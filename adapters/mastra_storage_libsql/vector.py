@@ -28,7 +28,7 @@ from typing import Any
 
 from mastra_storage.codec import dumps
 from mastra_storage.errors import ConflictError
-from mastra_storage.vector.base import BaseVectorStore, VectorRow
+from mastra_storage.vector.base import BaseVectorStore, VectorQuery, VectorRow, VectorUpdate
 from mastra_storage.vector.filter import Node
 from mastra_storage.vector.records import IndexConfig, Metric, QueryResult
 from mastra_storage.vector.validation import (
@@ -270,16 +270,9 @@ class LibSQLVector(BaseVectorStore):
         await self._db.run("upsert", job)
 
     async def _query(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        vector: list[float],
-        top_k: int,
-        condition: Node | None,
-        include_vector: bool,
-        min_score: float | None,
+        self, index_name: str, config: IndexConfig, query: VectorQuery
     ) -> list[QueryResult]:
-        query_json = dumps(vector)
+        query_json = dumps(query.vector)
         ann = config.ann_index if isinstance(config, LibSQLIndexConfig) else None
         # Parameters are collected per clause and joined in the order the "?" marks
         # appear in the final text: outer score, inner score, source, filter, floor, limit.
@@ -290,7 +283,7 @@ class LibSQLVector(BaseVectorStore):
             )
             inner_params: list[Any] = [query_json, dumps([0.0] * config.dimension)]
             score_sql = "(dz * dz + ? - dq * dq) / 2.0"
-            score_params: list[Any] = [sum(x * x for x in vector)]
+            score_params: list[Any] = [sum(x * x for x in query.vector)]
         else:
             distance = "cos" if config.metric == "cosine" else "l2"
             expr = f"vector_distance_{distance}(t.embedding, vector32(?))"
@@ -299,13 +292,13 @@ class LibSQLVector(BaseVectorStore):
             )
             inner_params = [query_json]
             score_sql, score_params = "d", []
-        extra = ", vector_extract(t.embedding) AS vec" if include_vector else ""
+        extra = ", vector_extract(t.embedding) AS vec" if query.include_vector else ""
         outer_where = ""
         floor_params: list[Any] = []
-        if min_score is not None:
+        if query.min_score is not None:
             outer_where = f" WHERE {score_sql} >= ?"
-            floor_params = [*score_params, min_score]
-        vec_col = ", vec" if include_vector else ""
+            floor_params = [*score_params, query.min_score]
+        vec_col = ", vec" if query.include_vector else ""
 
         def statement(use_ann: bool) -> tuple[str, list[Any]]:
             source_params: list[Any] = []
@@ -318,11 +311,11 @@ class LibSQLVector(BaseVectorStore):
                 )
                 # ask the index for more candidates than needed and keep the best top_k
                 # by exact score (as Mastra does): better recall for little extra work
-                source_params = [query_json, top_k * ANN_OVERFETCH]
+                source_params = [query_json, query.top_k * ANN_OVERFETCH]
             else:
                 source = f"{index_name} AS t"
-                if condition is not None:
-                    filter_sql, filter_params = compile_filter(condition, "t.metadata")
+                if query.condition is not None:
+                    filter_sql, filter_params = compile_filter(query.condition, "t.metadata")
                     where = f" WHERE {filter_sql}"
             inner = (
                 f"SELECT t.vector_id AS id, {inner_score}, t.metadata AS metadata{extra} "
@@ -338,11 +331,11 @@ class LibSQLVector(BaseVectorStore):
                 *source_params,
                 *filter_params,
                 *floor_params,
-                top_k,
+                query.top_k,
             ]
             return sql, params
 
-        use_ann = condition is None and ann is not None
+        use_ann = query.condition is None and ann is not None
         first = statement(use_ann)
         exact = statement(False) if use_ann else None
         threshold = self.ann_min_rows
@@ -357,7 +350,7 @@ class LibSQLVector(BaseVectorStore):
                 if row is not None and int(row[0]) < threshold:
                     return tx.fetchall(*exact)
             rows = tx.fetchall(*first)
-            if exact is not None and len(rows) < top_k:
+            if exact is not None and len(rows) < query.top_k:
                 # DiskANN can miss rows of small or heavily edited graphs; when it returns
                 # fewer than top_k, an exact scan gives the true answer (the index is small,
                 # or min_score cut the list, and the scan is cheap or equally correct).
@@ -370,28 +363,21 @@ class LibSQLVector(BaseVectorStore):
                 id=str(row[0]),
                 score=float(row[1]),
                 metadata=metadata_from_json(row[2]),
-                vector=_parse_vector(row[3]) if include_vector else None,
+                vector=_parse_vector(row[3]) if query.include_vector else None,
             )
             for row in rows
         ]
 
-    async def _update(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        target: str | Node,
-        vector: list[float] | None,
-        metadata_json: str | None,
-    ) -> int:
+    async def _update(self, index_name: str, config: IndexConfig, update: VectorUpdate) -> int:
         sets: list[str] = []
         params: list[Any] = []
-        if vector is not None:
+        if update.vector is not None:
             sets.append("embedding = vector32(?)")
-            params.append(dumps(vector))
-        if metadata_json is not None:
+            params.append(dumps(update.vector))
+        if update.metadata_json is not None:
             sets.append("metadata = ?")
-            params.append(metadata_json)
-        where, where_params = self._where(target)
+            params.append(update.metadata_json)
+        where, where_params = self._where(update.target)
         sql = f"UPDATE {index_name} SET {', '.join(sets)} WHERE {where} RETURNING vector_id"
         params += where_params
 

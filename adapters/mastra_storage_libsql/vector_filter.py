@@ -17,26 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mastra_storage.codec import dumps
-from mastra_storage.vector.filter import (
-    All,
-    And,
-    Const,
-    ElemMatch,
-    Eq,
-    Exists,
-    In,
-    Node,
-    Not,
-    Or,
-    Range,
-    Regex,
-    Scalar,
-    Size,
-    kind,
-)
+from mastra_storage.vector import filter as ast
+from mastra_storage.vector.filter import Scalar, kind
+from mastra_storage.vector.sql_filter import RANGE_SQL, SqlFilterCompiler
 
 _NUMBER_TYPES = "('integer', 'real')"
-_RANGE_SQL = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 
 
 def json_path(path: Sequence[str]) -> str:
@@ -51,139 +36,139 @@ class _Context:
     element: str | None = None  # the json_each alias, or None for the metadata column
 
 
-class SQLiteFilter:
+class SQLiteFilter(SqlFilterCompiler[_Context]):
     """Compile one AST; ``params`` holds the values in the order of the ``?`` marks."""
 
-    def __init__(self, column: str = "metadata") -> None:
-        self.column = column
-        self.params: list[Any] = []
-        self._aliases = 0
+    true_sql = "1"
+    false_sql = "0"
 
-    def compile(self, node: Node) -> str:
+    def compile(self, node: ast.Node) -> str:
         return self._node(node, _Context())
 
     # ---- value access -----------------------------------------------------------------
 
-    def _type(self, path: Sequence[str], ctx: _Context) -> str:
-        if ctx.element is None:
-            self.params.append(json_path(path))
-            return f"IFNULL(json_type({self.column}, ?), '')"
-        e = ctx.element
-        if not path:
-            return f"{e}.type"
+    def _access(self, path: Sequence[str], ctx: _Context, top: str, whole: str, nested: str) -> str:
+        """One of three templates: ``top`` on the column (``{col}``), ``whole`` for the
+        ``$elemMatch`` element itself and ``nested`` for a path inside it (``{e}``: the
+        element's alias); ``top`` and ``nested`` bind the JSON path to their ``?``."""
+        if ctx.element is not None and not path:
+            return whole.format(e=ctx.element)
         self.params.append(json_path(path))
-        return f"IFNULL(CASE WHEN {e}.type = 'object' THEN json_type({e}.value, ?) END, '')"
+        if ctx.element is None:
+            return top.format(col=self.column)
+        return nested.format(e=ctx.element)
+
+    def _type(self, path: Sequence[str], ctx: _Context) -> str:
+        return self._access(
+            path,
+            ctx,
+            "IFNULL(json_type({col}, ?), '')",
+            "{e}.type",
+            "IFNULL(CASE WHEN {e}.type = 'object' THEN json_type({e}.value, ?) END, '')",
+        )
 
     def _value(self, path: Sequence[str], ctx: _Context) -> str:
-        if ctx.element is None:
-            self.params.append(json_path(path))
-            return f"json_extract({self.column}, ?)"
-        e = ctx.element
-        if not path:
-            return f"{e}.value"
-        self.params.append(json_path(path))
-        return f"CASE WHEN {e}.type = 'object' THEN json_extract({e}.value, ?) END"
+        return self._access(
+            path,
+            ctx,
+            "json_extract({col}, ?)",
+            "{e}.value",
+            "CASE WHEN {e}.type = 'object' THEN json_extract({e}.value, ?) END",
+        )
 
     def _array_source(self, path: Sequence[str], ctx: _Context) -> str:
         """A ``json_each(...)`` over the array at ``path`` (empty when it is not one)."""
-        if ctx.element is None:
-            self.params.append(json_path(path))
-            return f"json_each({self.column}, ?)"
-        e = ctx.element
-        if not path:
-            return f"json_each(CASE WHEN {e}.type = 'array' THEN {e}.value ELSE '[]' END)"
-        self.params.append(json_path(path))
-        return f"json_each(CASE WHEN {e}.type = 'object' THEN {e}.value ELSE '{{}}' END, ?)"
+        return self._access(
+            path,
+            ctx,
+            "json_each({col}, ?)",
+            "json_each(CASE WHEN {e}.type = 'array' THEN {e}.value ELSE '[]' END)",
+            "json_each(CASE WHEN {e}.type = 'object' THEN {e}.value ELSE '{{}}' END, ?)",
+        )
 
     def _array_length(self, path: Sequence[str], ctx: _Context) -> str:
-        if ctx.element is None:
-            self.params.append(json_path(path))
-            return f"json_array_length({self.column}, ?)"
-        e = ctx.element
-        if not path:
-            return f"json_array_length(CASE WHEN {e}.type = 'array' THEN {e}.value END)"
-        self.params.append(json_path(path))
-        return f"json_array_length(CASE WHEN {e}.type = 'object' THEN {e}.value ELSE '{{}}' END, ?)"
-
-    def _alias(self) -> str:
-        self._aliases += 1
-        return f"e{self._aliases}"
+        return self._access(
+            path,
+            ctx,
+            "json_array_length({col}, ?)",
+            "json_array_length(CASE WHEN {e}.type = 'array' THEN {e}.value END)",
+            "json_array_length(CASE WHEN {e}.type = 'object' THEN {e}.value ELSE '{{}}' END, ?)",
+        )
 
     # ---- predicates -------------------------------------------------------------------
 
-    def _node(self, node: Node, ctx: _Context) -> str:
-        if isinstance(node, Const):
-            return "1" if node.value else "0"
-        if isinstance(node, (And, Or)):
-            joiner = " AND " if isinstance(node, And) else " OR "
-            return "(" + joiner.join(self._node(c, ctx) for c in node.children) + ")"
-        if isinstance(node, Not):
-            return f"NOT {self._node(node.child, ctx)}"
-        if isinstance(node, Eq):
-            return self._typed_in(node.path, ctx, (node.value,))
-        if isinstance(node, Range):
-            types = "= 'text'" if isinstance(node.value, str) else f"IN {_NUMBER_TYPES}"
-            t = self._type(node.path, ctx)
-            v = self._value(node.path, ctx)
-            self.params.append(node.value)
-            return f"({t} {types} AND {v} {_RANGE_SQL[node.op]} ?)"
-        if isinstance(node, In):
-            scalar = self._typed_in(node.path, ctx, node.values)
-            t = self._type(node.path, ctx)
-            source = self._array_source(node.path, ctx)
-            alias = self._alias()
-            inner = self._any_of(f"{alias}.type", f"{alias}.value", node.values)
-            return (
-                f"({scalar} OR ({t} = 'array' AND EXISTS (SELECT 1 FROM {source} AS {alias} "
-                f"WHERE {inner})))"
-            )
-        if isinstance(node, All):
-            t = self._type(node.path, ctx)
-            parts = [f"{t} = 'array'"]
-            for group, values in _groups(node.values).items():
-                if group in ("string", "number"):
-                    types = "= 'text'" if group == "string" else f"IN {_NUMBER_TYPES}"
-                    self.params.append(dumps(list(values)))  # first "?" of the subquery
-                    source = self._array_source(node.path, ctx)
-                    alias = self._alias()
-                    parts.append(
-                        "NOT EXISTS (SELECT 1 FROM json_each(?) AS wanted WHERE wanted.value "
-                        f"NOT IN (SELECT {alias}.value FROM {source} AS {alias} "
-                        f"WHERE {alias}.type {types}))"
-                    )
-                    continue
-                for value in values:
-                    source = self._array_source(node.path, ctx)
-                    alias = self._alias()
-                    parts.append(
-                        f"EXISTS (SELECT 1 FROM {source} AS {alias} WHERE "
-                        f"{alias}.type = '{_literal_type(value)}')"
-                    )
-            return "(" + " AND ".join(parts) + ")"
-        if isinstance(node, Exists):
-            return f"({self._type(node.path, ctx)} != '')"
-        if isinstance(node, Size):
-            t = self._type(node.path, ctx)
-            length = self._array_length(node.path, ctx)
-            self.params.append(node.size)
-            return f"({t} = 'array' AND {length} = ?)"
-        if isinstance(node, Regex):
-            t = self._type(node.path, ctx)
-            v = self._value(node.path, ctx)
-            if node.ignore_case:
-                self.params.append(node.pattern.lower())
-                return f"({t} = 'text' AND lower({v}) REGEXP ?)"
-            self.params.append(node.pattern)
-            return f"({t} = 'text' AND {v} REGEXP ?)"
-        if isinstance(node, ElemMatch):
-            t = self._type(node.path, ctx)
-            source = self._array_source(node.path, ctx)
-            alias = self._alias()
-            condition = self._node(node.condition, _Context(element=alias))
-            return (
-                f"({t} = 'array' AND EXISTS (SELECT 1 FROM {source} AS {alias} WHERE {condition}))"
-            )
-        raise TypeError(f"unknown filter node {node!r}")
+    def _not(self, node: ast.Not, ctx: _Context) -> str:
+        return f"NOT {self._node(node.child, ctx)}"
+
+    def _eq(self, node: ast.Eq, ctx: _Context) -> str:
+        return self._typed_in(node.path, ctx, (node.value,))
+
+    def _range(self, node: ast.Range, ctx: _Context) -> str:
+        types = "= 'text'" if isinstance(node.value, str) else f"IN {_NUMBER_TYPES}"
+        t = self._type(node.path, ctx)
+        v = self._value(node.path, ctx)
+        self.params.append(node.value)
+        return f"({t} {types} AND {v} {RANGE_SQL[node.op]} ?)"
+
+    def _in(self, node: ast.In, ctx: _Context) -> str:
+        scalar = self._typed_in(node.path, ctx, node.values)
+        t = self._type(node.path, ctx)
+        source = self._array_source(node.path, ctx)
+        alias = self._alias()
+        inner = self._any_of(f"{alias}.type", f"{alias}.value", node.values)
+        return (
+            f"({scalar} OR ({t} = 'array' AND EXISTS (SELECT 1 FROM {source} AS {alias} "
+            f"WHERE {inner})))"
+        )
+
+    def _all(self, node: ast.All, ctx: _Context) -> str:
+        t = self._type(node.path, ctx)
+        parts = [f"{t} = 'array'"]
+        for group, values in _groups(node.values).items():
+            if group in ("string", "number"):
+                types = "= 'text'" if group == "string" else f"IN {_NUMBER_TYPES}"
+                self.params.append(dumps(list(values)))  # first "?" of the subquery
+                source = self._array_source(node.path, ctx)
+                alias = self._alias()
+                parts.append(
+                    "NOT EXISTS (SELECT 1 FROM json_each(?) AS wanted WHERE wanted.value "
+                    f"NOT IN (SELECT {alias}.value FROM {source} AS {alias} "
+                    f"WHERE {alias}.type {types}))"
+                )
+                continue
+            for value in values:
+                source = self._array_source(node.path, ctx)
+                alias = self._alias()
+                parts.append(
+                    f"EXISTS (SELECT 1 FROM {source} AS {alias} WHERE "
+                    f"{alias}.type = '{_literal_type(value)}')"
+                )
+        return "(" + " AND ".join(parts) + ")"
+
+    def _exists(self, node: ast.Exists, ctx: _Context) -> str:
+        return f"({self._type(node.path, ctx)} != '')"
+
+    def _size(self, node: ast.Size, ctx: _Context) -> str:
+        t = self._type(node.path, ctx)
+        length = self._array_length(node.path, ctx)
+        self.params.append(node.size)
+        return f"({t} = 'array' AND {length} = ?)"
+
+    def _regex(self, node: ast.Regex, ctx: _Context) -> str:
+        t = self._type(node.path, ctx)
+        v = self._value(node.path, ctx)
+        if node.ignore_case:
+            self.params.append(node.pattern.lower())
+            return f"({t} = 'text' AND lower({v}) REGEXP ?)"
+        self.params.append(node.pattern)
+        return f"({t} = 'text' AND {v} REGEXP ?)"
+
+    def _elem_match(self, node: ast.ElemMatch, ctx: _Context) -> str:
+        t = self._type(node.path, ctx)
+        source = self._array_source(node.path, ctx)
+        alias = self._alias()
+        condition = self._node(node.condition, _Context(element=alias))
+        return f"({t} = 'array' AND EXISTS (SELECT 1 FROM {source} AS {alias} WHERE {condition}))"
 
     def _typed_in(self, path: Sequence[str], ctx: _Context, values: Sequence[Scalar]) -> str:
         """The scalar at ``path`` equals one of ``values`` (type-strict)."""
@@ -239,7 +224,7 @@ def _groups(values: Sequence[Scalar]) -> dict[str, list[Scalar]]:
     return out
 
 
-def compile_filter(node: Node, column: str = "metadata") -> tuple[str, list[Any]]:
+def compile_filter(node: ast.Node, column: str = "metadata") -> tuple[str, list[Any]]:
     """``(sql, params)`` for a WHERE clause matching ``node``."""
     compiler = SQLiteFilter(column)
     sql = compiler.compile(node)

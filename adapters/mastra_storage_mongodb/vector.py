@@ -41,7 +41,7 @@ from mastra_storage.errors import (
 )
 from mastra_storage.redact import redact_text, redact_url
 from mastra_storage.validation import validate_identifier
-from mastra_storage.vector.base import BaseVectorStore, VectorRow
+from mastra_storage.vector.base import BaseVectorStore, VectorQuery, VectorRow, VectorUpdate
 from mastra_storage.vector.filter import Node
 from mastra_storage.vector.records import IndexConfig, Metric, QueryResult
 from mastra_storage.vector.validation import (
@@ -273,24 +273,17 @@ class MongoDBVector(BaseVectorStore):
         return await self.upsert(index_name, vectors, metadata, given)  # type: ignore[arg-type]
 
     async def _query(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        vector: list[float],
-        top_k: int,
-        condition: Node | None,
-        include_vector: bool,
-        min_score: float | None,
+        self, index_name: str, config: IndexConfig, query: VectorQuery
     ) -> list[QueryResult]:
         collection = self._db()[index_name]
         search: dict[str, Any] = {
             "index": f"{index_name}_vector_index",
             "path": self.embedding_field,
-            "queryVector": vector,
-            "limit": top_k,
+            "queryVector": query.vector,
+            "limit": query.top_k,
         }
-        if condition is not None:
-            match = {"$and": [{"_id": {"$ne": META_ID}}, translate_filter(condition)]}
+        if query.condition is not None:
+            match = {"$and": [{"_id": {"$ne": META_ID}}, translate_filter(query.condition)]}
             cursor = await self._guard(
                 "query", collection.aggregate([{"$match": match}, {"$project": {"_id": 1}}])
             )
@@ -300,9 +293,9 @@ class MongoDBVector(BaseVectorStore):
             search["filter"] = {"_id": {"$in": ids}}
             search["exact"] = True
         else:
-            search["numCandidates"] = min(10_000, max(100, 10 * top_k))
+            search["numCandidates"] = min(10_000, max(100, 10 * query.top_k))
         project: dict[str, Any] = {"_id": 1, "score": 1, "metadata": 1}
-        if include_vector:
+        if query.include_vector:
             project[self.embedding_field] = 1
         pipeline = [
             {"$vectorSearch": search},
@@ -315,7 +308,7 @@ class MongoDBVector(BaseVectorStore):
         for doc in docs:
             raw = float(doc.get("score", 0.0))
             score = raw if config.metric == "euclidean" else 2 * raw - 1
-            if min_score is not None and score < min_score:
+            if query.min_score is not None and score < query.min_score:
                 continue
             results.append(
                 QueryResult(
@@ -323,27 +316,20 @@ class MongoDBVector(BaseVectorStore):
                     score=score,
                     metadata=dict(doc.get("metadata") or {}),
                     vector=[float(x) for x in doc.get(self.embedding_field, [])]
-                    if include_vector
+                    if query.include_vector
                     else None,
                 )
             )
         return results
 
-    async def _update(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        target: str | Node,
-        vector: list[float] | None,
-        metadata_json: str | None,
-    ) -> int:
+    async def _update(self, index_name: str, config: IndexConfig, update: VectorUpdate) -> int:
         changes: dict[str, Any] = {}
-        if vector is not None:
-            changes[self.embedding_field] = vector
-        if metadata_json is not None:
-            changes["metadata"] = metadata_from_json(metadata_json)
+        if update.vector is not None:
+            changes[self.embedding_field] = update.vector
+        if update.metadata_json is not None:
+            changes["metadata"] = metadata_from_json(update.metadata_json)
         collection = self._db()[index_name]
-        selector = self._selector(target)
+        selector = self._selector(update.target)
         result = await self._guard(
             "updateVector", collection.update_many(selector, {"$set": changes})
         )

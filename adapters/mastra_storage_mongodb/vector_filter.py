@@ -23,21 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mastra_storage.errors import NotSupportedError
-from mastra_storage.vector.filter import (
-    All,
-    And,
-    Const,
-    ElemMatch,
-    Eq,
-    Exists,
-    In,
-    Node,
-    Not,
-    Or,
-    Range,
-    Regex,
-    Size,
-)
+from mastra_storage.vector import filter as ast
 from mastra_storage.vector.validation import VECTOR_DOMAIN, vector_error_id
 
 _NOT_ARRAY: dict[str, Any] = {"$not": {"$type": "array"}}
@@ -72,7 +58,7 @@ class MongoFilter:
     def __init__(self, prefix: str = "metadata") -> None:
         self.prefix = prefix
 
-    def translate(self, node: Node) -> dict[str, Any]:
+    def translate(self, node: ast.Node) -> dict[str, Any]:
         return self._query(node, self.prefix)
 
     def _path(self, base: str, path: Sequence[str]) -> str:
@@ -84,24 +70,24 @@ class MongoFilter:
         parts.append({self._path(base, path): expr})
         return _all_of(parts)
 
-    def _query(self, node: Node, base: str) -> dict[str, Any]:
-        if isinstance(node, Const):
+    def _query(self, node: ast.Node, base: str) -> dict[str, Any]:
+        if isinstance(node, ast.Const):
             return {} if node.value else dict(NOTHING)
-        if isinstance(node, And):
+        if isinstance(node, ast.And):
             return _all_of([self._query(c, base) for c in node.children])
-        if isinstance(node, Or):
+        if isinstance(node, ast.Or):
             return {"$or": [self._query(c, base) for c in node.children]}
-        if isinstance(node, Not):
+        if isinstance(node, ast.Not):
             return {"$nor": [self._query(node.child, base)]}
         if not node.path:
             raise _unsupported("a condition on the element itself outside $elemMatch")
-        if isinstance(node, ElemMatch):
-            if isinstance(node.condition, Or):
+        if isinstance(node, ast.ElemMatch):
+            if isinstance(node.condition, ast.Or):
                 # some element matches A or B == some element matches A, or some matches B;
                 # the distributed form avoids $or inside $elemMatch (not every server has it)
                 return {
                     "$or": [
-                        self._query(ElemMatch(node.path, child), base)
+                        self._query(ast.ElemMatch(node.path, child), base)
                         for child in node.condition.children
                     ]
                 }
@@ -112,30 +98,30 @@ class MongoFilter:
             return self._leaf(base, node.path, {"$elemMatch": inner})
         return self._leaf(base, node.path, self._expr(node))
 
-    def _expr(self, node: Node) -> dict[str, Any]:
+    def _expr(self, node: ast.Node) -> dict[str, Any]:
         """The operator expression of a leaf (applies to the value at its path)."""
-        if isinstance(node, Eq):
+        if isinstance(node, ast.Eq):
             return {"$eq": node.value, **_NOT_ARRAY}
-        if isinstance(node, Range):
+        if isinstance(node, ast.Range):
             return {node.op: node.value, **_NOT_ARRAY}
-        if isinstance(node, In):
+        if isinstance(node, ast.In):
             return {"$in": list(node.values)}
-        if isinstance(node, All):
+        if isinstance(node, ast.All):
             return {"$all": list(node.values), "$type": "array"}
-        if isinstance(node, Exists):
+        if isinstance(node, ast.Exists):
             return {"$exists": True}
-        if isinstance(node, Size):
+        if isinstance(node, ast.Size):
             return {"$size": node.size}
-        if isinstance(node, Regex):
+        if isinstance(node, ast.Regex):
             expr: dict[str, Any] = {"$regex": node.pattern, "$type": "string"}
             if node.ignore_case:
                 expr["$options"] = "i"
             return expr
         raise _unsupported(f"{type(node).__name__} as an operator expression")
 
-    def _ops(self, node: Node) -> dict[str, Any]:
+    def _ops(self, node: ast.Node) -> dict[str, Any]:
         """Operator form for conditions on the element itself (inside ``$elemMatch``)."""
-        if isinstance(node, And):
+        if isinstance(node, ast.And):
             merged: dict[str, Any] = {}
             for child in node.children:
                 for key, value in self._ops(child).items():
@@ -143,29 +129,29 @@ class MongoFilter:
                         raise _unsupported(f"{key} twice on one array element")
                     merged[key] = value
             return merged
-        if isinstance(node, Not):
-            if isinstance(node.child, (And, Or, Not, Const, ElemMatch)):
+        if isinstance(node, ast.Not):
+            if isinstance(node.child, (ast.And, ast.Or, ast.Not, ast.Const, ast.ElemMatch)):
                 raise _unsupported("$not of a compound condition on an array element")
             return {"$not": self._expr(node.child)}
-        if isinstance(node, ElemMatch):
+        if isinstance(node, ast.ElemMatch):
             return {"$elemMatch": self._ops(node.condition)}
-        if isinstance(node, (Or, Const)):
+        if isinstance(node, (ast.Or, ast.Const)):
             raise _unsupported("$or on an array element itself")
         return self._expr(node)
 
 
-def _is_element_condition(node: Node) -> bool:
+def _is_element_condition(node: ast.Node) -> bool:
     """True when the condition is about the element itself (paths are ``()``)."""
-    if isinstance(node, (And, Or)):
+    if isinstance(node, (ast.And, ast.Or)):
         return any(_is_element_condition(c) for c in node.children)
-    if isinstance(node, Not):
+    if isinstance(node, ast.Not):
         return _is_element_condition(node.child)
-    if isinstance(node, Const):
+    if isinstance(node, ast.Const):
         return False
     return not node.path
 
 
-def translate_filter(node: Node, prefix: str = "metadata") -> dict[str, Any]:
+def translate_filter(node: ast.Node, prefix: str = "metadata") -> dict[str, Any]:
     """The MongoDB query document for ``node`` (paths under ``prefix``)."""
     return MongoFilter(prefix).translate(node)
 

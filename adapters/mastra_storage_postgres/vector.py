@@ -37,7 +37,7 @@ from mastra_storage.errors import (
 )
 from mastra_storage.redact import redact_text, redact_url
 from mastra_storage.validation import validate_identifier
-from mastra_storage.vector.base import BaseVectorStore, VectorRow
+from mastra_storage.vector.base import BaseVectorStore, VectorQuery, VectorRow, VectorUpdate
 from mastra_storage.vector.filter import Node
 from mastra_storage.vector.records import IndexConfig, Metric, QueryResult
 from mastra_storage.vector.validation import (
@@ -422,55 +422,49 @@ class PgVector(BaseVectorStore):
         await self._run("upsert", job)
 
     async def _query(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        vector: list[float],
-        top_k: int,
-        condition: Node | None,
-        include_vector: bool,
-        min_score: float | None,
+        self, index_name: str, config: IndexConfig, query: VectorQuery
     ) -> list[QueryResult]:
         table = self._table(index_name)
         distance = f"(embedding {_OPERATOR[config.metric]} $1::vector)"
         score = _score_sql(config.metric, distance)
-        vec_col = ", embedding::text AS vec" if include_vector else ""
+        vec_col = ", embedding::text AS vec" if query.include_vector else ""
         index_type = config.index_type if isinstance(config, PgIndexConfig) else None
         base = f"SELECT vector_id AS id, {score} AS score, metadata::text AS metadata{vec_col} "
-        query_text = dumps(vector)
+        query_text = dumps(query.vector)
 
         def wrap(inner: str, params: list[Any]) -> tuple[str, list[Any]]:
-            if min_score is None:
+            if query.min_score is None:
                 return inner, params
             n = len(params) + 1
             return (
                 f"SELECT * FROM ({inner}) AS hits WHERE score >= ${n} ORDER BY score DESC, id",
-                [*params, min_score],
+                [*params, query.min_score],
             )
 
-        if condition is not None:
-            where, filter_params = compile_filter(condition, "metadata", first_param=3)
+        if query.condition is not None:
+            where, filter_params = compile_filter(query.condition, "metadata", first_param=3)
             exact = wrap(
                 f"{base}FROM {table} WHERE {where} ORDER BY score DESC, vector_id LIMIT $2",
-                [query_text, top_k, *filter_params],
+                [query_text, query.top_k, *filter_params],
             )
             ann = None
         else:
             exact = wrap(
-                f"{base}FROM {table} ORDER BY score DESC, vector_id LIMIT $2", [query_text, top_k]
+                f"{base}FROM {table} ORDER BY score DESC, vector_id LIMIT $2",
+                [query_text, query.top_k],
             )
             ann = (
                 wrap(
                     # the distance operator alone: any extra sort key (even a tiebreak)
                     # makes the planner sort a sequential scan instead of using the index
                     f"{base}FROM {table} ORDER BY {distance} LIMIT $2",
-                    [query_text, top_k],
+                    [query_text, query.top_k],
                 )
                 if index_type in ("hnsw", "ivfflat")
                 else None
             )
         threshold = self.ann_min_rows
-        ef_search = str(max(self.ef_search, top_k))
+        ef_search = str(max(self.ef_search, query.top_k))
         probes = str(self.probes)
 
         async def job(conn: Any) -> list[Any]:
@@ -486,7 +480,7 @@ class PgVector(BaseVectorStore):
                     else:
                         await conn.execute("SELECT set_config('ivfflat.probes', $1, true)", probes)
                     rows: list[Any] = await conn.fetch(ann[0], *ann[1])
-                    if len(rows) >= top_k:
+                    if len(rows) >= query.top_k:
                         return rows
             return list(await conn.fetch(exact[0], *exact[1]))
 
@@ -496,30 +490,23 @@ class PgVector(BaseVectorStore):
                 id=str(r["id"]),
                 score=float(r["score"]),
                 metadata=metadata_from_json(r["metadata"]),
-                vector=[float(x) for x in loads(r["vec"])] if include_vector else None,
+                vector=[float(x) for x in loads(r["vec"])] if query.include_vector else None,
             )
             for r in rows
         ]
         hits.sort(key=lambda hit: (-hit.score, hit.id))  # same order on every path
         return hits
 
-    async def _update(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        target: str | Node,
-        vector: list[float] | None,
-        metadata_json: str | None,
-    ) -> int:
+    async def _update(self, index_name: str, config: IndexConfig, update: VectorUpdate) -> int:
         sets: list[str] = []
         params: list[Any] = []
-        if vector is not None:
-            params.append(dumps(vector))
+        if update.vector is not None:
+            params.append(dumps(update.vector))
             sets.append(f"embedding = ${len(params)}::vector")
-        if metadata_json is not None:
-            params.append(metadata_json)
+        if update.metadata_json is not None:
+            params.append(update.metadata_json)
             sets.append(f"metadata = ${len(params)}::jsonb")
-        where, where_params = self._where(target, len(params) + 1)
+        where, where_params = self._where(update.target, len(params) + 1)
         sql = (
             f"UPDATE {self._table(index_name)} SET {', '.join(sets)} WHERE {where} "
             "RETURNING vector_id"

@@ -18,24 +18,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from mastra_storage.codec import dumps
-from mastra_storage.vector.filter import (
-    All,
-    And,
-    Const,
-    ElemMatch,
-    Eq,
-    Exists,
-    In,
-    Node,
-    Not,
-    Or,
-    Range,
-    Regex,
-    Scalar,
-    Size,
-)
-
-_RANGE_SQL = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+from mastra_storage.vector import filter as ast
+from mastra_storage.vector.filter import Scalar
+from mastra_storage.vector.sql_filter import RANGE_SQL, SqlFilterCompiler
 
 
 def _literal(segment: str) -> str:
@@ -45,16 +30,14 @@ def _literal(segment: str) -> str:
     return f"'{segment}'"
 
 
-class PgFilter:
+class PgFilter(SqlFilterCompiler[str | None]):
     """Compile one AST; ``params`` are bound as ``$<first_param>``, ``$<first_param+1>``..."""
 
     def __init__(self, column: str = "metadata", first_param: int = 1) -> None:
-        self.column = column
-        self.params: list[Any] = []
+        super().__init__(column)
         self._first = first_param
-        self._aliases = 0
 
-    def compile(self, node: Node) -> str:
+    def compile(self, node: ast.Node) -> str:
         return self._node(node, None)
 
     def _param(self, value: Any, cast: str = "") -> str:
@@ -81,8 +64,7 @@ class PgFilter:
 
     def _elements(self, path: Sequence[str], element: str | None) -> tuple[str, str]:
         """``(from_clause, alias)`` over the array at ``path`` (no rows if not an array)."""
-        self._aliases += 1
-        alias = f"e{self._aliases}"
+        alias = self._alias()
         j = self._json(path, element)
         source = (
             f"jsonb_array_elements(CASE WHEN jsonb_typeof({j}) = 'array' "
@@ -92,69 +74,70 @@ class PgFilter:
 
     # ---- predicates -------------------------------------------------------------------
 
-    def _node(self, node: Node, element: str | None) -> str:
-        if isinstance(node, Const):
-            return "TRUE" if node.value else "FALSE"
-        if isinstance(node, (And, Or)):
-            joiner = " AND " if isinstance(node, And) else " OR "
-            return "(" + joiner.join(self._node(c, element) for c in node.children) + ")"
-        if isinstance(node, Not):
-            return f"(NOT COALESCE({self._node(node.child, element)}, FALSE))"
-        if isinstance(node, Eq):
-            return self._eq(node.path, node.value, element)
-        if isinstance(node, Range):
-            if isinstance(node.value, str):
-                value = self._param(node.value, "::text")
-                text = self._text(node.path, element)
-                return (
-                    f"({self._type(node.path, element)} = 'string' AND "
-                    f'{text} COLLATE "C" {_RANGE_SQL[node.op]} {value})'
-                )
-            value = self._param(dumps(node.value), "::jsonb")
-            return (
-                f"({self._type(node.path, element)} = 'number' AND "
-                f"{self._json(node.path, element)} {_RANGE_SQL[node.op]} {value})"
-            )
-        if isinstance(node, In):
-            scalar = self._in_scalar(self._json(node.path, element), node.values)
-            source, alias = self._elements(node.path, element)
-            inner = self._in_scalar(f"{alias}.v", node.values, element_level=True)
-            return (
-                f"({scalar} OR ({self._type(node.path, element)} = 'array' AND EXISTS "
-                f"(SELECT 1 FROM {source} WHERE {inner})))"
-            )
-        if isinstance(node, All):
-            value = self._param(dumps(list(node.values)), "::jsonb")
-            return (
-                f"({self._type(node.path, element)} = 'array' AND "
-                f"{self._json(node.path, element)} @> {value})"
-            )
-        if isinstance(node, Exists):
-            return f"({self._json(node.path, element)} IS NOT NULL)"
-        if isinstance(node, Size):
-            j = self._json(node.path, element)
-            size = self._param(node.size, "::int")
-            return (
-                f"(jsonb_typeof({j}) = 'array' AND jsonb_array_length(CASE WHEN "
-                f"jsonb_typeof({j}) = 'array' THEN {j} ELSE '[]'::jsonb END) = {size})"
-            )
-        if isinstance(node, Regex):
-            op = "~*" if node.ignore_case else "~"
-            pattern = self._param(node.pattern, "::text")
+    def _not(self, node: ast.Not, element: str | None) -> str:
+        return f"(NOT COALESCE({self._node(node.child, element)}, FALSE))"
+
+    def _eq(self, node: ast.Eq, element: str | None) -> str:
+        return self._eq_value(node.path, node.value, element)
+
+    def _range(self, node: ast.Range, element: str | None) -> str:
+        if isinstance(node.value, str):
+            value = self._param(node.value, "::text")
+            text = self._text(node.path, element)
             return (
                 f"({self._type(node.path, element)} = 'string' AND "
-                f"{self._text(node.path, element)} {op} {pattern})"
+                f'{text} COLLATE "C" {RANGE_SQL[node.op]} {value})'
             )
-        if isinstance(node, ElemMatch):
-            source, alias = self._elements(node.path, element)
-            condition = self._node(node.condition, alias)
-            return (
-                f"({self._type(node.path, element)} = 'array' AND EXISTS "
-                f"(SELECT 1 FROM {source} WHERE {condition}))"
-            )
-        raise TypeError(f"unknown filter node {node!r}")
+        value = self._param(dumps(node.value), "::jsonb")
+        return (
+            f"({self._type(node.path, element)} = 'number' AND "
+            f"{self._json(node.path, element)} {RANGE_SQL[node.op]} {value})"
+        )
 
-    def _eq(self, path: Sequence[str], value: Scalar, element: str | None) -> str:
+    def _in(self, node: ast.In, element: str | None) -> str:
+        scalar = self._in_scalar(self._json(node.path, element), node.values)
+        source, alias = self._elements(node.path, element)
+        inner = self._in_scalar(f"{alias}.v", node.values, element_level=True)
+        return (
+            f"({scalar} OR ({self._type(node.path, element)} = 'array' AND EXISTS "
+            f"(SELECT 1 FROM {source} WHERE {inner})))"
+        )
+
+    def _all(self, node: ast.All, element: str | None) -> str:
+        value = self._param(dumps(list(node.values)), "::jsonb")
+        return (
+            f"({self._type(node.path, element)} = 'array' AND "
+            f"{self._json(node.path, element)} @> {value})"
+        )
+
+    def _exists(self, node: ast.Exists, element: str | None) -> str:
+        return f"({self._json(node.path, element)} IS NOT NULL)"
+
+    def _size(self, node: ast.Size, element: str | None) -> str:
+        j = self._json(node.path, element)
+        size = self._param(node.size, "::int")
+        return (
+            f"(jsonb_typeof({j}) = 'array' AND jsonb_array_length(CASE WHEN "
+            f"jsonb_typeof({j}) = 'array' THEN {j} ELSE '[]'::jsonb END) = {size})"
+        )
+
+    def _regex(self, node: ast.Regex, element: str | None) -> str:
+        op = "~*" if node.ignore_case else "~"
+        pattern = self._param(node.pattern, "::text")
+        return (
+            f"({self._type(node.path, element)} = 'string' AND "
+            f"{self._text(node.path, element)} {op} {pattern})"
+        )
+
+    def _elem_match(self, node: ast.ElemMatch, element: str | None) -> str:
+        source, alias = self._elements(node.path, element)
+        condition = self._node(node.condition, alias)
+        return (
+            f"({self._type(node.path, element)} = 'array' AND EXISTS "
+            f"(SELECT 1 FROM {source} WHERE {condition}))"
+        )
+
+    def _eq_value(self, path: Sequence[str], value: Scalar, element: str | None) -> str:
         j = self._json(path, element)
         if value is None:
             return f"({j} IS NULL OR {j} = 'null'::jsonb)"
@@ -184,7 +167,7 @@ class PgFilter:
 
 
 def compile_filter(
-    node: Node, column: str = "metadata", first_param: int = 1
+    node: ast.Node, column: str = "metadata", first_param: int = 1
 ) -> tuple[str, list[Any]]:
     """``(sql, params)`` for a WHERE clause; placeholders start at ``$first_param``."""
     compiler = PgFilter(column, first_param)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import msgspec
@@ -44,6 +45,27 @@ class VectorRow(msgspec.Struct, frozen=True):
     id: str
     vector: list[float]
     metadata_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class VectorQuery:
+    """A validated similarity query: the float32 vector, ``top_k``, the filter (``None``:
+    every row; never a :class:`~.filter.Const`) and the score floor."""
+
+    vector: list[float]
+    top_k: int
+    condition: Node | None
+    include_vector: bool
+    min_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class VectorUpdate:
+    """A validated update of one id or of every match of a filter; ``None`` keeps a value."""
+
+    target: str | Node
+    vector: list[float] | None
+    metadata_json: str | None
 
 
 class BaseVectorStore(abc.ABC):
@@ -83,25 +105,11 @@ class BaseVectorStore(abc.ABC):
 
     @abc.abstractmethod
     async def _query(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        vector: list[float],
-        top_k: int,
-        condition: Node | None,
-        include_vector: bool,
-        min_score: float | None,
+        self, index_name: str, config: IndexConfig, query: VectorQuery
     ) -> list[QueryResult]: ...
 
     @abc.abstractmethod
-    async def _update(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        target: str | Node,
-        vector: list[float] | None,
-        metadata_json: str | None,
-    ) -> int:
+    async def _update(self, index_name: str, config: IndexConfig, update: VectorUpdate) -> int:
         """Update one id or every match of a filter; returns the number of rows updated."""
 
     @abc.abstractmethod
@@ -118,6 +126,20 @@ class BaseVectorStore(abc.ABC):
         if config is None:
             raise index_not_found(self.store_name, operation, index_name)
         return config
+
+    def _check_vector(
+        self, op: str, name: str, config: IndexConfig, vector: Any, position: int | None = None
+    ) -> list[float]:
+        """``vector`` checked against the index's dimension and metric (float32-rounded)."""
+        return check_vector(
+            self.store_name,
+            op,
+            vector,
+            dimension=config.dimension,
+            metric=config.metric,
+            index_name=name,
+            position=position,
+        )
 
     def _parse(self, operation: str, raw: Any) -> Node | None:
         node = parse_filter(raw)
@@ -236,15 +258,7 @@ class BaseVectorStore(abc.ABC):
         )
         rows: dict[str, VectorRow] = {}
         for position, vector in enumerate(vectors):
-            values = check_vector(
-                self.store_name,
-                op,
-                vector,
-                dimension=config.dimension,
-                metric=config.metric,
-                index_name=name,
-                position=position,
-            )
+            values = self._check_vector(op, name, config, vector, position=position)
             meta = metadata[position] if metadata else None
             text = check_metadata(self.store_name, op, meta, position=position)
             row_id = out_ids[position]
@@ -270,19 +284,13 @@ class BaseVectorStore(abc.ABC):
         if query_vector is None:
             raise invalid(self.store_name, op, "missing vector", "queryVector is required")
         config = await self._require(op, name)
-        vector = check_vector(
-            self.store_name,
-            op,
-            query_vector,
-            dimension=config.dimension,
-            metric=config.metric,
-            index_name=name,
-        )
+        vector = self._check_vector(op, name, config, query_vector)
         if isinstance(condition, Const) and not condition.value:
             return []
         if isinstance(condition, Const):
             condition = None
-        return await self._query(name, config, vector, k, condition, bool(include_vector), floor)
+        query = VectorQuery(vector, k, condition, bool(include_vector), floor)
+        return await self._query(name, config, query)
 
     async def list_indexes(self) -> list[str]:
         return sorted(await self._list_indexes())
@@ -318,21 +326,10 @@ class BaseVectorStore(abc.ABC):
             else check_metadata(self.store_name, op, metadata, position=None)
         )
         config = await self._require(op, name)
-        values = (
-            None
-            if vector is None
-            else check_vector(
-                self.store_name,
-                op,
-                vector,
-                dimension=config.dimension,
-                metric=config.metric,
-                index_name=name,
-            )
-        )
+        values = None if vector is None else self._check_vector(op, name, config, vector)
         if isinstance(target, Const):  # a filter that can match nothing
             return
-        updated = await self._update(name, config, target, values, text)
+        updated = await self._update(name, config, VectorUpdate(target, values, text))
         if isinstance(target, str) and updated == 0:
             raise NotFoundError(
                 f'Vector "{target}" not found in index "{name}"',
@@ -407,4 +404,4 @@ class BaseVectorStore(abc.ABC):
         return condition
 
 
-__all__ = ["BaseVectorStore", "VectorRow"]
+__all__ = ["BaseVectorStore", "VectorQuery", "VectorRow", "VectorUpdate"]

@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from ..codec import loads
-from .base import BaseVectorStore, VectorRow
+from .base import BaseVectorStore, VectorQuery, VectorRow, VectorUpdate
 from .evaluate import matches
 from .filter import Node
 from .records import IndexConfig, Metric, QueryResult
@@ -57,32 +57,25 @@ class InMemoryVector(BaseVectorStore):
         self._indexes[index_name].rows.update(staged)  # all decoded first: all or nothing
 
     async def _query(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        vector: list[float],
-        top_k: int,
-        condition: Node | None,
-        include_vector: bool,
-        min_score: float | None,
+        self, index_name: str, config: IndexConfig, query: VectorQuery
     ) -> list[QueryResult]:
         hits: list[QueryResult] = []
         for row_id, (stored, metadata) in self._indexes[index_name].rows.items():
-            if not matches(condition, metadata):
+            if not matches(query.condition, metadata):
                 continue
-            value = score(config.metric, stored, vector)
-            if min_score is not None and value < min_score:
+            value = score(config.metric, stored, query.vector)
+            if query.min_score is not None and value < query.min_score:
                 continue
             hits.append(
                 QueryResult(
                     id=row_id,
                     score=value,
                     metadata=copy.deepcopy(metadata),
-                    vector=list(stored) if include_vector else None,
+                    vector=list(stored) if query.include_vector else None,
                 )
             )
         hits.sort(key=lambda hit: (-hit.score, hit.id))
-        return hits[:top_k]
+        return hits[: query.top_k]
 
     def _targets(self, index_name: str, target: str | list[str] | Node) -> list[str]:
         rows = self._indexes[index_name].rows
@@ -92,21 +85,14 @@ class InMemoryVector(BaseVectorStore):
             return [i for i in target if i in rows]
         return [i for i, (_, metadata) in rows.items() if matches(target, metadata)]
 
-    async def _update(
-        self,
-        index_name: str,
-        config: IndexConfig,
-        target: str | Node,
-        vector: list[float] | None,
-        metadata_json: str | None,
-    ) -> int:
+    async def _update(self, index_name: str, config: IndexConfig, update: VectorUpdate) -> int:
         rows = self._indexes[index_name].rows
-        chosen = self._targets(index_name, target)
+        chosen = self._targets(index_name, update.target)
         for row_id in chosen:
             old_vector, old_metadata = rows[row_id]
             rows[row_id] = (
-                list(vector) if vector is not None else old_vector,
-                loads(metadata_json) if metadata_json is not None else old_metadata,
+                list(update.vector) if update.vector is not None else old_vector,
+                loads(update.metadata_json) if update.metadata_json is not None else old_metadata,
             )
         return len(chosen)
 
