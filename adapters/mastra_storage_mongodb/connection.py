@@ -153,14 +153,17 @@ class MongoConnection:
         coll = self.collection(collection)
         transactional = await self.probe()
         for _ in range(MAX_RMW_ATTEMPTS):
+            inserting = False
 
             async def work(session: Session) -> tuple[bool, T]:
+                nonlocal inserting
                 current = await coll.find_one(dict(key), session=session)
                 fields, result = compute(current)
                 if fields is None:
                     return True, result
                 self.check_size(fields, operation)
                 if current is None:
+                    inserting = True
                     await coll.insert_one(dict(fields), session=session)
                     return True, result
                 match: Document = {"_id": current["_id"]}
@@ -172,6 +175,8 @@ class MongoConnection:
             try:
                 done, result = await self.atomic(operation, work)
             except ConflictError:
+                if not inserting:
+                    raise  # raised by ``compute`` itself (e.g. a failed compare-and-set)
                 continue  # a concurrent insert won the unique index: read it and retry
             if done:
                 return result
