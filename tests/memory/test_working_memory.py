@@ -25,40 +25,19 @@ pytestmark = pytest.mark.anyio
 RESOURCE = {"workingMemory": {"enabled": True}}
 THREAD = {"workingMemory": {"enabled": True, "scope": "thread"}}
 
-#: Adapter bug (reported; adapter code is not changed by these tests): MongoDB's
-#: ``read_modify_write`` treated *any* ConflictError as a lost unique-index race and retried,
-#: including one raised by the caller's mutate function. Memory's StaleWorkingMemory is a
-#: ConflictError, so a failed compare-and-set was retried 20 times and surfaced as a generic
-#: "gave up after 20 concurrent-update retries" ConflictError.
-MONGODB_CAS_BUG = (
-    "MongoDB adapter bug: read_modify_write swallows the ConflictError (StaleWorkingMemory) "
-    "raised by the mutate function, retries, then raises a generic ConflictError"
-)
 
-
-async def _swallows_mutate_conflicts(storage: MastraStorage) -> bool:
-    """Whether the memory domain's ``_modify_resource`` hides a ConflictError raised by
-    ``mutate`` (the bug above). Writes nothing: the mutate function always raises."""
+async def test_a_conflict_raised_by_mutate_reaches_the_caller(storage: MastraStorage) -> None:
+    """Compare-and-set rests on this: a StaleWorkingMemory (a ConflictError) raised inside
+    the atomic read-modify-write must not be mistaken for a lost write race and retried
+    (MongoDB's adapter once did, surfacing a generic "gave up after 20 retries")."""
 
     def stale(existing: object) -> Any:
         raise StaleWorkingMemory("probe", id="MASTRA_MEMORY_WORKING_MEMORY_STALE")
 
     store = await storage.require_store("memory")
-    try:
+    with pytest.raises(StaleWorkingMemory):
         await store._modify_resource("cas-probe", stale)  # type: ignore[attr-defined]
-    except StaleWorkingMemory:
-        return False
-    except ConflictError:
-        return True
-    return False
-
-
-@pytest.fixture
-async def cas_on_storage(request: pytest.FixtureRequest, storage: MastraStorage) -> None:
-    """Compare-and-set working memory: a strict xfail on MongoDB only while the probe
-    shows the known adapter bug; once the adapter is fixed the test runs normally."""
-    if type(storage).__name__ == "MongoDBStore" and await _swallows_mutate_conflicts(storage):
-        request.applymarker(pytest.mark.xfail(reason=MONGODB_CAS_BUG, strict=True))
+    assert await store.get_resource_by_id("cas-probe") is None
 
 
 async def test_disabled_returns_none_and_refuses_writes(storage: MastraStorage) -> None:
@@ -107,7 +86,6 @@ async def test_thread_metadata_working_memory_propagates_to_resource(
     assert await memory.get_working_memory("t1", "r1") == "wm"
 
 
-@pytest.mark.usefixtures("cas_on_storage")
 async def test_expected_value_is_compare_and_set(storage: MastraStorage) -> None:
     memory = Memory(storage, options=RESOURCE)
     await memory.update_working_memory("t1", "r1", "v1", expected=None)
@@ -125,7 +103,6 @@ async def test_expected_value_is_compare_and_set(storage: MastraStorage) -> None
 
 
 @pytest.mark.parametrize("options", [RESOURCE, THREAD], ids=["resource", "thread"])
-@pytest.mark.usefixtures("cas_on_storage")
 async def test_concurrent_modifies_lose_nothing(
     storage: MastraStorage, options: dict[str, object]
 ) -> None:
@@ -200,7 +177,6 @@ async def test_two_processes_lose_nothing(tmp_path: Path, scope: str) -> None:
     )
 
 
-@pytest.mark.usefixtures("cas_on_storage")
 async def test_modify_gives_up_with_a_typed_error(storage: MastraStorage) -> None:
     memory, rival = Memory(storage, options=RESOURCE), Memory(storage, options=RESOURCE)
     calls = 0
