@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import msgspec
 
+from .codec import parse_json_column
 from .errors import ValidationError
 from .parts import Part, parse_part, part_to_dict
 from .timeutil import normalize_datetime, parse_iso, to_iso
@@ -184,6 +185,18 @@ class MessageContent(Record, kw_only=True):
     def text(cls, text: str) -> MessageContent:
         """Content holding one text part (the common case)."""
         return cls(parts=[{"type": "text", "text": text}], content=text)
+
+    @classmethod
+    def from_column(cls, raw: Any) -> MessageContent:
+        """Content read from a stored ``content`` column (JSON text, bytes or decoded).
+
+        Older rows may hold plain text, not JSON: they read as one text part, as Mastra's
+        adapters read them.
+        """
+        value = parse_json_column(raw)
+        if isinstance(value, dict):
+            return cls.from_dict(value)
+        return cls.text(raw if isinstance(raw, str) else str(value))
 
     @classmethod
     def from_parts(

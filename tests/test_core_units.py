@@ -294,3 +294,32 @@ def test_typed_parts_round_trip_every_part_shape_exactly() -> None:
     rebuilt = MessageContent.from_parts(typed)
     assert [dict(p) for p in rebuilt.parts] == RAW_PARTS
     assert MessageContent.from_parts([TextPart(text="x")]).parts == [{"type": "text", "text": "x"}]
+
+
+def test_message_content_from_column_reads_json_bytes_and_legacy_plain_text() -> None:
+    stored = {"format": 2, "parts": [{"type": "text", "text": "hi"}], "content": "hi"}
+    assert MessageContent.from_column(dumps(stored)).to_dict() == stored
+    assert MessageContent.from_column(dumps(stored).encode()).to_dict() == stored
+    assert MessageContent.from_column(stored).to_dict() == stored
+    legacy = MessageContent.from_column("just text, not JSON")
+    assert legacy.parts == [{"type": "text", "text": "just text, not JSON"}]
+    assert legacy.content == "just text, not JSON"
+
+
+def test_plan_message_updates_keeps_order_and_skips_unknown_ids() -> None:
+    from datetime import datetime, timezone
+
+    from mastra_storage import Message
+    from mastra_storage.domains.memory import plan_message_updates
+
+    at = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    stored = {
+        i: Message(id=i, role="user", created_at=at, thread_id="t", content=MessageContent.text(i))
+        for i in ("a", "b")
+    }
+    plan = plan_message_updates(["b", "x", "a"], stored, lambda m: m.replace(role="assistant"))
+    assert [(old.id, new.id, new.role) for old, new in plan] == [
+        ("b", "b", "assistant"),
+        ("a", "a", "assistant"),
+    ]
+    assert all(new.created_at == old.created_at for old, new in plan)

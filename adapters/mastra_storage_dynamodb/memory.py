@@ -509,9 +509,7 @@ class DynamoMemoryStore(DynamoDomain, BaseMemoryStore):
             for message_id in message_ids:
                 old = olds.get(message_id)
                 if old is not None:
-                    current = conv.message_from_item(old)
-                    updated = mutate(current).replace(created_at=current.created_at)
-                    planned.append((old, updated))
+                    planned.append((old, mutate(conv.message_from_item(old))))
             if not planned:
                 return []
             touched = list(

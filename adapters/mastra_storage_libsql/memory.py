@@ -15,6 +15,7 @@ from mastra_storage.domains.memory import (
     StoredMessage,
     ThreadMutation,
     ThreadQuery,
+    plan_message_updates,
     thread_matches,
 )
 from mastra_storage.errors import ConflictError, NotFoundError
@@ -31,7 +32,6 @@ from .sqlutil import (
     json_param,
     json_read,
     json_source,
-    json_value,
     limit_offset,
     parse_ts,
     ts,
@@ -111,14 +111,6 @@ def thread_params(thread: Thread) -> tuple[Any, ...]:
     )
 
 
-def content_from_column(raw: Any) -> MessageContent:
-    value = json_value(raw)
-    if isinstance(value, dict):
-        return MessageContent.from_dict(value)
-    # Older rows may hold plain text; read it as a V2 message with one text part.
-    return MessageContent.text(raw if isinstance(raw, str) else str(value))
-
-
 def stored_message_from_row(row: tuple[Any, ...]) -> StoredMessage:
     message_id, thread_id, content, role, type_, created, resource_id, seq = row
     message = Message(
@@ -128,7 +120,7 @@ def stored_message_from_row(row: tuple[Any, ...]) -> StoredMessage:
         thread_id=thread_id,
         resource_id=resource_id,
         type=None if not type_ or type_ == "v2" else type_,
-        content=content_from_column(content),
+        content=MessageContent.from_column(content),
     )
     return StoredMessage(message, int(seq))
 
@@ -416,12 +408,7 @@ class LibSQLMemoryStore(LibSQLDomain, BaseMemoryStore):
                 f"SELECT {message_columns()} FROM mastra_messages m WHERE {clause}", params
             )
             current = {s.message.id: s.message for s in map(stored_message_from_row, rows)}
-            planned: list[tuple[Message, Message]] = []
-            for message_id in message_ids:
-                existing = current.get(message_id)
-                if existing is not None:
-                    updated = mutate(existing).replace(created_at=existing.created_at)
-                    planned.append((existing, updated))
+            planned = plan_message_updates(message_ids, current, mutate)
             if not planned:
                 return []
             targets = list(dict.fromkeys(str(u.thread_id) for _, u in planned))

@@ -25,6 +25,7 @@ from mastra_storage.domains.memory import (
     StoredMessage,
     ThreadMutation,
     ThreadQuery,
+    plan_message_updates,
     thread_matches,
 )
 from mastra_storage.errors import ConflictError, NotFoundError, ValidationError
@@ -387,12 +388,7 @@ class MongoDBMemoryStore(MongoDomain, BaseMemoryStore):
         async def work(session: Session) -> list[Message]:
             docs = await coll.find({"id": {"$in": message_ids}}, session=session).to_list()
             current = {s.message.id: s.message for s in map(stored_from_doc, docs)}
-            planned: list[tuple[Message, Message]] = []
-            for message_id in message_ids:
-                existing = current.get(message_id)
-                if existing is not None:
-                    updated = mutate(existing).replace(created_at=existing.created_at)
-                    planned.append((existing, updated))
+            planned = plan_message_updates(message_ids, current, mutate)
             if not planned:
                 return []
             targets = list(dict.fromkeys(str(u.thread_id) for _, u in planned))

@@ -27,6 +27,7 @@ from mastra_storage.domains.memory import (
     StoredMessage,
     ThreadMutation,
     ThreadQuery,
+    plan_message_updates,
 )
 from mastra_storage.errors import ConflictError, NotFoundError
 from mastra_storage.records import Message, MessageContent, Resource, Thread
@@ -43,7 +44,6 @@ from .sqlutil import (
     json_param,
     json_param_required,
     json_param_text,
-    json_value,
     json_value_unwrapped,
     naive,
     read_ts_required,
@@ -94,14 +94,6 @@ def thread_params(thread: Thread) -> tuple[Any, ...]:
     )
 
 
-def content_from_column(raw: Any) -> MessageContent:
-    value = json_value(raw)
-    if isinstance(value, dict):
-        return MessageContent.from_dict(value)
-    # Older rows may hold plain text; read it as a V2 message with one text part.
-    return MessageContent.text(raw if isinstance(raw, str) else str(value))
-
-
 def stored_message_from_row(row: Any, offset: int = 0) -> StoredMessage:
     o = offset
     message_id, thread_id, content, role, type_ = row[o : o + 5]
@@ -112,7 +104,7 @@ def stored_message_from_row(row: Any, offset: int = 0) -> StoredMessage:
         thread_id=thread_id,
         resource_id=row[o + 7],
         type=None if not type_ or type_ == "v2" else type_,
-        content=content_from_column(content),
+        content=MessageContent.from_column(content),
     )
     return StoredMessage(message, int(row[o + 8]))
 
@@ -416,12 +408,7 @@ class PgMemoryStore(PgDomain, BaseMemoryStore):
                 message_ids,
             )
             current = {s.message.id: s.message for s in map(stored_message_from_row, rows)}
-            planned: list[tuple[Message, Message]] = []
-            for message_id in message_ids:
-                existing = current.get(message_id)
-                if existing is not None:
-                    updated = mutate(existing).replace(created_at=existing.created_at)
-                    planned.append((existing, updated))
+            planned = plan_message_updates(message_ids, current, mutate)
             if not planned:
                 return []
             targets = list(dict.fromkeys(str(u.thread_id) for _, u in planned))

@@ -577,8 +577,7 @@ class UpstashMemoryStore(BaseMemoryStore):
             for meta, row in zip(metas, rows, strict=True):
                 if isinstance(row, dict):
                     existing = message_from_json(row)
-                    updated = mutate(existing).replace(created_at=existing.created_at)
-                    planned.append((meta, updated))
+                    planned.append((meta, mutate(existing)))
                     stored_index = row.get("_index")  # Mastra keeps it on updates too
                     batch_index[meta.id] = stored_index if isinstance(stored_index, int) else 0
             if not planned:

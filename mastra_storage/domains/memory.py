@@ -239,6 +239,18 @@ def message_sort_key(item: StoredMessage) -> tuple[datetime, int | str]:
     return (item.message.created_at, item.seq)
 
 
+def plan_message_updates(
+    message_ids: Sequence[str], current: Mapping[str, Message], mutate: MessageMutation
+) -> list[tuple[Message, Message]]:
+    """``(stored, updated)`` pairs in ``message_ids`` order; ids not in ``current`` are
+    skipped. For adapters' ``_modify_messages`` once they hold the stored messages."""
+    return [
+        (existing, mutate(existing))
+        for existing in (current.get(message_id) for message_id in message_ids)
+        if existing is not None
+    ]
+
+
 def json_equal(a: Any, b: Any) -> bool:
     """JSON value equality: ``True`` is not ``1``, ``1`` equals ``1.0``, dicts ignore key order."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -377,7 +389,8 @@ class BaseMemoryStore(ABC):
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
         """Atomically load these messages (unknown ids are skipped), write
-        ``mutate(message)`` for each keeping its ``created_at`` and ``seq``, set
+        ``mutate(message)`` for each keeping its ``seq`` (``mutate`` never changes ``id``
+        or ``created_at``: see :meth:`update_messages`), set
         ``updated_at = now`` on each message's old and new thread, return the results in
         ``message_ids`` order. If a message would move to a thread that does not exist,
         raise :class:`NotFoundError` and write nothing."""
