@@ -8,13 +8,14 @@ lists ``node``, as CI does).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from mastra_storage.testing.compat import Harness, harness_runner
-from mastra_storage.testing.servers import skip_or_fail
+from mastra_storage.testing.servers import ServerUnavailable, skip_or_fail, sqld_instance
 from mastra_storage_libsql import LibSQLStore  # does not import the driver
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,3 +75,20 @@ async def memory_store() -> AsyncIterator[LibSQLStore]:
 def mastra_harness() -> Harness:
     """``harness("write", file)`` / ``harness("read", file, "--no-init")``: parsed JSON."""
     return harness_runner(HARNESS, NPM_PACKAGES)
+
+
+@pytest.fixture(scope="module")
+def remote_url() -> Iterator[str]:
+    """One private sqld for the module (or MASTRA_TEST_SQLD_URL), run by its own loop."""
+    loop = asyncio.new_event_loop()
+    manager = sqld_instance()
+    try:
+        url = loop.run_until_complete(manager.__aenter__())
+    except ServerUnavailable as exc:
+        loop.close()
+        skip_or_fail("sqld", exc.reason)
+    try:
+        yield url
+    finally:
+        loop.run_until_complete(manager.__aexit__(None, None, None))
+        loop.close()

@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,7 +36,6 @@ from mastra_storage.testing.servers import (
     ServerUnavailable,
     SqldProcess,
     skip_or_fail,
-    sqld_instance,
     sqld_process,
 )
 from mastra_storage.testing.stateful import (
@@ -51,23 +50,6 @@ from mastra_storage_libsql.schema import TABLES
 REMOTE_EXAMPLES = 6
 
 # --------------------------------------------------------------------------- servers
-
-
-@pytest.fixture(scope="module")
-def remote_url() -> Iterator[str]:
-    """One private sqld for the module (or MASTRA_TEST_SQLD_URL), run by its own loop."""
-    loop = asyncio.new_event_loop()
-    manager = sqld_instance()
-    try:
-        url = loop.run_until_complete(manager.__aenter__())
-    except ServerUnavailable as exc:
-        loop.close()
-        skip_or_fail("sqld", exc.reason)
-    try:
-        yield url
-    finally:
-        loop.run_until_complete(manager.__aexit__(None, None, None))
-        loop.close()
 
 
 async def fresh_store(url: str, **options: object) -> LibSQLStore:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mastra_storage.testing.servers import ServerUnavailable, skip_or_fail, sqld_instance
 from mastra_storage.testing.vector_conformance import DOCS, VectorConformance, load_docs
 from mastra_storage.vector import InMemoryVector, parse_filter
 from mastra_storage_libsql import LibSQLStore
@@ -25,23 +24,6 @@ from mastra_storage_libsql.vector import LibSQLVector
 from mastra_storage_libsql.vector_filter import compile_filter
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def remote_url() -> Iterator[str]:
-    """One private sqld for the module (or MASTRA_TEST_SQLD_URL), run by its own loop."""
-    loop = asyncio.new_event_loop()
-    manager = sqld_instance()
-    try:
-        url = loop.run_until_complete(manager.__aenter__())
-    except ServerUnavailable as exc:
-        loop.close()
-        skip_or_fail("sqld", exc.reason)
-    try:
-        yield url
-    finally:
-        loop.run_until_complete(manager.__aexit__(None, None, None))
-        loop.close()
 
 
 async def _emptied(store: LibSQLVector) -> LibSQLVector:
