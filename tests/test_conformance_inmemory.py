@@ -20,6 +20,8 @@ async def _in_memory() -> MastraStorage:
 
 
 class TestInMemoryConformance(StorageConformance):
+    supports_multiprocess = False  # the data lives in this process only
+
     @pytest.fixture
     async def storage(self) -> AsyncIterator[MastraStorage]:
         store = await _in_memory()

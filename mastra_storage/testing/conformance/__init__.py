@@ -7,13 +7,17 @@ the memory ones for a memory-only adapter). See :mod:`mastra_storage.testing`.
 
 from ._base import ConformanceBase, DivergenceMixin
 from .composite import CompositeTests
+from .concurrency import ConcurrencyTests
+from .hostile import HostileInputTests
 from .memory_clone import CloneThreadTests
 from .memory_messages import MessageTests
 from .memory_resources import ResourceTests
 from .memory_threads import ThreadTests
 from .memory_update_delete import UpdateDeleteMessageTests
 from .observability import ObservabilityTests
+from .retention import RetentionTests
 from .scores import ScoreTests
+from .versioning import VersionedWriteTests
 from .workflows import WorkflowTests
 
 
@@ -23,8 +27,19 @@ class MemoryConformance(
     """Every memory-domain test (threads, messages, updates/deletes, resources, cloning)."""
 
 
+class ReliabilityConformance(
+    VersionedWriteTests, ConcurrencyTests, HostileInputTests, RetentionTests
+):
+    """Concurrency control, hostile input and retention (issue 10)."""
+
+
 class StorageConformance(
-    MemoryConformance, WorkflowTests, ScoreTests, ObservabilityTests, CompositeTests
+    MemoryConformance,
+    WorkflowTests,
+    ScoreTests,
+    ObservabilityTests,
+    CompositeTests,
+    ReliabilityConformance,
 ):
     """The whole suite. Subclass it and provide an async ``storage`` fixture."""
 
@@ -32,15 +47,20 @@ class StorageConformance(
 __all__ = [
     "CloneThreadTests",
     "CompositeTests",
+    "ConcurrencyTests",
     "ConformanceBase",
     "DivergenceMixin",
+    "HostileInputTests",
     "MemoryConformance",
     "MessageTests",
     "ObservabilityTests",
+    "ReliabilityConformance",
     "ResourceTests",
+    "RetentionTests",
     "ScoreTests",
     "StorageConformance",
     "ThreadTests",
     "UpdateDeleteMessageTests",
+    "VersionedWriteTests",
     "WorkflowTests",
 ]

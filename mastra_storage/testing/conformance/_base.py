@@ -94,6 +94,9 @@ class ConformanceBase(DivergenceMixin):
     supports_resource_scoped_queries: ClassVar[bool] = True
     #: ``list_scores_by_span`` works (else it raises ``NotSupportedError``).
     supports_list_scores_by_span: ClassVar[bool] = True
+    #: Several processes can open the same data (false for the in-memory store). When true,
+    #: the adapter's test class must provide the ``storage_opener`` fixture.
+    supports_multiprocess: ClassVar[bool] = True
 
     @pytest.fixture(scope="session")
     @classmethod
@@ -119,6 +122,22 @@ class ConformanceBase(DivergenceMixin):
         if not self.supports_observability:
             pytest.skip("adapter declares supports_observability = False")
         return await storage.require_store("observability")
+
+    @pytest.fixture
+    def storage_opener(self) -> Callable[[], MastraStorage]:
+        """A picklable zero-argument callable that builds (without initialising) another
+        :class:`MastraStorage` on the same data as ``storage``, for tests that run several
+        processes or reopen the store (``functools.partial(StoreClass, *args, **kwargs)``).
+
+        Adapters whose test class sets ``supports_multiprocess = True`` override this
+        fixture; the default fails loudly so a missing override cannot pass unnoticed.
+        """
+        if not self.supports_multiprocess:
+            pytest.skip("adapter declares supports_multiprocess = False")
+        raise NotImplementedError(
+            f"{type(self).__name__} must override the storage_opener fixture "
+            "(or set supports_multiprocess = False)"
+        )
 
     def require(self, capability: str) -> None:
         """Skip unless the class flag ``supports_<capability>`` is true."""
