@@ -288,6 +288,16 @@ async def run_all(args: argparse.Namespace, sizes: Sizes, reps: int) -> RunRepor
     return run
 
 
+#: The ``MASTRA_TEST_REQUIRE`` name of each backend (as in the test suite).
+REQUIRE_NAMES = {
+    "libsql": "libsql",
+    "postgres": "postgres",
+    "upstash": "redis",
+    "mongodb": "mongodb",
+    "dynamodb": "dynamodb",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = (QUICK if args.quick else FULL).with_overrides(args.size)
@@ -319,6 +329,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"wrote {path}")
     ran = set(_split(args.backends))  # rows kept by --merge do not fail this run
     failed = [b.name for b in run.backends if b.status == "failed" and b.name in ran]
+    # Like the test suite: a backend that MASTRA_TEST_REQUIRE names must not be skipped.
+    required = set(_split(os.environ.get("MASTRA_TEST_REQUIRE", "")))
+    failed += [
+        b.name
+        for b in run.backends
+        if b.status == "skipped" and b.name in ran and REQUIRE_NAMES.get(b.name) in required
+    ]
     disagree = [f"{r.backend} {r.workload}" for r in run.results if r.problem and r.backend in ran]
     if failed or disagree:
         say(f"problems: failed backends {failed}, SDK/raw disagreements {disagree}")

@@ -100,6 +100,35 @@ def test_unknown_backend_is_rejected() -> None:
     assert "unknown backend 'nosuch'" in proc.stderr
 
 
+@pytest.mark.parametrize("required", [True, False])
+def test_unreachable_backend_fails_the_run_only_when_required(
+    required: bool, tmp_path: Path
+) -> None:
+    """CI runs the quick benchmark with MASTRA_TEST_REQUIRE set: a backend it names must
+    not be skipped quietly (exit 1), while a developer without that server gets exit 0."""
+    import os
+
+    env = dict(os.environ, MASTRA_TEST_REDIS_URL="redis://127.0.0.1:1")
+    env.pop("MASTRA_TEST_REQUIRE", None)
+    if required:
+        env["MASTRA_TEST_REQUIRE"] = "redis"
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "benchmarks", "--quick", "--backends", "upstash"),
+            *("--shared-servers", "--no-chart", "--import-runs", "1", "--out", str(tmp_path)),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    run = RunReport.from_json(json.loads((tmp_path / "results.json").read_text()))
+    assert [(b.name, b.status) for b in run.backends] == [("upstash", "skipped")]
+    assert proc.returncode == (1 if required else 0), proc.stdout[-2000:] + proc.stderr
+    assert ("failed backends ['upstash']" in proc.stdout) is required
+
+
 async def _exchange(proxy_addr: Address, messages: list[list[bytes]]) -> None:
     reader, writer = await asyncio.open_connection(proxy_addr.host, proxy_addr.port)
     for burst in messages:  # each burst: writes sent back to back, then read the echoes
