@@ -53,7 +53,9 @@ class Record(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
         for name in self._datetime_fields:
             value = getattr(self, name)
             if value is not None:
-                setattr(self, name, normalize_datetime(value, field=name))
+                normalized = normalize_datetime(value, field=name)
+                if normalized is not value:
+                    setattr(self, name, normalized)
 
     def to_dict(self) -> dict[str, Any]:
         """The record under Mastra's camelCase names; datetimes as ISO strings."""
@@ -168,6 +170,14 @@ class MessageContent(Record, kw_only=True):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MessageContent:
+        if cls._known.issuperset(data):
+            # Fast path: only known keys (the common ``{format, parts, content}``). A null
+            # known key means "absent", which the struct's defaults already say, except
+            # for ``format``/``parts``: those fail the conversion and take the slow path.
+            try:
+                return msgspec.convert(data, cls, strict=False)
+            except msgspec.ValidationError:
+                pass
         known = {k: v for k, v in data.items() if k in cls._known and v is not None}
         extra = {k: v for k, v in data.items() if k not in cls._known}
         known.setdefault("format", 2)
@@ -193,6 +203,13 @@ class MessageContent(Record, kw_only=True):
         Older rows may hold plain text, not JSON: they read as one text part, as Mastra's
         adapters read them.
         """
+        if isinstance(raw, (str, bytes)):
+            try:
+                wire = _content_wire_decoder.decode(raw)
+            except msgspec.DecodeError:
+                pass  # unknown keys, nulls, legacy text or bad JSON: the general path
+            else:
+                return wire.to_content()
         value = parse_json_column(raw)
         if isinstance(value, dict):
             return cls.from_dict(value)
@@ -208,6 +225,44 @@ class MessageContent(Record, kw_only=True):
     def typed_parts(self) -> list[Part]:
         """The parts as typed structs (unknown shapes as ``UnknownPart``, nothing lost)."""
         return [parse_part(p) for p in self.parts]
+
+
+class _ContentWire(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """The known keys of :class:`MessageContent`, decoded straight from JSON text.
+
+    Why: reading a message's ``content`` column as a dict and converting it costs several
+    times more than one typed decode (issue 9). Any key this struct does not know, a null
+    ``format``/``parts`` or a wrong type makes the decode fail, and
+    :meth:`MessageContent.from_column` then takes the general path that keeps unknown keys
+    in ``extra``, so both paths give equal records.
+    """
+
+    format: Literal[2] = 2
+    parts: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    content: str | None = None
+    experimental_attachments: list[Any] | None = msgspec.field(
+        default=None, name="experimental_attachments"
+    )
+    tool_invocations: list[Any] | None = None
+    reasoning: str | None = None
+    annotations: list[Any] | None = None
+    metadata: dict[str, Any] | None = None
+    provider_metadata: dict[str, Any] | None = None
+
+    def to_content(self) -> MessageContent:
+        return MessageContent(
+            parts=self.parts,
+            content=self.content,
+            experimental_attachments=self.experimental_attachments,
+            tool_invocations=self.tool_invocations,
+            reasoning=self.reasoning,
+            annotations=self.annotations,
+            metadata=self.metadata,
+            provider_metadata=self.provider_metadata,
+        )
+
+
+_content_wire_decoder = msgspec.json.Decoder(_ContentWire)
 
 
 class Message(Record, kw_only=True):
@@ -230,8 +285,7 @@ class Message(Record, kw_only=True):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
-        raw = dict(data)
-        content = raw.pop("content", None)
+        content = data.get("content")
         if isinstance(content, str):
             content = {
                 "format": 2,
@@ -242,8 +296,14 @@ class Message(Record, kw_only=True):
             raise ValidationError(
                 "message content must be an object", id="MASTRA_STORAGE_INVALID_MESSAGE"
             )
+        raw = _parse_dates(cls, data)  # a copy: the caller's dict is left alone
         raw["content"] = {}
-        message = super().from_dict(raw)
+        try:
+            message = msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ValidationError(
+                f"invalid {cls.__name__}: {exc}", id="MASTRA_STORAGE_INVALID_RECORD"
+            ) from exc
         message.content = MessageContent.from_dict(content)
         return message
 

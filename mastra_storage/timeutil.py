@@ -55,6 +55,20 @@ def parse_iso(value: str | datetime, *, field: str = "datetime") -> datetime:
     """
     if isinstance(value, datetime):
         return normalize_datetime(value, field=field)
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{field} must be a datetime or an ISO-8601 string, got {type(value).__name__}",
+            id="MASTRA_STORAGE_INVALID_DATETIME",
+        )
+    try:
+        # Fast path for what Mastra and this SDK write (``2024-01-01T00:00:00.000Z``):
+        # Python 3.11+ parses the ``Z`` itself, and the result is already normalised.
+        parsed = datetime.fromisoformat(value)
+    except (ValueError, TypeError):
+        pass
+    else:
+        if parsed.tzinfo is UTC and not parsed.microsecond % 1000:
+            return parsed
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

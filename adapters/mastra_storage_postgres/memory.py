@@ -69,15 +69,19 @@ def message_columns(alias: str = "m") -> str:
 
 
 def thread_from_row(row: Any, offset: int = 0) -> Thread:
-    r = row
-    o = offset
+    # The ``XZ`` column (aware, what this SDK writes) goes straight in: the record's
+    # constructor normalises datetimes anyway, so read_ts only runs for Mastra's rows
+    # without it (per-row Python work is the SDK's cost against raw asyncpg, issue 9).
+    _id, resource_id, title, metadata, created, created_z, updated, updated_z = row[
+        offset : offset + 8
+    ]
     return Thread(
-        id=r[o],
-        resource_id=r[o + 1],
-        title="" if r[o + 2] is None else str(r[o + 2]),
-        metadata=json_dict(r[o + 3]),
-        created_at=read_ts_required(r[o + 5], r[o + 4]),
-        updated_at=read_ts_required(r[o + 7], r[o + 6]),
+        id=_id,
+        resource_id=resource_id,
+        title="" if title is None else str(title),
+        metadata=None if metadata is None else json_dict(metadata),
+        created_at=created_z if created_z is not None else read_ts_required(None, created),
+        updated_at=updated_z if updated_z is not None else read_ts_required(None, updated),
     )
 
 
@@ -95,18 +99,20 @@ def thread_params(thread: Thread) -> tuple[Any, ...]:
 
 
 def stored_message_from_row(row: Any, offset: int = 0) -> StoredMessage:
-    o = offset
-    message_id, thread_id, content, role, type_ = row[o : o + 5]
+    message_id, thread_id, content, role, type_, created, created_z, resource_id, seq = row[
+        offset : offset + 9
+    ]
     message = Message(
         id=message_id,
         role=role,
-        created_at=read_ts_required(row[o + 6], row[o + 5]),
+        # Aware ``createdAtZ`` as is (the constructor normalises), see thread_from_row.
+        created_at=created_z if created_z is not None else read_ts_required(None, created),
         thread_id=thread_id,
-        resource_id=row[o + 7],
+        resource_id=resource_id,
         type=None if not type_ or type_ == "v2" else type_,
         content=MessageContent.from_column(content),
     )
-    return StoredMessage(message, int(row[o + 8]))
+    return StoredMessage(message, seq)
 
 
 def resource_from_row(row: Any) -> Resource:
