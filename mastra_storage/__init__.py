@@ -6,18 +6,9 @@ a store is built (``connect(url)`` or the adapter class).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .composite import DOMAIN_NAMES, MastraStorage
-from .domains import (
-    IncludeSpec,
-    MemoryStore,
-    MessageFilter,
-    ObservabilityStore,
-    ScoresStore,
-    SpanUpdate,
-    StorageDomain,
-    TraceFilter,
-    WorkflowsStore,
-)
 from .errors import (
     BackendError,
     ConfigurationError,
@@ -45,7 +36,55 @@ from .records import (
 )
 from .registry import AdapterSpec, connect
 
+if TYPE_CHECKING:
+    from .domains import (
+        IncludeSpec,
+        MemoryStore,
+        MessageFilter,
+        ObservabilityStore,
+        ScoresStore,
+        SpanUpdate,
+        StorageDomain,
+        TraceFilter,
+        WorkflowsStore,
+    )
+
 __version__ = "0.1.0"
+
+# The domain protocols and their argument types load on first access (PEP 562): importing
+# every domain module was about a third of ``import mastra_storage`` (issue 9), and an
+# application mostly reaches them through ``storage.require_store(...)``.
+_LAZY_FROM_DOMAINS = frozenset(
+    {
+        "IncludeSpec",
+        "MemoryStore",
+        "MessageFilter",
+        "ObservabilityStore",
+        "ScoresStore",
+        "SpanUpdate",
+        "StorageDomain",
+        "TraceFilter",
+        "WorkflowsStore",
+    }
+)
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers: a module ``__getattr__`` would make every unknown name
+    # (a typo included) type-check as ``Any``; they see the real imports above instead.
+
+    def __getattr__(name: str) -> Any:
+        if name in _LAZY_FROM_DOMAINS:
+            from . import domains
+
+            value = getattr(domains, name)
+            globals()[name] = value  # later lookups skip this function
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | _LAZY_FROM_DOMAINS)
+
 
 __all__ = [
     "DOMAIN_NAMES",

@@ -15,20 +15,25 @@ unless ``disable_init=True`` or ``MASTRA_DISABLE_STORAGE_INIT=true``.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import msgspec
 
-from .domains.base import StorageDomain
-from .domains.memory import MemoryStore
-from .domains.observability import ObservabilityStore
-from .domains.scores import ScoresStore
-from .domains.workflows import WorkflowsStore
 from .errors import ConfigurationError, NotSupportedError
+
+if TYPE_CHECKING:
+    # Annotations only: importing the domain modules (and asyncio) here made up most of
+    # ``import mastra_storage`` (issue 9); adapters import the domains they implement.
+    import asyncio
+
+    from .domains.base import StorageDomain
+    from .domains.memory import MemoryStore
+    from .domains.observability import ObservabilityStore
+    from .domains.scores import ScoresStore
+    from .domains.workflows import WorkflowsStore
 
 
 class DoctorCheck(msgspec.Struct, kw_only=True):
@@ -62,6 +67,10 @@ class MastraStorage:
     """A composite store: ``stores`` maps domain names to domain objects."""
 
     name: str = "MastraStorage"
+    #: Largest record (row, item, document) the backend stores, in bytes; ``None`` when
+    #: the backend has no limit a Mastra payload can reach. A larger record raises a
+    #: ``ValidationError`` subclass and nothing is written (issue 10 hostile-input tests).
+    max_record_bytes: int | None = None
 
     def __init__(
         self,
@@ -119,6 +128,8 @@ class MastraStorage:
         if self._initialized:
             return
         if self._init_lock is None:
+            import asyncio  # here, not at import time: see the imports above
+
             self._init_lock = asyncio.Lock()
         async with self._init_lock:
             if not self._initialized:  # another caller may have finished while we waited
@@ -138,6 +149,8 @@ class MastraStorage:
                 seen.add(id(domain))
                 pending.append(domain.init())
         if pending:
+            import asyncio
+
             await asyncio.gather(*pending)
 
     async def close(self) -> None:
