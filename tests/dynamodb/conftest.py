@@ -9,6 +9,7 @@ deletes what it wrote afterwards, which keeps each test's view of the table empt
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,12 @@ def new_store(dynamo_endpoint: str, table_name: str) -> StoreFactory:
         return make_store(dynamo_endpoint, table or table_name, **options)
 
     return factory
+
+
+@pytest.fixture
+def store_opener(dynamo_endpoint: str, table_name: str) -> Callable[[], DynamoDBStore]:
+    """A picklable opener of a store on the session table (for worker processes)."""
+    return functools.partial(DynamoDBStore, table_name, **store_options(dynamo_endpoint))
 
 
 @pytest.fixture

@@ -44,6 +44,12 @@ class TestDynamoDBConformance(StorageConformance):
             await emptier(store)
             await store.close()
 
+    @pytest.fixture
+    def storage_opener(
+        self, store_opener: Callable[[], DynamoDBStore]
+    ) -> Callable[[], MastraStorage]:
+        return store_opener
+
 
 class TestDynamoDBStateful(MemoryStatefulConformance):
     """Random operation sequences on DynamoDB must match the in-memory reference."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -16,8 +18,14 @@ from mastra_storage_libsql import LibSQLStore
 
 class TestLibSQLFileConformance(StorageConformance):
     @pytest.fixture
-    async def storage(self, tmp_path: Path) -> AsyncIterator[MastraStorage]:
-        store = LibSQLStore(f"file:{tmp_path / 'conformance.db'}")
+    def storage_opener(self, tmp_path: Path) -> Callable[[], MastraStorage]:
+        return functools.partial(LibSQLStore, f"file:{tmp_path / 'conformance.db'}")
+
+    @pytest.fixture
+    async def storage(
+        self, storage_opener: Callable[[], MastraStorage]
+    ) -> AsyncIterator[MastraStorage]:
+        store = storage_opener()
         await store.init()
         try:
             yield store
@@ -26,6 +34,9 @@ class TestLibSQLFileConformance(StorageConformance):
 
 
 class TestLibSQLMemoryConformance(StorageConformance):
+    #: A ``:memory:`` database lives and dies with its connection: no other process sees it.
+    supports_multiprocess: ClassVar[bool] = False
+
     @pytest.fixture
     async def storage(self) -> AsyncIterator[MastraStorage]:
         store = LibSQLStore(":memory:")

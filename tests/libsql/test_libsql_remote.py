@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -90,6 +91,10 @@ class TestLibSQLRemoteConformance(StorageConformance):
     @pytest.fixture
     async def storage(self, remote: LibSQLStore) -> MastraStorage:
         return remote
+
+    @pytest.fixture
+    def storage_opener(self, remote_url: str) -> Callable[[], MastraStorage]:
+        return functools.partial(LibSQLStore, remote_url)
 
 
 class TestLibSQLRemoteStateful(MemoryStatefulConformance):

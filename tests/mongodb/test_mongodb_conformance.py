@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -20,6 +21,7 @@ from mastra_storage.testing.stateful import (
     MemoryStatefulConformance,
     stateful_settings,
 )
+from mastra_storage_mongodb import MongoDBStore
 
 from .conftest import open_clean_store
 
@@ -35,6 +37,10 @@ class TestMongoDBConformance(StorageConformance):
             yield store
         finally:
             await store.close()
+
+    @pytest.fixture
+    def storage_opener(self, mongo_uri: str, shared_db_name: str) -> Callable[[], MastraStorage]:
+        return functools.partial(MongoDBStore, mongo_uri, db_name=shared_db_name)
 
 
 class TestMongoDBNoTransactionsMemory(
@@ -52,6 +58,12 @@ class TestMongoDBNoTransactionsMemory(
             yield store
         finally:
             await store.close()
+
+    @pytest.fixture
+    def storage_opener(self, mongo_uri: str, shared_db_name: str) -> Callable[[], MastraStorage]:
+        return functools.partial(
+            MongoDBStore, mongo_uri, db_name=shared_db_name, transactions=False
+        )
 
 
 class TestMongoDBStateful(MemoryStatefulConformance):

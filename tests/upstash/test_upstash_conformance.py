@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Callable
 from typing import ClassVar
 
 import pytest
@@ -20,8 +21,14 @@ class TestUpstashConformance(StorageConformance):
     supports_observability: ClassVar[bool] = False
 
     @pytest.fixture
-    async def storage(self, redis_server_url: str, prefix: str) -> AsyncIterator[MastraStorage]:
-        store = UpstashStore(redis_server_url, prefix=prefix)
+    def storage_opener(self, redis_server_url: str, prefix: str) -> Callable[[], MastraStorage]:
+        return functools.partial(UpstashStore, redis_server_url, prefix=prefix)
+
+    @pytest.fixture
+    async def storage(
+        self, storage_opener: Callable[[], MastraStorage]
+    ) -> AsyncIterator[MastraStorage]:
+        store = storage_opener()
         await store.init()
         try:
             yield store
