@@ -9,6 +9,7 @@ JSON that reaches a database goes through :func:`dumps` and comes back through
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -44,18 +45,40 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: An escaped NUL that is not itself an escaped backslash followed by ``u0000``.
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def dumps(value: Any) -> str:
-    """Encode ``value`` as compact JSON text (what ``JSON.stringify`` would write)."""
+    """Encode ``value`` as compact JSON text (what ``JSON.stringify`` would write).
+
+    Raises :class:`ValidationError` for what cannot be stored the same way everywhere:
+    non-JSON values, lone surrogates, nesting deeper than the interpreter's recursion
+    limit, and NUL characters in strings (PostgreSQL's ``jsonb`` rejects ``\\u0000``).
+    """
     try:
-        return _encoder.encode(value).decode()
-    except (TypeError, NotImplementedError, msgspec.EncodeError, ValueError):
-        pass
-    try:
-        return _encoder.encode(_jsonable(value)).decode()
-    except (TypeError, NotImplementedError, msgspec.EncodeError, ValueError) as exc:
+        text = _encoder.encode(value).decode()
+    except RecursionError:
         raise ValidationError(
-            f"value is not JSON-serialisable: {exc}", id="MASTRA_STORAGE_INVALID_JSON"
-        ) from exc
+            "value is nested too deeply to store as JSON", id="MASTRA_STORAGE_INVALID_JSON"
+        ) from None
+    except (TypeError, NotImplementedError, msgspec.EncodeError, ValueError):
+        try:
+            text = _encoder.encode(_jsonable(value)).decode()
+        except RecursionError:
+            raise ValidationError(
+                "value is nested too deeply to store as JSON", id="MASTRA_STORAGE_INVALID_JSON"
+            ) from None
+        except (TypeError, NotImplementedError, msgspec.EncodeError, ValueError) as exc:
+            raise ValidationError(
+                f"value is not JSON-serialisable: {exc}", id="MASTRA_STORAGE_INVALID_JSON"
+            ) from exc
+    if "\\u0000" in text and _ESCAPED_NUL.search(text):
+        raise ValidationError(
+            "value contains a NUL character, which not every backend can store",
+            id="MASTRA_STORAGE_INVALID_JSON",
+        )
+    return text
 
 
 def loads(text: str | bytes) -> Any:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .codec import dumps
 from .errors import ValidationError
 
 _METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -13,6 +14,11 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FORBIDDEN_KEYS = frozenset({"__proto__", "prototype", "constructor"})
 MAX_METADATA_KEY_LENGTH = 128
 MAX_IDENTIFIER_LENGTH = 63
+#: Longest id (UTF-8 bytes). Why a limit at all: ids become keys, and backends cap keys
+#: (DynamoDB sort keys 1 KB with a prefix and a second id in them, PostgreSQL b-tree rows
+#: ~2.7 KB); one portable limit gives the same typed error everywhere instead of a driver
+#: error on one backend only.
+MAX_ID_BYTES = 256
 
 
 def validate_metadata_filter(metadata: Mapping[str, Any], *, operation: str) -> None:
@@ -58,23 +64,135 @@ THREAD_ID_MESSAGE = "threadId must be a non-empty string or array of non-empty s
 
 def normalize_thread_ids(thread_id: str | Sequence[str]) -> list[str]:
     """One or many thread ids, each non-blank; duplicates removed, order kept."""
+    if not isinstance(thread_id, (str, list, tuple)):
+        raise ValidationError(
+            THREAD_ID_MESSAGE, id="MASTRA_STORAGE_LIST_MESSAGES_INVALID_THREAD_ID"
+        )
     ids = [thread_id] if isinstance(thread_id, str) else list(thread_id)
     if not ids or any(not isinstance(t, str) or not t.strip() for t in ids):
         raise ValidationError(
             THREAD_ID_MESSAGE, id="MASTRA_STORAGE_LIST_MESSAGES_INVALID_THREAD_ID"
         )
+    for t in ids:
+        require_non_empty(t, field="thread_id", operation="LIST_MESSAGES")
     return list(dict.fromkeys(ids))
 
 
+def check_text(value: str, *, field: str, operation: str) -> str:
+    """A string every backend can store exactly: valid UTF-8 (no lone surrogates), no NUL.
+
+    Why: PostgreSQL rejects NUL in ``text``/``jsonb`` and no backend can encode a lone
+    surrogate, so without this check the same input is a driver error on some adapters
+    and silently fine on others.
+    """
+    if "\x00" in value:
+        raise ValidationError(
+            f"{field} contains a NUL character, which not every backend can store",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            f"{field} is not valid Unicode (lone surrogate)",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        ) from None
+    return value
+
+
 def require_non_empty(value: Any, *, field: str, operation: str) -> str:
-    """A required string argument (ids): must be a non-blank ``str``."""
+    """A required string argument (ids): a non-blank ``str`` of at most
+    :data:`MAX_ID_BYTES` UTF-8 bytes, without NUL or lone surrogates."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(
             f"{field} must be a non-empty string",
             id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
             details={"field": field},
         )
+    check_text(value, field=field, operation=operation)
+    if len(value) > MAX_ID_BYTES // 4 and len(value.encode("utf-8")) > MAX_ID_BYTES:
+        raise ValidationError(
+            f"{field} is longer than {MAX_ID_BYTES} bytes (UTF-8)",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
     return value
+
+
+#: 19 or more digits in a row: the only way an integer outside int64 can appear in JSON text.
+_LONG_DIGITS = re.compile(r"\d{19}")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _has_big_int(value: Any) -> bool:
+    """Whether an integer outside int64 is nested in ``value`` (only called when the JSON
+    text has a long digit run, which a string can hold too)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return not _INT64_MIN <= value <= _INT64_MAX
+    if isinstance(value, dict):
+        return any(_has_big_int(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_big_int(v) for v in value)
+    return False
+
+
+def check_json(value: Any, *, operation: str) -> str:
+    """JSON text of a caller's value, rejecting integers outside int64.
+
+    Why here and not in :func:`~mastra_storage.codec.dumps`: the check applies to new
+    input only; re-encoding stored data (a merge inside an update) must never fail.
+    """
+    text = dumps(value)
+    if _LONG_DIGITS.search(text) and _has_big_int(value):
+        raise ValidationError(
+            "integers in JSON must fit in 64 bits (MongoDB and DynamoDB cannot store larger "
+            "ones exactly; JavaScript readers lose precision beyond 2**53)",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+        )
+    return text
+
+
+def check_json_object(value: Any, *, field: str, operation: str) -> str:
+    """A metadata-like JSON object: a mapping with string keys (no NUL, valid Unicode),
+    encodable by :func:`~mastra_storage.codec.dumps`; returns the JSON text.
+
+    Why string keys: JSON turns ``{1: "a"}`` into ``{"1": "a"}``, so the value read back
+    would differ from the value written.
+    """
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"{field} must be a JSON object (a mapping), got {type(value).__name__}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
+    for key in value:
+        if not isinstance(key, str):
+            raise ValidationError(
+                f"{field} keys must be strings, got {type(key).__name__}",
+                id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+                details={"field": field},
+            )
+    return check_json(value if isinstance(value, dict) else dict(value), operation=operation)
+
+
+def dumps_record(record: Any, *, operation: str) -> str:
+    """JSON text of a record's ``to_dict()``; a typed error when it cannot be encoded
+    (including nesting too deep to convert)."""
+    try:
+        value = record.to_dict()
+    except RecursionError:
+        raise ValidationError(
+            "value is nested too deeply to store as JSON",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+        ) from None
+    return check_json(value, operation=operation)
+
+
+def optional_id(value: Any, *, field: str, operation: str) -> str | None:
+    """An optional id filter: ``None``, or what :func:`require_non_empty` accepts."""
+    return None if value is None else require_non_empty(value, field=field, operation=operation)
 
 
 def unique_strings(values: Iterable[str], *, field: str, operation: str) -> list[str]:
@@ -86,8 +204,14 @@ def unique_strings(values: Iterable[str], *, field: str, operation: str) -> list
 
 
 __all__ = [
+    "MAX_ID_BYTES",
     "THREAD_ID_MESSAGE",
+    "check_json",
+    "check_json_object",
+    "check_text",
+    "dumps_record",
     "normalize_thread_ids",
+    "optional_id",
     "require_non_empty",
     "unique_strings",
     "validate_identifier",

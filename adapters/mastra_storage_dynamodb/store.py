@@ -18,7 +18,7 @@ from .config import EntityTtl, parse_ttl, parse_url, ttl_attribute, validate_tab
 from .memory import DynamoMemoryStore
 from .schema import create_table, describe, layout_problems, ttl_status
 from .scores import DynamoScoresStore
-from .table import CapacityMeter, DynamoTable
+from .table import MAX_ITEM_BYTES, CapacityMeter, DynamoTable
 from .workflows import DynamoWorkflowsStore
 
 
@@ -57,6 +57,7 @@ class DynamoDBStore(MastraStorage):
     """
 
     name: str = "DynamoDBStore"
+    max_record_bytes: int | None = MAX_ITEM_BYTES
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.redact import redact_text, redact_url
 
-from .connection import Document, DocumentTooLargeError, MongoConnection
+from .connection import DEFAULT_MAX_BSON_SIZE, Document, DocumentTooLargeError, MongoConnection
 from .memory import MongoDBMemoryStore
 from .observability import MongoDBObservabilityStore
 from .schema import ALL_INDEXES, ensure_indexes, missing_indexes
@@ -85,6 +85,7 @@ class MongoDBStore(MastraStorage):
     """
 
     name: str = "MongoDBStore"
+    max_record_bytes: int | None = DEFAULT_MAX_BSON_SIZE
 
     def __init__(
         self,

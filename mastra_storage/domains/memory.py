@@ -27,6 +27,7 @@ import msgspec
 from ..codec import dumps
 from ..errors import NotFoundError, ValidationError
 from ..pagination import (
+    MAX_SAFE_INTEGER,
     Cursor,
     DateRange,
     OrderBy,
@@ -43,7 +44,11 @@ from ..pagination import (
 from ..records import CloneResult, Message, MessageContent, MessageUpdate, Resource, Thread
 from ..timeutil import parse_iso, to_epoch_ms, to_iso, utc_now
 from ..validation import (
+    check_json_object,
+    check_text,
+    dumps_record,
     normalize_thread_ids,
+    optional_id,
     require_non_empty,
     unique_strings,
     validate_metadata_filter,
@@ -51,6 +56,8 @@ from ..validation import (
 
 DEFAULT_MESSAGES_PER_PAGE = 40
 DEFAULT_THREADS_PER_PAGE = 100
+#: Include windows larger than this are clamped to it before reaching an adapter.
+MAX_INCLUDE_WINDOW = 2**31 - 1
 
 
 class _Unset:
@@ -322,11 +329,20 @@ def _check_message(message: Any) -> Message:
             details={"message_id": message.id},
         )
     require_non_empty(message.id, field="message.id", operation="SAVE_MESSAGES")
+    require_non_empty(message.thread_id, field="message.thread_id", operation="SAVE_MESSAGES")
+    require_non_empty(message.resource_id, field="message.resource_id", operation="SAVE_MESSAGES")
+    if message.type is not None:
+        if not isinstance(message.type, str):
+            raise ValidationError(
+                "message.type must be a string", id="MASTRA_STORAGE_SAVE_MESSAGES_INVALID_ARGS"
+            )
+        check_text(message.type, field="message.type", operation="SAVE_MESSAGES")
     if message.role not in _ROLES:
         raise ValidationError(
             f"invalid role {message.role!r}", id="MASTRA_STORAGE_SAVE_MESSAGES_INVALID_ARGS"
         )
-    dumps(message.content.to_dict())  # must be JSON-serialisable before anything is written
+    # must be JSON-serialisable before anything is written
+    dumps_record(message.content, operation="SAVE_MESSAGES")
     return message
 
 
@@ -440,8 +456,9 @@ class BaseMemoryStore(ABC):
             )
         require_non_empty(thread.id, field="thread.id", operation="SAVE_THREAD")
         require_non_empty(thread.resource_id, field="thread.resource_id", operation="SAVE_THREAD")
+        _check_title(thread.title, operation="SAVE_THREAD")
         if thread.metadata is not None:
-            dumps(thread.metadata)
+            check_json_object(thread.metadata, field="thread.metadata", operation="SAVE_THREAD")
         await self._upsert_thread(thread)
         return thread
 
@@ -457,8 +474,10 @@ class BaseMemoryStore(ABC):
         Raises :class:`NotFoundError` when the thread does not exist.
         """
         require_non_empty(thread_id, field="thread_id", operation="UPDATE_THREAD")
+        if title is not None:
+            _check_title(title, operation="UPDATE_THREAD")
         if metadata is not None:
-            dumps(dict(metadata))
+            check_json_object(metadata, field="metadata", operation="UPDATE_THREAD")
         now = utc_now()
 
         def mutate(thread: Thread) -> Thread:
@@ -499,6 +518,12 @@ class BaseMemoryStore(ABC):
         continues after the previous page instead of using ``page``.
         """
         validate_page_args(page, per_page, operation="LIST_THREADS")
+        optional_id(resource_id, field="resource_id", operation="LIST_THREADS")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise ValidationError(
+                "metadata filter must be a mapping",
+                id="MASTRA_STORAGE_LIST_THREADS_INVALID_METADATA_KEY",
+            )
         if metadata:
             validate_metadata_filter(metadata, operation="LIST_THREADS")
             dumps(dict(metadata))
@@ -604,6 +629,7 @@ class BaseMemoryStore(ABC):
         cursor: str | None,
     ) -> Page[Message]:
         validate_page_args(page, per_page, operation="LIST_MESSAGES")
+        optional_id(resource_id, field="resource_id", operation="LIST_MESSAGES")
         includes = _validate_includes(include)
         order = parse_order_by(order_by, default_direction="ASC", allowed_fields=("created_at",))
         resolved_range = date_range.resolved() if date_range is not None else None
@@ -726,8 +752,9 @@ class BaseMemoryStore(ABC):
                 )
             if update.thread_id is not None:
                 require_non_empty(update.thread_id, field="thread_id", operation="UPDATE_MESSAGES")
+            optional_id(update.resource_id, field="resource_id", operation="UPDATE_MESSAGES")
             if update.content is not None:
-                dumps(update.content)
+                check_json_object(update.content, field="content", operation="UPDATE_MESSAGES")
             by_id[update.id] = update
         if not by_id:
             return []
@@ -770,8 +797,12 @@ class BaseMemoryStore(ABC):
                 id="MASTRA_STORAGE_SAVE_RESOURCE_INVALID_ARGS",
             )
         require_non_empty(resource.id, field="resource.id", operation="SAVE_RESOURCE")
+        if resource.working_memory is not None:
+            _check_working_memory(resource.working_memory, operation="SAVE_RESOURCE")
         if resource.metadata is not None:
-            dumps(resource.metadata)
+            check_json_object(
+                resource.metadata, field="resource.metadata", operation="SAVE_RESOURCE"
+            )
         await self._upsert_resource(resource)
         return resource
 
@@ -784,17 +815,10 @@ class BaseMemoryStore(ABC):
     ) -> Resource:
         """Upsert working memory and shallow-merge metadata, atomically (no lost updates)."""
         require_non_empty(resource_id, field="resource_id", operation="UPDATE_RESOURCE")
-        if (
-            working_memory is not UNSET
-            and working_memory is not None
-            and not isinstance(working_memory, str)
-        ):
-            raise ValidationError(
-                "working_memory must be a string or None",
-                id="MASTRA_STORAGE_UPDATE_RESOURCE_INVALID_ARGS",
-            )
+        if working_memory is not UNSET and working_memory is not None:
+            _check_working_memory(working_memory, operation="UPDATE_RESOURCE")
         if metadata is not None:
-            dumps(dict(metadata))
+            check_json_object(metadata, field="metadata", operation="UPDATE_RESOURCE")
         now = utc_now()
 
         def mutate(existing: Resource | None) -> Resource:
@@ -833,13 +857,16 @@ class BaseMemoryStore(ABC):
         require_non_empty(source_thread_id, field="source_thread_id", operation="CLONE_THREAD")
         target_id = new_thread_id if new_thread_id is not None else str(uuid.uuid4())
         require_non_empty(target_id, field="new_thread_id", operation="CLONE_THREAD")
+        optional_id(resource_id, field="resource_id", operation="CLONE_THREAD")
+        if title is not None:
+            _check_title(title, operation="CLONE_THREAD")
         if message_limit is not None and (not isinstance(message_limit, int) or message_limit < 0):
             raise ValidationError(
                 "message_limit must be a non-negative integer",
                 id="MASTRA_STORAGE_CLONE_THREAD_INVALID_ARGS",
             )
         if metadata is not None:
-            dumps(dict(metadata))
+            check_json_object(metadata, field="metadata", operation="CLONE_THREAD")
         start = (
             parse_iso(message_filter.start_date)
             if message_filter and message_filter.start_date
@@ -908,6 +935,24 @@ class BaseMemoryStore(ABC):
         return CloneResult(thread=thread, cloned_messages=copies, message_id_map=dict(id_map))
 
 
+def _check_title(title: Any, *, operation: str) -> None:
+    if not isinstance(title, str):
+        raise ValidationError(
+            f"title must be a string, got {type(title).__name__}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+        )
+    check_text(title, field="title", operation=operation)
+
+
+def _check_working_memory(value: Any, *, operation: str) -> None:
+    if not isinstance(value, str):
+        raise ValidationError(
+            "working_memory must be a string or None",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+        )
+    check_text(value, field="working_memory", operation=operation)
+
+
 def _validate_includes(include: Sequence[IncludeSpec] | None) -> list[IncludeSpec]:
     out: list[IncludeSpec] = []
     for spec in include or ():
@@ -917,13 +962,25 @@ def _validate_includes(include: Sequence[IncludeSpec] | None) -> list[IncludeSpe
                 id="MASTRA_STORAGE_LIST_MESSAGES_INVALID_INCLUDE",
             )
         require_non_empty(spec.id, field="include.id", operation="LIST_MESSAGES")
+        optional_id(spec.thread_id, field="include.thread_id", operation="LIST_MESSAGES")
         for name in ("with_previous_messages", "with_next_messages"):
             value = getattr(spec, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 0 <= value <= MAX_SAFE_INTEGER
+            ):
                 raise ValidationError(
-                    f"include.{name} must be a non-negative integer",
+                    f"include.{name} must be an integer from 0 to {MAX_SAFE_INTEGER}",
                     id="MASTRA_STORAGE_LIST_MESSAGES_INVALID_INCLUDE",
                 )
+        if max(spec.with_previous_messages, spec.with_next_messages) > MAX_INCLUDE_WINDOW:
+            # Same result (no thread holds 2**31 messages), and SQL drivers bind int32.
+            spec = msgspec.structs.replace(
+                spec,
+                with_previous_messages=min(spec.with_previous_messages, MAX_INCLUDE_WINDOW),
+                with_next_messages=min(spec.with_next_messages, MAX_INCLUDE_WINDOW),
+            )
         out.append(spec)
     return out
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from abc import ABC, abstractmethod
 from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
-from ..codec import dumps
 from ..errors import ValidationError
 from ..pagination import Page, has_more, page_window, validate_page_args
 from ..records import Score, ScorePayload, ScoreSource
 from ..timeutil import utc_now
-from ..validation import require_non_empty
+from ..validation import dumps_record, optional_id, require_non_empty
 
 DEFAULT_SCORES_PER_PAGE = 100
 
@@ -113,14 +113,21 @@ class BaseScoresStore(ABC):
             )
         for name in ("scorer_id", "entity_id", "run_id"):
             require_non_empty(getattr(payload, name), field=name, operation="SAVE_SCORE")
-        if not isinstance(payload.score, (int, float)) or isinstance(payload.score, bool):
+        if (
+            not isinstance(payload.score, (int, float))
+            or isinstance(payload.score, bool)
+            or not math.isfinite(payload.score)
+        ):
             raise ValidationError(
-                "score must be a number", id="MASTRA_STORAGE_SAVE_SCORE_VALIDATION_FAILED"
+                "score must be a finite number",
+                id="MASTRA_STORAGE_SAVE_SCORE_VALIDATION_FAILED",
             )
+        for name in ("entity_type", "trace_id", "span_id", "resource_id", "thread_id"):
+            optional_id(getattr(payload, name), field=name, operation="SAVE_SCORE")
         fields: dict[str, Any] = {
             f.name: getattr(payload, f.name) for f in msgspec.structs.fields(payload)
         }
-        dumps(payload.to_dict())  # JSON-serialisable before anything is written
+        dumps_record(payload, operation="SAVE_SCORE")  # JSON-serialisable before any write
         now = utc_now()
         score = Score(
             id=str(uuid.uuid4()),

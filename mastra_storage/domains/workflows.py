@@ -20,7 +20,7 @@ from ..errors import NotFoundError, ValidationError
 from ..pagination import Page, has_more, page_window, validate_page_args
 from ..records import RunStatus, WorkflowRun
 from ..timeutil import parse_iso, to_epoch_ms, utc_now
-from ..validation import require_non_empty
+from ..validation import check_json_object, check_text, optional_id, require_non_empty
 
 RunMutation = Callable[["WorkflowRun | None"], "WorkflowRun | None"]
 
@@ -172,8 +172,12 @@ class BaseWorkflowsStore(ABC):
                 "snapshot must be a JSON object (or a JSON string)",
                 id="MASTRA_STORAGE_PERSIST_WORKFLOW_SNAPSHOT_INVALID_ARGS",
             )
+        optional_id(resource_id, field="resource_id", operation="PERSIST_WORKFLOW_SNAPSHOT")
         body: dict[str, Any] | str = dict(snapshot) if isinstance(snapshot, Mapping) else snapshot
-        dumps(body)
+        if isinstance(body, dict):
+            check_json_object(body, field="snapshot", operation="PERSIST_WORKFLOW_SNAPSHOT")
+        else:
+            check_text(body, field="snapshot", operation="PERSIST_WORKFLOW_SNAPSHOT")
         now = utc_now()
         await self._upsert_run(
             WorkflowRun(
@@ -308,6 +312,12 @@ class BaseWorkflowsStore(ABC):
             validate_page_args(page, per_page, operation="LIST_WORKFLOW_RUNS")
         if per_page is not None:
             validate_page_args(page or 0, per_page, operation="LIST_WORKFLOW_RUNS")
+        for name, value in (
+            ("workflow_name", workflow_name),
+            ("resource_id", resource_id),
+            ("status", status),
+        ):
+            optional_id(value, field=name, operation="LIST_WORKFLOW_RUNS")
         window = page_window(page or 0, per_page) if paged else page_window(0, None)
         query = WorkflowRunQuery(
             workflow_name=workflow_name,
