@@ -62,6 +62,26 @@ def database_from_url(url: str) -> str | None:
     return name or None
 
 
+#: Characters MongoDB forbids in database names (on any platform), plus whitespace.
+_DB_NAME_FORBIDDEN = frozenset('/\\. "$*<>:|?\x00')
+_MAX_DB_NAME_BYTES = 63
+
+
+def _check_db_name(db_name: Any) -> str:
+    """Reject names the server would refuse (or could read as a path) before connecting."""
+    if not isinstance(db_name, str) or not db_name.strip():
+        raise ConfigurationError(_EMPTY_DB, id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED")
+    if len(db_name.encode("utf-8", "surrogatepass")) > _MAX_DB_NAME_BYTES or any(
+        ch in _DB_NAME_FORBIDDEN or not ch.isprintable() for ch in db_name
+    ):
+        raise ConfigurationError(
+            f"MongoDBStore: invalid db_name {db_name!r}: at most {_MAX_DB_NAME_BYTES} bytes, "
+            'without spaces, control characters or any of / \\ . " $ * < > : | ?',
+            id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED",
+        )
+    return db_name
+
+
 def _check_url(uri: str) -> str:
     if not isinstance(uri, str) or not uri.strip():
         raise ConfigurationError(_EMPTY_URL, id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED")
@@ -107,8 +127,7 @@ class MongoDBStore(MastraStorage):
                 stacklevel=2,
             )
         connection_string = uri if uri is not None else url
-        if not isinstance(db_name, str) or not db_name.strip():
-            raise ConfigurationError(_EMPTY_DB, id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED")
+        db_name = _check_db_name(db_name)
         if client is not None:
             if connection_string is not None or options:
                 raise ConfigurationError(

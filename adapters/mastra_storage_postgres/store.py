@@ -16,7 +16,7 @@ from mastra_storage.errors import ConfigurationError, MastraStorageError
 
 from .connection import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, PgConnectOptions, PgDatabase
 from .domain import PgContext
-from .indexes import IndexInfo, IndexSpec, IndexStats
+from .indexes import IndexInfo, IndexSpec, IndexStats, build_create_index
 from .memory import PgMemoryStore
 from .observability import PgObservabilityStore
 from .schema import (
@@ -115,6 +115,7 @@ class PostgresStore(MastraStorage):
                     f"PostgresStore: indexes must be IndexSpec objects, got {type(spec).__name__}",
                     id="MASTRA_STORAGE_PG_INITIALIZATION_FAILED",
                 )
+            build_create_index(spec, self.schema_name)  # bad names fail here, not at init
         self._db = PgDatabase(options, pool)
         self.url = self._db.display
         self._ctx = PgContext(

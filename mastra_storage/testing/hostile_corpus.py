@@ -260,6 +260,61 @@ COLLIDING_RESOURCE_IDS: tuple[str, ...] = (
     "user1\\",
 )
 
+#: Schema, table and index names that must never reach SQL (identifier injection, quoting
+#: breakouts, dotted names, over-long names, wrong types). Every one is a typed error.
+HOSTILE_SQL_IDENTIFIERS: tuple[Any, ...] = (
+    'x"; DROP TABLE mastra_threads; --',
+    "x'; DROP TABLE mastra_threads; --",
+    'public"',
+    "a b",
+    "a.b",
+    "a-b",
+    "a;b",
+    "a)b",
+    "1abc",
+    "$1",
+    "ü",
+    "a\x00b",
+    "",
+    "x" * 64,
+    None,
+    123,
+)
+
+#: MongoDB database names the server forbids or that could address another database.
+HOSTILE_MONGO_DB_NAMES: tuple[Any, ...] = (
+    "a.b",
+    "a/b",
+    "a\\b",
+    'a"b',
+    "a$b",
+    "a b",
+    "a*",
+    "a\x00b",
+    "",
+    " ",
+    "x" * 64,
+    None,
+    123,
+)
+
+#: Upstash/Redis key prefixes that are rejected (whitespace and control characters would
+#: corrupt the keys; non-strings and over-long prefixes are mistakes).
+HOSTILE_KEY_PREFIXES: tuple[Any, ...] = ("a b", "a\nb", "a\x00", "a\tb", "x" * 201, 123, None)
+
+#: DynamoDB table names outside the service's rules (3-255 of ``[A-Za-z0-9_.-]``).
+HOSTILE_DYNAMODB_TABLE_NAMES: tuple[Any, ...] = (
+    "ab",
+    "a b",
+    "a:b",
+    "a/b",
+    "a#b",
+    "a\x00b",
+    "x" * 256,
+    "",
+    None,
+    123,
+)
 
 ALL_GROUPS: dict[str, tuple[HostileCase, ...]] = {
     "ids": ID_CASES,
@@ -279,6 +334,10 @@ __all__ = [
     "COLLIDING_RESOURCE_IDS",
     "DATETIME_CASES",
     "FILTER_KEY_CASES",
+    "HOSTILE_DYNAMODB_TABLE_NAMES",
+    "HOSTILE_KEY_PREFIXES",
+    "HOSTILE_MONGO_DB_NAMES",
+    "HOSTILE_SQL_IDENTIFIERS",
     "HUGE_TEXT",
     "ID_CASES",
     "JSON_VALUE_CASES",
