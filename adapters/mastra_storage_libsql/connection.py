@@ -26,7 +26,7 @@ answers (``SQLITE_BUSY``, HTTP 429/502/503/504) are retried like local busy erro
 Public surface used by other modules (kept stable): :class:`DatabaseTarget`,
 :class:`LibSQLDatabase` (``run``, ``inspect``, ``close``, ``statements_executed``,
 ``round_trips``), :class:`Tx` (``execute``, ``executemany``, ``executescript``,
-``fetchall``, ``fetchone``, ``guard``) and :class:`DriverError`.
+``fetchall``, ``fetchone``, ``execute_expecting``, ``guard``) and :class:`DriverError`.
 """
 
 from __future__ import annotations
@@ -165,6 +165,20 @@ class Tx:
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.fetchall(sql, params)
         return rows[0] if rows else None
+
+    def execute_expecting(
+        self, sql: str, params: Sequence[Any], rows: int, on_fail: Callable[[], BaseException]
+    ) -> None:
+        """Run a write, then stop the job with ``on_fail()`` unless it changed ``rows`` rows.
+
+        Folds an existence check into the write ("bump these N threads: all N must
+        exist") instead of a separate ``SELECT`` first: locally it is the driver's row
+        count (no extra statement); remotely a check step right after the write, in the
+        same request. Raising rolls the job's transaction back, so nothing is written.
+        """
+        cursor = self.execute(sql, params)
+        if cursor.rowcount != rows:
+            raise on_fail()
 
     def guard(self, sql: str, params: Sequence[Any], on_fail: Callable[[], BaseException]) -> None:
         """Stop the job with ``on_fail()`` unless ``sql`` (one value) returns a true value.

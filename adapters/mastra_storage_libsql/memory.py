@@ -23,9 +23,11 @@ from mastra_storage.pagination import Cursor
 from mastra_storage.records import Message, MessageContent, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 
-from .connection import Tx
+from .connection import Tx, TxMode
 from .domain import LibSQLDomain
 from .sqlutil import (
+    INCLUDED_ROW,
+    PAGE_ROW,
     date_range_conditions,
     in_list,
     json_dict,
@@ -33,13 +35,16 @@ from .sqlutil import (
     json_read,
     json_source,
     limit_offset,
+    page_rows,
     parse_ts,
     ts,
+    with_total,
 )
 
 # --------------------------------------------------------------------------- rows
 
 THREAD_COLUMNS = f'id, "resourceId", title, {json_read("metadata")}, "createdAt", "updatedAt"'
+THREAD_WIDTH = 6
 UPSERT_THREAD = (
     'INSERT INTO mastra_threads (id, "resourceId", title, metadata, "createdAt", "updatedAt") '
     "VALUES (?, ?, ?, jsonb(?), ?, ?) "
@@ -51,6 +56,9 @@ UPDATE_THREAD = (
     'UPDATE mastra_threads SET "resourceId" = ?, title = ?, metadata = jsonb(?), '
     '"createdAt" = ?, "updatedAt" = ? WHERE id = ?'
 )
+
+
+MESSAGE_WIDTH = 8
 
 
 def message_columns(alias: str = "m") -> str:
@@ -296,72 +304,57 @@ class LibSQLMemoryStore(LibSQLDomain, BaseMemoryStore):
                     ]
                 end = None if query.limit is None else query.offset + query.limit + 1
                 return threads[query.offset : end], total
-            count_row = tx.fetchone(f"SELECT COUNT(*) FROM mastra_threads{where_sql}", params)
-            total = int(count_row[0]) if count_row else 0
-            page_where, page_params = where_sql, list(params)
+            page: list[Thread] = []
+            total = 0
+            for row in tx.fetchall(page_sql, page_params):
+                if row[0] == PAGE_ROW:
+                    page.append(thread_from_row(row[1:]))
+                else:  # the TOTAL_ROW
+                    total = int(row[1])
+            return page, total
+
+        page_sql, page_params = "", list(params)
+        if not in_python:
+            page_where = where_sql
             if after is not None:
                 op = "<" if query.order.descending else ">"
                 clause = f"({column}, id) {op} (?, ?)"
                 page_where = f"{page_where} AND {clause}" if page_where else f" WHERE {clause}"
                 page_params.extend([ts(from_epoch_ms(after.key)), str(after.tie)])
             limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
-            rows = tx.fetchall(
+            page_sql = with_total(
+                f"SELECT COUNT(*) FROM mastra_threads{where_sql}",
                 f"SELECT {THREAD_COLUMNS} FROM mastra_threads{page_where}{order}{limit_sql}",
-                page_params + limit_params,
+                THREAD_WIDTH,
             )
-            return [thread_from_row(r) for r in rows], total
-
-        return await self._db.run("listThreads", job, mode="read")
+            page_params = [*params, *page_params, *limit_params]
+        # One statement either way: an autocommit SELECT is its own consistent snapshot.
+        return await self._db.run("listThreads", job, mode="none")
 
     # ---- messages ---------------------------------------------------------------------
 
     async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
-        where: list[str] = []
-        params: list[Any] = []
-        if query.thread_ids is not None:
-            clause, values = in_list("m.thread_id", query.thread_ids)
-            where.append(clause)
-            params.extend(values)
-        if query.resource_id is not None:
-            where.append('m."resourceId" = ?')
-            params.append(query.resource_id)
-        range_where, range_params = date_range_conditions('m."createdAt"', query.date_range)
-        where.extend(range_where)
-        params.extend(range_params)
-        direction = "DESC" if query.descending else "ASC"
-        order = f' ORDER BY m."createdAt" {direction}, m.rowid {direction}'
-        include_sql, include_params = _include_statements(query)
-        run_main = query.limit != 0
+        statements = _message_statements(query)
 
         def job(tx: Tx) -> MessageQueryResult:
             page: list[StoredMessage] = []
             total = 0
-            if run_main:
-                where_sql = " WHERE " + " AND ".join(where) if where else ""
-                if query.count:
-                    row = tx.fetchone(f"SELECT COUNT(*) FROM mastra_messages m{where_sql}", params)
-                    total = int(row[0]) if row else 0
-                page_where = list(where)
-                page_params = list(params)
-                if query.after is not None:
-                    op = "<" if query.descending else ">"
-                    page_where.append(f'(m."createdAt", m.rowid) {op} (?, ?)')
-                    page_params.extend([ts(from_epoch_ms(query.after.key)), int(query.after.tie)])
-                page_where_sql = " WHERE " + " AND ".join(page_where) if page_where else ""
-                limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
-                rows = tx.fetchall(
-                    f"SELECT {message_columns()} FROM mastra_messages m"
-                    f"{page_where_sql}{order}{limit_sql}",
-                    page_params + limit_params,
-                )
-                page = [stored_message_from_row(r) for r in rows]
             included: list[StoredMessage] = []
-            for sql, sql_params in zip(include_sql, include_params, strict=True):
-                included.extend(stored_message_from_row(r) for r in tx.fetchall(sql, sql_params))
+            for sql, params in statements:
+                for row in tx.fetchall(sql, params):
+                    kind = row[0]
+                    if kind == PAGE_ROW:
+                        page.append(stored_message_from_row(row[1:]))
+                    elif kind == INCLUDED_ROW:
+                        included.append(stored_message_from_row(row[1:]))
+                    else:
+                        total = int(row[1])
             return MessageQueryResult(page=page, total=total, included=included)
 
-        statements = int(run_main) * (1 + int(query.count)) + len(include_sql)
-        return await self._db.run("listMessages", job, mode="read" if statements > 1 else "none")
+        # One statement (page, total and the first 100 include windows) is its own
+        # snapshot; more include windows than that need a read transaction around them.
+        mode: TxMode = "read" if len(statements) > 1 else "none"
+        return await self._db.run("listMessages", job, mode=mode)
 
     async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
         clause, params = in_list("m.id", message_ids)
@@ -382,18 +375,18 @@ class LibSQLMemoryStore(LibSQLDomain, BaseMemoryStore):
 
         def job(tx: Tx) -> None:
             if thread_ids:
-                # A guard, not a read: remotely the check and the writes are one request.
-                tx.guard(
-                    f"SELECT COUNT(*) = ? FROM mastra_threads WHERE {thread_clause}",
-                    [len(thread_ids), *thread_params],
+                # The bump is the existence check: it must touch every thread of the batch,
+                # else the job raises and its transaction (bump included) rolls back.
+                tx.execute_expecting(
+                    BUMP_THREADS + thread_clause,
+                    [now_text, *thread_params],
+                    len(thread_ids),
                     lambda: _threads_not_found(thread_ids),
                 )
             if len(rows) == 1:
                 tx.execute(UPSERT_MESSAGE, rows[0])
             else:
                 tx.executemany(UPSERT_MESSAGE, rows)
-            if thread_ids:
-                tx.execute(BUMP_THREADS + thread_clause, [now_text, *thread_params])
 
         await self._db.run("saveMessages", job)
 
@@ -516,21 +509,75 @@ class LibSQLMemoryStore(LibSQLDomain, BaseMemoryStore):
         return await self._db.run("cloneThread", job)
 
 
-def _include_statements(query: MessageQuery) -> tuple[list[str], list[list[Any]]]:
-    """The include windows as ``UNION ALL`` statements (one per 100 specs).
+def _message_statements(query: MessageQuery) -> list[tuple[str, list[Any]]]:
+    """``list_messages`` as few statements as possible (usually one).
+
+    Every row starts with its kind (``PAGE_ROW``, ``INCLUDED_ROW``, ``TOTAL_ROW``). The
+    page, its total and the include windows of up to 100 specs are one ``UNION ALL``
+    statement; each further 100 specs add one.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if query.thread_ids is not None:
+        clause, values = in_list("m.thread_id", query.thread_ids)
+        where.append(clause)
+        params.extend(values)
+    if query.resource_id is not None:
+        where.append('m."resourceId" = ?')
+        params.append(query.resource_id)
+    range_where, range_params = date_range_conditions('m."createdAt"', query.date_range)
+    where.extend(range_where)
+    params.extend(range_params)
+    parts: list[str] = []
+    all_params: list[Any] = []
+    if query.limit != 0:
+        page_where = list(where)
+        page_params = list(params)
+        if query.after is not None:
+            op = "<" if query.descending else ">"
+            page_where.append(f'(m."createdAt", m.rowid) {op} (?, ?)')
+            page_params.extend([ts(from_epoch_ms(query.after.key)), int(query.after.tie)])
+        direction = "DESC" if query.descending else "ASC"
+        limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
+        page_sql = (
+            f"SELECT {message_columns()} FROM mastra_messages m{_where(page_where)}"
+            f' ORDER BY m."createdAt" {direction}, m.rowid {direction}{limit_sql}'
+        )
+        if query.count:
+            count_sql = f"SELECT COUNT(*) FROM mastra_messages m{_where(where)}"
+            parts.append(with_total(count_sql, page_sql, MESSAGE_WIDTH))
+            all_params.extend(params)
+        else:
+            parts.append(page_rows(page_sql))
+        all_params.extend([*page_params, *limit_params])
+    statements: list[tuple[str, list[Any]]] = []
+    for sql, include_params in _include_parts(query):
+        statements.append((" UNION ALL ".join([*parts, sql]), [*all_params, *include_params]))
+        parts, all_params = [], []
+    if parts:
+        statements.append((parts[0], all_params))
+    return statements
+
+
+def _where(conditions: list[str]) -> str:
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+
+def _include_parts(query: MessageQuery) -> list[tuple[str, list[Any]]]:
+    """The include windows as ``UNION ALL`` selects of ``INCLUDED_ROW`` rows, per 100 specs.
 
     Per spec: the target (by id, any thread), up to ``n`` rows before it and ``m`` after it
     in the target's own thread by ``(createdAt, rowid)``.
     """
-    statements: list[str] = []
-    all_params: list[list[Any]] = []
+    chunks: list[tuple[str, list[Any]]] = []
     specs = list(query.include)
     for start in range(0, len(specs), 100):
         parts: list[str] = []
         params: list[Any] = []
         for spec in specs[start : start + 100]:
             parts.append(
-                f"SELECT * FROM (SELECT {message_columns()} FROM mastra_messages m WHERE m.id = ?)"
+                f"SELECT {INCLUDED_ROW}, x.* FROM (SELECT {message_columns()} "
+                "FROM mastra_messages m WHERE m.id = ?) x"
             )
             params.append(spec.id)
             for count, op, direction in (
@@ -540,16 +587,15 @@ def _include_statements(query: MessageQuery) -> tuple[list[str], list[list[Any]]
                 if count <= 0:
                     continue
                 parts.append(
-                    f"SELECT * FROM (SELECT {message_columns()} FROM mastra_messages t "
-                    "JOIN mastra_messages m ON m.thread_id = t.thread_id "
+                    f"SELECT {INCLUDED_ROW}, x.* FROM (SELECT {message_columns()} "
+                    "FROM mastra_messages t JOIN mastra_messages m ON m.thread_id = t.thread_id "
                     f'AND (m."createdAt", m.rowid) {op} (t."createdAt", t.rowid) '
                     f'WHERE t.id = ? ORDER BY m."createdAt" {direction}, m.rowid {direction} '
-                    "LIMIT ?)"
+                    "LIMIT ?) x"
                 )
                 params.extend([spec.id, count])
-        statements.append(" UNION ALL ".join(parts))
-        all_params.append(params)
-    return statements, all_params
+        chunks.append((" UNION ALL ".join(parts), params))
+    return chunks
 
 
 __all__ = ["LibSQLMemoryStore"]

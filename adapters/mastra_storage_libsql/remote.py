@@ -91,6 +91,13 @@ class RemoteTx(Tx):
         last = results[-1]
         return [] if last is None else last.rows
 
+    def execute_expecting(
+        self, sql: str, params: Sequence[Any], rows: int, on_fail: Callable[[], BaseException]
+    ) -> None:
+        """Queue the write and, right after it, a check of ``changes()`` (one request)."""
+        self.execute(sql, params)
+        self.guard("changes() = ?", [rows], on_fail)
+
     def guard(self, sql: str, params: Sequence[Any], on_fail: Callable[[], BaseException]) -> None:
         """Queue a check: the job fails with ``on_fail()`` unless ``sql`` returns a true
         value (the check and the writes after it travel in the same request)."""

@@ -80,6 +80,30 @@ def limit_offset(limit: int | None, offset: int, *, extra: int = 0) -> tuple[str
     return " LIMIT ? OFFSET ?", [-1 if limit is None else limit + extra, offset]
 
 
+#: First column of the rows of :func:`with_total` and :func:`page_rows` statements.
+PAGE_ROW, INCLUDED_ROW, TOTAL_ROW = 0, 1, 2
+
+
+def page_rows(page_sql: str, kind: int = PAGE_ROW) -> str:
+    """``page_sql`` (with its ``ORDER BY``/``LIMIT``) as rows ``(kind, *columns)``, in order,
+    so it can be one member of a ``UNION ALL``."""
+    return f"SELECT {kind}, p.* FROM ({page_sql}) p"
+
+
+def with_total(count_sql: str, page_sql: str, width: int) -> str:
+    """A page and the size of the whole filtered set as one statement (one snapshot).
+
+    ``count_sql`` is a one-value ``SELECT COUNT(*) ...`` (bind its parameters first),
+    ``page_sql`` the page query of ``width`` columns. The first row is always
+    ``(TOTAL_ROW, total, NULL, ...)``, then one ``(PAGE_ROW, *columns)`` per page row in
+    the page's order. A ``UNION ALL`` rather than a join: SQLite streams the page straight
+    through (a ``LEFT JOIN`` materialises it first, which cost more than the count here),
+    and the total arrives even when the page is empty.
+    """
+    padding = ", NULL" * (width - 1)
+    return f"SELECT {TOTAL_ROW}, ({count_sql}){padding} UNION ALL {page_rows(page_sql)}"
+
+
 def date_range_conditions(
     column: str, date_range: ResolvedDateRange | None
 ) -> tuple[list[str], list[Any]]:
@@ -98,6 +122,9 @@ def date_range_conditions(
 
 
 __all__ = [
+    "INCLUDED_ROW",
+    "PAGE_ROW",
+    "TOTAL_ROW",
     "date_range_conditions",
     "in_list",
     "json_dict",
@@ -106,9 +133,11 @@ __all__ = [
     "json_source",
     "json_value",
     "limit_offset",
+    "page_rows",
     "parse_ts",
     "parse_ts_opt",
     "q",
     "ts",
     "ts_opt",
+    "with_total",
 ]

@@ -251,6 +251,26 @@ async def test_missing_thread_fails_in_the_same_request_and_writes_nothing(
     assert await memory.list_messages_by_id(["m1"]) == []
 
 
+@pytest.mark.anyio
+async def test_one_missing_thread_of_two_rolls_back_the_bump_of_the_other(
+    proxied: tuple[LibSQLStore, CountingProxy],
+) -> None:
+    """The bump's ``changes()`` is the existence check (a step after it, same request)."""
+    store, proxy = proxied
+    memory = await store.require_store("memory")
+    await memory.save_thread(thread())
+    await settle(store)
+    before = proxy.requests
+    with pytest.raises(NotFoundError):
+        await memory.save_messages([message("m1"), message("m2", thread_id="nope")])
+    assert proxy.requests - before == 1
+    assert await memory.list_messages_by_id(["m1", "m2"]) == []
+    got = await memory.get_thread_by_id("t1")
+    assert got is not None and got.updated_at == NOW  # not bumped
+    page = await memory.list_threads(resource_id="r1", page=3, per_page=5)
+    assert page.items == [] and page.total == 1  # an empty page still has its total
+
+
 # --------------------------------------------------------------------------- transactions
 
 

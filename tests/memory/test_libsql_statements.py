@@ -37,11 +37,13 @@ async def test_statements_per_turn(tmp_path: Path) -> None:
             await memory.save_turn("t1", "r1", pair(i))
         history = await cost(memory.recall("t1", "r1"))
         semantic = await cost(memory.recall("t1", "r1", query="filler 3 text"))
-    # first turn: failed save (BEGIN, SELECT thread, ROLLBACK) + save_thread (3) + save (5)
-    assert first <= 11
-    # BEGIN IMMEDIATE, SELECT thread ids, upsert messages (executemany), bump thread, COMMIT
-    assert steady <= 5
-    # get_thread (1) + list_messages (BEGIN, COUNT, page SELECT, COMMIT)
-    assert history <= 5
-    # + one statement for all the include windows, whatever top_k is
-    assert semantic <= history + 1
+    # first turn: failed save (BEGIN, bump touching no thread, ROLLBACK) + save_thread (3)
+    # + save (4)
+    assert first == 10
+    # BEGIN IMMEDIATE, bump thread (its row count is the existence check), upsert
+    # messages (one executemany), COMMIT: what the raw driver needs too
+    assert steady == 4
+    # get_thread (1) + list_messages: page and total in one autocommit SELECT (1)
+    assert history == 2
+    # the include windows travel in the same SELECT, whatever top_k is
+    assert semantic == history
