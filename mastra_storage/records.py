@@ -297,6 +297,14 @@ class Message(Record, kw_only=True):
                 "message content must be an object", id="MASTRA_STORAGE_INVALID_MESSAGE"
             )
         raw = _parse_dates(cls, data)  # a copy: the caller's dict is left alone
+        if type(content) is dict and MessageContent._known.issuperset(content):
+            # Fast path: content with known keys only converts with the message in one
+            # call; any failure falls through to the general path and its exact error.
+            raw["content"] = content
+            try:
+                return msgspec.convert(raw, cls, strict=False)
+            except msgspec.ValidationError:
+                pass
         raw["content"] = {}
         try:
             message = msgspec.convert(raw, cls, strict=False)

@@ -175,3 +175,33 @@ def test_import_loads_neither_asyncio_nor_the_domain_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:3] == ["[]", "True True", "False"]
+
+
+@pytest.mark.parametrize("shape", CONTENT_SHAPES)
+def test_message_from_dict_content_equals_the_general_path(shape: dict[str, Any]) -> None:
+    data = {"id": "m1", "role": "assistant", "createdAt": "2024-01-01T00:00:00.000Z"}
+    message = Message.from_dict({**data, "content": shape})
+    assert message.content == _reference_content(shape)
+    assert message.created_at == datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error_id"),
+    [
+        ({"role": "robot"}, "MASTRA_STORAGE_INVALID_RECORD"),
+        ({"createdAt": None}, "MASTRA_STORAGE_INVALID_RECORD"),
+        ({"content": {"format": 2, "parts": "x"}}, "MASTRA_STORAGE_INVALID_MESSAGE"),
+        ({"content": {"format": 3}}, "MASTRA_STORAGE_INVALID_MESSAGE"),
+    ],
+)
+def test_message_from_dict_errors_keep_their_ids(changes: dict[str, Any], error_id: str) -> None:
+    data = {
+        "id": "m1",
+        "role": "user",
+        "createdAt": "2024-01-01T00:00:00.000Z",
+        "content": {"format": 2, "parts": [TEXT_PART]},
+        **changes,
+    }
+    with pytest.raises(ValidationError) as caught:
+        Message.from_dict(data)
+    assert caught.value.id == error_id
