@@ -44,7 +44,12 @@ def normalize_datetime(value: datetime, *, field: str = "datetime") -> datetime:
 def to_iso(value: datetime) -> str:
     """Format like JavaScript's ``Date.prototype.toISOString()``: ``2024-01-01T00:00:00.000Z``."""
     value = normalize_datetime(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Not strftime: glibc's %Y does not zero-pad years before 1000 ("1-01-02"), which
+    # fromisoformat then rejects, so such a row could be written but never read back.
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+        f"{value.minute:02d}:{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_iso(value: str | datetime, *, field: str = "datetime") -> datetime:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 import msgspec
@@ -26,7 +27,7 @@ from ...domains.memory import IncludeSpec
 from ...errors import ValidationError
 from ...pagination import DateRange
 from ...records import Resource
-from ...timeutil import parse_iso
+from ...timeutil import parse_iso, to_iso
 from ..data import BASE_TIME, at, sample_message, sample_score, sample_span, sample_thread, uid
 from ..hostile_corpus import (
     COLLIDING_RESOURCE_IDS,
@@ -764,6 +765,49 @@ class HostileInputTests(ConformanceBase):
                     _items(ids(rows1[1 : 2 + n]) if _count(n) else []),
                 )
             runs = (await workflows.list_workflow_runs(workflow_name="hostile-wf")).items
+            scratch = await memory.save_thread(sample_thread(resource_id=uid("scratch")))
+
+            async def thread_at(v: Any) -> Any:
+                return await memory.save_thread(sample_thread(id=key, resource_id="dt", date=v))
+
+            async def thread_created(v: Any) -> Any:
+                return (await memory.get_thread_by_id(key)).created_at  # type: ignore[union-attr]
+
+            async def message_at(v: Any) -> Any:
+                return await memory.save_messages(
+                    [sample_message(thread=scratch, id=key, created_at=v)]
+                )
+
+            async def message_created(v: Any) -> Any:
+                return (await memory.list_messages_by_id([key]))[0].created_at
+
+            async def run_at(v: Any) -> Any:
+                return await workflows.persist_workflow_snapshot(
+                    workflow_name="dt", run_id=key, snapshot={}, created_at=v, updated_at=v
+                )
+
+            async def run_created(v: Any) -> Any:
+                run = await workflows.get_workflow_run_by_id(key, workflow_name="dt")
+                return run.created_at  # type: ignore[union-attr]
+
+            for case in DATETIME_CASES:
+                if not isinstance(case.value, datetime):
+                    continue  # record timestamps are datetimes; strings are for filters
+                key = uid("dt")
+                stored = HostileCase(
+                    case.name,
+                    case.value,
+                    case.expect if out.rejects(case) else Expect.NORMALISED,
+                    None if out.rejects(case) else to_iso(parse_iso(case.value)),
+                )
+                await out.round_trips(
+                    stored,
+                    [
+                        ("thread.created_at", thread_at, _iso(thread_created)),
+                        ("message.created_at", message_at, _iso(message_created)),
+                        ("workflow run created_at", run_at, _iso(run_created)),
+                    ],
+                )
             for case in DATETIME_CASES:
                 v = case.value
                 bound = None if out.rejects(case) else parse_iso(v)
@@ -884,6 +928,13 @@ class HostileInputTests(ConformanceBase):
                     problems.append(f"{name}({rid!r}) returned {got}, expected {want}")
         assert tried == len(owned) * (5 if self.supports_resource_scoped_queries else 4)
         assert not problems, "tenant isolation broken:\n" + "\n".join(problems)
+
+
+def _iso(read: Read) -> Read:
+    async def as_iso(v: Any) -> Any:
+        return to_iso(await read(v))
+
+    return as_iso
 
 
 def _count(value: Any) -> bool:
