@@ -34,6 +34,7 @@ from .records import Message, MessageContent, Score, ScorePayload, Thread
 from .redact import redact_text, redact_url
 from .registry import connect
 from .timeutil import to_epoch_ms, utc_now
+from .transfer import cli as transfer_cli
 
 PROG = "mastra-storage"
 DEFAULT_DEMO_URL = "file:./mastra.db"
@@ -457,6 +458,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("url", metavar="URL", help="storage URL, e.g. file:./mastra.db")
 
+    transfer_cli.add_commands(commands)
     for name, summary in ADAPTER_TOOLS.items():
         tool = commands.add_parser(name, help=summary, add_help=False)
         tool.add_argument("tool_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -509,6 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command in ADAPTER_TOOLS:
         return _adapter_tool(args.command, args.tool_args)
+    if args.command in transfer_cli.COMMANDS:
+        return transfer_cli.run(args)
     url: str = args.url
     out = _Out(sys.stdout)
     commands: dict[str, Callable[[str, _Out], Awaitable[int]]] = {

@@ -15,6 +15,7 @@ from . import items as conv
 from . import keys
 from .domain import DynamoDomain
 from .table import Expr, check_item_size
+from .transfer_scan import DynamoScoreScan
 
 
 def _index_for(query: ScoreQuery) -> tuple[str, list[str]]:
@@ -31,7 +32,7 @@ def _index_for(query: ScoreQuery) -> tuple[str, list[str]]:
     raise ValueError("a score query needs scorer_id, run_id, entity_id or trace_id")
 
 
-class DynamoScoresStore(DynamoDomain, BaseScoresStore):
+class DynamoScoresStore(DynamoScoreScan, DynamoDomain, BaseScoresStore):
     entities = ("score",)
 
     async def _insert_score(self, score: Score) -> None:

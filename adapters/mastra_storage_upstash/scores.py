@@ -16,9 +16,10 @@ from .keys import TABLE_SCORES, parse_timed_member, timed_member
 from .lex import HIGHEST, LOWEST
 from .rows import score_from_json, score_to_json
 from .scan import delete_matching
+from .transfer_scan import UpstashScoreScan
 
 
-class UpstashScoresStore(BaseScoresStore):
+class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
     def __init__(self, db: RedisDB) -> None:
         self._db = db
         self._k = db.keys

@@ -441,6 +441,14 @@ class BaseMemoryStore(ABC):
         in ``(created_at, seq)`` order; if ``new_thread_id`` exists raise
         :class:`~mastra_storage.errors.ConflictError`; insert ``build(source, messages)``."""
 
+    async def _scan_resources(self, after_id: str | None, limit: int) -> list[Resource]:
+        """Optional enumeration primitive (used by ``mastra_storage.transfer``): up to
+        ``limit`` resources with ``id > after_id`` (all when ``None``) in ascending id
+        order, keyset-paginated so concurrent writes never shift a page. Adapters that can
+        list resources override it; without it a copy only finds resources through their
+        threads."""
+        raise NotImplementedError
+
     # ---- threads --------------------------------------------------------------------------
 
     async def get_thread_by_id(self, thread_id: str) -> Thread | None:

@@ -104,6 +104,19 @@ class BaseScoresStore(ABC):
     @abstractmethod
     async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]: ...
 
+    async def _scan_scores(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Score], str | None]:
+        """Optional enumeration primitive (used by ``mastra_storage.transfer``): up to
+        ``limit`` scores after the opaque ``position`` (``None``: from the start) and the
+        next position (``None``: done). This default pages the unfiltered score query by
+        offset, newest first: a concurrent insert only repeats a row; adapters whose score
+        query needs a filter (or that can walk by key) override it."""
+        offset = int(position or 0)
+        scores, _ = await self._query_scores(ScoreQuery(offset=offset, limit=limit))
+        scores = scores[:limit]
+        return scores, str(offset + len(scores)) if len(scores) == limit else None
+
     async def save_score(self, payload: ScorePayload) -> Score:
         """Store a score under a new id with ``created_at = updated_at = now``."""
         if not isinstance(payload, ScorePayload):

@@ -1,0 +1,73 @@
+"""The resume file of a copy: the last completed position per domain.
+
+Written atomically (temporary file + ``os.replace``) after every completed page, in a
+worker thread so the event loop never blocks on disk. A killed copy resumed with the same
+file re-does at most the page in flight, which the idempotent sink absorbs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from ..errors import ConfigurationError
+
+VERSION = 1
+
+
+class Checkpoint:
+    """Positions (``domain -> key``), finished domains and running counts."""
+
+    def __init__(self, path: Path | None, *, source: str, destination: str) -> None:
+        self.path = path
+        self.source = source
+        self.destination = destination
+        self.positions: dict[str, Any] = {}
+        self.done: list[str] = []
+        self.counts: dict[str, list[int]] = {}
+
+    async def load(self) -> None:
+        """Read the file if present; it must be for the same source and destination."""
+        if self.path is None or not await anyio.Path(self.path).exists():
+            return
+        try:
+            data = json.loads(await anyio.Path(self.path).read_text("utf-8"))
+            if data.get("version") != VERSION:
+                raise ValueError("version")
+            positions, done, counts = data["positions"], data["done"], data["counts"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ConfigurationError(
+                f"checkpoint file {self.path} is not a mastra-storage copy checkpoint",
+                id="MASTRA_STORAGE_TRANSFER_BAD_CHECKPOINT",
+            ) from None
+        if (data.get("source"), data.get("destination")) != (self.source, self.destination):
+            raise ConfigurationError(
+                f"checkpoint file {self.path} belongs to another copy (source/destination differ)",
+                id="MASTRA_STORAGE_TRANSFER_BAD_CHECKPOINT",
+            )
+        self.positions, self.done, self.counts = dict(positions), list(done), dict(counts)
+
+    async def save(self) -> None:
+        if self.path is None:
+            return
+        payload = json.dumps(
+            {
+                "version": VERSION,
+                "source": self.source,
+                "destination": self.destination,
+                "positions": self.positions,
+                "done": self.done,
+                "counts": self.counts,
+            }
+        )
+        await anyio.to_thread.run_sync(_write_atomically, self.path, payload)
+
+
+def _write_atomically(path: Path, payload: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(payload, "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,133 @@
+"""The ``copy``, ``export`` and ``import`` commands of ``mastra-storage``.
+
+``mastra_storage.cli`` registers them with :func:`add_commands` and hands over with
+:func:`run`. Exit codes: 0 done and counts match, 1 count mismatch or error, 130
+interrupted. URLs are printed redacted only. ``open_store`` is the URL -> store factory
+(tests substitute it to reach isolated stores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..composite import MastraStorage
+from ..errors import MastraStorageError
+from ..redact import redact_text, redact_url
+from ..registry import connect
+from .batch import DEFAULT_PAGE_SIZE
+
+if TYPE_CHECKING:
+    from .copy import TransferReport
+
+PROG = "mastra-storage"
+COMMANDS = ("copy", "export", "import")
+open_store: Callable[[str], MastraStorage] = connect
+
+
+def add_commands(commands: Any) -> None:
+    """Add the three sub-commands to ``mastra-storage``'s sub-parser action."""
+    copy = commands.add_parser(
+        "copy",
+        help="copy every domain from one store to another (resumable, idempotent)",
+        description="Copy threads, messages, resources, workflow runs, scores and traces "
+        "page by page, then check every page's count in the destination (exit 1 on a "
+        "mismatch). Re-running gives the same destination; --checkpoint/--resume continue "
+        "an interrupted copy.",
+    )
+    copy.add_argument("src", metavar="SRC_URL")
+    copy.add_argument("dst", metavar="DST_URL")
+    copy.add_argument("--checkpoint", metavar="FILE", help="resume file (written per page)")
+    copy.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    export = commands.add_parser("export", help="write every record to JSON Lines (.gz: gzip)")
+    export.add_argument("src", metavar="URL")
+    export.add_argument("file", metavar="FILE", help="output file, '-' for stdout")
+    imp = commands.add_parser("import", help="load a JSON Lines export into a store")
+    imp.add_argument("file", metavar="FILE", help="input file, '-' for stdin")
+    imp.add_argument("dst", metavar="URL")
+    for parser in (copy, export, imp):
+        parser.add_argument(
+            "--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="records per page"
+        )
+        parser.add_argument(
+            "--progress", action="store_true", help="show progress on stderr (default: on a TTY)"
+        )
+
+
+def _report(command: str, report: TransferReport) -> int:
+    for kind, (source, found) in report.counts.items():
+        print(f"{kind}: {source} read, {found} in destination", file=sys.stderr)
+    if command != "export" and not report.ok:
+        for kind, (source, found) in report.mismatches().items():
+            print(
+                f"{PROG} {command}: error: count check failed for {kind}: "
+                f"{source} read, {found} found in the destination",
+                file=sys.stderr,
+            )
+        return 1
+    return 0
+
+
+async def _execute(args: argparse.Namespace, progress: bool) -> int:
+    from .copy import copy_storage  # the engine loads only when a transfer command runs
+    from .jsonl import export_jsonl, import_jsonl
+
+    command: str = args.command
+    if command == "copy":
+        src, dst = open_store(args.src), open_store(args.dst)
+        try:
+            report = await copy_storage(
+                src,
+                dst,
+                page_size=args.page_size,
+                checkpoint=args.checkpoint,
+                resume=args.resume,
+                progress=progress,
+                source_label=redact_url(args.src),
+                destination_label=redact_url(args.dst),
+            )
+        finally:
+            await src.close()
+            await dst.close()
+    elif command == "export":
+        src = open_store(args.src)
+        try:
+            report = await export_jsonl(
+                src,
+                args.file,
+                source_label=redact_url(args.src),
+                page_size=args.page_size,
+                progress=progress,
+            )
+        finally:
+            await src.close()
+    else:
+        dst = open_store(args.dst)
+        try:
+            report = await import_jsonl(args.file, dst, page_size=args.page_size, progress=progress)
+        finally:
+            await dst.close()
+    return _report(command, report)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``copy``/``export``/``import``; errors are one redacted line on stderr."""
+    if args.command == "copy" and args.resume and not args.checkpoint:
+        print(f"{PROG} copy: error: --resume needs --checkpoint FILE", file=sys.stderr)
+        return 1
+    progress = bool(args.progress or sys.stderr.isatty())
+    urls = [u for u in (getattr(args, "src", None), getattr(args, "dst", None)) if u]
+    try:
+        return asyncio.run(_execute(args, progress))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except (MastraStorageError, OSError, ValueError) as exc:
+        text = exc.message if isinstance(exc, MastraStorageError) else str(exc)
+        for url in urls:
+            text = redact_text(text, url)
+        print(f"{PROG} {args.command}: error: {' '.join(text.split())}", file=sys.stderr)
+        return 1
