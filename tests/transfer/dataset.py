@@ -7,14 +7,14 @@ through the public domain methods, so it checks the transfer engine independentl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from mastra_storage import MastraStorage
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Message, MessageContent, Resource, ScorePayload, Span, Thread
 
-T0 = datetime(2026, 3, 1, 8, 30, 15, 123000, tzinfo=UTC)
+T0 = datetime(2026, 3, 1, 8, 30, 15, 123000, tzinfo=timezone.utc)
 RESOURCES = ["user:λ/1#x", "user|β 2"]
 THREADS = [("thr:1/λ", RESOURCES[0]), ("thr|2 ünï", RESOURCES[0]), ("thr#3", RESOURCES[1])]
 RUNS = [("wf:λ", "run/1"), ("wf:λ", "run/2"), ("wf β", "run|3")]

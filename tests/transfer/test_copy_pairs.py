@@ -60,3 +60,40 @@ def test_copy_between_backends(
         assert "notice: observability: the destination does not support" in err
     if spans:
         assert "span: 4 read, 4 in destination" in err
+
+
+@pytest.mark.parametrize("backend", PERSISTENT)
+def test_copy_to_and_from_in_memory(backend: str, sources: Any, destinations: Any) -> None:
+    """The in-memory store through the Python API: source(backend) -> in-memory, and a
+    seeded in-memory store -> an empty store of the backend."""
+    source: Source = sources(backend)
+    target: Place = destinations(backend)
+    spans = backend not in NO_OBSERVABILITY
+
+    async def run() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        from mastra_storage.inmemory import InMemoryStore
+        from mastra_storage.transfer import copy_storage
+
+        from .dataset import seed
+
+        src, dst = source.place.make(), target.make()
+        try:
+            back = InMemoryStore()
+            assert (await copy_storage(src, back, page_size=6, notice=lambda _: None)).ok
+            fresh = InMemoryStore()
+            await fresh.init()
+            await seed(fresh)
+            assert (await copy_storage(fresh, dst, page_size=6, notice=lambda _: None)).ok
+            return (
+                await dump(back, spans=spans),
+                await dump(fresh, spans=spans),
+                await dump(dst, spans=spans),
+            )
+        finally:
+            await src.close()
+            await dst.close()
+
+    back, fresh, copied = asyncio.run(run())
+    expected = {k: v for k, v in source.expected.items() if spans or k != "spans"}
+    assert back == expected
+    assert copied == fresh

@@ -1,0 +1,298 @@
+"""The transfer engine on the embedded stores (in-memory, libSQL file): Python API round
+trips, idempotence, resume after an interruption, JSON Lines export/import, the count
+check, bounded pages, bad input and secret redaction."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mastra_storage import MastraStorage
+from mastra_storage.cli import main
+from mastra_storage.errors import ValidationError
+from mastra_storage.inmemory import InMemoryStore
+from mastra_storage.transfer import cli as transfer_cli
+from mastra_storage.transfer import copy_storage, export_jsonl, import_jsonl
+from mastra_storage.transfer.sink import Sink
+
+from .dataset import dump, seed
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def libsql(path: Path) -> MastraStorage:
+    from mastra_storage_libsql import LibSQLStore
+
+    return LibSQLStore(f"file:{path}")
+
+
+async def seeded() -> InMemoryStore:
+    store = InMemoryStore()
+    await store.init()
+    await seed(store)
+    return store
+
+
+async def test_in_memory_round_trip_through_libsql(tmp_path: Path) -> None:
+    """in-memory -> libSQL -> in-memory with the Python API: the same store comes back."""
+    src = await seeded()
+    middle = libsql(tmp_path / "m.db")
+    back = InMemoryStore()
+    try:
+        first = await copy_storage(src, middle, page_size=5, notice=lambda _: None)
+        second = await copy_storage(middle, back, page_size=3, notice=lambda _: None)
+        assert first.ok and second.ok
+        assert first.counts == second.counts
+        assert first.counts["message"] == [49, 49]
+        assert await dump(back) == await dump(src)
+    finally:
+        await middle.close()
+
+
+async def test_copy_twice_is_idempotent(tmp_path: Path) -> None:
+    src = await seeded()
+    dst = libsql(tmp_path / "d.db")
+    try:
+        await copy_storage(src, dst, page_size=4, notice=lambda _: None)
+        once = await dump(dst)
+        report = await copy_storage(src, dst, page_size=6, notice=lambda _: None)
+        assert report.ok
+        assert await dump(dst) == once == await dump(src)
+    finally:
+        await dst.close()
+
+
+async def test_interrupted_copy_resumes_from_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = await seeded()
+    dst = libsql(tmp_path / "d.db")
+    checkpoint = tmp_path / "copy.ckpt"
+    real_write = Sink.write
+    writes = 0
+
+    async def failing_write(self: Sink, batch: Any) -> None:
+        nonlocal writes
+        writes += 1
+        if writes == 25:  # in the messages of the second thread page
+            raise ConnectionError("network gone")
+        await real_write(self, batch)
+
+    monkeypatch.setattr(Sink, "write", failing_write)
+    with pytest.raises(ConnectionError):
+        await copy_storage(src, dst, page_size=2, checkpoint=checkpoint, notice=lambda _: None)
+    saved = json.loads(checkpoint.read_text())
+    assert saved["positions"]["memory"]  # at least one thread page completed
+    assert saved["done"] == []
+    monkeypatch.setattr(Sink, "write", real_write)
+
+    memory: Any = await src.require_store("memory")
+    pages: list[Any] = []
+    real_query = memory._query_threads
+
+    async def spy(query: Any) -> Any:
+        pages.append(query.after)
+        return await real_query(query)
+
+    monkeypatch.setattr(memory, "_query_threads", spy)
+    try:
+        report = await copy_storage(
+            src, dst, page_size=2, checkpoint=checkpoint, resume=True, notice=lambda _: None
+        )
+        assert report.ok
+        assert pages[0] is not None  # the resumed run started after the saved position
+        assert report.counts["thread"][0] >= 3  # counts carry over from the first run
+        assert await dump(dst) == await dump(src)
+        assert sorted(json.loads(checkpoint.read_text())["done"]) == sorted(
+            ["memory", "resources", "workflows", "scores", "observability"]
+        )
+    finally:
+        await dst.close()
+
+
+async def test_checkpoint_of_another_copy_is_refused(tmp_path: Path) -> None:
+    from mastra_storage.errors import ConfigurationError
+
+    checkpoint = tmp_path / "c.ckpt"
+    src = await seeded()
+    await copy_storage(
+        src, InMemoryStore(), checkpoint=checkpoint, source_label="a", notice=lambda _: None
+    )
+    with pytest.raises(ConfigurationError, match="another copy"):
+        await copy_storage(
+            src,
+            InMemoryStore(),
+            checkpoint=checkpoint,
+            resume=True,
+            source_label="b",
+            notice=lambda _: None,
+        )
+
+
+async def test_pages_never_exceed_page_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bounded memory: every enumeration call asks the source for at most N rows."""
+    src = await seeded()
+    asked: list[int | None] = []
+    for name, method in [
+        ("memory", "_query_threads"),
+        ("memory", "_query_messages"),
+        ("memory", "_scan_resources"),
+        ("workflows", "_query_runs"),
+        ("scores", "_query_scores"),
+        ("observability", "_query_traces"),
+    ]:
+        domain: Any = await src.get_store(name)
+        real = getattr(domain, method)
+
+        def spy(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            limit = kwargs.get("limit", args[-1] if args else None)
+            limit = getattr(limit, "limit", limit)
+            asked.append(limit)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(domain, method, spy)
+    dst = InMemoryStore()
+    report = await copy_storage(src, dst, page_size=3, notice=lambda _: None)
+    assert report.ok
+    assert len(asked) > 20 and all(n is not None and n <= 3 for n in asked)
+    monkeypatch.undo()
+    assert await dump(dst) == await dump(src)
+
+
+async def test_invalid_page_size_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError):
+        await copy_storage(InMemoryStore(), InMemoryStore(), page_size=0)
+
+
+async def test_export_import_round_trip(tmp_path: Path) -> None:
+    src = await seeded()
+    for name in ("dump.jsonl", "dump.jsonl.gz"):
+        target = tmp_path / name
+        exported = await export_jsonl(src, target, source_label="memory://", page_size=4)
+        back = InMemoryStore()
+        imported = await import_jsonl(target, back, page_size=5)
+        assert imported.ok
+        assert {k: v[0] for k, v in imported.counts.items()} == {
+            k: v[0] for k, v in exported.counts.items()
+        }
+        assert await dump(back) == await dump(src)
+    with gzip.open(tmp_path / "dump.jsonl.gz", "rt", encoding="utf-8") as f:
+        header = json.loads(f.readline())
+        first = json.loads(f.readline())
+    assert header["kind"] == "header"
+    assert header["data"]["format"] == "mastra-storage-jsonl" and header["data"]["version"] == 1
+    assert first["kind"] == "thread" and "createdAt" in first["data"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "error"),
+    [
+        (['{"kind": "thread", "data": {}}'], "missing header"),
+        (["HEADER", "not json"], "line 3: not valid JSON"),
+        (["HEADER", '{"kind": "planet", "data": {}}'], "unknown kind"),
+        (["HEADER", '{"kind": "thread", "data": {"id": 3}}'], "line 3: invalid Thread"),
+        (
+            [
+                "HEADER",
+                '{"kind": "message", "data": {"id": "m", "role": "user", '
+                '"createdAt": "2026-01-01T00:00:00Z", "threadId": "t", "content": {}}}',
+            ],
+            "before its thread",
+        ),
+    ],
+)
+async def test_bad_import_file_writes_nothing(tmp_path: Path, lines: list[str], error: str) -> None:
+    src = await seeded()
+    good = tmp_path / "good.jsonl"
+    await export_jsonl(src, good)
+    header = good.read_text("utf-8").splitlines()[0]
+    text = [header if line == "HEADER" else line for line in lines]
+    # a valid first thread before the bad line: it must not be written either
+    if text[0] == header:
+        text.insert(1, good.read_text("utf-8").splitlines()[1])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(text) + "\n", "utf-8")
+    dst = InMemoryStore()
+    with pytest.raises(ValidationError, match=error):
+        await import_jsonl(bad, dst)
+    memory = await dst.require_store("memory")
+    assert (await memory.list_threads(per_page=None)).items == []
+
+
+def _cli_stores(monkeypatch: pytest.MonkeyPatch, stores: dict[str, Any]) -> None:
+    monkeypatch.setattr(transfer_cli, "open_store", lambda url: stores[url]())
+
+
+def test_cli_export_import_and_count_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src_path, dst_path = tmp_path / "src.db", tmp_path / "dst.db"
+
+    async def prepare() -> None:
+        store = libsql(src_path)
+        try:
+            await store.init()
+            await seed(store)
+        finally:
+            await store.close()
+
+    asyncio.run(prepare())
+    src_url, dst_url = f"file:{src_path}", f"file:{dst_path}"
+    out = tmp_path / "x.jsonl.gz"
+    assert main(["export", src_url, str(out), "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "export: " in err and "message: 49 read" in err  # progress line and counts
+    assert main(["import", str(out), dst_url]) == 0
+
+    async def both() -> tuple[Any, Any]:
+        a, b = libsql(src_path), libsql(dst_path)
+        try:
+            await a.init()
+            await b.init()
+            return await dump(a), await dump(b)
+        finally:
+            await a.close()
+            await b.close()
+
+    left, right = asyncio.run(both())
+    assert left == right
+
+    # a destination that silently drops resources fails the count check with exit 1
+    def dropping() -> MastraStorage:
+        store = InMemoryStore()
+
+        async def lost(resource: Any) -> None:
+            return None
+
+        store.stores["memory"]._upsert_resource = lost  # type: ignore[attr-defined]
+        return store
+
+    _cli_stores(monkeypatch, {"src://": lambda: libsql(src_path), "dst://": dropping})
+    capsys.readouterr()
+    assert main(["copy", "src://", "dst://"]) == 1
+    err = capsys.readouterr().err
+    assert "count check failed for resource: 2 read, 0 found" in err
+
+
+def test_cli_never_prints_url_secrets(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["copy", "postgresql://bob:s3cr3t-pw@127.0.0.1:1/db", "memory://", "--page-size", "5"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "s3cr3t-pw" not in err and "mastra-storage copy: error:" in err
+
+
+def test_cli_resume_needs_checkpoint(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["copy", "memory://", "memory://", "--resume"]) == 1
+    assert "--resume needs --checkpoint" in capsys.readouterr().err
