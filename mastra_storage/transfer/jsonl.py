@@ -94,7 +94,7 @@ async def export_jsonl(
         }
         await anyio.to_thread.run_sync(out.write, _line("header", header))
         async for _, batch in source_batches(src, page_size, {}, set(), notice):
-            if not batch.records:
+            if not batch.records or batch.extra.get("restore"):
                 continue
             chunk = b"".join(_line(batch.kind, r.to_dict()) for r in batch.records)
             await anyio.to_thread.run_sync(out.write, chunk)
