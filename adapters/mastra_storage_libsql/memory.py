@@ -40,6 +40,7 @@ from .sqlutil import (
     ts,
     with_total,
 )
+from .transfer_scan import LibSQLResourceScan
 
 # --------------------------------------------------------------------------- rows
 
@@ -214,7 +215,7 @@ def _after_key(key: tuple[int, Any], cursor: Cursor, descending: bool) -> bool:
 # --------------------------------------------------------------------------- the domain
 
 
-class LibSQLMemoryStore(LibSQLDomain, BaseMemoryStore):
+class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
     """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``."""
 
     tables = ("mastra_messages", "mastra_threads", "mastra_resources")

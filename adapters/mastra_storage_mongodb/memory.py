@@ -37,6 +37,7 @@ from .connection import Document, Session
 from .documents import and_filters, date_range_filter, eq, read_date, read_object
 from .domain import MongoDomain
 from .schema import MEMORY_INDEXES, MESSAGES, RESOURCES, THREADS
+from .transfer_scan import MongoResourceScan
 
 # --------------------------------------------------------------------------- documents
 
@@ -166,7 +167,7 @@ def _metadata_filter(metadata: dict[str, Any] | None) -> tuple[Document, bool]:
 # --------------------------------------------------------------------------- the domain
 
 
-class MongoDBMemoryStore(MongoDomain, BaseMemoryStore):
+class MongoDBMemoryStore(MongoResourceScan, MongoDomain, BaseMemoryStore):
     """Threads, messages and resources."""
 
     collections = (MESSAGES, THREADS, RESOURCES)

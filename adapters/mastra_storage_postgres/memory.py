@@ -49,6 +49,7 @@ from .sqlutil import (
     read_ts_required,
     where_sql,
 )
+from .transfer_scan import PgResourceScan
 
 _MISSING_THREAD = "mastra_storage:missing_thread:"
 
@@ -185,7 +186,7 @@ def _missing_thread_error(exc: BaseException, operation: str) -> NotFoundError |
     )
 
 
-class PgMemoryStore(PgDomain, BaseMemoryStore):
+class PgMemoryStore(PgResourceScan, PgDomain, BaseMemoryStore):
     """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``."""
 
     tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)

@@ -97,3 +97,39 @@ def test_copy_to_and_from_in_memory(backend: str, sources: Any, destinations: An
     expected = {k: v for k, v in source.expected.items() if spans or k != "spans"}
     assert back == expected
     assert copied == fresh
+
+
+@pytest.mark.parametrize("backend", PERSISTENT)
+def test_resources_without_threads(backend: str, destinations: Any) -> None:
+    """Backends with the ``_scan_resources`` primitive copy a resource that has no thread;
+    DynamoDB and Upstash cannot list resources and say so in a notice."""
+    place: Place = destinations(backend)
+    notices: list[str] = []
+
+    async def run() -> Any:
+        from mastra_storage.inmemory import InMemoryStore
+        from mastra_storage.records import Resource
+        from mastra_storage.transfer import copy_storage
+
+        from .dataset import T0
+
+        src = place.make()
+        try:
+            await src.init()
+            memory = await src.require_store("memory")
+            lone = Resource(id="lone/ü", working_memory="wm", created_at=T0, updated_at=T0)
+            await memory.save_resource(lone)
+            dst = InMemoryStore()
+            report = await copy_storage(src, dst, page_size=2, notice=notices.append)
+            assert report.ok
+            return await (await dst.require_store("memory")).get_resource_by_id("lone/ü")
+        finally:
+            await src.close()
+
+    copied = asyncio.run(run())
+    if backend in ("dynamodb", "upstash"):
+        assert copied is None
+        assert any("cannot list resources" in n for n in notices)
+    else:
+        assert copied is not None and copied.working_memory == "wm"
+        assert not any("cannot list resources" in n for n in notices)
