@@ -79,11 +79,11 @@ def test_copy_to_and_from_in_memory(backend: str, sources: Any, destinations: An
         src, dst = source.place.make(), target.make()
         try:
             back = InMemoryStore()
-            assert (await copy_storage(src, back, page_size=6, notice=lambda _: None)).ok
+            assert (await copy_storage(src, back, page_size=3, notice=lambda _: None)).ok
             fresh = InMemoryStore()
             await fresh.init()
             await seed(fresh)
-            assert (await copy_storage(fresh, dst, page_size=6, notice=lambda _: None)).ok
+            assert (await copy_storage(fresh, dst, page_size=3, notice=lambda _: None)).ok
             return (
                 await dump(back, spans=spans),
                 await dump(fresh, spans=spans),

@@ -296,3 +296,47 @@ def test_cli_never_prints_url_secrets(capsys: pytest.CaptureFixture[str]) -> Non
 def test_cli_resume_needs_checkpoint(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["copy", "memory://", "memory://", "--resume"]) == 1
     assert "--resume needs --checkpoint" in capsys.readouterr().err
+
+
+async def test_page_size_one_keeps_ties_and_order(tmp_path: Path) -> None:
+    """One row per page: the keyset positions must step over equal timestamps (two runs and
+    pairs of messages share a millisecond) without losing or repeating a record."""
+    src = await seeded()
+    dst = libsql(tmp_path / "d.db")
+    try:
+        report = await copy_storage(src, dst, page_size=1, notice=lambda _: None)
+        assert report.ok and report.counts["workflow_run"] == [3, 3]
+        assert report.counts["message"] == [49, 49] and report.counts["score"] == [3, 3]
+        assert await dump(dst) == await dump(src)
+    finally:
+        await dst.close()
+
+
+async def test_writes_during_the_copy_do_not_shift_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records added to the source while it is copied never make the walk skip an existing
+    record (keyset positions, not offsets)."""
+    from mastra_storage.records import Thread
+
+    from .dataset import T0, THREADS
+
+    src = await seeded()
+    memory = await src.require_store("memory")
+    real_write = Sink.write
+    added = 0
+
+    async def write_and_insert(self: Sink, batch: Any) -> None:
+        nonlocal added
+        await real_write(self, batch)
+        if batch.kind == "thread" and batch.records and added < 3:
+            added += 1  # an older thread: an offset walk would now skip one
+            await memory.save_thread(
+                Thread(id=f"late-{added}", resource_id="r", created_at=T0, updated_at=T0)
+            )
+
+    monkeypatch.setattr(Sink, "write", write_and_insert)
+    dst = InMemoryStore()
+    report = await copy_storage(src, dst, page_size=1, notice=lambda _: None)
+    assert report.ok
+    copied = await dst.require_store("memory")
+    for thread_id, _ in THREADS:
+        assert await copied.get_thread_by_id(thread_id) is not None
