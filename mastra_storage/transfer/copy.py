@@ -106,6 +106,7 @@ async def pump(
         if batch.key is _DONE:
             if domain not in checkpoint.done:
                 checkpoint.done.append(domain)
+            checkpoint.counts = {k: list(v) for k, v in report.counts.items()}
             await checkpoint.save()
             continue
         if batch.extra.get("restore"):

@@ -113,6 +113,10 @@ async def test_interrupted_copy_resumes_from_checkpoint(
         assert pages[0] is not None  # the resumed run started after the saved position
         assert report.counts["thread"][0] >= 3  # counts carry over from the first run
         assert await dump(dst) == await dump(src)
+        again = await copy_storage(
+            src, dst, page_size=2, checkpoint=checkpoint, resume=True, notice=lambda _: None
+        )  # a finished copy resumed copies nothing and reports the same counts
+        assert again.counts == report.counts
         assert sorted(json.loads(checkpoint.read_text())["done"]) == sorted(
             ["memory", "resources", "workflows", "scores", "observability"]
         )
