@@ -56,6 +56,7 @@ from .table import (
     chunk_actions,
     next_rev,
 )
+from .transfer_scan import DynamoResourceScan
 
 T = TypeVar("T")
 Action = tuple[str, dict[str, Any]]
@@ -102,7 +103,7 @@ def _after(stored: StoredMessage, cursor: Cursor | None) -> bool:
     return key > position if cursor.direction == "ASC" else key < position
 
 
-class DynamoMemoryStore(DynamoDomain, BaseMemoryStore):
+class DynamoMemoryStore(DynamoResourceScan, DynamoDomain, BaseMemoryStore):
     entities = ("thread", "message", "resource")
     #: Mastra's layout has no message-by-resource index; answering it would need a scan.
     supports_resource_scoped_queries = False

@@ -17,18 +17,21 @@ if TYPE_CHECKING:
 class LibSQLResourceScan:
     _db: LibSQLDatabase
 
-    async def _scan_resources(self, after_id: str | None, limit: int) -> list[Resource]:
+    async def _scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
         from .memory import RESOURCE_COLUMNS, resource_from_row  # memory.py imports this
 
         def job(tx: Tx) -> list[Resource]:
             select = f"SELECT {RESOURCE_COLUMNS} FROM mastra_resources"
-            if after_id is None:
+            if position is None:
                 rows = tx.fetchall(f"{select} ORDER BY id LIMIT ?", (limit,))
             else:
-                rows = tx.fetchall(f"{select} WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit))
+                rows = tx.fetchall(f"{select} WHERE id > ? ORDER BY id LIMIT ?", (position, limit))
             return [resource_from_row(row) for row in rows]
 
-        return await self._db.run("scanResources", job, mode="none")
+        found = await self._db.run("scanResources", job, mode="none")
+        return found, found[-1].id if len(found) == limit else None
 
 
 __all__ = ["LibSQLResourceScan"]

@@ -19,13 +19,16 @@ if TYPE_CHECKING:
 class MongoResourceScan:
     _conn: MongoConnection
 
-    async def _scan_resources(self, after_id: str | None, limit: int) -> list[Resource]:
+    async def _scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
         from .memory import resource_from_doc  # memory.py imports this module
 
-        where: dict[str, Any] = {} if after_id is None else {"id": {"$gt": after_id}}
+        where: dict[str, Any] = {} if position is None else {"id": {"$gt": position}}
         cursor = self._conn.collection(RESOURCES).find(where).sort("id", 1).limit(limit)
         docs = await self._conn.guard("scanResources", cursor.to_list())
-        return [resource_from_doc(doc) for doc in docs]
+        found = [resource_from_doc(doc) for doc in docs]
+        return found, found[-1].id if len(found) == limit else None
 
 
 __all__ = ["MongoResourceScan"]

@@ -67,13 +67,14 @@ from .rows import (
     thread_to_json,
 )
 from .scan import delete_matching
+from .transfer_scan import UpstashResourceScan
 
 #: How often a page read retries after dropping index entries of expired records.
 _DANGLING_RETRIES = 3
 _MGET_CHUNK = 500
 
 
-class UpstashMemoryStore(BaseMemoryStore):
+class UpstashMemoryStore(UpstashResourceScan, BaseMemoryStore):
     """Threads, messages and resources (see the module docstring for the cost model)."""
 
     def __init__(self, db: RedisDB) -> None:

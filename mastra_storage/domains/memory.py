@@ -441,12 +441,14 @@ class BaseMemoryStore(ABC):
         in ``(created_at, seq)`` order; if ``new_thread_id`` exists raise
         :class:`~mastra_storage.errors.ConflictError`; insert ``build(source, messages)``."""
 
-    async def _scan_resources(self, after_id: str | None, limit: int) -> list[Resource]:
+    async def _scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
         """Optional enumeration primitive (used by ``mastra_storage.transfer``): up to
-        ``limit`` resources with ``id > after_id`` (all when ``None``) in ascending id
-        order, keyset-paginated so concurrent writes never shift a page. Adapters that can
-        list resources override it; without it a copy only finds resources through their
-        threads."""
+        ``limit`` resources after the opaque ``position`` (``None``: from the start) and
+        the next position (``None``: done). Positions are keys (the last id, a scan
+        cursor), never offsets, so concurrent writes do not shift a page. Without it a
+        copy only finds resources through their threads."""
         raise NotImplementedError
 
     # ---- threads --------------------------------------------------------------------------

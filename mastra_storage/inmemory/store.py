@@ -233,9 +233,11 @@ class InMemoryMemoryStore(BaseMemoryStore):
     async def _upsert_resource(self, resource: Resource) -> None:
         self._db.resources[resource.id] = _copy(resource)
 
-    async def _scan_resources(self, after_id: str | None, limit: int) -> list[Resource]:
-        ids = sorted(i for i in self._db.resources if after_id is None or i > after_id)
-        return [_copy(self._db.resources[i]) for i in ids[:limit]]
+    async def _scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
+        ids = sorted(i for i in self._db.resources if position is None or i > position)[:limit]
+        return [_copy(self._db.resources[i]) for i in ids], ids[-1] if len(ids) == limit else None
 
     async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         updated = mutate(_copy(self._db.resources.get(resource_id)))

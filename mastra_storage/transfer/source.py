@@ -135,14 +135,11 @@ async def scan_resources(
     if memory is None:
         return
     if has_resource_scan(memory):
-        after_id: str | None = after
+        position: str | None = after
         while True:
-            resources = (await memory._scan_resources(after_id, page_size))[:page_size]
-            if not resources:
-                return
-            after_id = resources[-1].id
-            yield Batch("resource", resources, key=after_id)
-            if len(resources) < page_size:
+            resources, position = await memory._scan_resources(position, page_size)
+            yield Batch("resource", resources, key=position)
+            if position is None:
                 return
     notice(
         "resources: this store cannot list resources; copying the resources its threads "

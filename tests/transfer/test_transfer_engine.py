@@ -344,3 +344,21 @@ async def test_writes_during_the_copy_do_not_shift_pages(monkeypatch: pytest.Mon
     copied = await dst.require_store("memory")
     for thread_id, _ in THREADS:
         assert await copied.get_thread_by_id(thread_id) is not None
+
+
+async def test_store_without_resource_scan_copies_resources_of_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An adapter without ``_scan_resources`` (a third-party one): resources are reached
+    through their threads, and a notice says that thread-less ones are not."""
+    from mastra_storage.domains.memory import BaseMemoryStore
+    from mastra_storage.inmemory.store import InMemoryMemoryStore
+
+    monkeypatch.setattr(InMemoryMemoryStore, "_scan_resources", BaseMemoryStore._scan_resources)
+    src = await seeded()
+    notices: list[str] = []
+    dst = InMemoryStore()
+    report = await copy_storage(src, dst, page_size=2, notice=notices.append)
+    assert report.ok and report.counts["resource"] == [2, 2]
+    assert any("cannot list resources" in n for n in notices)
+    assert await dump(dst) == await dump(src)
