@@ -362,3 +362,68 @@ async def test_store_without_resource_scan_copies_resources_of_threads(
     assert report.ok and report.counts["resource"] == [2, 2]
     assert any("cannot list resources" in n for n in notices)
     assert await dump(dst) == await dump(src)
+
+
+KILLED_COPY = """
+import asyncio, os, signal, sys
+from mastra_storage_libsql import LibSQLStore
+from mastra_storage.transfer import copy_storage
+from mastra_storage.transfer.sink import Sink
+from mastra_storage.redact import redact_url
+
+real, writes = Sink.write, 0
+
+async def write_then_die(self, batch):
+    global writes
+    writes += 1
+    if writes == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)  # no finally block, no flush: a real kill
+    await real(self, batch)
+
+Sink.write = write_then_die
+asyncio.run(copy_storage(LibSQLStore(sys.argv[1]), LibSQLStore(sys.argv[2]), page_size=2,
+                         checkpoint=sys.argv[4], notice=lambda _: None,
+                         source_label=redact_url(sys.argv[1]),
+                         destination_label=redact_url(sys.argv[2])))
+"""
+
+
+def test_killed_copy_resumes_to_the_same_result(tmp_path: Path) -> None:
+    """SIGKILL in the middle of a copy (another process), then ``--resume``."""
+    import signal
+    import subprocess
+    import sys
+
+    src_url, dst_url = f"file:{tmp_path / 's.db'}", f"file:{tmp_path / 'd.db'}"
+    checkpoint = tmp_path / "ck.json"
+
+    async def prepare() -> None:
+        store = libsql(tmp_path / "s.db")
+        try:
+            await store.init()
+            await seed(store)
+        finally:
+            await store.close()
+
+    asyncio.run(prepare())
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_COPY, src_url, dst_url, "33", str(checkpoint)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert json.loads(checkpoint.read_text())["positions"]["memory"]
+    assert main(["copy", src_url, dst_url, "--checkpoint", str(checkpoint), "--resume"]) == 0
+
+    async def both() -> tuple[Any, Any]:
+        a, b = libsql(tmp_path / "s.db"), libsql(tmp_path / "d.db")
+        try:
+            await a.init()
+            await b.init()
+            return await dump(a), await dump(b)
+        finally:
+            await a.close()
+            await b.close()
+
+    left, right = asyncio.run(both())
+    assert left == right
