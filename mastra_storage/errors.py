@@ -92,6 +92,13 @@ class ConflictError(MastraStorageError):
     default_category = "USER"
 
 
+class VersionConflictError(ConflictError):
+    """A version-checked write lost: the stored record is not at ``expected_version``
+    (another writer got there first, or create-only found it existing). Nothing was
+    written; ``details`` hold ``expected_version`` and ``actual_version``. Re-read and
+    retry (:mod:`mastra_storage.retry`)."""
+
+
 class UnavailableError(MastraStorageError, ConnectionError):
     """The backend cannot be reached, or stayed busy past the retry budget."""
 
@@ -131,6 +138,7 @@ __all__ = [
     "NotSupportedError",
     "UnavailableError",
     "ValidationError",
+    "VersionConflictError",
     "storage_error_id",
     "to_upper_snake",
 ]

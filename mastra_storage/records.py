@@ -19,6 +19,7 @@ from .codec import parse_json_column
 from .errors import ValidationError
 from .parts import Part, parse_part, part_to_dict
 from .timeutil import normalize_datetime, parse_iso, to_iso
+from .versioning import version_token
 
 JSON = Any
 Role = Literal["user", "assistant", "system"]
@@ -349,6 +350,11 @@ class Resource(Record, kw_only=True):
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def version(self) -> str:
+        """Version token of the stored state (``update_resource(expected_version=...)``)."""
+        return version_token(self.updated_at, self.working_memory, self.metadata)
+
 
 class WorkflowRun(Record, kw_only=True):
     """One workflow run and its snapshot (the ``mastra_workflow_snapshot`` row)."""
@@ -361,6 +367,11 @@ class WorkflowRun(Record, kw_only=True):
     created_at: datetime
     updated_at: datetime
     resource_id: str | None = None
+
+    @property
+    def version(self) -> str:
+        """Version token of the stored run (``persist_workflow_snapshot(expected_version=)``)."""
+        return version_token(self.updated_at, self.snapshot, self.resource_id)
 
 
 class ScoreFields(Record, kw_only=True):

@@ -53,6 +53,7 @@ from ..validation import (
     unique_strings,
     validate_metadata_filter,
 )
+from ..versioning import NEW, check_expected_version, check_version, next_updated_at
 
 DEFAULT_MESSAGES_PER_PAGE = 40
 DEFAULT_THREADS_PER_PAGE = 100
@@ -225,6 +226,7 @@ class MemoryStore(Protocol):
         *,
         working_memory: str | None = UNSET,
         metadata: Mapping[str, Any] | None = None,
+        expected_version: str | None = None,
     ) -> Resource: ...
 
     async def clone_thread(
@@ -822,9 +824,17 @@ class BaseMemoryStore(ABC):
         *,
         working_memory: str | None = UNSET,
         metadata: Mapping[str, Any] | None = None,
+        expected_version: str | None = None,
     ) -> Resource:
-        """Upsert working memory and shallow-merge metadata, atomically (no lost updates)."""
+        """Upsert working memory and shallow-merge metadata, atomically (no lost updates).
+
+        With ``expected_version`` (``Resource.version`` of what the caller read, or
+        :data:`~mastra_storage.versioning.NEW` for create-only) the update happens only if
+        the stored resource is still at that version, else :class:`VersionConflictError`
+        and nothing is written. The returned resource carries the new ``version``.
+        """
         require_non_empty(resource_id, field="resource_id", operation="UPDATE_RESOURCE")
+        expected = check_expected_version(expected_version, operation="UPDATE_RESOURCE")
         if working_memory is not UNSET and working_memory is not None:
             _check_working_memory(working_memory, operation="UPDATE_RESOURCE")
         if metadata is not None:
@@ -832,6 +842,13 @@ class BaseMemoryStore(ABC):
         now = utc_now()
 
         def mutate(existing: Resource | None) -> Resource:
+            if expected is not None:
+                check_version(
+                    NEW if existing is None else existing.version,
+                    expected,
+                    operation="UPDATE_RESOURCE",
+                    details={"resource_id": resource_id},
+                )
             if existing is None:
                 return Resource(
                     id=resource_id,
@@ -840,12 +857,17 @@ class BaseMemoryStore(ABC):
                     created_at=now,
                     updated_at=now,
                 )
+            updated_at = (
+                max(now, existing.updated_at)
+                if expected is None
+                else next_updated_at(existing.updated_at, now)
+            )
             return existing.replace(
                 working_memory=(
                     existing.working_memory if working_memory is UNSET else working_memory
                 ),
                 metadata={**(existing.metadata or {}), **(metadata or {})},
-                updated_at=max(now, existing.updated_at),
+                updated_at=updated_at,
             )
 
         return await self._modify_resource(resource_id, mutate)

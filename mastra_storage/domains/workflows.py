@@ -21,6 +21,7 @@ from ..pagination import Page, has_more, page_window, validate_page_args
 from ..records import RunStatus, WorkflowRun
 from ..timeutil import parse_iso, to_epoch_ms, utc_now
 from ..validation import check_json_object, check_text, optional_id, require_non_empty
+from ..versioning import NEW, check_expected_version, check_version, next_updated_at
 
 RunMutation = Callable[["WorkflowRun | None"], "WorkflowRun | None"]
 
@@ -54,10 +55,14 @@ class WorkflowsStore(Protocol):
         resource_id: str | None = None,
         created_at: datetime | None = None,
         updated_at: datetime | None = None,
-    ) -> None: ...
+        expected_version: str | None = None,
+    ) -> str: ...
     async def load_workflow_snapshot(
         self, *, workflow_name: str, run_id: str
     ) -> dict[str, Any] | str | None: ...
+    async def load_workflow_snapshot_versioned(
+        self, *, workflow_name: str, run_id: str
+    ) -> tuple[dict[str, Any] | str | None, str]: ...
     async def update_workflow_results(
         self,
         *,
@@ -161,8 +166,17 @@ class BaseWorkflowsStore(ABC):
         resource_id: str | None = None,
         created_at: datetime | None = None,
         updated_at: datetime | None = None,
-    ) -> None:
-        """Insert or replace a run's snapshot (upsert); an existing run keeps its ``created_at``."""
+        expected_version: str | None = None,
+    ) -> str:
+        """Insert or replace a run's snapshot (upsert); an existing run keeps its ``created_at``.
+
+        Returns the run's new version. With ``expected_version`` (a version from
+        :meth:`load_workflow_snapshot_versioned` or ``WorkflowRun.version``, or
+        :data:`~mastra_storage.versioning.NEW` for create-only) the write happens only if
+        the stored run is still at that version, else :class:`VersionConflictError` and
+        nothing is written. ``None`` (the default) writes blindly, as before.
+        """
+        expected = check_expected_version(expected_version, operation="PERSIST_WORKFLOW_SNAPSHOT")
         require_non_empty(
             workflow_name, field="workflow_name", operation="PERSIST_WORKFLOW_SNAPSHOT"
         )
@@ -179,8 +193,8 @@ class BaseWorkflowsStore(ABC):
         else:
             check_text(body, field="snapshot", operation="PERSIST_WORKFLOW_SNAPSHOT")
         now = utc_now()
-        await self._upsert_run(
-            WorkflowRun(
+        if expected is None:
+            run = WorkflowRun(
                 workflow_name=workflow_name,
                 run_id=run_id,
                 snapshot=body,
@@ -188,7 +202,29 @@ class BaseWorkflowsStore(ABC):
                 created_at=created_at or now,
                 updated_at=updated_at or now,
             )
-        )
+            await self._upsert_run(run)
+            return run.version
+
+        def mutate(stored: WorkflowRun | None) -> WorkflowRun:
+            check_version(
+                NEW if stored is None else stored.version,
+                expected,
+                operation="PERSIST_WORKFLOW_SNAPSHOT",
+                details={"workflow_name": workflow_name, "run_id": run_id},
+            )
+            previous = None if stored is None else stored.updated_at
+            return WorkflowRun(
+                workflow_name=workflow_name,
+                run_id=run_id,
+                snapshot=body,
+                resource_id=resource_id,
+                created_at=(created_at or now) if stored is None else stored.created_at,
+                updated_at=updated_at or next_updated_at(previous, now),
+            )
+
+        written = await self._modify_run(workflow_name, run_id, mutate)
+        assert written is not None
+        return written.version
 
     async def load_workflow_snapshot(
         self, *, workflow_name: str, run_id: str
@@ -197,6 +233,16 @@ class BaseWorkflowsStore(ABC):
         require_non_empty(run_id, field="run_id", operation="LOAD_WORKFLOW_SNAPSHOT")
         run = await self._get_run(workflow_name, run_id)
         return None if run is None else run.snapshot
+
+    async def load_workflow_snapshot_versioned(
+        self, *, workflow_name: str, run_id: str
+    ) -> tuple[dict[str, Any] | str | None, str]:
+        """``(snapshot, version)``; ``(None, NEW)`` when the run does not exist, so a
+        read-modify-write that creates the run is version-checked too."""
+        require_non_empty(workflow_name, field="workflow_name", operation="LOAD_WORKFLOW_SNAPSHOT")
+        require_non_empty(run_id, field="run_id", operation="LOAD_WORKFLOW_SNAPSHOT")
+        run = await self._get_run(workflow_name, run_id)
+        return (None, NEW) if run is None else (run.snapshot, run.version)
 
     async def update_workflow_results(
         self,
