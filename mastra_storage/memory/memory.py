@@ -605,14 +605,23 @@ class Memory:
         working_memory: str,
         *,
         expected: Any = ...,
+        expected_version: str | None = None,
         options: OptionsInput = None,
     ) -> str:
         """Replace the working memory. With ``expected`` (a string or ``None``): only if the
-        stored value still equals it, else :class:`~.working.StaleWorkingMemory`."""
+        stored value still equals it, else :class:`~.working.StaleWorkingMemory`. With
+        ``expected_version`` (resource scope: ``Resource.version`` or
+        :data:`~mastra_storage.versioning.NEW`): only if the resource is still at that
+        version, else :class:`~mastra_storage.errors.VersionConflictError`."""
         opts = self._writable(options)
         await self.store()
         return await self._working().set(
-            opts.working_memory, thread_id, resource_id, working_memory, expected=expected
+            opts.working_memory,
+            thread_id,
+            resource_id,
+            working_memory,
+            expected=expected,
+            expected_version=expected_version,
         )
 
     async def modify_working_memory(

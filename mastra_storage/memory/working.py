@@ -113,15 +113,31 @@ class WorkingMemory:
         text: str,
         *,
         expected: Any = ...,
+        expected_version: str | None = None,
     ) -> str:
         """Write ``text``; with ``expected`` (a str or ``None``), only if the stored value
-        still equals it (else :class:`StaleWorkingMemory`)."""
+        still equals it (else :class:`StaleWorkingMemory`); with ``expected_version``
+        (resource scope), only if the resource is at that version (the check is the
+        store's ``update_resource(expected_version=...)``)."""
         _require_enabled(options)
         if not isinstance(text, str):
             raise ValidationError(
                 "working memory must be a string", id="MASTRA_MEMORY_INVALID_WORKING_MEMORY"
             )
         key = scope_key(options, thread_id, resource_id)
+        if expected_version is not None:
+            if options.scope != "resource" or expected is not ...:
+                raise ValidationError(
+                    "expected_version needs resource-scoped working memory and no "
+                    "expected value (thread scope: use expected=)",
+                    id="MASTRA_MEMORY_INVALID_ARGS",
+                )
+            assert resource_id is not None
+            async with self._locks.hold(key):
+                await self._store.update_resource(
+                    resource_id, working_memory=text, expected_version=expected_version
+                )
+            return text
         async with self._locks.hold(key):
             await self._write(options, thread_id, resource_id, text, expected)
         return text

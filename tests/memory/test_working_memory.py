@@ -202,3 +202,27 @@ async def test_modify_accepts_sync_functions_and_rejects_non_strings(
     with pytest.raises(ValidationError, match="must return a string"):
         await memory.modify_working_memory("t1", "r1", lambda cur: 42)  # type: ignore[arg-type,return-value]
     assert await memory.get_working_memory("t1", "r1") == "a"
+
+
+async def test_expected_version_conflicts_on_every_backend(storage: MastraStorage) -> None:
+    """Memory.update_working_memory(expected_version=...) is the store's version check:
+    a stale version raises VersionConflictError and leaves the stored text alone."""
+    from mastra_storage.errors import VersionConflictError
+    from mastra_storage.versioning import NEW
+
+    memory = Memory(storage, options=RESOURCE)
+    store = await storage.require_store("memory")
+    await memory.update_working_memory("t1", "r1", "v1", expected_version=NEW)
+    first = await store.get_resource_by_id("r1")
+    assert first is not None
+    await memory.update_working_memory("t1", "r1", "v2", expected_version=first.version)
+    with pytest.raises(VersionConflictError):
+        await memory.update_working_memory("t1", "r1", "lost", expected_version=first.version)
+    with pytest.raises(VersionConflictError):
+        await memory.update_working_memory("t1", "r1", "lost", expected_version=NEW)
+    assert await memory.get_working_memory("t1", "r1") == "v2"
+    with pytest.raises(ValidationError):
+        await memory.update_working_memory("t1", None, "x", expected_version=NEW, options=THREAD)
+    with pytest.raises(ValidationError):
+        await memory.update_working_memory("t1", "r1", "x", expected_version="bogus")
+    assert await memory.get_working_memory("t1", "r1") == "v2"
