@@ -54,6 +54,7 @@ class DynamoDBStore(MastraStorage):
     camelCase names work too); without it the default AWS credential chain is used.
     ``ttl`` maps an entity (thread, message, trace, eval, workflow_snapshot, resource,
     score) to ``{"enabled", "attribute_name" (default "ttl"), "default_ttl_seconds"}``.
+    ``config`` is a ``botocore.config.Config`` for the client (timeouts, retries).
     """
 
     name: str = "DynamoDBStore"
@@ -69,6 +70,7 @@ class DynamoDBStore(MastraStorage):
         credentials: Mapping[str, Any] | None = None,
         ttl: Mapping[str, EntityTtl | Mapping[str, Any]] | None = None,
         disable_init: bool = False,
+        config: Any = None,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
         self.table_name = validate_table_name(table_name)
@@ -79,6 +81,11 @@ class DynamoDBStore(MastraStorage):
         kwargs: dict[str, Any] = {"region_name": self.region, **_credentials(credentials)}
         if endpoint:
             kwargs["endpoint_url"] = endpoint
+        if config is not None:
+            # A botocore ``Config``: connect/read timeouts and retry policy. botocore's
+            # defaults (60 s timeouts, several retries) can keep a call against an
+            # unreachable endpoint waiting for minutes; see docs/notes/issue-10-faults.md.
+            kwargs["config"] = config
         self._table = DynamoTable(self.table_name, kwargs)
         self.stores = {
             "memory": DynamoMemoryStore(self._table, self.ttl),

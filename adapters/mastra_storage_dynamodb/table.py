@@ -236,6 +236,28 @@ def _error_code(exc: BaseException) -> str | None:
     return None
 
 
+#: Error codes that mean "not now" rather than "wrong request".
+_TRANSIENT_CODES = frozenset(
+    {
+        "InternalFailure",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+    }
+)
+
+
+def _http_status(exc: BaseException) -> int:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if isinstance(status, int):
+            return status
+    return 0
+
+
 class DynamoTable:
     """The table handle every domain shares; opens one aioboto3 client lazily."""
 
@@ -319,6 +341,14 @@ class DynamoTable:
                     "`await store.create_table()` or `mastra-storage dynamodb create-table`)",
                     id="MASTRA_STORAGE_DYNAMODB_TABLE_NOT_FOUND",
                     details={"table": self.name},
+                ) from exc
+            if code in _TRANSIENT_CODES or _http_status(exc) >= 500:
+                # The service is overloaded or failing and botocore's retries ran out:
+                # the caller may retry later, like after a lost connection.
+                raise UnavailableError(
+                    f"DynamoDB {operation} failed: {code or type(exc).__name__}: {exc}",
+                    id="MASTRA_STORAGE_DYNAMODB_UNAVAILABLE",
+                    details={"operation": operation, "code": code},
                 ) from exc
             if code is None and not isinstance(exc, (ValueError, TypeError)):
                 raise UnavailableError(

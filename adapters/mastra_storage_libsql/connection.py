@@ -51,7 +51,7 @@ from mastra_storage.errors import (
     storage_error_id,
 )
 
-from .hrana import Endpoint, HranaClient, HranaError, HranaTransportError
+from .hrana import DEFAULT_TIMEOUT_S, Endpoint, HranaClient, HranaError, HranaTransportError
 
 T = TypeVar("T")
 TxMode = Literal["write", "read", "none"]
@@ -202,9 +202,11 @@ class LibSQLDatabase:
         max_retries: int,
         initial_backoff_ms: int,
         auth_token: str | None = None,
+        request_timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.target = target
         self._auth_token = auth_token
+        self.request_timeout_s = request_timeout_s
         self.busy_timeout_ms = busy_timeout_ms
         self.max_retries = max_retries
         self.initial_backoff_ms = initial_backoff_ms
@@ -232,7 +234,11 @@ class LibSQLDatabase:
         if self._conn is not None:
             return self._conn
         if self.target.remote is not None:
-            self._client = HranaClient(Endpoint.parse(self.target.remote), self._auth_token)
+            self._client = HranaClient(
+                Endpoint.parse(self.target.remote),
+                self._auth_token,
+                timeout_s=self.request_timeout_s,
+            )
             self._conn = self._client
             return self._conn
         libsql = _import_driver()

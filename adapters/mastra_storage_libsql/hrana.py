@@ -154,6 +154,31 @@ class HranaClient:
     round_trips: int = 0
     _connections: dict[str, http.client.HTTPConnection] = field(default_factory=dict, repr=False)
     _path_index: int = field(default=0, repr=False)
+    #: Streams whose request failed in transit: (baton, base_url), closed before the next
+    #: new stream starts (see :meth:`abandon`).
+    _abandoned: list[tuple[str, str | None]] = field(default_factory=list, repr=False)
+
+    def abandon(self, baton: str, base_url: str | None) -> None:
+        """Remember a stream the connection was lost on, to close it later.
+
+        Why: a write transaction on a server-side stream holds sqld's write lock until the
+        stream is closed or expires (seconds later); every other writer waits and times
+        out meanwhile. Closing it explicitly once the server answers again rolls it back
+        at once, so the store recovers as soon as the network does.
+        """
+        self._abandoned.append((baton, base_url))
+
+    def _close_abandoned(self) -> None:
+        """Close remembered streams; keep those the server still cannot be reached for."""
+        pending, self._abandoned = self._abandoned, []
+        for index, (baton, base_url) in enumerate(pending):
+            try:
+                self.pipeline([{"type": "close"}], baton=baton, base_url=base_url)
+            except HranaTransportError:
+                self._abandoned.extend(pending[index:])  # still unreachable: try later
+                return
+            except HranaError:
+                pass  # the stream is already gone (expired, or committed before the cut)
 
     def pipeline(
         self,
@@ -167,6 +192,8 @@ class HranaClient:
         ``base_url`` (from an earlier response of the same stream) routes the request to
         the server instance that holds the stream, as Hrana's sticky sessions require.
         """
+        if baton is None and self._abandoned:
+            self._close_abandoned()
         body = json.dumps({"baton": baton, "requests": requests}).encode("utf-8")
         endpoint = Endpoint.parse(base_url) if base_url else self.endpoint
         while True:

@@ -35,7 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .connection import DriverError, LibSQLDatabase, Tx
-from .hrana import HranaClient, HranaError, StepResult, response_error, statement
+from .hrana import (
+    HranaClient,
+    HranaError,
+    HranaTransportError,
+    StepResult,
+    response_error,
+    statement,
+)
 
 #: What a failed guard step reports (``json()`` of a non-JSON literal fails on purpose).
 _GUARD_ERROR = "malformed json"
@@ -186,6 +193,11 @@ class RemoteTx(Tx):
         try:
             body = self._client.pipeline(requests, baton=self._baton, base_url=self._base_url)
         except HranaError as exc:
+            if self._baton is not None and isinstance(exc, HranaTransportError):
+                # The link died while the server held this stream (maybe an open write
+                # transaction, which keeps the database locked until the stream expires):
+                # the client closes it as soon as the server can be reached again.
+                self._client.abandon(self._baton, self._base_url)
             self._stream = False  # whatever the server held is gone or unknown
             raise DriverError(exc) from exc
         self._baton = body.get("baton")

@@ -22,6 +22,7 @@ from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.redact import redact_url
 
 from .connection import DatabaseTarget, LibSQLDatabase, Tx
+from .hrana import DEFAULT_TIMEOUT_S
 from .memory import LibSQLMemoryStore
 from .observability import LibSQLObservabilityStore
 from .schema import SCHEMA_VERSION, ensure_schema, inspect_schema
@@ -196,6 +197,16 @@ def _positive_int(name: str, value: Any, *, minimum: int = 0) -> int:
     return value
 
 
+def _positive_float(name: str, value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+        raise ConfigurationError(
+            f"LibSQLStore: {name} must be a number > 0",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_OPTION",
+            details={"option": name},
+        )
+    return float(value)
+
+
 class LibSQLStore(MastraStorage):
     """Memory, workflows, scores and observability in a SQLite/libSQL database.
 
@@ -203,7 +214,8 @@ class LibSQLStore(MastraStorage):
     each primitive is one transaction. ``:memory:`` keeps a private database for the life
     of the store. With a remote URL (sqld, Turso) the thread speaks Hrana over HTTP and
     each write primitive is one HTTP request (``auth_token``: the server's JWT; it is
-    never shown in ``repr`` or errors).
+    never shown in ``repr`` or errors; ``request_timeout_s``: how long one request may
+    wait for the server before the call fails with ``UnavailableError``).
     """
 
     name: str = "LibSQLStore"
@@ -218,6 +230,7 @@ class LibSQLStore(MastraStorage):
         max_retries: int = 5,
         initial_backoff_ms: int = 100,
         auth_token: str | None = None,
+        request_timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
         self.target = parse_url(url)
@@ -229,6 +242,7 @@ class LibSQLStore(MastraStorage):
             max_retries=_positive_int("max_retries", max_retries),
             initial_backoff_ms=_positive_int("initial_backoff_ms", initial_backoff_ms),
             auth_token=token,
+            request_timeout_s=_positive_float("request_timeout_s", request_timeout_s),
         )
         self.stores = {
             "memory": LibSQLMemoryStore(self._db),

@@ -17,7 +17,7 @@ from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError
 from mastra_storage.redact import redact_text, redact_url
 
-from .db import RedisDB
+from .db import RedisDB, operation
 from .keys import Keys
 from .memory import UpstashMemoryStore
 from .scores import UpstashScoresStore
@@ -173,8 +173,10 @@ class UpstashStore(MastraStorage):
     def db(self) -> RedisDB:
         return self._db
 
+    @operation("init")
     async def _initialize(self) -> None:
-        """Nothing to create in Redis; a PING proves the connection early."""
+        """Nothing to create in Redis; a PING proves the connection early (a server that
+        cannot be reached fails ``init()`` with ``UnavailableError``, not a redis-py error)."""
         await self.client.ping()
 
     async def doctor(self) -> DoctorReport:
