@@ -6,7 +6,7 @@ of ``batch_size`` (only ids are kept in memory) and deleted through the domain's
 methods, which are atomic per call where the backend allows (a thread with its messages).
 
 Backends that expire natively (DynamoDB TTL, Redis EXPIRE) can be configured from the same
-:class:`RetentionPolicy` via :meth:`RetentionPolicy.ttl_seconds`; the others need a
+:class:`RetentionPolicy` via ``ttl=policy.ttl_config()``; the others need a
 scheduled :func:`prune` (see ``docs/decisions.md``).
 """
 
@@ -46,7 +46,7 @@ class RetentionPolicy(msgspec.Struct, kw_only=True, frozen=True):
     """How long each kind of data is kept (``None``: forever).
 
     One policy drives both :func:`prune` (``prune(storage, policy=...)``) and the native TTL
-    options of the DynamoDB and Upstash adapters (:meth:`ttl_seconds`).
+    options of the DynamoDB and Upstash adapters (``ttl=policy.ttl_config()``).
     """
 
     threads: timedelta | None = None
@@ -71,6 +71,16 @@ class RetentionPolicy(msgspec.Struct, kw_only=True, frozen=True):
             "workflow_snapshot": self.workflow_runs,
         }
         return {k: max(1, int(v.total_seconds())) for k, v in mapping.items() if v is not None}
+
+    def ttl_config(self) -> dict[str, dict[str, Any]]:
+        """The ``ttl=`` option of ``DynamoDBStore`` and ``UpstashStore`` for this policy:
+        ``DynamoDBStore(..., ttl=policy.ttl_config())`` makes the backend expire the data
+        itself (a row expires ``ttl`` after its last write), so no scheduled prune is needed
+        for the kinds the policy sets."""
+        return {
+            entity: {"enabled": True, "default_ttl_seconds": seconds}
+            for entity, seconds in self.ttl_seconds().items()
+        }
 
 
 class RetentionResult(msgspec.Struct, kw_only=True):
