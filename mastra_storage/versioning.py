@@ -25,6 +25,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Final
 
 import msgspec
@@ -40,9 +41,25 @@ _ENCODER = msgspec.json.Encoder(order="sorted")
 _ONE_MS = timedelta(milliseconds=1)
 
 
+def _canonical_number(text: str) -> int | float:
+    """One form per JSON number value: integral numbers become ints (``1.0`` -> ``1``,
+    ``1e20`` -> ``100000000000000000000``). Why: PostgreSQL's ``jsonb`` rewrites numbers
+    (``1e20`` comes back as an integer), and the token must not change on the way
+    through a backend."""
+    value = Decimal(text)
+    if value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return float(text)
+
+
+_NUMBERS = msgspec.json.Decoder(float_hook=_canonical_number)
+
+
 def version_token(updated_at: datetime, *state: Any) -> str:
-    """The version of a stored record: its ``updated_at`` and a digest of ``state``."""
-    digest = hashlib.blake2b(_ENCODER.encode(state), digest_size=8).hexdigest()
+    """The version of a stored record: its ``updated_at`` and a digest of ``state``
+    (canonical JSON: sorted keys, numbers by value)."""
+    canonical = _ENCODER.encode(_NUMBERS.decode(_ENCODER.encode(state)))
+    digest = hashlib.blake2b(canonical, digest_size=8).hexdigest()
     return f"{to_epoch_ms(updated_at)}.{digest}"
 
 

@@ -29,6 +29,13 @@ def test_token_depends_on_state_and_time_not_key_order() -> None:
     assert check_expected_version(a, operation="OP") == a
 
 
+def test_token_names_numbers_by_value_as_backends_rewrite_them() -> None:
+    """PostgreSQL jsonb returns 1e20 as an int; the token must not change on the way."""
+    assert version_token(T0, {"a": 1e20, "b": 1.0}) == version_token(T0, {"a": 10**20, "b": 1})
+    assert version_token(T0, {"a": 0.1}) != version_token(T0, {"a": 0.10000001})
+    assert version_token(T0, {"a": 2**70}) != version_token(T0, {"a": 2**70 + 1})
+
+
 def test_record_versions_ignore_created_at() -> None:
     run = WorkflowRun(workflow_name="w", run_id="r", snapshot={}, created_at=T0, updated_at=T0)
     assert run.version == run.replace(created_at=T0 - timedelta(days=1)).version

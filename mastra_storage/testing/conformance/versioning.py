@@ -21,7 +21,7 @@ from ._base import ConformanceBase
 
 WF = "versioned-wf"
 #: Values whose JSON must survive every backend unchanged, or the version would drift.
-AWKWARD = {"f": 0.1, "one": 1.0, "big": 2**53, "neg": -0.5, "s": "é\u2603", "n": None}
+AWKWARD = {"f": 0.1, "one": 1.0, "e": 1e20, "tiny": 5e-324, "big": 2**53, "neg": -0.5, "s": "é\u2603", "n": None}
 
 
 def _bump(snapshot: dict[str, Any] | str | None) -> dict[str, Any]:
