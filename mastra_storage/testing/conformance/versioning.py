@@ -21,7 +21,16 @@ from ._base import ConformanceBase
 
 WF = "versioned-wf"
 #: Values whose JSON must survive every backend unchanged, or the version would drift.
-AWKWARD = {"f": 0.1, "one": 1.0, "e": 1e20, "tiny": 5e-324, "big": 2**53, "neg": -0.5, "s": "é\u2603", "n": None}
+AWKWARD = {
+    "f": 0.1,
+    "one": 1.0,
+    "e": 1e20,
+    "tiny": 5e-324,
+    "big": 2**53,
+    "neg": -0.5,
+    "s": "é\u2603",
+    "n": None,
+}
 
 
 def _bump(snapshot: dict[str, Any] | str | None) -> dict[str, Any]:
@@ -32,9 +41,13 @@ def _bump(snapshot: dict[str, Any] | str | None) -> dict[str, Any]:
 async def increment_worker(storage: MastraStorage, index: int, rounds: int) -> int:
     """One process's share of the multi-process test (module level: picklable)."""
     workflows = await storage.require_store("workflows")
+    memory = await storage.require_store("memory")
     for _ in range(rounds):
         await update_workflow_snapshot(
             workflows, workflow_name=WF, run_id="mp", update=_bump, attempts=200
+        )
+        await update_resource_working_memory(
+            memory, "mp", lambda text: str(int(text or "0") + 1), attempts=200
         )
     return rounds
 
@@ -176,3 +189,5 @@ class VersionedWriteTests(ConformanceBase):
         wf = await self.workflows(storage)
         snapshot = await wf.load_workflow_snapshot(workflow_name=WF, run_id="mp")
         assert snapshot == {"count": processes * rounds, "runId": "r1"}
+        resource = await (await self.memory(storage)).get_resource_by_id("mp")
+        assert resource is not None and resource.working_memory == str(processes * rounds)
