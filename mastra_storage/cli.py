@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
+from . import __version__, cli_prune
 from .composite import DoctorReport, MastraStorage
 from .errors import MastraStorageError
 from .records import Message, MessageContent, Score, ScorePayload, Thread
@@ -459,6 +459,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("url", metavar="URL", help="storage URL, e.g. file:./mastra.db")
 
     transfer_cli.add_commands(commands)
+    cli_prune.add_commands(commands)
     for name, summary in ADAPTER_TOOLS.items():
         tool = commands.add_parser(name, help=summary, add_help=False)
         tool.add_argument("tool_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -513,6 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _adapter_tool(args.command, args.tool_args)
     if args.command in transfer_cli.COMMANDS:
         return transfer_cli.run(args)
+    if args.command in cli_prune.COMMANDS:
+        return cli_prune.run(args)
     url: str = args.url
     out = _Out(sys.stdout)
     commands: dict[str, Callable[[str, _Out], Awaitable[int]]] = {

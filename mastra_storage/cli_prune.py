@@ -1,0 +1,116 @@
+"""The ``prune`` and ``delete-resource`` commands of ``mastra-storage``.
+
+For backends that do not expire data natively (libSQL, PostgreSQL, MongoDB, in-memory) a
+retention policy is applied by running ``mastra-storage prune URL --older-than 30d`` on a
+schedule (cron, a Kubernetes CronJob). The result is one JSON line of counts on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from .errors import MastraStorageError, ValidationError
+from .redact import redact_text
+from .registry import connect
+from .retention import delete_resource, prune
+from .timeutil import parse_iso
+
+PROG = "mastra-storage"
+COMMANDS = ("prune", "delete-resource")
+KINDS = ("threads", "messages", "runs")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_AGE = re.compile(r"^(\d+)([smhdw])$")
+
+
+def parse_age(text: str) -> datetime | timedelta:
+    """``30d``/``12h``/``15m``/``45s``/``2w`` (an age) or an ISO datetime with an offset."""
+    match = _AGE.match(text.strip())
+    if match:
+        seconds = int(match.group(1)) * _UNITS[match.group(2)]
+        if seconds <= 0:
+            raise ValidationError("--older-than must be a positive age", id="MASTRA_CLI_PRUNE_AGE")
+        return timedelta(seconds=seconds)
+    try:
+        if datetime.fromisoformat(text.strip()).tzinfo is None:
+            raise ValueError("naive")
+        return parse_iso(text, field="--older-than")
+    except (MastraStorageError, ValueError) as exc:
+        raise ValidationError(
+            f"--older-than must be an age like 30d/12h/2w or an ISO date with a UTC offset "
+            f"(got {text!r})",
+            id="MASTRA_CLI_PRUNE_AGE",
+        ) from exc
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``prune`` and ``delete-resource`` to ``mastra-storage``'s sub-parser action."""
+    p = commands.add_parser(
+        "prune",
+        help="delete threads, messages and workflow runs older than an age (retention)",
+        description="Delete what is older than --older-than: threads not updated since "
+        "(with their messages), messages created before it, workflow runs not updated since. "
+        "Prints the counts as JSON; --dry-run only counts.",
+    )
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--older-than", required=True, metavar="AGE", help="30d, 12h, 2w or ISO")
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=KINDS,
+        help="what to prune (repeatable; default: all three)",
+    )
+    p.add_argument("--status", action="append", help="only workflow runs with this status")
+    p.add_argument("--resource", metavar="ID", help="only this resource's data")
+    p.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    d = commands.add_parser(
+        "delete-resource",
+        help="delete every thread, message, workflow run and the working memory of a resource",
+    )
+    d.add_argument("url", metavar="URL")
+    d.add_argument("resource_id", metavar="RESOURCE_ID")
+    d.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+
+
+async def _execute(args: argparse.Namespace) -> dict[str, Any]:
+    age = parse_age(args.older_than) if args.command == "prune" else None
+    storage = connect(args.url)
+    async with storage:
+        if age is None:
+            result = await delete_resource(storage, args.resource_id, dry_run=args.dry_run)
+        else:
+            kinds = set(args.kind or KINDS)
+            result = await prune(
+                storage,
+                threads_older_than=age if "threads" in kinds else None,
+                messages_older_than=age if "messages" in kinds else None,
+                workflow_runs_older_than=age if "runs" in kinds else None,
+                workflow_statuses=args.status,
+                resource_id=args.resource,
+                dry_run=args.dry_run,
+            )
+    out: dict[str, Any] = msgspec.to_builtins(result)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the counts go to stdout as JSON, errors are one redacted line."""
+    try:
+        counts = asyncio.run(_execute(args))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except (MastraStorageError, OSError) as exc:
+        text = exc.message if isinstance(exc, MastraStorageError) else str(exc)
+        text = redact_text(text, args.url)
+        print(f"{PROG} {args.command}: error: {' '.join(text.split())}", file=sys.stderr)
+        return 2
+    print(json.dumps(counts, sort_keys=True))
+    return 0
