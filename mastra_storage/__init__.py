@@ -19,6 +19,7 @@ from .errors import (
     NotSupportedError,
     UnavailableError,
     ValidationError,
+    VersionConflictError,
 )
 from .pagination import DateRange, OrderBy, Page
 from .records import (
@@ -120,6 +121,7 @@ __all__ = [
     "TraceFilter",
     "UnavailableError",
     "ValidationError",
+    "VersionConflictError",
     "WorkflowRun",
     "WorkflowsStore",
     "__version__",
