@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .errors import ValidationError
+from .domains.observability import TraceFilter
+from .errors import NotSupportedError, ValidationError
 from .pagination import DateRange, OrderBy
 from .records import Resource
 from .timeutil import utc_now
@@ -52,9 +53,10 @@ class RetentionPolicy(msgspec.Struct, kw_only=True, frozen=True):
     threads: timedelta | None = None
     messages: timedelta | None = None
     workflow_runs: timedelta | None = None
+    traces: timedelta | None = None
 
     def __post_init__(self) -> None:
-        for name in ("threads", "messages", "workflow_runs"):
+        for name in ("threads", "messages", "workflow_runs", "traces"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
                 raise ValidationError(
@@ -69,6 +71,7 @@ class RetentionPolicy(msgspec.Struct, kw_only=True, frozen=True):
             "thread": self.threads,
             "message": self.messages,
             "workflow_snapshot": self.workflow_runs,
+            "trace": self.traces,
         }
         return {k: max(1, int(v.total_seconds())) for k, v in mapping.items() if v is not None}
 
@@ -90,6 +93,7 @@ class RetentionResult(msgspec.Struct, kw_only=True):
     threads: int = 0
     messages: int = 0
     workflow_runs: int = 0
+    traces: int = 0
     resources: int = 0
     vectors_cleared: bool = False
 
@@ -136,6 +140,7 @@ async def prune(
     messages_older_than: Cutoff | None = None,
     workflow_runs_older_than: Cutoff | None = None,
     workflow_statuses: Sequence[str] | None = None,
+    traces_older_than: Cutoff | None = None,
     policy: RetentionPolicy | None = None,
     resource_id: str | None = None,
     memory: Memory | None = None,
@@ -147,7 +152,9 @@ async def prune(
     - threads whose ``updated_at`` is before ``threads_older_than``, with their messages;
     - messages whose ``created_at`` is before ``messages_older_than`` (in threads that stay);
     - workflow runs whose ``updated_at`` is before ``workflow_runs_older_than``, only those
-      whose snapshot status is in ``workflow_statuses`` when given (e.g. finished runs).
+      whose snapshot status is in ``workflow_statuses`` when given (e.g. finished runs);
+    - traces (all their spans) whose root span started before ``traces_older_than``; a store
+      without an observability domain raises ``NotSupportedError`` before deleting anything.
 
     A cutoff is an aware ``datetime`` or an age (``timedelta`` before now); ``policy`` fills
     the cutoffs not given. ``resource_id`` limits threads/messages/runs to one tenant.
@@ -163,9 +170,11 @@ async def prune(
         threads_older_than = threads_older_than or policy.threads
         messages_older_than = messages_older_than or policy.messages
         workflow_runs_older_than = workflow_runs_older_than or policy.workflow_runs
+        traces_older_than = traces_older_than or policy.traces
     thread_cut = resolve_cutoff(threads_older_than, now=now, name="threads_older_than")
     message_cut = resolve_cutoff(messages_older_than, now=now, name="messages_older_than")
     run_cut = resolve_cutoff(workflow_runs_older_than, now=now, name="workflow_runs_older_than")
+    trace_cut = resolve_cutoff(traces_older_than, now=now, name="traces_older_than")
     size = _check_batch(batch_size)
     if workflow_statuses is not None and (
         isinstance(workflow_statuses, str) or not all(isinstance(s, str) for s in workflow_statuses)
@@ -178,10 +187,16 @@ async def prune(
         raise ValidationError(
             "resource_id must be a non-empty string", id="MASTRA_STORAGE_RETENTION_INVALID_ID"
         )
-    if thread_cut is None and message_cut is None and run_cut is None:
+    if thread_cut is None and message_cut is None and run_cut is None and trace_cut is None:
         raise ValidationError(
-            "prune needs at least one cutoff (threads, messages or workflow runs)",
+            "prune needs at least one cutoff (threads, messages, workflow runs or traces)",
             id="MASTRA_STORAGE_RETENTION_NOTHING_TO_DO",
+        )
+
+    if trace_cut is not None and await storage.get_store("observability") is None:
+        raise NotSupportedError(
+            "this store has no observability domain: traces cannot be pruned",
+            id="MASTRA_STORAGE_RETENTION_NO_OBSERVABILITY",
         )
 
     result = RetentionResult(dry_run=dry_run)
@@ -196,7 +211,30 @@ async def prune(
             workflows = await storage.require_store("workflows")
             for name, run_id in runs:
                 await workflows.delete_workflow_run_by_id(run_id, workflow_name=name)
+    if trace_cut is not None:
+        traces = await _old_traces(storage, trace_cut, resource_id, size)
+        result.traces = len(traces)
+        if not dry_run:
+            observability = await storage.require_store("observability")
+            for chunk in _chunks(traces, size):
+                await observability.batch_delete_traces(chunk)
     return result
+
+
+async def _old_traces(
+    storage: MastraStorage, cut: datetime, resource_id: str | None, size: int
+) -> list[str]:
+    """Ids of the traces whose root span started before ``cut`` (read page by page)."""
+    observability = await storage.require_store("observability")
+    flt = TraceFilter(started_at=DateRange(end=cut, end_exclusive=True), resource_id=resource_id)
+    found: list[str] = []
+    page_no = 0
+    while True:
+        page = await observability.list_traces(filter=flt, page=page_no, per_page=size)
+        found.extend(span.trace_id for span in page.items)
+        if not page.has_more or not page.items:
+            return found
+        page_no += 1
 
 
 async def _thread_ids(

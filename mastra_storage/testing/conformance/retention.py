@@ -7,9 +7,17 @@ from datetime import datetime, timedelta
 import pytest
 
 from ...composite import MastraStorage
-from ...errors import ValidationError
+from ...errors import NotSupportedError, ValidationError
 from ...retention import RetentionPolicy, delete_resource, prune
-from ..data import BASE_TIME, at, sample_message, sample_resource, sample_thread, uid
+from ..data import (
+    BASE_TIME,
+    at,
+    sample_message,
+    sample_resource,
+    sample_span,
+    sample_thread,
+    uid,
+)
 from ._base import ConformanceBase
 
 CUT = at(BASE_TIME, days=10)
@@ -203,3 +211,27 @@ class RetentionTests(ConformanceBase):
         result = await delete_resource(storage, drop, memory=mem)
         assert result.vectors_cleared and result.threads == 1
         assert (await vector.describe_index(index)).count == 1
+
+    async def test_prune_traces_by_root_start(self, storage: MastraStorage) -> None:
+        if not self.supports_observability:
+            with pytest.raises(NotSupportedError):
+                await prune(storage, traces_older_than=CUT, threads_older_than=CUT)
+            return
+        observability = await self.observability(storage)
+        old = sample_span(started_at=at(BASE_TIME, days=1))
+        child = sample_span(
+            trace_id=old.trace_id,
+            parent_span_id=old.span_id,
+            started_at=at(BASE_TIME, days=1, seconds=1),
+        )
+        new = sample_span(started_at=at(BASE_TIME, days=20))
+        await observability.batch_create_spans([old, child, new])
+        dry = await prune(storage, traces_older_than=CUT, dry_run=True)
+        assert dry.traces == 1
+        assert await observability.get_trace(old.trace_id) is not None
+        result = await prune(storage, traces_older_than=CUT, batch_size=1)
+        assert result.traces == 1
+        assert await observability.get_trace(old.trace_id) is None
+        assert await observability.get_span(old.trace_id, child.span_id) is None
+        assert await observability.get_trace(new.trace_id) is not None
+        assert (await prune(storage, traces_older_than=CUT)).traces == 0
