@@ -25,7 +25,7 @@ from .timeutil import parse_iso
 
 PROG = "mastra-storage"
 COMMANDS = ("prune", "delete-resource")
-KINDS = ("threads", "messages", "runs")
+KINDS = ("threads", "messages", "runs", "traces")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _AGE = re.compile(r"^(\d+)([smhdw])$")
 
@@ -56,7 +56,8 @@ def add_commands(commands: Any) -> None:
         "prune",
         help="delete threads, messages and workflow runs older than an age (retention)",
         description="Delete what is older than --older-than: threads not updated since "
-        "(with their messages), messages created before it, workflow runs not updated since. "
+        "(with their messages), messages created before it, workflow runs not updated since, "
+        "traces whose root span started before it. "
         "Prints the counts as JSON; --dry-run only counts.",
     )
     p.add_argument("url", metavar="URL")
@@ -65,7 +66,7 @@ def add_commands(commands: Any) -> None:
         "--kind",
         action="append",
         choices=KINDS,
-        help="what to prune (repeatable; default: all three)",
+        help="what to prune (repeatable; default: all, traces only where the store has them)",
     )
     p.add_argument("--status", action="append", help="only workflow runs with this status")
     p.add_argument("--resource", metavar="ID", help="only this resource's data")
@@ -87,11 +88,14 @@ async def _execute(args: argparse.Namespace) -> dict[str, Any]:
             result = await delete_resource(storage, args.resource_id, dry_run=args.dry_run)
         else:
             kinds = set(args.kind or KINDS)
+            if not args.kind and await storage.get_store("observability") is None:
+                kinds.discard("traces")  # DynamoDB/Upstash: no traces to prune
             result = await prune(
                 storage,
                 threads_older_than=age if "threads" in kinds else None,
                 messages_older_than=age if "messages" in kinds else None,
                 workflow_runs_older_than=age if "runs" in kinds else None,
+                traces_older_than=age if "traces" in kinds else None,
                 workflow_statuses=args.status,
                 resource_id=args.resource,
                 dry_run=args.dry_run,

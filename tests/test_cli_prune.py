@@ -39,7 +39,7 @@ def test_prune_dry_run_then_prune_then_delete_resource(
     asyncio.run(_seed(url))
     assert main(["prune", url, "--older-than", "30d", "--dry-run"]) == 0
     dry = json.loads(capsys.readouterr().out)
-    assert (dry["dry_run"], dry["threads"], dry["messages"]) == (True, 1, 1)
+    assert (dry["dry_run"], dry["threads"], dry["messages"], dry["traces"]) == (True, 1, 1, 0)
     assert asyncio.run(_thread_ids(url)) == ["new", "old"]
     assert main(["prune", url, "--older-than", "30d", "--kind", "threads"]) == 0
     assert json.loads(capsys.readouterr().out)["threads"] == 1
