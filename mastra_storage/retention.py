@@ -288,7 +288,7 @@ async def _prune_memory(
                 await memory.delete_messages(chunk)
             else:
                 await store.delete_messages(chunk)
-    if memory is not None and memory.vector is not None:
+    if memory is not None and memory.vector is not None and not dry_run:
         result.vectors_cleared = True
 
 

@@ -235,3 +235,23 @@ class RetentionTests(ConformanceBase):
         assert await observability.get_span(old.trace_id, child.span_id) is None
         assert await observability.get_trace(new.trace_id) is not None
         assert (await prune(storage, traces_older_than=CUT)).traces == 0
+
+    async def test_prune_through_memory_removes_the_vectors_of_pruned_messages(
+        self, storage: MastraStorage
+    ) -> None:
+        from ...memory import HashingEmbedder, Memory
+        from ...vector import InMemoryVector
+
+        vector = InMemoryVector()
+        options = {"lastMessages": 5, "semanticRecall": {"topK": 2, "messageRange": 0}}
+        mem = Memory(storage, vector=vector, embedder=HashingEmbedder(), options=options)
+        await mem.save_turn(uid("t"), uid("r"), [Memory.message("user", "hello there")])
+        (index,) = await vector.list_indexes()
+        assert (await vector.describe_index(index)).count == 1
+        cut = at(BASE_TIME, days=365 * 100)  # far future: every message is older
+        dry = await prune(storage, messages_older_than=cut, memory=mem, dry_run=True)
+        assert dry.messages == 1 and not dry.vectors_cleared
+        assert (await vector.describe_index(index)).count == 1
+        result = await prune(storage, messages_older_than=cut, memory=mem)
+        assert result.messages == 1 and result.vectors_cleared
+        assert (await vector.describe_index(index)).count == 0
