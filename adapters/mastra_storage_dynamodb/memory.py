@@ -144,21 +144,37 @@ class DynamoMemoryStore(DynamoResourceScan, DynamoDomain, BaseMemoryStore):
         )
 
     async def _delete_thread(self, thread_id: str) -> None:
-        thread, rows = await asyncio.gather(
-            self._get_thread_item(thread_id),
-            self._thread_message_items(thread_id, projection=True),
-        )
-        message_keys = [{"pk": i["pk"], "sk": i["sk"]} for i in rows]
-        thread_keys = [keys.thread_key(thread_id)] if thread is not None else []
-        if len(message_keys) + len(thread_keys) <= 100:
-            await self._table.transact(
-                [("Delete", self._table.delete_action(k)) for k in message_keys + thread_keys]
+        """One transaction deleting the messages read and the thread, on condition that the
+        thread is unchanged since the read: every ``save_messages`` bumps the thread's
+        ``rev`` in its own transaction, so a message appended between the read and the
+        delete fails the condition and the delete starts over (it is never orphaned)."""
+
+        async def attempt() -> None:
+            thread, rows = await asyncio.gather(
+                self._get_thread_item(thread_id),
+                self._thread_message_items(thread_id, projection=True),
             )
-        else:
-            # Past one transaction: messages first, the thread last, so a failure leaves
-            # a thread whose deletion can simply be repeated (never orphaned messages).
-            await self._table.batch_write(deletes=message_keys)
-            await self._table.batch_write(deletes=thread_keys)
+            message_keys = [{"pk": i["pk"], "sk": i["sk"]} for i in rows]
+            actions: list[Action] = [("Delete", self._table.delete_action(k)) for k in message_keys]
+            if thread is not None:
+                expr = Expr()
+                condition = cas_condition(expr, thread)
+                key = keys.thread_key(thread_id)
+                actions.append(
+                    ("Delete", self._table.delete_action(key, expr=expr, condition=condition))
+                )
+            if len(actions) <= 100:
+                await self._table.transact(actions)
+                return
+            # Past one transaction: the thread first, so appends fail from then on, then
+            # every message found after it. An interruption leaves messages without their
+            # thread; repeating delete_thread removes them (it does not need the thread).
+            if thread is not None:
+                await self._table.batch_write(deletes=[keys.thread_key(thread_id)])
+            rows = await self._thread_message_items(thread_id, projection=True)
+            await self._table.batch_write(deletes=[{"pk": i["pk"], "sk": i["sk"]} for i in rows])
+
+        await optimistic(self._table, [], attempt, what="deleteThread")
 
     async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
         expr = Expr()

@@ -352,9 +352,14 @@ class MongoDBMemoryStore(MongoResourceScan, MongoDomain, BaseMemoryStore):
             )
 
     async def _bump_threads(self, thread_ids: list[str], now: datetime, session: Session) -> None:
+        """``updatedAt = max(updatedAt, now)``, but always a real write: when a concurrent
+        bump already stored a later time, it moves 1 ms further. A no-op update takes no
+        write lock, so a transaction appending messages would not conflict with one
+        deleting the thread, and its messages would outlive the thread."""
         if thread_ids:
+            later = {"$cond": [{"$lt": ["$updatedAt", now]}, now, {"$add": ["$updatedAt", 1]}]}
             await self._conn.collection(THREADS).update_many(
-                {"id": {"$in": thread_ids}}, {"$max": {"updatedAt": now}}, session=session
+                {"id": {"$in": thread_ids}}, [{"$set": {"updatedAt": later}}], session=session
             )
 
     async def _save_messages(self, messages: list[Message], now: datetime) -> None:

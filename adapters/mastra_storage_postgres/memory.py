@@ -236,7 +236,8 @@ class PgMemoryStore(PgResourceScan, PgDomain, BaseMemoryStore):
         )
         self._bump_sql = (
             f'UPDATE {threads} SET "updatedAt" = GREATEST("updatedAt", $1::timestamp), '
-            '"updatedAtZ" = GREATEST("updatedAtZ", $2::timestamptz) WHERE id = ANY($3::text[])'
+            '"updatedAtZ" = GREATEST("updatedAtZ", $2::timestamptz) WHERE id = ANY($3::text[]) '
+            "RETURNING id"
         )
 
     # ---- threads ----------------------------------------------------------------------
@@ -271,12 +272,19 @@ class PgMemoryStore(PgResourceScan, PgDomain, BaseMemoryStore):
             return updated
 
     async def _delete_thread(self, thread_id: str) -> None:
-        await self._db.execute(
-            "deleteThread",
-            f"WITH gone AS (DELETE FROM {self._messages} WHERE thread_id = $1) "
-            f"DELETE FROM {self._threads} WHERE id = $1",
-            thread_id,
-        )
+        # Two statements in one transaction. The first deletes the thread and the messages
+        # its snapshot sees; under READ COMMITTED that snapshot can predate a save_messages
+        # in flight, whose messages it misses while it waits for the save's lock on the
+        # thread row. The second statement takes a new snapshot, after the thread row is
+        # ours: it sees every save that committed, and later saves find no thread (and
+        # fail), so no message outlives its thread.
+        delete_messages = f"DELETE FROM {self._messages} WHERE thread_id = $1"
+        async with self._db.transaction("deleteThread") as tx:
+            await tx.execute(
+                f"WITH gone AS ({delete_messages}) DELETE FROM {self._threads} WHERE id = $1",
+                thread_id,
+            )
+            await tx.execute(delete_messages, thread_id)
 
     async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
         p = Params()
@@ -451,7 +459,16 @@ class PgMemoryStore(PgResourceScan, PgDomain, BaseMemoryStore):
                     t for old, new in planned for t in (old.thread_id, new.thread_id) if t
                 )
             )
-            await tx.execute(self._bump_sql, naive(now), aware(now), touched)
+            bumped = {r[0] for r in await tx.fetch(self._bump_sql, naive(now), aware(now), touched)}
+            # A target thread deleted since the check above (its delete committed while
+            # we waited for the row lock): moving a message there would orphan it.
+            gone = [t for t in targets if t not in bumped]
+            if gone:
+                raise NotFoundError(
+                    f"Thread {gone[0]} not found",
+                    id="MASTRA_STORAGE_UPDATE_MESSAGES_THREAD_NOT_FOUND",
+                    details={"thread_id": gone[0]},
+                )
             return news
 
     async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:

@@ -31,6 +31,10 @@ class TestDynamoDBConformance(StorageConformance):
     supports_observability: ClassVar[bool] = False
     #: No message-by-resource index in Mastra's layout; the store raises NotSupportedError.
     supports_resource_scoped_queries: ClassVar[bool] = False
+    #: 25 concurrent writers, not 100: moto serves every request in this process under
+    #: the GIL (100 took ~9 s here, and moto's own request threads raced on its dicts).
+    concurrent_writers: ClassVar[int] = 25
+    messages_per_process: ClassVar[int] = 4
 
     @pytest.fixture
     async def storage(

@@ -22,6 +22,10 @@ class TestLibSQLFileConformance(StorageConformance):
         return functools.partial(LibSQLStore, f"file:{tmp_path / 'conformance.db'}")
 
     @pytest.fixture
+    def fresh_storage_opener(self, tmp_path: Path) -> Callable[[], MastraStorage]:
+        return functools.partial(LibSQLStore, f"file:{tmp_path / 'fresh.db'}")
+
+    @pytest.fixture
     async def storage(
         self, storage_opener: Callable[[], MastraStorage]
     ) -> AsyncIterator[MastraStorage]:

@@ -42,6 +42,11 @@ class TestMongoDBConformance(StorageConformance):
     def storage_opener(self, mongo_uri: str, shared_db_name: str) -> Callable[[], MastraStorage]:
         return functools.partial(MongoDBStore, mongo_uri, db_name=shared_db_name)
 
+    @pytest.fixture
+    def fresh_storage_opener(self, mongo_uri: str, db_name: str) -> Callable[[], MastraStorage]:
+        """A database not created yet (conftest's ``db_name`` drops it afterwards)."""
+        return functools.partial(MongoDBStore, mongo_uri, db_name=db_name)
+
 
 class TestMongoDBNoTransactionsMemory(
     ThreadTests, UpdateDeleteMessageTests, ResourceTests, CloneThreadTests

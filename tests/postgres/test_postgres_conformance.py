@@ -41,6 +41,13 @@ class TestPostgresConformance(StorageConformance):
             server_settings=FAST_COMMITS,
         )
 
+    @pytest.fixture
+    def fresh_storage_opener(self, pg_url: str, schema: str) -> Callable[[], MastraStorage]:
+        """A schema name not created yet (conftest's ``schema`` drops it afterwards)."""
+        return functools.partial(
+            PostgresStore, pg_url, schema_name=schema, max_size=2, server_settings=FAST_COMMITS
+        )
+
 
 class TestPostgresStateful(MemoryStatefulConformance):
     """Random operation sequences on PostgreSQL must match the in-memory reference."""

@@ -25,6 +25,14 @@ class TestUpstashConformance(StorageConformance):
         return functools.partial(UpstashStore, redis_server_url, prefix=prefix)
 
     @pytest.fixture
+    async def fresh_storage_opener(
+        self, redis_server_url: str
+    ) -> AsyncIterator[Callable[[], MastraStorage]]:
+        """A second key prefix, never initialised; its keys are deleted afterwards."""
+        async with redis_key_prefix(redis_server_url) as fresh:
+            yield functools.partial(UpstashStore, redis_server_url, prefix=fresh)
+
+    @pytest.fixture
     async def storage(
         self, storage_opener: Callable[[], MastraStorage]
     ) -> AsyncIterator[MastraStorage]:
