@@ -390,10 +390,11 @@ async def delete_resource(
     if memory is not None and memory.vector is not None and not dry_run:
         result.vectors_cleared = True
     resource = await store.get_resource_by_id(resource_id)
-    if resource is not None and (resource.working_memory is not None or resource.metadata):
+    remover = getattr(store, "_delete_resource", None)
+    has_data = resource is not None and (resource.working_memory is not None or resource.metadata)
+    if resource is not None and (remover is not None or has_data):
         result.resources = 1
         if not dry_run:
-            remover = getattr(store, "_delete_resource", None)
             if remover is not None:
                 await remover(resource_id)
             else:

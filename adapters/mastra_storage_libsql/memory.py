@@ -467,6 +467,14 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
 
         await self._db.run("saveResource", job)
 
+    async def _delete_resource(self, resource_id: str) -> None:
+        """Retention's optional primitive: remove the resource row itself."""
+
+        def job(tx: Tx) -> None:
+            tx.execute("DELETE FROM mastra_resources WHERE id = ?", (resource_id,))
+
+        await self._db.run("deleteResource", job)
+
     async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         def job(tx: Tx) -> Resource:
             row = tx.fetchone(

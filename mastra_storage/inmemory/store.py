@@ -233,6 +233,10 @@ class InMemoryMemoryStore(BaseMemoryStore):
     async def _upsert_resource(self, resource: Resource) -> None:
         self._db.resources[resource.id] = _copy(resource)
 
+    async def _delete_resource(self, resource_id: str) -> None:
+        """Retention's optional primitive: remove the resource row itself."""
+        self._db.resources.pop(resource_id, None)
+
     async def _scan_resources(
         self, position: str | None, limit: int
     ) -> tuple[list[Resource], str | None]:

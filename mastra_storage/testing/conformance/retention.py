@@ -186,7 +186,10 @@ class RetentionTests(ConformanceBase):
         }
         memory = await self.memory(storage)
         gone = await memory.get_resource_by_id(resource)
-        assert gone is None or (gone.working_memory is None and not gone.metadata)
+        if hasattr(memory, "_delete_resource"):
+            assert gone is None  # the store removes the row itself
+        else:
+            assert gone is not None and gone.working_memory is None and not gone.metadata
         other = await memory.get_resource_by_id(world["b"][0])
         assert other is not None and other.working_memory is not None
         again = await delete_resource(storage, resource)
