@@ -10,6 +10,7 @@ project's typed errors without leaking the connection string.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timezone
 from typing import Any, TypeVar
@@ -49,6 +50,8 @@ Document = dict[str, Any]
 DEFAULT_MAX_BSON_SIZE = 16 * 1024 * 1024
 #: How often a read-modify-write is retried after losing a race (duplicate insert, CAS miss).
 MAX_RMW_ATTEMPTS = 20
+#: Attempts of a transaction (and of its commit) after transient errors.
+MAX_TX_ATTEMPTS = 2
 
 
 class DocumentTooLargeError(ValidationError):
@@ -132,8 +135,47 @@ class MongoConnection:
         if not await self.probe():
             return await self.guard(operation, work(None))
         async with self.client.start_session() as session:
-            result: T = await self.guard(operation, session.with_transaction(work))
+            result: T = await self.guard(operation, self._transaction(session, work))
             return result
+
+    async def _transaction(
+        self, session: AsyncClientSession, work: Callable[[Session], Awaitable[T]]
+    ) -> T:
+        """``work`` in one transaction, retried a bounded number of times.
+
+        Why not ``with_transaction``: it retries transient errors for up to 120 seconds,
+        so a call made while the server is unreachable hung for two minutes instead of
+        failing with :class:`UnavailableError` after the client's timeouts.
+        """
+        for attempt in range(MAX_TX_ATTEMPTS):
+            last = attempt + 1 == MAX_TX_ATTEMPTS
+            await session.start_transaction()
+            try:
+                result = await work(session)
+            except BaseException as exc:
+                if session.in_transaction:
+                    with contextlib.suppress(PyMongoError):
+                        await session.abort_transaction()
+                if (
+                    isinstance(exc, PyMongoError)
+                    and exc.has_error_label("TransientTransactionError")
+                    and not last
+                ):
+                    continue
+                raise
+            for commit_attempt in range(MAX_TX_ATTEMPTS):
+                try:
+                    await session.commit_transaction()
+                    return result
+                except PyMongoError as exc:
+                    if exc.has_error_label("UnknownTransactionCommitResult") and (
+                        commit_attempt + 1 < MAX_TX_ATTEMPTS
+                    ):
+                        continue
+                    if exc.has_error_label("TransientTransactionError") and not last:
+                        break
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def read_modify_write(
         self,
