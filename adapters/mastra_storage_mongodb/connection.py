@@ -50,8 +50,10 @@ Document = dict[str, Any]
 DEFAULT_MAX_BSON_SIZE = 16 * 1024 * 1024
 #: How often a read-modify-write is retried after losing a race (duplicate insert, CAS miss).
 MAX_RMW_ATTEMPTS = 20
-#: Attempts of a transaction (and of its commit) after transient errors.
-MAX_TX_ATTEMPTS = 2
+#: Attempts of a transaction (and of its commit) after transient errors: write conflicts
+#: are retried often, a lost connection only :data:`MAX_TX_NETWORK_ATTEMPTS` times.
+MAX_TX_ATTEMPTS = 50
+MAX_TX_NETWORK_ATTEMPTS = 2
 
 
 class DocumentTooLargeError(ValidationError):
@@ -147,12 +149,16 @@ class MongoConnection:
         so a call made while the server is unreachable hung for two minutes instead of
         failing with :class:`UnavailableError` after the client's timeouts.
         """
+        network_failures = 0
         for attempt in range(MAX_TX_ATTEMPTS):
-            last = attempt + 1 == MAX_TX_ATTEMPTS
+            last = attempt + 1 == MAX_TX_ATTEMPTS or network_failures >= MAX_TX_NETWORK_ATTEMPTS
             await session.start_transaction()
             try:
                 result = await work(session)
             except BaseException as exc:
+                if isinstance(exc, ConnectionFailure):
+                    network_failures += 1
+                    last = last or network_failures >= MAX_TX_NETWORK_ATTEMPTS
                 if session.in_transaction:
                     with contextlib.suppress(PyMongoError):
                         await session.abort_transaction()
@@ -163,13 +169,13 @@ class MongoConnection:
                 ):
                     continue
                 raise
-            for commit_attempt in range(MAX_TX_ATTEMPTS):
+            for commit_attempt in range(MAX_TX_NETWORK_ATTEMPTS):
                 try:
                     await session.commit_transaction()
                     return result
                 except PyMongoError as exc:
                     if exc.has_error_label("UnknownTransactionCommitResult") and (
-                        commit_attempt + 1 < MAX_TX_ATTEMPTS
+                        commit_attempt + 1 < MAX_TX_NETWORK_ATTEMPTS
                     ):
                         continue
                     if exc.has_error_label("TransientTransactionError") and not last:
