@@ -192,7 +192,9 @@ async def test_query_operators_in_values_are_plain_data(store: MongoDBStore) -> 
     )
     for value in ({"$ne": None}, {"$gt": ""}, {"$exists": True}):
         assert (await memory.list_threads(metadata={"k": value})).total == 0
-    assert (await memory.list_threads(resource_id={"$ne": None})).total == 0  # type: ignore[arg-type]
+    # A non-string id filter never reaches MongoDB: the core rejects it (typed error).
+    with pytest.raises(ValidationError):
+        await memory.list_threads(resource_id={"$ne": None})  # type: ignore[arg-type]
     assert (await memory.list_threads(metadata={"k": "x"})).total == 1
     await memory.save_thread(
         Thread(
