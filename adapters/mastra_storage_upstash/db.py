@@ -171,6 +171,12 @@ def decode_json(raw: Any) -> Any:
         return None
 
 
+def _lost_connection(exc: WatchError) -> bool:
+    """redis-py raises ``WatchError`` (not ``ConnectionError``) when the connection dies
+    while keys are watched; the lost connection is the exception's context."""
+    return isinstance(exc.__context__, (RedisConnectionError, RedisTimeoutError, OSError))
+
+
 def operation(
     name: str,
 ) -> Callable[[Callable[P, Coroutine[Any, Any, T]]], Callable[P, Coroutine[Any, Any, T]]]:
@@ -183,7 +189,12 @@ def operation(
                 return await func(*args, **kwargs)
             except MastraStorageError:
                 raise
-            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            except (RedisConnectionError, RedisTimeoutError, OSError, WatchError) as exc:
+                if isinstance(exc, WatchError) and not _lost_connection(exc):
+                    raise BackendError(
+                        f"Redis error during {name}: {_scrub(args, exc)}",
+                        id=f"MASTRA_STORAGE_UPSTASH_{_snake(name)}_FAILED",
+                    ) from None
                 raise UnavailableError(
                     f"Redis unavailable during {name}: {_scrub(args, exc)}",
                     id=f"MASTRA_STORAGE_UPSTASH_{_snake(name)}_UNAVAILABLE",
