@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timezone
 from typing import Any, TypeVar
@@ -52,7 +53,7 @@ DEFAULT_MAX_BSON_SIZE = 16 * 1024 * 1024
 MAX_RMW_ATTEMPTS = 20
 #: Attempts of a transaction (and of its commit) after transient errors: write conflicts
 #: are retried often, a lost connection only :data:`MAX_TX_NETWORK_ATTEMPTS` times.
-MAX_TX_ATTEMPTS = 50
+MAX_TX_ATTEMPTS = 200
 MAX_TX_NETWORK_ATTEMPTS = 2
 
 
@@ -167,6 +168,9 @@ class MongoConnection:
                     and exc.has_error_label("TransientTransactionError")
                     and not last
                 ):
+                    # Many writers on one document (a busy thread's bump) conflict in
+                    # rounds: jittered backoff spreads them instead of a retry storm.
+                    await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
                     continue
                 raise
             for commit_attempt in range(MAX_TX_NETWORK_ATTEMPTS):
