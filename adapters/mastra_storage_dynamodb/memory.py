@@ -45,6 +45,7 @@ from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms, to_iso
 from . import items as conv
 from . import keys
 from .domain import DynamoDomain
+from .resource_delete import DynamoResourceDelete
 from .table import (
     ConditionFailed,
     DynamoTable,
@@ -103,7 +104,7 @@ def _after(stored: StoredMessage, cursor: Cursor | None) -> bool:
     return key > position if cursor.direction == "ASC" else key < position
 
 
-class DynamoMemoryStore(DynamoResourceScan, DynamoDomain, BaseMemoryStore):
+class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, BaseMemoryStore):
     entities = ("thread", "message", "resource")
     #: Mastra's layout has no message-by-resource index; answering it would need a scan.
     supports_resource_scoped_queries = False

@@ -36,6 +36,7 @@ from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 from .connection import Document, Session
 from .documents import and_filters, date_range_filter, eq, read_date, read_object
 from .domain import MongoDomain
+from .resource_delete import MongoResourceDelete
 from .schema import MEMORY_INDEXES, MESSAGES, RESOURCES, THREADS
 from .transfer_scan import MongoResourceScan
 
@@ -167,7 +168,7 @@ def _metadata_filter(metadata: dict[str, Any] | None) -> tuple[Document, bool]:
 # --------------------------------------------------------------------------- the domain
 
 
-class MongoDBMemoryStore(MongoResourceScan, MongoDomain, BaseMemoryStore):
+class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, BaseMemoryStore):
     """Threads, messages and resources."""
 
     collections = (MESSAGES, THREADS, RESOURCES)

@@ -35,6 +35,7 @@ from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import Runner, import_asyncpg
 from .domain import PgContext, PgDomain
+from .resource_delete import PgResourceDelete
 from .schema import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS
 from .sqlutil import (
     Params,
@@ -186,7 +187,7 @@ def _missing_thread_error(exc: BaseException, operation: str) -> NotFoundError |
     )
 
 
-class PgMemoryStore(PgResourceScan, PgDomain, BaseMemoryStore):
+class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore):
     """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``."""
 
     tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)

@@ -58,6 +58,7 @@ from .lex import (
     tighter_upper,
     upper_from_date,
 )
+from .resource_delete import UpstashResourceDelete
 from .rows import (
     message_from_json,
     message_to_json,
@@ -74,7 +75,7 @@ _DANGLING_RETRIES = 3
 _MGET_CHUNK = 500
 
 
-class UpstashMemoryStore(UpstashResourceScan, BaseMemoryStore):
+class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryStore):
     """Threads, messages and resources (see the module docstring for the cost model)."""
 
     def __init__(self, db: RedisDB) -> None:

@@ -161,6 +161,17 @@ class RetentionTests(ConformanceBase):
             await prune(storage, **kwargs)  # type: ignore[arg-type]
         assert await self._state(storage, world) == before
 
+    async def _copied_resource_ids(self, storage: MastraStorage) -> set[str]:
+        """The resource ids ``mastra-storage copy`` would read (transfer's resource scan,
+        in pages of 1 so a paging position next to a deleted row is exercised)."""
+        from ...transfer.source import scan_resources
+
+        notices: list[str] = []
+        ids: set[str] = set()
+        async for batch in scan_resources(storage, 1, None, notices.append):
+            ids.update(r.id for r in batch.records)
+        return ids
+
     async def test_delete_resource_cascades_and_spares_other_tenants(
         self, storage: MastraStorage
     ) -> None:
@@ -188,6 +199,8 @@ class RetentionTests(ConformanceBase):
         gone = await memory.get_resource_by_id(resource)
         if hasattr(memory, "_delete_resource"):
             assert gone is None  # the store removes the row itself
+            listed = await self._copied_resource_ids(storage)
+            assert resource not in listed and world["b"][0] in listed
         else:
             assert gone is not None and gone.working_memory is None and not gone.metadata
         other = await memory.get_resource_by_id(world["b"][0])
