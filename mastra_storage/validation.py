@@ -78,13 +78,20 @@ def normalize_thread_ids(thread_id: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def check_text(value: str, *, field: str, operation: str) -> str:
-    """A string every backend can store exactly: valid UTF-8 (no lone surrogates), no NUL.
+def check_text(value: Any, *, field: str, operation: str) -> str:
+    """A string every backend can store exactly: a ``str``, valid UTF-8 (no lone
+    surrogates), no NUL.
 
     Why: PostgreSQL rejects NUL in ``text``/``jsonb`` and no backend can encode a lone
     surrogate, so without this check the same input is a driver error on some adapters
     and silently fine on others.
     """
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{field} must be a string, got {type(value).__name__}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
     if "\x00" in value:
         raise ValidationError(
             f"{field} contains a NUL character, which not every backend can store",

@@ -334,10 +334,6 @@ def _check_message(message: Any) -> Message:
     require_non_empty(message.thread_id, field="message.thread_id", operation="SAVE_MESSAGES")
     require_non_empty(message.resource_id, field="message.resource_id", operation="SAVE_MESSAGES")
     if message.type is not None:
-        if not isinstance(message.type, str):
-            raise ValidationError(
-                "message.type must be a string", id="MASTRA_STORAGE_SAVE_MESSAGES_INVALID_ARGS"
-            )
         check_text(message.type, field="message.type", operation="SAVE_MESSAGES")
     if message.role not in _ROLES:
         raise ValidationError(
@@ -468,7 +464,7 @@ class BaseMemoryStore(ABC):
             )
         require_non_empty(thread.id, field="thread.id", operation="SAVE_THREAD")
         require_non_empty(thread.resource_id, field="thread.resource_id", operation="SAVE_THREAD")
-        _check_title(thread.title, operation="SAVE_THREAD")
+        check_text(thread.title, field="title", operation="SAVE_THREAD")
         if thread.metadata is not None:
             check_json_object(thread.metadata, field="thread.metadata", operation="SAVE_THREAD")
         await self._upsert_thread(thread)
@@ -487,7 +483,7 @@ class BaseMemoryStore(ABC):
         """
         require_non_empty(thread_id, field="thread_id", operation="UPDATE_THREAD")
         if title is not None:
-            _check_title(title, operation="UPDATE_THREAD")
+            check_text(title, field="title", operation="UPDATE_THREAD")
         if metadata is not None:
             check_json_object(metadata, field="metadata", operation="UPDATE_THREAD")
         now = utc_now()
@@ -810,7 +806,7 @@ class BaseMemoryStore(ABC):
             )
         require_non_empty(resource.id, field="resource.id", operation="SAVE_RESOURCE")
         if resource.working_memory is not None:
-            _check_working_memory(resource.working_memory, operation="SAVE_RESOURCE")
+            check_text(resource.working_memory, field="working_memory", operation="SAVE_RESOURCE")
         if resource.metadata is not None:
             check_json_object(
                 resource.metadata, field="resource.metadata", operation="SAVE_RESOURCE"
@@ -836,7 +832,7 @@ class BaseMemoryStore(ABC):
         require_non_empty(resource_id, field="resource_id", operation="UPDATE_RESOURCE")
         expected = check_expected_version(expected_version, operation="UPDATE_RESOURCE")
         if working_memory is not UNSET and working_memory is not None:
-            _check_working_memory(working_memory, operation="UPDATE_RESOURCE")
+            check_text(working_memory, field="working_memory", operation="UPDATE_RESOURCE")
         if metadata is not None:
             check_json_object(metadata, field="metadata", operation="UPDATE_RESOURCE")
         now = utc_now()
@@ -891,7 +887,7 @@ class BaseMemoryStore(ABC):
         require_non_empty(target_id, field="new_thread_id", operation="CLONE_THREAD")
         optional_id(resource_id, field="resource_id", operation="CLONE_THREAD")
         if title is not None:
-            _check_title(title, operation="CLONE_THREAD")
+            check_text(title, field="title", operation="CLONE_THREAD")
         if message_limit is not None and (not isinstance(message_limit, int) or message_limit < 0):
             raise ValidationError(
                 "message_limit must be a non-negative integer",
@@ -965,24 +961,6 @@ class BaseMemoryStore(ABC):
             )
         thread, copies = result
         return CloneResult(thread=thread, cloned_messages=copies, message_id_map=dict(id_map))
-
-
-def _check_title(title: Any, *, operation: str) -> None:
-    if not isinstance(title, str):
-        raise ValidationError(
-            f"title must be a string, got {type(title).__name__}",
-            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
-        )
-    check_text(title, field="title", operation=operation)
-
-
-def _check_working_memory(value: Any, *, operation: str) -> None:
-    if not isinstance(value, str):
-        raise ValidationError(
-            "working_memory must be a string or None",
-            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
-        )
-    check_text(value, field="working_memory", operation=operation)
 
 
 def _validate_includes(include: Sequence[IncludeSpec] | None) -> list[IncludeSpec]:
