@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -201,3 +202,41 @@ def mastra_harness(dynamo_endpoint: str) -> Harness:
         "AWS_SECRET_ACCESS_KEY": kwargs["aws_secret_access_key"],
     }
     return harness_runner(HARNESS, NPM_PACKAGES, env=env)
+
+
+# --------------------------------------------------------------------------- TTL helpers
+
+
+async def stored_ttls(store: DynamoDBStore) -> dict[str, float | None]:
+    """Write a thread, a message and a workflow snapshot through ``store``, read their raw
+    items back and return each one's ``ttl`` attribute (``None`` when absent), keyed by
+    entity, plus ``"now"``: the time just after the writes."""
+    from mastra_storage.testing.data import sample_message, sample_thread
+
+    memory = await store.require_store("memory")
+    workflows = await store.require_store("workflows")
+    thread = await memory.save_thread(sample_thread())
+    message = sample_message(thread=thread)
+    await memory.save_messages([message])
+    await workflows.persist_workflow_snapshot(workflow_name="w", run_id="r", snapshot={})
+    now = time.time()
+    keys = {
+        "message": {
+            "pk": f"$mastra#entity_message#id_{message.id}",
+            "sk": "$message_1#entity_message",
+        },
+        "thread": {
+            "pk": f"$mastra#entity_thread#id_{thread.id}",
+            "sk": f"$thread_1#id_{thread.id}",
+        },
+        "workflow_snapshot": {
+            "pk": "$mastra#entity_workflow_snapshot#workflow_name_w",
+            "sk": "$workflow_snapshot_1#run_id_r",
+        },
+    }
+    ttls: dict[str, float | None] = {"now": now}
+    for entity, key in keys.items():
+        item = await store.table.get(key)
+        assert item is not None, f"the {entity} item was not written"
+        ttls[entity] = item.get("ttl")
+    return ttls

@@ -4,7 +4,6 @@ the 400 KB item limit, paging past DynamoDB's 1 MB pages, batches, no Scan on ho
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,6 +21,8 @@ from mastra_storage_dynamodb import DynamoDBStore
 from mastra_storage_dynamodb.config import EntityTtl
 from mastra_storage_dynamodb.keys import table_definition
 from mastra_storage_dynamodb.table import ItemTooLargeError
+
+from .conftest import stored_ttls
 
 StoreFactory = Callable[..., DynamoDBStore]
 pytestmark = pytest.mark.anyio
@@ -161,28 +162,12 @@ async def test_ttl_attribute_written_per_entity(new_store: StoreFactory) -> None
         }
     )
     try:
-        memory = await store.require_store("memory")
-        workflows = await store.require_store("workflows")
-        thread = await memory.save_thread(sample_thread())
-        message = sample_message(thread=thread)
-        await memory.save_messages([message])
-        await workflows.persist_workflow_snapshot(workflow_name="w", run_id="r", snapshot={})
-        now = time.time()
-        raw_msg = await store.table.get(
-            {"pk": f"$mastra#entity_message#id_{message.id}", "sk": "$message_1#entity_message"}
-        )
-        assert raw_msg is not None and now + 3590 <= raw_msg["ttl"] <= now + 3601
-        raw_thread = await store.table.get(
-            {"pk": f"$mastra#entity_thread#id_{thread.id}", "sk": f"$thread_1#id_{thread.id}"}
-        )
-        assert raw_thread is not None and "ttl" not in raw_thread
-        raw_run = await store.table.get(
-            {
-                "pk": "$mastra#entity_workflow_snapshot#workflow_name_w",
-                "sk": "$workflow_snapshot_1#run_id_r",
-            }
-        )
-        assert raw_run is not None and now + 110 <= raw_run["ttl"] <= now + 121
+        ttls = await stored_ttls(store)
+        now = ttls["now"]
+        assert ttls["message"] is not None and now + 3590 <= ttls["message"] <= now + 3601
+        assert ttls["thread"] is None  # disabled for threads
+        run_ttl = ttls["workflow_snapshot"]
+        assert run_ttl is not None and now + 110 <= run_ttl <= now + 121
     finally:
         await store.close()
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
 from mastra_storage.retention import RetentionPolicy
-from mastra_storage.testing.data import sample_message, sample_thread
 from mastra_storage_dynamodb import DynamoDBStore
+
+from .conftest import stored_ttls
 
 pytestmark = pytest.mark.anyio
 
@@ -21,28 +21,11 @@ async def test_policy_sets_the_ttl_attribute_per_kind(
     policy = RetentionPolicy(threads=timedelta(days=30), messages=timedelta(hours=2))
     store = new_store(ttl=policy.ttl_config())
     try:
-        memory = await store.require_store("memory")
-        workflows = await store.require_store("workflows")
-        thread = await memory.save_thread(sample_thread())
-        message = sample_message(thread=thread)
-        await memory.save_messages([message])
-        await workflows.persist_workflow_snapshot(workflow_name="w", run_id="r", snapshot={})
-        now = time.time()
-        raw_msg = await store.table.get(
-            {"pk": f"$mastra#entity_message#id_{message.id}", "sk": "$message_1#entity_message"}
-        )
-        assert raw_msg is not None and now + 7190 <= raw_msg["ttl"] <= now + 7201
-        raw_thread = await store.table.get(
-            {"pk": f"$mastra#entity_thread#id_{thread.id}", "sk": f"$thread_1#id_{thread.id}"}
-        )
-        month = 30 * 86400
-        assert raw_thread is not None and now + month - 10 <= raw_thread["ttl"] <= now + month + 1
-        raw_run = await store.table.get(
-            {
-                "pk": "$mastra#entity_workflow_snapshot#workflow_name_w",
-                "sk": "$workflow_snapshot_1#run_id_r",
-            }
-        )
-        assert raw_run is not None and "ttl" not in raw_run  # runs are kept: no policy
+        ttls = await stored_ttls(store)
+        now, month = ttls["now"], 30 * 86400
+        assert ttls["message"] is not None and now + 7190 <= ttls["message"] <= now + 7201
+        thread_ttl = ttls["thread"]
+        assert thread_ttl is not None and now + month - 10 <= thread_ttl <= now + month + 1
+        assert ttls["workflow_snapshot"] is None  # runs are kept: no policy
     finally:
         await store.close()

@@ -1,0 +1,1 @@
+"""DynamoDB adapter tests (a package so modules can import conftest helpers)."""
