@@ -212,7 +212,7 @@ async def test_one_agent_turn_of_writes_is_one_request(
     await settle(store)
     before, trips = proxy.requests, store.round_trips
     saved = await memory.save_messages([message("m1"), message("m2", seconds=1)])
-    assert proxy.requests - before == 1  # check thread + 2 upserts + bump + COMMIT
+    assert proxy.requests - before == 1  # 2 upserts, bump (its row count: the check), COMMIT
     assert store.round_trips - trips == 1
     assert [m.id for m in saved] == ["m1", "m2"]
     got = await memory.get_thread_by_id("t1")

@@ -36,6 +36,19 @@ def libsql(path: Path) -> MastraStorage:
     return LibSQLStore(f"file:{path}")
 
 
+async def dump_files(*paths: Path) -> list[dict[str, Any]]:
+    """Everything stored in each libSQL file (opened, read, closed), in argument order."""
+    dumps = []
+    for path in paths:
+        store = libsql(path)
+        try:
+            await store.init()
+            dumps.append(await dump(store))
+        finally:
+            await store.close()
+    return dumps
+
+
 async def seeded() -> InMemoryStore:
     store = InMemoryStore()
     await store.init()
@@ -258,17 +271,7 @@ def test_cli_export_import_and_count_check(
     assert "export: " in err and "message: 49 read" in err  # progress line and counts
     assert main(["import", str(out), dst_url]) == 0
 
-    async def both() -> tuple[Any, Any]:
-        a, b = libsql(src_path), libsql(dst_path)
-        try:
-            await a.init()
-            await b.init()
-            return await dump(a), await dump(b)
-        finally:
-            await a.close()
-            await b.close()
-
-    left, right = asyncio.run(both())
+    left, right = asyncio.run(dump_files(src_path, dst_path))
     assert left == right
 
     # a destination that silently drops resources fails the count check with exit 1
@@ -415,15 +418,5 @@ def test_killed_copy_resumes_to_the_same_result(tmp_path: Path) -> None:
     assert json.loads(checkpoint.read_text())["positions"]["memory"]
     assert main(["copy", src_url, dst_url, "--checkpoint", str(checkpoint), "--resume"]) == 0
 
-    async def both() -> tuple[Any, Any]:
-        a, b = libsql(tmp_path / "s.db"), libsql(tmp_path / "d.db")
-        try:
-            await a.init()
-            await b.init()
-            return await dump(a), await dump(b)
-        finally:
-            await a.close()
-            await b.close()
-
-    left, right = asyncio.run(both())
+    left, right = asyncio.run(dump_files(tmp_path / "s.db", tmp_path / "d.db"))
     assert left == right
