@@ -4,9 +4,9 @@ Only the standard library and ``mastra_storage`` itself are imported here; a dat
 is loaded lazily by :func:`mastra_storage.connect` when a command opens a store, so
 ``mastra-storage --help`` works whatever extras are installed.
 
-Exit codes: 0 success, 1 ``doctor`` found a problem, 2 error (bad arguments, unreachable or
-broken store), 130 interrupted. An error is printed as one line on stderr, with any password
-or token of the URL replaced by ``***``.
+Exit codes: 0 success, 1 ``doctor`` found a problem or a ``copy``/``import`` count check
+failed, 2 error (bad arguments, unreachable or broken store), 130 interrupted. An error is
+printed as one line on stderr, with any password or token of the URLs replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -512,30 +512,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command in ADAPTER_TOOLS:
         return _adapter_tool(args.command, args.tool_args)
+    # Every URL the command was given, so an error message never shows their secrets.
+    urls = [u for u in (getattr(args, n, None) for n in ("url", "src", "dst")) if u]
+    try:
+        return asyncio.run(_execute(args))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        message = _describe(exc)
+        for url in urls:
+            message = redact_text(message, url)
+        print(f"{PROG} {args.command}: error: {_one_line(message)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+async def _execute(args: argparse.Namespace) -> int:
     if args.command in transfer_cli.COMMANDS:
-        return transfer_cli.run(args)
+        return await transfer_cli.execute(args)
     if args.command in cli_prune.COMMANDS:
-        return cli_prune.run(args)
-    url: str = args.url
-    out = _Out(sys.stdout)
+        return await cli_prune.execute(args)
     commands: dict[str, Callable[[str, _Out], Awaitable[int]]] = {
         "demo": _demo,
         "init": _init,
         "doctor": _doctor,
     }
-    try:
-        return asyncio.run(_run(commands[args.command], url, out))
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        message = _one_line(redact_text(_describe(exc), url))
-        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
-        return EXIT_ERROR
-
-
-async def _run(command: Callable[[str, _Out], Awaitable[int]], url: str, out: _Out) -> int:
-    return await command(url, out)
+    return await commands[args.command](args.url, _Out(sys.stdout))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,17 +8,14 @@ schedule (cron, a Kubernetes CronJob). The result is one JSON line of counts on 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
-import sys
 from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
 from .errors import MastraStorageError, ValidationError
-from .redact import redact_text
 from .registry import connect
 from .retention import delete_resource, prune
 from .timeutil import parse_iso
@@ -80,7 +77,8 @@ def add_commands(commands: Any) -> None:
     d.add_argument("--dry-run", action="store_true", help="count, delete nothing")
 
 
-async def _execute(args: argparse.Namespace) -> dict[str, Any]:
+async def execute(args: argparse.Namespace) -> int:
+    """Run ``prune``/``delete-resource``; the counts go to stdout as one JSON line."""
     age = parse_age(args.older_than) if args.command == "prune" else None
     storage = connect(args.url)
     async with storage:
@@ -100,21 +98,5 @@ async def _execute(args: argparse.Namespace) -> dict[str, Any]:
                 resource_id=args.resource,
                 dry_run=args.dry_run,
             )
-    out: dict[str, Any] = msgspec.to_builtins(result)
-    return out
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run the command; the counts go to stdout as JSON, errors are one redacted line."""
-    try:
-        counts = asyncio.run(_execute(args))
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except (MastraStorageError, OSError) as exc:
-        text = exc.message if isinstance(exc, MastraStorageError) else str(exc)
-        text = redact_text(text, args.url)
-        print(f"{PROG} {args.command}: error: {' '.join(text.split())}", file=sys.stderr)
-        return 2
-    print(json.dumps(counts, sort_keys=True))
+    print(json.dumps(msgspec.to_builtins(result), sort_keys=True))
     return 0

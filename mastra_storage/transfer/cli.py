@@ -1,22 +1,22 @@
 """The ``copy``, ``export`` and ``import`` commands of ``mastra-storage``.
 
 ``mastra_storage.cli`` registers them with :func:`add_commands` and hands over with
-:func:`run`. Exit codes: 0 done and counts match, 1 count mismatch or error, 130
-interrupted. URLs are printed redacted only. ``open_store`` is the URL -> store factory
-(tests substitute it to reach isolated stores).
+:func:`execute` (errors, interruptions and URL redaction are handled there, as for every
+command). Exit codes: 0 done and counts match, 1 count mismatch, 2 error, 130
+interrupted. ``open_store`` is the URL -> store factory (tests substitute it to reach
+isolated stores).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..composite import MastraStorage
-from ..errors import MastraStorageError
-from ..redact import redact_text, redact_url
+from ..errors import ValidationError
+from ..redact import redact_url
 from ..registry import connect
 from .batch import DEFAULT_PAGE_SIZE
 
@@ -71,10 +71,14 @@ def _report(command: str, report: TransferReport) -> int:
     return 0
 
 
-async def _execute(args: argparse.Namespace, progress: bool) -> int:
+async def execute(args: argparse.Namespace) -> int:
+    """Run ``copy``/``export``/``import``; returns the exit code (1: a count mismatch)."""
     from .copy import copy_storage  # the engine loads only when a transfer command runs
     from .jsonl import export_jsonl, import_jsonl
 
+    if args.command == "copy" and args.resume and not args.checkpoint:
+        raise ValidationError("--resume needs --checkpoint FILE", id="MASTRA_CLI_COPY_RESUME")
+    progress = bool(args.progress or sys.stderr.isatty())
     command: str = args.command
     if command == "copy":
         src, dst = open_store(args.src), open_store(args.dst)
@@ -111,23 +115,3 @@ async def _execute(args: argparse.Namespace, progress: bool) -> int:
         finally:
             await dst.close()
     return _report(command, report)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``copy``/``export``/``import``; errors are one redacted line on stderr."""
-    if args.command == "copy" and args.resume and not args.checkpoint:
-        print(f"{PROG} copy: error: --resume needs --checkpoint FILE", file=sys.stderr)
-        return 1
-    progress = bool(args.progress or sys.stderr.isatty())
-    urls = [u for u in (getattr(args, "src", None), getattr(args, "dst", None)) if u]
-    try:
-        return asyncio.run(_execute(args, progress))
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except (MastraStorageError, OSError, ValueError) as exc:
-        text = exc.message if isinstance(exc, MastraStorageError) else str(exc)
-        for url in urls:
-            text = redact_text(text, url)
-        print(f"{PROG} {args.command}: error: {' '.join(text.split())}", file=sys.stderr)
-        return 1
