@@ -229,9 +229,7 @@ class BaseWorkflowsStore(ABC):
     async def load_workflow_snapshot(
         self, *, workflow_name: str, run_id: str
     ) -> dict[str, Any] | str | None:
-        require_non_empty(workflow_name, field="workflow_name", operation="LOAD_WORKFLOW_SNAPSHOT")
-        require_non_empty(run_id, field="run_id", operation="LOAD_WORKFLOW_SNAPSHOT")
-        run = await self._get_run(workflow_name, run_id)
+        run = await self._load_run(workflow_name, run_id)
         return None if run is None else run.snapshot
 
     async def load_workflow_snapshot_versioned(
@@ -239,10 +237,13 @@ class BaseWorkflowsStore(ABC):
     ) -> tuple[dict[str, Any] | str | None, str]:
         """``(snapshot, version)``; ``(None, NEW)`` when the run does not exist, so a
         read-modify-write that creates the run is version-checked too."""
+        run = await self._load_run(workflow_name, run_id)
+        return (None, NEW) if run is None else (run.snapshot, run.version)
+
+    async def _load_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
         require_non_empty(workflow_name, field="workflow_name", operation="LOAD_WORKFLOW_SNAPSHOT")
         require_non_empty(run_id, field="run_id", operation="LOAD_WORKFLOW_SNAPSHOT")
-        run = await self._get_run(workflow_name, run_id)
-        return (None, NEW) if run is None else (run.snapshot, run.version)
+        return await self._get_run(workflow_name, run_id)
 
     async def update_workflow_results(
         self,
