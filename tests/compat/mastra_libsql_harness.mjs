@@ -22,21 +22,22 @@ const isServerUrl = (f) => /^(libsql|https?|wss?):\/\//.test(f);
 async function openStore(file, { init = true } = {}) {
   const { mod } = await loadPackage('@mastra/libsql');
   const url = isServerUrl(file) ? file : 'file:' + file;
-  const store = new mod.LibSQLStore({ id: 'compat', url });
-  if (init) await initWithRetry(store);
-  return store;
-}
-
-// Mastra's init() creates its tables concurrently; on a libSQL *server* two of those DDL
-// streams can race and one fails with SQLITE_SCHEMA ("database schema has changed"). That is
-// Mastra's own race (seen under load), not a layout difference, so the harness retries it.
-async function initWithRetry(store, attempts = 4) {
+  const attempts = init ? 5 : 1;
   for (let i = 1; ; i++) {
+    const store = new mod.LibSQLStore({ id: 'compat', url });
+    if (!init) return store;
     try {
-      return await store.init();
+      await store.init();
+      return store;
     } catch (err) {
+      // Mastra's init() creates its tables concurrently; on a libSQL *server* two of those
+      // DDL streams can race and one fails with SQLITE_SCHEMA ("database schema has
+      // changed"). That is Mastra's own race (seen under load), not a layout difference.
+      // Mastra caches the rejected init promise on the store, so a retry needs a new store.
+      await closeStore(store).catch(() => {});
       if (i >= attempts || !String(err && err.message).includes('SQLITE_SCHEMA')) throw err;
-      await new Promise((r) => setTimeout(r, 50 * i));
+      console.error(`init attempt ${i} failed with SQLITE_SCHEMA; retrying with a new store`);
+      await new Promise((r) => setTimeout(r, 100 * i));
     }
   }
 }
