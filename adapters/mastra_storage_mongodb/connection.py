@@ -43,6 +43,8 @@ from mastra_storage.errors import (
 )
 from mastra_storage.redact import redact_text
 
+from .abandoned import AbandonedSessions
+
 T = TypeVar("T")
 Session = AsyncClientSession | None
 Document = dict[str, Any]
@@ -92,6 +94,7 @@ class MongoConnection:
         self._supports_transactions: bool | None = None
         self.max_bson_size = DEFAULT_MAX_BSON_SIZE
         self._probe_lock = asyncio.Lock()
+        self.abandoned = AbandonedSessions(client)
         self.db: AsyncDatabase[Document] = client.get_database(
             db_name, codec_options=CodecOptions(tz_aware=True, tzinfo=timezone.utc)
         )
@@ -141,6 +144,17 @@ class MongoConnection:
             result: T = await self.guard(operation, self._transaction(session, work))
             return result
 
+    @staticmethod
+    def _link_lost(exc: BaseException) -> bool:
+        """Whether a connection died under the session (not: no server was selected).
+
+        PyMongo discards such a session without ending it on the server, which may still
+        hold its transaction open (see :mod:`.abandoned`).
+        """
+        return isinstance(exc, ConnectionFailure) and not isinstance(
+            exc, ServerSelectionTimeoutError
+        )
+
     async def _transaction(
         self, session: AsyncClientSession, work: Callable[[Session], Awaitable[T]]
     ) -> T:
@@ -150,6 +164,22 @@ class MongoConnection:
         so a call made while the server is unreachable hung for two minutes instead of
         failing with :class:`UnavailableError` after the client's timeouts.
         """
+        failures: list[BaseException] = []
+        try:
+            return await self._attempts(session, work, failures)
+        except BaseException:
+            if any(self._link_lost(exc) for exc in failures):
+                # An attempt may still be open on the server: its abort was lost too.
+                self.abandoned.add(session.session_id)
+            raise
+
+    async def _attempts(
+        self,
+        session: AsyncClientSession,
+        work: Callable[[Session], Awaitable[T]],
+        failures: list[BaseException],
+    ) -> T:
+        """The bounded retry loop of :meth:`_transaction`; appends each error it meets."""
         network_failures = 0
         for attempt in range(MAX_TX_ATTEMPTS):
             last = attempt + 1 == MAX_TX_ATTEMPTS or network_failures >= MAX_TX_NETWORK_ATTEMPTS
@@ -157,6 +187,7 @@ class MongoConnection:
             try:
                 result = await work(session)
             except BaseException as exc:
+                failures.append(exc)
                 if isinstance(exc, ConnectionFailure):
                     network_failures += 1
                     last = last or network_failures >= MAX_TX_NETWORK_ATTEMPTS
@@ -178,6 +209,7 @@ class MongoConnection:
                     await session.commit_transaction()
                     return result
                 except PyMongoError as exc:
+                    failures.append(exc)
                     if exc.has_error_label("UnknownTransactionCommitResult") and (
                         commit_attempt + 1 < MAX_TX_NETWORK_ATTEMPTS
                     ):
@@ -258,6 +290,7 @@ class MongoConnection:
 
     async def guard(self, operation: str, awaitable: Awaitable[T]) -> T:
         """Await ``awaitable``, mapping driver errors to typed, redacted errors."""
+        self.abandoned.release_soon()
         try:
             return await awaitable
         except MastraStorageError:
@@ -298,6 +331,7 @@ class MongoConnection:
         return redact_text(str(exc), self._secret_url)
 
     async def close(self) -> None:
+        await self.abandoned.close()
         if self.owns_client:
             await self.client.close()
 

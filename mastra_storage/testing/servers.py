@@ -1400,6 +1400,10 @@ def _start_mongodb() -> _Server:
     return server
 
 
+#: Bound of the drop that ends :func:`mongodb_database` (milliseconds).
+_MONGO_DROP_TIMEOUT_MS = 30_000
+
+
 @contextlib.asynccontextmanager
 async def mongodb_database(uri: str | None = None) -> AsyncIterator[str]:
     """Yield a unique database name ``mastra_test_<random>``; drop that database afterwards.
@@ -1411,11 +1415,14 @@ async def mongodb_database(uri: str | None = None) -> AsyncIterator[str]:
     pymongo = _import_optional("pymongo", "mongodb", "mastra-storage[mongodb]")
     target = uri if uri is not None else await asyncio.to_thread(mongodb_uri)
     name = f"mastra_test_{_token()}"
+    # The drop is bounded: one that waits on a lock a test left held (an abandoned
+    # transaction) fails the teardown instead of hanging the run.
+    bounds = {"serverSelectionTimeoutMS": 10_000, "timeoutMS": _MONGO_DROP_TIMEOUT_MS}
     try:
         yield name
     finally:
         if hasattr(pymongo, "AsyncMongoClient"):
-            client = pymongo.AsyncMongoClient(target, serverSelectionTimeoutMS=10_000)
+            client = pymongo.AsyncMongoClient(target, **bounds)
             try:
                 await client.drop_database(name)
             finally:
@@ -1423,7 +1430,7 @@ async def mongodb_database(uri: str | None = None) -> AsyncIterator[str]:
         else:
 
             def drop() -> None:
-                sync_client = pymongo.MongoClient(target, serverSelectionTimeoutMS=10_000)
+                sync_client = pymongo.MongoClient(target, **bounds)
                 try:
                     sync_client.drop_database(name)
                 finally:
