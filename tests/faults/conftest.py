@@ -60,8 +60,6 @@ class Backend:
     #: Writers the concurrent scenario runs (moto's server is not safe for concurrent
     #: transactions: it deep-copies the table while another request changes it).
     writers: int = 3
-    #: Set when the cut scenarios are known to fail on this backend (reported as xfail).
-    open_issue: str = ""
 
 
 def _host_port(url: str, default_port: int) -> tuple[str, int]:
@@ -249,10 +247,6 @@ async def _backend(name: str, session: Any) -> AsyncIterator[Backend]:
                 # A transaction: up to 2 attempts, each a write (retried once by pymongo)
                 # and an abort, each waiting up to one timeout (measured: 7.7 s).
                 stall_bound_s=8 * TIMEOUT_S + 2.0,
-                open_issue=(
-                    "MongoDB: after a cut mid-run a later call or the teardown blocks past "
-                    "every bound (not yet diagnosed; see docs/notes/issue-10-faults.md)"
-                ),
             )
     else:  # pragma: no cover - the parametrisation lists every name
         raise AssertionError(name)

@@ -157,8 +157,6 @@ async def _timed(call: Callable[[], Awaitable[Any]]) -> tuple[BaseException | No
 @pytest.mark.parametrize("offset", [48, 1400])
 async def test_cut_inside_a_request(faulty: Faulty, offset: int) -> None:
     """The server receives only the first ``offset`` bytes of a write, then the link dies."""
-    if faulty.backend.open_issue:
-        pytest.xfail(faulty.backend.open_issue)
     memory, workflows, ledger = await _prepare(faulty)
     await _round(memory, workflows, ledger, "before")
     writes: list[Callable[[], Awaitable[None]]] = [
@@ -187,8 +185,6 @@ async def test_cut_inside_a_request(faulty: Faulty, offset: int) -> None:
 
 async def test_cut_during_concurrent_writes(faulty: Faulty) -> None:
     """Writers run batches, snapshots and resource updates; the link dies under them."""
-    if faulty.backend.open_issue:
-        pytest.xfail(faulty.backend.open_issue)
     memory, workflows, ledger = await _prepare(faulty)
     stop = asyncio.Event()
     restored = asyncio.Event()
