@@ -31,11 +31,12 @@ class Page(msgspec.Struct, Generic[T], kw_only=True):
 
     ``per_page`` is ``None`` when everything was requested. ``next_cursor`` (when the
     method supports cursors) continues after the last item of this page, whatever was
-    inserted meanwhile; it is ``None`` on the last page.
+    inserted meanwhile; it is ``None`` on the last page. ``total`` is ``None`` when the
+    caller passed ``include_total=False`` (the count was skipped).
     """
 
     items: list[T]
-    total: int
+    total: int | None
     page: int
     per_page: int | None
     has_more: bool

@@ -315,7 +315,10 @@ async def _count_messages(
 ) -> int:
     store = await storage.require_store("memory")
     rng = DateRange(end=before, end_exclusive=True) if before is not None else None
-    page = await store.list_messages(thread_id=thread_id, per_page=1, date_range=rng)
+    page = await store.list_messages(
+        thread_id=thread_id, per_page=1, date_range=rng, include_total=True
+    )
+    assert page.total is not None  # include_total=True: the count is the point here
     return page.total
 
 

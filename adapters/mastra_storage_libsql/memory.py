@@ -323,12 +323,14 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
                 page_where = f"{page_where} AND {clause}" if page_where else f" WHERE {clause}"
                 page_params.extend([ts(from_epoch_ms(after.key)), str(after.tie)])
             limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
-            page_sql = with_total(
-                f"SELECT COUNT(*) FROM mastra_threads{where_sql}",
-                f"SELECT {THREAD_COLUMNS} FROM mastra_threads{page_where}{order}{limit_sql}",
-                THREAD_WIDTH,
-            )
-            page_params = [*params, *page_params, *limit_params]
+            rows_sql = f"SELECT {THREAD_COLUMNS} FROM mastra_threads{page_where}{order}{limit_sql}"
+            if query.count:
+                count_sql = f"SELECT COUNT(*) FROM mastra_threads{where_sql}"
+                page_sql = with_total(count_sql, rows_sql, THREAD_WIDTH)
+                page_params = [*params, *page_params, *limit_params]
+            else:
+                page_sql = page_rows(rows_sql)
+                page_params = [*page_params, *limit_params]
         # One statement either way: an autocommit SELECT is its own consistent snapshot.
         return await self._db.run("listThreads", job, mode="none")
 

@@ -238,7 +238,9 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
                 threads = [t for t in threads if _thread_after(t, field, after, direction)]
             end = None if query.limit is None else query.offset + query.limit + 1
             return threads[query.offset : end], total
-        total = await self._conn.guard("listThreads", coll.count_documents(base))
+        total = 0
+        if query.count:
+            total = await self._conn.guard("listThreads", coll.count_documents(base))
         page_filter = base
         if after is not None:
             page_filter = and_filters(

@@ -306,11 +306,16 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             page_where.append(f"({column}, id) {op} ({key}, {p.add(str(query.after.tie))})")
         limit = p.add(None if query.limit is None else query.limit + 1, "::bigint")
         offset = p.add(query.offset, "::bigint")
+        page = (
+            f"SELECT {THREAD_COLUMNS} FROM {self._threads}{where_sql(page_where)} "
+            f"ORDER BY {column} {direction}, id {direction} LIMIT {limit} OFFSET {offset}"
+        )
+        if not query.count:
+            rows = await self._db.fetch("listThreads", page, *p.values)
+            return [thread_from_row(r) for r in rows], 0
         sql = (
             f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._threads}"
-            f"{where_sql(where)}) c LEFT JOIN LATERAL (SELECT {THREAD_COLUMNS} "
-            f"FROM {self._threads}{where_sql(page_where)} ORDER BY {column} {direction}, "
-            f"id {direction} LIMIT {limit} OFFSET {offset}) pg ON true"
+            f"{where_sql(where)}) c LEFT JOIN LATERAL ({page}) pg ON true"
         )
         rows = await self._db.fetch("listThreads", sql, *p.values)
         total = int(rows[0][0]) if rows else 0

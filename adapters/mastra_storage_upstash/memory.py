@@ -217,9 +217,11 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                 lower = bound
         for _ in range(_DANGLING_RETRIES):
             async with self._db.client.pipeline(transaction=False) as pipe:
-                pipe.zcard(key)
+                if query.count:
+                    pipe.zcard(key)
                 _zrange(pipe, key, lower, upper, desc, query.offset, query.limit, extra=1)
-                total, members = await pipe.execute()
+                replies = await pipe.execute()
+            total, members = replies if query.count else (0, replies[0])
             ids = [parse_timed_member(m)[1] for m in members]
             rows = await self._db.client.mget([self._k.thread(i) for i in ids]) if ids else []
             threads = [self._thread_or_none(r) for r in rows]
@@ -236,7 +238,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         live = [
             t for m, t in zip(members, threads, strict=True) if t is not None and m not in stale
         ]
-        return live, int(total) - len(stale)
+        return live, int(total) - len(stale) if query.count else 0
 
     async def _repair_thread_index(self, key: str, stale: list[str], threads: list[Thread]) -> None:
         """Drop entries of expired threads, and of threads whose record changed behind our

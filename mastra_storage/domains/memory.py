@@ -36,7 +36,6 @@ from ..pagination import (
     ResolvedOrder,
     decode_cursor,
     encode_cursor,
-    has_more,
     page_window,
     parse_order_by,
     validate_page_args,
@@ -144,7 +143,9 @@ class ThreadQuery(msgspec.Struct, kw_only=True, frozen=True):
     Filter by ``resource_id`` and by ``metadata`` (every key must be present and equal, JSON
     equality: ``True`` is not ``1``). Order by ``order.field`` then ``id`` (both in
     ``order.direction``); ``after`` continues after a cursor position ``(field ms, id)``.
-    Return up to ``limit + 1`` threads after skipping ``offset``, and the total match count.
+    Return up to ``limit + 1`` threads after skipping ``offset``, and the total match count
+    (ignoring ``after``/``offset``/``limit``). When ``count`` is false the caller does not
+    want the total: skip the count (it is the dearest part of a small page) and return 0.
     """
 
     resource_id: str | None
@@ -153,6 +154,7 @@ class ThreadQuery(msgspec.Struct, kw_only=True, frozen=True):
     offset: int
     limit: int | None
     after: Cursor | None
+    count: bool
 
 
 ThreadMutation = Callable[[Thread], Thread]
@@ -188,6 +190,7 @@ class MemoryStore(Protocol):
         per_page: int | None = DEFAULT_THREADS_PER_PAGE,
         order_by: OrderBy | None = None,
         cursor: str | None = None,
+        include_total: bool = True,
     ) -> Page[Thread]: ...
 
     async def list_messages(
@@ -201,6 +204,7 @@ class MemoryStore(Protocol):
         date_range: DateRange | None = None,
         order_by: OrderBy | None = None,
         cursor: str | None = None,
+        include_total: bool = True,
     ) -> Page[Message]: ...
     async def list_messages_by_resource_id(
         self,
@@ -212,6 +216,7 @@ class MemoryStore(Protocol):
         date_range: DateRange | None = None,
         order_by: OrderBy | None = None,
         cursor: str | None = None,
+        include_total: bool = True,
     ) -> Page[Message]: ...
     async def list_messages_by_id(self, message_ids: Sequence[str]) -> list[Message]: ...
     async def save_messages(self, messages: Sequence[Message]) -> list[Message]: ...
@@ -519,11 +524,14 @@ class BaseMemoryStore(ABC):
         per_page: int | None = DEFAULT_THREADS_PER_PAGE,
         order_by: OrderBy | None = None,
         cursor: str | None = None,
+        include_total: bool = True,
     ) -> Page[Thread]:
         """Threads filtered by resource and metadata (AND, exact JSON equality), paginated.
 
         Default order ``created_at`` DESC, ties by ``id``. ``cursor`` (from ``next_cursor``)
-        continues after the previous page instead of using ``page``.
+        continues after the previous page instead of using ``page``. ``include_total=False``
+        skips the count (``total`` is then ``None``): ``has_more`` and ``next_cursor`` come
+        from the page's extra row, so they are the same either way.
         """
         validate_page_args(page, per_page, operation="LIST_THREADS")
         optional_id(resource_id, field="resource_id", operation="LIST_THREADS")
@@ -548,8 +556,11 @@ class BaseMemoryStore(ABC):
             offset=0 if after else window.offset,
             limit=window.limit,
             after=after,
+            count=include_total,
         )
         threads, total = await self._query_threads(query)
+        # ``offset + per_page < total`` holds exactly when the extra row came back, so the
+        # flag never needs the count (``per_page=0`` fetches one row for the same reason).
         more = len(threads) > window.limit if window.limit is not None else False
         threads = threads[: window.limit] if window.limit is not None else threads
         next_cursor = None
@@ -559,10 +570,10 @@ class BaseMemoryStore(ABC):
             next_cursor = encode_cursor(Cursor(key, last.id, order.direction, scope))
         return Page(
             items=threads,
-            total=total,
+            total=total if include_total else None,
             page=page,
             per_page=per_page,
-            has_more=more if after else has_more(page, per_page, total),
+            has_more=more,
             next_cursor=next_cursor,
         )
 
@@ -579,12 +590,15 @@ class BaseMemoryStore(ABC):
         date_range: DateRange | None = None,
         order_by: OrderBy | None = None,
         cursor: str | None = None,
+        include_total: bool = True,
     ) -> Page[Message]:
         """Messages of one or more threads, oldest first by default, plus ``include`` windows.
 
         ``per_page=0`` with ``include`` returns only the included messages (the semantic
         recall fast path) with ``total == 0``. ``cursor`` continues after the previous page.
         When ``resource_id`` is given, included messages of other resources are dropped.
+        ``include_total=False`` skips the count (``total`` is ``None``); ``has_more`` and
+        ``next_cursor`` are the same either way.
         """
         thread_ids = normalize_thread_ids(thread_id)
         return await self._list_messages(
@@ -596,6 +610,7 @@ class BaseMemoryStore(ABC):
             date_range=date_range,
             order_by=order_by,
             cursor=cursor,
+            include_total=include_total,
         )
 
     async def list_messages_by_resource_id(
@@ -608,6 +623,7 @@ class BaseMemoryStore(ABC):
         date_range: DateRange | None = None,
         order_by: OrderBy | None = None,
         cursor: str | None = None,
+        include_total: bool = True,
     ) -> Page[Message]:
         """Every message of a resource, across its threads (same options as ``list_messages``)."""
         require_non_empty(
@@ -622,6 +638,7 @@ class BaseMemoryStore(ABC):
             date_range=date_range,
             order_by=order_by,
             cursor=cursor,
+            include_total=include_total,
         )
 
     async def _list_messages(
@@ -635,6 +652,7 @@ class BaseMemoryStore(ABC):
         date_range: DateRange | None,
         order_by: OrderBy | None,
         cursor: str | None,
+        include_total: bool,
     ) -> Page[Message]:
         validate_page_args(page, per_page, operation="LIST_MESSAGES")
         optional_id(resource_id, field="resource_id", operation="LIST_MESSAGES")
@@ -653,7 +671,9 @@ class BaseMemoryStore(ABC):
         window = page_window(page, per_page)
         fast_path = per_page == 0
         if fast_path and not includes:
-            return Page(items=[], total=0, page=page, per_page=0, has_more=False)
+            return Page(
+                items=[], total=0 if include_total else None, page=page, per_page=0, has_more=False
+            )
         query = MessageQuery(
             thread_ids=thread_ids,
             resource_id=resource_id,
@@ -662,7 +682,10 @@ class BaseMemoryStore(ABC):
             offset=0 if after else window.offset,
             limit=window.limit,
             after=after,
-            count=not fast_path,
+            # Page mode with include windows: whether the windows already brought back the
+            # whole set (then ``has_more`` is false) takes its size, so that count stays.
+            count=not fast_path
+            and (include_total or (bool(includes) and after is None and per_page is not None)),
             include=includes,
         )
         result = await self._query_messages(query)
@@ -680,20 +703,26 @@ class BaseMemoryStore(ABC):
         ordered = sorted(merged.values(), key=message_sort_key, reverse=order.descending)
         messages = [item.message for item in ordered]
 
-        total = result.total if not fast_path else 0
+        total: int | None = result.total if not fast_path else 0
         if per_page is None or fast_path:
             more = False
-        elif after is not None:
+        elif after is not None or not more_after:
             more = more_after
         else:
+            # ``offset + per_page < total`` is ``more_after``; but when the include windows
+            # brought back every message of the set, there is nothing more to page to.
             wanted = set(thread_ids) if thread_ids is not None else None
-            returned = {
-                m.id
+            returned = sum(
+                1
                 for m in messages
                 if (wanted is None and m.resource_id == resource_id)
                 or (wanted is not None and m.thread_id in wanted)
-            }
-            more = False if len(returned) >= total else has_more(page, per_page, total)
+            )
+            # Only include windows can push ``returned`` past the rows up to this page, and
+            # then the query counted (see ``count`` above).
+            more = returned < result.total if returned > window.offset + len(page_rows) else True
+        if not include_total:
+            total = None
         next_cursor = None
         if more and page_rows and not fast_path:
             last = page_rows[-1]

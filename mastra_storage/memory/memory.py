@@ -180,15 +180,22 @@ class Memory:
         return await (await self.store()).get_thread_by_id(_require_id(thread_id, "thread_id"))
 
     async def list_threads(
-        self, resource_id: str, *, page: int = 0, per_page: int | None = 100
+        self,
+        resource_id: str,
+        *,
+        page: int = 0,
+        per_page: int | None = 100,
+        include_total: bool = True,
     ) -> Page[Thread]:
-        """A resource's threads, most recently updated first."""
+        """A resource's threads, most recently updated first (``include_total=False``: no
+        count, ``total`` is ``None``)."""
         store = await self.store()
         return await store.list_threads(
             resource_id=_require_id(resource_id, "resource_id"),
             page=page,
             per_page=per_page,
             order_by=OrderBy(field="updated_at", direction="DESC"),
+            include_total=include_total,
         )
 
     async def update_thread(
@@ -356,6 +363,7 @@ class Memory:
                 page=0,
                 per_page=limit,
                 order_by=_NEWEST_FIRST,
+                include_total=False,  # a turn's context never shows the count
             )
             found["messages"] = page.items
 

@@ -62,7 +62,13 @@ async def scan_threads(
     while True:
         cursor = None if after is None else Cursor(int(after[0]), str(after[1]), "ASC", "")
         query = ThreadQuery(
-            resource_id=None, metadata=None, order=_ORDER, offset=0, limit=page_size, after=cursor
+            resource_id=None,
+            metadata=None,
+            order=_ORDER,
+            offset=0,
+            limit=page_size,
+            after=cursor,
+            count=False,
         )
         threads, _ = await memory._query_threads(query)
         threads = threads[:page_size]
