@@ -211,6 +211,27 @@ async def test_recall_is_one_index_scan_without_sort(store: PostgresStore, admin
     assert page.items[0].id == "t3-m999" and page.total == 1000
 
 
+async def test_thread_page_without_total_sends_no_count(
+    store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory = memory_of(store)
+    for i in range(3):
+        await memory.save_thread(thread(f"t{i}", at=T0 + timedelta(seconds=i)))
+    statements: list[str] = []
+    fetch = memory._db.fetch  # type: ignore[attr-defined]
+
+    async def spy(operation: str, sql: str, *args: Any) -> Any:
+        statements.append(sql)
+        return await fetch(operation, sql, *args)
+
+    monkeypatch.setattr(memory._db, "fetch", spy)  # type: ignore[attr-defined]
+    bare = await memory.list_threads(resource_id="r1", per_page=2, include_total=False)
+    counted = await memory.list_threads(resource_id="r1", per_page=2)
+    assert [t.id for t in bare] == [t.id for t in counted] == ["t2", "t1"]
+    assert (bare.total, bare.has_more, counted.total, counted.has_more) == (None, True, 3, True)
+    assert ["count(" in sql.lower() for sql in statements] == [False, True]
+
+
 async def test_equal_timestamps_keep_insertion_order(store: PostgresStore) -> None:
     memory = memory_of(store)
     await memory.save_thread(thread("t1"))

@@ -13,6 +13,7 @@ from .memory_clone import CloneThreadTests
 from .memory_messages import MessageTests
 from .memory_resources import ResourceTests
 from .memory_threads import ThreadTests
+from .memory_totals import ListTotalTests
 from .memory_update_delete import UpdateDeleteMessageTests
 from .observability import ObservabilityTests
 from .retention import RetentionTests
@@ -22,7 +23,12 @@ from .workflows import WorkflowTests
 
 
 class MemoryConformance(
-    ThreadTests, MessageTests, UpdateDeleteMessageTests, ResourceTests, CloneThreadTests
+    ThreadTests,
+    MessageTests,
+    ListTotalTests,
+    UpdateDeleteMessageTests,
+    ResourceTests,
+    CloneThreadTests,
 ):
     """Every memory-domain test (threads, messages, updates/deletes, resources, cloning)."""
 
@@ -51,6 +57,7 @@ __all__ = [
     "ConformanceBase",
     "DivergenceMixin",
     "HostileInputTests",
+    "ListTotalTests",
     "MemoryConformance",
     "MessageTests",
     "ObservabilityTests",
