@@ -85,12 +85,29 @@ def sdk_message(data: MessageData, turn: Turn) -> Message:
 
 
 class SdkOps(Ops):
-    """The operations through the public API, as an application would call them."""
+    """The operations through the public API, as an application would call them.
 
-    def __init__(self, store: MastraStorage, memory: MemoryStore, workflows: WorkflowsStore):
+    List pages skip their ``total`` (``include_total=False``) unless ``include_total`` is
+    set: the raw side does not count either, so that is the like-for-like comparison; the
+    ``W2t``/``W3t`` rows keep the count to show what it costs.
+    """
+
+    def __init__(
+        self,
+        store: MastraStorage,
+        memory: MemoryStore,
+        workflows: WorkflowsStore,
+        *,
+        include_total: bool = False,
+    ):
         self.store = store
         self.memory = memory
         self.workflows = workflows
+        self.include_total = include_total
+
+    def with_total(self) -> SdkOps:
+        """The same store, its list pages counting their ``total`` as well."""
+        return SdkOps(self.store, self.memory, self.workflows, include_total=True)
 
     @classmethod
     async def open(cls, store: MastraStorage) -> SdkOps:
@@ -105,12 +122,17 @@ class SdkOps(Ops):
 
     async def recall(self, thread_id: str, limit: int) -> Sequence[str]:
         page = await self.memory.list_messages(
-            thread_id=thread_id, per_page=limit, order_by=NEWEST_FIRST
+            thread_id=thread_id,
+            per_page=limit,
+            order_by=NEWEST_FIRST,
+            include_total=self.include_total,
         )
         return [m.id for m in reversed(page.items)]
 
     async def list_threads(self, resource_id: str, limit: int) -> Sequence[str]:
-        page = await self.memory.list_threads(resource_id=resource_id, per_page=limit)
+        page = await self.memory.list_threads(
+            resource_id=resource_id, per_page=limit, include_total=self.include_total
+        )
         return [t.id for t in page.items]
 
     async def persist_snapshot(

@@ -204,7 +204,8 @@ def chart(run: RunReport, path: Path) -> None:
 
     keys = sorted({r.workload for r in run.results})
     backends_seen = list(dict.fromkeys(r.backend for r in run.results))
-    fig, axes = plt.subplots(2, 3, figsize=(16, 9))
+    rows_of_panels = -(-(len(keys) + 1) // 3)  # one panel per workload, one for the ratios
+    fig, axes = plt.subplots(rows_of_panels, 3, figsize=(16, 4.5 * rows_of_panels), squeeze=False)
     flat = list(axes.flat)
     for ax, key in zip(flat, keys, strict=False):
         rows = [r for r in run.results if r.workload == key]
@@ -226,7 +227,7 @@ def chart(run: RunReport, path: Path) -> None:
         )
         ax.set_title(f"{key}: {rows[0].title}" if rows else key, fontsize=9)
         ax.legend(fontsize=8)
-    ratio_ax = flat[5]
+    ratio_ax = flat[-1]
     width = 0.8 / max(1, len(keys))
     for i, key in enumerate(keys):
         values = []
@@ -241,7 +242,7 @@ def chart(run: RunReport, path: Path) -> None:
     )
     ratio_ax.set_title("SDK / raw median (lower is better)", fontsize=9)
     ratio_ax.legend(fontsize=7, ncol=3)
-    for ax in flat[len(keys) : 5]:
+    for ax in flat[len(keys) : -1]:
         ax.axis("off")
     fig.suptitle(
         f"mastra-storage vs raw drivers, {run.meta.get('date_utc')}, "

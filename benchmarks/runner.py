@@ -30,7 +30,7 @@ from .counting import RoundTripProxy
 from .ops import Ops, SdkOps
 from .results import BackendInfo, Counts, RunReport, SideResult, WorkloadResult
 from .stats import Repetition, Summary
-from .workloads import FULL, QUICK, WORKLOADS, Context, Sizes, Workload
+from .workloads import FULL, QUICK, WORKLOADS, Context, Sizes, Workload, find_workload
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -46,7 +46,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"comma-separated subset of {','.join(backends.NAMES)} (default: all)",
     )
     parser.add_argument(
-        "--workloads", default=",".join(WORKLOADS), help="comma-separated subset of W1..W5"
+        "--workloads",
+        default=",".join(WORKLOADS),
+        help="comma-separated subset of W1..W5, W2t, W3t",
     )
     parser.add_argument(
         "--quick",
@@ -83,7 +85,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if name not in backends.NAMES:
             parser.error(f"unknown backend {name!r}; known: {', '.join(backends.NAMES)}")
     for key in _split(args.workloads):
-        if key.upper() not in WORKLOADS:
+        if find_workload(key) is None:
             parser.error(f"unknown workload {key!r}; known: {', '.join(WORKLOADS)}")
     return args
 
@@ -278,7 +280,7 @@ async def run_all(args: argparse.Namespace, sizes: Sizes, reps: int) -> RunRepor
             "note": args.note,
         }
     )
-    workloads = [WORKLOADS[key.upper()] for key in _split(args.workloads)]
+    workloads = [w for w in map(find_workload, _split(args.workloads)) if w is not None]
     own_sizes = not args.quick and not args.size
     for name in _split(args.backends):
         run.backends.append(

@@ -1,5 +1,8 @@
 """The workloads W1-W5 of issue 9: sizes, the data they write, how each one is timed.
 
+W2t and W3t are W2 and W3 with the SDK also counting the page's ``total`` (on the same
+data), so the count's cost stays visible next to the like-for-like rows.
+
 Why written against :class:`~benchmarks.ops.Ops`: the same code times the SDK and the raw
 driver, so both sides get identical data, identical counts and identical timing boundaries.
 Everything a workload reads is seeded through the SDK (untimed), so both sides read the same
@@ -93,6 +96,14 @@ class Context:
         self._ms = itertools.count()
         self._ids = itertools.count()
         self.snapshot = make_snapshot(sizes.w4_snapshot_bytes)
+        self._seeded: set[tuple[str, Stage]] = set()
+
+    def first_seed(self, data: str, stage: Stage) -> bool:
+        """True the first time ``data`` is seeded to ``stage`` (workloads sharing it seed once)."""
+        if (data, stage) in self._seeded:
+            return False
+        self._seeded.add((data, stage))
+        return True
 
     def now(self) -> datetime:
         """A strictly increasing fake clock (1 ms per call), so orders are deterministic."""
@@ -194,6 +205,11 @@ class Workload(ABC):
     key: ClassVar[str]
     title: ClassVar[str]
     unit: ClassVar[str]  # what one operation (one sample) is
+    keeps_total: ClassVar[bool] = False  # the SDK's list pages count their total too
+
+    def side(self, ops: Ops) -> Ops:
+        """``ops`` as this workload uses it: the SDK counting totals when ``keeps_total``."""
+        return ops.with_total() if self.keeps_total and isinstance(ops, SdkOps) else ops
 
     async def prepare(self, ctx: Context, stage: Stage) -> None:
         """Seed what the workload reads; ``small`` first (for size-dependence counts)."""
@@ -261,6 +277,8 @@ class Recall(Workload):
         return f"{ctx.tag}-w2", f"{ctx.tag}-reader"
 
     async def prepare(self, ctx: Context, stage: Stage) -> None:
+        if not ctx.first_seed("W2", stage):
+            return
         thread_id, resource = self._thread(ctx)
         total_turns = ctx.sizes.w2_thread_messages // 2
         small_turns = max(ctx.sizes.w2_recall, total_turns // 10)
@@ -271,6 +289,7 @@ class Recall(Workload):
             await ctx.seed_turns(thread_id, resource, total_turns - small_turns)
 
     async def run(self, ops: Ops, ctx: Context, side: str, rep: int, n: int | None) -> Repetition:
+        ops = self.side(ops)
         thread_id, _ = self._thread(ctx)
         limit = ctx.sizes.w2_recall
         result = Repetition()
@@ -284,11 +303,11 @@ class Recall(Workload):
         return result
 
     async def one(self, ops: Ops, ctx: Context) -> None:
-        await ops.recall(self._thread(ctx)[0], ctx.sizes.w2_recall)
+        await self.side(ops).recall(self._thread(ctx)[0], ctx.sizes.w2_recall)
 
     async def agree(self, sdk: Ops, raw: Ops, ctx: Context) -> str | None:
         thread_id, _ = self._thread(ctx)
-        ours = list(await sdk.recall(thread_id, ctx.sizes.w2_recall))
+        ours = list(await self.side(sdk).recall(thread_id, ctx.sizes.w2_recall))
         theirs = list(await raw.recall(thread_id, ctx.sizes.w2_recall))
         return None if ours == theirs else f"recall differs: SDK {ours[:3]}... raw {theirs[:3]}..."
 
@@ -302,6 +321,8 @@ class ListThreads(Workload):
         return f"{ctx.tag}-w3-r{r}"
 
     async def prepare(self, ctx: Context, stage: Stage) -> None:
+        if not ctx.first_seed("W3", stage):
+            return
         resources = ctx.sizes.w3_resources
         per_resource = ctx.sizes.w3_threads // resources
         small = max(1, resources // 10)
@@ -314,6 +335,7 @@ class ListThreads(Workload):
         await ctx.create_threads(threads)
 
     async def run(self, ops: Ops, ctx: Context, side: str, rep: int, n: int | None) -> Repetition:
+        ops = self.side(ops)
         page = ctx.sizes.w3_page
         resources = ctx.sizes.w3_resources
         result = Repetition()
@@ -326,13 +348,29 @@ class ListThreads(Workload):
         return result
 
     async def one(self, ops: Ops, ctx: Context) -> None:
-        await ops.list_threads(self._resource(ctx, 0), ctx.sizes.w3_page)
+        await self.side(ops).list_threads(self._resource(ctx, 0), ctx.sizes.w3_page)
 
     async def agree(self, sdk: Ops, raw: Ops, ctx: Context) -> str | None:
         resource = self._resource(ctx, 0)
-        ours = list(await sdk.list_threads(resource, ctx.sizes.w3_page))
+        ours = list(await self.side(sdk).list_threads(resource, ctx.sizes.w3_page))
         theirs = list(await raw.list_threads(resource, ctx.sizes.w3_page))
         return None if ours == theirs else f"pages differ: SDK {ours[:3]}... raw {theirs[:3]}..."
+
+
+class RecallWithTotal(Recall):
+    """W2 on W2's thread, the SDK's page also counting the thread's messages."""
+
+    key = "W2t"
+    title = "recall as W2, SDK page with its total (count)"
+    keeps_total = True
+
+
+class ListThreadsWithTotal(ListThreads):
+    """W3 on W3's threads, the SDK's page also counting the resource's threads."""
+
+    key = "W3t"
+    title = "list threads as W3, SDK page with its total (count)"
+    keeps_total = True
 
 
 class Snapshot(Workload):
@@ -396,5 +434,19 @@ class Concurrent(AppendTurn):
 
 
 WORKLOADS: dict[str, Workload] = {
-    w.key: w for w in (AppendTurn(), Recall(), ListThreads(), Snapshot(), Concurrent())
+    w.key: w
+    for w in (
+        AppendTurn(),
+        Recall(),
+        RecallWithTotal(),
+        ListThreads(),
+        ListThreadsWithTotal(),
+        Snapshot(),
+        Concurrent(),
+    )
 }
+
+
+def find_workload(key: str) -> Workload | None:
+    """The workload called ``key``, whatever its case (``w2t``, ``W2T``)."""
+    return {k.upper(): w for k, w in WORKLOADS.items()}.get(key.upper())

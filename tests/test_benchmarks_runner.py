@@ -18,9 +18,12 @@ import pytest
 
 from benchmarks.backends.base import Address
 from benchmarks.counting import RoundTripProxy
+from benchmarks.ops import SdkOps
 from benchmarks.results import RunReport
+from benchmarks.workloads import WORKLOADS, find_workload
 
 REPO = Path(__file__).resolve().parents[1]
+ALL_WORKLOADS = ("W1", "W2", "W2t", "W3", "W3t", "W4", "W5")
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 
@@ -56,7 +59,7 @@ def test_quick_run_writes_json_with_every_workload(quick_run: tuple[Path, str]) 
     run = RunReport.from_json(data)
     assert [(b.name, b.status) for b in run.backends] == [("memory", "ok"), ("libsql", "ok")]
     got = {(r.backend, r.workload) for r in run.results}
-    assert got == {(b, w) for b in ("memory", "libsql") for w in ("W1", "W2", "W3", "W4", "W5")}
+    assert got == {(b, w) for b in ("memory", "libsql") for w in ALL_WORKLOADS}
     for r in run.results:
         assert r.problem is None
         assert r.sdk.summary.median_s > 0
@@ -76,7 +79,7 @@ def test_quick_run_writes_markdown(quick_run: tuple[Path, str]) -> None:
     out, stdout = quick_run
     markdown = (out / "results.md").read_text()
     assert "| backend | workload | SDK median |" in markdown
-    assert markdown.count("| libsql | W") == 5
+    assert markdown.count("| libsql | W") == len(ALL_WORKLOADS)
     assert "## Targets" in markdown and "libsql W1 SDK/raw" in markdown
     assert "spread" in stdout  # the runner prints the spread of every figure
 
@@ -176,7 +179,41 @@ def test_merge_keeps_rows_of_backends_not_rerun(quick_run: tuple[Path, str]) -> 
     newer.merge(older)
     assert [b.name for b in newer.backends] == ["memory", "libsql"]
     assert [(r.backend, r.workload) for r in newer.results] == [
-        *[("memory", w) for w in ("W1", "W2", "W3", "W4", "W5")],
+        *[("memory", w) for w in ALL_WORKLOADS],
         ("libsql", "W1"),
         ("libsql", "W2"),
     ]
+
+
+def test_only_the_t_rows_count_the_total() -> None:
+    # W2/W3 compare like for like with the raw side (which does not count); W2t/W3t keep the
+    # SDK's total so its cost stays visible.
+    from mastra_storage import Page
+
+    asked: list[tuple[str, bool]] = []
+
+    class Memory:
+        async def list_messages(self, **kwargs: object) -> Page[object]:
+            asked.append(("messages", bool(kwargs["include_total"])))
+            return Page(items=[], total=None, page=0, per_page=1, has_more=False)
+
+        async def list_threads(self, **kwargs: object) -> Page[object]:
+            asked.append(("threads", bool(kwargs["include_total"])))
+            return Page(items=[], total=None, page=0, per_page=1, has_more=False)
+
+    sdk = SdkOps(object(), Memory(), object())  # type: ignore[arg-type]
+
+    async def main() -> None:
+        for key in ("W2", "W2t"):
+            await WORKLOADS[key].side(sdk).recall("t", 1)
+        for key in ("W3", "W3t"):
+            await WORKLOADS[key].side(sdk).list_threads("r", 1)
+
+    asyncio.run(main())
+    assert asked == [
+        ("messages", False),
+        ("messages", True),
+        ("threads", False),
+        ("threads", True),
+    ]
+    assert find_workload("w2T") is WORKLOADS["W2t"] and find_workload("W6") is None
