@@ -91,7 +91,8 @@ class RunReport:
             key=lambda b: _BACKEND_ORDER.index(b.name) if b.name in _BACKEND_ORDER else 99
         )
         order = {b.name: i for i, b in enumerate(self.backends)}
-        self.results.sort(key=lambda r: order.get(r.backend, len(order)))
+        # Backend order, then W1, W2, W2t, ... (a run may have been told another order).
+        self.results.sort(key=lambda r: (order.get(r.backend, len(order)), r.workload))
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -128,9 +128,19 @@ def require_non_empty(value: Any, *, field: str, operation: str) -> str:
     return value
 
 
-#: 19 or more digits in a row: the only way an integer outside int64 can appear in JSON text.
-_LONG_DIGITS = re.compile(r"\d{19}")
+#: Maps every ASCII digit byte to ``0`` and every other byte to a space, so that a run of
+#: 19 digits (the only way an integer outside int64 can appear in JSON text) becomes
+#: ``_NINETEEN_ZEROS``. Why not ``re.search(r"\d{19}")``: the regex costs ~13 us per KB
+#: (0.64 ms for a 50 KB workflow snapshot), ``bytes.translate`` + ``in`` under 1 us per KB.
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_NINETEEN_ZEROS = b"0" * 19
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _has_long_digit_run(text: str) -> bool:
+    """Whether ``text`` holds 19 or more ASCII digits in a row (non-ASCII characters are
+    bytes >= 0x80 in UTF-8, so they never count as digits)."""
+    return _NINETEEN_ZEROS in text.encode("utf-8").translate(_DIGITS_AS_ZEROS)
 
 
 def _has_big_int(value: Any) -> bool:
@@ -152,7 +162,7 @@ def check_json(value: Any, *, operation: str) -> str:
     input only; re-encoding stored data (a merge inside an update) must never fail.
     """
     text = dumps(value)
-    if _LONG_DIGITS.search(text) and _has_big_int(value):
+    if _has_long_digit_run(text) and _has_big_int(value):
         raise ValidationError(
             "integers in JSON must fit in 64 bits (MongoDB and DynamoDB cannot store larger "
             "ones exactly; JavaScript readers lose precision beyond 2**53)",

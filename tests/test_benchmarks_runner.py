@@ -185,6 +185,22 @@ def test_merge_keeps_rows_of_backends_not_rerun(quick_run: tuple[Path, str]) -> 
     ]
 
 
+def test_merge_orders_rows_by_workload(quick_run: tuple[Path, str]) -> None:
+    # ``--workloads W5,W1`` runs W5 first (moto fails concurrent transactions on a big table);
+    # the merged report still lists W1 before W5.
+    out, _ = quick_run
+    older = RunReport.from_json(json.loads((out / "results.json").read_text()))
+    newer = RunReport.from_json(json.loads((out / "results.json").read_text()))
+    newer.backends = [b for b in newer.backends if b.name == "libsql"]
+    rows = {r.workload: r for r in newer.results if r.backend == "libsql"}
+    newer.results = [rows["W5"], rows["W1"]]
+    newer.merge(older)
+    assert [(r.backend, r.workload) for r in newer.results if r.backend == "libsql"] == [
+        ("libsql", "W1"),
+        ("libsql", "W5"),
+    ]
+
+
 def test_only_the_t_rows_count_the_total() -> None:
     # W2/W3 compare like for like with the raw side (which does not count); W2t/W3t keep the
     # SDK's total so its cost stays visible.

@@ -323,3 +323,34 @@ def test_plan_message_updates_keeps_order_and_skips_unknown_ids() -> None:
         ("a", "a", "assistant"),
     ]
     assert all(new.created_at == old.created_at for old, new in plan)
+
+
+@pytest.mark.parametrize(
+    ("value", "rejected"),
+    [
+        ({"n": 2**63}, True),
+        ({"deep": [{"n": -(2**63) - 1}]}, True),
+        ({"n": 2**63 - 1}, False),
+        ({"n": -(2**63)}, False),
+        ({"s": "12345678901234567890", "t": "é" + "9" * 30}, False),  # digits in strings
+        ({"n": 123456789012345678, "s": "x" * 5000}, False),
+    ],
+)
+def test_check_json_rejects_integers_outside_int64_only(value: object, rejected: bool) -> None:
+    from mastra_storage.validation import check_json
+
+    if rejected:
+        with pytest.raises(ValidationError, match="64 bits"):
+            check_json(value, operation="TEST")
+    else:
+        assert loads(check_json(value, operation="TEST")) == value
+
+
+def test_long_digit_run_detection() -> None:
+    from mastra_storage.validation import _has_long_digit_run
+
+    assert _has_long_digit_run("9" * 19)
+    assert _has_long_digit_run('{"a":"x' + "1" * 25 + 'y"}')
+    assert not _has_long_digit_run("1" * 18 + "a" + "1" * 18)
+    assert not _has_long_digit_run("١" * 30)  # non-ASCII digits cannot form a JSON number
+    assert not _has_long_digit_run("")
