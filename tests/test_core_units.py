@@ -352,5 +352,5 @@ def test_long_digit_run_detection() -> None:
     assert _has_long_digit_run("9" * 19)
     assert _has_long_digit_run('{"a":"x' + "1" * 25 + 'y"}')
     assert not _has_long_digit_run("1" * 18 + "a" + "1" * 18)
-    assert not _has_long_digit_run("١" * 30)  # non-ASCII digits cannot form a JSON number
+    assert not _has_long_digit_run("\u0661" * 30)  # Arabic-Indic digits: no JSON number
     assert not _has_long_digit_run("")
