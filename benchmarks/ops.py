@@ -66,6 +66,11 @@ class Ops(ABC):
         """Statements/commands issued so far, when this side can count them (else None)."""
         return None
 
+    def with_total(self) -> Ops:
+        """This side with its list pages counting their ``total`` (a raw side never counts,
+        so it stays as it is)."""
+        return self
+
     async def close(self) -> None:
         """Release what the ops opened (the SDK store is closed by its backend)."""
 

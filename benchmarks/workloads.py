@@ -209,7 +209,7 @@ class Workload(ABC):
 
     def side(self, ops: Ops) -> Ops:
         """``ops`` as this workload uses it: the SDK counting totals when ``keeps_total``."""
-        return ops.with_total() if self.keeps_total and isinstance(ops, SdkOps) else ops
+        return ops.with_total() if self.keeps_total else ops
 
     async def prepare(self, ctx: Context, stage: Stage) -> None:
         """Seed what the workload reads; ``small`` first (for size-dependence counts)."""
