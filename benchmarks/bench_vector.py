@@ -10,7 +10,7 @@ Per store it reports: load time (``upsert`` in batches of 1,000, index maintaine
 load), recall@k of unfiltered queries (the ANN index) against exact cosine top-k computed
 with numpy on the same float32 vectors, and latency (mean / p50 / p95 over sequential
 queries) of the ANN path and of the exact path (a filter every row matches forces the
-exact scan). Not a test: numbers depend on the machine; see docs/notes/issue-7-vectors.md.
+exact scan). Not a test: numbers depend on the machine.
 """
 
 from __future__ import annotations

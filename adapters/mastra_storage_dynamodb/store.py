@@ -84,7 +84,7 @@ class DynamoDBStore(MastraStorage):
         if config is not None:
             # A botocore ``Config``: connect/read timeouts and retry policy. botocore's
             # defaults (60 s timeouts, several retries) can keep a call against an
-            # unreachable endpoint waiting for minutes; see docs/notes/issue-10-faults.md.
+            # unreachable endpoint waiting for minutes.
             kwargs["config"] = config
         self._table = DynamoTable(self.table_name, kwargs)
         self.stores = {

@@ -3,7 +3,7 @@
 Standalone (pymongo only). Run against any MongoDB-compatible server that supports
 transactions:
 
-    python docs/notes/mongodb_abandoned_transaction.py URI [kill|wait|idle]
+    python tests/faults/mongodb_abandoned_transaction.py URI [kill|wait|idle]
 
 A child process starts a transaction, updates document ``{_id: 1}`` and exits without
 commit, abort or endSessions (what a cut network link looks like to the server).  Then a
