@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import msgspec
 
 from .errors import ConfigurationError, NotSupportedError
+from .lifecycle import Lifecycle, guard_domain, guarded, is_coroutine_function
 
 if TYPE_CHECKING:
     # Annotations only: importing the domain modules (and asyncio) here made up most of
@@ -71,6 +72,23 @@ class MastraStorage:
     #: the backend has no limit a Mastra payload can reach. A larger record raises a
     #: ``ValidationError`` subclass and nothing is written (issue 10 hostile-input tests).
     max_record_bytes: int | None = None
+    #: Overall deadline of one domain call, in seconds (``None``: none). Network adapters
+    #: set a default and take it as the ``operation_timeout`` option (:mod:`.lifecycle`).
+    operation_timeout: float | None = None
+    #: Overall deadline of ``init()`` (schema creation may build indexes on large tables).
+    init_timeout: float | None = None
+    #: How long ``close()`` waits for connections to close politely before dropping them.
+    close_timeout: float = 5.0
+    #: The store's connections belong to the event loop of its first call (drivers such as
+    #: asyncpg or redis-py); a call from another loop raises ``EventLoopMismatchError``.
+    binds_event_loop: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Route the subclass's public coroutine methods through the store's lifecycle:
+        ``close`` marks the store closed and is bounded; the others refuse to run on a
+        closed store or from a foreign event loop, under the call deadline."""
+        super().__init_subclass__(**kwargs)
+        _guard_class(cls)
 
     def __init__(
         self,
@@ -90,7 +108,7 @@ class MastraStorage:
         self._default = default
         self._initialized = False
         self._init_lock: asyncio.Lock | None = None
-        self.stores: dict[str, StorageDomain] = {}
+        self.stores = {}
         if default is not None or domains is not None:
             self._compose(default, domains or {})
 
@@ -117,6 +135,37 @@ class MastraStorage:
             )
 
     # ---- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """Open/closed state, bound event loop and call deadlines (:mod:`.lifecycle`)."""
+        found: Lifecycle | None = self.__dict__.get("_lifecycle")
+        if found is None:
+            found = self.__dict__["_lifecycle"] = Lifecycle(self)
+        return found
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called (every call then raises ``StoreClosedError``)."""
+        return self.lifecycle.closed
+
+    @property
+    def stores(self) -> dict[str, StorageDomain]:
+        """The domains by name; domains assigned here are guarded by this store's lifecycle."""
+        found: dict[str, StorageDomain] = self.__dict__.get("_stores", {})
+        return found
+
+    @stores.setter
+    def stores(self, value: dict[str, Any]) -> None:
+        lifecycle = self.lifecycle
+        for domain in value.values():
+            if domain is not None:
+                guard_domain(domain, lifecycle)
+        self.__dict__["_stores"] = value
+
+    def _abandon_connections(self) -> None:
+        """Drop connections without awaiting them (``close()`` timed out, or ran on another
+        event loop than theirs). Adapters override; the default has nothing to drop."""
 
     @property
     def initialized(self) -> bool:
@@ -223,6 +272,50 @@ class MastraStorage:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, domains={sorted(self.stores)})"
+
+
+def _lifecycle_of_store(store: Any) -> Lifecycle | None:
+    return store.lifecycle if isinstance(store, MastraStorage) else None
+
+
+_IN_CLOSE = "_mastra_storage_close_guard"
+
+
+def _closing(func: Any) -> Any:
+    """``close`` made idempotent and bounded; a ``super().close()`` inside runs as is."""
+    import functools
+
+    @functools.wraps(func)
+    async def close(self: MastraStorage) -> None:
+        if self.__dict__.get(_IN_CLOSE):
+            await func(self)
+            return
+
+        async def run() -> None:
+            self.__dict__[_IN_CLOSE] = True
+            try:
+                await func(self)
+            finally:
+                self.__dict__[_IN_CLOSE] = False
+
+        await self.lifecycle.close(run)
+
+    setattr(close, _IN_CLOSE, True)
+    return close
+
+
+def _guard_class(cls: type) -> None:
+    for name, attr in list(vars(cls).items()):
+        if name.startswith("_") or not is_coroutine_function(attr):
+            continue
+        if getattr(attr, _IN_CLOSE, False) or getattr(attr, "__wrapped_by_lifecycle__", False):
+            continue
+        wrapped: Any = _closing(attr) if name == "close" else guarded(attr, _lifecycle_of_store)
+        wrapped.__wrapped_by_lifecycle__ = True
+        setattr(cls, name, wrapped)
+
+
+_guard_class(MastraStorage)
 
 
 __all__ = ["DOMAIN_NAMES", "DoctorCheck", "DoctorReport", "MastraStorage"]

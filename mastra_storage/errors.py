@@ -102,7 +102,22 @@ class VersionConflictError(ConflictError):
 class UnavailableError(MastraStorageError, ConnectionError):
     """The backend cannot be reached, or stayed busy past the retry budget."""
 
-    default_category = "THIRD_PARTY"
+    default_category: Category = "THIRD_PARTY"
+
+
+class StoreClosedError(UnavailableError):
+    """The store (or the store a domain belongs to) was closed: every call after
+    ``close()`` raises this, nothing is sent. Create a new store to continue."""
+
+    default_category = "USER"
+
+
+class EventLoopMismatchError(MastraStorageError, RuntimeError):
+    """A store whose connections belong to one asyncio event loop was called from another
+    (typically a second ``asyncio.run``). Nothing was sent; create the store inside the
+    loop that uses it (``docs/decisions.md``, "Timeouts and closing")."""
+
+    default_category = "USER"
 
 
 class BackendError(MastraStorageError):
@@ -132,10 +147,12 @@ __all__ = [
     "Category",
     "ConfigurationError",
     "ConflictError",
+    "EventLoopMismatchError",
     "MastraStorageError",
     "MissingDependencyError",
     "NotFoundError",
     "NotSupportedError",
+    "StoreClosedError",
     "UnavailableError",
     "ValidationError",
     "VersionConflictError",

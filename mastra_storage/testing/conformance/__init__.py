@@ -9,6 +9,7 @@ from ._base import ConformanceBase, DivergenceMixin
 from .composite import CompositeTests
 from .concurrency import ConcurrencyTests
 from .hostile import HostileInputTests
+from .lifecycle import LifecycleTests
 from .memory_clone import CloneThreadTests
 from .memory_messages import MessageTests
 from .memory_resources import ResourceTests
@@ -34,7 +35,7 @@ class MemoryConformance(
 
 
 class ReliabilityConformance(
-    VersionedWriteTests, ConcurrencyTests, HostileInputTests, RetentionTests
+    VersionedWriteTests, ConcurrencyTests, HostileInputTests, RetentionTests, LifecycleTests
 ):
     """Concurrency control, hostile input and retention (issue 10)."""
 
@@ -57,6 +58,7 @@ __all__ = [
     "ConformanceBase",
     "DivergenceMixin",
     "HostileInputTests",
+    "LifecycleTests",
     "ListTotalTests",
     "MemoryConformance",
     "MessageTests",

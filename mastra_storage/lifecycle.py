@@ -1,0 +1,277 @@
+"""Open, closed and bound to one event loop: the life of a store, and a deadline per call.
+
+Why in the core: every backend needs the same four promises, and a promise kept in five
+adapters separately is kept in four.
+
+* **Closed means closed.** After ``close()`` every domain call, ``init()`` and
+  ``get_store()`` raises :class:`~mastra_storage.errors.StoreClosedError` before any I/O;
+  ``close()`` itself is idempotent.
+* **One event loop.** A store whose connections belong to an event loop
+  (``binds_event_loop``: asyncpg, redis-py, PyMongo, aiobotocore) records the loop of its
+  first call; a call from another loop (a second ``asyncio.run``) raises
+  :class:`~mastra_storage.errors.EventLoopMismatchError` instead of the driver's
+  "Event loop is closed" or a hang.
+* **An overall deadline per call.** With ``operation_timeout`` set, a domain call that has
+  not finished after that many seconds raises
+  :class:`~mastra_storage.errors.UnavailableError`, however the time was spent (waiting for
+  a pooled connection, a server that never answers, a reply trickling one byte at a time,
+  retries). The call runs as its own task, so the caller gets its answer at the deadline
+  even if the driver is slow to give up; the abandoned task is cancelled and reaped. A
+  caller that cancels (``asyncio.wait_for``) is answered at once the same way.
+* **A bounded close.** ``close()`` waits at most ``close_timeout`` seconds for the adapter
+  to close politely, then drops its connections (``_abandon_connections``).
+
+:func:`guard_domain` applies this to each domain object a store creates (the store's
+``stores`` mapping does it on assignment); :class:`~mastra_storage.composite.MastraStorage`
+applies it to the store's own public methods.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .errors import EventLoopMismatchError, StoreClosedError, UnavailableError, to_upper_snake
+
+if TYPE_CHECKING:
+    # ``asyncio`` is imported inside the functions that run on a loop: ``import
+    # mastra_storage`` must stay light (issue 9).
+    import asyncio
+
+    from .composite import MastraStorage
+
+T = TypeVar("T")
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at load
+
+#: Set inside a guarded call: nested guarded calls (a domain method calling another, init
+#: visiting each domain) run under the outermost call's deadline instead of their own.
+_INSIDE_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "mastra_storage_inside_call", default=False
+)
+_GUARDED = "_mastra_storage_lifecycle"
+
+
+class Lifecycle:
+    """The open/closed state, the bound event loop and the deadlines of one store.
+
+    Timeouts are read from the owning store at each call (``operation_timeout``,
+    ``init_timeout``), so an adapter may set them after construction.
+    """
+
+    def __init__(self, owner: MastraStorage) -> None:
+        self.owner = owner
+        self.closed = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        #: Calls abandoned at their deadline that have not finished yet (reaped by close).
+        self.stragglers: set[asyncio.Task[Any]] = set()
+
+    # ---- checks ----------------------------------------------------------------------
+
+    def check(self, operation: str) -> None:
+        """Raise if the store is closed or bound to another event loop; bind it otherwise."""
+        import asyncio
+
+        name = self.owner.name
+        if self.closed:
+            raise StoreClosedError(
+                f"{name} is closed: {operation} was not run (create a new store to continue)",
+                id=f"MASTRA_STORAGE_{to_upper_snake(name)}_{to_upper_snake(operation)}_CLOSED",
+                details={"operation": operation},
+            )
+        if not self.owner.binds_event_loop:
+            return
+        running = asyncio.get_running_loop()
+        if self.loop is None:
+            self.loop = running
+        elif self.loop is not running:
+            state = "closed" if self.loop.is_closed() else "still running"
+            raise EventLoopMismatchError(
+                f"{name} was first used on another event loop (now {state}), so its "
+                f"connections belong to that loop; {operation} was not run. Create the store "
+                "inside the event loop that uses it (e.g. inside the function given to "
+                "asyncio.run, or in the application's lifespan), one store per loop.",
+                id=f"MASTRA_STORAGE_{to_upper_snake(name)}_EVENT_LOOP_MISMATCH",
+                details={"operation": operation, "bound_loop": state},
+            )
+
+    def timeout_for(self, operation: str) -> float | None:
+        if operation == "init":
+            return self.owner.init_timeout
+        return self.owner.operation_timeout
+
+    # ---- running a call ---------------------------------------------------------------
+
+    async def call(
+        self,
+        operation: str,
+        func: Callable[..., Coroutine[Any, Any, T]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> T:
+        """Run ``func(*args, **kwargs)`` after :meth:`check`, under the call's deadline."""
+        import asyncio
+
+        self.check(operation)
+        if _INSIDE_CALL.get():
+            return await func(*args, **kwargs)
+        timeout = self.timeout_for(operation)
+        if timeout is None:
+            token = _INSIDE_CALL.set(True)
+            try:
+                return await func(*args, **kwargs)
+            finally:
+                _INSIDE_CALL.reset(token)
+        token = _INSIDE_CALL.set(True)
+        try:
+            # The task copies the context now, so calls inside it see _INSIDE_CALL.
+            task: asyncio.Task[T] = asyncio.ensure_future(func(*args, **kwargs))
+        finally:
+            _INSIDE_CALL.reset(token)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=timeout)
+        except asyncio.CancelledError:
+            # The caller gave up (wait_for, a cancelled request): answer it now; the
+            # driver's cleanup finishes in the background.
+            self._abandon(task)
+            raise
+        if done:
+            return task.result()
+        self._abandon(task)
+        raise UnavailableError(
+            f"{self.owner.name} {operation}: no answer within {timeout:g} s "
+            "(operation_timeout); the server may be overloaded, stalled or unreachable",
+            id=f"MASTRA_STORAGE_{to_upper_snake(self.owner.name)}_"
+            f"{to_upper_snake(operation)}_TIMEOUT",
+            details={"operation": operation, "timeout_s": timeout},
+        )
+
+    def _abandon(self, task: asyncio.Task[Any]) -> None:
+        task.cancel()
+        self.stragglers.add(task)
+        task.add_done_callback(self._reap)
+
+    def _reap(self, task: asyncio.Task[Any]) -> None:
+        self.stragglers.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: an abandoned call's error is not "never retrieved"
+
+    # ---- closing ----------------------------------------------------------------------
+
+    async def close(self, close: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Mark closed, then run the adapter's ``close`` within ``close_timeout``.
+
+        From another event loop than the store's, the adapter cannot await its connections
+        (their loop may be gone): they are dropped (``_abandon_connections``), or closed on
+        their own loop when it still runs in another thread.
+        """
+        import asyncio
+        import logging
+
+        if self.closed:
+            return
+        self.closed = True
+        owner = self.owner
+        bound = owner.close_timeout
+        for task in list(self.stragglers):
+            task.cancel()
+        running = asyncio.get_running_loop()
+        if self.loop is not None and self.loop is not running:
+            if self.loop.is_running():
+                future = asyncio.run_coroutine_threadsafe(close(), self.loop)
+                try:
+                    await asyncio.wait_for(asyncio.wrap_future(future), bound)
+                    return
+                except Exception:  # timed out or failed: fall back to dropping the connections
+                    future.cancel()
+            owner._abandon_connections()
+            return
+        task = asyncio.ensure_future(close())
+        try:
+            done, _ = await asyncio.wait({task}, timeout=bound)
+        except asyncio.CancelledError:
+            task.cancel()
+            owner._abandon_connections()
+            raise
+        if done:
+            task.result()
+            return
+        task.cancel()
+        task.add_done_callback(self._reap)
+        owner._abandon_connections()
+        logging.getLogger("mastra_storage").warning(
+            "%s: close() did not finish within %g s (close_timeout); connections dropped",
+            owner.name,
+            bound,
+        )
+
+
+def guarded(
+    func: Callable[..., Coroutine[Any, Any, T]], lifecycle_of: Callable[[Any], Lifecycle | None]
+) -> Callable[..., Coroutine[Any, Any, T]]:
+    """``func`` (a method) run through its object's :class:`Lifecycle` when it has one."""
+    operation = func.__name__
+
+    @functools.wraps(func)
+    async def run(self: Any, *args: Any, **kwargs: Any) -> T:
+        lifecycle = lifecycle_of(self)
+        if lifecycle is None:
+            return await func(self, *args, **kwargs)
+        return await lifecycle.call(operation, func, (self, *args), kwargs)
+
+    return run
+
+
+def guard_domain(domain: Any, lifecycle: Lifecycle) -> None:
+    """Route every public coroutine method of ``domain`` through ``lifecycle``.
+
+    The wrappers are set on the instance, so the domain classes stay plain; a domain
+    already guarded (by the store that created it) keeps its owner's lifecycle.
+    """
+    if getattr(domain, _GUARDED, None) is not None:
+        return
+    for name in dir(type(domain)):
+        if name.startswith("_"):
+            continue
+        attr = _static_attr(type(domain), name)
+        if not is_coroutine_function(attr):
+            continue
+        bound = getattr(domain, name)
+        setattr(domain, name, _bound_call(lifecycle, name, bound))
+    setattr(domain, _GUARDED, lifecycle)
+
+
+def is_coroutine_function(attr: Any) -> bool:
+    """Whether ``attr`` is a plain ``async def`` function (not a static/class method)."""
+    code = getattr(attr, "__code__", None)
+    return isinstance(attr, type(is_coroutine_function)) and bool(
+        code is not None and code.co_flags & _CO_COROUTINE
+    )
+
+
+def _static_attr(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name]
+    return None
+
+
+def _bound_call(
+    lifecycle: Lifecycle, operation: str, bound: Callable[..., Coroutine[Any, Any, T]]
+) -> Callable[..., Coroutine[Any, Any, T]]:
+    @functools.wraps(bound)
+    async def run(*args: Any, **kwargs: Any) -> T:
+        return await lifecycle.call(operation, bound, args, kwargs)
+
+    return run
+
+
+def lifecycle_of(domain: Any) -> Lifecycle | None:
+    """The lifecycle guarding ``domain`` (``None`` for a domain no store created)."""
+    found: Lifecycle | None = getattr(domain, _GUARDED, None)
+    return found
+
+
+__all__ = ["Lifecycle", "guard_domain", "guarded", "is_coroutine_function", "lifecycle_of"]
