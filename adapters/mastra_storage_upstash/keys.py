@@ -13,6 +13,24 @@ Two families share one key prefix (empty by default, so the keys are exactly Mas
 
 Ids are never parsed out of a key; where an index member must carry ids they are a JSON
 array at the end of the member, so ids may contain any character.
+
+Key identity (no two records share a key). Our keys are a JSON array after a fixed head,
+so they are injective. Mastra's keys join ids with ``:``; each is a fixed head, then ids
+separated by a fixed marker, so a key is ambiguous only when an id *before* a marker could
+hide that marker. The rule (:func:`check_thread_key_id`, :func:`check_run_key_ids`) refuses
+exactly those ids: a thread id ``t`` with ``":id:" in t + ":"``, a workflow name ``w`` with
+``":run_id:" in w + ":"``, a run id ``r`` with ``":resourceId:" in r + ":"``. Every other id
+(``user:42``, ids *after* the last marker: message ids, resource ids, score ids) is free.
+
+Why that suffices, for ``<head><t>:id:<m>`` (the workflow markers are alike): if ``":id:"``
+is not in ``t + ":"``, the first ``":id:"`` of ``t + ":id:" + m`` starts exactly after ``t``.
+An earlier start ``p`` either lies inside ``t + ":"`` (excluded) or is ``len(t) - 2`` or
+``len(t) - 1``, which would need the ``:`` after ``t`` to be an ``i`` or a ``d``. So ``t``
+(and then ``m``) is read back from the key alone: two records with one key are one record.
+Heads differ between families (``mastra_threads:``, ``mastra_messages:``, ``msg-idx:``,
+``thread:``, ``mastra-storage:``, …; none is a prefix of another), so families never meet.
+``tests/upstash/test_upstash_key_identity.py`` checks this as a property over ids built
+from separator fragments.
 """
 
 from __future__ import annotations
@@ -21,6 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from mastra_storage.codec import dumps, loads
+from mastra_storage.errors import ValidationError
 
 #: Shifts epoch milliseconds (years 1..9999) into a fixed-width non-negative decimal.
 _MS_OFFSET = 10**14
@@ -34,6 +53,40 @@ TABLE_RESOURCES = "mastra_resources"
 TABLE_WORKFLOWS = "mastra_workflow_snapshot"
 TABLE_SCORES = "mastra_scorers"
 OURS = "mastra-storage"
+
+
+def _refuse_marker(value: str, marker: str, field: str, operation: str) -> None:
+    if marker in value + ":":
+        raise ValidationError(
+            f"{field} must not contain {marker!r} nor end with {marker[:-1]!r}: "
+            "in the Upstash key layout it would name another record's key",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
+
+
+def thread_key_is_unambiguous(thread_id: str) -> bool:
+    """Whether message keys of this thread name no other record (false only for thread ids
+    a Mastra app wrote that :func:`check_thread_key_id` would refuse)."""
+    return ":id:" not in thread_id + ":"
+
+
+def check_thread_key_id(thread_id: str, *, operation: str) -> None:
+    """Refuse a thread id that would make a message key ambiguous (see the module notes).
+
+    Called before any write that creates a thread or a message key of that thread.
+    Raises :class:`ValidationError`; nothing has been written.
+    """
+    _refuse_marker(thread_id, ":id:", "thread_id", operation)
+
+
+def check_run_key_ids(workflow_name: str, run_id: str, *, operation: str) -> None:
+    """Refuse a workflow name or run id that would make a run's key ambiguous.
+
+    Raises :class:`ValidationError` before any write; nothing has been written.
+    """
+    _refuse_marker(workflow_name, ":run_id:", "workflow_name", operation)
+    _refuse_marker(run_id, ":resourceId:", "run_id", operation)
 
 
 def ms_text(ms: int) -> str:
@@ -189,6 +242,8 @@ __all__ = [
     "TABLE_THREADS",
     "TABLE_WORKFLOWS",
     "Keys",
+    "check_run_key_ids",
+    "check_thread_key_id",
     "datetime_us",
     "message_member",
     "ms_text",
@@ -197,5 +252,6 @@ __all__ = [
     "parse_timed_member",
     "position",
     "run_tail",
+    "thread_key_is_unambiguous",
     "timed_member",
 ]

@@ -10,7 +10,7 @@ Nothing here uses ``SCAN``/``KEYS`` except ``dangerously_clear_all``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from redis.asyncio.client import Pipeline
 
@@ -42,9 +42,11 @@ from .keys import (
     TABLE_MESSAGES,
     TABLE_RESOURCES,
     TABLE_THREADS,
+    check_thread_key_id,
     parse_message_member,
     parse_timed_member,
     position,
+    thread_key_is_unambiguous,
     timed_member,
 )
 from .lex import (
@@ -88,9 +90,32 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
 
     # ---- helpers ----------------------------------------------------------------------
 
-    def _thread_or_none(self, raw: Any) -> Thread | None:
+    def _thread_or_none(self, raw: Any, thread_id: str) -> Thread | None:
+        """The thread stored in ``raw`` if it is thread ``thread_id`` (anything else, such
+        as a record a Mastra app wrote under a colliding key, reads as absent)."""
         data = decode_json(raw)
-        return thread_from_json(data) if isinstance(data, dict) else None
+        if not isinstance(data, dict) or data.get("id") != thread_id:
+            return None
+        return thread_from_json(data)
+
+    async def _owned_message_keys(
+        self, pipe: Pipeline, pairs: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], bool]:
+        """For ``(thread_id, message_id)`` pairs about to be deleted: whether the message key
+        holds that message (or nothing), so a delete never removes another record.
+
+        Keys of threads obeying the id rule (every thread we write) name one record only
+        and cost nothing; keys of ambiguous thread ids a Mastra app wrote are watched and
+        read first (rare, and bounded by the delete's own size).
+        """
+        owned = {pair: True for pair in pairs}
+        doubtful = [pair for pair in pairs if not thread_key_is_unambiguous(pair[0])]
+        if doubtful:
+            keys = [self._k.message(t, m) for t, m in doubtful]
+            await pipe.watch(*keys)
+            for pair, raw in zip(doubtful, await pipe.mget(keys), strict=True):
+                owned[pair] = raw is None or _is_message(decode_json(raw), *pair)
+        return owned
 
     def _write_thread(self, pipe: Pipeline, old: Thread | None, new: Thread) -> None:
         self._db.set_json(pipe, self._k.thread(new.id), thread_to_json(new), "thread")
@@ -130,8 +155,8 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         for start in range(0, len(refs), _MGET_CHUNK):
             chunk = refs[start : start + _MGET_CHUNK]
             rows = await self._db.mget_json([self._k.message(t, m) for t, m, _ in chunk])
-            for offset, ((_, _, seq), row) in enumerate(zip(chunk, rows, strict=True)):
-                if isinstance(row, dict):
+            for offset, ((t, m, seq), row) in enumerate(zip(chunk, rows, strict=True)):
+                if _is_message(row, t, m):
                     found.append(StoredMessage(message_from_json(row), seq))
                 else:
                     missing.append(start + offset)
@@ -141,14 +166,15 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
 
     @operation("getThreadById")
     async def _get_thread(self, thread_id: str) -> Thread | None:
-        return self._thread_or_none(await self._db.client.get(self._k.thread(thread_id)))
+        return self._thread_or_none(await self._db.client.get(self._k.thread(thread_id)), thread_id)
 
     @operation("saveThread")
     async def _upsert_thread(self, thread: Thread) -> None:
+        check_thread_key_id(thread.id, operation="SAVE_THREAD")
         key = self._k.thread(thread.id)
 
         async def body(pipe: Pipeline) -> None:
-            old = self._thread_or_none(await pipe.get(key))
+            old = self._thread_or_none(await pipe.get(key), thread.id)
             begin(pipe)
             self._write_thread(pipe, old, thread)
 
@@ -159,7 +185,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         key = self._k.thread(thread_id)
 
         async def body(pipe: Pipeline) -> Thread | None:
-            old = self._thread_or_none(await pipe.get(key))
+            old = self._thread_or_none(await pipe.get(key), thread_id)
             if old is None:
                 return None
             new = mutate(old)
@@ -177,16 +203,19 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         mastra_key = k.mastra_thread_messages(thread_id)
 
         async def body(pipe: Pipeline) -> None:
-            old = self._thread_or_none(await pipe.get(thread_key))
+            old = self._thread_or_none(await pipe.get(thread_key), thread_id)
             members = await lex_members(pipe, ours_key)
             mastra_ids = [str(m) for m in await pipe.zrange(mastra_key, 0, -1)]
             ids = list(dict.fromkeys([parse_message_member(m)[3] for m in members] + mastra_ids))
             metas = await self._metas(pipe, ids) if ids else []
+            owned = await self._owned_message_keys(pipe, [(thread_id, i) for i in ids])
             begin(pipe)
             resources: set[str] = set()
             for message_id, meta in zip(ids, metas, strict=True):
                 if meta is not None and meta.thread_id != thread_id:
                     continue  # moved away since Mastra indexed it: not this thread's
+                if not owned[(thread_id, message_id)]:
+                    continue  # the key holds another thread's message (Mastra's ambiguous id)
                 pipe.delete(
                     k.message(thread_id, message_id),
                     k.message_index(message_id),
@@ -224,7 +253,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             total, members = replies if query.count else (0, replies[0])
             ids = [parse_timed_member(m)[1] for m in members]
             rows = await self._db.client.mget([self._k.thread(i) for i in ids]) if ids else []
-            threads = [self._thread_or_none(r) for r in rows]
+            threads = [self._thread_or_none(r, i) for r, i in zip(rows, ids, strict=True)]
             stale = [
                 m
                 for m, t in zip(members, threads, strict=True)
@@ -260,8 +289,8 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         for start in range(0, len(members), _MGET_CHUNK):
             chunk = [parse_timed_member(m)[1] for m in members[start : start + _MGET_CHUNK]]
             rows = await self._db.client.mget([self._k.thread(i) for i in chunk])
-            for row in rows:
-                thread = self._thread_or_none(row)
+            for row, thread_id in zip(rows, chunk, strict=True):
+                thread = self._thread_or_none(row, thread_id)
                 if thread is not None and thread_matches(thread, query.resource_id, query.metadata):
                     found[thread.id] = thread  # an entry left stale by another writer: once
         field = query.order.field
@@ -419,8 +448,8 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             known: list[MessageMeta] = []
             gone: list[str] = []
             for message_id, old, row in zip(ids, metas, rows, strict=True):
-                if not isinstance(row, dict):
-                    gone.append(message_id)
+                if not _is_message(row, thread_id, message_id):
+                    gone.append(message_id)  # deleted, or the key holds another record
                 elif old is not None and old.thread_id == thread_id:
                     known.append(old)  # ours: make sure its entries exist (idempotent)
                 else:
@@ -512,6 +541,8 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
     async def _save_messages(self, messages: list[Message], now: datetime) -> None:
         k = self._k
         thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
+        for thread_id in thread_ids:
+            check_thread_key_id(thread_id, operation="SAVE_MESSAGES")
         ids = [m.id for m in messages]
         watch = [k.thread(t) for t in thread_ids] + [k.message_meta(i) for i in ids]
 
@@ -519,7 +550,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             raw = await pipe.mget(watch)  # threads and message metas: one command
             raw_threads = raw[: len(thread_ids)]
             threads = {
-                t: self._thread_or_none(r) for t, r in zip(thread_ids, raw_threads, strict=True)
+                t: self._thread_or_none(r, t) for t, r in zip(thread_ids, raw_threads, strict=True)
             }
             for thread_id in thread_ids:
                 if threads[thread_id] is None:
@@ -532,6 +563,9 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                 MessageMeta.from_json(i, decode_json(r))
                 for i, r in zip(ids, raw[len(thread_ids) :], strict=True)
             ]
+            owned = await self._owned_message_keys(
+                pipe, [(m.thread_id, m.id) for m in metas if m is not None]
+            )
             fresh = sum(1 for m in metas if m is None)
             next_seq = int(await pipe.incrby(k.seq(), fresh)) - fresh + 1 if fresh else 0
             begin(pipe)
@@ -544,7 +578,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                     )
                     if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
                         remove_message_index(self._db, pipe, old)
-                        if old.thread_id != meta.thread_id:
+                        if old.thread_id != meta.thread_id and owned[(old.thread_id, old.id)]:
                             pipe.delete(k.message(old.thread_id, message.id))
                 else:
                     meta = MessageMeta(
@@ -579,9 +613,12 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             planned: list[tuple[MessageMeta, Message]] = []
             batch_index: dict[str, int] = {}
             for meta, row in zip(metas, rows, strict=True):
-                if isinstance(row, dict):
+                if _is_message(row, meta.thread_id, meta.id):
                     existing = message_from_json(row)
-                    planned.append((meta, mutate(existing)))
+                    new = mutate(existing)
+                    if new.thread_id != meta.thread_id:  # a move builds a new message key
+                        check_thread_key_id(str(new.thread_id), operation="UPDATE_MESSAGES")
+                    planned.append((meta, new))
                     stored_index = row.get("_index")  # Mastra keeps it on updates too
                     batch_index[meta.id] = stored_index if isinstance(stored_index, int) else 0
             if not planned:
@@ -594,7 +631,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             await pipe.watch(*[k.thread(t) for t in touched])
             raw_threads = await pipe.mget([k.thread(t) for t in touched])
             threads = {
-                t: self._thread_or_none(r) for t, r in zip(touched, raw_threads, strict=True)
+                t: self._thread_or_none(r, t) for t, r in zip(touched, raw_threads, strict=True)
             }
             for _, new in planned:
                 if threads[str(new.thread_id)] is None:
@@ -612,7 +649,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                 if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
                     remove_message_index(self._db, pipe, old)
                     if old.thread_id != meta.thread_id:
-                        pipe.delete(k.message(old.thread_id, message.id))
+                        pipe.delete(k.message(old.thread_id, message.id))  # verified above
                 self._write_message(batch, message, meta, batch_index[message.id])
             batch.flush(pipe)
             for thread in threads.values():
@@ -633,16 +670,15 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             thread_ids = list(dict.fromkeys(m.thread_id for m in metas))
             await pipe.watch(*[k.thread(t) for t in thread_ids])
             raw_threads = await pipe.mget([k.thread(t) for t in thread_ids])
+            owned = await self._owned_message_keys(pipe, [(m.thread_id, m.id) for m in metas])
             begin(pipe)
             for meta in metas:
-                pipe.delete(
-                    k.message(meta.thread_id, meta.id),
-                    k.message_index(meta.id),
-                    k.message_meta(meta.id),
-                )
+                if owned[(meta.thread_id, meta.id)]:
+                    pipe.delete(k.message(meta.thread_id, meta.id))
+                pipe.delete(k.message_index(meta.id), k.message_meta(meta.id))
                 remove_message_index(self._db, pipe, meta)
-            for raw in raw_threads:
-                thread = self._thread_or_none(raw)
+            for raw, thread_id in zip(raw_threads, thread_ids, strict=True):
+                thread = self._thread_or_none(raw, thread_id)
                 if thread is not None:
                     self._bump(pipe, thread, now)
 
@@ -650,13 +686,17 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
 
     # ---- resources --------------------------------------------------------------------
 
-    def _resource_or_none(self, raw: Any) -> Resource | None:
+    def _resource_or_none(self, raw: Any, resource_id: str) -> Resource | None:
+        """The resource in ``raw`` if it is ``resource_id`` (else absent, as for threads)."""
         data = decode_json(raw)
-        return resource_from_json(data) if isinstance(data, dict) else None
+        if not isinstance(data, dict) or data.get("id") != resource_id:
+            return None
+        return resource_from_json(data)
 
     @operation("getResourceById")
     async def _get_resource(self, resource_id: str) -> Resource | None:
-        return self._resource_or_none(await self._db.client.get(self._k.resource(resource_id)))
+        raw = await self._db.client.get(self._k.resource(resource_id))
+        return self._resource_or_none(raw, resource_id)
 
     @operation("saveResource")
     async def _upsert_resource(self, resource: Resource) -> None:
@@ -671,7 +711,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         key = self._k.resource(resource_id)
 
         async def body(pipe: Pipeline) -> Resource:
-            updated = mutate(self._resource_or_none(await pipe.get(key)))
+            updated = mutate(self._resource_or_none(await pipe.get(key), resource_id))
             begin(pipe)
             self._db.set_json(pipe, key, resource_to_json(updated), "resource")
             return updated
@@ -684,13 +724,14 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
     async def _clone_thread(
         self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
     ) -> tuple[Thread, list[Message]] | None:
+        check_thread_key_id(new_thread_id, operation="CLONE_THREAD")
         k = self._k
         source_key, target_key = k.thread(source_thread_id), k.thread(new_thread_id)
         index_key = k.thread_messages(source_thread_id)
 
         async def body(pipe: Pipeline) -> tuple[Thread, list[Message]] | None:
             source_raw, target_raw = await pipe.mget([source_key, target_key])
-            source = self._thread_or_none(source_raw)
+            source = self._thread_or_none(source_raw, source_thread_id)
             if source is None:
                 return None
             if target_raw is not None:
@@ -751,6 +792,14 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         ]
         for pattern in patterns:
             await delete_matching(self._db.client, pattern)
+
+
+def _is_message(row: Any, thread_id: str, message_id: str) -> TypeGuard[dict[str, Any]]:
+    """Whether a loaded message row is message ``message_id`` of thread ``thread_id``: a
+    key a Mastra app wrote for an ambiguous id may hold another thread's message."""
+    return (
+        isinstance(row, dict) and row.get("id") == message_id and row.get("threadId") == thread_id
+    )
 
 
 def _thread_member(thread: Thread, field: str) -> str:

@@ -6,6 +6,8 @@ Mastra ``SCAN``s every score for every list call; here each list reads one index
 
 from __future__ import annotations
 
+from typing import Any, TypeGuard
+
 from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
 from mastra_storage.records import Score
 from mastra_storage.timeutil import to_epoch_ms
@@ -47,12 +49,14 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
     @operation("getScoreById")
     async def _get_score(self, score_id: str) -> Score | None:
         rows = await self._db.mget_json([self._k.score(score_id)])
-        return score_from_json(rows[0]) if isinstance(rows[0], dict) else None
+        return score_from_json(rows[0]) if _is_score(rows[0], score_id) else None
 
     async def _load(self, members: list[str]) -> list[Score | None]:
         ids = [parse_timed_member(m)[1] for m in members]
         rows = await self._db.mget_json([self._k.score(i) for i in ids])
-        return [score_from_json(r) if isinstance(r, dict) else None for r in rows]
+        return [
+            score_from_json(r) if _is_score(r, i) else None for r, i in zip(rows, ids, strict=True)
+        ]
 
     @operation("listScores")
     async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
@@ -79,6 +83,12 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
     async def dangerously_clear_all(self) -> None:
         for pattern in (self._k.table_pattern(TABLE_SCORES), self._k.ours_pattern("scores")):
             await delete_matching(self._db.client, pattern)
+
+
+def _is_score(row: Any, score_id: str) -> TypeGuard[dict[str, Any]]:
+    """Whether a loaded row is score ``score_id`` (score keys are unambiguous; this guards
+    against a record written under the wrong key by something other than this adapter)."""
+    return isinstance(row, dict) and row.get("id") == score_id
 
 
 __all__ = ["UpstashScoresStore"]

@@ -5,11 +5,16 @@ a run cannot be computed from ``(workflow, run id)`` alone. Mastra finds such ru
 ``SCAN``; we keep ``ours:["run", workflow, run]`` -> ``{k: key, m: createdMs, r: resource}``
 and read it together with the suffix-less key in one ``MGET``. Read-modify-writes (step
 results, state) are optimistic transactions over the pointer and the record.
+
+Workflow names and run ids that would make a run key ambiguous are refused before any write
+(:func:`~.keys.check_run_key_ids`), and every loaded record is checked to be the run asked
+for: a key a Mastra app wrote for an ambiguous id reads as absent, so it is never returned,
+updated or deleted in another run's name.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from redis.asyncio.client import Pipeline
 
@@ -19,7 +24,14 @@ from mastra_storage.timeutil import to_epoch_ms
 
 from .db import RedisDB, begin, decode_json, operation
 from .indexes import newest_first
-from .keys import TABLE_WORKFLOWS, parse_run_tail, parse_timed_member, run_tail, timed_member
+from .keys import (
+    TABLE_WORKFLOWS,
+    check_run_key_ids,
+    parse_run_tail,
+    parse_timed_member,
+    run_tail,
+    timed_member,
+)
 from .lex import HIGHEST, LOWEST, lower_from_date, upper_from_date
 from .rows import run_from_json, run_to_json
 from .scan import delete_matching
@@ -78,10 +90,11 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
             )
         elif meta is None:
             record = decode_json(plain_raw)  # written by Mastra, not indexed yet
-        return run_from_json(record) if isinstance(record, dict) else None
+        return run_from_json(record) if _is_run(record, workflow_name, run_id) else None
 
     @operation("persistWorkflowSnapshot")
     async def _upsert_run(self, run: WorkflowRun) -> None:
+        check_run_key_ids(run.workflow_name, run.run_id, operation="PERSIST_WORKFLOW_SNAPSHOT")
         meta_key = self._k.run_meta(run.workflow_name, run.run_id)
 
         async def body(pipe: Pipeline) -> None:
@@ -102,6 +115,7 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
     async def _modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
     ) -> WorkflowRun | None:
+        check_run_key_ids(workflow_name, run_id, operation="UPDATE_WORKFLOW_RUN")
         k = self._k
         meta_key = k.run_meta(workflow_name, run_id)
 
@@ -155,9 +169,9 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
         wanted = [key for key in keys if isinstance(key, str)]
         rows = dict(zip(wanted, await self._db.mget_json(wanted), strict=True))
         out: list[WorkflowRun | None] = []
-        for key in keys:
+        for key, (workflow_name, run_id) in zip(keys, names, strict=True):
             row = rows.get(key) if isinstance(key, str) else None
-            out.append(run_from_json(row) if isinstance(row, dict) else None)
+            out.append(run_from_json(row) if _is_run(row, workflow_name, run_id) else None)
         return out
 
     @operation("getWorkflowRunById")
@@ -192,6 +206,16 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
             self._k.ours_pattern("runs"),
         ):
             await delete_matching(self._db.client, pattern)
+
+
+def _is_run(row: Any, workflow_name: str, run_id: str) -> TypeGuard[dict[str, Any]]:
+    """Whether a loaded row is run ``run_id`` of ``workflow_name`` (not another run whose
+    ambiguous ids a Mastra app mapped to the same key)."""
+    return (
+        isinstance(row, dict)
+        and row.get("workflow_name") == workflow_name
+        and row.get("run_id") == run_id
+    )
 
 
 __all__ = ["UpstashWorkflowsStore"]
