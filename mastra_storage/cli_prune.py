@@ -3,6 +3,10 @@
 For backends that do not expire data natively (libSQL, PostgreSQL, MongoDB, in-memory) a
 retention policy is applied by running ``mastra-storage prune URL --older-than 30d`` on a
 schedule (cron, a Kubernetes CronJob). The result is one JSON line of counts on stdout.
+
+Neither command creates or migrates a store: the URL is opened with
+:func:`mastra_storage.existing.open_existing` (``init()`` off; a missing database, file or
+table is a one-line error, exit 2), and ``--dry-run`` only reads.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 import msgspec
 
 from .errors import MastraStorageError, ValidationError
-from .registry import connect
+from .existing import open_existing
 from .retention import delete_resource, prune
 from .timeutil import parse_iso
 
@@ -80,8 +84,8 @@ def add_commands(commands: Any) -> None:
 async def execute(args: argparse.Namespace) -> int:
     """Run ``prune``/``delete-resource``; the counts go to stdout as one JSON line."""
     age = parse_age(args.older_than) if args.command == "prune" else None
-    storage = connect(args.url)
-    async with storage:
+    storage = await open_existing(args.url)
+    try:
         if age is None:
             result = await delete_resource(storage, args.resource_id, dry_run=args.dry_run)
         else:
@@ -98,5 +102,7 @@ async def execute(args: argparse.Namespace) -> int:
                 resource_id=args.resource,
                 dry_run=args.dry_run,
             )
+    finally:
+        await storage.close()
     print(json.dumps(msgspec.to_builtins(result), sort_keys=True))
     return 0

@@ -1,7 +1,8 @@
 """The resume file of a copy: the last completed position per domain.
 
-Written atomically (temporary file + ``os.replace``) after every completed page, in a
-worker thread so the event loop never blocks on disk. A killed copy resumed with the same
+Written atomically after every completed page, in a worker thread so the event loop never
+blocks on disk: a private (``0600``) temporary file created exclusively beside it, never
+through a symlink, then ``os.replace`` (see :mod:`.files`). A killed copy resumed with the same
 file re-does at most the page in flight, which the idempotent sink absorbs.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import anyio
 
 from ..errors import ConfigurationError
+from .files import write_atomically
 
 VERSION = 1
 
@@ -51,7 +53,25 @@ class Checkpoint:
             )
         self.positions, self.done, self.counts = dict(positions), list(done), dict(counts)
 
+    async def check_replaceable(self) -> None:
+        """Before a fresh start: an existing file at the path must be a copy checkpoint
+        (of any copy), so a mistyped ``--checkpoint`` never replaces an unrelated file."""
+        if self.path is None or not await anyio.to_thread.run_sync(os.path.lexists, self.path):
+            return
+        try:
+            text = await anyio.Path(self.path).read_text("utf-8")
+            is_checkpoint = json.loads(text).get("version") == VERSION
+        except (OSError, ValueError, AttributeError):
+            is_checkpoint = False
+        if not is_checkpoint:
+            raise ConfigurationError(
+                f"checkpoint file {self.path} exists and is not a mastra-storage copy "
+                "checkpoint; not replacing it",
+                id="MASTRA_STORAGE_TRANSFER_BAD_CHECKPOINT",
+            )
+
     async def save(self) -> None:
+        """Write the positions (no-op without a path); atomic, mode ``0600``."""
         if self.path is None:
             return
         payload = json.dumps(
@@ -64,10 +84,4 @@ class Checkpoint:
                 "counts": self.counts,
             }
         )
-        await anyio.to_thread.run_sync(_write_atomically, self.path, payload)
-
-
-def _write_atomically(path: Path, payload: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(payload, "utf-8")
-    os.replace(tmp, path)
+        await anyio.to_thread.run_sync(write_atomically, self.path, payload.encode())

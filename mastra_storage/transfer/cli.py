@@ -5,6 +5,11 @@
 command). Exit codes: 0 done and counts match, 1 count mismatch, 2 error, 130
 interrupted. ``open_store`` is the URL -> store factory (tests substitute it to reach
 isolated stores).
+
+Only destinations are created or migrated: the source of ``copy`` and ``export`` is
+checked with :func:`mastra_storage.existing.require_existing` (``init()`` off, a missing
+store is an error) and only read. A local database file the command creates as a
+destination is created with mode ``0600`` first.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..composite import MastraStorage
 from ..errors import ValidationError
+from ..existing import require_existing
 from ..redact import redact_url
 from ..registry import connect
 from .batch import DEFAULT_PAGE_SIZE
+from .files import create_private_file, local_file_path, refuse_existing
 
 if TYPE_CHECKING:
     from .copy import TransferReport
@@ -45,9 +53,24 @@ def add_commands(commands: Any) -> None:
     export = commands.add_parser("export", help="write every record to JSON Lines (.gz: gzip)")
     export.add_argument("src", metavar="URL")
     export.add_argument("file", metavar="FILE", help="output file, '-' for stdout")
-    imp = commands.add_parser("import", help="load a JSON Lines export into a store")
+    export.add_argument(
+        "--force", action="store_true", help="replace FILE if it exists (default: refuse)"
+    )
+    imp = commands.add_parser(
+        "import",
+        help="load a JSON Lines export into a store",
+        description="Check the whole file first (every record through the store's own "
+        "validation), then write; a bad file writes nothing.",
+    )
     imp.add_argument("file", metavar="FILE", help="input file, '-' for stdin")
     imp.add_argument("dst", metavar="URL")
+    imp.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="longest accepted line, after decompression (default: 64 MiB)",
+    )
     for parser in (copy, export, imp):
         parser.add_argument(
             "--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="records per page"
@@ -71,6 +94,26 @@ def _report(command: str, report: TransferReport) -> int:
     return 0
 
 
+async def open_source(url: str) -> MastraStorage:
+    """The store at ``url``, to be read only: never initialised, refused when missing."""
+    store = open_store(url)
+    try:
+        await require_existing(store, label=redact_url(url))
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+def open_destination(url: str) -> MastraStorage:
+    """The store at ``url``, to be written (``init()`` creates or migrates it); a new
+    local database file is created with mode ``0600`` first."""
+    path = local_file_path(url)
+    if path is not None:
+        create_private_file(path)
+    return open_store(url)
+
+
 async def execute(args: argparse.Namespace) -> int:
     """Run ``copy``/``export``/``import``; returns the exit code (1: a count mismatch)."""
     from .copy import copy_storage  # the engine loads only when a transfer command runs
@@ -81,7 +124,12 @@ async def execute(args: argparse.Namespace) -> int:
     progress = bool(args.progress or sys.stderr.isatty())
     command: str = args.command
     if command == "copy":
-        src, dst = open_store(args.src), open_store(args.dst)
+        src = await open_source(args.src)
+        try:
+            dst = open_destination(args.dst)
+        except BaseException:
+            await src.close()
+            raise
         try:
             report = await copy_storage(
                 src,
@@ -97,7 +145,9 @@ async def execute(args: argparse.Namespace) -> int:
             await src.close()
             await dst.close()
     elif command == "export":
-        src = open_store(args.src)
+        if args.file != "-" and not args.force:
+            refuse_existing(Path(args.file))  # before the source is even opened
+        src = await open_source(args.src)
         try:
             report = await export_jsonl(
                 src,
@@ -105,13 +155,17 @@ async def execute(args: argparse.Namespace) -> int:
                 source_label=redact_url(args.src),
                 page_size=args.page_size,
                 progress=progress,
+                overwrite=args.force,
             )
         finally:
             await src.close()
     else:
-        dst = open_store(args.dst)
+        limits = {} if args.max_line_bytes is None else {"max_line_bytes": args.max_line_bytes}
+        dst = open_destination(args.dst)
         try:
-            report = await import_jsonl(args.file, dst, page_size=args.page_size, progress=progress)
+            report = await import_jsonl(
+                args.file, dst, page_size=args.page_size, progress=progress, **limits
+            )
         finally:
             await dst.close()
     return _report(command, report)

@@ -156,16 +156,17 @@ async def copy_storage(
     source_label: str = "",
     destination_label: str = "",
 ) -> TransferReport:
-    """Copy every domain of ``src`` into ``dst`` (both get ``init()``-ed).
+    """Copy every domain of ``src`` into ``dst``; ``dst`` is ``init()``-ed (created or
+    migrated), ``src`` is only read (open it with
+    :func:`mastra_storage.existing.open_existing` so nothing creates or migrates it).
 
     ``checkpoint`` names the resume file; with ``resume=True`` an existing file is
-    continued, otherwise the copy starts over. The labels (already redacted URLs) tie a
-    checkpoint file to its copy. Check ``report.ok`` for the count check.
+    continued, otherwise the copy starts over (an existing file that is not a copy
+    checkpoint is refused rather than replaced). The labels (already redacted URLs) tie
+    a checkpoint file to its copy. Check ``report.ok`` for the count check.
     """
     check_page_size(page_size)
     notice = notice or _stderr_notice
-    await src.init()
-    await dst.init()
     state = Checkpoint(
         Path(checkpoint) if checkpoint is not None else None,
         source=source_label,
@@ -173,6 +174,9 @@ async def copy_storage(
     )
     if resume:
         await state.load()
+    else:
+        await state.check_replaceable()
+    await dst.init()
     report = TransferReport()
     sink = Sink(dst)
     skip = await _skipped_domains(src, sink, state, report, notice)
