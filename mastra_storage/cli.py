@@ -20,7 +20,6 @@ import shutil
 import sys
 import textwrap
 import time
-import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -35,6 +34,7 @@ from .redact import redact_text, redact_url
 from .registry import connect
 from .timeutil import to_epoch_ms, utc_now
 from .transfer import cli as transfer_cli
+from .transfer.files import create_private_file, local_file_path
 
 PROG = "mastra-storage"
 DEFAULT_DEMO_URL = "file:./mastra.db"
@@ -97,22 +97,15 @@ def _short(value: Any, limit: int = 80) -> str:
 
 def _file_path(url: str) -> Path | None:
     """The local path of a ``file:`` / ``sqlite:`` URL (``None`` for ``:memory:`` and others)."""
-    stripped = url.strip()
-    scheme, sep, rest = stripped.partition(":")
-    if not sep or scheme.lower() not in ("file", "sqlite") or stripped == ":memory:":
-        return None
-    rest = rest.split("?", 1)[0]
-    if rest.startswith("//"):
-        rest = rest[2:]
-        if not rest.startswith("/"):  # file://host/path: the host must be empty or localhost
-            host, _, tail = rest.partition("/")
-            if host not in ("", "localhost"):
-                return None
-            rest = "/" + tail
-    rest = urllib.parse.unquote(rest)
-    if not rest or rest == ":memory:":
-        return None
-    return Path(rest)
+    return local_file_path(url)
+
+
+def _connect_creating(url: str, path: Path | None) -> MastraStorage:
+    """``connect(url)`` for a command that may create the store (``init``, ``demo``): a new
+    local database file is created with mode ``0600`` first (SQLite would use 0644)."""
+    if path is not None:
+        create_private_file(path)
+    return connect(url)
 
 
 _VERSION_IN_TEXT = re.compile(r"\bversion (\d+)")
@@ -268,7 +261,7 @@ async def _demo(url: str, out: _Out) -> int:
     path = _file_path(url)
     existed = path is not None and path.exists()
 
-    store = connect(url)
+    store = _connect_creating(url, path)
     try:
         await store.init()
         t_init = time.perf_counter()
@@ -366,7 +359,7 @@ def _print_score(out: _Out, score: Score) -> None:
 async def _init(url: str, out: _Out) -> int:
     path = _file_path(url)
     existed = path is None or path.exists()
-    store = connect(url)
+    store = _connect_creating(url, path)
     try:
         before = await _schema_version(store) if existed else None
         statements_before = _statements(store)
