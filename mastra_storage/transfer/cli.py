@@ -105,13 +105,19 @@ async def open_source(url: str) -> MastraStorage:
     return store
 
 
-def open_destination(url: str) -> MastraStorage:
-    """The store at ``url``, to be written (``init()`` creates or migrates it); a new
-    local database file is created with mode ``0600`` first."""
+def open_destination(url: str) -> tuple[MastraStorage, Path | None]:
+    """The store at ``url``, to be written (``init()`` creates or migrates it), and the
+    local database file created for it (mode ``0600``), if any."""
     path = local_file_path(url)
-    if path is not None:
-        create_private_file(path)
-    return open_store(url)
+    created = path if path is not None and create_private_file(path) else None
+    return open_store(url), created
+
+
+def _discard_if_untouched(created: Path | None) -> None:
+    """A destination file this command created but never wrote (the input was refused
+    first) is removed, so a refused import leaves nothing behind."""
+    if created is not None and created.stat().st_size == 0:
+        created.unlink()
 
 
 async def execute(args: argparse.Namespace) -> int:
@@ -126,7 +132,7 @@ async def execute(args: argparse.Namespace) -> int:
     if command == "copy":
         src = await open_source(args.src)
         try:
-            dst = open_destination(args.dst)
+            dst, created = open_destination(args.dst)
         except BaseException:
             await src.close()
             raise
@@ -141,6 +147,10 @@ async def execute(args: argparse.Namespace) -> int:
                 source_label=redact_url(args.src),
                 destination_label=redact_url(args.dst),
             )
+        except BaseException:
+            await dst.close()
+            _discard_if_untouched(created)
+            raise
         finally:
             await src.close()
             await dst.close()
@@ -161,11 +171,15 @@ async def execute(args: argparse.Namespace) -> int:
             await src.close()
     else:
         limits = {} if args.max_line_bytes is None else {"max_line_bytes": args.max_line_bytes}
-        dst = open_destination(args.dst)
+        dst, created = open_destination(args.dst)
         try:
             report = await import_jsonl(
                 args.file, dst, page_size=args.page_size, progress=progress, **limits
             )
+        except BaseException:
+            await dst.close()
+            _discard_if_untouched(created)
+            raise
         finally:
             await dst.close()
     return _report(command, report)
