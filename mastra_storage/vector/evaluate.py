@@ -6,7 +6,6 @@ answers with it, so it is written for obviousness, not speed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .filter import (
@@ -27,6 +26,7 @@ from .filter import (
     Size,
     kind,
 )
+from .regex import regex_search
 
 _MISSING = object()
 
@@ -106,8 +106,7 @@ def matches(node: Node | None, doc: Any) -> bool:
     if isinstance(node, Regex):
         if not isinstance(stored, str):
             return False
-        flags = re.IGNORECASE if node.ignore_case else 0
-        return re.search(node.pattern, stored, flags) is not None
+        return regex_search(node.pattern, stored, ignore_case=node.ignore_case)
     if isinstance(node, ElemMatch):
         return isinstance(stored, list) and any(matches(node.condition, e) for e in stored)
     raise TypeError(f"unknown filter node {node!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 import uuid
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ import pytest
 from ...errors import MastraStorageError, NotFoundError, NotSupportedError, ValidationError
 from ...vector import METRICS, BaseVectorStore, InMemoryVector, Metric, score
 from .cases import ALL, DOCS, FILTER_CASES, HOSTILE_FILTERS
+from .redos import REDOS_ACCEPTED, REDOS_BOUND_S, REDOS_CORPUS, REDOS_SUBJECTS
 
 INDEX = "test_vectors"
 DIM = 4
@@ -363,6 +365,40 @@ class VectorConformance:
             await vector_store.update_vector(INDEX, filter=filter, metadata={"x": 1})
         assert (await vector_store.describe_index(INDEX)).count == len(DOCS)
         assert await vector_store.list_indexes() == [INDEX]
+
+    @pytest.mark.parametrize(
+        ("case", "pattern", "must_accept"),
+        [(c, p, False) for c, p in REDOS_CORPUS] + [(c, p, True) for c, p in REDOS_ACCEPTED],
+        ids=[c for c, _ in REDOS_CORPUS] + [f"accepted-{c}" for c, _ in REDOS_ACCEPTED],
+    )
+    async def test_regex_is_refused_or_fast(
+        self, vector_store: BaseVectorStore, case: str, pattern: str, must_accept: bool
+    ) -> None:
+        """ReDoS corpus: each pattern is refused before any I/O, or every query, update and
+        delete with it ends within the bound over hostile subjects (30-5000 chars)."""
+        await vector_store.create_index(INDEX, DIM)
+        ids = await vector_store.upsert(
+            INDEX,
+            [[1.0, float(i), 0.0, 1.0] for i in range(len(REDOS_SUBJECTS))],
+            metadata=[{"s": subject, "n": i} for i, subject in enumerate(REDOS_SUBJECTS)],
+        )
+        filter = {"s": {"$regex": pattern}}
+        started = time.perf_counter()
+        try:
+            await vector_store.query(INDEX, [1.0, 0.0, 0.0, 0.0], top_k=50, filter=filter)
+            await vector_store.update_vector(INDEX, filter=filter, metadata={"seen": True})
+            await vector_store.delete_vectors(INDEX, filter={"$and": [filter, {"n": -1}]})
+        except ValidationError as exc:
+            assert not must_accept, f"{pattern!r} is in the subset but was refused: {exc}"
+            assert exc.domain == "MASTRA_VECTOR"
+            assert (await vector_store.describe_index(INDEX)).count == len(ids)
+            return
+        except NotSupportedError:
+            assert not self.supports_regex
+            return
+        elapsed = time.perf_counter() - started
+        assert self.supports_regex
+        assert elapsed < REDOS_BOUND_S, f"{pattern!r} took {elapsed:.2f} s"
 
     async def test_multi_tenant_isolation(self, vector_store: BaseVectorStore) -> None:
         await vector_store.create_index(INDEX, DIM)
