@@ -113,10 +113,11 @@ class _Output:
             ok = False
             raise
         finally:
-            if not ok:
+            if not ok:  # a failed export leaves neither a partial file nor its temp file
                 with contextlib.suppress(OSError):
                     os.unlink(self.temp)
-        publish(self.temp, self.target, overwrite=self.overwrite)
+        if ok:
+            publish(self.temp, self.target, overwrite=self.overwrite)
 
 
 async def export_jsonl(

@@ -149,9 +149,7 @@ async def test_damaged_gzip_is_a_validation_error_and_writes_nothing(
 
 @pytest.mark.anyio
 async def test_over_long_line_is_refused_with_a_bounded_read(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "long.jsonl", [HEADER, _thread(), _thread("t-2", title="x" * 50_000)]
-    )
+    path = _write(tmp_path / "long.jsonl", [HEADER, _thread(), _thread("t-2", title="x" * 50_000)])
     dst = InMemoryStore()
     with pytest.raises(ValidationError, match="line 3: line longer than 4096 bytes"):
         await import_jsonl(path, dst, page_size=1, max_line_bytes=4096)
