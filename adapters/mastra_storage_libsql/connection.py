@@ -1,9 +1,13 @@
 """One database, one worker thread, one connection.
 
-The ``libsql`` driver is synchronous. Every piece of database work of a store runs as a
-*job* on a dedicated single-thread executor that owns the connection, so:
+Local databases use the ``apsw`` driver (:mod:`mastra_storage_libsql.engines`), which is
+synchronous but releases the GIL while SQLite works or waits. Every piece of database work
+of a store runs as a *job* on a dedicated single-thread executor that owns the connection,
+so:
 
-* the event loop never blocks on SQLite;
+* the event loop never blocks on SQLite: not during a long query, not while the busy
+  handler waits for another process's write lock (``docs/libsql-engine.md`` has the
+  measurements);
 * there is exactly one writer per store, so "database is locked" cannot happen between
   tasks of one process (two stores on one file still contend: see below);
 * a job is a whole transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any
@@ -15,6 +19,12 @@ Between processes (or two stores on one file) SQLite's own locking applies: the
 connection sets ``busy_timeout`` before switching to WAL, and a job that still fails with
 a busy/locked error is retried with exponential backoff (awaited on the event loop, not on
 the worker thread), up to ``max_retries`` times.
+
+Vector work on a local database needs libSQL's vector functions, which only the ``libsql``
+driver has, and that driver holds the GIL: :meth:`LibSQLDatabase.vector_database` gives a
+sibling database whose jobs run in a child process
+(:mod:`mastra_storage_libsql.libsql_worker`) on the same file, so jobs sent to it must be
+picklable.
 
 Remote databases (sqld, Turso; ``DatabaseTarget.remote`` set) use the same worker thread
 and the same job functions: the thread speaks Hrana over HTTP
@@ -32,7 +42,6 @@ Public surface used by other modules (kept stable): :class:`DatabaseTarget`,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -45,16 +54,20 @@ from mastra_storage.errors import (
     ConfigurationError,
     ConflictError,
     MastraStorageError,
-    MissingDependencyError,
     UnavailableError,
     ValidationError,
     storage_error_id,
 )
 
+from . import engines
 from .hrana import DEFAULT_TIMEOUT_S, Endpoint, HranaClient, HranaError, HranaTransportError
+from .libsql_worker import WORKER_GONE, LibSQLWorker
 
 T = TypeVar("T")
 TxMode = Literal["write", "read", "none"]
+#: ``apsw``: this process (the stores); ``libsql``: this process, GIL held (only inside the
+#: vector worker process); ``process``: jobs sent to a ``libsql`` child process (vectors).
+Engine = Literal["apsw", "libsql", "process"]
 
 STORE_NAME = "LIBSQL"
 
@@ -67,6 +80,7 @@ _UNAVAILABLE_MARKERS = (
     "readonly database",
     "database or disk is full",
     "file is not a database",
+    WORKER_GONE,
 )
 
 
@@ -203,8 +217,10 @@ class LibSQLDatabase:
         initial_backoff_ms: int,
         auth_token: str | None = None,
         request_timeout_s: float = DEFAULT_TIMEOUT_S,
+        engine: Engine = "apsw",
     ) -> None:
         self.target = target
+        self.engine: Engine = engine
         self._auth_token = auth_token
         self.request_timeout_s = request_timeout_s
         self.busy_timeout_ms = busy_timeout_ms
@@ -219,6 +235,8 @@ class LibSQLDatabase:
         #: Set once the schema is known to be current (see ``schema.ensure_schema``).
         self.schema_ready = False
         self._client: HranaClient | None = None
+        self._worker: LibSQLWorker | None = None
+        self._vector_db: LibSQLDatabase | None = None
 
     # ---- worker-thread side -----------------------------------------------------------
 
@@ -241,28 +259,29 @@ class LibSQLDatabase:
             )
             self._conn = self._client
             return self._conn
-        libsql = _import_driver()
-        timeout_s = self.busy_timeout_ms / 1000
+        if self.engine == "process":
+            self._worker = LibSQLWorker(self.target, self.busy_timeout_ms)
+            self._conn = self._worker
+            return self._conn
+        driver: engines.LocalDriver = "libsql" if self.engine == "libsql" else "apsw"
         try:
-            conn = libsql.connect(self.target.driver_path, isolation_level=None, timeout=timeout_s)
+            self._conn = engines.connect(
+                driver,
+                self.target.driver_path,
+                memory=self.target.memory,
+                busy_timeout_ms=self.busy_timeout_ms,
+            )
+        except MastraStorageError:
+            raise
         except Exception as exc:
             raise DriverError(exc) from exc
-        # busy_timeout first, so that switching to WAL waits for other connections.
-        pragmas = [f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}"]
-        if not self.target.memory:
-            pragmas.append("PRAGMA journal_mode = WAL")
-        pragmas.append("PRAGMA synchronous = NORMAL")
-        try:
-            Tx(conn, self).executescript(";\n".join(pragmas) + ";")
-        except BaseException:
-            _close_quietly(conn)
-            raise
-        self._conn = conn
-        return conn
+        return self._conn
 
     def _job(self, fn: Callable[[Tx], T], mode: TxMode) -> T:
         if self.target.remote is not None:
             return self._remote_job(fn, mode)
+        if self.engine == "process":
+            return self._process_job(fn, mode)
         tx = Tx(self._open(), self)
         if mode == "none":
             return fn(tx)
@@ -273,6 +292,23 @@ class LibSQLDatabase:
         except BaseException:
             self._rollback()
             raise
+        return result
+
+    def run_here(self, fn: Callable[[Tx], T], mode: TxMode) -> T:
+        """Run a job on the calling thread (the vector worker process's loop uses this)."""
+        return self._job(fn, mode)
+
+    def close_here(self) -> None:
+        """Close the connection from the calling thread (the vector worker process)."""
+        self._close_job()
+
+    def _process_job(self, fn: Callable[[Tx], T], mode: TxMode) -> T:
+        worker = self._open()
+        assert isinstance(worker, LibSQLWorker)
+        try:
+            result: T = worker.call(fn, mode)
+        finally:
+            self.statements_executed += worker.last_statements
         return result
 
     def _remote_job(self, fn: Callable[[Tx], T], mode: TxMode) -> T:
@@ -304,15 +340,18 @@ class LibSQLDatabase:
         try:
             if conn.in_transaction:
                 self._count()
-                conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK", ())
         except Exception:  # the transaction may already be gone; the connection stays usable
             pass
 
     def _close_job(self) -> None:
         conn, self._conn = self._conn, None
         self._client = None
-        if conn is not None:
-            _close_quietly(conn)
+        self._worker = None
+        if isinstance(conn, LibSQLWorker):
+            conn.close()
+        elif conn is not None:
+            engines.close_quietly(conn)
 
     # ---- event-loop side --------------------------------------------------------------
 
@@ -347,21 +386,23 @@ class LibSQLDatabase:
     def _inspect_job(self, fn: Callable[[Tx], T]) -> T:
         if self.target.remote is not None:
             return self._remote_job(fn, "none")
+        if self.engine == "process":
+            return self._process_job(fn, "none")
         if self._conn is not None or self.target.memory:
             return fn(Tx(self._open(), self))
-        libsql = _import_driver()
+        driver: engines.LocalDriver = "libsql" if self.engine == "libsql" else "apsw"
         try:
-            conn = libsql.connect(
-                self.target.driver_path,
-                isolation_level=None,
-                timeout=self.busy_timeout_ms / 1000,
+            conn = engines.open_plain(
+                driver, self.target.driver_path, busy_timeout_ms=self.busy_timeout_ms
             )
+        except MastraStorageError:
+            raise
         except Exception as exc:
             raise DriverError(exc) from exc
         try:
             return fn(Tx(conn, self))
         finally:
-            _close_quietly(conn)
+            engines.close_quietly(conn)
 
     async def _submit(self, operation: str, job: Callable[[], T]) -> T:
         attempt = 0
@@ -419,12 +460,35 @@ class LibSQLDatabase:
             )
         return BackendError(f"{operation}: {text}", id=error_id, details=details)
 
+    def vector_database(self) -> LibSQLDatabase:
+        """The database for vector work on the same target, closed with this one.
+
+        Remote: this database (the server has the vector functions). Local: a sibling whose
+        jobs run in a ``libsql`` child process on the same file (or on its own private
+        database for ``:memory:``, which a second process cannot share), started on the
+        first job; its jobs must be picklable (see :mod:`.libsql_worker`).
+        """
+        if self.target.remote is not None or self.engine == "process":
+            return self
+        if self._vector_db is None:
+            self._vector_db = LibSQLDatabase(
+                self.target,
+                busy_timeout_ms=self.busy_timeout_ms,
+                max_retries=self.max_retries,
+                initial_backoff_ms=self.initial_backoff_ms,
+                engine="process",
+            )
+        return self._vector_db
+
     async def close(self) -> None:
-        """Close the connection (after every queued job) and stop the worker thread."""
+        """Close the connection (after every queued job) and stop the worker thread (and
+        the vector worker process, if one was started)."""
         if self._closed:
             return
         executor = self._executor
         self._closed = True
+        if self._vector_db is not None:
+            await self._vector_db.close()
         if executor is None:
             return
         try:
@@ -452,22 +516,12 @@ class LibSQLDatabase:
         return self.target.memory or os.path.exists(self.target.path)
 
 
-def _import_driver() -> Any:
-    """The ``libsql`` module, imported on first use (never at adapter import time)."""
-    try:
-        import libsql
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "the libsql adapter needs the 'libsql' package: pip install 'mastra-storage[libsql]'",
-            id="MASTRA_STORAGE_MISSING_DEPENDENCY",
-            details={"adapter": "libsql", "extra": "libsql"},
-        ) from exc
-    return libsql
-
-
-def _close_quietly(conn: Any) -> None:
-    with contextlib.suppress(Exception):
-        conn.close()
-
-
-__all__ = ["STORE_NAME", "DatabaseTarget", "DriverError", "LibSQLDatabase", "Tx", "TxMode"]
+__all__ = [
+    "STORE_NAME",
+    "DatabaseTarget",
+    "DriverError",
+    "Engine",
+    "LibSQLDatabase",
+    "Tx",
+    "TxMode",
+]

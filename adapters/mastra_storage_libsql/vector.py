@@ -16,14 +16,21 @@ Queries: without a filter, the ANN index answers (``vector_top_k``, approximate;
 1000; smaller indexes are scanned exactly), falling back to an exact scan when it returns
 fewer than ``top_k`` rows. With a filter, the table is scanned exactly with
 the filter as a WHERE clause, so a selective filter never starves the result (ANN
-post-filtering would return fewer than ``top_k`` rows). All work runs as jobs on the
-store's connection thread (:mod:`.connection`); against a server each job is one request.
+post-filtering would return fewer than ``top_k`` rows).
+
+Where the work runs: on a local file (or ``:memory:``) every job goes to a child process
+that owns a ``libsql`` connection to the same file (the only driver with libSQL's vector
+functions; it holds the GIL, so in this process it would freeze the event loop; see
+:meth:`.connection.LibSQLDatabase.vector_database` and ``docs/libsql-engine.md``). The jobs
+are therefore module-level functions bound with :func:`functools.partial` (picklable).
+Against a server each job is one request.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from mastra_storage.codec import dumps
@@ -38,6 +45,7 @@ from mastra_storage.vector.validation import (
 )
 
 from .connection import LibSQLDatabase, Tx
+from .libsql_worker import sql_fetchall
 from .vector_filter import compile_filter
 
 _DIMENSION = re.compile(r"F32_BLOB\s*\(\s*(\d+)\s*\)", re.IGNORECASE)
@@ -125,12 +133,92 @@ def _parse_config(rows: list[tuple[Any, ...]], name: str) -> LibSQLIndexConfig |
     return LibSQLIndexConfig(dimension=int(match.group(1)), metric=metric, ann_index=ann)
 
 
+# ---- jobs (module-level, so they can be sent to the vector worker process) ---------------
+
+
+def _name_taken(index_name: str) -> BaseException:
+    return ConflictError(
+        f'a table named "{index_name}" exists and is not a vector index',
+        id=vector_error_id(_STORE, "createIndex", "name taken"),
+        domain=VECTOR_DOMAIN,
+        details={"indexName": index_name},
+    )
+
+
+def _create_index_job(index_name: str, table_sql: str, index_sql: str | None, tx: Tx) -> None:
+    tx.guard(
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? "
+        "COLLATE NOCASE AND sql NOT LIKE '%F32_BLOB%')",
+        (index_name,),
+        partial(_name_taken, index_name),
+    )
+    tx.execute(table_sql)
+    if index_sql is not None:
+        tx.execute(index_sql)
+
+
+def _count_job(index_name: str, tx: Tx) -> int:
+    row = tx.fetchone(f"SELECT COUNT(*) FROM {index_name}")
+    return int(row[0]) if row else 0
+
+
+def _drop_index_job(index_name: str, tx: Tx) -> bool:
+    row = tx.fetchone(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ? "
+        "COLLATE NOCASE AND sql LIKE '%F32_BLOB%'",
+        (index_name,),
+    )
+    if not row or not row[0]:
+        return False
+    tx.execute(f"DROP TABLE IF EXISTS {index_name}")
+    return True
+
+
+def _executemany_job(sql: str, rows: list[tuple[Any, ...]], tx: Tx) -> None:
+    tx.executemany(sql, rows)
+
+
+def _returned_rows_job(sql: str, params: list[Any], tx: Tx) -> int:
+    return len(tx.fetchall(sql, params))
+
+
+Statement = tuple[str, list[Any]]
+
+
+def _query_job(
+    index_name: str,
+    first: Statement,
+    exact: Statement | None,
+    threshold: int,
+    top_k: int,
+    tx: Tx,
+) -> list[tuple[Any, ...]]:
+    if exact is not None:
+        # Small indexes are searched exactly: cheap, and DiskANN's graph is least
+        # reliable when it is small (or after many updates of few rows).
+        row = tx.fetchone(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {index_name} LIMIT ?)", (threshold,)
+        )
+        if row is not None and int(row[0]) < threshold:
+            return tx.fetchall(*exact)
+    rows = tx.fetchall(*first)
+    if exact is not None and len(rows) < top_k:
+        # DiskANN can miss rows of small or heavily edited graphs; when it returns
+        # fewer than top_k, an exact scan gives the true answer (the index is small,
+        # or min_score cut the list, and the scan is cheap or equally correct).
+        rows = tx.fetchall(*exact)
+    return rows
+
+
 class LibSQLVector(BaseVectorStore):
     """The vector API on a libSQL database: a file, ``:memory:``, or sqld/Turso.
 
     ``LibSQLVector(url, auth_token=...)`` opens its own connection (same URLs and options as
-    :class:`~mastra_storage_libsql.store.LibSQLStore`); :meth:`from_store` shares a store's
-    connection thread instead, so storage and vectors of one app use one connection.
+    :class:`~mastra_storage_libsql.store.LibSQLStore`); :meth:`from_store` uses a store's
+    database instead (on a server, the store's connection; on a local file, the store's
+    vector worker process, which the store closes). Local vector work runs in a child
+    process on the same file, so it never freezes the event loop; ``:memory:`` vectors live
+    in that process's private database.
     """
 
     store_name = _STORE
@@ -156,7 +244,8 @@ class LibSQLVector(BaseVectorStore):
             initial_backoff_ms=initial_backoff_ms,
             disable_init=True,
         )
-        self._db: LibSQLDatabase = store.database
+        self._owner: LibSQLDatabase | None = store.database
+        self._db: LibSQLDatabase = store.database.vector_database()
         self._owns_db = True
         self.ann_min_rows = _check_ann_min_rows(ann_min_rows)
         self.vector_index_options = _check_index_options(vector_index_options)
@@ -169,7 +258,8 @@ class LibSQLVector(BaseVectorStore):
     def from_store(cls, store: Any, *, ann_min_rows: int = 0) -> LibSQLVector:
         """Share a :class:`LibSQLStore`'s connection; closing the vector store leaves it open."""
         vector = cls.__new__(cls)
-        vector._db = store.database
+        vector._owner = None
+        vector._db = store.database.vector_database()
         vector._owns_db = False
         vector.ann_min_rows = _check_ann_min_rows(ann_min_rows or ANN_MIN_ROWS)
         vector.vector_index_options = ()
@@ -187,74 +277,47 @@ class LibSQLVector(BaseVectorStore):
         return f"LibSQLVector(url={self._db.target.display!r})"
 
     async def close(self) -> None:
-        if self._owns_db:
+        """Close the connection (and the vector worker process) unless a store lent them."""
+        if self._owner is not None:
+            await self._owner.close()  # closes its vector database (this one) too
+        elif self._owns_db:
             await self._db.close()
 
     # ---- primitives -------------------------------------------------------------------
 
     async def _index_config(self, index_name: str) -> LibSQLIndexConfig | None:
-        def job(tx: Tx) -> list[tuple[Any, ...]]:
-            return tx.fetchall(
-                "SELECT type, sql FROM sqlite_master WHERE (type = 'table' AND name = ? "
-                "COLLATE NOCASE) OR (type = 'index' AND name = ? COLLATE NOCASE)",
-                (index_name, f"{index_name}_vector_idx"),
-            )
-
+        job = sql_fetchall(
+            "SELECT type, sql FROM sqlite_master WHERE (type = 'table' AND name = ? "
+            "COLLATE NOCASE) OR (type = 'index' AND name = ? COLLATE NOCASE)",
+            (index_name, f"{index_name}_vector_idx"),
+        )
         rows = await self._db.run("describeIndex", job, mode="none")
         return _parse_config(rows, index_name)
 
     async def _create_index(self, index_name: str, dimension: int, metric: Metric) -> None:
-        def conflict() -> BaseException:
-            return ConflictError(
-                f'a table named "{index_name}" exists and is not a vector index',
-                id=vector_error_id(_STORE, "createIndex", "name taken"),
-                domain=VECTOR_DOMAIN,
-                details={"indexName": index_name},
-            )
-
-        def job(tx: Tx) -> None:
-            tx.guard(
-                "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? "
-                "COLLATE NOCASE AND sql NOT LIKE '%F32_BLOB%')",
-                (index_name,),
-                conflict,
-            )
-            tx.execute(_table_sql(index_name, dimension, metric))
-            index_sql = _index_sql(index_name, metric, self.vector_index_options)
-            if index_sql is not None:
-                tx.execute(index_sql)
-
+        job = partial(
+            _create_index_job,
+            index_name,
+            _table_sql(index_name, dimension, metric),
+            _index_sql(index_name, metric, self.vector_index_options),
+        )
         await self._db.run("createIndex", job)
 
     async def _count(self, index_name: str) -> int:
-        def job(tx: Tx) -> int:
-            row = tx.fetchone(f"SELECT COUNT(*) FROM {index_name}")
-            return int(row[0]) if row else 0
-
-        return await self._db.run("describeIndex", job, mode="none")
+        return await self._db.run("describeIndex", partial(_count_job, index_name), mode="none")
 
     async def _list_indexes(self) -> list[str]:
-        def job(tx: Tx) -> list[str]:
-            rows = tx.fetchall(
+        rows = await self._db.run(
+            "listIndexes",
+            sql_fetchall(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%F32_BLOB%'"
-            )
-            return [str(row[0]) for row in rows]
-
-        return await self._db.run("listIndexes", job, mode="none")
+            ),
+            mode="none",
+        )
+        return [str(row[0]) for row in rows]
 
     async def _drop_index(self, index_name: str) -> bool:
-        def job(tx: Tx) -> bool:
-            row = tx.fetchone(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ? "
-                "COLLATE NOCASE AND sql LIKE '%F32_BLOB%'",
-                (index_name,),
-            )
-            if not row or not row[0]:
-                return False
-            tx.execute(f"DROP TABLE IF EXISTS {index_name}")
-            return True
-
-        return await self._db.run("deleteIndex", job)
+        return await self._db.run("deleteIndex", partial(_drop_index_job, index_name))
 
     async def _upsert(self, index_name: str, config: IndexConfig, rows: list[VectorRow]) -> None:
         sql = (
@@ -263,11 +326,7 @@ class LibSQLVector(BaseVectorStore):
             "embedding = excluded.embedding, metadata = excluded.metadata"
         )
         params = [(row.id, dumps(row.vector), row.metadata_json) for row in rows]
-
-        def job(tx: Tx) -> None:
-            tx.executemany(sql, params)
-
-        await self._db.run("upsert", job)
+        await self._db.run("upsert", partial(_executemany_job, sql, params))
 
     async def _query(
         self, index_name: str, config: IndexConfig, query: VectorQuery
@@ -338,25 +397,7 @@ class LibSQLVector(BaseVectorStore):
         use_ann = query.condition is None and ann is not None
         first = statement(use_ann)
         exact = statement(False) if use_ann else None
-        threshold = self.ann_min_rows
-
-        def job(tx: Tx) -> list[tuple[Any, ...]]:
-            if exact is not None:
-                # Small indexes are searched exactly: cheap, and DiskANN's graph is least
-                # reliable when it is small (or after many updates of few rows).
-                row = tx.fetchone(
-                    f"SELECT COUNT(*) FROM (SELECT 1 FROM {index_name} LIMIT ?)", (threshold,)
-                )
-                if row is not None and int(row[0]) < threshold:
-                    return tx.fetchall(*exact)
-            rows = tx.fetchall(*first)
-            if exact is not None and len(rows) < query.top_k:
-                # DiskANN can miss rows of small or heavily edited graphs; when it returns
-                # fewer than top_k, an exact scan gives the true answer (the index is small,
-                # or min_score cut the list, and the scan is cheap or equally correct).
-                rows = tx.fetchall(*exact)
-            return rows
-
+        job = partial(_query_job, index_name, first, exact, self.ann_min_rows, query.top_k)
         rows = await self._db.run("query", job, mode="none")
         return [
             QueryResult(
@@ -380,20 +421,12 @@ class LibSQLVector(BaseVectorStore):
         where, where_params = self._where(update.target)
         sql = f"UPDATE {index_name} SET {', '.join(sets)} WHERE {where} RETURNING vector_id"
         params += where_params
-
-        def job(tx: Tx) -> int:
-            return len(tx.fetchall(sql, params))
-
-        return await self._db.run("updateVector", job)
+        return await self._db.run("updateVector", partial(_returned_rows_job, sql, params))
 
     async def _delete(self, index_name: str, target: list[str] | Node) -> int:
         where, params = self._where(target)
         sql = f"DELETE FROM {index_name} WHERE {where} RETURNING vector_id"
-
-        def job(tx: Tx) -> int:
-            return len(tx.fetchall(sql, params))
-
-        return await self._db.run("deleteVectors", job)
+        return await self._db.run("deleteVectors", partial(_returned_rows_job, sql, params))
 
     @staticmethod
     def _where(target: str | list[str] | Node) -> tuple[str, list[Any]]:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import apsw
 import pytest
 
 from mastra_storage import (
@@ -211,7 +212,7 @@ async def test_using_tables_before_init_explains_what_to_do(db_path: Path) -> No
         await store.stores["memory"].get_thread_by_id("x")  # type: ignore[attr-defined]
     assert info.value.id == "MASTRA_STORAGE_LIBSQL_GET_THREAD_BY_ID_FAILED"
     assert "init()" in str(info.value)
-    assert isinstance(info.value.__cause__, ValueError)
+    assert isinstance(info.value.__cause__, apsw.SQLError)  # the driver error
     await store.close()
 
 

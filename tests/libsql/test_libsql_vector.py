@@ -19,7 +19,7 @@ import pytest
 from mastra_storage.testing.vector_conformance import DOCS, VectorConformance, load_docs
 from mastra_storage.vector import InMemoryVector, parse_filter
 from mastra_storage_libsql import LibSQLStore
-from mastra_storage_libsql.connection import Tx
+from mastra_storage_libsql.libsql_worker import sql_execute, sql_fetchall
 from mastra_storage_libsql.vector import LibSQLVector
 from mastra_storage_libsql.vector_filter import compile_filter
 
@@ -63,10 +63,8 @@ async def file_vector(tmp_path: Path) -> AsyncIterator[LibSQLVector]:
 async def _sql(
     store: LibSQLVector, sql: str, params: tuple[object, ...] = ()
 ) -> list[tuple[Any, ...]]:
-    def job(tx: Tx) -> list[tuple[Any, ...]]:
-        return tx.fetchall(sql, params)
-
-    return await store.database.run("test", job, mode="none")
+    # vector work runs in the libsql worker process: jobs must be picklable
+    return await store.database.run("test", sql_fetchall(sql, params), mode="none")
 
 
 async def test_layout_is_mastras(file_vector: LibSQLVector) -> None:
@@ -91,13 +89,10 @@ async def test_rows_written_like_mastra_are_read(file_vector: LibSQLVector) -> N
     """Mastra inserts ``vector32(JSON)`` and ``JSON.stringify(metadata)``; we read them."""
     await file_vector.create_index("memory_messages", 3)
 
-    def job(tx: Tx) -> None:
-        tx.execute(
-            "INSERT INTO memory_messages (vector_id, embedding, metadata) "
-            "VALUES (?, vector32(?), ?)",
-            ("m1", "[1,0,0]", '{"message_id":"m1","thread_id":"t1","resource_id":"r1"}'),
-        )
-
+    job = sql_execute(
+        "INSERT INTO memory_messages (vector_id, embedding, metadata) VALUES (?, vector32(?), ?)",
+        ("m1", "[1,0,0]", '{"message_id":"m1","thread_id":"t1","resource_id":"r1"}'),
+    )
     await file_vector.database.run("test", job)
     [hit] = await file_vector.query(
         "memory_messages", [1.0, 0.0, 0.0], filter={"thread_id": "t1"}, include_vector=True
