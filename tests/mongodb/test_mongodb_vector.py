@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -30,6 +31,12 @@ from mastra_storage.testing.vector_conformance import (
     FILTER_CASES,
     HOSTILE_FILTERS,
     VectorConformance,
+)
+from mastra_storage.testing.vector_conformance.redos import (
+    REDOS_ACCEPTED,
+    REDOS_BOUND_S,
+    REDOS_CORPUS,
+    REDOS_SUBJECTS,
 )
 from mastra_storage.vector import parse_filter
 
@@ -179,6 +186,39 @@ async def test_hostile_filters_rejected_before_io(
         await store.delete_vectors("docs", filter=filter)
     with pytest.raises(ValidationError):
         await store.query("docs", [1.0, 0.0, 0.0, 0.0], filter=filter)
+
+
+@pytest.mark.parametrize(
+    ("case", "pattern", "must_accept"),
+    [(c, p, False) for c, p in REDOS_CORPUS] + [(c, p, True) for c, p in REDOS_ACCEPTED],
+    ids=[c for c, _ in REDOS_CORPUS] + [f"accepted-{c}" for c, _ in REDOS_ACCEPTED],
+)
+async def test_regex_is_refused_or_fast_on_the_server(
+    store: MongoDBVector, database: tuple[Any, str], case: str, pattern: str, must_accept: bool
+) -> None:
+    """The ReDoS corpus against the server's own regex engine (a backtracking one: PCRE on
+    MongoDB, Python ``re`` on SecantusDB), through the filter paths that reach it locally
+    (update and delete by filter; ``query`` needs Atlas): refused before I/O, or fast."""
+    await _fake_index(database, "docs", 4, "cosine")
+    vectors = [[1.0, float(i), 0.0, 1.0] for i in range(len(REDOS_SUBJECTS))]
+    metadata = [{"s": subject, "n": i} for i, subject in enumerate(REDOS_SUBJECTS)]
+    await store.upsert("docs", vectors, metadata)
+    regex = {"s": {"$regex": pattern}}
+    try:
+        parse_filter(regex)
+    except ValidationError:
+        assert not must_accept, pattern
+        with pytest.raises(ValidationError):
+            await store.update_vector("docs", filter=regex, metadata={"seen": True})
+        with pytest.raises(ValidationError):
+            await store.delete_vectors("docs", filter=regex)
+        assert (await store.describe_index("docs")).count == len(REDOS_SUBJECTS)
+        return
+    started = time.perf_counter()
+    await store.update_vector("docs", filter=regex, metadata={"seen": True})
+    await store.delete_vectors("docs", filter={"$and": [regex, {"n": -1}]})
+    elapsed = time.perf_counter() - started
+    assert elapsed < REDOS_BOUND_S, f"{pattern!r} took {elapsed:.2f} s"
 
 
 def test_repr_hides_the_password() -> None:
