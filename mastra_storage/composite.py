@@ -163,6 +163,11 @@ class MastraStorage:
                 guard_domain(domain, lifecycle)
         self.__dict__["_stores"] = value
 
+    def _on_call_abandoned(self) -> None:
+        """A call missed its deadline or was cancelled by its caller and was abandoned.
+        Adapters whose I/O runs outside the event loop (a worker thread) override this to
+        interrupt it; the default does nothing (asyncio drivers stop at cancellation)."""
+
     def _abandon_connections(self) -> None:
         """Drop connections without awaiting them (``close()`` timed out, or ran on another
         event loop than theirs). Adapters override; the default has nothing to drop."""

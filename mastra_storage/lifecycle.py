@@ -44,6 +44,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: Defaults of the network adapters (seconds): overall deadline of one call, of ``init()``,
+#: of waiting for a pooled connection and of ``close()`` (``docs/decisions.md``).
+DEFAULT_OPERATION_TIMEOUT_S = 30.0
+DEFAULT_INIT_TIMEOUT_S = 300.0
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+DEFAULT_POOL_TIMEOUT_S = 10.0
+DEFAULT_CLOSE_TIMEOUT_S = 5.0
+
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at load
 
 #: Set inside a guarded call: nested guarded calls (a domain method calling another, init
@@ -150,6 +158,7 @@ class Lifecycle:
 
     def _abandon(self, task: asyncio.Task[Any]) -> None:
         task.cancel()
+        self.owner._on_call_abandoned()
         self.stragglers.add(task)
         task.add_done_callback(self._reap)
 
@@ -206,6 +215,28 @@ class Lifecycle:
             owner.name,
             bound,
         )
+
+
+def check_timeout(owner: str, name: str, value: Any, *, optional: bool = True) -> float | None:
+    """A timeout option as float seconds (> 0), ``None`` when allowed; else
+    :class:`~mastra_storage.errors.ConfigurationError` naming the option."""
+    from .errors import ConfigurationError
+
+    if value is None and optional:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not value > 0
+        or value == float("inf")
+    ):
+        raise ConfigurationError(
+            f"{owner}: {name} must be a number of seconds > 0"
+            + (" (or None for no limit)" if optional else ""),
+            id="MASTRA_STORAGE_INVALID_TIMEOUT",
+            details={"option": name},
+        )
+    return float(value)
 
 
 def guarded(
@@ -274,4 +305,16 @@ def lifecycle_of(domain: Any) -> Lifecycle | None:
     return found
 
 
-__all__ = ["Lifecycle", "guard_domain", "guarded", "is_coroutine_function", "lifecycle_of"]
+__all__ = [
+    "DEFAULT_CLOSE_TIMEOUT_S",
+    "DEFAULT_CONNECT_TIMEOUT_S",
+    "DEFAULT_INIT_TIMEOUT_S",
+    "DEFAULT_OPERATION_TIMEOUT_S",
+    "DEFAULT_POOL_TIMEOUT_S",
+    "Lifecycle",
+    "check_timeout",
+    "guard_domain",
+    "guarded",
+    "is_coroutine_function",
+    "lifecycle_of",
+]

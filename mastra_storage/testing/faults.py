@@ -14,6 +14,14 @@ test is pointed at the proxy.  Then:
 * :meth:`FaultProxy.stall` keeps connections open and accepts new ones but delivers
   nothing in either direction (a hung server or a black-holed network: only a client
   timeout ends the wait);
+* :meth:`FaultProxy.stall_replies` forwards requests to the server but holds every reply
+  byte (the server got the request and never answers: "stall before the first byte");
+* :meth:`FaultProxy.stall_replies_after` lets each connection deliver ``n`` more reply
+  bytes and then holds the rest (a reply that stops half way: "stall in the middle of a
+  reply");
+* :meth:`FaultProxy.trickle` delivers replies one byte per interval (a server or network
+  that is alive but hopelessly slow: every socket read gets a byte before its timeout, so
+  only an overall deadline per call ends the wait);
 * :meth:`FaultProxy.restore` forwards again.  Connections that were open during a stall
   are reset then, because the client gave up on them and what they carried is lost.
 
@@ -52,6 +60,13 @@ class Mode(str, Enum):
     PASS = "pass"
     CUT = "cut"
     STALL = "stall"
+    STALL_REPLIES = "stall_replies"
+    STALL_MID_REPLY = "stall_mid_reply"
+    TRICKLE = "trickle"
+
+
+#: Modes whose held or half-delivered connections are reset by :meth:`FaultProxy.restore`.
+_HOLDING = (Mode.STALL, Mode.STALL_REPLIES, Mode.STALL_MID_REPLY, Mode.TRICKLE)
 
 
 @dataclass
@@ -72,6 +87,7 @@ class _Link:
         self.client = client
         self.upstream: asyncio.StreamWriter | None = None
         self.tasks: list[asyncio.Task[None]] = []
+        self.reply_left: int | None = None  # STALL_MID_REPLY: reply bytes still delivered
 
     def reset(self) -> None:
         for writer in (self.client, self.upstream):
@@ -107,12 +123,16 @@ class FaultProxy:
         self.stats = ProxyStats()
         self._mode = Mode.PASS
         self._budget: int | None = None  # request bytes still allowed before a cut
+        self._reply_budget = 0  # STALL_MID_REPLY: reply bytes each connection delivers
+        self._trickle_interval_s = 0.0
         self._links: set[_Link] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._flowing = asyncio.Event()  # cleared while stalled (used on the proxy loop only)
         self._flowing.set()
+        self._replies_flowing = asyncio.Event()  # cleared while replies are held
+        self._replies_flowing.set()
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -175,6 +195,25 @@ class FaultProxy:
         """Accept connections but deliver nothing, in either direction, until :meth:`restore`."""
         self._call(self._set(Mode.STALL))
 
+    def stall_replies(self) -> None:
+        """Forward requests but hold every reply byte, until :meth:`restore`."""
+        self._call(self._set(Mode.STALL_REPLIES))
+
+    def stall_replies_after(self, reply_bytes: int) -> None:
+        """Let each connection deliver ``reply_bytes`` more reply bytes, then hold its
+        replies until :meth:`restore` (the reply in flight stops part way)."""
+        if reply_bytes < 1:
+            raise ValueError("reply_bytes must be >= 1 (0 is stall_replies())")
+        self._reply_budget = reply_bytes
+        self._call(self._set(Mode.STALL_MID_REPLY))
+
+    def trickle(self, interval_s: float = 0.2) -> None:
+        """Deliver replies one byte every ``interval_s`` seconds, until :meth:`restore`."""
+        if interval_s <= 0:
+            raise ValueError("interval_s must be > 0")
+        self._trickle_interval_s = interval_s
+        self._call(self._set(Mode.TRICKLE))
+
     def restore(self) -> None:
         """Forward traffic again (connections held during a stall are reset first)."""
         self._call(self._set(Mode.PASS))
@@ -211,11 +250,17 @@ class FaultProxy:
     async def _set(self, mode: Mode) -> None:
         previous, self._mode = self._mode, mode
         self._budget = None
+        for link in self._links:
+            link.reply_left = None
         if mode is Mode.STALL:
             self._flowing.clear()
         else:
             self._flowing.set()
-        if mode is Mode.CUT or (mode is Mode.PASS and previous is Mode.STALL):
+        if mode in (Mode.STALL, Mode.STALL_REPLIES):
+            self._replies_flowing.clear()
+        else:
+            self._replies_flowing.set()
+        if mode is Mode.CUT or (mode is Mode.PASS and previous in _HOLDING):
             self._drop_all()
         if mode is Mode.CUT and self._server is not None:
             # Stop listening: new connections are refused by the kernel (ECONNREFUSED).
@@ -229,6 +274,41 @@ class FaultProxy:
             await self._set(Mode.CUT)
         else:
             self._budget = request_bytes
+
+    async def _deliver(self, link: _Link, data: bytes, sink: asyncio.StreamWriter) -> bool:
+        """Send reply bytes as the mode allows; ``False`` once the link is gone."""
+        while data:
+            if self._mode is Mode.TRICKLE:
+                sink.write(data[:1])
+                self.stats.bytes_down += 1
+                data = data[1:]
+                await sink.drain()
+                await asyncio.sleep(self._trickle_interval_s)
+            elif self._mode is Mode.STALL_MID_REPLY:
+                if link.reply_left is None:
+                    link.reply_left = self._reply_budget
+                part = data[: link.reply_left]
+                link.reply_left -= len(part)
+                data = data[len(part) :]
+                if part:
+                    sink.write(part)
+                    self.stats.bytes_down += len(part)
+                    await sink.drain()
+                if data:
+                    # Held for good: restore() resets this link (cancelling the wait).
+                    await asyncio.Event().wait()
+            else:
+                # Held: restore() resets this link (cancelling the wait).
+                await self._replies_flowing.wait()
+                if self.mode in (Mode.TRICKLE, Mode.STALL_MID_REPLY):
+                    continue  # the mode changed while held (``self.mode``: not narrowed)
+                sink.write(data)
+                self.stats.bytes_down += len(data)
+                data = b""
+                await sink.drain()
+            if link not in self._links:
+                return False
+        return True
 
     def _drop_all(self) -> None:
         for link in list(self._links):
@@ -290,11 +370,12 @@ class FaultProxy:
                         await self._set(Mode.CUT)
                         return
                     continue
+                if not upstream:
+                    if not await self._deliver(link, data, sink):
+                        return
+                    continue
                 sink.write(data)
-                if upstream:
-                    self.stats.bytes_up += len(data)
-                else:
-                    self.stats.bytes_down += len(data)
+                self.stats.bytes_up += len(data)
                 await sink.drain()
         except (OSError, asyncio.IncompleteReadError):
             if link in self._links:

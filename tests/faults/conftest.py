@@ -60,6 +60,10 @@ class Backend:
     #: Writers the concurrent scenario runs (moto's server is not safe for concurrent
     #: transactions: it deep-copies the table while another request changes it).
     writers: int = 3
+    #: A store with the adapter's *default* client settings except the given options
+    #: (``operation_timeout``, ``close_timeout``, ...): what the stall tests use, so
+    #: they test the documented bounds rather than driver timeouts set for the test.
+    plain: Callable[..., MastraStorage] | None = None
 
 
 def _host_port(url: str, default_port: int) -> tuple[str, int]:
@@ -151,6 +155,9 @@ async def _backend(name: str, session: Any) -> AsyncIterator[Backend]:
             ),
             # One connect attempt, or one query, each bounded by the timeout.
             stall_bound_s=2 * TIMEOUT_S + 1.0,
+            plain=lambda proxy, **options: PostgresStore(
+                proxy.url_for(url), schema_name=schema, max_size=4, **options
+            ),
         )
     elif name == "redis":
         pytest.importorskip("redis")
@@ -173,6 +180,9 @@ async def _backend(name: str, session: Any) -> AsyncIterator[Backend]:
                     socket_connect_timeout=TIMEOUT_S,
                 ),
                 stall_bound_s=2 * TIMEOUT_S + 1.0,
+                plain=lambda proxy, **options: UpstashStore(
+                    proxy.url_for(url), prefix=prefix, **options
+                ),
             )
     elif name == "sqld":
         pytest.importorskip("libsql")
@@ -192,6 +202,7 @@ async def _backend(name: str, session: Any) -> AsyncIterator[Backend]:
                         initial_backoff_ms=50,
                     ),
                     stall_bound_s=2 * TIMEOUT_S + 1.0,
+                    plain=lambda proxy, **options: LibSQLStore(proxy.url_for(url), **options),
                 )
         except ServerUnavailable as exc:
             skip_or_fail("sqld", str(exc))
@@ -223,6 +234,14 @@ async def _backend(name: str, session: Any) -> AsyncIterator[Backend]:
             ),
             stall_bound_s=2 * TIMEOUT_S + 1.0,
             writers=1,
+            plain=lambda proxy, **options: DynamoDBStore(
+                table,
+                **{
+                    **_dynamo_options(endpoint),
+                    "endpoint": f"http://{proxy.host}:{proxy.port}",
+                },
+                **options,
+            ),
         )
     elif name == "mongodb":
         pytest.importorskip("pymongo")
@@ -247,6 +266,11 @@ async def _backend(name: str, session: Any) -> AsyncIterator[Backend]:
                 # A transaction: up to 2 attempts, each a write (retried once by pymongo)
                 # and an abort, each waiting up to one timeout (measured: 7.7 s).
                 stall_bound_s=8 * TIMEOUT_S + 2.0,
+                plain=lambda proxy, **options: MongoDBStore(
+                    f"mongodb://{proxy.host}:{proxy.port}/?directConnection=true",
+                    db_name=db_name,
+                    **options,
+                ),
             )
     else:  # pragma: no cover - the parametrisation lists every name
         raise AssertionError(name)
@@ -270,6 +294,13 @@ def backend_session(request: pytest.FixtureRequest) -> tuple[str, Any]:
     name: str = request.param
     fixture = _SESSION_FIXTURES.get(name)
     return name, request.getfixturevalue(fixture) if fixture else None
+
+
+@pytest.fixture
+async def backend(backend_session: tuple[str, Any]) -> AsyncIterator[Backend]:
+    """The backend's factories (for tests that build several stores)."""
+    async with _backend(*backend_session) as found:
+        yield found
 
 
 @pytest.fixture
