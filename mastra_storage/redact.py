@@ -2,86 +2,164 @@
 
 Every adapter formats the URLs it shows with :func:`redact_url` and scrubs driver messages
 with :func:`redact_text` before they become part of an error.
+
+Redaction never depends on the URL parsing correctly: users write passwords with
+unencoded ``#``, ``/``, ``?``, ``@`` or spaces, which :func:`urllib.parse.urlsplit` reads as
+a fragment, a path or a query, leaving the password outside what it calls the "netloc".
+So the rules work on the raw text:
+
+* everything between ``scheme://`` and the **last** ``@`` of the URL is credentials
+  (``user:password``); it becomes ``user:***`` (or ``***`` when no plain user name can be
+  told apart). A URL whose path or query contains an ``@`` loses its host in the display,
+  which is the safe side of the trade;
+* the value of any query-like ``name=value`` whose name sounds secret (``authToken``,
+  ``token``, ``password``, ``secret``, ``key``, ``signature``, ``credential`` ...) becomes
+  ``***``, wherever it stands.
 """
 
 from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Iterable
 
 REDACTED = "***"
-#: Query parameters whose value is a secret (matched case-insensitively as a substring).
-_SECRET_PARAM = re.compile(r"pass|pwd|secret|token|auth|key|signature|sig$|credential", re.I)
-#: ``scheme://user:password@`` anywhere in a text.
-_USERINFO_IN_TEXT = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):(?P<pw>[^@/\s]+)@")
+#: Parameter names whose value is a secret (matched case-insensitively as a substring).
+_SECRET_NAME = (
+    r"[A-Za-z0-9_.\-]*(?:pass|pwd|secret|token|auth|key|signature|sig|credential)[A-Za-z0-9_.\-]*"
+)
+#: ``?name=value`` / ``&name=value`` / ``;name=value`` in a URL: the value runs to the next
+#: ``&name=`` (an unencoded ``#``, ``?`` or lone ``&`` may be part of the secret).
+_SECRET_PARAM_IN_URL = re.compile(
+    rf"(?P<pre>[?&;](?P<key>{_SECRET_NAME})=)(?P<value>(?:[^&]|&(?![A-Za-z0-9_.\-]*=))*)", re.I
+)
+#: ``scheme://`` at the start of a URL.
+_SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.\-]*://")
+#: ``scheme://userinfo@`` anywhere in a text; userinfo runs to the last ``@`` before a space
+#: or quote (greedy on purpose: an unencoded ``@`` or ``/`` may be part of the password).
+_USERINFO_IN_TEXT = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s'\"<>`]*)@"
+)
 #: ``authToken=...`` / ``password=...`` anywhere in a text.
 _SECRET_PARAM_IN_TEXT = re.compile(
     r"(?P<key>\b[A-Za-z_]*(?:password|passwd|pwd|secret|token|auth|api[_-]?key)[A-Za-z_]*)"
     r"(?P<sep>=)(?P<value>[^&\s'\"]+)",
     re.I,
 )
+#: A user name shown as is: short, and made of characters no URL delimiter can hide in.
+_PLAIN_USER = re.compile(r"[A-Za-z0-9._~\-]{1,64}\Z")
+#: A user-only ``userinfo`` (no ``:``) shown as is; longer ones may be tokens
+#: (``upstash://TOKEN@host``) and are hidden.
+_PLAIN_USER_ONLY = re.compile(r"[A-Za-z0-9._~\-]{1,32}\Z")
+#: Schemes whose whole userinfo is a token (``upstash://TOKEN@host``): never shown.
+_TOKEN_USERINFO_SCHEMES = ("upstash:",)
+#: Characters that split a secret into the pieces a parser may quote on their own.
+_DELIMITERS = re.compile(r"(?:[#/?@:\[\]%&;=,]|[^\x21-\x7e])+")
+#: Shorter secret fragments are not replaced in free text (too many false hits).
+_MIN_SECRET = 3
+_MIN_PIECE = 4
+
+
+def _split_userinfo(url: str) -> tuple[str, str, str] | None:
+    """``(prefix, userinfo, rest)`` of ``url``, split on ``scheme://`` and the last ``@``."""
+    match = _SCHEME.match(url)
+    if match is None:
+        return None
+    after = url[match.end() :]
+    userinfo, at, rest = after.rpartition("@")
+    if not at:
+        return None
+    return url[: match.end()], userinfo, rest
+
+
+def _redact_userinfo(userinfo: str, scheme: str = "") -> str:
+    if scheme.strip().lower().startswith(_TOKEN_USERINFO_SCHEMES):
+        return REDACTED
+    user, colon, _ = userinfo.partition(":")
+    if colon:
+        return f"{user}:{REDACTED}" if user == "" or _PLAIN_USER.match(user) else REDACTED
+    return userinfo if _PLAIN_USER_ONLY.match(userinfo) else REDACTED
 
 
 def redact_url(url: str) -> str:
     """``url`` with its password and secret query parameters replaced by ``***``.
 
     ``postgresql://app:s3cret@db:5432/x`` -> ``postgresql://app:***@db:5432/x``;
-    ``libsql://db.turso.io?authToken=abc`` -> ``libsql://db.turso.io?authToken=***``.
-    Works on hostless URLs (``file:./mastra.db``) and multi-host ones (``mongodb://u:p@h1,h2``)
-    and never raises: whatever cannot be parsed is scrubbed with the text patterns.
+    ``libsql://db.turso.io?authToken=abc`` -> ``libsql://db.turso.io?authToken=***``;
+    ``postgresql://app:pa#ss/w?rd@db/x`` -> ``postgresql://app:***@db/x``.
+    Works on hostless URLs (``file:./mastra.db``), multi-host ones (``mongodb://u:p@h1,h2``)
+    and URLs no parser accepts; never raises.
     """
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return redact_text(url)
-    netloc = parts.netloc
-    userinfo, at, hostinfo = netloc.rpartition("@")
-    if at and ":" in userinfo:
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:{REDACTED}@{hostinfo}"
-    query = parts.query
-    if query:
-        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
-        if any(_SECRET_PARAM.search(key) for key, _ in pairs):
-            query = "&".join(
-                f"{key}={REDACTED if _SECRET_PARAM.search(key) else value}" for key, value in pairs
-            )
-    if netloc == parts.netloc and query == parts.query:
-        return url  # nothing secret: keep the user's spelling exactly
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+    text = _SECRET_PARAM_IN_URL.sub(
+        lambda m: m[0] if m["value"] in ("", REDACTED) else f"{m['pre']}{REDACTED}", url
+    )
+    split = _split_userinfo(text)
+    if split is not None:
+        prefix, userinfo, rest = split
+        text = f"{prefix}{_redact_userinfo(userinfo, prefix)}@{rest}"
+    return text
 
 
-def _url_secrets(url: str) -> list[str]:
-    """The literal secret strings inside ``url`` (password, secret query values)."""
+def url_secrets(url: str) -> list[str]:
+    """The literal secret strings inside ``url`` (password, secret query values), in the
+    spellings a driver may quote them (as written, percent-decoded, percent-encoded), plus
+    the pieces between URL delimiters a parser may quote on their own. Longest first."""
     found: list[str] = []
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return found
-    userinfo, at, _ = parts.netloc.rpartition("@")
-    if at and ":" in userinfo:
-        password = userinfo.split(":", 1)[1]
-        found += [password, urllib.parse.unquote(password)]
-    for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
-        if _SECRET_PARAM.search(key):
-            found += [value, urllib.parse.quote(value, safe="")]
-    return [s for s in found if len(s) >= 3]
+    split = _split_userinfo(url)
+    if split is not None:
+        userinfo = split[1]
+        user, colon, password = userinfo.partition(":")
+        found.append(password if colon else userinfo)
+        if colon and (
+            split[0].strip().lower().startswith(_TOKEN_USERINFO_SCHEMES)
+            or not _PLAIN_USER.match(user)
+        ):
+            found.append(userinfo)  # no telling the user name from the password
+    found += [m["value"] for m in _SECRET_PARAM_IN_URL.finditer(url)]
+    return _spellings(found)
+
+
+def _spellings(secrets: Iterable[str]) -> list[str]:
+    out: set[str] = set()
+    for secret in secrets:
+        for form in (
+            secret,
+            urllib.parse.unquote(secret),
+            urllib.parse.unquote_plus(secret),
+            urllib.parse.quote(secret, safe=""),
+            urllib.parse.quote(urllib.parse.unquote(secret), safe=""),
+        ):
+            if len(form) >= _MIN_SECRET:
+                out.add(form)
+            out.update(p for p in _DELIMITERS.split(form) if len(p) >= _MIN_PIECE)
+    return sorted(out, key=len, reverse=True)
+
+
+def scrub_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every literal occurrence of ``secrets`` (and their percent-encoded,
+    decoded and delimiter-split spellings) replaced by ``***``."""
+    for secret in _spellings(s for s in secrets if isinstance(s, str) and s):
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 def redact_text(text: str, url: str | None = None) -> str:
     """Scrub secrets from a message: ``url`` (and its password/token wherever they appear
-    alone) plus any ``scheme://user:password@`` or ``token=...`` pattern."""
+    alone, whole or in pieces) plus any ``scheme://user:password@`` or ``token=...``
+    pattern."""
     if url:
         redacted = redact_url(url)
         if redacted != url:
             text = text.replace(url, redacted)
-        for secret in sorted(set(_url_secrets(url)), key=len, reverse=True):
+        for secret in url_secrets(url):
             text = text.replace(secret, REDACTED)
-    text = _USERINFO_IN_TEXT.sub(lambda m: f"{m['pre']}:{REDACTED}@", text)
+    text = _USERINFO_IN_TEXT.sub(
+        lambda m: f"{m['scheme']}{_redact_userinfo(m['userinfo'], m['scheme'])}@", text
+    )
     text = _SECRET_PARAM_IN_TEXT.sub(
         lambda m: m[0] if m["value"] == REDACTED else f"{m['key']}={REDACTED}", text
     )
     return text
 
 
-__all__ = ["REDACTED", "redact_text", "redact_url"]
+__all__ = ["REDACTED", "redact_text", "redact_url", "scrub_secrets", "url_secrets"]

@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from mastra_storage.errors import ConfigurationError
-from mastra_storage.redact import redact_url
+from mastra_storage.redact import redact_text, redact_url
 
 from .keys import ENTITIES
 
@@ -117,6 +117,43 @@ def ttl_fields(ttl: Mapping[str, EntityTtl], entity: str) -> dict[str, int]:
     return {config.attribute_name: math.floor(time.time()) + seconds}
 
 
+def validate_endpoint(endpoint: Any, *, source_url: str | None = None) -> str | None:
+    """An ``http(s)://host[:port]`` endpoint, or ``None``; credentials in it are refused.
+
+    DynamoDB signs requests with the AWS credentials, never with a URL's ``user:password``;
+    one in the endpoint would only end up in botocore's error messages and logs. The
+    check does not rely on the URL parsing (an unencoded ``#`` or ``/`` in a password
+    moves it out of what a parser calls the host), and a parser's own error is never
+    chained (its message quotes the URL). ``source_url``: the ``dynamodb://`` URL the
+    endpoint came from, whose secrets are scrubbed from the message too.
+    """
+    if endpoint is None or endpoint == "":
+        return None
+    if not isinstance(endpoint, str):
+        raise ConfigurationError(
+            "DynamoDBStore: endpoint must be a string", id="MASTRA_STORAGE_DYNAMODB_INVALID_URL"
+        )
+    display = redact_text(redact_url(endpoint), source_url)
+    try:
+        parts = urllib.parse.urlsplit(endpoint.strip())
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        valid = False
+    if "@" in endpoint:
+        raise ConfigurationError(
+            f"DynamoDBStore: credentials in the endpoint {display!r} are not supported; pass "
+            "credentials={'access_key_id': ..., 'secret_access_key': ...}",
+            id="MASTRA_STORAGE_DYNAMODB_INVALID_URL",
+        )
+    if not valid:
+        raise ConfigurationError(
+            f"DynamoDBStore: endpoint {display!r} is not an http(s)://host[:port] URL",
+            id="MASTRA_STORAGE_DYNAMODB_INVALID_URL",
+        )
+    return endpoint.strip()
+
+
 class UrlOptions(msgspec.Struct, kw_only=True, frozen=True):
     table_name: str
     region: str | None = None
@@ -131,19 +168,33 @@ def parse_url(url: str) -> UrlOptions:
             f"DynamoDBStore: expected 'dynamodb://TABLE?region=...', got {display!r}",
             id="MASTRA_STORAGE_DYNAMODB_INVALID_URL",
         )
-    parsed = urllib.parse.urlsplit(url)
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        valid = not parsed.fragment and "@" not in parsed.netloc
+    except ValueError:  # the parser's message may quote the URL: not chained
+        valid = False
+    if not valid:
+        raise ConfigurationError(
+            f"DynamoDBStore: malformed URL {display!r} (no credentials in the table part; "
+            "percent-encode '#', '&' and '[' in the endpoint)",
+            id="MASTRA_STORAGE_DYNAMODB_INVALID_URL",
+        )
     table = urllib.parse.unquote(parsed.netloc + parsed.path.rstrip("/"))
     params = urllib.parse.parse_qs(parsed.query, keep_blank_values=False)
     unknown = set(params) - {"region", "endpoint"}
     if unknown:
+        # redact_text: an unencoded '&' in an endpoint's password makes its tail a "name".
+        names = redact_text(str(sorted(unknown)), url)
         raise ConfigurationError(
-            f"DynamoDBStore: unknown URL parameters {sorted(unknown)} in {display!r}",
+            f"DynamoDBStore: unknown URL parameters {names} in {display!r}",
             id="MASTRA_STORAGE_DYNAMODB_INVALID_URL",
         )
     return UrlOptions(
         table_name=validate_table_name(table),
         region=params["region"][-1] if "region" in params else None,
-        endpoint=params["endpoint"][-1] if "endpoint" in params else None,
+        endpoint=validate_endpoint(params["endpoint"][-1], source_url=url)
+        if "endpoint" in params
+        else None,
     )
 
 
@@ -154,5 +205,6 @@ __all__ = [
     "parse_url",
     "ttl_attribute",
     "ttl_fields",
+    "validate_endpoint",
     "validate_table_name",
 ]

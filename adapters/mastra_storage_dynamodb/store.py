@@ -13,8 +13,23 @@ from typing import Any
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
+from mastra_storage.lifecycle import (
+    DEFAULT_CLOSE_TIMEOUT_S,
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_INIT_TIMEOUT_S,
+    DEFAULT_OPERATION_TIMEOUT_S,
+    check_timeout,
+)
+from mastra_storage.redact import redact_url
 
-from .config import EntityTtl, parse_ttl, parse_url, ttl_attribute, validate_table_name
+from .config import (
+    EntityTtl,
+    parse_ttl,
+    parse_url,
+    ttl_attribute,
+    validate_endpoint,
+    validate_table_name,
+)
 from .memory import DynamoMemoryStore
 from .schema import create_table, describe, layout_problems, ttl_status
 from .scores import DynamoScoresStore
@@ -55,9 +70,16 @@ class DynamoDBStore(MastraStorage):
     ``ttl`` maps an entity (thread, message, trace, eval, workflow_snapshot, resource,
     score) to ``{"enabled", "attribute_name" (default "ttl"), "default_ttl_seconds"}``.
     ``config`` is a ``botocore.config.Config`` for the client (timeouts, retries).
+
+    Time bounds (seconds, ``docs/decisions.md`` "Timeouts and closing"): ``operation_timeout``
+    (default 30, ``None``: none) is the overall deadline of one call, botocore's retries
+    included; ``init_timeout`` (300) that of ``init()``; ``connect_timeout`` (10) of opening
+    a connection (when no ``config`` is given); ``close_timeout`` (5) of ``close()``. A call
+    past its deadline raises ``UnavailableError``.
     """
 
     name: str = "DynamoDBStore"
+    binds_event_loop = True
     max_record_bytes: int | None = MAX_ITEM_BYTES
 
     def __init__(
@@ -71,21 +93,39 @@ class DynamoDBStore(MastraStorage):
         ttl: Mapping[str, EntityTtl | Mapping[str, Any]] | None = None,
         disable_init: bool = False,
         config: Any = None,
+        operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
+        init_timeout: float | None = DEFAULT_INIT_TIMEOUT_S,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
+        self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
+        self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
+        self.close_timeout = float(
+            check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
+        )
+        connect_s = check_timeout(self.name, "connect_timeout", connect_timeout, optional=False)
         self.table_name = validate_table_name(table_name)
         self.region = region or "us-east-1"
-        self.endpoint = endpoint
+        self.endpoint = validate_endpoint(endpoint)
         self.ttl = parse_ttl(ttl)
         self._ttl_attribute = ttl_attribute(self.ttl)
         kwargs: dict[str, Any] = {"region_name": self.region, **_credentials(credentials)}
-        if endpoint:
-            kwargs["endpoint_url"] = endpoint
+        if self.endpoint:
+            kwargs["endpoint_url"] = self.endpoint
         if config is not None:
             # A botocore ``Config``: connect/read timeouts and retry policy. botocore's
             # defaults (60 s timeouts, several retries) can keep a call against an
             # unreachable endpoint waiting for minutes.
             kwargs["config"] = config
+        else:
+            from botocore.config import Config  # type: ignore[import-untyped]
+
+            # botocore's own defaults wait 60 s to connect; the overall deadline per call
+            # (operation_timeout) bounds reads and retries.
+            kwargs["config"] = Config(
+                connect_timeout=connect_s, read_timeout=self.operation_timeout or 60
+            )
         self._table = DynamoTable(self.table_name, kwargs)
         self.stores = {
             "memory": DynamoMemoryStore(self._table, self.ttl),
@@ -111,6 +151,9 @@ class DynamoDBStore(MastraStorage):
     def capacity(self) -> CapacityMeter:
         """Consumed read/write capacity units reported by DynamoDB, and request count."""
         return self._table.capacity
+
+    def _abandon_connections(self) -> None:
+        self._table.abandon()
 
     async def _initialize(self) -> None:
         """Like Mastra: check that the table exists (``DescribeTable``); never creates it."""
@@ -172,7 +215,8 @@ class DynamoDBStore(MastraStorage):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(id={self.id!r}, table_name={self.table_name!r}, "
-            f"region={self.region!r}, endpoint={self.endpoint!r})"
+            f"region={self.region!r}, "
+            f"endpoint={redact_url(self.endpoint) if self.endpoint else None!r})"
         )
 
 

@@ -19,7 +19,12 @@ from urllib.parse import unquote
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
-from mastra_storage.redact import redact_url
+from mastra_storage.lifecycle import (
+    DEFAULT_CLOSE_TIMEOUT_S,
+    DEFAULT_OPERATION_TIMEOUT_S,
+    check_timeout,
+)
+from mastra_storage.redact import redact_text, redact_url
 
 from .connection import DatabaseTarget, LibSQLDatabase, Tx
 from .hrana import DEFAULT_TIMEOUT_S
@@ -111,10 +116,15 @@ def remote_target(url: str) -> DatabaseTarget:
         parts = urllib.parse.urlsplit(url)
         pairs = urllib.parse.parse_qsl(parts.query, keep_blank_values=True, strict_parsing=False)
         port = parts.port
-    except ValueError as exc:
+        parsed = not parts.fragment
+    except ValueError:
+        parsed = False
+    if not parsed:  # raised outside ``except``: the parser's message may quote the token
         raise ConfigurationError(
-            f"LibSQLStore: malformed URL {display!r}", id="MASTRA_STORAGE_LIBSQL_INVALID_URL"
-        ) from exc
+            f"LibSQLStore: malformed URL {display!r} (percent-encode '#', '&' or '?' in a "
+            "token, or pass auth_token)",
+            id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
+        )
     scheme = parts.scheme.lower().removeprefix("libsql+")
     if scheme not in _HTTP_SCHEME:
         raise ConfigurationError(
@@ -137,10 +147,12 @@ def remote_target(url: str) -> DatabaseTarget:
         if key == "tls" and scheme == "libsql" and value in ("0", "1"):
             http_scheme = "http" if value == "0" else "https"
         elif key not in _TOKEN_PARAMS:
+            # An unencoded '&' in a token makes its tail look like a parameter name.
+            shown = redact_text(key, url)
             raise ConfigurationError(
-                f"LibSQLStore: unsupported URL parameter {key!r} (supported: authToken, tls)",
+                f"LibSQLStore: unsupported URL parameter {shown!r} (supported: authToken, tls)",
                 id="MASTRA_STORAGE_LIBSQL_INVALID_URL",
-                details={"parameter": key},
+                details={"parameter": shown},
             )
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     base = f"{http_scheme}://{host}{f':{port}' if port else ''}{parts.path.rstrip('/')}"
@@ -207,6 +219,13 @@ def _positive_float(name: str, value: Any) -> float:
     return float(value)
 
 
+class _Unset:
+    """Marks an option left at its default (which depends on local or remote)."""
+
+
+_UNSET = _Unset()
+
+
 class LibSQLStore(MastraStorage):
     """Memory, workflows, scores and observability in a SQLite/libSQL database.
 
@@ -216,6 +235,10 @@ class LibSQLStore(MastraStorage):
     each write primitive is one HTTP request (``auth_token``: the server's JWT; it is
     never shown in ``repr`` or errors; ``request_timeout_s``: how long one request may
     wait for the server before the call fails with ``UnavailableError``).
+
+    ``operation_timeout`` (seconds; remote default 30, local default ``None``) is the
+    overall deadline of one call, and ``close_timeout`` (5) bounds ``close()``
+    (``docs/decisions.md``, "Timeouts and closing").
     """
 
     name: str = "LibSQLStore"
@@ -231,9 +254,20 @@ class LibSQLStore(MastraStorage):
         initial_backoff_ms: int = 100,
         auth_token: str | None = None,
         request_timeout_s: float = DEFAULT_TIMEOUT_S,
+        operation_timeout: float | _Unset | None = _UNSET,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
         self.target = parse_url(url)
+        if isinstance(operation_timeout, _Unset):
+            # A remote server can stall; a local call is bounded by busy_timeout_ms.
+            operation_timeout = (
+                DEFAULT_OPERATION_TIMEOUT_S if self.target.remote is not None else None
+            )
+        self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
+        self.close_timeout = float(
+            check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
+        )
         self.url = self.target.display
         token = _auth_token(url, auth_token) if self.target.remote is not None else None
         self._db = LibSQLDatabase(
@@ -276,6 +310,15 @@ class LibSQLStore(MastraStorage):
     async def close(self) -> None:
         """Close the connection after the queued work and stop the worker thread."""
         await self._db.close()
+
+    def _on_call_abandoned(self) -> None:
+        # A remote request blocks the worker thread: unblock it (see HranaClient.interrupt).
+        client = getattr(self._db, "_client", None)
+        if client is not None:
+            client.interrupt()
+
+    def _abandon_connections(self) -> None:
+        self._on_call_abandoned()
 
     async def doctor(self) -> DoctorReport:
         """Connectivity, schema version, missing tables/columns/indexes. Never writes:

@@ -21,6 +21,13 @@ from pymongo.errors import ConfigurationError as PyMongoConfigurationError
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
+from mastra_storage.lifecycle import (
+    DEFAULT_CLOSE_TIMEOUT_S,
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_INIT_TIMEOUT_S,
+    DEFAULT_OPERATION_TIMEOUT_S,
+    check_timeout,
+)
 from mastra_storage.redact import redact_text, redact_url
 
 from .connection import DEFAULT_MAX_BSON_SIZE, Document, DocumentTooLargeError, MongoConnection
@@ -55,6 +62,8 @@ def _driver_info() -> DriverInfo:
 def database_from_url(url: str) -> str | None:
     """The database named in a ``mongodb://`` / ``mongodb+srv://`` URL's path, if any."""
     rest = url.split("://", 1)[1] if "://" in url else url
+    # The hosts start after the last '@': an unencoded '/' in the password is not the path.
+    rest = rest.rpartition("@")[2]
     _, slash, tail = rest.partition("/")
     if not slash:
         return None
@@ -102,9 +111,17 @@ class MongoDBStore(MastraStorage):
     ...); or an existing ``client`` (an ``AsyncMongoClient``, which the store then does not
     close). ``transactions=None`` detects transaction support; ``False`` forces the
     ordered non-transactional path. The connection opens on the first operation.
+
+    Time bounds (seconds, ``docs/decisions.md`` "Timeouts and closing"): ``operation_timeout``
+    (default 30, ``None``: none) is the overall deadline of one call, retries included;
+    ``init_timeout`` (300) that of ``init()``; ``connect_timeout`` (10) of opening a
+    connection (``connectTimeoutMS``, unless the URI or ``options`` set it);
+    ``close_timeout`` (5) of ``close()``. A call past its deadline raises
+    ``UnavailableError``.
     """
 
     name: str = "MongoDBStore"
+    binds_event_loop = True
     max_record_bytes: int | None = DEFAULT_MAX_BSON_SIZE
 
     def __init__(
@@ -118,8 +135,18 @@ class MongoDBStore(MastraStorage):
         id: str = "mongodb",
         disable_init: bool = False,
         transactions: bool | None = None,
+        operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
+        init_timeout: float | None = DEFAULT_INIT_TIMEOUT_S,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_S,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
+        self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
+        self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
+        self.close_timeout = float(
+            check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
+        )
+        connect_timeout = check_timeout(self.name, "connect_timeout", connect_timeout)
         if url is not None:
             warnings.warn(
                 "MongoDBStore: 'url' is deprecated, use 'uri' instead",
@@ -152,9 +179,17 @@ class MongoDBStore(MastraStorage):
                 )
             text = _check_url(connection_string)
             self.url = redact_url(text)
+            client_options = dict(options or {})
+            given = {key.lower() for key in client_options}
+            if (
+                connect_timeout is not None
+                and "connecttimeoutms" not in given
+                and "connecttimeoutms=" not in text.lower()
+            ):
+                client_options["connectTimeoutMS"] = int(connect_timeout * 1000)
             try:
                 new_client: AsyncMongoClient[Document] = AsyncMongoClient(
-                    text, **dict(options or {}), driver=_driver_info()
+                    text, **client_options, driver=_driver_info()
                 )
             except (PyMongoConfigurationError, TypeError, ValueError) as exc:
                 raise ConfigurationError(

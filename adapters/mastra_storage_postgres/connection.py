@@ -16,6 +16,11 @@ Pool choices:
 * A connection the server drops (restart, ``pg_terminate_backend``, idle kill) fails the
   call in flight with :class:`UnavailableError`; asyncpg discards the dead connection on
   release, so the next call gets a fresh one.
+* Waiting for a pooled connection is bounded (``pool_timeout``). A call cancelled while it
+  holds a connection (its deadline passed, or the caller gave up) closes that connection
+  at once instead of releasing it: asyncpg's release would first wait for the server to
+  acknowledge the cancel (and a rollback), which a stalled server never does. Closing the
+  socket rolls the transaction back on the server.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from mastra_storage.errors import (
     UnavailableError,
     storage_error_id,
 )
+from mastra_storage.lifecycle import DEFAULT_POOL_TIMEOUT_S, check_timeout
 from mastra_storage.redact import redact_text, redact_url
 
 if TYPE_CHECKING:
@@ -93,6 +99,7 @@ class PgConnectOptions:
     statement_cache_size: int = 100
     server_settings: Mapping[str, str] | None = None
     display: str = ""
+    pool_timeout: float | None = DEFAULT_POOL_TIMEOUT_S
 
     @classmethod
     def build(
@@ -112,6 +119,7 @@ class PgConnectOptions:
         command_timeout: float | None = None,
         statement_cache_size: int = 100,
         server_settings: Mapping[str, str] | None = None,
+        pool_timeout: float | None = DEFAULT_POOL_TIMEOUT_S,
     ) -> PgConnectOptions:
         """Validate either a ``postgres(ql)://`` URL or the host/database/user shape."""
         min_size = _int_option("min_size", min_size, 0)
@@ -128,6 +136,7 @@ class PgConnectOptions:
             "command_timeout": command_timeout,
             "statement_cache_size": statement_cache_size,
             "server_settings": dict(server_settings) if server_settings else None,
+            "pool_timeout": check_timeout("PostgresStore", "pool_timeout", pool_timeout),
         }
         if url is not None:
             if any(v is not None for v in (host, port, database, user, password)):
@@ -148,8 +157,15 @@ class PgConnectOptions:
                 )
             try:
                 urllib.parse.urlsplit(text).port  # noqa: B018 - validates the port
+                parsed = True
             except ValueError:
-                _config_error(f"invalid port in {redact_url(text)!r}", "url")
+                parsed = False
+            if not parsed:  # raised outside ``except``: the parser's message quotes the URL
+                _config_error(
+                    f"invalid URL {redact_url(text)!r}: bad port, or a password with an "
+                    "unencoded '/', '#', '?' or '@' (percent-encode it)",
+                    "url",
+                )
             return cls(dsn=text, display=redact_url(text), **common)
         for name, value in (("host", host), ("database", database), ("user", user)):
             if not isinstance(value, str) or not value.strip():
@@ -364,25 +380,67 @@ class PgDatabase:
     def error(self, exc: BaseException, operation: str) -> Exception:
         return map_error(exc, operation, self.options)
 
+    @property
+    def pool_timeout(self) -> float | None:
+        return self.options.pool_timeout if self.options is not None else None
+
     @contextlib.asynccontextmanager
     async def connection(self, operation: str) -> AsyncIterator[Runner]:
-        """A pooled connection (autocommit: each statement is its own transaction)."""
+        """A pooled connection (autocommit: each statement is its own transaction).
+
+        Waiting for a free connection is bounded by ``pool_timeout`` (then
+        :class:`UnavailableError`); a cancelled call closes its connection (module doc).
+        """
         pool = await self.get_pool()
         try:
-            async with pool.acquire() as conn:
-                yield Runner(self, conn)
-        except MastraStorageError:
-            raise
+            conn = await pool.acquire(timeout=self.pool_timeout)
         except Exception as exc:
+            raise self.error(exc, "acquire a pooled connection for " + operation) from exc
+        try:
+            yield Runner(self, conn)
+        except asyncio.CancelledError:
+            conn.terminate()
+            with contextlib.suppress(Exception):
+                await pool.release(conn)
+            raise
+        except BaseException as exc:
+            await self._release(pool, conn)
+            if isinstance(exc, MastraStorageError) or not isinstance(exc, Exception):
+                raise
             raise self.error(exc, operation) from exc
+        else:
+            await self._release(pool, conn)
+
+    async def _release(self, pool: Any, conn: Any) -> None:
+        try:
+            await pool.release(conn)
+        except asyncio.CancelledError:
+            conn.terminate()
+            raise
+        except Exception:  # a broken connection: the pool discards it; the caller's outcome stands
+            conn.terminate()
 
     @contextlib.asynccontextmanager
     async def transaction(self, operation: str) -> AsyncIterator[Runner]:
-        """A pooled connection inside ``BEGIN`` ... ``COMMIT`` (rolled back on error)."""
+        """A pooled connection inside ``BEGIN`` ... ``COMMIT`` (rolled back on error).
+
+        A cancelled transaction is not rolled back over the wire (the server may never
+        answer): its connection is closed, which rolls it back on the server.
+        """
         async with self.connection(operation) as runner:
             self.statements_executed += 2  # BEGIN and COMMIT/ROLLBACK
-            async with runner.conn.transaction():
+            tx = runner.conn.transaction()
+            await tx.start()
+            try:
                 yield runner
+            except asyncio.CancelledError:
+                raise  # connection() closes the connection
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await tx.rollback()
+                raise
+            else:
+                await tx.commit()
 
     async def fetch(self, operation: str, sql: str, *args: Any) -> list[Any]:
         async with self.connection(operation) as runner:
@@ -399,6 +457,15 @@ class PgDatabase:
     async def execute(self, operation: str, sql: str, *args: Any) -> str:
         async with self.connection(operation) as runner:
             return await runner.execute(sql, *args)
+
+    def abandon(self) -> None:
+        """Close every connection of our pool without waiting for the server (``close()``
+        ran out of time, or runs on another event loop than the pool's)."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None and self.owns_pool:
+            with contextlib.suppress(Exception):  # the pool's loop may be closed already
+                pool.terminate()
 
     async def close(self) -> None:
         """Close the pool if this object created it; an injected pool stays open."""

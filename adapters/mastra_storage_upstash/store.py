@@ -10,11 +10,18 @@ spans are many small writes better kept in a store with range queries.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError
+from mastra_storage.lifecycle import (
+    DEFAULT_CLOSE_TIMEOUT_S,
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_OPERATION_TIMEOUT_S,
+    check_timeout,
+)
 from mastra_storage.redact import redact_text, redact_url
 
 from .db import RedisDB, operation
@@ -26,6 +33,12 @@ from .workflows import UpstashWorkflowsStore
 
 UPSTASH_TLS_PORT = 6379
 _MAX_PREFIX = 200
+
+
+_UNPARSABLE = (
+    "invalid URL {url!r}: bad port, or a password with an unencoded '/', '#', '?' or '@' "
+    "(percent-encode it)"
+)
 
 
 def _fail(message: str) -> ConfigurationError:
@@ -45,7 +58,14 @@ def redis_url_for(url: str, token: str | None = None) -> str:
         raise _fail("url is required and cannot be empty.")
     if token is not None and (not isinstance(token, str) or not token.strip()):
         raise _fail("token is required and cannot be empty.")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - validates the port
+        parsed = True
+    except ValueError:
+        parsed = False
+    if not parsed:  # raised outside ``except``: the parser's message quotes the URL
+        raise _fail(_UNPARSABLE.format(url=redact_url(url)))
     scheme = parts.scheme.lower()
     if scheme in ("redis", "rediss"):
         if token is None:
@@ -100,9 +120,16 @@ class UpstashStore(MastraStorage):
     ``follow_mastra_writes`` (default on) spends one ``ZCARD`` per thread read to notice and
     index messages a Mastra app saved into that thread; turn it off when no Mastra app
     writes to the database. Extra keyword arguments go to redis-py.
+
+    Time bounds (seconds, ``docs/decisions.md`` "Timeouts and closing"): ``operation_timeout``
+    (default 30, ``None``: none) is the overall deadline of one call, ``connect_timeout``
+    (10) of opening a connection, ``pool_timeout_s`` (20) of waiting for a pooled one,
+    ``close_timeout`` (5) of ``close()``. A call past its deadline raises
+    ``UnavailableError``.
     """
 
     name: str = "UpstashStore"
+    binds_event_loop = True
 
     def __init__(
         self,
@@ -117,9 +144,17 @@ class UpstashStore(MastraStorage):
         max_connections: int = 50,
         pool_timeout_s: float = 20.0,
         follow_mastra_writes: bool = True,
+        operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_S,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
         **redis_options: Any,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
+        self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
+        self.close_timeout = float(
+            check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
+        )
+        connect_timeout = check_timeout(self.name, "connect_timeout", connect_timeout)
         self.prefix = _check_prefix(prefix)
         ttl_seconds = parse_ttl(ttl)
         if client is not None:
@@ -144,9 +179,16 @@ class UpstashStore(MastraStorage):
                 "protocol": 2,
                 "max_connections": max_connections,
                 "timeout": pool_timeout_s,
+                "socket_connect_timeout": connect_timeout,
             }
             options.update(redis_options)
-            self._pool = BlockingConnectionPool.from_url(secret_url, **options)
+            try:
+                self._pool = BlockingConnectionPool.from_url(secret_url, **options)
+                refused = ""
+            except (TypeError, ValueError) as exc:
+                refused = redact_text(str(exc), secret_url) or type(exc).__name__
+            if refused:  # outside ``except``: redis-py's message may quote the password
+                raise _fail(f"invalid connection settings: {refused}")
             client = Redis(connection_pool=self._pool)
             self._owns_client = True
             self.url = redact_url(secret_url)
@@ -194,9 +236,22 @@ class UpstashStore(MastraStorage):
         return report
 
     async def close(self) -> None:
+        """Close the client and pool this store created (an injected client stays open).
+        Bounded by ``close_timeout``, then the sockets are dropped without waiting."""
         if self._owns_client:
             await self.client.aclose()
             await self._pool.disconnect()
+
+    def _abandon_connections(self) -> None:
+        if not self._owns_client:
+            return
+        # redis-py has no synchronous close: abort each socket's transport (the loop that
+        # owns it may be closed already, hence the suppress).
+        for connection in list(getattr(self._pool, "_connections", ())):
+            writer = getattr(connection, "_writer", None)
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.transport.abort()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, url={self.url!r}, prefix={self.prefix!r})"
