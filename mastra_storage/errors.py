@@ -92,6 +92,12 @@ class ConflictError(MastraStorageError):
     default_category = "USER"
 
 
+class KeyCollisionError(ConflictError):
+    """The backend derives one storage key for two distinct ids (DynamoDB lower-cases key
+    values, so ``Thread-1`` and ``thread-1`` share an item), and that key already holds the
+    other id's record. Nothing was written; the message names only the id that was given."""
+
+
 class VersionConflictError(ConflictError):
     """A version-checked write lost: the stored record is not at ``expected_version``
     (another writer got there first, or create-only found it existing). Nothing was
@@ -148,6 +154,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "EventLoopMismatchError",
+    "KeyCollisionError",
     "MastraStorageError",
     "MissingDependencyError",
     "NotFoundError",

@@ -13,6 +13,10 @@ Writes that must be atomic use ``TransactWriteItems``. A batch beyond one transa
 (100 items or 4 MB) is written as consecutive transactions, each atomic; the first one
 holds every thread check, so a missing thread still means nothing is written.
 Read-modify-writes are optimistic (``updatedAt`` + ``rev`` conditions) and retried.
+
+Keys are lower-cased (ElectroDB), so every write is conditioned on the exact id
+(:mod:`.identity`): a thread, message or resource whose key holds a case twin is refused
+with ``KeyCollisionError`` and nothing is written; reads compare the exact id.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms, to_iso
 from . import items as conv
 from . import keys
 from .domain import DynamoDomain
+from .identity import holds_other, key_collision, same_record_condition
 from .resource_delete import DynamoResourceDelete
 from .table import (
     ConditionFailed,
@@ -123,7 +128,12 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
     async def _upsert_thread(self, thread: Thread) -> None:
         item = self.with_ttl("thread", conv.thread_item(thread))
         check_item_size(item, what=f"thread {thread.id}")
-        await self._table.put(item)
+        expr = Expr()
+        identity = {"id": thread.id}
+        try:
+            await self._table.put(item, expr=expr, condition=same_record_condition(expr, identity))
+        except ConditionFailed:
+            raise key_collision("thread", identity) from None
 
     async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
         async def attempt() -> Thread | None:
@@ -406,9 +416,19 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             )
         return out
 
-    async def _message_items(self, message_ids: list[str]) -> dict[str, Item]:
+    async def _message_items(
+        self, message_ids: list[str], *, refuse_twins: bool = False
+    ) -> dict[str, Item]:
+        """The stored items of these exact ids. With ``refuse_twins``, a key holding a case
+        twin of a wanted id raises :class:`KeyCollisionError` (the caller is about to write)."""
         found = await self._table.batch_get([keys.message_key(i) for i in message_ids])
         wanted = set(message_ids)
+        if refuse_twins:
+            by_key = {keys.message_key(i)["pk"]: i for i in message_ids}
+            for item in found:
+                asked = by_key.get(str(item.get("pk")))
+                if asked is not None and item.get("id") not in wanted:
+                    raise key_collision("message", {"id": asked})
         return {i["id"]: i for i in found if i.get("id") in wanted}
 
     async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
@@ -470,7 +490,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
 
         async def attempt() -> None:
             nonlocal read_first
-            olds = await self._message_items(ids) if read_first else {}
+            olds = await self._message_items(ids, refuse_twins=True) if read_first else {}
             body: list[tuple[Action, int]] = []
             for message, fresh in planned:
                 old = olds.get(message.id)
@@ -602,11 +622,18 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
     async def _upsert_resource(self, resource: Resource) -> None:
         item = self.with_ttl("resource", conv.resource_item(resource))
         check_item_size(item, what=f"resource {resource.id}")
-        await self._table.put(item)
+        expr = Expr()
+        identity = {"id": resource.id}
+        try:
+            await self._table.put(item, expr=expr, condition=same_record_condition(expr, identity))
+        except ConditionFailed:
+            raise key_collision("resource", identity) from None
 
     async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         async def attempt() -> Resource:
-            old = await self._get_resource_item(resource_id)
+            old = await self._table.get(keys.resource_key(resource_id))
+            if holds_other(old, {"id": resource_id}):
+                raise key_collision("resource", {"id": resource_id})
             updated = mutate(None if old is None else conv.resource_from_item(old))
             item = {**(old or {}), **conv.resource_item(updated), "rev": next_rev(old)}
             for name in ("workingMemory", "metadata"):
@@ -634,6 +661,8 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         )
         if source is None:
             return None
+        if holds_other(target, {"id": new_thread_id}):
+            raise key_collision("thread", {"id": new_thread_id})
         if target is not None:
             raise ConflictError(
                 f"Thread with id {new_thread_id} already exists",
@@ -658,18 +687,27 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             item = self.with_ttl(
                 "message", conv.message_item(message, seq=conv.next_seq(), updated_at=now_iso)
             )
-            body.append(
-                (("Put", self._table.put_action(item)), check_item_size(item, what="message"))
+            # Copies get fresh ids: their keys must be free (no twin, no same id).
+            expr = Expr()
+            action = self._table.put_action(
+                item, expr=expr, condition=f"attribute_not_exists({expr.n('pk')})"
             )
+            body.append((("Put", action), check_item_size(item, what="message")))
         try:
             await self._run_chunks(head, body)
         except TransactionCancelled as exc:
             if 0 in exc.condition_failed:
+                raced = await self._table.get(keys.thread_key(new_thread_id))
+                if holds_other(raced, {"id": new_thread_id}):
+                    raise key_collision("thread", {"id": new_thread_id}) from None
                 raise ConflictError(
                     f"Thread with id {new_thread_id} already exists",
                     id="MASTRA_STORAGE_CLONE_THREAD_THREAD_EXISTS",
                     details={"thread_id": new_thread_id},
                 ) from None
+            if exc.condition_failed:
+                copy = copies[exc.condition_failed[0] - len(head)]
+                raise key_collision("message", {"id": copy.id}) from None
             raise
         return thread, copies
 

@@ -8,13 +8,15 @@ newest first and slices in memory.
 from __future__ import annotations
 
 from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
+from mastra_storage.errors import ConflictError
 from mastra_storage.records import Score
 from mastra_storage.timeutil import to_epoch_ms
 
 from . import items as conv
 from . import keys
 from .domain import DynamoDomain
-from .table import Expr, check_item_size
+from .identity import holds_other, key_collision
+from .table import ConditionFailed, Expr, check_item_size
 from .transfer_scan import DynamoScoreScan
 
 
@@ -39,7 +41,20 @@ class DynamoScoresStore(DynamoScoreScan, DynamoDomain, BaseScoresStore):
         item = self.with_ttl("score", conv.score_item(score))
         check_item_size(item, what=f"score {score.id}")
         expr = Expr()
-        await self._table.put(item, expr=expr, condition=f"attribute_not_exists({expr.n('pk')})")
+        try:
+            await self._table.put(
+                item, expr=expr, condition=f"attribute_not_exists({expr.n('pk')})"
+            )
+        except ConditionFailed:
+            # Insert-only: the key is taken, by this id or (keys are lower-cased) a twin.
+            stored = await self._table.get(keys.score_key(score.id))
+            if holds_other(stored, {"id": score.id}):
+                raise key_collision("score", {"id": score.id}) from None
+            raise ConflictError(
+                f"Score with id {score.id} already exists",
+                id="MASTRA_STORAGE_DYNAMODB_SCORE_EXISTS",
+                details={"score_id": score.id},
+            ) from None
 
     async def _get_score(self, score_id: str) -> Score | None:
         item = await self._table.get(keys.score_key(score_id))

@@ -6,6 +6,10 @@ is one ``GetItem``. ``update_workflow_results``/``update_workflow_state`` are op
 read-modify-writes (``updatedAt`` + ``rev`` conditions, retried), so concurrent step
 updates never overwrite each other. A snapshot over 400 KB is rejected before the write
 (:class:`~mastra_storage_dynamodb.table.ItemTooLargeError`).
+
+Keys are lower-cased, so runs ``WF``/``Run-1`` and ``wf``/``run-1`` share an item: every
+write is conditioned on the exact workflow name and run id, and a twin is refused with
+``KeyCollisionError`` (:mod:`.identity`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from mastra_storage.timeutil import to_epoch_ms
 from . import items as conv
 from . import keys
 from .domain import DynamoDomain
+from .identity import holds_other, key_collision, same_record_condition
 from .memory import optimistic
 from .table import ConditionFailed, Expr, Item, cas_condition, check_item_size, next_rev
 
@@ -66,7 +71,16 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
             + (" REMOVE " + ", ".join(removes) if removes else "")
             + f" ADD {expr.n('rev')} {expr.v(1)}"
         )
-        await self._table.update(keys.run_key(run.workflow_name, run.run_id), update, expr)
+        identity = {"workflow_name": run.workflow_name, "run_id": run.run_id}
+        try:
+            await self._table.update(
+                keys.run_key(run.workflow_name, run.run_id),
+                update,
+                expr,
+                condition=same_record_condition(expr, identity),
+            )
+        except ConditionFailed:
+            raise key_collision("workflow run", identity) from None
 
     async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
         item = await self._get_item(workflow_name, run_id)
@@ -75,8 +89,12 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
     async def _modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
     ) -> WorkflowRun | None:
+        identity = {"workflow_name": workflow_name, "run_id": run_id}
+
         async def attempt() -> WorkflowRun | None:
-            old = await self._get_item(workflow_name, run_id)
+            old = await self._table.get(keys.run_key(workflow_name, run_id))
+            if holds_other(old, identity):
+                raise key_collision("workflow run", identity)
             updated = mutate(None if old is None else conv.run_from_item(old))
             if updated is None:
                 return None
