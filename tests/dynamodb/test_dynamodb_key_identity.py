@@ -4,16 +4,18 @@ is refused with :class:`KeyCollisionError` and changes nothing; reads check the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mastra_storage.errors import ConflictError, KeyCollisionError, NotFoundError
+from mastra_storage.inmemory import InMemoryStore
 from mastra_storage.records import MessageUpdate, Score
 from mastra_storage.testing.data import sample_message, sample_resource, sample_thread, uid
 from mastra_storage.timeutil import utc_now
+from mastra_storage.transfer import export_jsonl, import_jsonl
 from mastra_storage_dynamodb import DynamoDBStore
-from mastra_storage_dynamodb.memory import DynamoMemoryStore
 from mastra_storage_dynamodb.scores import DynamoScoresStore
 
 pytestmark = pytest.mark.anyio
@@ -162,13 +164,22 @@ async def test_score_case_twin_is_refused_on_import(store: DynamoDBStore) -> Non
     assert await scores.get_score_by_id(lower) is None
 
 
-async def test_import_of_case_twins_is_refused_and_keeps_the_first(store: DynamoDBStore) -> None:
-    """Import goes through the adapter's own writes: a twin thread in a file is refused."""
+async def test_import_of_case_twins_is_refused_and_keeps_the_first(
+    store: DynamoDBStore, tmp_path: Path
+) -> None:
+    """``mastra-storage import`` writes through the adapter: a twin in a file is refused."""
     memory = await store.require_store("memory")
-    assert isinstance(memory, DynamoMemoryStore)
     upper, lower = _twins("Thread")
     await memory.save_thread(sample_thread(id=upper, resource_id="alice", title="alice's"))
+    source = InMemoryStore()
+    await source.init()
+    src_memory = await source.require_store("memory")
+    twin = await src_memory.save_thread(sample_thread(id=lower, resource_id="mallory"))
+    await src_memory.save_messages([sample_message(thread=twin)])
+    dump = tmp_path / "twin.jsonl"
+    await export_jsonl(source, dump)
     with pytest.raises(KeyCollisionError):
-        await memory._upsert_thread(sample_thread(id=lower, resource_id="mallory"))
+        await import_jsonl(dump, store)
     kept = await memory.get_thread_by_id(upper)
-    assert kept is not None and kept.title == "alice's"
+    assert kept is not None and (kept.title, kept.resource_id) == ("alice's", "alice")
+    assert (await memory.list_messages(thread_id=upper)).items == []
