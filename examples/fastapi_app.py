@@ -22,8 +22,13 @@ Endpoints::
     POST   /threads/{id}/messages             save a message (creates the thread if new)
     GET    /threads/{id}/messages             the newest messages, oldest first
     POST   /threads/{id}/recall               history + semantically recalled context
-    DELETE /threads/{id}                      delete thread, messages and their vectors
+    DELETE /threads/{id}?resource_id=...      delete thread, messages and their vectors
     GET|PUT /resources/{id}/working-memory    the user's working memory
+
+Every thread endpoint acts for the ``resource_id`` it is given and only on that resource's
+threads: naming another resource's thread answers 409 (``ResourceMismatchError``) and
+changes nothing. The example trusts the ``resource_id`` the client sends; a real app takes
+it from the authenticated user, never from the request body.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from mastra_storage import (
     ValidationError,
     connect,
 )
-from mastra_storage.memory import HashingEmbedder, Memory, RecallResult
+from mastra_storage.memory import HashingEmbedder, Memory, RecallResult, ResourceMismatchError
 from mastra_storage.vector import InMemoryVector, VectorStore
 
 DEFAULT_URL = "file:mastra.db"
@@ -121,7 +126,9 @@ def create_app(url: str | None = None) -> FastAPI:
     @app.exception_handler(MastraStorageError)
     async def storage_error(request: Request, exc: MastraStorageError) -> JSONResponse:
         status = 500
-        if isinstance(exc, ValidationError):
+        if isinstance(exc, ResourceMismatchError):
+            status = 409  # another resource's thread or message: refused, nothing changed
+        elif isinstance(exc, ValidationError):
             status = 422
         elif isinstance(exc, NotFoundError):
             status = 404
@@ -188,8 +195,10 @@ def create_app(url: str | None = None) -> FastAPI:
         return _recall_json(result)
 
     @app.delete("/threads/{thread_id}", status_code=204)
-    async def delete_thread(thread_id: str, request: Request) -> Response:
-        await memory_of(request).delete_thread(thread_id)
+    async def delete_thread(
+        thread_id: str, request: Request, resource_id: str = Query()
+    ) -> Response:
+        await memory_of(request).delete_thread(thread_id, resource_id=resource_id)
         return Response(status_code=204)
 
     @app.get("/resources/{resource_id}/working-memory")

@@ -104,7 +104,7 @@ async def test_first_message_creates_thread_and_delete_removes_everything(
     )
     assert first.status_code == 201 and first.json()["threadCreated"] is True
     assert first.json()["embedded"] == 1
-    deleted = await client.delete("/threads/new")
+    deleted = await client.delete("/threads/new", params={"resource_id": "ada"})
     assert deleted.status_code == 204
     history = await client.get("/threads/new/messages", params={"resource_id": "ada"})
     assert history.json()["messages"] == []
@@ -125,7 +125,7 @@ async def test_working_memory_endpoints(client: httpx.AsyncClient) -> None:
 async def test_errors_map_to_http_statuses(client: httpx.AsyncClient) -> None:
     await client.post("/threads", json={"resource_id": "ada", "thread_id": "t1"})
     wrong_owner = await client.get("/threads/t1/messages", params={"resource_id": "bob"})
-    assert wrong_owner.status_code == 422
+    assert wrong_owner.status_code == 409
     assert wrong_owner.json()["error"]["code"] == "MASTRA_MEMORY_THREAD_RESOURCE_MISMATCH"
     blank = await client.post("/threads", json={"resource_id": "  "})
     assert blank.status_code == 422
@@ -149,3 +149,44 @@ async def test_url_comes_from_the_environment(example: ModuleType, tmp_path: Pat
     async with app.router.lifespan_context(app):
         assert (tmp_path / "default.db").exists()
     assert example.DEFAULT_URL == "file:mastra.db"
+
+
+async def test_another_resource_cannot_take_over_a_thread(client: httpx.AsyncClient) -> None:
+    """Issue 15 point 5: bob "creating" alice's thread id used to answer 201, wipe her
+    title and hang her messages off his thread."""
+    created = await client.post(
+        "/threads", json={"resource_id": "alice", "thread_id": "t1", "title": "Alice's"}
+    )
+    assert created.status_code == 201
+    said = await client.post(
+        "/threads/t1/messages", json={"resource_id": "alice", "text": "secret", "id": "m1"}
+    )
+    assert said.status_code == 201
+
+    async def alice_state() -> tuple[Any, Any]:
+        threads = await client.get("/threads", params={"resource_id": "alice"})
+        history = await client.get("/threads/t1/messages", params={"resource_id": "alice"})
+        return threads.json(), history.json()
+
+    before = await alice_state()
+    attempts = [
+        client.post("/threads", json={"resource_id": "bob", "thread_id": "t1", "title": ""}),
+        client.post("/threads/t1/messages", json={"resource_id": "bob", "text": "mine now"}),
+        client.post("/threads/t1/recall", json={"resource_id": "bob", "query": "secret"}),
+        client.get("/threads/t1/messages", params={"resource_id": "bob"}),
+        client.delete("/threads/t1", params={"resource_id": "bob"}),
+    ]
+    for attempt in attempts:
+        response = await attempt
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] == "MASTRA_MEMORY_THREAD_RESOURCE_MISMATCH"
+        assert "alice" not in response.text  # the owner is not revealed
+    # bob's own thread, but alice's message id: would move her message to him
+    stolen = await client.post(
+        "/threads/b1/messages", json={"resource_id": "bob", "text": "x", "id": "m1"}
+    )
+    assert stolen.status_code == 409
+    assert stolen.json()["error"]["code"] == "MASTRA_MEMORY_MESSAGE_RESOURCE_MISMATCH"
+    assert await alice_state() == before
+    bobs = await client.get("/threads", params={"resource_id": "bob"})
+    assert bobs.json()["threads"] == []

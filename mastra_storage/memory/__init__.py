@@ -16,6 +16,7 @@ from .options import (
     WorkingMemoryOptions,
     parse_options,
 )
+from .ownership import ResourceMismatchError
 from .results import RecallResult, SaveTurnResult
 from .vectors import RecallHit, index_name
 from .working import StaleWorkingMemory
@@ -29,6 +30,7 @@ __all__ = [
     "MessageRange",
     "RecallHit",
     "RecallResult",
+    "ResourceMismatchError",
     "SaveTurnResult",
     "SemanticRecallOptions",
     "StaleWorkingMemory",

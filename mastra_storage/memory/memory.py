@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..composite import MastraStorage
 from ..domains.memory import IncludeSpec, MemoryStore
@@ -31,6 +31,7 @@ from ..vector.protocol import VectorStore
 from .embedder import Embedder
 from .locks import KeyedLocks
 from .options import MemoryOptions, OptionsInput, SemanticRecallOptions, parse_options
+from .ownership import MESSAGE_MISMATCH, ResourceMismatchError, check_messages, check_thread
 from .results import RecallResult, SaveTurnResult
 from .sanitize import clean_message
 from .vectors import (
@@ -52,6 +53,11 @@ def _require_id(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{name} must be a non-empty string", id="MASTRA_MEMORY_INVALID_ARGS")
     return value
+
+
+def _optional_id(value: Any) -> str | None:
+    """``resource_id`` of a scoped call: ``None`` (unscoped) or a non-empty string."""
+    return None if value is None else _require_id(value, "resource_id")
 
 
 class Memory:
@@ -154,30 +160,59 @@ class Memory:
     ) -> Thread:
         """Save a new thread (Mastra's ``createThread``: an upsert).
 
-        A string ``metadata["workingMemory"]`` with resource-scoped working memory enabled
-        is also written to the resource, as Mastra does.
+        Replacing an existing thread is allowed only for its own resource: a thread of
+        another resource raises :class:`~.ownership.ResourceMismatchError` and is left as
+        it was. A string ``metadata["workingMemory"]`` with resource-scoped working memory
+        enabled is also written to the resource, as Mastra does.
         """
         opts = self.resolve(options)
         _require_id(resource_id, "resource_id")
+        if thread_id is not None:
+            _require_id(thread_id, "thread_id")
+            async with self._locks.hold(f"thread-{thread_id}"):
+                return await self._create_thread(
+                    opts, resource_id, thread_id, title, metadata, checked=False
+                )
+        return await self._create_thread(
+            opts, resource_id, str(uuid.uuid4()), title, metadata, checked=True
+        )
+
+    async def _create_thread(
+        self,
+        opts: MemoryOptions,
+        resource_id: str,
+        thread_id: str,
+        title: str,
+        metadata: Mapping[str, Any] | None,
+        *,
+        checked: bool,
+    ) -> Thread:
+        """``create_thread`` under the thread's lock (``checked``: known not to be taken)."""
         now = utc_now()
         thread = Thread(
-            id=thread_id if thread_id is not None else str(uuid.uuid4()),
+            id=thread_id,
             resource_id=resource_id,
             title=title or "",
             metadata=dict(metadata) if metadata is not None else {},
             created_at=now,
             updated_at=now,
         )
-        _require_id(thread.id, "thread_id")
         store = await self.store()
+        if not checked:
+            check_thread(await store.get_thread_by_id(thread_id), resource_id)
         saved = await store.save_thread(thread)
         await self._propagate_working_memory(opts, thread.resource_id, thread.metadata)
         if saved.title:
             self._remember_titled(saved.id)
         return saved
 
-    async def get_thread(self, thread_id: str) -> Thread | None:
-        return await (await self.store()).get_thread_by_id(_require_id(thread_id, "thread_id"))
+    async def get_thread(self, thread_id: str, *, resource_id: str | None = None) -> Thread | None:
+        """The thread, ``None`` if missing. With ``resource_id``: a thread of another
+        resource raises :class:`~.ownership.ResourceMismatchError`."""
+        _require_id(thread_id, "thread_id")
+        thread = await (await self.store()).get_thread_by_id(thread_id)
+        check_thread(thread, _optional_id(resource_id))
+        return thread
 
     async def list_threads(
         self,
@@ -202,15 +237,22 @@ class Memory:
         self,
         thread_id: str,
         *,
+        resource_id: str | None = None,
         title: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         options: OptionsInput = None,
     ) -> Thread:
+        """Set the title and merge metadata (:class:`NotFoundError` if missing). With
+        ``resource_id``: a thread of another resource raises
+        :class:`~.ownership.ResourceMismatchError` and is not changed."""
         opts = self.resolve(options)
+        _require_id(thread_id, "thread_id")
+        owner = _optional_id(resource_id)
         store = await self.store()
-        updated = await store.update_thread(
-            _require_id(thread_id, "thread_id"), title=title, metadata=metadata
-        )
+        async with self._locks.hold(f"thread-{thread_id}"):
+            if owner is not None:
+                check_thread(await store.get_thread_by_id(thread_id), owner)
+            updated = await store.update_thread(thread_id, title=title, metadata=metadata)
         await self._propagate_working_memory(opts, updated.resource_id, metadata)
         if updated.title:
             self._remember_titled(updated.id)
@@ -224,11 +266,16 @@ class Memory:
         if isinstance(text, str) and wm.enabled and wm.scope == "resource":
             await (await self.store()).update_resource(resource_id, working_memory=text)
 
-    async def delete_thread(self, thread_id: str) -> None:
-        """Delete the thread, its messages and their vectors (in every memory index)."""
+    async def delete_thread(self, thread_id: str, *, resource_id: str | None = None) -> None:
+        """Delete the thread, its messages and their vectors (in every memory index). With
+        ``resource_id``: a thread of another resource raises
+        :class:`~.ownership.ResourceMismatchError` and nothing is deleted."""
         _require_id(thread_id, "thread_id")
+        owner = _optional_id(resource_id)
         store = await self.store()
         async with self._locks.hold(f"thread-{thread_id}"):
+            if owner is not None:
+                check_thread(await store.get_thread_by_id(thread_id), owner)
             await store.delete_thread(thread_id)
             self._titled.discard(thread_id)
             if self.vector is not None:
@@ -237,8 +284,12 @@ class Memory:
                         index_name=name, filter={"thread_id": thread_id}
                     )
 
-    async def delete_messages(self, messages: Sequence[str | Message]) -> None:
-        """Delete messages (by id or record) and their vectors."""
+    async def delete_messages(
+        self, messages: Sequence[str | Message], *, resource_id: str | None = None
+    ) -> None:
+        """Delete messages (by id or record) and their vectors; unknown ids are ignored.
+        With ``resource_id``: if any of them belongs to another resource,
+        :class:`~.ownership.ResourceMismatchError` and nothing is deleted."""
         if isinstance(messages, (str, Message)) or not isinstance(messages, Sequence):
             raise ValidationError(
                 "messages must be a list of message ids or messages",
@@ -247,9 +298,12 @@ class Memory:
         ids = [m.id if isinstance(m, Message) else m for m in messages]
         for message_id in ids:
             _require_id(message_id, "message id")
+        owner = _optional_id(resource_id)
         if not ids:
             return
         store = await self.store()
+        if owner is not None:
+            check_messages(await store.list_messages_by_id(ids), owner)
         await store.delete_messages(ids)
         if self.vector is not None:
             await self._delete_vectors(ids)
@@ -265,11 +319,20 @@ class Memory:
     # ---- messages -------------------------------------------------------------------------
 
     async def update_messages(
-        self, updates: Sequence[MessageUpdate], *, options: OptionsInput = None
+        self,
+        updates: Sequence[MessageUpdate],
+        *,
+        resource_id: str | None = None,
+        options: OptionsInput = None,
     ) -> list[Message]:
         """Partially update messages; those whose content changed get their vectors replaced
         (old ones deleted in every memory index, the new text embedded when semantic recall
-        is on), so an edited-away text cannot be recalled. Storage: one ``update_messages``."""
+        is on), so an edited-away text cannot be recalled. Storage: one ``update_messages``.
+
+        With ``resource_id``: every message must belong to it, may not be given to another
+        resource and may move only to a thread of that resource, else
+        :class:`~.ownership.ResourceMismatchError` (or :class:`NotFoundError` for a missing
+        target thread) and nothing is updated (two more reads)."""
         opts = self.resolve(options)
         if opts.read_only:
             raise ConfigurationError(
@@ -277,7 +340,10 @@ class Memory:
             )
         if isinstance(updates, MessageUpdate):
             updates = [updates]
+        owner = _optional_id(resource_id)
         store = await self.store()
+        if owner is not None:
+            await self._check_updates(store, updates, owner)
         updated = await store.update_messages(updates)
         edited = {u.id for u in updates if isinstance(u, MessageUpdate) and u.content is not None}
         changed = [m for m in updated if m.id in edited]
@@ -285,6 +351,37 @@ class Memory:
             await self._delete_vectors([m.id for m in changed])
             await self._embed(opts, changed)
         return updated
+
+    @staticmethod
+    async def _check_updates(
+        store: MemoryStore, updates: Sequence[MessageUpdate], owner: str
+    ) -> None:
+        """Refuse updates that touch, give away or move messages out of ``owner``'s data."""
+        ids: list[str] = []
+        targets: set[str] = set()
+        for update in updates:
+            if not isinstance(cast(object, update), MessageUpdate):
+                continue  # the store reports it
+            ids.append(update.id)
+            if update.resource_id is not None and update.resource_id != owner:
+                raise ResourceMismatchError(
+                    f"Message {update.id} cannot be given to another resource",
+                    id=MESSAGE_MISMATCH,
+                    details={"message_id": update.id},
+                )
+            if update.thread_id is not None:
+                targets.add(update.thread_id)
+        check_messages(await store.list_messages_by_id(ids), owner)
+        for target in sorted(targets):
+            _require_id(target, "thread_id")
+            thread = await store.get_thread_by_id(target)
+            if thread is None:
+                raise NotFoundError(
+                    f"Thread {target} not found",
+                    id="MASTRA_MEMORY_THREAD_NOT_FOUND",
+                    details={"thread_id": target},
+                )
+            check_thread(thread, owner)
 
     @staticmethod
     def message(
@@ -375,13 +472,7 @@ class Memory:
                 raise outcome
 
         thread: Thread | None = found["thread"]
-        if thread is not None and resource_id is not None and thread.resource_id != resource_id:
-            raise ValidationError(
-                f"Thread with id {thread_id} is for resource with id {thread.resource_id} "
-                f"but resource {resource_id} was queried.",
-                id="MASTRA_MEMORY_THREAD_RESOURCE_MISMATCH",
-                details={"thread_id": thread_id},
-            )
+        check_thread(thread, resource_id)
         newest_first: list[Message] = found["messages"]
         history_ids: set[str] = set()
         for message in newest_first:  # the page is the thread's first `limit` in this order
@@ -417,9 +508,13 @@ class Memory:
         tool calls and ``<working_memory>`` blocks are not persisted (:mod:`.sanitize`);
         a message left empty is skipped.
 
-        Storage: one ``save_messages`` (it bumps ``updated_at``); on a thread's first turn
-        also one ``save_thread`` and a retried ``save_messages``; with ``generate_title``,
-        one ``get_thread_by_id`` (and ``update_thread``) until the thread has a title.
+        Ownership: a thread of another resource, or a message id already used by another
+        resource, raises :class:`~.ownership.ResourceMismatchError` and nothing is written.
+
+        Storage: the ownership reads (``get_thread_by_id`` and ``list_messages_by_id``, run
+        concurrently), then one ``save_messages`` (it bumps ``updated_at``); on a thread's
+        first turn also one ``save_thread`` and a retried ``save_messages``; with
+        ``generate_title``, an ``update_thread`` until the thread has a title.
         Vector: one ``upsert`` for all the turn's text. ``read_only``: nothing is written.
         """
         _require_id(thread_id, "thread_id")
@@ -434,6 +529,12 @@ class Memory:
         created = False
         title: str | None = None
         async with self._locks.hold(f"thread-{thread_id}"):
+            thread, stored = await asyncio.gather(
+                store.get_thread_by_id(thread_id),
+                store.list_messages_by_id([m.id for m in batch]),
+            )
+            check_thread(thread, resource_id)
+            check_messages(stored, resource_id)
             try:
                 saved = await store.save_messages(batch)
             except NotFoundError as exc:
@@ -441,17 +542,18 @@ class Memory:
                     raise
                 if opts.generate_title is not None and not thread_title:
                     title = await self._generate_title(opts, batch)
-                await self.create_thread(
-                    resource_id=resource_id,
-                    thread_id=thread_id,
-                    title=title or thread_title,
-                    metadata=thread_metadata,
-                    options=opts,
+                await self._create_thread(
+                    opts,
+                    resource_id,
+                    thread_id,
+                    title or thread_title,
+                    thread_metadata,
+                    checked=False,
                 )
                 created = True
                 saved = await store.save_messages(batch)
             if not created and opts.generate_title is not None and thread_id not in self._titled:
-                title = await self._title_existing(opts, store, thread_id, batch)
+                title = await self._title_existing(opts, store, thread, batch)
             embedded = await self._embed(opts, batch)
         return SaveTurnResult(saved=saved, thread_created=created, title=title, embedded=embedded)
 
@@ -493,9 +595,15 @@ class Memory:
         return title.strip()
 
     async def _title_existing(
-        self, opts: MemoryOptions, store: MemoryStore, thread_id: str, batch: Sequence[Message]
+        self,
+        opts: MemoryOptions,
+        store: MemoryStore,
+        thread: Thread | None,
+        batch: Sequence[Message],
     ) -> str | None:
-        thread = await store.get_thread_by_id(thread_id)
+        """Title an untitled thread (``thread``: as read before this turn's save)."""
+        thread_id = batch[0].thread_id
+        assert thread_id is not None
         if thread is None or thread.title:
             self._remember_titled(thread_id)
             return None

@@ -31,6 +31,7 @@ from ..records import Resource, Thread
 from ..timeutil import utc_now
 from .locks import KeyedLocks
 from .options import WorkingMemoryOptions
+from .ownership import check_thread
 
 WORKING_MEMORY_KEY = "workingMemory"
 MAX_ATTEMPTS = 32
@@ -103,6 +104,7 @@ class WorkingMemory:
             resource = await self._store.get_resource_by_id(resource_id)
             return resource.working_memory if resource is not None else None
         thread = await self._store.get_thread_by_id(thread_id)
+        check_thread(thread, resource_id)  # thread scope: never another resource's thread
         return _thread_value(thread) if thread is not None else None
 
     async def set(
@@ -226,13 +228,17 @@ class WorkingMemory:
             await self._store._modify_resource(resource_id, mutate_resource)
             return
 
-        if not check:  # update_thread merges metadata atomically; NotFoundError if missing
+        if not check and not isinstance(self._store, AtomicMemoryStore):
+            # No atomic primitive: check, then update_thread (merges; NotFoundError if missing).
+            check_thread(await self._store.get_thread_by_id(thread_id), resource_id)
             await self._store.update_thread(thread_id, metadata={WORKING_MEMORY_KEY: text})
             return
         assert isinstance(self._store, AtomicMemoryStore)
 
         def mutate_thread(existing: Thread) -> Thread:
-            if _thread_value(existing) != expected:
+            # The ownership check runs inside the store's read-modify-write: atomic with it.
+            check_thread(existing, resource_id)
+            if check and _thread_value(existing) != expected:
                 raise StaleWorkingMemory(
                     "working memory changed concurrently",
                     id="MASTRA_MEMORY_WORKING_MEMORY_STALE",
