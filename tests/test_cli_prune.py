@@ -57,3 +57,23 @@ def test_bad_age_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["prune", url, "--older-than", "2024-01-01T00:00:00"]) == 2  # naive: refused
     assert "error" in capsys.readouterr().err
     assert not (tmp_path / "p.db").exists()  # refused before opening the store
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prune", "{url}", "--older-than", "30d"],
+        ["prune", "{url}", "--older-than", "30d", "--dry-run"],
+        ["delete-resource", "{url}", "r1"],
+        ["delete-resource", "{url}", "r1", "--dry-run"],
+    ],
+    ids=["prune", "prune-dry-run", "delete-resource", "delete-resource-dry-run"],
+)
+def test_missing_database_file_is_an_error_and_is_not_created(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "typo.db"
+    assert main([a.replace("{url}", f"file:{path}") for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not exist" in err and "nothing was created" in err
+    assert list(tmp_path.iterdir()) == []
