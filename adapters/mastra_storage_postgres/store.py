@@ -13,6 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
+from mastra_storage.lifecycle import (
+    DEFAULT_CLOSE_TIMEOUT_S,
+    DEFAULT_INIT_TIMEOUT_S,
+    DEFAULT_OPERATION_TIMEOUT_S,
+    DEFAULT_POOL_TIMEOUT_S,
+    check_timeout,
+)
 
 from .connection import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, PgConnectOptions, PgDatabase
 from .domain import PgContext
@@ -43,9 +50,16 @@ class PostgresStore(MastraStorage):
     or an existing asyncpg ``pool``. ``schema_name`` (default ``public``) is created at
     init if missing. Pool sizing: ``min_size``/``max_size``. ``skip_default_indexes``
     skips Mastra's default indexes; ``indexes=[IndexSpec(...)]`` adds custom ones at init.
+
+    Time bounds (seconds, ``docs/decisions.md`` "Timeouts and closing"): ``operation_timeout``
+    (default 30, ``None``: none) is the overall deadline of one call, ``init_timeout``
+    (300) that of ``init()``, ``connect_timeout`` (10) of opening a connection,
+    ``pool_timeout`` (10) of waiting for a pooled one, ``close_timeout`` (5) of ``close()``.
+    A call past its deadline raises ``UnavailableError``.
     """
 
     name: str = "PostgresStore"
+    binds_event_loop = True
 
     def __init__(
         self,
@@ -71,8 +85,17 @@ class PostgresStore(MastraStorage):
         skip_default_indexes: bool = False,
         indexes: Sequence[IndexSpec] = (),
         disable_init: bool = False,
+        operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
+        init_timeout: float | None = DEFAULT_INIT_TIMEOUT_S,
+        pool_timeout: float | None = DEFAULT_POOL_TIMEOUT_S,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
+        self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
+        self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
+        self.close_timeout = float(
+            check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
+        )
         if url is not None and connection_string is not None:
             raise ConfigurationError(
                 "PostgresStore: give url or connection_string, not both",
@@ -96,6 +119,7 @@ class PostgresStore(MastraStorage):
                 command_timeout=command_timeout,
                 statement_cache_size=statement_cache_size,
                 server_settings=server_settings,
+                pool_timeout=pool_timeout,
             )
         elif any(v is not None for v in (url, host, port, database, user, password)):
             raise ConfigurationError(
@@ -162,8 +186,12 @@ class PostgresStore(MastraStorage):
         await self._ctx.ensure()
 
     async def close(self) -> None:
-        """Close the pool this store created; an injected pool is left open."""
+        """Close the pool this store created; an injected pool is left open. Bounded by
+        ``close_timeout``, then the pool's connections are closed without waiting."""
         await self._db.close()
+
+    def _abandon_connections(self) -> None:
+        self._db.abandon()
 
     # ---- index management -------------------------------------------------------------
 
