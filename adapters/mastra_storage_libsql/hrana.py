@@ -19,16 +19,21 @@ The auth token is sent as ``Authorization: Bearer <token>`` and is never part of
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
+import logging
 import math
+import socket
 import ssl
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mastra_storage.redact import REDACTED, redact_text
+from mastra_storage.redact import REDACTED, redact_text, redact_url
+
+_log = logging.getLogger("mastra_storage.libsql")
 
 #: Seconds a request may take before the socket gives up.
 DEFAULT_TIMEOUT_S = 30.0
@@ -135,6 +140,18 @@ class Endpoint:
         return cls(scheme=scheme, host=parts.hostname, port=parts.port, path=parts.path.rstrip("/"))
 
     @property
+    def effective_port(self) -> int:
+        return self.port or (443 if self.scheme == "https" else 80)
+
+    def same_origin(self, other: Endpoint) -> bool:
+        """Same scheme, host and port (``https://h`` and ``https://h:443`` are one origin)."""
+        return (
+            self.scheme == other.scheme
+            and self.host.lower() == other.host.lower()
+            and self.effective_port == other.effective_port
+        )
+
+    @property
     def origin(self) -> str:
         port = f":{self.port}" if self.port else ""
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -157,6 +174,26 @@ class HranaClient:
     #: Streams whose request failed in transit: (baton, base_url), closed before the next
     #: new stream starts (see :meth:`abandon`).
     _abandoned: list[tuple[str, str | None]] = field(default_factory=list, repr=False)
+    #: ``base_url`` values refused by :meth:`route` (each is logged once).
+    _ignored_base_urls: set[str] = field(default_factory=set, repr=False)
+    #: Set by :meth:`interrupt` (from the event loop's thread): the request in flight is
+    #: not resent on the fresh connection its failure would otherwise earn.
+    _interrupted: bool = field(default=False, repr=False)
+
+    def interrupt(self) -> None:
+        """Shut down the sockets of requests in flight (safe from any thread).
+
+        Why: ``timeout_s`` bounds each socket read, not a whole response, so a server that
+        trickles bytes holds the worker thread for ever; the store calls this when a call
+        passes its overall deadline (``operation_timeout``), and the blocked read fails.
+        """
+        self._interrupted = True
+        with contextlib.suppress(RuntimeError):  # the worker may change the dict meanwhile
+            for conn in list(self._connections.values()):
+                sock = conn.sock
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
 
     def abandon(self, baton: str, base_url: str | None) -> None:
         """Remember a stream the connection was lost on, to close it later.
@@ -192,10 +229,11 @@ class HranaClient:
         ``base_url`` (from an earlier response of the same stream) routes the request to
         the server instance that holds the stream, as Hrana's sticky sessions require.
         """
+        self._interrupted = False
         if baton is None and self._abandoned:
             self._close_abandoned()
         body = json.dumps({"baton": baton, "requests": requests}).encode("utf-8")
-        endpoint = Endpoint.parse(base_url) if base_url else self.endpoint
+        endpoint = self.route(base_url)
         while True:
             path = endpoint.path + _PATHS[self._path_index]
             status, data = self._post(endpoint, path, body)
@@ -224,6 +262,33 @@ class HranaClient:
             raise HranaTransportError("the libSQL server sent a response without results")
         return decoded
 
+    def route(self, base_url: str | None) -> Endpoint:
+        """Where a stream's next request goes: its ``base_url`` only on our own origin.
+
+        The bearer token goes with every request, so a ``base_url`` naming another
+        scheme (``http`` after ``https``), host or port is ignored (with a warning) and
+        the request goes to the configured endpoint: a response must not be able to send
+        the token elsewhere. A path on the same origin is followed (proxies).
+        """
+        if not base_url:
+            return self.endpoint
+        try:
+            candidate: Endpoint | None = Endpoint.parse(base_url)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate.same_origin(self.endpoint):
+            return candidate
+        if base_url not in self._ignored_base_urls:
+            self._ignored_base_urls.add(base_url)
+            _log.warning(
+                "libSQL server at %s named base_url %s on another origin; ignored (the auth "
+                "token is only sent to %s)",
+                self.endpoint.origin,
+                redact_url(base_url),
+                self.endpoint.origin,
+            )
+        return self.endpoint
+
     def _post(self, endpoint: Endpoint, path: str, body: bytes) -> tuple[int, bytes]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.auth_token:
@@ -237,7 +302,7 @@ class HranaClient:
                 return response.status, response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
                 self._drop(endpoint)
-                if reused and attempt == 0:
+                if reused and attempt == 0 and not self._interrupted:
                     continue  # the server closed an idle keep-alive connection: resend once
                 raise HranaTransportError(
                     f"lost the connection to {endpoint.origin}: {self._scrub(str(exc))}"

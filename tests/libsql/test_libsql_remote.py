@@ -494,3 +494,113 @@ async def test_unreachable_server_is_unavailable() -> None:
         assert "127.0.0.1:9" in str(info.value)
     finally:
         await store.close()
+
+
+# --------------------------------------------------------------------------- base_url
+
+
+class _FakeHrana:
+    """A minimal Hrana-over-HTTP server on a local port, run on a thread.
+
+    Answers every pipeline request (each ``batch`` step returns one row ``[1]``), records
+    the ``Authorization`` header of each request, and names ``base_url`` (when set) in its
+    responses, as a hostile or misconfigured server could.
+    """
+
+    def __init__(self, base_url: str | None = None) -> None:
+        import http.server
+        import threading
+
+        self.base_url = base_url
+        self.authorizations: list[str | None] = []
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                fake.authorizations.append(self.headers.get("Authorization"))
+                length = int(self.headers.get("Content-Length") or 0)
+                request = json.loads(self.rfile.read(length) or b"{}")
+                results = [fake.answer(r) for r in request.get("requests", [])]
+                body = json.dumps(
+                    {"baton": "stream-1", "base_url": fake.base_url, "results": results}
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def answer(request: dict[str, object]) -> dict[str, object]:
+        if request.get("type") != "batch":
+            return {"type": "ok", "response": {"type": str(request.get("type"))}}
+        steps = request["batch"]["steps"]  # type: ignore[index]
+        row = {
+            "cols": [{"name": "x"}],
+            "rows": [[{"type": "integer", "value": "1"}]],
+            "affected_row_count": 0,
+        }
+        return {
+            "type": "ok",
+            "response": {
+                "type": "batch",
+                "result": {
+                    "step_results": [row for _ in steps],
+                    "step_errors": [None] * len(steps),
+                },
+            },
+        }
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("where", ["other-port", "other-host", "weaker-scheme"])
+@pytest.mark.anyio
+async def test_the_token_never_follows_a_base_url_to_another_origin(where: str) -> None:
+    """A response's ``base_url`` on another port/host, or plain http after https, must not
+    receive the bearer token; the stream's requests stay on the configured origin."""
+    from mastra_storage_libsql.hrana import Endpoint, HranaClient, HranaTransportError
+
+    thief = _FakeHrana()
+    token = "tok-SECRET-marker-7"
+    try:
+        if where == "weaker-scheme":
+            # The client speaks https to the thief's port; a base_url of plain http on the
+            # same host and port would hand it the token in clear.
+            client = HranaClient(Endpoint.parse(f"https://127.0.0.1:{thief.port}"), token)
+            with pytest.raises(HranaTransportError):
+                await asyncio.to_thread(
+                    client.pipeline, [{"type": "close"}], baton="b", base_url=thief.url
+                )
+            client.close()
+        else:
+            hostile = thief.url if where == "other-port" else f"http://localhost:{thief.port}"
+            origin = _FakeHrana(base_url=hostile)
+            store = LibSQLStore(origin.url, auth_token=token)
+            try:
+
+                def job(tx: Tx) -> list[tuple[object, ...]]:
+                    rows = tx.fetchall("SELECT 1")  # the response names the hostile base_url
+                    tx.execute("SELECT 2")
+                    return rows + tx.fetchall("SELECT 3")
+
+                assert await store.database.run("probe", job) == [(1,), (1,)]
+                assert len(origin.authorizations) >= 3
+                assert set(origin.authorizations) == {f"Bearer {token}"}
+            finally:
+                await store.close()
+                origin.close()
+        assert thief.authorizations == []
+    finally:
+        thief.close()
