@@ -7,9 +7,9 @@ the source of ``copy``, dry runs) must change nothing, so it opens the store wit
 :func:`open_existing`: ``init()`` is switched off and the store's own read-only
 ``doctor()`` decides whether there is anything to read.
 
-A store is refused (:class:`~mastra_storage.errors.NotFoundError`, nothing created) when
-its doctor reports a failed ``connectivity`` or ``table`` check (a missing SQLite file, an
-unreachable server, a missing DynamoDB table) or missing ``tables``/``columns`` (an empty
+A store is refused (nothing created) when its doctor reports a failed ``connectivity`` or
+``table`` check (a missing SQLite file or DynamoDB table: ``NotFoundError``; a server that
+cannot be reached: ``UnavailableError``) or missing ``tables``/``columns`` (an empty
 PostgreSQL schema, a database never initialised by Mastra or by us; reading it would fail
 on the first query). A missing schema-version row or missing indexes are not a reason to
 refuse: a Mastra application's database has neither and reads fine. MongoDB and Redis
@@ -21,38 +21,52 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import NotFoundError
+from .errors import NotFoundError, UnavailableError
 
 if TYPE_CHECKING:
-    from .composite import DoctorReport, MastraStorage
+    from .composite import DoctorCheck, DoctorReport, MastraStorage
 
 #: Doctor checks whose failure means there is no store to read.
 _MISSING_WHEN_FAILED = ("connectivity", "table", "tables", "columns")
 
 
-def missing_reason(report: DoctorReport) -> str | None:
-    """Why the doctor report says there is nothing to read, or ``None`` when there is."""
+def missing_check(report: DoctorReport) -> DoctorCheck | None:
+    """The failed doctor check that means there is nothing to read, or ``None``."""
     for check in report.checks:
         if check.name in _MISSING_WHEN_FAILED and not check.ok:
-            return f"{check.name}: {check.detail}" if check.detail else check.name
+            return check
     return None
+
+
+def _unreachable(check: DoctorCheck) -> bool:
+    """A failed connectivity check other than "the database file does not exist"."""
+    return check.name == "connectivity" and "does not exist" not in check.detail
 
 
 async def require_existing(store: MastraStorage, *, label: str) -> None:
     """Switch ``init()`` off on ``store`` and refuse it unless it holds a readable store.
 
     ``label`` names the store in the error (pass a redacted URL). Never writes: the check
-    is the adapter's read-only ``doctor()``. Raises :class:`NotFoundError`.
+    is the adapter's read-only ``doctor()``. Raises :class:`NotFoundError` (no such file,
+    table or tables) or :class:`UnavailableError` (the server cannot be reached).
     """
     store.disable_init = True
-    reason = missing_reason(await store.doctor())
-    if reason is not None:
-        raise NotFoundError(
-            f"{label} is not an existing mastra-storage/Mastra store ({reason}); nothing "
-            "was created. Check the URL, or run `mastra-storage init URL` to create it",
-            id="MASTRA_STORAGE_STORE_NOT_FOUND",
+    check = missing_check(await store.doctor())
+    if check is None:
+        return
+    reason = f"{check.name}: {check.detail}" if check.detail else check.name
+    if _unreachable(check):
+        raise UnavailableError(
+            f"cannot read {label} ({reason}); nothing was created or changed",
+            id="MASTRA_STORAGE_STORE_UNAVAILABLE",
             details={"reason": reason},
         )
+    raise NotFoundError(
+        f"{label} is not an existing store ({reason}); nothing was created. Commands that "
+        "only read never create one: check the URL, or run `mastra-storage init URL`",
+        id="MASTRA_STORAGE_STORE_NOT_FOUND",
+        details={"reason": reason},
+    )
 
 
 async def open_existing(url: str, *, label: str | None = None, **options: Any) -> MastraStorage:
@@ -74,4 +88,4 @@ async def open_existing(url: str, *, label: str | None = None, **options: Any) -
     return store
 
 
-__all__ = ["missing_reason", "open_existing", "require_existing"]
+__all__ = ["missing_check", "open_existing", "require_existing"]

@@ -271,3 +271,20 @@ def test_reading_commands_leave_an_existing_store_unchanged(
         assert target.state() == before, command
     # the export did read the data
     assert '"id": "t1"' in (tmp_path / "out.jsonl").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://postgres@127.0.0.1:1/postgres", "redis://127.0.0.1:1/0"],
+    ids=["postgres", "redis"],
+)
+def test_unreachable_source_is_a_one_line_unavailable_error(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip(
+        "mastra_storage_postgres" if "postgres" in url else "mastra_storage_upstash"
+    )
+    assert main(["export", url, str(tmp_path / "out.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot read" in err and "nothing was created" in err
+    assert list(tmp_path.iterdir()) == []
