@@ -186,6 +186,10 @@ class MongoConnection:
             await session.start_transaction()
             try:
                 result = await work(session)
+            except asyncio.CancelledError:
+                # Cancelled (deadline or caller): no abort over a link that may be stalled;
+                # the server ends the transaction when the session is reaped.
+                raise
             except BaseException as exc:
                 failures.append(exc)
                 if isinstance(exc, ConnectionFailure):
@@ -315,13 +319,19 @@ class MongoConnection:
                 f"{operation}: MongoDB at {self.display_url} is unreachable: {self._scrub(exc)}",
                 id=storage_error_id("MONGODB", operation, "UNAVAILABLE"),
             ) from exc
-        except OperationFailure as exc:
-            raise BackendError(
-                f"{operation}: MongoDB error {exc.code}: {self._scrub(exc)}",
-                id=storage_error_id("MONGODB", operation, "FAILED"),
-                details={"code": exc.code},
-            ) from exc
         except PyMongoError as exc:
+            if exc.timeout:  # a client-side (CSOT) or server-side (maxTimeMS) time limit
+                raise UnavailableError(
+                    f"{operation}: MongoDB at {self.display_url} did not answer in time: "
+                    f"{self._scrub(exc)}",
+                    id=storage_error_id("MONGODB", operation, "TIMEOUT"),
+                ) from exc
+            if isinstance(exc, OperationFailure):
+                raise BackendError(
+                    f"{operation}: MongoDB error {exc.code}: {self._scrub(exc)}",
+                    id=storage_error_id("MONGODB", operation, "FAILED"),
+                    details={"code": exc.code},
+                ) from exc
             raise BackendError(
                 f"{operation}: {self._scrub(exc)}",
                 id=storage_error_id("MONGODB", operation, "FAILED"),
