@@ -37,12 +37,12 @@ async def test_statements_per_turn(tmp_path: Path) -> None:
             await memory.save_turn("t1", "r1", pair(i))
         history = await cost(memory.recall("t1", "r1"))
         semantic = await cost(memory.recall("t1", "r1", query="filler 3 text"))
-    # first turn: failed save (BEGIN, bump touching no thread, ROLLBACK) + save_thread (3)
-    # + save (4)
-    assert first == 10
-    # BEGIN IMMEDIATE, bump thread (its row count is the existence check), upsert
-    # messages (one executemany), COMMIT: what the raw driver needs too
-    assert steady == 4
+    # first turn: the ownership reads (get_thread, messages by id: 2) + failed save (BEGIN,
+    # bump touching no thread, ROLLBACK) + the owner re-check (1) + save_thread (3) + save (4)
+    assert first == 13
+    # the ownership reads (2, run concurrently), then BEGIN IMMEDIATE, bump thread (its row
+    # count is the existence check), upsert messages (one executemany), COMMIT
+    assert steady == 6
     # get_thread (1) + list_messages: page and total in one autocommit SELECT (1)
     assert history == 2
     # the include windows travel in the same SELECT, whatever top_k is

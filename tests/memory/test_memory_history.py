@@ -71,7 +71,7 @@ async def test_history_stays_in_its_thread_and_resource(storage: MastraStorage) 
     await memory.save_turn("t1", "r1", turn("t1", "r1", 3))
     await memory.save_turn("t2", "r1", turn("t2", "r1", 3, start=100))
     assert texts((await memory.recall("t1", "r1")).history) == ["m0", "m1", "m2"]
-    with pytest.raises(ValidationError, match="is for resource with id r1 but resource r2"):
+    with pytest.raises(ValidationError, match="belongs to another resource than r2"):
         await memory.recall("t1", "r2")
 
 
@@ -236,11 +236,22 @@ async def test_round_trips_without_semantic_recall(
     memory = Memory(counted)  # type: ignore[arg-type]
     first = await memory.save_turn("t1", "r1", turn("t1", "r1", 2))
     assert first.thread_created
-    # first turn: save_messages (thread missing) + save_thread + save_messages
-    assert dict(counted.calls) == {"save_messages": 2, "save_thread": 1}
+    # first turn: the ownership reads (thread, message ids), save_messages (thread
+    # missing), the owner re-check, save_thread, save_messages
+    assert dict(counted.calls) == {
+        "get_thread_by_id": 2,
+        "list_messages_by_id": 1,
+        "save_messages": 2,
+        "save_thread": 1,
+    }
     counted.reset()
     await memory.save_turn("t1", "r1", turn("t1", "r1", 2, start=2))
-    assert dict(counted.calls) == {"save_messages": 1}
+    # the ownership reads (concurrent) and one save_messages
+    assert dict(counted.calls) == {
+        "get_thread_by_id": 1,
+        "list_messages_by_id": 1,
+        "save_messages": 1,
+    }
     counted.reset()
     result = await memory.recall("t1", "r1")
     assert len(result.history) == 4

@@ -175,12 +175,21 @@ async def test_round_trips_with_semantic_recall(
     vec = Counting(vector)
     memory = Memory(counted, vector=vec, embedder=HashingEmbedder(), options=SEMANTIC)  # type: ignore[arg-type]
     await memory.save_turn("t1", "r1", conversation("t1", 10, FACTS))
-    assert dict(counted.calls) == {"save_messages": 2, "save_thread": 1}
+    assert dict(counted.calls) == {
+        "get_thread_by_id": 2,
+        "list_messages_by_id": 1,
+        "save_messages": 2,
+        "save_thread": 1,
+    }
     assert dict(vec.calls) == {"create_index": 1, "upsert": 1}
     counted.reset()
     vec.reset()
     await memory.save_turn("t1", "r1", [Memory.message("user", "next question")])
-    assert dict(counted.calls) == {"save_messages": 1}
+    assert dict(counted.calls) == {
+        "get_thread_by_id": 1,
+        "list_messages_by_id": 1,
+        "save_messages": 1,
+    }
     assert dict(vec.calls) == {"upsert": 1}
     counted.reset()
     vec.reset()
