@@ -19,9 +19,14 @@ So the rules work on the raw text:
 
 from __future__ import annotations
 
+import base64
+import logging
 import re
+import threading
 import urllib.parse
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
 
 REDACTED = "***"
 #: Parameter names whose value is a secret (matched case-insensitively as a substring).
@@ -162,4 +167,107 @@ def redact_text(text: str, url: str | None = None) -> str:
     return text
 
 
-__all__ = ["REDACTED", "redact_text", "redact_url", "scrub_secrets", "url_secrets"]
+# --------------------------------------------------------------------------- logs
+
+
+class _LogScrubber:
+    """Replaces registered secrets in every log record as it is created.
+
+    Why a record factory and not a :class:`logging.Filter`: a filter on a logger sees only
+    records logged to that very logger, not to its children (``botocore.auth``,
+    ``botocore.endpoint`` log the signed request, session token included, at DEBUG), and
+    drivers create loggers whenever they like. The factory runs for every record of every
+    logger, but only for records that pass their logger's level, so it costs nothing
+    while DEBUG is off.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+        self._spellings: tuple[str, ...] = ()
+        self._previous: Callable[..., logging.LogRecord] | None = None
+
+    def add(self, secrets: Iterable[str]) -> list[str]:
+        added = [s for s in secrets if isinstance(s, str) and len(s) >= _MIN_SECRET]
+        with self._lock:
+            for secret in added:
+                self._counts[secret] = self._counts.get(secret, 0) + 1
+            self._refresh()
+            if self._previous is None and self._spellings:
+                self._previous = logging.getLogRecordFactory()
+                logging.setLogRecordFactory(self._make_record)
+        return added
+
+    def remove(self, secrets: Iterable[str]) -> None:
+        with self._lock:
+            for secret in secrets:
+                count = self._counts.get(secret, 0) - 1
+                if count > 0:
+                    self._counts[secret] = count
+                else:
+                    self._counts.pop(secret, None)
+            self._refresh()
+
+    def _refresh(self) -> None:
+        spellings = set(_spellings(self._counts))
+        for secret in self._counts:  # base64 too: HTTP basic auth, tokens inside JWTs...
+            for data in (secret.encode("utf-8"),):
+                spellings.add(base64.b64encode(data).decode("ascii").rstrip("="))
+                spellings.add(base64.urlsafe_b64encode(data).decode("ascii").rstrip("="))
+        self._spellings = tuple(sorted(spellings, key=len, reverse=True))
+
+    def _make_record(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        previous = self._previous or logging.LogRecord
+        record = previous(*args, **kwargs)
+        spellings = self._spellings
+        if spellings:
+            self.scrub(record, spellings)
+        return record
+
+    @staticmethod
+    def scrub(record: logging.LogRecord, spellings: tuple[str, ...]) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format: leave it to logging's own error report
+            return
+        cleaned = message
+        for secret in spellings:
+            if secret in cleaned:
+                cleaned = cleaned.replace(secret, REDACTED)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            for secret in spellings:
+                text = text.replace(secret, REDACTED)
+            record.exc_text = text  # formatters use exc_text when it is set
+        if record.stack_info:
+            for secret in spellings:
+                record.stack_info = record.stack_info.replace(secret, REDACTED)
+
+
+_LOG_SCRUBBER = _LogScrubber()
+
+
+def protect_logs(owner: object, secrets: Iterable[str | None]) -> None:
+    """Keep ``secrets`` out of every log record, of every logger (drivers included), for as
+    long as ``owner`` (a store) lives.
+
+    Records are scrubbed when they are created: the secret, its percent-encoded, decoded
+    and base64 spellings become ``***``. Adapters call this with the credentials they hand
+    to their driver (passwords, tokens, AWS keys), so a driver's DEBUG logging (botocore
+    logs the signed request with its session token) never prints them.
+    """
+    added = _LOG_SCRUBBER.add(s for s in secrets if s)
+    if added:
+        weakref.finalize(owner, _LOG_SCRUBBER.remove, added)
+
+
+__all__ = [
+    "REDACTED",
+    "protect_logs",
+    "redact_text",
+    "redact_url",
+    "scrub_secrets",
+    "url_secrets",
+]

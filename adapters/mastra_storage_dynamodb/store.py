@@ -20,7 +20,7 @@ from mastra_storage.lifecycle import (
     DEFAULT_OPERATION_TIMEOUT_S,
     check_timeout,
 )
-from mastra_storage.redact import redact_url
+from mastra_storage.redact import protect_logs, redact_url
 
 from .config import (
     EntityTtl,
@@ -110,7 +110,10 @@ class DynamoDBStore(MastraStorage):
         self.endpoint = validate_endpoint(endpoint)
         self.ttl = parse_ttl(ttl)
         self._ttl_attribute = ttl_attribute(self.ttl)
-        kwargs: dict[str, Any] = {"region_name": self.region, **_credentials(credentials)}
+        secrets = _credentials(credentials)
+        # botocore logs the signed request (session token, key id) at DEBUG: scrub them.
+        protect_logs(self, secrets.values())
+        kwargs: dict[str, Any] = {"region_name": self.region, **secrets}
         if self.endpoint:
             kwargs["endpoint_url"] = self.endpoint
         if config is not None:

@@ -24,7 +24,7 @@ from mastra_storage.lifecycle import (
     DEFAULT_OPERATION_TIMEOUT_S,
     check_timeout,
 )
-from mastra_storage.redact import redact_text, redact_url
+from mastra_storage.redact import protect_logs, redact_text, redact_url
 
 from .connection import DatabaseTarget, LibSQLDatabase, Tx
 from .hrana import DEFAULT_TIMEOUT_S
@@ -270,6 +270,7 @@ class LibSQLStore(MastraStorage):
         )
         self.url = self.target.display
         token = _auth_token(url, auth_token) if self.target.remote is not None else None
+        protect_logs(self, [token])  # no driver or library may log it, at any level
         self._db = LibSQLDatabase(
             self.target,
             busy_timeout_ms=_positive_int("busy_timeout_ms", busy_timeout_ms),

@@ -28,7 +28,7 @@ from mastra_storage.lifecycle import (
     DEFAULT_OPERATION_TIMEOUT_S,
     check_timeout,
 )
-from mastra_storage.redact import redact_text, redact_url
+from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
 
 from .connection import DEFAULT_MAX_BSON_SIZE, Document, DocumentTooLargeError, MongoConnection
 from .memory import MongoDBMemoryStore
@@ -179,6 +179,8 @@ class MongoDBStore(MastraStorage):
                 )
             text = _check_url(connection_string)
             self.url = redact_url(text)
+            # pymongo's DEBUG logs must not show the password (from the URL or options).
+            protect_logs(self, [*url_secrets(text), (options or {}).get("password")])
             client_options = dict(options or {})
             given = {key.lower() for key in client_options}
             if (

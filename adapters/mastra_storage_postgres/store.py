@@ -20,6 +20,7 @@ from mastra_storage.lifecycle import (
     DEFAULT_POOL_TIMEOUT_S,
     check_timeout,
 )
+from mastra_storage.redact import protect_logs, url_secrets
 
 from .connection import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, PgConnectOptions, PgDatabase
 from .domain import PgContext
@@ -121,6 +122,8 @@ class PostgresStore(MastraStorage):
                 server_settings=server_settings,
                 pool_timeout=pool_timeout,
             )
+            # No library may log the password, at any level.
+            protect_logs(self, [options.password, *url_secrets(options.dsn or "")])
         elif any(v is not None for v in (url, host, port, database, user, password)):
             raise ConfigurationError(
                 "PostgresStore: give an asyncpg pool or connection options, not both",

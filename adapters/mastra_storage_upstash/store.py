@@ -22,7 +22,7 @@ from mastra_storage.lifecycle import (
     DEFAULT_OPERATION_TIMEOUT_S,
     check_timeout,
 )
-from mastra_storage.redact import redact_text, redact_url
+from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
 
 from .db import RedisDB, operation
 from .keys import Keys
@@ -170,6 +170,7 @@ class UpstashStore(MastraStorage):
             if url is None:
                 raise _fail("url is required and cannot be empty.")
             secret_url = redis_url_for(url, token)
+            protect_logs(self, [*url_secrets(secret_url), token])  # out of any DEBUG log
             from redis.asyncio import BlockingConnectionPool, Redis
 
             # A blocking pool: a burst of concurrent operations waits for a free
