@@ -203,19 +203,29 @@ def _parse(raw: bytes, number: int) -> tuple[str, Any]:
     return item["kind"], data
 
 
+def _spool(stream: IO[bytes]) -> IO[bytes]:
+    """A private temporary copy of a stream that cannot be read twice (stdin, a pipe)."""
+    copy: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - unlinked at once, 0600
+    shutil.copyfileobj(stream, copy, 1 << 20)
+    copy.seek(0)
+    return copy
+
+
 class _Input:
-    """An import file opened once (stdin: spooled to a private temporary file), read as
-    bounded lines, from the start again with :meth:`rewind`. Runs in worker threads."""
+    """An import file opened once (stdin or a pipe: spooled to a private temporary file),
+    read as bounded lines, from the start again with :meth:`rewind`. Runs in worker
+    threads."""
 
     def __init__(self, source: str | Path, max_line_bytes: int) -> None:
         self.max_line_bytes = max_line_bytes
         if str(source) == "-":
-            self.raw: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - unlinked, 0600
-            shutil.copyfileobj(sys.stdin.buffer, self.raw, 1 << 20)
-            self.raw.seek(0)
+            self.raw = _spool(sys.stdin.buffer)
             self.gzipped = self.raw.read(2) == _GZIP_MAGIC
         else:
             self.raw = open(source, "rb")  # noqa: SIM115 - closed by close()
+            if not self.raw.seekable():
+                with self.raw:
+                    self.raw = _spool(self.raw)
             self.gzipped = str(source).endswith(".gz")
         self.stream: IO[bytes] = self.raw
         self.rewind()

@@ -11,7 +11,9 @@ import asyncio
 import gzip
 import io
 import json
+import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -224,3 +226,22 @@ def test_rejected_file_writes_nothing_on_every_backend(
             await dst.close()
 
     asyncio.run(run())
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+async def test_a_named_pipe_is_spooled_and_read_twice(tmp_path: Path) -> None:
+    fifo = tmp_path / "dump.fifo"
+    os.mkfifo(fifo)
+    text = ("\n".join([HEADER, _thread(), _message("m-0")]) + "\n").encode()
+
+    def feed() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(text)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    dst = InMemoryStore()
+    report = await import_jsonl(fifo, dst)
+    writer.join(timeout=10)
+    assert report.ok and report.counts == {"thread": [1, 1], "message": [1, 1]}
