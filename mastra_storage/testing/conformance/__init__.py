@@ -9,6 +9,7 @@ from ._base import ConformanceBase, DivergenceMixin
 from .composite import CompositeTests
 from .concurrency import ConcurrencyTests
 from .hostile import HostileInputTests
+from .key_identity import KeyIdentityTests
 from .lifecycle import LifecycleTests
 from .memory_clone import CloneThreadTests
 from .memory_messages import MessageTests
@@ -35,7 +36,12 @@ class MemoryConformance(
 
 
 class ReliabilityConformance(
-    VersionedWriteTests, ConcurrencyTests, HostileInputTests, RetentionTests, LifecycleTests
+    VersionedWriteTests,
+    ConcurrencyTests,
+    HostileInputTests,
+    RetentionTests,
+    LifecycleTests,
+    KeyIdentityTests,
 ):
     """Concurrency control, hostile input and retention (issue 10)."""
 
@@ -58,6 +64,7 @@ __all__ = [
     "ConformanceBase",
     "DivergenceMixin",
     "HostileInputTests",
+    "KeyIdentityTests",
     "LifecycleTests",
     "ListTotalTests",
     "MemoryConformance",
