@@ -7,9 +7,11 @@ Mastra app. What it does differently, on purpose (lessons file):
 * a fixed round-trip budget. ``recall``: one ``get_thread_by_id`` (run concurrently with
   the embedding and vector query) and one ``list_messages`` that fetches the newest N *and*
   every recalled message's context window together (its ``include`` merge); Mastra makes
-  separate history and recall reads. ``save_turn``: one ``save_messages`` (which also bumps
-  the thread), plus one ``save_thread`` on a thread's first turn; Mastra reads and touches
-  the thread first.
+  separate history and recall reads. ``save_turn``: the two ownership reads (concurrent)
+  and one ``save_messages`` (which also bumps the thread), plus one ``save_thread`` on a
+  thread's first turn.
+* every call made for a resource acts only on that resource's threads, messages and
+  working memory (:mod:`.ownership`); Mastra checks the owner only when reading.
 * deletes also delete vectors, awaited, so deleted text cannot come back through recall.
 * working memory updates are compare-and-set in storage (see :mod:`.working`).
 """
