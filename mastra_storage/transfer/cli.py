@@ -15,6 +15,7 @@ destination is created with mode ``0600`` first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -110,14 +111,20 @@ def open_destination(url: str) -> tuple[MastraStorage, Path | None]:
     local database file created for it (mode ``0600``), if any."""
     path = local_file_path(url)
     created = path if path is not None and create_private_file(path) else None
-    return open_store(url), created
+    try:
+        return open_store(url), created
+    except BaseException:
+        _discard_if_untouched(created)
+        raise
 
 
 def _discard_if_untouched(created: Path | None) -> None:
     """A destination file this command created but never wrote (the input was refused
     first) is removed, so a refused import leaves nothing behind."""
-    if created is not None and created.stat().st_size == 0:
-        created.unlink()
+    if created is not None:
+        with contextlib.suppress(OSError):
+            if created.stat().st_size == 0:
+                created.unlink()
 
 
 async def execute(args: argparse.Namespace) -> int:
