@@ -320,6 +320,11 @@ class DynamoTable:
         if stack is not None:
             await stack.aclose()
 
+    def abandon(self) -> None:
+        """Forget the client without awaiting its close (``close()`` ran out of time, or
+        runs on another event loop than the client's); its sockets close with it."""
+        self._stack = self._client = None
+
     async def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Run one API call; map driver errors to mastra-storage errors."""
         client = await self.client()
