@@ -266,3 +266,59 @@ async def test_mastra_reads_our_index_and_we_read_theirs(tmp_path: Path) -> None
         assert [h.id for h in scoped] == ["ts-1", "ts-2"]
     finally:
         await ours.close()
+
+
+# --------------------------------------------------------------------------- worker process
+
+
+async def test_in_memory_vectors_and_a_memory_store_lending_its_database() -> None:
+    """``:memory:`` vectors live in the worker process's private database."""
+    alone = LibSQLVector(":memory:")
+    store = LibSQLStore(":memory:")
+    await store.init()
+    lent = LibSQLVector.from_store(store)
+    try:
+        for vectors in (alone, lent):
+            await vectors.create_index("docs", 2)
+            await vectors.upsert("docs", [[1.0, 0.0], [0.0, 1.0]], ids=["a", "b"])
+            [hit] = await vectors.query("docs", [0.0, 1.0], top_k=1)
+            assert hit.id == "b"
+    finally:
+        await lent.close()
+        await alone.close()
+        await store.close()
+    assert not lent.database.is_open  # the store closed its vector worker process
+
+
+async def test_a_worker_process_that_dies_is_replaced(file_vector: LibSQLVector) -> None:
+    """Killed mid-job: that call fails with UnavailableError; killed between calls: the
+    next call starts a new process; either way the following calls work."""
+    from mastra_storage.errors import UnavailableError
+
+    await file_vector.create_index("docs", 2)
+    worker = file_vector.database._worker
+    assert worker is not None and worker._proc is not None
+    long_query = sql_fetchall(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1e9) "
+        "SELECT sum(x) FROM c"
+    )
+    running = asyncio.ensure_future(file_vector.database.run("test", long_query, mode="none"))
+    await asyncio.sleep(0.3)
+    worker._proc.kill()
+    with pytest.raises(UnavailableError, match="worker process exited"):
+        await running
+    await file_vector.upsert("docs", [[1.0, 0.0]], ids=["a"])
+    assert worker._proc is not None
+    worker._proc.kill()
+    worker._proc.wait()
+    await file_vector.upsert("docs", [[0.0, 1.0]], ids=["b"])
+    assert (await file_vector.describe_index("docs")).count == 2
+
+
+async def test_jobs_for_the_worker_process_must_be_picklable(file_vector: LibSQLVector) -> None:
+    def job(tx: Any) -> None:  # a closure cannot cross to the worker process
+        tx.execute("SELECT 1")
+
+    with pytest.raises(TypeError, match="picklable"):
+        await file_vector.database.run("test", job)
+    assert await _sql(file_vector, "SELECT 1") == [(1,)]
