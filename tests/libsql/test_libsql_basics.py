@@ -43,10 +43,67 @@ def test_plugin_import_does_not_import_the_driver() -> None:
         "assert p.ADAPTER.schemes[:3] == ('file', 'sqlite', 'libsql'); "
         "assert set(p.ADAPTER.schemes[3:]) == {'libsql+http', 'libsql+https', 'libsql+ws', "
         "'libsql+wss'}; "
-        "assert 'libsql' not in sys.modules, 'driver imported'; print('ok')"
+        "import mastra_storage_libsql.vector; "
+        "assert 'libsql' not in sys.modules and 'apsw' not in sys.modules, 'driver imported'; "
+        "print('ok')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_the_gil_holding_libsql_driver_never_loads_in_the_application(tmp_path: Path) -> None:
+    """Store and vector work on one file: apsw in this process, libsql only in the vector
+    worker process (it would freeze the event loop here, and two SQLite libraries in one
+    process do not see each other's file locks)."""
+    code = (
+        "import asyncio, sys\n"
+        "from mastra_storage_libsql import LibSQLStore\n"
+        "from mastra_storage_libsql.vector import LibSQLVector\n"
+        "async def main():\n"
+        "    store = LibSQLStore(sys.argv[1]); await store.init()\n"
+        "    vectors = LibSQLVector.from_store(store)\n"
+        "    await vectors.create_index('docs', 2)\n"
+        "    await vectors.upsert('docs', [[1.0, 0.0]], ids=['a'])\n"
+        "    assert (await vectors.query('docs', [1.0, 0.0]))[0].id == 'a'\n"
+        "    await store.close()\n"
+        "asyncio.run(main())\n"
+        "print('apsw' in sys.modules, 'libsql' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, f"file:{tmp_path / 'one.db'}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_mastra_jsonb_is_read_whatever_sqlite_python_ships(tmp_path: Path) -> None:
+    """Mastra writes JSON columns as JSONB (SQLite 3.45+); the engine bundles its SQLite."""
+    import asyncio
+
+    assert tuple(int(x) for x in apsw.sqlite_lib_version().split(".")[:2]) >= (3, 45)
+    path = tmp_path / "jsonb.db"
+
+    async def read() -> object:
+        store = LibSQLStore(f"file:{path}")
+        await store.init()
+        try:
+            thread = await store.stores["memory"].get_thread_by_id("t1")  # type: ignore[attr-defined]
+            return None if thread is None else thread.metadata
+        finally:
+            await store.close()
+
+    asyncio.run(read())  # creates the tables
+    conn = apsw.Connection(str(path))
+    conn.execute(
+        'INSERT INTO mastra_threads (id, "resourceId", title, metadata, "createdAt", '
+        "\"updatedAt\") VALUES ('t1', 'r1', 'x', jsonb('{\"k\": [1, 2]}'), "
+        "'2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z')"
+    )
+    assert conn.execute("SELECT typeof(metadata) FROM mastra_threads").fetchall() == [("blob",)]
+    conn.close()
+    assert asyncio.run(read()) == {"k": [1, 2]}
 
 
 @pytest.mark.parametrize(
