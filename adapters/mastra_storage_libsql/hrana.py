@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mastra_storage.errors import ValidationError
 from mastra_storage.redact import REDACTED, redact_text, redact_url
 
 _log = logging.getLogger("mastra_storage.libsql")
@@ -69,6 +70,37 @@ class HranaTransportError(HranaError):
     """The server could not be reached, or its answer was not Hrana."""
 
 
+# ---- the server's size limits (docs/libsql-remote.md, "Size limits") ---------------------
+
+#: Largest text or blob one statement parameter may carry, in bytes. Measured against
+#: sqld 0.24.32 (the test fixtures' server): 4,999,993 bytes bind, one byte more fails
+#: with ``ARGS_INVALID: string or blob too big`` (its SQLite length limit, 5,000,000,
+#: also caps a value built on the server). A request may carry many such values.
+MAX_VALUE_BYTES = 4_999_993
+#: Largest response to one request: the values of all its steps together, in bytes
+#: (sqld's default ``--max-response-size``, 10 MB; measured 9,999,796 bytes of text in
+#: three steps answered, 10.2 MB failed with ``RESPONSE_TOO_LARGE``). Reads that would
+#: exceed it are split by :class:`~mastra_storage_libsql.remote.RemoteTx`.
+MAX_RESPONSE_BYTES = 10_000_000
+#: The error code of a response over :data:`MAX_RESPONSE_BYTES`.
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+
+
+class ValueTooLargeError(ValidationError):
+    """A value is larger than a libSQL server accepts (:data:`MAX_VALUE_BYTES`); raised
+    before the statement is sent, so nothing of the job is committed."""
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_VALUE_BYTES:
+        raise ValueTooLargeError(
+            f"a value of {size} bytes is larger than a libSQL server accepts "
+            f"({MAX_VALUE_BYTES} bytes per value); nothing was written",
+            id="MASTRA_STORAGE_LIBSQL_VALUE_TOO_LARGE",
+            details={"size": size, "limit": MAX_VALUE_BYTES},
+        )
+
+
 def encode_value(value: Any) -> dict[str, Any]:
     """A Python parameter as a Hrana value (the JSON encoding of protocol v2/v3)."""
     if value is None:
@@ -82,9 +114,17 @@ def encode_value(value: Any) -> dict[str, Any]:
             raise HranaError(f"cannot send the non-finite float {value!r} to a libSQL server")
         return {"type": "float", "value": value}
     if isinstance(value, str):
+        if len(value) * 4 > MAX_VALUE_BYTES:  # only then can its UTF-8 form be too large
+            _check_size(
+                len(value)
+                if len(value) > MAX_VALUE_BYTES
+                else len(value.encode("utf-8", "surrogatepass"))
+            )
         return {"type": "text", "value": value}
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"type": "blob", "base64": base64.b64encode(bytes(value)).decode("ascii")}
+        data = bytes(value)
+        _check_size(len(data))
+        return {"type": "blob", "base64": base64.b64encode(data).decode("ascii")}
     raise HranaError(f"unsupported parameter type {type(value).__name__}")
 
 
@@ -358,11 +398,15 @@ def response_error(result: dict[str, Any]) -> HranaError | None:
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
+    "MAX_RESPONSE_BYTES",
+    "MAX_VALUE_BYTES",
+    "RESPONSE_TOO_LARGE",
     "Endpoint",
     "HranaClient",
     "HranaError",
     "HranaTransportError",
     "StepResult",
+    "ValueTooLargeError",
     "decode_value",
     "encode_value",
     "response_error",

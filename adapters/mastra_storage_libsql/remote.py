@@ -36,6 +36,7 @@ from typing import Any
 
 from .connection import DriverError, LibSQLDatabase, Tx
 from .hrana import (
+    RESPONSE_TOO_LARGE,
     HranaClient,
     HranaError,
     HranaTransportError,
@@ -49,6 +50,11 @@ _GUARD_ERROR = "malformed json"
 _GUARD_SQL = "SELECT CASE WHEN ({check}) THEN 1 ELSE json('mastra-guard') END"
 
 BEGIN_FOR_MODE = {"write": "BEGIN IMMEDIATE", "read": "BEGIN", "none": None}
+
+
+def _too_large(exc: DriverError) -> bool:
+    """The server refused to send a response over its size limit (the stream lives on)."""
+    return isinstance(exc.cause, HranaError) and exc.cause.code == RESPONSE_TOO_LARGE
 
 
 @dataclass
@@ -93,10 +99,56 @@ class RemoteTx(Tx):
         self._request([{"type": "sequence", "sql": script}], final=False)
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Send the queue and the read; a result over the server's response limit is
+        fetched again in pieces (same rows, same order, same transaction)."""
         self._db._count()
-        results = self._send([_Step(self._stmt(sql, params))], final=False)
+        try:
+            results = self._send([_Step(self._stmt(sql, params))], final=False)
+        except DriverError as exc:
+            if not _too_large(exc) or not self._stream:
+                raise
+            return self._fetch_in_pieces(sql, params)
         last = results[-1]
         return [] if last is None else last.rows
+
+    def _fetch_in_pieces(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """``sql``'s rows through ``LIMIT``/``OFFSET`` windows that each fit a response.
+
+        Why this is safe: the failed request ran every step before the read (a step runs
+        only if the previous one succeeded, and the read did run), and the stream, with
+        its transaction and snapshot, stays open, so the windows see exactly the rows the
+        whole read would have. A window that is still too large is halved; a single row
+        over the limit is an error.
+        """
+        counted = self._send(
+            [_Step(self._stmt(f"SELECT count(*) FROM ({sql})", params))], final=False
+        )
+        total = int(counted[-1].rows[0][0]) if counted[-1] is not None else 0
+        rows: list[tuple[Any, ...]] = []
+        window = max(1, (total + 1) // 2)
+        while len(rows) < total:
+            try:
+                piece = self._send(
+                    [
+                        _Step(
+                            self._stmt(
+                                f"SELECT * FROM ({sql}) LIMIT ? OFFSET ?",
+                                [*params, window, len(rows)],
+                            )
+                        )
+                    ],
+                    final=False,
+                )
+            except DriverError as exc:
+                if not _too_large(exc) or window == 1 or not self._stream:
+                    raise
+                window = max(1, window // 2)
+                continue
+            fetched = [] if piece[-1] is None else piece[-1].rows
+            if not fetched:
+                break
+            rows.extend(fetched)
+        return rows
 
     def execute_expecting(
         self, sql: str, params: Sequence[Any], rows: int, on_fail: Callable[[], BaseException]

@@ -186,7 +186,10 @@ class CountingProxy:
 async def proxied(remote_url: str) -> AsyncIterator[tuple[LibSQLStore, CountingProxy]]:
     proxy = CountingProxy(int(remote_url.rsplit(":", 1)[1]))
     url = await proxy.start()
-    store = await fresh_store(url)
+    # No per-call deadline task (operation_timeout=None): these tests count requests at the
+    # moment a call returns, and a call run as its own task returns one loop iteration
+    # later, by which time a read's deferred stream close may already be on the wire.
+    store = await fresh_store(url, operation_timeout=None)
     try:
         yield store, proxy
     finally:
@@ -604,3 +607,72 @@ async def test_the_token_never_follows_a_base_url_to_another_origin(where: str) 
         assert thief.authorizations == []
     finally:
         thief.close()
+
+
+# --------------------------------------------------------------------------- size limits
+
+
+def _big_message(message_id: str, size: int, seconds: int = 0) -> Message:
+    return Message(
+        id=message_id,
+        thread_id="t1",
+        resource_id="r1",
+        role="user",
+        content=MessageContent.text(message_id + "-" + "m" * size),
+        created_at=NOW + timedelta(seconds=seconds),
+    )
+
+
+@pytest.mark.anyio
+async def test_a_value_over_the_server_limit_is_a_validation_error_and_writes_nothing(
+    remote: LibSQLStore,
+) -> None:
+    from mastra_storage.errors import ValidationError
+    from mastra_storage_libsql.hrana import MAX_VALUE_BYTES
+
+    memory = await remote.require_store("memory")
+    await memory.save_thread(thread())
+    over = 5 * 1024 * 1024  # the 5 MB of the issue, past MAX_VALUE_BYTES
+    assert over > MAX_VALUE_BYTES
+    with pytest.raises(ValidationError) as info:
+        await memory.save_messages([message("small"), _big_message("huge", over)])
+    assert info.value.details["limit"] == MAX_VALUE_BYTES
+    assert (await memory.list_messages(thread_id="t1", per_page=None)).items == []
+    with pytest.raises(ValidationError):
+        await memory.save_thread(
+            Thread(
+                id="t-meta",
+                resource_id="r1",
+                title="t",
+                metadata={"blob": "b" * over},
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    assert await memory.get_thread_by_id("t-meta") is None
+    # Just under the limit still round-trips (the stored content JSON carries the text
+    # twice: in ``parts`` and in ``content``).
+    near = _big_message("near", (MAX_VALUE_BYTES - 4096) // 2)
+    await memory.save_messages([near])
+    assert await memory.list_messages_by_id(["near"]) == [near]
+
+
+@pytest.mark.anyio
+async def test_reads_over_the_response_limit_are_split_transparently(
+    remote: LibSQLStore,
+) -> None:
+    from mastra_storage_libsql.hrana import MAX_RESPONSE_BYTES
+
+    memory = await remote.require_store("memory")
+    await memory.save_thread(thread())
+    messages = [_big_message(f"m{i:02d}", 300_000, seconds=i) for i in range(40)]
+    assert MAX_RESPONSE_BYTES < 40 * 300_000  # one page of them is over the limit
+    for start in range(0, 40, 10):  # each write request well under any request limit
+        await memory.save_messages(messages[start : start + 10])
+    page = await memory.list_messages(thread_id="t1", per_page=40)
+    assert page.total == 40
+    assert page.items == messages
+    everything = (await memory.list_messages(thread_id="t1", per_page=None)).items
+    assert everything == messages
+    by_id = await memory.list_messages_by_id([m.id for m in reversed(messages)])
+    assert by_id == messages
