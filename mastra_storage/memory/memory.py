@@ -29,6 +29,7 @@ from ..errors import ConfigurationError, NotFoundError, ValidationError
 from ..pagination import OrderBy, Page
 from ..records import Message, MessageContent, MessageUpdate, Role, Thread
 from ..timeutil import utc_now
+from ..validation import check_json_object, check_text
 from ..vector.protocol import VectorStore
 from .embedder import Embedder
 from .locks import KeyedLocks
@@ -44,7 +45,7 @@ from .vectors import (
     recall_filter,
     vector_metadata,
 )
-from .working import MAX_ATTEMPTS, WorkingMemory, WorkingMemoryUpdate
+from .working import MAX_ATTEMPTS, AtomicMemoryStore, WorkingMemory, WorkingMemoryUpdate
 
 _THREAD_NOT_FOUND_ON_SAVE = "MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND"
 _NEWEST_FIRST = OrderBy(field="created_at", direction="DESC")
@@ -200,13 +201,35 @@ class Memory:
             updated_at=now,
         )
         store = await self.store()
-        if not checked:
-            check_thread(await store.get_thread_by_id(thread_id), resource_id)
-        saved = await store.save_thread(thread)
+        saved = await (store.save_thread(thread) if checked else self._save_own(store, thread))
         await self._propagate_working_memory(opts, thread.resource_id, thread.metadata)
         if saved.title:
             self._remember_titled(saved.id)
         return saved
+
+    @staticmethod
+    async def _save_own(store: MemoryStore, thread: Thread) -> Thread:
+        """Insert ``thread``, or replace the stored one if ``thread.resource_id`` owns it;
+        a thread of another resource raises :class:`~.ownership.ResourceMismatchError`.
+
+        Replacing is one atomic read-modify-write (``_modify_thread``: the owner check and
+        the write see the same row). Inserting a new id is a second call: a thread created
+        under that id by another process in between would be replaced (docs/memory.md).
+        """
+        if not isinstance(store, AtomicMemoryStore):
+            check_thread(await store.get_thread_by_id(thread.id), thread.resource_id)
+            return await store.save_thread(thread)
+        # The checks save_thread makes, before the read-modify-write that bypasses it.
+        check_text(thread.title, field="title", operation="SAVE_THREAD")
+        check_json_object(thread.metadata or {}, field="thread.metadata", operation="SAVE_THREAD")
+
+        def replace(existing: Thread) -> Thread:
+            check_thread(existing, thread.resource_id)
+            return thread
+
+        if await store._modify_thread(thread.id, replace) is not None:
+            return thread
+        return await store.save_thread(thread)
 
     async def get_thread(self, thread_id: str, *, resource_id: str | None = None) -> Thread | None:
         """The thread, ``None`` if missing. With ``resource_id``: a thread of another
@@ -252,12 +275,50 @@ class Memory:
         owner = _optional_id(resource_id)
         store = await self.store()
         async with self._locks.hold(f"thread-{thread_id}"):
-            if owner is not None:
+            if owner is None:
+                updated = await store.update_thread(thread_id, title=title, metadata=metadata)
+            elif isinstance(store, AtomicMemoryStore):
+                updated = await self._update_own(store, thread_id, owner, title, metadata)
+            else:
                 check_thread(await store.get_thread_by_id(thread_id), owner)
-            updated = await store.update_thread(thread_id, title=title, metadata=metadata)
+                updated = await store.update_thread(thread_id, title=title, metadata=metadata)
         await self._propagate_working_memory(opts, updated.resource_id, metadata)
         if updated.title:
             self._remember_titled(updated.id)
+        return updated
+
+    @staticmethod
+    async def _update_own(
+        store: AtomicMemoryStore,
+        thread_id: str,
+        owner: str,
+        title: str | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> Thread:
+        """``update_thread`` with the owner check inside the store's atomic
+        read-modify-write (same checks and merge as the storage ``update_thread``)."""
+        if title is not None:
+            check_text(title, field="title", operation="UPDATE_THREAD")
+        if metadata is not None:
+            check_json_object(metadata, field="metadata", operation="UPDATE_THREAD")
+        now = utc_now()
+
+        def mutate(thread: Thread) -> Thread:
+            check_thread(thread, owner)
+            merged = {**(thread.metadata or {}), **(metadata or {})}
+            return thread.replace(
+                title=thread.title if title is None else title,
+                metadata=merged if (metadata is not None or thread.metadata is not None) else None,
+                updated_at=max(now, thread.updated_at),
+            )
+
+        updated = await store._modify_thread(thread_id, mutate)
+        if updated is None:
+            raise NotFoundError(
+                f"Thread {thread_id} not found",
+                id="MASTRA_MEMORY_THREAD_NOT_FOUND",
+                details={"thread_id": thread_id},
+            )
         return updated
 
     async def _propagate_working_memory(

@@ -38,8 +38,9 @@ async def test_statements_per_turn(tmp_path: Path) -> None:
         history = await cost(memory.recall("t1", "r1"))
         semantic = await cost(memory.recall("t1", "r1", query="filler 3 text"))
     # first turn: the ownership reads (get_thread, messages by id: 2) + failed save (BEGIN,
-    # bump touching no thread, ROLLBACK) + the owner re-check (1) + save_thread (3) + save (4)
-    assert first == 13
+    # bump touching no thread, ROLLBACK) + the atomic check-and-replace finding no thread
+    # (3) + save_thread (3) + save (4)
+    assert first == 15
     # the ownership reads (2, run concurrently), then BEGIN IMMEDIATE, bump thread (its row
     # count is the existence check), upsert messages (one executemany), COMMIT
     assert steady == 6

@@ -237,11 +237,12 @@ async def test_round_trips_without_semantic_recall(
     first = await memory.save_turn("t1", "r1", turn("t1", "r1", 2))
     assert first.thread_created
     # first turn: the ownership reads (thread, message ids), save_messages (thread
-    # missing), the owner re-check, save_thread, save_messages
+    # missing), the atomic check-and-replace finding no thread, save_thread, save_messages
     assert dict(counted.calls) == {
-        "get_thread_by_id": 2,
+        "get_thread_by_id": 1,
         "list_messages_by_id": 1,
         "save_messages": 2,
+        "_modify_thread": 1,
         "save_thread": 1,
     }
     counted.reset()

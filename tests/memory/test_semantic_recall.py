@@ -176,9 +176,10 @@ async def test_round_trips_with_semantic_recall(
     memory = Memory(counted, vector=vec, embedder=HashingEmbedder(), options=SEMANTIC)  # type: ignore[arg-type]
     await memory.save_turn("t1", "r1", conversation("t1", 10, FACTS))
     assert dict(counted.calls) == {
-        "get_thread_by_id": 2,
+        "get_thread_by_id": 1,
         "list_messages_by_id": 1,
         "save_messages": 2,
+        "_modify_thread": 1,
         "save_thread": 1,
     }
     assert dict(vec.calls) == {"create_index": 1, "upsert": 1}

@@ -17,6 +17,8 @@ import pytest
 from mastra_storage import MastraStorage, MessageUpdate
 from mastra_storage.memory import HashingEmbedder, Memory, ResourceMismatchError
 
+from .conftest import CountingStore
+
 pytestmark = pytest.mark.anyio
 
 THREAD_WM = {"workingMemory": {"enabled": True, "scope": "thread"}}
@@ -192,3 +194,28 @@ async def test_owner_keeps_full_access(storage: MastraStorage, memory: Memory) -
     await memory.delete_messages(["am1"], resource_id="alice")
     await memory.delete_thread("a1", resource_id="alice")
     assert (await memory.get_thread("a1")) is None
+
+
+class StaleReads(CountingStore):
+    """A memory store whose ``get_thread_by_id`` answers from before alice created her
+    thread: what a check-then-write sees when another process writes in between."""
+
+    async def get_thread_by_id(self, thread_id: str) -> Any:
+        return None
+
+
+async def test_owner_check_is_atomic_with_the_write(storage: MastraStorage) -> None:
+    """The owner checks of create_thread and update_thread run inside the store's atomic
+    read-modify-write, so a stale read cannot let a takeover through."""
+    memory = Memory(storage)
+    await memory.create_thread(resource_id="alice", thread_id="a1", title="Alice's")
+    store = await storage.require_store("memory")
+    before = (await store.get_thread_by_id("a1")).to_dict()  # type: ignore[union-attr]
+    stale = Memory(StaleReads(store))
+    with pytest.raises(ResourceMismatchError):
+        await stale.create_thread(resource_id="bob", thread_id="a1")
+    with pytest.raises(ResourceMismatchError):
+        await stale.update_thread("a1", resource_id="bob", title="pwned")
+    with pytest.raises(ResourceMismatchError):
+        await stale.update_working_memory("a1", "bob", "x", options=THREAD_WM)
+    assert (await store.get_thread_by_id("a1")).to_dict() == before  # type: ignore[union-attr]
