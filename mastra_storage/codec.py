@@ -81,10 +81,122 @@ def dumps(value: Any) -> str:
     return text
 
 
-def loads(text: str | bytes) -> Any:
-    """Decode JSON text; raises :class:`ValidationError` on malformed input."""
+# ---- decoding nested deeper than the interpreter's recursion limit ---------------------
+#
+# msgspec's decoder recurses (in C, bounded by the recursion limit), so JSON nested more
+# than ~1000 levels, which this SDK never writes but Mastra, an older version or a raw
+# insert may have, raises ``RecursionError``. Such text is decoded again by the small
+# iterative parser below: slower, but only ever used for those rows, so reading them never
+# raises ``RecursionError`` and never poisons a listing that holds them.
+
+_TOKEN = re.compile(
+    rb"""\s*(?:(?P<open>[\[{])|(?P<close>[\]}])|(?P<sep>[,:])"""
+    rb"""|(?P<str>"[^"\\]*(?:\\.[^"\\]*)*")|(?P<scalar>[^\s\[\]{},:"]+)|(?P<bad>\S))""",
+    re.S,
+)
+
+
+class _Malformed(ValueError):
+    pass
+
+
+def _decode_iteratively(data: bytes) -> Any:
+    """Decode JSON text without recursion: a stack of open containers, values attached to
+    the innermost one; strings and scalars are decoded one token at a time by msgspec."""
+    stack: list[Any] = []
+    keys: list[Any] = []  # per open container: the pending key of a dict (None: none yet)
+    root: list[Any] = []
+    expect_value = True
+
+    def attach(value: Any) -> None:
+        if not stack:
+            if root:
+                raise _Malformed("more than one top-level value")
+            root.append(value)
+        elif type(stack[-1]) is dict:
+            if keys[-1] is None:
+                raise _Malformed("object value without a key")
+            stack[-1][keys[-1]] = value
+            keys[-1] = None
+        else:
+            stack[-1].append(value)
+
+    end = len(data.rstrip())
+    position = 0
+    while position < end:
+        match = _TOKEN.match(data, position)
+        if match is None or match.lastgroup == "bad":
+            raise _Malformed(f"unexpected character at {position}")
+        position = match.end()
+        kind = match.lastgroup or "bad"
+        token = match.group(kind)
+        if kind == "open":
+            container: Any = {} if token == b"{" else []
+            attach(container)
+            stack.append(container)
+            keys.append(None)
+            expect_value = token == b"["
+        elif kind == "close":
+            if not stack or (token == b"}") != (type(stack[-1]) is dict):
+                raise _Malformed(f"unbalanced {token.decode()!r}")
+            stack.pop()
+            keys.pop()
+            expect_value = False
+        elif kind == "sep":
+            expect_value = token == b":" or (bool(stack) and type(stack[-1]) is list)
+        elif kind == "str" and stack and type(stack[-1]) is dict and not expect_value:
+            keys[-1] = _decoder.decode(token)
+        else:
+            attach(_decoder.decode(token))
+            expect_value = False
+    if stack or not root:
+        raise _Malformed("unterminated JSON")
+    return root[0]
+
+
+def _decode(text: str | bytes) -> Any:
+    """msgspec's decode, falling back to the iterative parser for very deep text."""
     try:
         return _decoder.decode(text)
+    except RecursionError:
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        try:
+            return _decode_iteratively(data)
+        except (_Malformed, msgspec.DecodeError) as exc:
+            raise msgspec.DecodeError(str(exc)) from None
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts and lists copied, tuples become lists, scalars
+    shared), without recursion: ``copy.deepcopy`` raises ``RecursionError`` on a stored
+    value nested a few hundred levels deep."""
+    kind = type(value)
+    if kind is not dict and kind is not list and kind is not tuple:
+        return value
+    root: Any = {} if kind is dict else []
+    work = [(value, root)]
+    while work:
+        source, target = work.pop()
+        items = source.items() if type(source) is dict else enumerate(source)
+        for key, item in items:
+            item_kind = type(item)
+            if item_kind is dict or item_kind is list or item_kind is tuple:
+                copied: Any = {} if item_kind is dict else []
+                work.append((item, copied))
+            else:
+                copied = item
+            if type(target) is dict:
+                target[key] = copied
+            else:
+                target.append(copied)
+    return root
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode JSON text (any nesting depth); raises :class:`ValidationError` on malformed
+    input."""
+    try:
+        return _decode(text)
     except msgspec.DecodeError as exc:
         raise ValidationError(f"malformed JSON: {exc}", id="MASTRA_STORAGE_INVALID_JSON") from exc
 
@@ -101,7 +213,7 @@ def safely_parse_json(value: Any) -> Any:
         value = bytes(value).decode()
     if isinstance(value, str):
         try:
-            return _decoder.decode(value)
+            return _decode(value)
         except msgspec.DecodeError:
             return value
     return {}
@@ -115,10 +227,10 @@ def parse_json_column(value: Any) -> Any:
         value = bytes(value).decode()
     if isinstance(value, str):
         try:
-            return _decoder.decode(value)
+            return _decode(value)
         except msgspec.DecodeError:
             return value
     return value
 
 
-__all__ = ["dumps", "loads", "parse_json_column", "safely_parse_json"]
+__all__ = ["copy_json", "dumps", "loads", "parse_json_column", "safely_parse_json"]

@@ -17,7 +17,7 @@ from typing import Any, Generic, Literal, TypeVar
 import msgspec
 
 from .errors import ValidationError
-from .timeutil import parse_iso
+from .timeutil import MAX_EPOCH_MS, MIN_EPOCH_MS, parse_iso
 
 T = TypeVar("T")
 
@@ -199,19 +199,65 @@ def encode_cursor(cursor: Cursor) -> str:
     return base64.urlsafe_b64encode(_cursor_encoder.encode(cursor)).decode().rstrip("=")
 
 
-def decode_cursor(token: str, *, scope: str) -> Cursor:
-    """Decode an opaque cursor; raise :class:`ValidationError` when it is corrupt or foreign."""
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+#: Longest string tie-break a cursor may carry (ids are at most 256 UTF-8 bytes, a
+#: document store's sequence 24 hex digits).
+_MAX_TIE_CHARS = 256
+#: Longest cursor token accepted: an honest one is under 200 characters.
+_MAX_TOKEN_CHARS = 4096
+
+
+def _invalid_cursor(reason: str) -> ValidationError:
+    return ValidationError(
+        f"invalid cursor: {reason}",
+        id="MASTRA_STORAGE_INVALID_CURSOR",
+        details={"reason": reason},
+    )
+
+
+def decode_cursor(
+    token: str, *, scope: str, tie_kind: type[int] | type[str] | None = None
+) -> Cursor:
+    """Decode an opaque cursor; :class:`ValidationError` when it is not a string, is
+    corrupt (bad base64 or msgpack, wrong shape), forged out of range (a time key outside
+    years 1-9999, a tie-break outside int64 or not a storable id) or of the wrong kind
+    (``tie_kind``: what this store's tie-breaks are), or belongs to another query.
+
+    Why so strict: a cursor comes back from a client, so it is input like any other; its
+    fields reach SQL parameters, key ranges and datetime arithmetic."""
+    if not isinstance(token, str):
+        raise _invalid_cursor(f"expected a string, got {type(token).__name__}")
+    if len(token) > _MAX_TOKEN_CHARS:
+        raise _invalid_cursor("too long")
     try:
         padded = token + "=" * (-len(token) % 4)
         cursor = _cursor_decoder.decode(base64.urlsafe_b64decode(padded))
     except (binascii.Error, ValueError, msgspec.DecodeError, TypeError):
-        raise ValidationError("invalid cursor", id="MASTRA_STORAGE_INVALID_CURSOR") from None
+        raise _invalid_cursor("not a cursor issued by this library") from None
     if cursor.scope != scope:
         raise ValidationError(
             "cursor belongs to a different query (filters or order changed)",
             id="MASTRA_STORAGE_INVALID_CURSOR",
         )
+    if not MIN_EPOCH_MS <= cursor.key <= MAX_EPOCH_MS:
+        raise _invalid_cursor("time key out of range")
+    tie = cursor.tie
+    if isinstance(tie, int):
+        if not _INT64_MIN <= tie <= _INT64_MAX:
+            raise _invalid_cursor("tie-break out of range")
+    elif not tie or len(tie) > _MAX_TIE_CHARS or "\x00" in tie or not _encodable(tie):
+        raise _invalid_cursor("tie-break is not a storable id")
+    if tie_kind is not None and type(tie) is not tie_kind:
+        raise _invalid_cursor("tie-break of the wrong kind for this store")
     return cursor
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 __all__ = [

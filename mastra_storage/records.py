@@ -9,6 +9,7 @@ naive datetime is rejected, so a record that exists is a record that round-trips
 from __future__ import annotations
 
 import functools
+import typing
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeVar
@@ -37,6 +38,8 @@ RunStatus = Literal[
     "paused",
 ]
 SpanStatus = Literal["success", "error", "running"]
+#: Every :data:`RunStatus` value (what ``update_workflow_state(status=...)`` accepts).
+RUN_STATUSES: tuple[str, ...] = typing.get_args(RunStatus)
 
 R = TypeVar("R", bound="Record")
 
@@ -207,8 +210,11 @@ class MessageContent(Record, kw_only=True):
         if isinstance(raw, (str, bytes)):
             try:
                 wire = _content_wire_decoder.decode(raw)
-            except msgspec.DecodeError:
-                pass  # unknown keys, nulls, legacy text or bad JSON: the general path
+            except (msgspec.DecodeError, RecursionError):
+                # Unknown keys, nulls, legacy text, bad JSON, or nesting deeper than the
+                # decoder can follow (written by another client): the general path,
+                # whose decoder handles any depth.
+                pass
             else:
                 return wire.to_content()
         value = parse_json_column(raw)
@@ -527,6 +533,7 @@ class CloneResult(msgspec.Struct, kw_only=True):
 
 
 __all__ = [
+    "RUN_STATUSES",
     "SPAN_CONTEXT_FIELDS",
     "SPAN_JSON_FIELDS",
     "CloneResult",

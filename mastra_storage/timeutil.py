@@ -37,7 +37,15 @@ def normalize_datetime(value: datetime, *, field: str = "datetime") -> datetime:
             id="MASTRA_STORAGE_NAIVE_DATETIME",
             details={"field": field},
         )
-    value = value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        # e.g. 0001-01-01 00:00+05:00 is before the first representable UTC instant.
+        raise ValidationError(
+            f"{field} is outside the datetime range once converted to UTC",
+            id="MASTRA_STORAGE_INVALID_DATETIME",
+            details={"field": field},
+        ) from None
     return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
 
 
@@ -94,7 +102,21 @@ def to_epoch_ms(value: datetime) -> int:
     return (normalize_datetime(value) - _EPOCH) // timedelta(milliseconds=1)
 
 
+#: Epoch milliseconds of the first and last instants a ``datetime`` can hold (UTC).
+MIN_EPOCH_MS = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+MAX_EPOCH_MS = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC) - _EPOCH) // timedelta(
+    milliseconds=1
+)
+
+
 def from_epoch_ms(ms: int) -> datetime:
+    """The UTC datetime ``ms`` milliseconds after the epoch; :class:`ValidationError` when
+    ``ms`` is not an int or falls outside years 1-9999 (a forged cursor, a corrupt row)."""
+    if isinstance(ms, bool) or not isinstance(ms, int) or not MIN_EPOCH_MS <= ms <= MAX_EPOCH_MS:
+        raise ValidationError(
+            f"epoch milliseconds {ms!r:.40} are outside years 1-9999",
+            id="MASTRA_STORAGE_INVALID_DATETIME",
+        )
     return _EPOCH + timedelta(milliseconds=ms)
 
 
@@ -141,6 +163,8 @@ def later_than(value: datetime) -> datetime:
 
 
 __all__ = [
+    "MAX_EPOCH_MS",
+    "MIN_EPOCH_MS",
     "UTC",
     "from_epoch_ms",
     "later_than",

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from .codec import dumps
 from .errors import ValidationError
+from .timeutil import normalize_datetime
 
-_METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# ``fullmatch`` everywhere below: ``^...$`` would accept a trailing newline (``$`` matches
+# before a final ``\n``), and that newline would then reach a SQL name or a JSON path.
+_METADATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FORBIDDEN_KEYS = frozenset({"__proto__", "prototype", "constructor"})
 MAX_METADATA_KEY_LENGTH = 128
 MAX_IDENTIFIER_LENGTH = 63
@@ -35,7 +42,7 @@ def validate_metadata_filter(metadata: Mapping[str, Any], *, operation: str) -> 
                 "characters.",
                 id=f"MASTRA_STORAGE_{operation}_INVALID_METADATA_KEY",
             )
-        if not _METADATA_KEY.match(key):
+        if not _METADATA_KEY.fullmatch(key):
             raise ValidationError(
                 f'Invalid metadata key: "{key}". Keys must start with a letter or underscore '
                 "and contain only alphanumeric characters and underscores.",
@@ -45,7 +52,7 @@ def validate_metadata_filter(metadata: Mapping[str, Any], *, operation: str) -> 
 
 def validate_identifier(name: str, *, kind: str = "identifier") -> str:
     """A schema, table or index name that is interpolated into SQL: letters, digits, ``_``."""
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
         raise ValidationError(
             f"invalid {kind} {name!r}: use letters, digits and underscores, "
             "starting with a letter or underscore",
@@ -128,6 +135,13 @@ def require_non_empty(value: Any, *, field: str, operation: str) -> str:
     return value
 
 
+#: Deepest nesting a stored record may have, counting the record itself as level 1: a
+#: thread's ``metadata`` may nest 99 levels, a message's ``content.metadata`` 98. Why 100:
+#: it is MongoDB's own limit for a document, so the same record is accepted or refused the
+#: same way on every backend, and it keeps every reader (ours, Mastra's, a driver's) far
+#: from the interpreter's recursion limit.
+MAX_JSON_DEPTH = 100
+
 #: Maps every ASCII digit byte to ``0`` and every other byte to a space, so that a run of
 #: 19 digits (the only way an integer outside int64 can appear in JSON text) becomes
 #: ``_NINETEEN_ZEROS``. Why not ``re.search(r"\d{19}")``: the regex costs ~13 us per KB
@@ -135,45 +149,140 @@ def require_non_empty(value: Any, *, field: str, operation: str) -> str:
 _DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
 _NINETEEN_ZEROS = b"0" * 19
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+#: Keeps only JSON brackets, as ``(`` and ``)`` (see :func:`json_depth_exceeds`).
+_BRACKETS_AS_PARENS = bytes.maketrans(b"{[}]", b"(())")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"{[}]")
 
 
-def _has_long_digit_run(text: str) -> bool:
-    """Whether ``text`` holds 19 or more ASCII digits in a row (non-ASCII characters are
-    bytes >= 0x80 in UTF-8, so they never count as digits)."""
-    return _NINETEEN_ZEROS in text.encode("utf-8").translate(_DIGITS_AS_ZEROS)
+def json_depth_exceeds(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text ``text`` nests containers more than ``max_depth`` levels
+    (``1`` is depth 0, ``[]`` depth 1, ``{"a": [1]}`` depth 2).
+
+    Works on the text, never recursing, in C-speed string operations: when the text holds
+    no more brackets than ``max_depth`` the answer is known at once (the common case for
+    metadata); otherwise escapes and string contents are dropped, the brackets kept, and
+    innermost ``()`` pairs removed one level per pass, at most ``max_depth`` passes (a
+    50 KB workflow snapshot costs about as much as encoding it).
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if data.count(b"{") + data.count(b"[") <= max_depth:
+        return False
+    if b"\\" in data:
+        # An escaped backslash first, then an escaped quote: what is left of ``"`` are the
+        # string delimiters, so every other piece of a split on them is outside strings.
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(data.split(b'"')[::2])
+    brackets = outside.translate(_BRACKETS_AS_PARENS, _NOT_BRACKETS)
+    if brackets.count(b"(") <= max_depth:
+        return False
+    for _ in range(max_depth):
+        brackets = brackets.replace(b"()", b"")
+        if not brackets:
+            return False
+    return True
+
+
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def nesting_exceeds(value: Any, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the Python value ``value`` nests containers (mappings, lists, tuples, sets)
+    more than ``max_depth`` levels, counted as in :func:`json_depth_exceeds`.
+
+    Iterative (a value deeper than the recursion limit gets an answer, not a
+    ``RecursionError``) and stops at the first container past the limit. Its cost is one
+    step per nested value: :func:`check_json` calls it only when the JSON text holds more
+    brackets than ``max_depth``, so metadata-sized values never pay it.
+    """
+    if type(value) in _SCALAR_TYPES:
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item, depth = pop()
+        if type(item) is dict or isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            children = item
+        else:
+            continue  # not a container after all (an exotic scalar)
+        if depth > max_depth:
+            return True
+        depth += 1
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list or kind not in _SCALAR_TYPES:
+                push((child, depth))
+    return False
+
+
+def _has_long_digit_run(data: str | bytes) -> bool:
+    """Whether ``data`` (text, or UTF-8 bytes) holds 19 or more ASCII digits in a row
+    (non-ASCII characters are bytes >= 0x80 in UTF-8, so they never count as digits)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return _NINETEEN_ZEROS in raw.translate(_DIGITS_AS_ZEROS)
 
 
 def _has_big_int(value: Any) -> bool:
     """Whether an integer outside int64 is nested in ``value`` (only called when the JSON
-    text has a long digit run, which a string can hold too)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return not _INT64_MIN <= value <= _INT64_MAX
-    if isinstance(value, dict):
-        return any(_has_big_int(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_big_int(v) for v in value)
+    text has a long digit run, which a string can hold too). Iterative: a value nested
+    deeper than the recursion limit must give an answer, not a ``RecursionError``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int):
+            if not isinstance(item, bool) and not _INT64_MIN <= item <= _INT64_MAX:
+                return True
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
     return False
 
 
-def check_json(value: Any, *, operation: str) -> str:
-    """JSON text of a caller's value, rejecting integers outside int64.
+def check_json(
+    value: Any, *, operation: str, field: str | None = None, max_depth: int = MAX_JSON_DEPTH
+) -> str:
+    """JSON text of a caller's value; :class:`ValidationError` when it cannot be encoded,
+    nests deeper than ``max_depth`` (see :data:`MAX_JSON_DEPTH`) or holds an integer
+    outside int64. Nothing recurses per nesting level beyond the encoder itself.
 
     Why here and not in :func:`~mastra_storage.codec.dumps`: the check applies to new
     input only; re-encoding stored data (a merge inside an update) must never fail.
     """
-    text = dumps(value)
-    if _has_long_digit_run(text) and _has_big_int(value):
+    details = {"field": field} if field else None
+    try:
+        text = dumps(value)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"{field or 'value'}: {exc.message}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details=details,
+        ) from None
+    data = text.encode("utf-8")
+    if data.count(b"{") + data.count(b"[") > max_depth and nesting_exceeds(value, max_depth):
+        raise ValidationError(
+            f"{field or 'value'} nests deeper than {max_depth} levels (a stored record may "
+            f"nest at most {MAX_JSON_DEPTH}, MongoDB's limit)",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details=details,
+        )
+    if _has_long_digit_run(data) and _has_big_int(value):
         raise ValidationError(
             "integers in JSON must fit in 64 bits (MongoDB and DynamoDB cannot store larger "
             "ones exactly; JavaScript readers lose precision beyond 2**53)",
             id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details=details,
         )
     return text
 
 
-def check_json_object(value: Any, *, field: str, operation: str) -> str:
+def check_json_object(
+    value: Any, *, field: str, operation: str, max_depth: int = MAX_JSON_DEPTH - 1
+) -> str:
     """A metadata-like JSON object: a mapping with string keys (no NUL, valid Unicode),
-    encodable by :func:`~mastra_storage.codec.dumps`; returns the JSON text.
+    encodable by :func:`~mastra_storage.codec.dumps`, nesting at most ``max_depth`` levels
+    (default: a field of a record, one level below it); returns the JSON text.
 
     Why string keys: JSON turns ``{1: "a"}`` into ``{"1": "a"}``, so the value read back
     would differ from the value written.
@@ -191,12 +300,18 @@ def check_json_object(value: Any, *, field: str, operation: str) -> str:
                 id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
                 details={"field": field},
             )
-    return check_json(value if isinstance(value, dict) else dict(value), operation=operation)
+    return check_json(
+        value if isinstance(value, dict) else dict(value),
+        operation=operation,
+        field=field,
+        max_depth=max_depth,
+    )
 
 
-def dumps_record(record: Any, *, operation: str) -> str:
-    """JSON text of a record's ``to_dict()``; a typed error when it cannot be encoded
-    (including nesting too deep to convert)."""
+def dumps_record(record: Any, *, operation: str, max_depth: int = MAX_JSON_DEPTH) -> str:
+    """JSON text of a record's ``to_dict()`` after :func:`check_json` (depth, int64); a
+    typed error when it cannot be encoded. ``max_depth`` is lower for a record stored
+    inside another one (a message's content: ``MAX_JSON_DEPTH - 1``)."""
     try:
         value = record.to_dict()
     except RecursionError:
@@ -204,7 +319,105 @@ def dumps_record(record: Any, *, operation: str) -> str:
             "value is nested too deeply to store as JSON",
             id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
         ) from None
-    return check_json(value, operation=operation)
+    return check_json(value, operation=operation, max_depth=max_depth)
+
+
+# ---- record fields by declared type ----------------------------------------------------
+
+_Check = Callable[[Any], bool]
+
+
+def _type_check(kind: Any) -> tuple[_Check, bool]:
+    """A predicate for values of the declared type ``kind`` (a type hint), and whether
+    strings are among them."""
+    if kind is Any:
+        return (lambda v: True), False  # any JSON value (checked as JSON by the caller)
+    origin = typing.get_origin(kind)
+    if origin is typing.Union or origin is types.UnionType:
+        parts = [_type_check(k) for k in typing.get_args(kind)]
+        checks = [c for c, _ in parts]
+        return (lambda v: any(c(v) for c in checks)), any(t for _, t in parts)
+    if origin is typing.Literal:
+        values = frozenset(typing.get_args(kind))
+        return (lambda v: type(v) in (str, int) and v in values), False
+    if origin is list or origin is tuple or kind is list:
+        return (lambda v: isinstance(v, (list, tuple))), False
+    if origin is dict or kind is dict:
+        return (lambda v: isinstance(v, Mapping)), False
+    if kind is str:
+        return (lambda v: isinstance(v, str)), True
+    if kind is type(None) or kind is None:
+        return (lambda v: v is None), False
+    if kind is bool:
+        return (lambda v: isinstance(v, bool)), False
+    if kind is int:
+        return (lambda v: isinstance(v, int) and not isinstance(v, bool)), False
+    if kind is float:
+        return (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)), False
+    if isinstance(kind, type) and kind is not object:
+        return (lambda v: isinstance(v, kind)), False
+    return (lambda v: True), False
+
+
+@functools.cache
+def _field_checks(cls: Any) -> tuple[tuple[str, str, _Check, bool], ...]:
+    """``(attribute, type description, predicate, may be a string)`` per field of a record
+    class, derived once from its declared types."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for name in cls.__struct_fields__:
+        check, stringy = _type_check(hints[name])
+        out.append((name, _describe(hints[name]), check, stringy))
+    return tuple(out)
+
+
+def _describe(kind: Any) -> str:
+    if typing.get_origin(kind) is typing.Literal:
+        return "one of " + ", ".join(repr(v) for v in typing.get_args(kind))
+    if kind is Any:
+        return "a JSON value"
+    return str(getattr(kind, "__name__", kind)).replace("NoneType", "None")
+
+
+def check_record_fields(record: Any, *, operation: str, prefix: str = "") -> None:
+    """Every attribute of ``record`` (a :mod:`~mastra_storage.records` struct) has its
+    declared type, and every string is storable (:func:`check_text`).
+
+    Why: records are plain structs, so ``Span(entity_name=5)`` constructs fine and would
+    reach a driver (a bare ``TypeError``, or a silently stored number). JSON fields are
+    checked separately, as JSON (:func:`check_json`).
+    """
+    for name, described, check, stringy in _field_checks(type(record)):  # type: ignore[arg-type]
+        value = getattr(record, name)
+        if not check(value):
+            raise ValidationError(
+                f"{prefix}{name} must be {described}, got {type(value).__name__}",
+                id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+                details={"field": prefix + name},
+            )
+        if stringy and type(value) is str:
+            check_text(value, field=prefix + name, operation=operation)
+
+
+def check_field_value(
+    cls: type, name: str, value: Any, *, operation: str, prefix: str = ""
+) -> None:
+    """:func:`check_record_fields` for one attribute ``name`` of record class ``cls`` (for
+    partial updates); an unknown name is a :class:`ValidationError`."""
+    for field, described, check, stringy in _field_checks(cls):
+        if field == name:
+            if not check(value):
+                raise ValidationError(
+                    f"{prefix}{name} must be {described}, got {type(value).__name__}",
+                    id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+                    details={"field": prefix + name},
+                )
+            if stringy and type(value) is str:
+                check_text(value, field=prefix + name, operation=operation)
+            return
+    raise ValidationError(
+        f"unknown field {name!r:.80}", id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS"
+    )
 
 
 def optional_id(value: Any, *, field: str, operation: str) -> str | None:
@@ -213,21 +426,84 @@ def optional_id(value: Any, *, field: str, operation: str) -> str | None:
 
 
 def unique_strings(values: Iterable[str], *, field: str, operation: str) -> list[str]:
-    """Distinct, non-blank strings in first-seen order."""
+    """Distinct, non-blank strings in first-seen order; ``values`` must be a list, tuple
+    or set (a lone string is refused: iterating it would give its characters)."""
+    if not isinstance(values, (list, tuple, set, frozenset)):
+        raise ValidationError(
+            f"{field} must be a list of ids, got {type(values).__name__}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
     out: dict[str, None] = {}
     for value in values:
         out[require_non_empty(value, field=field, operation=operation)] = None
     return list(out)
 
 
+def check_bool(value: Any, *, field: str, operation: str) -> bool:
+    """A flag argument: exactly ``True`` or ``False`` (``1``, ``"yes"``, ``None`` refused)."""
+    if not isinstance(value, bool):
+        raise ValidationError(
+            f"{field} must be True or False, got {type(value).__name__}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
+    return value
+
+
+def check_optional_instance(value: Any, kind: type, *, field: str, operation: str) -> Any:
+    """``None`` or an instance of ``kind`` (an options struct such as ``OrderBy``)."""
+    if value is not None and not isinstance(value, kind):
+        raise ValidationError(
+            f"{field} must be a {kind.__name__} or None, got {type(value).__name__}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
+    return value
+
+
+def check_int64(value: Any, *, field: str, operation: str, minimum: int = _INT64_MIN) -> int:
+    """An integer argument (not a bool) from ``minimum`` to 2**63 - 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= _INT64_MAX:
+        raise ValidationError(
+            f"{field} must be an integer from {minimum} to {_INT64_MAX}, got {value!r:.40}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
+    return value
+
+
+def optional_datetime(value: Any, *, field: str, operation: str) -> datetime | None:
+    """``None`` or an aware datetime, normalised (UTC, milliseconds); naive datetimes,
+    other types and instants outside years 1-9999 in UTC are refused."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise ValidationError(
+            f"{field} must be a timezone-aware datetime, got {type(value).__name__}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": field},
+        )
+    return normalize_datetime(value, field=field)
+
+
 __all__ = [
     "MAX_ID_BYTES",
+    "MAX_JSON_DEPTH",
     "THREAD_ID_MESSAGE",
+    "check_bool",
+    "check_field_value",
+    "check_int64",
     "check_json",
     "check_json_object",
+    "check_optional_instance",
+    "check_record_fields",
     "check_text",
     "dumps_record",
+    "json_depth_exceeds",
+    "nesting_exceeds",
     "normalize_thread_ids",
+    "optional_datetime",
     "optional_id",
     "require_non_empty",
     "unique_strings",

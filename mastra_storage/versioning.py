@@ -58,7 +58,15 @@ _NUMBERS = msgspec.json.Decoder(float_hook=_canonical_number)
 def version_token(updated_at: datetime, *state: Any) -> str:
     """The version of a stored record: its ``updated_at`` and a digest of ``state``
     (canonical JSON: sorted keys, numbers by value)."""
-    canonical = _ENCODER.encode(_NUMBERS.decode(_ENCODER.encode(state)))
+    try:
+        canonical = _ENCODER.encode(_NUMBERS.decode(_ENCODER.encode(state)))
+    except RecursionError:
+        # Only a record written by another client can nest this deep (ours stop at
+        # MAX_JSON_DEPTH): a typed error for this record, not a crash.
+        raise ValidationError(
+            "the stored record nests too deeply to compute its version",
+            id="MASTRA_STORAGE_RECORD_TOO_DEEP",
+        ) from None
     digest = hashlib.blake2b(canonical, digest_size=8).hexdigest()
     return f"{to_epoch_ms(updated_at)}.{digest}"
 

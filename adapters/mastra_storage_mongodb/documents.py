@@ -23,12 +23,35 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def plain(value: Any) -> Any:
     """A decoded BSON value as plain JSON data: ``Int64`` becomes ``int``, a nested date an
-    ISO string (what ``JSON.stringify`` makes of a ``Date``), an ``ObjectId`` its hex."""
+    ISO string (what ``JSON.stringify`` makes of a ``Date``), an ``ObjectId`` its hex.
+
+    Iterative, not recursive: a document another client nested deeper than the recursion
+    limit must still read back (a ``RecursionError`` here once failed every listing of the
+    threads next to it)."""
     kind = type(value)
-    if kind is dict:
-        return {k: plain(v) for k, v in value.items()}
-    if kind is list:
-        return [plain(v) for v in value]
+    if kind is not dict and kind is not list:
+        return _plain_scalar(value)
+    root: Any = {} if kind is dict else []
+    work = [(value, root)]
+    while work:
+        source, target = work.pop()
+        items = source.items() if type(source) is dict else enumerate(source)
+        for key, item in items:
+            item_kind = type(item)
+            if item_kind is dict or item_kind is list:
+                converted: Any = {} if item_kind is dict else []
+                work.append((item, converted))
+            else:
+                converted = _plain_scalar(item)
+            if type(target) is dict:
+                target[key] = converted
+            else:
+                target.append(converted)
+    return root
+
+
+def _plain_scalar(value: Any) -> Any:
+    kind = type(value)
     if kind in (str, int, float, bool) or value is None:
         return value
     if isinstance(value, datetime):

@@ -171,6 +171,7 @@ def _metadata_filter(metadata: dict[str, Any] | None) -> tuple[Document, bool]:
 class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, BaseMemoryStore):
     """Threads, messages and resources."""
 
+    message_seq_kind = str  # the ObjectId's hex: cursors carry it as a string
     collections = (MESSAGES, THREADS, RESOURCES)
     indexes = MEMORY_INDEXES
 

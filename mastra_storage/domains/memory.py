@@ -41,9 +41,13 @@ from ..pagination import (
     validate_page_args,
 )
 from ..records import CloneResult, Message, MessageContent, MessageUpdate, Resource, Thread
-from ..timeutil import parse_iso, to_epoch_ms, to_iso, utc_now
+from ..timeutil import normalize_datetime, parse_iso, to_epoch_ms, to_iso, utc_now
 from ..validation import (
+    MAX_JSON_DEPTH,
+    check_bool,
+    check_json,
     check_json_object,
+    check_optional_instance,
     check_text,
     dumps_record,
     normalize_thread_ids,
@@ -344,8 +348,16 @@ def _check_message(message: Any) -> Message:
         raise ValidationError(
             f"invalid role {message.role!r}", id="MASTRA_STORAGE_SAVE_MESSAGES_INVALID_ARGS"
         )
-    # must be JSON-serialisable before anything is written
-    dumps_record(message.content, operation="SAVE_MESSAGES")
+    if not isinstance(message.content, MessageContent):
+        raise ValidationError(
+            f"message.content must be a MessageContent, got {type(message.content).__name__}",
+            id="MASTRA_STORAGE_SAVE_MESSAGES_INVALID_ARGS",
+            details={"message_id": message.id},
+        )
+    normalize_datetime(message.created_at, field="message.created_at")
+    # must be JSON-serialisable (and not too deep) before anything is written; the
+    # content sits one level below the message record
+    dumps_record(message.content, operation="SAVE_MESSAGES", max_depth=MAX_JSON_DEPTH - 1)
     return message
 
 
@@ -367,6 +379,9 @@ class BaseMemoryStore(ABC):
     """Implements :class:`MemoryStore` on top of a handful of backend primitives."""
 
     supports_resource_scoped_queries: bool = True
+    #: The kind of this store's message ``seq`` (``StoredMessage.seq``): a message cursor
+    #: whose tie-break is of another kind is refused before it reaches a query.
+    message_seq_kind: type[int] | type[str] = int
 
     async def init(self) -> None:
         """Create tables/indexes; adapters override. Must be idempotent."""
@@ -470,6 +485,8 @@ class BaseMemoryStore(ABC):
         require_non_empty(thread.id, field="thread.id", operation="SAVE_THREAD")
         require_non_empty(thread.resource_id, field="thread.resource_id", operation="SAVE_THREAD")
         check_text(thread.title, field="title", operation="SAVE_THREAD")
+        for name in ("created_at", "updated_at"):
+            normalize_datetime(getattr(thread, name), field=f"thread.{name}")
         if thread.metadata is not None:
             check_json_object(thread.metadata, field="thread.metadata", operation="SAVE_THREAD")
         await self._upsert_thread(thread)
@@ -535,6 +552,8 @@ class BaseMemoryStore(ABC):
         """
         validate_page_args(page, per_page, operation="LIST_THREADS")
         optional_id(resource_id, field="resource_id", operation="LIST_THREADS")
+        check_optional_instance(order_by, OrderBy, field="order_by", operation="LIST_THREADS")
+        check_bool(include_total, field="include_total", operation="LIST_THREADS")
         if metadata is not None and not isinstance(metadata, Mapping):
             raise ValidationError(
                 "metadata filter must be a mapping",
@@ -542,12 +561,16 @@ class BaseMemoryStore(ABC):
             )
         if metadata:
             validate_metadata_filter(metadata, operation="LIST_THREADS")
-            dumps(dict(metadata))
+            check_json(dict(metadata), operation="LIST_THREADS", field="metadata")
         order = parse_order_by(order_by)
         scope = _cursor_scope(
             "threads", resource_id, dict(metadata or {}), order.field, order.direction, per_page
         )
-        after = decode_cursor(cursor, scope=scope) if cursor else None
+        after = (
+            decode_cursor(cursor, scope=scope, tie_kind=str)
+            if cursor is not None and cursor != ""
+            else None
+        )
         window = page_window(page, per_page)
         query = ThreadQuery(
             resource_id=resource_id,
@@ -656,6 +679,11 @@ class BaseMemoryStore(ABC):
     ) -> Page[Message]:
         validate_page_args(page, per_page, operation="LIST_MESSAGES")
         optional_id(resource_id, field="resource_id", operation="LIST_MESSAGES")
+        check_optional_instance(order_by, OrderBy, field="order_by", operation="LIST_MESSAGES")
+        check_optional_instance(
+            date_range, DateRange, field="date_range", operation="LIST_MESSAGES"
+        )
+        check_bool(include_total, field="include_total", operation="LIST_MESSAGES")
         includes = _validate_includes(include)
         order = parse_order_by(order_by, default_direction="ASC", allowed_fields=("created_at",))
         resolved_range = date_range.resolved() if date_range is not None else None
@@ -667,7 +695,11 @@ class BaseMemoryStore(ABC):
             order.direction,
             per_page,
         )
-        after = decode_cursor(cursor, scope=scope) if cursor else None
+        after = (
+            decode_cursor(cursor, scope=scope, tie_kind=self.message_seq_kind)
+            if cursor is not None and cursor != ""
+            else None
+        )
         window = page_window(page, per_page)
         fast_path = per_page == 0
         if fast_path and not includes:
@@ -790,7 +822,10 @@ class BaseMemoryStore(ABC):
             if update.thread_id is not None:
                 require_non_empty(update.thread_id, field="thread_id", operation="UPDATE_MESSAGES")
             optional_id(update.resource_id, field="resource_id", operation="UPDATE_MESSAGES")
+            if update.type is not None:
+                check_text(update.type, field="type", operation="UPDATE_MESSAGES")
             if update.content is not None:
+                # merged into the stored content, one level below the message record
                 check_json_object(update.content, field="content", operation="UPDATE_MESSAGES")
             by_id[update.id] = update
         if not by_id:
@@ -834,6 +869,8 @@ class BaseMemoryStore(ABC):
                 id="MASTRA_STORAGE_SAVE_RESOURCE_INVALID_ARGS",
             )
         require_non_empty(resource.id, field="resource.id", operation="SAVE_RESOURCE")
+        for name in ("created_at", "updated_at"):
+            normalize_datetime(getattr(resource, name), field=f"resource.{name}")
         if resource.working_memory is not None:
             check_text(resource.working_memory, field="working_memory", operation="SAVE_RESOURCE")
         if resource.metadata is not None:
@@ -917,13 +954,27 @@ class BaseMemoryStore(ABC):
         optional_id(resource_id, field="resource_id", operation="CLONE_THREAD")
         if title is not None:
             check_text(title, field="title", operation="CLONE_THREAD")
-        if message_limit is not None and (not isinstance(message_limit, int) or message_limit < 0):
+        if message_limit is not None and (
+            isinstance(message_limit, bool)
+            or not isinstance(message_limit, int)
+            or not 0 <= message_limit <= MAX_SAFE_INTEGER
+        ):
             raise ValidationError(
-                "message_limit must be a non-negative integer",
+                f"message_limit must be an integer from 0 to {MAX_SAFE_INTEGER}",
                 id="MASTRA_STORAGE_CLONE_THREAD_INVALID_ARGS",
             )
         if metadata is not None:
+            # the clone adds its own "clone" entry beside the caller's keys
             check_json_object(metadata, field="metadata", operation="CLONE_THREAD")
+        check_optional_instance(
+            message_filter, MessageFilter, field="message_filter", operation="CLONE_THREAD"
+        )
+        if message_filter is not None and message_filter.message_ids is not None:
+            unique_strings(
+                message_filter.message_ids,
+                field="message_filter.message_ids",
+                operation="CLONE_THREAD",
+            )
         start = (
             parse_iso(message_filter.start_date)
             if message_filter and message_filter.start_date

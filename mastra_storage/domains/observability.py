@@ -9,7 +9,6 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import msgspec
 
-from ..codec import dumps
 from ..errors import ValidationError
 from ..pagination import (
     DateRange,
@@ -22,7 +21,18 @@ from ..pagination import (
 )
 from ..records import SPAN_CONTEXT_FIELDS, Span, SpanStatus, Trace
 from ..timeutil import normalize_datetime, utc_now
-from ..validation import require_non_empty, unique_strings
+from ..validation import (
+    check_field_value,
+    check_json,
+    check_json_object,
+    check_optional_instance,
+    check_record_fields,
+    check_text,
+    dumps_record,
+    optional_id,
+    require_non_empty,
+    unique_strings,
+)
 
 DEFAULT_TRACES_PER_PAGE = 10
 MAX_TRACES_PER_PAGE = 100
@@ -218,7 +228,14 @@ class BaseObservabilityStore(ABC):
         require_non_empty(span.trace_id, field="trace_id", operation="CREATE_SPAN")
         require_non_empty(span.span_id, field="span_id", operation="CREATE_SPAN")
         require_non_empty(span.name, field="name", operation="CREATE_SPAN")
-        dumps(span.to_dict())
+        check_record_fields(span, operation="CREATE_SPAN")
+        for name in ("parent_span_id", *SPAN_CONTEXT_FIELDS):
+            optional_id(getattr(span, name), field=name, operation="CREATE_SPAN")
+        for name in ("started_at", "ended_at"):
+            value = getattr(span, name)
+            if value is not None:
+                normalize_datetime(value, field=name)
+        dumps_record(span, operation="CREATE_SPAN")  # JSON, depth and int64, before any I/O
         return span.replace(created_at=now, updated_at=now)
 
     async def create_span(self, span: Span) -> None:
@@ -227,6 +244,11 @@ class BaseObservabilityStore(ABC):
 
     async def batch_create_spans(self, spans: Sequence[Span]) -> None:
         """Insert many spans (any traces) atomically; an empty list is a no-op."""
+        if isinstance(spans, Span) or not isinstance(spans, (list, tuple)):
+            raise ValidationError(
+                f"spans must be a list of Span, got {type(spans).__name__}",
+                id="MASTRA_STORAGE_CREATE_SPAN_INVALID_ARGS",
+            )
         now = utc_now()
         prepared = [self._prepare(s, now) for s in spans]
         if prepared:
@@ -255,10 +277,18 @@ class BaseObservabilityStore(ABC):
                 id="MASTRA_STORAGE_UPDATE_SPAN_INVALID_ARGS",
             )
         out = dict(changes)
+        for name, value in out.items():
+            check_field_value(Span, name, value, operation="UPDATE_SPAN")
+            if name in SPAN_CONTEXT_FIELDS or name == "parent_span_id":
+                optional_id(value, field=name, operation="UPDATE_SPAN")
         for name in ("started_at", "ended_at"):
             if out.get(name) is not None:
                 out[name] = normalize_datetime(out[name], field=name)
-        dumps({k: v for k, v in out.items() if not isinstance(v, datetime)})
+        # The changed fields sit one level below the span record.
+        check_json(
+            {k: v for k, v in out.items() if not isinstance(v, datetime)},
+            operation="UPDATE_SPAN",
+        )
         return out
 
     async def update_span(self, trace_id: str, span_id: str, **changes: Any) -> None:
@@ -268,8 +298,18 @@ class BaseObservabilityStore(ABC):
         )
 
     async def batch_update_spans(self, updates: Sequence[SpanUpdate]) -> None:
+        if isinstance(updates, SpanUpdate) or not isinstance(updates, (list, tuple)):
+            raise ValidationError(
+                f"updates must be a list of SpanUpdate, got {type(updates).__name__}",
+                id="MASTRA_STORAGE_UPDATE_SPAN_INVALID_ARGS",
+            )
         checked = []
         for update in updates:
+            if not isinstance(update, SpanUpdate) or not isinstance(update.changes, Mapping):
+                raise ValidationError(
+                    f"expected a SpanUpdate with a changes mapping, got {type(update).__name__}",
+                    id="MASTRA_STORAGE_UPDATE_SPAN_INVALID_ARGS",
+                )
             require_non_empty(update.trace_id, field="trace_id", operation="UPDATE_SPAN")
             require_non_empty(update.span_id, field="span_id", operation="UPDATE_SPAN")
             checked.append(
@@ -308,7 +348,17 @@ class BaseObservabilityStore(ABC):
                 "order must be started_at/ended_at and ASC/DESC",
                 id="MASTRA_STORAGE_LIST_TRACES_INVALID_ORDER",
             )
+        check_optional_instance(filter, TraceFilter, field="filter", operation="LIST_TRACES")
         f = filter or TraceFilter()
+        check_record_fields(f, operation="LIST_TRACES", prefix="filter.")
+        for name in TRACE_EQUALITY_FILTERS:
+            optional_id(getattr(f, name), field=f"filter.{name}", operation="LIST_TRACES")
+        for name in ("scope", "metadata"):
+            if getattr(f, name) is not None:
+                check_json_object(getattr(f, name), field=f"filter.{name}", operation="LIST_TRACES")
+        if f.tags is not None:
+            for tag in f.tags:
+                check_text(tag, field="filter.tags", operation="LIST_TRACES")
         window = page_window(page, per_page)
         assert window.limit is not None
         query = TraceQuery(

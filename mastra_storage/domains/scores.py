@@ -13,7 +13,12 @@ from ..errors import ValidationError
 from ..pagination import Page, has_more, page_window, validate_page_args
 from ..records import Score, ScorePayload, ScoreSource
 from ..timeutil import utc_now
-from ..validation import dumps_record, optional_id, require_non_empty
+from ..validation import (
+    check_record_fields,
+    dumps_record,
+    optional_id,
+    require_non_empty,
+)
 
 DEFAULT_SCORES_PER_PAGE = 100
 
@@ -137,6 +142,7 @@ class BaseScoresStore(ABC):
             )
         for name in ("entity_type", "trace_id", "span_id", "resource_id", "thread_id"):
             optional_id(getattr(payload, name), field=name, operation="SAVE_SCORE")
+        check_record_fields(payload, operation="SAVE_SCORE")
         fields: dict[str, Any] = {
             f.name: getattr(payload, f.name) for f in msgspec.structs.fields(payload)
         }
@@ -180,6 +186,13 @@ class BaseScoresStore(ABC):
         per_page: int | None = DEFAULT_SCORES_PER_PAGE,
     ) -> Page[Score]:
         require_non_empty(scorer_id, field="scorer_id", operation="LIST_SCORES_BY_SCORER_ID")
+        for name, value in (("entity_id", entity_id), ("entity_type", entity_type)):
+            optional_id(value, field=name, operation="LIST_SCORES_BY_SCORER_ID")
+        if source is not None and source not in ("LIVE", "TEST"):
+            raise ValidationError(
+                f"source must be 'LIVE', 'TEST' or None, got {source!r:.40}",
+                id="MASTRA_STORAGE_LIST_SCORES_BY_SCORER_ID_INVALID_ARGS",
+            )
         query = ScoreQuery(
             scorer_id=scorer_id, entity_id=entity_id, entity_type=entity_type, source=source
         )

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import copy
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -15,12 +14,20 @@ from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
-from ..codec import dumps
+from ..codec import copy_json
 from ..errors import NotFoundError, ValidationError
 from ..pagination import Page, has_more, page_window, validate_page_args
-from ..records import RunStatus, WorkflowRun
+from ..records import RUN_STATUSES, RunStatus, WorkflowRun
 from ..timeutil import parse_iso, to_epoch_ms, utc_now
-from ..validation import check_json_object, check_text, optional_id, require_non_empty
+from ..validation import (
+    MAX_JSON_DEPTH,
+    check_json,
+    check_json_object,
+    check_text,
+    optional_datetime,
+    optional_id,
+    require_non_empty,
+)
 from ..versioning import NEW, check_expected_version, check_version, next_updated_at
 
 RunMutation = Callable[["WorkflowRun | None"], "WorkflowRun | None"]
@@ -187,6 +194,12 @@ class BaseWorkflowsStore(ABC):
                 id="MASTRA_STORAGE_PERSIST_WORKFLOW_SNAPSHOT_INVALID_ARGS",
             )
         optional_id(resource_id, field="resource_id", operation="PERSIST_WORKFLOW_SNAPSHOT")
+        created_at = optional_datetime(
+            created_at, field="created_at", operation="PERSIST_WORKFLOW_SNAPSHOT"
+        )
+        updated_at = optional_datetime(
+            updated_at, field="updated_at", operation="PERSIST_WORKFLOW_SNAPSHOT"
+        )
         body: dict[str, Any] | str = dict(snapshot) if isinstance(snapshot, Mapping) else snapshot
         if isinstance(body, dict):
             check_json_object(body, field="snapshot", operation="PERSIST_WORKFLOW_SNAPSHOT")
@@ -262,15 +275,28 @@ class BaseWorkflowsStore(ABC):
         require_non_empty(workflow_name, field="workflow_name", operation="UPDATE_WORKFLOW_RESULTS")
         require_non_empty(run_id, field="run_id", operation="UPDATE_WORKFLOW_RESULTS")
         require_non_empty(step_id, field="step_id", operation="UPDATE_WORKFLOW_RESULTS")
-        dumps(dict(result))
-        dumps(dict(request_context or {}))
+        # Depth budgets: the result lands at run -> snapshot -> context -> step, the
+        # request context's entries at run -> snapshot -> requestContext -> key.
+        check_json_object(
+            result,
+            field="result",
+            operation="UPDATE_WORKFLOW_RESULTS",
+            max_depth=MAX_JSON_DEPTH - 3,
+        )
+        if request_context is not None:
+            check_json_object(
+                request_context,
+                field="request_context",
+                operation="UPDATE_WORKFLOW_RESULTS",
+                max_depth=MAX_JSON_DEPTH - 2,
+            )
         now = utc_now()
 
         def mutate(run: WorkflowRun | None) -> WorkflowRun:
             if run is None or not isinstance(run.snapshot, dict):
                 snapshot = default_snapshot(run_id)
             else:
-                snapshot = copy.deepcopy(run.snapshot)
+                snapshot = copy_json(run.snapshot)
             context = snapshot.get("context")
             if not isinstance(context, dict):
                 context = {}
@@ -295,7 +321,7 @@ class BaseWorkflowsStore(ABC):
         assert updated is not None and isinstance(updated.snapshot, dict)
         context = updated.snapshot["context"]
         assert isinstance(context, dict)
-        return copy.deepcopy(context)
+        return copy_json(context)  # type: ignore[no-any-return]
 
     async def update_workflow_state(
         self, *, workflow_name: str, run_id: str, status: RunStatus, **fields: Any
@@ -308,6 +334,12 @@ class BaseWorkflowsStore(ABC):
         """
         require_non_empty(workflow_name, field="workflow_name", operation="UPDATE_WORKFLOW_STATE")
         require_non_empty(run_id, field="run_id", operation="UPDATE_WORKFLOW_STATE")
+        if status not in RUN_STATUSES:
+            raise ValidationError(
+                f"status must be one of {', '.join(RUN_STATUSES)}, got {status!r:.80}",
+                id="MASTRA_STORAGE_UPDATE_WORKFLOW_STATE_INVALID_ARGS",
+                details={"field": "status"},
+            )
         unknown = set(fields) - set(_STATE_FIELDS)
         if unknown:
             raise ValidationError(
@@ -317,7 +349,8 @@ class BaseWorkflowsStore(ABC):
         changes: dict[str, Any] = {"status": status}
         for name, value in fields.items():
             changes[_STATE_FIELDS[name]] = value
-        dumps(changes)
+        # The changes are merged into the snapshot, one level below the run.
+        check_json(changes, operation="UPDATE_WORKFLOW_STATE", max_depth=MAX_JSON_DEPTH - 1)
         now = utc_now()
         missing_context = False
 
@@ -328,7 +361,7 @@ class BaseWorkflowsStore(ABC):
             if not isinstance(run.snapshot, dict) or "context" not in run.snapshot:
                 missing_context = True
                 return None
-            snapshot = {**copy.deepcopy(run.snapshot), **copy.deepcopy(changes)}
+            snapshot = {**copy_json(run.snapshot), **copy_json(changes)}
             return run.replace(snapshot=snapshot, updated_at=max(now, run.updated_at))
 
         updated = await self._modify_run(workflow_name, run_id, mutate)
@@ -340,7 +373,7 @@ class BaseWorkflowsStore(ABC):
         if updated is None:
             return None
         assert isinstance(updated.snapshot, dict)
-        return copy.deepcopy(updated.snapshot)
+        return copy_json(updated.snapshot)  # type: ignore[no-any-return]
 
     async def list_workflow_runs(
         self,
@@ -388,6 +421,7 @@ class BaseWorkflowsStore(ABC):
         self, run_id: str, *, workflow_name: str | None = None
     ) -> WorkflowRun | None:
         require_non_empty(run_id, field="run_id", operation="GET_WORKFLOW_RUN_BY_ID")
+        optional_id(workflow_name, field="workflow_name", operation="GET_WORKFLOW_RUN_BY_ID")
         return await self._find_run(run_id, workflow_name)
 
     async def delete_workflow_run_by_id(self, run_id: str, *, workflow_name: str) -> None:
