@@ -28,17 +28,22 @@ PROG = "mastra-storage"
 COMMANDS = ("prune", "delete-resource")
 KINDS = ("threads", "messages", "runs", "traces")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_AGE = re.compile(r"^(\d+)([smhdw])$")
+_AGE = re.compile(r"(\d{1,18})([smhdw])")
 
 
 def parse_age(text: str) -> datetime | timedelta:
     """``30d``/``12h``/``15m``/``45s``/``2w`` (an age) or an ISO datetime with an offset."""
-    match = _AGE.match(text.strip())
+    match = _AGE.fullmatch(text.strip())
     if match:
         seconds = int(match.group(1)) * _UNITS[match.group(2)]
         if seconds <= 0:
             raise ValidationError("--older-than must be a positive age", id="MASTRA_CLI_PRUNE_AGE")
-        return timedelta(seconds=seconds)
+        try:
+            return timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValidationError(
+                "--older-than reaches before year 1", id="MASTRA_CLI_PRUNE_AGE"
+            ) from None
     try:
         if datetime.fromisoformat(text.strip()).tzinfo is None:
             raise ValueError("naive")

@@ -22,7 +22,7 @@ from .domains.observability import TraceFilter
 from .errors import NotSupportedError, ValidationError
 from .pagination import DateRange, OrderBy
 from .records import Resource
-from .timeutil import utc_now
+from .timeutil import normalize_datetime, utc_now
 
 if TYPE_CHECKING:
     from .composite import MastraStorage
@@ -107,14 +107,21 @@ def resolve_cutoff(value: Cutoff | None, *, now: datetime, name: str) -> datetim
             raise ValidationError(
                 f"{name} must be a positive age", id="MASTRA_STORAGE_RETENTION_INVALID_CUTOFF"
             )
-        return now - value
+        try:
+            return now - value
+        except OverflowError:
+            # Older than year 1: a typo (seconds for days?) rather than a real policy.
+            raise ValidationError(
+                f"{name} reaches before year 1 (age {value.days} days)",
+                id="MASTRA_STORAGE_RETENTION_INVALID_CUTOFF",
+            ) from None
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(
                 f"{name} must be timezone-aware (a naive datetime is ambiguous)",
                 id="MASTRA_STORAGE_RETENTION_INVALID_CUTOFF",
             )
-        return value
+        return normalize_datetime(value, field=name)
     raise ValidationError(
         f"{name} must be a datetime or a timedelta, not {type(value).__name__}",
         id="MASTRA_STORAGE_RETENTION_INVALID_CUTOFF",

@@ -21,8 +21,9 @@ from mastra_storage.redact import redact_text, redact_url
 
 from .keys import ENTITIES
 
-_TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
-_ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
+# fullmatch, not ``^...$``: ``$`` also matches before a trailing newline.
+_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
+_ATTRIBUTE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,254}")
 #: Attribute names the adapter writes itself; a TTL attribute must not collide with them.
 _RESERVED = frozenset(
     {"pk", "sk", "entity", "id", "createdAt", "updatedAt", "seq", "rev", "__edb_e__", "__edb_v__"}
@@ -45,7 +46,7 @@ def validate_table_name(name: Any) -> str:
             "DynamoDBStore: table_name must be provided and cannot be empty.",
             id="MASTRA_STORAGE_DYNAMODB_INVALID_TABLE_NAME",
         )
-    if not _TABLE_NAME.match(name):
+    if not _TABLE_NAME.fullmatch(name):
         raise ConfigurationError(
             f'DynamoDBStore: table_name "{name}" contains invalid characters or is not '
             "between 3 and 255 characters long.",
@@ -85,7 +86,7 @@ def parse_ttl(ttl: Mapping[str, Any] | None) -> dict[str, EntityTtl]:
                 f"DynamoDBStore: ttl[{entity!r}] must be a mapping or EntityTtl",
                 id="MASTRA_STORAGE_DYNAMODB_INVALID_TTL",
             )
-        if not _ATTRIBUTE.match(config.attribute_name) or config.attribute_name in _RESERVED:
+        if not _ATTRIBUTE.fullmatch(config.attribute_name) or config.attribute_name in _RESERVED:
             raise ConfigurationError(
                 f"DynamoDBStore: ttl attribute name {config.attribute_name!r} is not usable",
                 id="MASTRA_STORAGE_DYNAMODB_INVALID_TTL",

@@ -28,9 +28,10 @@ logger = logging.getLogger("mastra_storage_postgres")
 
 IndexMethod = Literal["btree", "hash", "gin", "gist", "spgist", "brin"]
 METHODS: tuple[str, ...] = ("btree", "hash", "gin", "gist", "spgist", "brin")
-_PLAIN_COLUMN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?\s*$", re.I)
+# fullmatch, not ``^...$``: ``$`` also matches before a trailing newline.
+_PLAIN_COLUMN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?\s*", re.I)
 _FORBIDDEN_SQL = re.compile(r";|--|/\*")
-_STORAGE_VALUE = re.compile(r"^[A-Za-z0-9_.]+$")
+_STORAGE_VALUE = re.compile(r"[A-Za-z0-9_.]+")
 
 
 class IndexSpec(msgspec.Struct, kw_only=True, frozen=True):
@@ -78,7 +79,7 @@ _INVALID = "MASTRA_STORAGE_PG_INDEX_INVALID_ARGS"
 
 
 def _column_sql(column: str, opclass: str | None) -> str:
-    match = _PLAIN_COLUMN.match(column) if isinstance(column, str) else None
+    match = _PLAIN_COLUMN.fullmatch(column) if isinstance(column, str) else None
     suffix = f" {q(opclass)}" if opclass else ""
     if match:
         direction = f" {match.group(2).upper()}" if match.group(2) else ""
@@ -94,7 +95,7 @@ def _storage_sql(storage: Mapping[str, Any]) -> str:
             rendered = "true" if value else "false"
         elif isinstance(value, (int, float)):
             rendered = repr(value)
-        elif isinstance(value, str) and _STORAGE_VALUE.match(value):
+        elif isinstance(value, str) and _STORAGE_VALUE.fullmatch(value):
             rendered = value
         else:
             raise ValidationError(

@@ -48,7 +48,7 @@ MAX_PATH_SEGMENTS = 8
 MAX_SEGMENT_LENGTH = 128
 MAX_REGEX_LENGTH = 256
 _INT_LIMIT = 2**63 - 1
-_SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")  # fullmatch: ``$`` allows a final \n
 _FORBIDDEN_SEGMENTS = frozenset({"__proto__", "prototype", "constructor"})
 
 LOGICAL_OPS = frozenset({"$and", "$or", "$nor", "$not"})
@@ -246,7 +246,7 @@ def _parse_path(key: str, prefix: Path, *, strip_metadata: bool) -> Path:
     for segment in segments:
         if (
             len(segment) > MAX_SEGMENT_LENGTH
-            or not _SEGMENT.match(segment)
+            or not _SEGMENT.fullmatch(segment)
             or segment in _FORBIDDEN_SEGMENTS
         ):
             raise filter_error(
