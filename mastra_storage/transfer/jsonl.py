@@ -39,6 +39,7 @@ from ..composite import MastraStorage
 from ..errors import ValidationError
 from ..records import Thread
 from ..timeutil import to_iso, utc_now
+from ..validation import MAX_JSON_DEPTH, json_depth_exceeds
 from .batch import DEFAULT_PAGE_SIZE, DOMAIN_OF, KINDS, RECORD_TYPES, Batch, Kind
 from .checkpoint import Checkpoint
 from .checks import RecordChecker
@@ -60,8 +61,6 @@ FORMAT_VERSION = 1
 #: Longest accepted line of an import file, in bytes (after gzip decompression). Lines
 #: are read with this bound, so a file without newlines cannot exhaust memory.
 DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
-#: Deepest JSON nesting accepted below a record's ``data`` object (the core's JSON depth).
-MAX_JSON_DEPTH = 100
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -171,25 +170,13 @@ async def export_jsonl(
 # --------------------------------------------------------------------------- import
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests deeper than ``limit`` containers (iterative: no recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item
-        for child in children:
-            if isinstance(child, (dict, list)):
-                if depth + 1 > limit:
-                    return True
-                stack.append((child, depth + 1))
-    return False
-
-
 def _parse(raw: bytes, number: int) -> tuple[str, Any]:
+    # Checked on the text before parsing (no recursion, C-speed): a record may nest
+    # MAX_JSON_DEPTH levels, and the line's {"kind", "data"} envelope adds one.
+    if json_depth_exceeds(raw, MAX_JSON_DEPTH + 1):
+        raise _invalid(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", number)
     try:
         item = json.loads(raw)
-    except RecursionError:
-        raise _invalid(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", number) from None
     except (ValueError, UnicodeDecodeError):
         raise _invalid("not valid JSON", number) from None
     if not isinstance(item, dict) or set(item) != {"kind", "data"}:
@@ -197,9 +184,6 @@ def _parse(raw: bytes, number: int) -> tuple[str, Any]:
     data = item["data"]
     if not isinstance(data, dict):
         raise _invalid("data must be an object", number)
-    # a record's JSON fields sit one level below ``data``: they may nest MAX_JSON_DEPTH deep
-    if _depth_exceeds(data, MAX_JSON_DEPTH + 1):
-        raise _invalid(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", number)
     return item["kind"], data
 
 
@@ -286,8 +270,6 @@ def _records(source: _Input) -> Iterator[tuple[int, Kind, Any]]:
             record = RECORD_TYPES[kind].from_dict(data)
         except ValidationError as exc:
             raise _invalid(exc.message if hasattr(exc, "message") else str(exc), number) from None
-        except RecursionError:
-            raise _invalid(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", number) from None
         yield number, kind, record
 
 
