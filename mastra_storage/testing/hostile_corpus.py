@@ -28,7 +28,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..pagination import MAX_SAFE_INTEGER
-from ..validation import MAX_ID_BYTES
+from ..timeutil import MAX_EPOCH_MS, MIN_EPOCH_MS
+from ..validation import MAX_ID_BYTES, MAX_JSON_DEPTH
 
 
 class Expect(enum.Enum):
@@ -52,6 +53,13 @@ RT, REJECT, LIMIT, NORM = Expect.ROUND_TRIP, Expect.REJECT, Expect.LIMIT, Expect
 
 #: A payload over DynamoDB's 400 KB item limit (and under MongoDB's 16 MB).
 HUGE_TEXT = "h" * (500 * 1024)
+
+
+def _nested_list(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
 
 
 def _nested(depth: int) -> dict[str, Any]:
@@ -138,6 +146,11 @@ JSON_VALUE_CASES: tuple[HostileCase, ...] = (
     HostileCase("nan", float("nan"), NORM, None),
     HostileCase("infinity", [float("inf"), float("-inf")], NORM, [None, None]),
     HostileCase("nested-too-deep", _nested(5000), REJECT),
+    # Issue 15: 600-900 levels passed the encoder but broke MongoDB reads and the in-memory
+    # store; anything past MAX_JSON_DEPTH is refused before I/O.
+    HostileCase("nested-101", _nested(MAX_JSON_DEPTH + 1), REJECT),
+    HostileCase("nested-600", _nested(600), REJECT),
+    HostileCase("nested-900-list", _nested_list(900), REJECT),
     HostileCase("nul-string", {"k": "a\x00b"}, REJECT),
     HostileCase("lone-surrogate", {"k": "\ud800"}, REJECT),
     HostileCase("int-over-int64", 2**63, REJECT),
@@ -233,9 +246,43 @@ DATETIME_CASES: tuple[HostileCase, ...] = (
     HostileCase("year-9999", datetime(9999, 12, 30, tzinfo=_UTC), RT),
     HostileCase("iso-string", "2020-01-01T00:00:00.000Z", RT),
     HostileCase("naive", datetime(2020, 1, 1), REJECT),
+    # Aware, but before year 1 / after year 9999 once converted to UTC.
+    HostileCase(
+        "year-1-east-of-utc", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))), REJECT
+    ),
+    HostileCase(
+        "year-9999-west-of-utc",
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
+        REJECT,
+    ),
     HostileCase("garbage-string", "yesterday; DROP TABLE x", REJECT),
     HostileCase("empty-string", "", REJECT),
     HostileCase("int", 1_700_000_000, REJECT),
+)
+
+#: Forged cursors: each field of a real cursor replaced (the scope kept, so only the forged
+#: field can be wrong), and raw tokens that are not cursors. All must be ValidationError.
+FORGED_CURSOR_KEYS: tuple[HostileCase, ...] = (
+    HostileCase("key-int64-max", 2**63 - 1, REJECT),
+    HostileCase("key-int64-min", -(2**63), REJECT),
+    HostileCase("key-uint64-max", 2**64 - 1, REJECT),
+    HostileCase("key-after-year-9999", MAX_EPOCH_MS + 1, REJECT),
+    HostileCase("key-before-year-1", MIN_EPOCH_MS - 1, REJECT),
+)
+FORGED_CURSOR_TIES: tuple[HostileCase, ...] = (
+    HostileCase("tie-uint64-max", 2**64 - 1, REJECT),
+    HostileCase("tie-empty", "", REJECT),
+    HostileCase("tie-nul", "a\x00b", REJECT),
+    HostileCase("tie-too-long", "t" * 300, REJECT),
+)
+FORGED_CURSOR_TOKENS: tuple[HostileCase, ...] = (
+    HostileCase("int", 5, REJECT),
+    HostileCase("bytes", b"abc", REJECT),
+    HostileCase("list", ["a"], REJECT),
+    HostileCase("bad-base64", "!!not base64!!", REJECT),
+    HostileCase("not-msgpack", "AAAA", REJECT),
+    HostileCase("huge", "A" * 100_000, REJECT),
+    HostileCase("wrong-shape", "kQE", REJECT),  # msgpack [1]
 )
 
 #: Resource ids chosen to collide in key encodings, glob/LIKE/regex patterns and prefixes.
@@ -277,6 +324,7 @@ HOSTILE_SQL_IDENTIFIERS: tuple[Any, ...] = (
     "a\x00b",
     "",
     "x" * 64,
+    "mastra\n",  # a regex with ``$`` instead of ``\Z`` accepted this
     None,
     123,
 )
@@ -294,13 +342,23 @@ HOSTILE_MONGO_DB_NAMES: tuple[Any, ...] = (
     "",
     " ",
     "x" * 64,
+    "mastra\n",
     None,
     123,
 )
 
 #: Upstash/Redis key prefixes that are rejected (whitespace and control characters would
 #: corrupt the keys; non-strings and over-long prefixes are mistakes).
-HOSTILE_KEY_PREFIXES: tuple[Any, ...] = ("a b", "a\nb", "a\x00", "a\tb", "x" * 201, 123, None)
+HOSTILE_KEY_PREFIXES: tuple[Any, ...] = (
+    "a b",
+    "a\nb",
+    "mastra\n",
+    "a\x00",
+    "a\tb",
+    "x" * 201,
+    123,
+    None,
+)
 
 #: DynamoDB table names outside the service's rules (3-255 of ``[A-Za-z0-9_.-]``).
 HOSTILE_DYNAMODB_TABLE_NAMES: tuple[Any, ...] = (
@@ -311,6 +369,7 @@ HOSTILE_DYNAMODB_TABLE_NAMES: tuple[Any, ...] = (
     "a#b",
     "a\x00b",
     "x" * 256,
+    "table\n",
     "",
     None,
     123,
@@ -334,6 +393,9 @@ __all__ = [
     "COLLIDING_RESOURCE_IDS",
     "DATETIME_CASES",
     "FILTER_KEY_CASES",
+    "FORGED_CURSOR_KEYS",
+    "FORGED_CURSOR_TIES",
+    "FORGED_CURSOR_TOKENS",
     "HOSTILE_DYNAMODB_TABLE_NAMES",
     "HOSTILE_KEY_PREFIXES",
     "HOSTILE_MONGO_DB_NAMES",

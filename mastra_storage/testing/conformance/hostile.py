@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import msgspec
@@ -24,15 +24,20 @@ import msgspec
 from ...codec import dumps
 from ...composite import MastraStorage
 from ...domains.memory import IncludeSpec
+from ...domains.observability import TraceFilter
 from ...errors import ValidationError
-from ...pagination import DateRange
-from ...records import Resource
+from ...pagination import Cursor, DateRange, decode_cursor, encode_cursor
+from ...records import MessageUpdate, Resource
 from ...timeutil import parse_iso, to_iso
+from ...validation import MAX_JSON_DEPTH
 from ..data import BASE_TIME, at, sample_message, sample_score, sample_span, sample_thread, uid
 from ..hostile_corpus import (
     COLLIDING_RESOURCE_IDS,
     DATETIME_CASES,
     FILTER_KEY_CASES,
+    FORGED_CURSOR_KEYS,
+    FORGED_CURSOR_TIES,
+    FORGED_CURSOR_TOKENS,
     HUGE_TEXT,
     ID_CASES,
     JSON_VALUE_CASES,
@@ -841,6 +846,516 @@ class HostileInputTests(ConformanceBase):
 
         await self._run(storage, body)
 
+    # ---- JSON depth, forged cursors, argument types (issue 15) -----------------------------
+
+    async def test_hostile_json_depth_every_field(self, storage: MastraStorage) -> None:
+        """Every JSON field of every record: a value that brings the record to exactly
+        MAX_JSON_DEPTH levels is stored, one level more (and 900 levels) is a
+        ``ValidationError`` before any write, never a ``RecursionError``."""
+        memory = await self.memory(storage)
+        workflows = await self.workflows(storage)
+        scores = await self.scores(storage)
+        spans = (
+            await storage.require_store("observability") if self.supports_observability else None
+        )
+
+        async def body(seed: _Seed, out: _Outcomes) -> None:
+            thread = await memory.save_thread(sample_thread(resource_id=uid("deep")))
+            message = sample_message(thread=thread)
+            await memory.save_messages([message])
+            run_key = uid("run")
+            await workflows.persist_workflow_snapshot(
+                workflow_name="deep", run_id=run_key, snapshot={"context": {}}
+            )
+            span = sample_span(trace_id=uid("trace"))
+            if spans is not None:
+                await spans.create_span(span)
+
+            def n(levels: int) -> Any:
+                return _deep(levels)
+
+            # (entry, levels of the record above the value, write(value))
+            entries: list[tuple[str, int, Callable[[Any], Awaitable[Any]]]] = [
+                (
+                    "save_thread.metadata",
+                    2,
+                    lambda v: memory.save_thread(
+                        sample_thread(resource_id="deep", metadata={"k": v})
+                    ),
+                ),
+                (
+                    "update_thread.metadata",
+                    2,
+                    lambda v: memory.update_thread(thread.id, metadata={"k": v}),
+                ),
+                (
+                    "update_resource.metadata",
+                    2,
+                    lambda v: memory.update_resource(uid("r"), metadata={"k": v}),
+                ),
+                (
+                    "save_resource.metadata",
+                    2,
+                    lambda v: memory.save_resource(
+                        Resource(
+                            id=uid("r"),
+                            metadata={"k": v},
+                            created_at=BASE_TIME,
+                            updated_at=BASE_TIME,
+                        )
+                    ),
+                ),
+                (
+                    "save_messages.content.metadata",
+                    3,
+                    lambda v: memory.save_messages(
+                        [sample_message(thread=thread, content={"metadata": {"k": v}})]
+                    ),
+                ),
+                (
+                    "update_messages.content.metadata",
+                    3,
+                    lambda v: memory.update_messages(
+                        [MessageUpdate(id=message.id, content={"metadata": {"k": v}})]
+                    ),
+                ),
+                (
+                    "persist_workflow_snapshot.snapshot",
+                    3,
+                    lambda v: workflows.persist_workflow_snapshot(
+                        workflow_name="deep", run_id=uid("run"), snapshot={"context": {"k": v}}
+                    ),
+                ),
+                (
+                    "update_workflow_results.result",
+                    4,
+                    lambda v: workflows.update_workflow_results(
+                        workflow_name="deep", run_id=run_key, step_id="s", result={"k": v}
+                    ),
+                ),
+                (
+                    "update_workflow_state.result",
+                    2,
+                    lambda v: workflows.update_workflow_state(
+                        workflow_name="deep", run_id=run_key, status="success", result=v
+                    ),
+                ),
+                (
+                    "save_score.metadata",
+                    2,
+                    lambda v: scores.save_score(sample_score(metadata={"k": v})),
+                ),
+                (
+                    "save_score.output",
+                    1,
+                    lambda v: scores.save_score(_with(sample_score(), output=v)),
+                ),
+            ]
+            if spans is not None:
+                entries += [
+                    (
+                        "create_span.attributes",
+                        2,
+                        lambda v: spans.create_span(
+                            sample_span(trace_id=uid("t"), attributes={"k": v})
+                        ),
+                    ),
+                    (
+                        "create_span.input",
+                        1,
+                        lambda v: spans.create_span(sample_span(trace_id=uid("t"), input=v)),
+                    ),
+                    (
+                        "update_span.metadata",
+                        2,
+                        lambda v: spans.update_span(span.trace_id, span.span_id, metadata={"k": v}),
+                    ),
+                ]
+            for name, above, write in entries:
+                allowed = MAX_JSON_DEPTH - above
+                await out.check(
+                    name,
+                    HostileCase("at-limit", None, Expect.ROUND_TRIP),
+                    lambda: write(n(allowed)),
+                )
+                await out.check(
+                    name, HostileCase("limit+1", None, Expect.REJECT), lambda: write(n(allowed + 1))
+                )
+                await out.check(
+                    name, HostileCase("900", None, Expect.REJECT), lambda: write(n(900))
+                )
+            # What was stored at the limit reads back whole.
+            key = uid("deep-thread")
+            await memory.save_thread(
+                sample_thread(id=key, resource_id="deep", metadata={"k": n(MAX_JSON_DEPTH - 2)})
+            )
+            stored = await memory.get_thread_by_id(key)
+            assert stored is not None and _canon(stored.metadata) == _canon(
+                {"k": n(MAX_JSON_DEPTH - 2)}
+            )
+
+        await self._run(storage, body)
+
+    async def test_hostile_forged_cursors(self, storage: MastraStorage) -> None:
+        """Cursors forged out of range (time keys, tie-breaks), of the wrong kind, or not
+        cursors at all: a ``ValidationError`` on every list method that takes one."""
+        memory = await self.memory(storage)
+
+        async def body(seed: _Seed, out: _Outcomes) -> None:
+            tid = seed.thread_ids[0]
+            calls: list[tuple[str, Callable[[Any], Awaitable[Any]], str]] = []
+            threads_page = await memory.list_threads(per_page=1)
+            assert threads_page.next_cursor is not None
+            calls.append(
+                (
+                    "list_threads",
+                    lambda c: memory.list_threads(per_page=1, cursor=c),
+                    threads_page.next_cursor,
+                )
+            )
+            messages_page = await memory.list_messages(thread_id=tid, per_page=1)
+            assert messages_page.next_cursor is not None
+            calls.append(
+                (
+                    "list_messages",
+                    lambda c: memory.list_messages(thread_id=tid, per_page=1, cursor=c),
+                    messages_page.next_cursor,
+                )
+            )
+            for name, call, real in calls:
+                genuine = decode_cursor(real, scope=_scope_of_token(real))
+                forged: list[tuple[HostileCase, Any]] = [
+                    (case, encode_cursor(msgspec.structs.replace(genuine, key=case.value)))
+                    for case in FORGED_CURSOR_KEYS
+                ]
+                forged += [
+                    (case, encode_cursor(msgspec.structs.replace(genuine, tie=case.value)))
+                    for case in FORGED_CURSOR_TIES
+                ]
+                wrong_kind = 5 if isinstance(genuine.tie, str) else "not-a-seq"
+                forged.append(
+                    (
+                        HostileCase("tie-wrong-kind", wrong_kind, Expect.REJECT),
+                        encode_cursor(msgspec.structs.replace(genuine, tie=wrong_kind)),
+                    )
+                )
+                forged += [(case, case.value) for case in FORGED_CURSOR_TOKENS]
+                for case, token in forged:
+                    await out.check(f"{name}(cursor)", case, lambda: call(token))
+                # the genuine cursor still works
+                await out.check(
+                    f"{name}(cursor)",
+                    HostileCase("genuine", real, Expect.ROUND_TRIP),
+                    lambda: call(real),
+                )
+
+        await self._run(storage, body)
+
+    async def test_hostile_argument_types(self, storage: MastraStorage) -> None:
+        """A table of public methods x wrong argument types and out-of-range values (strings
+        for lists, ints for strings, NUL in types, ints beyond int64 on write and update
+        paths, naive and out-of-calendar datetimes, unknown enum values): each is a
+        ``ValidationError`` before any I/O, and the seeded data is unchanged."""
+        memory = await self.memory(storage)
+        workflows = await self.workflows(storage)
+        scores = await self.scores(storage)
+        spans = (
+            await storage.require_store("observability") if self.supports_observability else None
+        )
+
+        async def body(seed: _Seed, out: _Outcomes) -> None:
+            tid, rid, run_id = seed.thread_ids[0], seed.resource_ids[0], seed.run_ids[0]
+            (first, *_) = (await memory.list_messages(thread_id=tid, per_page=None)).items
+            big = 2**63
+            east = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))
+            naive = datetime(2020, 1, 1)
+            table: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+                # memory
+                (
+                    "update_messages(type=int)",
+                    lambda: memory.update_messages([MessageUpdate(id=first.id, type=5)]),
+                ),  # type: ignore[arg-type]
+                (
+                    "update_messages(type NUL)",
+                    lambda: memory.update_messages([MessageUpdate(id=first.id, type="v\x002")]),
+                ),
+                (
+                    "update_messages(role)",
+                    lambda: memory.update_messages([MessageUpdate(id=first.id, role="root")]),
+                ),  # type: ignore[arg-type]
+                (
+                    "update_messages(content int64+)",
+                    lambda: memory.update_messages(
+                        [MessageUpdate(id=first.id, content={"metadata": {"n": big}})]
+                    ),
+                ),
+                ("update_messages(str)", lambda: memory.update_messages("m")),  # type: ignore[arg-type]
+                (
+                    "save_messages(content=str)",
+                    lambda: memory.save_messages(
+                        [_with(sample_message(thread_id=tid, resource_id=rid), content="x")]
+                    ),
+                ),
+                (
+                    "save_messages(created_at naive)",
+                    lambda: memory.save_messages(
+                        [_with(sample_message(thread_id=tid, resource_id=rid), created_at=naive)]
+                    ),
+                ),
+                (
+                    "save_messages(type=int)",
+                    lambda: memory.save_messages(
+                        [_with(sample_message(thread_id=tid, resource_id=rid), type=7)]
+                    ),
+                ),
+                ("list_messages_by_id(str)", lambda: memory.list_messages_by_id("m1")),
+                ("list_messages_by_id(int)", lambda: memory.list_messages_by_id(5)),  # type: ignore[arg-type]
+                ("delete_messages(str)", lambda: memory.delete_messages("m1")),
+                ("delete_messages(None)", lambda: memory.delete_messages(None)),  # type: ignore[arg-type]
+                ("list_threads(order_by=str)", lambda: memory.list_threads(order_by="created_at")),  # type: ignore[arg-type]
+                (
+                    "list_threads(include_total=str)",
+                    lambda: memory.list_threads(include_total="no"),
+                ),  # type: ignore[arg-type]
+                ("list_threads(metadata int64+)", lambda: memory.list_threads(metadata={"n": big})),
+                (
+                    "list_messages(date_range=dict)",
+                    lambda: memory.list_messages(thread_id=tid, date_range={"start": "2020"}),
+                ),  # type: ignore[arg-type]
+                (
+                    "list_messages(include=str)",
+                    lambda: memory.list_messages(thread_id=tid, include="m1"),
+                ),  # type: ignore[arg-type]
+                (
+                    "list_messages(order_by=dict)",
+                    lambda: memory.list_messages(thread_id=tid, order_by={"field": "created_at"}),
+                ),  # type: ignore[arg-type]
+                (
+                    "list_messages(date_range east of year 1)",
+                    lambda: memory.list_messages(thread_id=tid, date_range=DateRange(start=east)),
+                ),
+                (
+                    "save_thread(created_at naive)",
+                    lambda: memory.save_thread(
+                        _with(sample_thread(resource_id=rid), created_at=naive)
+                    ),
+                ),
+                (
+                    "save_thread(metadata int64+)",
+                    lambda: memory.save_thread(
+                        sample_thread(resource_id=rid, metadata={"n": [big]})
+                    ),
+                ),
+                (
+                    "update_thread(metadata int64+)",
+                    lambda: memory.update_thread(tid, metadata={"n": -big - 1}),
+                ),
+                ("update_thread(title=int)", lambda: memory.update_thread(tid, title=5)),  # type: ignore[arg-type]
+                (
+                    "update_resource(working_memory=int)",
+                    lambda: memory.update_resource(rid, working_memory=5),
+                ),
+                (
+                    "update_resource(metadata int64+)",
+                    lambda: memory.update_resource(rid, metadata={"n": big}),
+                ),
+                (
+                    "save_resource(updated_at naive)",
+                    lambda: memory.save_resource(
+                        _with(
+                            Resource(id=rid, created_at=BASE_TIME, updated_at=BASE_TIME),
+                            updated_at=naive,
+                        )
+                    ),
+                ),
+                (
+                    "clone_thread(message_limit=True)",
+                    lambda: memory.clone_thread(tid, message_limit=True),
+                ),
+                (
+                    "clone_thread(message_limit=2**64)",
+                    lambda: memory.clone_thread(tid, message_limit=2**64),
+                ),
+                (
+                    "clone_thread(message_filter=str)",
+                    lambda: memory.clone_thread(tid, message_filter="all"),
+                ),  # type: ignore[arg-type]
+                (
+                    "clone_thread(metadata int64+)",
+                    lambda: memory.clone_thread(tid, metadata={"n": big}),
+                ),
+                # workflows
+                (
+                    "persist_workflow_snapshot(created_at naive)",
+                    lambda: workflows.persist_workflow_snapshot(
+                        workflow_name="hostile-wf", run_id=run_id, snapshot={}, created_at=naive
+                    ),
+                ),
+                (
+                    "persist_workflow_snapshot(created_at str)",
+                    lambda: workflows.persist_workflow_snapshot(
+                        workflow_name="hostile-wf",
+                        run_id=run_id,
+                        snapshot={},
+                        created_at="2020-01-01",
+                    ),
+                ),  # type: ignore[arg-type]
+                (
+                    "persist_workflow_snapshot(updated_at east of year 1)",
+                    lambda: workflows.persist_workflow_snapshot(
+                        workflow_name="hostile-wf", run_id=run_id, snapshot={}, updated_at=east
+                    ),
+                ),
+                (
+                    "persist_workflow_snapshot(int64+)",
+                    lambda: workflows.persist_workflow_snapshot(
+                        workflow_name="hostile-wf", run_id=run_id, snapshot={"n": big}
+                    ),
+                ),
+                (
+                    "update_workflow_results(result=str)",
+                    lambda: workflows.update_workflow_results(
+                        workflow_name="hostile-wf", run_id=run_id, step_id="s", result="done"
+                    ),
+                ),  # type: ignore[arg-type]
+                (
+                    "update_workflow_results(int64+)",
+                    lambda: workflows.update_workflow_results(
+                        workflow_name="hostile-wf", run_id=run_id, step_id="s", result={"n": big}
+                    ),
+                ),
+                (
+                    "update_workflow_results(request_context=list)",
+                    lambda: workflows.update_workflow_results(
+                        workflow_name="hostile-wf",
+                        run_id=run_id,
+                        step_id="s",
+                        result={},
+                        request_context=["a"],
+                    ),
+                ),  # type: ignore[arg-type]
+                (
+                    "update_workflow_state(status unknown)",
+                    lambda: workflows.update_workflow_state(
+                        workflow_name="hostile-wf", run_id=run_id, status="exploded"
+                    ),
+                ),  # type: ignore[arg-type]
+                (
+                    "update_workflow_state(status=int)",
+                    lambda: workflows.update_workflow_state(
+                        workflow_name="hostile-wf", run_id=run_id, status=1
+                    ),
+                ),  # type: ignore[arg-type]
+                (
+                    "update_workflow_state(int64+)",
+                    lambda: workflows.update_workflow_state(
+                        workflow_name="hostile-wf",
+                        run_id=run_id,
+                        status="success",
+                        result={"n": big},
+                    ),
+                ),
+                (
+                    "get_workflow_run_by_id(workflow_name=int)",
+                    lambda: workflows.get_workflow_run_by_id(run_id, workflow_name=5),
+                ),  # type: ignore[arg-type]
+                (
+                    "list_workflow_runs(from_date naive)",
+                    lambda: workflows.list_workflow_runs(from_date=naive),
+                ),
+                # scores
+                (
+                    "save_score(entity_type=int)",
+                    lambda: scores.save_score(_with(sample_score(), entity_type=5)),
+                ),
+                (
+                    "save_score(source unknown)",
+                    lambda: scores.save_score(_with(sample_score(), source="PROD")),
+                ),
+                (
+                    "save_score(scorer=str)",
+                    lambda: scores.save_score(_with(sample_score(), scorer="s")),
+                ),
+                (
+                    "save_score(reason=int)",
+                    lambda: scores.save_score(_with(sample_score(), reason=5)),
+                ),
+                (
+                    "save_score(output int64+)",
+                    lambda: scores.save_score(_with(sample_score(), output={"n": big})),
+                ),
+                (
+                    "list_scores_by_scorer_id(source unknown)",
+                    lambda: scores.list_scores_by_scorer_id("s", source="PROD"),
+                ),  # type: ignore[arg-type]
+                (
+                    "list_scores_by_scorer_id(entity_id=int)",
+                    lambda: scores.list_scores_by_scorer_id("s", entity_id=5),
+                ),  # type: ignore[arg-type]
+            ]
+            if spans is not None:
+                trace, span_id = seed.span if seed.span else ("t", "s")
+                table += [
+                    (
+                        "create_span(entity_name=int)",
+                        lambda: spans.create_span(sample_span(trace_id=uid("t"), entity_name=5)),
+                    ),
+                    (
+                        "create_span(attributes int64+)",
+                        lambda: spans.create_span(
+                            sample_span(trace_id=uid("t"), attributes={"n": big})
+                        ),
+                    ),
+                    (
+                        "create_span(tags=str)",
+                        lambda: spans.create_span(sample_span(trace_id=uid("t"), tags="a")),
+                    ),
+                    (
+                        "create_span(is_event=str)",
+                        lambda: spans.create_span(sample_span(trace_id=uid("t"), is_event="no")),
+                    ),
+                    (
+                        "create_span(user_id NUL)",
+                        lambda: spans.create_span(sample_span(trace_id=uid("t"), user_id="u\x00")),
+                    ),
+                    (
+                        "create_span(started_at naive)",
+                        lambda: spans.create_span(
+                            _with(sample_span(trace_id=uid("t")), started_at=naive)
+                        ),
+                    ),
+                    ("batch_create_spans(str)", lambda: spans.batch_create_spans("s")),  # type: ignore[arg-type]
+                    (
+                        "update_span(entity_name=int)",
+                        lambda: spans.update_span(trace, span_id, entity_name=5),
+                    ),
+                    (
+                        "update_span(attributes int64+)",
+                        lambda: spans.update_span(trace, span_id, attributes={"n": [big]}),
+                    ),
+                    (
+                        "update_span(ended_at naive)",
+                        lambda: spans.update_span(trace, span_id, ended_at=naive),
+                    ),
+                    (
+                        "update_span(unknown field)",
+                        lambda: spans.update_span(trace, span_id, colour="red"),
+                    ),
+                    ("batch_delete_traces(str)", lambda: spans.batch_delete_traces("t")),
+                    (
+                        "list_traces(filter=dict)",
+                        lambda: spans.list_traces(filter={"entity_name": "x"}),
+                    ),  # type: ignore[arg-type]
+                    (
+                        "list_traces(filter.entity_name=int)",
+                        lambda: spans.list_traces(filter=TraceFilter(entity_name=5)),
+                    ),  # type: ignore[arg-type]
+                ]
+            for name, call in table:
+                await out.check(name, HostileCase(name, None, Expect.REJECT), call)
+
+        await self._run(storage, body)
+
     # ---- tenant isolation ------------------------------------------------------------------
 
     async def test_tenant_isolation_with_colliding_resource_ids(
@@ -928,6 +1443,22 @@ class HostileInputTests(ConformanceBase):
                     problems.append(f"{name}({rid!r}) returned {got}, expected {want}")
         assert tried == len(owned) * (5 if self.supports_resource_scoped_queries else 4)
         assert not problems, "tenant isolation broken:\n" + "\n".join(problems)
+
+
+def _deep(levels: int) -> Any:
+    """A JSON object nested ``levels`` deep (``_deep(1) == {"leaf": True}``)."""
+    value: Any = {"leaf": True}
+    for _ in range(levels - 1):
+        value = {"n": value}
+    return value
+
+
+def _scope_of_token(token: str) -> str:
+    """The scope a genuine cursor carries (to forge its other fields)."""
+    import base64
+
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    return msgspec.msgpack.decode(raw, type=Cursor).scope
 
 
 def _iso(read: Read) -> Read:
