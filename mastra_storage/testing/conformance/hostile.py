@@ -11,6 +11,8 @@ test per group rather than per case keeps the cost low on the emulated backends.
 """
 
 # ruff: noqa: B023  -- every closure is awaited in the iteration that creates it
+# Wrong argument types are the point of these tests:
+# mypy: disable-error-code="arg-type"
 
 from __future__ import annotations
 
@@ -1074,7 +1076,7 @@ class HostileInputTests(ConformanceBase):
                 (
                     "update_messages(type=int)",
                     lambda: memory.update_messages([MessageUpdate(id=first.id, type=5)]),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "update_messages(type NUL)",
                     lambda: memory.update_messages([MessageUpdate(id=first.id, type="v\x002")]),
@@ -1082,14 +1084,14 @@ class HostileInputTests(ConformanceBase):
                 (
                     "update_messages(role)",
                     lambda: memory.update_messages([MessageUpdate(id=first.id, role="root")]),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "update_messages(content int64+)",
                     lambda: memory.update_messages(
                         [MessageUpdate(id=first.id, content={"metadata": {"n": big}})]
                     ),
                 ),
-                ("update_messages(str)", lambda: memory.update_messages("m")),  # type: ignore[arg-type]
+                ("update_messages(str)", lambda: memory.update_messages("m")),
                 (
                     "save_messages(content=str)",
                     lambda: memory.save_messages(
@@ -1109,27 +1111,27 @@ class HostileInputTests(ConformanceBase):
                     ),
                 ),
                 ("list_messages_by_id(str)", lambda: memory.list_messages_by_id("m1")),
-                ("list_messages_by_id(int)", lambda: memory.list_messages_by_id(5)),  # type: ignore[arg-type]
+                ("list_messages_by_id(int)", lambda: memory.list_messages_by_id(5)),
                 ("delete_messages(str)", lambda: memory.delete_messages("m1")),
-                ("delete_messages(None)", lambda: memory.delete_messages(None)),  # type: ignore[arg-type]
-                ("list_threads(order_by=str)", lambda: memory.list_threads(order_by="created_at")),  # type: ignore[arg-type]
+                ("delete_messages(None)", lambda: memory.delete_messages(None)),
+                ("list_threads(order_by=str)", lambda: memory.list_threads(order_by="created_at")),
                 (
                     "list_threads(include_total=str)",
                     lambda: memory.list_threads(include_total="no"),
-                ),  # type: ignore[arg-type]
+                ),
                 ("list_threads(metadata int64+)", lambda: memory.list_threads(metadata={"n": big})),
                 (
                     "list_messages(date_range=dict)",
                     lambda: memory.list_messages(thread_id=tid, date_range={"start": "2020"}),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "list_messages(include=str)",
                     lambda: memory.list_messages(thread_id=tid, include="m1"),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "list_messages(order_by=dict)",
                     lambda: memory.list_messages(thread_id=tid, order_by={"field": "created_at"}),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "list_messages(date_range east of year 1)",
                     lambda: memory.list_messages(thread_id=tid, date_range=DateRange(start=east)),
@@ -1150,7 +1152,7 @@ class HostileInputTests(ConformanceBase):
                     "update_thread(metadata int64+)",
                     lambda: memory.update_thread(tid, metadata={"n": -big - 1}),
                 ),
-                ("update_thread(title=int)", lambda: memory.update_thread(tid, title=5)),  # type: ignore[arg-type]
+                ("update_thread(title=int)", lambda: memory.update_thread(tid, title=5)),
                 (
                     "update_resource(working_memory=int)",
                     lambda: memory.update_resource(rid, working_memory=5),
@@ -1179,7 +1181,7 @@ class HostileInputTests(ConformanceBase):
                 (
                     "clone_thread(message_filter=str)",
                     lambda: memory.clone_thread(tid, message_filter="all"),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "clone_thread(metadata int64+)",
                     lambda: memory.clone_thread(tid, metadata={"n": big}),
@@ -1199,7 +1201,7 @@ class HostileInputTests(ConformanceBase):
                         snapshot={},
                         created_at="2020-01-01",
                     ),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "persist_workflow_snapshot(updated_at east of year 1)",
                     lambda: workflows.persist_workflow_snapshot(
@@ -1217,7 +1219,7 @@ class HostileInputTests(ConformanceBase):
                     lambda: workflows.update_workflow_results(
                         workflow_name="hostile-wf", run_id=run_id, step_id="s", result="done"
                     ),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "update_workflow_results(int64+)",
                     lambda: workflows.update_workflow_results(
@@ -1233,19 +1235,19 @@ class HostileInputTests(ConformanceBase):
                         result={},
                         request_context=["a"],
                     ),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "update_workflow_state(status unknown)",
                     lambda: workflows.update_workflow_state(
                         workflow_name="hostile-wf", run_id=run_id, status="exploded"
                     ),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "update_workflow_state(status=int)",
                     lambda: workflows.update_workflow_state(
                         workflow_name="hostile-wf", run_id=run_id, status=1
                     ),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "update_workflow_state(int64+)",
                     lambda: workflows.update_workflow_state(
@@ -1258,7 +1260,7 @@ class HostileInputTests(ConformanceBase):
                 (
                     "get_workflow_run_by_id(workflow_name=int)",
                     lambda: workflows.get_workflow_run_by_id(run_id, workflow_name=5),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "list_workflow_runs(from_date naive)",
                     lambda: workflows.list_workflow_runs(from_date=naive),
@@ -1287,11 +1289,11 @@ class HostileInputTests(ConformanceBase):
                 (
                     "list_scores_by_scorer_id(source unknown)",
                     lambda: scores.list_scores_by_scorer_id("s", source="PROD"),
-                ),  # type: ignore[arg-type]
+                ),
                 (
                     "list_scores_by_scorer_id(entity_id=int)",
                     lambda: scores.list_scores_by_scorer_id("s", entity_id=5),
-                ),  # type: ignore[arg-type]
+                ),
             ]
             if spans is not None:
                 trace, span_id = seed.span if seed.span else ("t", "s")
@@ -1324,7 +1326,7 @@ class HostileInputTests(ConformanceBase):
                             _with(sample_span(trace_id=uid("t")), started_at=naive)
                         ),
                     ),
-                    ("batch_create_spans(str)", lambda: spans.batch_create_spans("s")),  # type: ignore[arg-type]
+                    ("batch_create_spans(str)", lambda: spans.batch_create_spans("s")),
                     (
                         "update_span(entity_name=int)",
                         lambda: spans.update_span(trace, span_id, entity_name=5),
@@ -1345,11 +1347,11 @@ class HostileInputTests(ConformanceBase):
                     (
                         "list_traces(filter=dict)",
                         lambda: spans.list_traces(filter={"entity_name": "x"}),
-                    ),  # type: ignore[arg-type]
+                    ),
                     (
                         "list_traces(filter.entity_name=int)",
                         lambda: spans.list_traces(filter=TraceFilter(entity_name=5)),
-                    ),  # type: ignore[arg-type]
+                    ),
                 ]
             for name, call in table:
                 await out.check(name, HostileCase(name, None, Expect.REJECT), call)
