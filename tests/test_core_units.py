@@ -6,6 +6,7 @@ import itertools
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -354,3 +355,109 @@ def test_long_digit_run_detection() -> None:
     assert not _has_long_digit_run("1" * 18 + "a" + "1" * 18)
     assert not _has_long_digit_run("\u0661" * 30)  # Arabic-Indic digits: no JSON number
     assert not _has_long_digit_run("")
+
+
+# ---- issue 15: JSON depth, deep stored JSON, forged cursors, typed errors -----------------
+
+
+def test_json_depth_exceeds_matches_a_recursive_count() -> None:
+    import json
+    import random
+
+    from mastra_storage.validation import json_depth_exceeds, nesting_exceeds
+
+    def depth(v: Any) -> int:
+        if isinstance(v, dict):
+            return 1 + max([depth(x) for x in v.values()], default=0)
+        if isinstance(v, list):
+            return 1 + max([depth(x) for x in v], default=0)
+        return 0
+
+    rng = random.Random(7)
+
+    def gen(d: int) -> Any:
+        if d == 0 or rng.random() < 0.2:
+            return rng.choice([1, 'a{["', "]]}}\\", '"', None, 'x\\\\"[{'])
+        if rng.random() < 0.5:
+            return {rng.choice(["k", "{", '\\"', "]"]) + str(i): gen(d - 1) for i in range(3)}
+        return [gen(d - 1) for _ in range(rng.randint(0, 3))]
+
+    for _ in range(500):
+        value = gen(rng.randint(0, 10))
+        text = json.dumps(value)
+        for limit in range(0, 11):
+            want = depth(value) > limit
+            assert json_depth_exceeds(text, limit) is want
+            assert nesting_exceeds(value, limit) is want
+
+
+def test_check_json_refuses_past_max_depth_without_recursion() -> None:
+    from mastra_storage.validation import MAX_JSON_DEPTH, check_json
+
+    def nested(levels: int) -> Any:
+        value: Any = {"leaf": True}
+        for _ in range(levels - 1):
+            value = {"n": value}
+        return value
+
+    check_json(nested(MAX_JSON_DEPTH), operation="T")
+    for levels in (MAX_JSON_DEPTH + 1, 900, 100_000):
+        with pytest.raises(ValidationError):
+            check_json(nested(levels), operation="T")
+
+
+def test_deep_json_text_decodes_iteratively() -> None:
+    from mastra_storage.codec import copy_json, loads, parse_json_column, safely_parse_json
+
+    text = '{"n":' * 5000 + '[1,"x"]' + "}" * 5000
+    for decode in (loads, parse_json_column, safely_parse_json):
+        value = decode(text)
+        copied = copy_json(value)
+        levels = 0
+        while isinstance(copied, dict):
+            copied = copied["n"]
+            levels += 1
+        assert levels == 5000 and copied == [1, "x"]
+
+
+def test_forged_cursors_are_validation_errors() -> None:
+    import msgspec
+
+    from mastra_storage.pagination import Cursor, decode_cursor, encode_cursor
+
+    good = encode_cursor(Cursor(1_700_000_000_000, 3, "ASC", "s"))
+    assert decode_cursor(good, scope="s", tie_kind=int).tie == 3
+    forged = [
+        encode_cursor(Cursor(2**63 - 1, 3, "ASC", "s")),
+        encode_cursor(Cursor(-(2**62), 3, "ASC", "s")),
+        encode_cursor(Cursor(0, 2**64 - 1, "ASC", "s")),
+        encode_cursor(Cursor(0, "", "ASC", "s")),
+        encode_cursor(Cursor(0, "a\x00", "ASC", "s")),
+        encode_cursor(msgspec.structs.replace(Cursor(0, "id", "ASC", "s"))),  # wrong kind
+        "!!!",
+        "A" * 10_000,
+        5,
+        b"x",
+    ]
+    for token in forged:
+        with pytest.raises(ValidationError):
+            decode_cursor(token, scope="s", tie_kind=int)  # type: ignore[arg-type]
+
+
+def test_identifiers_refuse_a_trailing_newline() -> None:
+    from mastra_storage.validation import validate_identifier, validate_metadata_filter
+
+    with pytest.raises(ValidationError):
+        validate_identifier("mastra\n")
+    with pytest.raises(ValidationError):
+        validate_metadata_filter({"key\n": 1}, operation="T")
+
+
+def test_prune_age_before_year_one_is_a_validation_error() -> None:
+    from datetime import timedelta
+
+    from mastra_storage.retention import resolve_cutoff
+    from mastra_storage.timeutil import utc_now
+
+    with pytest.raises(ValidationError):
+        resolve_cutoff(timedelta(days=999_999_999), now=utc_now(), name="threads_older_than")
