@@ -60,9 +60,10 @@ class LocalConnection(Protocol):
 class ApswConnection:
     """An ``apsw`` connection (autocommit unless a job says ``BEGIN``)."""
 
-    def __init__(self, path: str) -> None:
-        apsw = import_driver("apsw", "apsw")
-        self._conn: Any = apsw.Connection(path)
+    def __init__(self, path: str, *, create: bool = True) -> None:
+        apsw = import_driver("apsw", "libsql")
+        flags = apsw.SQLITE_OPEN_READWRITE | (apsw.SQLITE_OPEN_CREATE if create else 0)
+        self._conn: Any = apsw.Connection(path, flags=flags)
 
     @property
     def in_transaction(self) -> bool:
@@ -128,10 +129,11 @@ def connect(driver: LocalDriver, path: str, *, memory: bool, busy_timeout_ms: in
 
 
 def open_plain(driver: LocalDriver, path: str, *, busy_timeout_ms: int) -> Any:
-    """Open ``path`` without changing it (no WAL switch): for read-only inspection."""
+    """Open ``path`` without changing it (no WAL switch, and a missing file is an error,
+    not a new database): for read-only inspection."""
     if driver == "libsql":
         return LibsqlConnection(path, busy_timeout_ms)
-    conn = ApswConnection(path)
+    conn = ApswConnection(path, create=False)
     conn.executescript(f"PRAGMA busy_timeout = {int(busy_timeout_ms)};")
     return conn
 

@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .connection import DatabaseTarget, Tx, TxMode
 
-#: What the parent adds to the message of a driver error when the child is gone.
-WORKER_GONE = "the libsql vector worker process exited"
+#: Part of every error about the child itself (it died, or could not start): such errors
+#: become ``UnavailableError``.
+WORKER_GONE = "libsql vector worker process"
 #: How long ``close`` waits for the child to finish its last job before killing it.
 CLOSE_TIMEOUT_S = 5.0
 
@@ -110,7 +111,11 @@ class LibSQLWorker:
         with self._lock:
             if not self.running:
                 self._discard()
-                self._start()
+                try:
+                    self._start()
+                except OSError as exc:
+                    self._discard()
+                    raise DriverError(WorkerGone(f"cannot start the {WORKER_GONE}: {exc}")) from exc
             assert self._send is not None and self._recv is not None
             try:
                 payload = pickle.dumps((job, mode))
@@ -126,7 +131,8 @@ class LibSQLWorker:
             except (EOFError, OSError) as exc:
                 code = self._proc.poll() if self._proc is not None else None
                 self._discard()
-                raise DriverError(WorkerGone(f"{WORKER_GONE} (exit code {code})")) from exc
+                message = f"the {WORKER_GONE} exited (exit code {code})"
+                raise DriverError(WorkerGone(message)) from exc
         if kind == "ok":
             return value
         if kind == "driver":

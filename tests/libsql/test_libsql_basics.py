@@ -15,6 +15,7 @@ from mastra_storage import (
     ConfigurationError,
     MastraStorage,
     Thread,
+    UnavailableError,
     connect,
 )
 from mastra_storage.domains import (
@@ -289,6 +290,10 @@ async def test_doctor_reports_without_modifying(tmp_path: Path) -> None:
     store = LibSQLStore(f"file:{missing}")
     report = await store.doctor()
     assert not report.ok and report.checks[0].name == "connectivity"
+    assert not missing.exists()
+    # inspecting a file that vanished since is an error, never a new empty database
+    with pytest.raises(UnavailableError):
+        await store.database.inspect(lambda tx: tx.fetchall("SELECT 1"))
     assert not missing.exists()
     await store.close()
 
