@@ -124,6 +124,7 @@ async def test_cancelled_call_returns_promptly(backend: Backend) -> None:
             )
             assert isinstance(error, asyncio.TimeoutError), repr(error)
             assert seconds < 0.5 + SLACK_S, f"cancelled call took {seconds:.2f} s"
+            wait_for_s = seconds
             task = asyncio.ensure_future(memory.save_thread(sample_thread()))
             await asyncio.sleep(0.2)
             task.cancel()
@@ -133,7 +134,10 @@ async def test_cancelled_call_returns_promptly(backend: Backend) -> None:
         finally:
             close_error, close_s = await _timed(store.close)
         assert close_error is None and close_s < CLOSE_TIMEOUT_S + SLACK_S, close_s
-        print(f"\nCANCEL {backend.name:8} wait_for(0.5) ended after {seconds:.2f} s")
+        print(
+            f"\nCANCEL {backend.name:8} wait_for(0.5) ended after {wait_for_s:.2f} s, "
+            f"task.cancel() after {seconds:.2f} s"
+        )
 
 
 def _run_in_new_loop(call: Callable[[], Awaitable[Any]]) -> BaseException | None:
