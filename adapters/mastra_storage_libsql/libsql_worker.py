@@ -7,7 +7,8 @@ as long as a DiskANN insert, a vector scan or a wait for another process's write
 lasts. In a child process it can hold its own GIL as long as it likes; the parent's worker
 thread waits on a pipe (without the GIL) for the answer.
 
-Protocol (one request at a time, over two pipes with length-prefixed pickles): the parent
+Protocol (one request at a time, over the child's stdin and stdout, each message a pickle
+after its 8-byte length; the child's ``print`` output goes to stderr): the parent
 sends the database target once, then ``(job, mode)`` pairs and finally ``None``; the child
 answers each job with ``(kind, payload, statements)``: ``("ok", result)``,
 ``("driver", message)`` for a driver error (busy errors are retried by the parent like
@@ -28,12 +29,12 @@ import json
 import os
 import pickle
 import signal
+import struct
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .connection import DatabaseTarget, Tx, TxMode
@@ -46,8 +47,27 @@ CLOSE_TIMEOUT_S = 5.0
 
 _BOOT = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-    "from mastra_storage_libsql.libsql_worker import main; main(sys.argv[2:])"
+    "from mastra_storage_libsql.libsql_worker import main; main()"
 )
+_LENGTH = struct.Struct("!Q")
+
+
+def _send(stream: IO[bytes], message: Any) -> None:
+    data = pickle.dumps(message)
+    stream.write(_LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
+def _recv(stream: IO[bytes]) -> Any:
+    """The next message; ``EOFError`` when the other side has gone."""
+    header = stream.read(_LENGTH.size)
+    if len(header) < _LENGTH.size:
+        raise EOFError("pipe closed")
+    size = _LENGTH.unpack(header)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("pipe closed")
+    return pickle.loads(data)
 
 
 class WorkerGone(Exception):
@@ -61,8 +81,6 @@ class LibSQLWorker:
         self._target = target
         self._busy_timeout_ms = busy_timeout_ms
         self._proc: subprocess.Popen[bytes] | None = None
-        self._send: Connection | None = None
-        self._recv: Connection | None = None
         self._lock = threading.Lock()
         #: Statements the child executed for the last call (counted by the parent's store).
         self.last_statements = 0
@@ -72,32 +90,22 @@ class LibSQLWorker:
         return self._proc is not None and self._proc.poll() is None
 
     def _start(self) -> None:
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        try:
-            self._proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    _BOOT,
-                    json.dumps(sys.path),
-                    str(to_child_r),
-                    str(from_child_w),
-                ],
-                pass_fds=(to_child_r, from_child_w),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-            )
-        except BaseException:
-            os.close(to_child_w)
-            os.close(from_child_r)
-            raise
-        finally:  # the child's ends: the child has its own copies now
-            os.close(to_child_r)
-            os.close(from_child_w)
-        self._send = Connection(to_child_w, readable=False)
-        self._recv = Connection(from_child_r, writable=False)
-        self._send.send((self._target, self._busy_timeout_ms))
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, json.dumps(sys.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        _send(self._pipe_in, (self._target, self._busy_timeout_ms))
+
+    @property
+    def _pipe_in(self) -> IO[bytes]:
+        assert self._proc is not None and self._proc.stdin is not None
+        return self._proc.stdin
+
+    @property
+    def _pipe_out(self) -> IO[bytes]:
+        assert self._proc is not None and self._proc.stdout is not None
+        return self._proc.stdout
 
     def call(self, job: Callable[[Tx], Any], mode: TxMode) -> Any:
         """Run ``job`` in the child (starting it if needed); blocks this thread, not the GIL.
@@ -116,7 +124,6 @@ class LibSQLWorker:
                 except OSError as exc:
                     self._discard()
                     raise DriverError(WorkerGone(f"cannot start the {WORKER_GONE}: {exc}")) from exc
-            assert self._send is not None and self._recv is not None
             try:
                 payload = pickle.dumps((job, mode))
             except Exception as exc:
@@ -126,8 +133,9 @@ class LibSQLWorker:
                 ) from exc
             self.last_statements = 0
             try:
-                self._send.send_bytes(payload)
-                kind, value, self.last_statements = self._recv.recv()
+                self._pipe_in.write(_LENGTH.pack(len(payload)) + payload)
+                self._pipe_in.flush()
+                kind, value, self.last_statements = _recv(self._pipe_out)
             except (EOFError, OSError) as exc:
                 code = self._proc.poll() if self._proc is not None else None
                 self._discard()
@@ -143,27 +151,33 @@ class LibSQLWorker:
         """Ask the child to close its connection and exit; kill it after ``timeout_s``."""
         with self._lock:
             proc, self._proc = self._proc, None
-            if self._send is not None:
-                with contextlib.suppress(OSError, ValueError):
-                    self._send.send(None)
-            self._discard()
-            if proc is not None:
-                try:
-                    proc.wait(timeout_s)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc is None:
+                return
+            with contextlib.suppress(OSError, ValueError):
+                assert proc.stdin is not None
+                _send(proc.stdin, None)
+            _close_pipes(proc)
+            try:
+                proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def _discard(self) -> None:
-        for conn in (self._send, self._recv):
-            if conn is not None:
-                with contextlib.suppress(OSError):
-                    conn.close()
-        self._send = self._recv = None
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
+        if proc is None:
+            return
+        _close_pipes(proc)
+        if proc.poll() is None:
             # Closing the pipes ends the child (end of file); reap it in the background.
             threading.Thread(target=proc.wait, daemon=True).start()
+
+
+def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 # ---- picklable jobs -------------------------------------------------------------------
@@ -203,15 +217,17 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def main(argv: Sequence[str]) -> None:
+def main() -> None:
     """The child's loop: run jobs on one ``libsql`` connection until told to stop."""
     from .connection import DriverError, LibSQLDatabase
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    requests = Connection(int(argv[0]), writable=False)
-    replies = Connection(int(argv[1]), readable=False)
+    requests = sys.stdin.buffer
+    # The protocol owns the real stdout; anything printed goes to stderr instead.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
-        target, busy_timeout_ms = requests.recv()
+        target, busy_timeout_ms = _recv(requests)
     except EOFError:
         return
     db = LibSQLDatabase(
@@ -224,7 +240,7 @@ def main(argv: Sequence[str]) -> None:
     try:
         while True:
             try:
-                message = requests.recv()
+                message = _recv(requests)
             except (EOFError, OSError):
                 break
             if message is None:
@@ -240,11 +256,10 @@ def main(argv: Sequence[str]) -> None:
                 reply = ("error", _portable(exc))
             counted = db.statements_executed - before
             try:
-                replies.send((*reply, counted))
+                _send(replies, (*reply, counted))
             except (pickle.PicklingError, TypeError, AttributeError) as exc:
-                replies.send(
-                    ("error", TypeError(f"the job's result is not picklable: {exc}"), counted)
-                )
+                error = TypeError(f"the job's result is not picklable: {exc}")
+                _send(replies, ("error", error, counted))
             except OSError:
                 break
     finally:
