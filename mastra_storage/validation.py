@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from .codec import dumps
 from .errors import ValidationError
 from .timeutil import normalize_datetime
@@ -156,30 +158,48 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"{[}]")
 
 def json_depth_exceeds(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
     """Whether the JSON text ``text`` nests containers more than ``max_depth`` levels
-    (``1`` is depth 0, ``[]`` depth 1, ``{"a": [1]}`` depth 2).
+    (``1`` is depth 0, ``[]`` depth 1, ``{"a": [1]}`` depth 2); malformed text is ``False``
+    (decoding it reports the error).
 
-    Works on the text, never recursing, in C-speed string operations: when the text holds
-    no more brackets than ``max_depth`` the answer is known at once (the common case for
-    metadata); otherwise escapes and string contents are dropped, the brackets kept, and
-    innermost ``()`` pairs removed one level per pass, at most ``max_depth`` passes (a
-    50 KB workflow snapshot costs about as much as encoding it).
+    Never recurses per level in Python, and costs about one re-encoding: when the text
+    holds no more brackets than ``max_depth`` the answer is known at once (metadata);
+    otherwise msgspec pretty-prints it with a one-space indent, so a value nested ``k``
+    containers deep starts a line indented ``k`` spaces (strings cannot hold a raw
+    newline), and one substring search answers. Only text that reaches ``max_depth``
+    itself takes the exact (slower) bracket count.
     """
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if data.count(b"{") + data.count(b"[") <= max_depth:
         return False
+    if max_depth < 1:
+        return _bracket_depth_exceeds(data, max_depth)
+    try:
+        pretty = msgspec.json.format(data, indent=1)
+    except RecursionError:
+        return True  # deeper than the interpreter's recursion limit, so past any limit
+    except msgspec.DecodeError:
+        return False
+    if b"\n" + b" " * max_depth not in pretty:
+        return False  # no value sits inside max_depth containers, so none is deeper
+    if b"\n" + b" " * (max_depth + 1) in pretty:
+        return True  # a non-empty container at level max_depth + 1
+    return _bracket_depth_exceeds(data, max_depth)  # an empty one, maybe: count exactly
+
+
+def _bracket_depth_exceeds(data: bytes, max_depth: int) -> bool:
+    """Exact nesting test on JSON text: drop escapes and string contents, keep brackets,
+    then remove innermost ``()`` pairs one level per pass, at most ``max_depth`` passes."""
     if b"\\" in data:
         # An escaped backslash first, then an escaped quote: what is left of ``"`` are the
         # string delimiters, so every other piece of a split on them is outside strings.
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
     outside = b"".join(data.split(b'"')[::2])
     brackets = outside.translate(_BRACKETS_AS_PARENS, _NOT_BRACKETS)
-    if brackets.count(b"(") <= max_depth:
-        return False
     for _ in range(max_depth):
         brackets = brackets.replace(b"()", b"")
         if not brackets:
             return False
-    return True
+    return bool(brackets)
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
@@ -260,7 +280,7 @@ def check_json(
             details=details,
         ) from None
     data = text.encode("utf-8")
-    if data.count(b"{") + data.count(b"[") > max_depth and nesting_exceeds(value, max_depth):
+    if json_depth_exceeds(data, max_depth):
         raise ValidationError(
             f"{field or 'value'} nests deeper than {max_depth} levels (a stored record may "
             f"nest at most {MAX_JSON_DEPTH}, MongoDB's limit)",
