@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import statistics
 import sys
@@ -283,10 +284,14 @@ async def measure(driver: Any, path: Path, turns: int) -> dict[str, Any]:
 async def main(turns: int) -> list[dict[str, Any]]:
     results = []
     with tempfile.TemporaryDirectory(prefix="mastra-engines-") as tmp:
+        installed = [name for name in RAW_ENGINES if importlib.util.find_spec(name) is not None]
+        skipped = sorted(set(RAW_ENGINES) - set(installed))
+        if skipped:
+            print(f"not installed, skipped: {', '.join(skipped)}", file=sys.stderr)
         candidates: list[Callable[[str], Any]] = [
             *(
                 (lambda p, n=name: AioDriver(p) if n == "aiosqlite" else SyncDriver(n, p))
-                for name in RAW_ENGINES
+                for name in installed
             ),
             lambda p: SdkDriver("libsql", p),
             lambda p: SdkDriver("apsw", p),
