@@ -21,6 +21,7 @@ from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
+    DEFAULT_INIT_TIMEOUT_S,
     DEFAULT_OPERATION_TIMEOUT_S,
     check_timeout,
 )
@@ -237,7 +238,8 @@ class LibSQLStore(MastraStorage):
     wait for the server before the call fails with ``UnavailableError``).
 
     ``operation_timeout`` (seconds; remote default 30, local default ``None``) is the
-    overall deadline of one call, and ``close_timeout`` (5) bounds ``close()``
+    overall deadline of one call, ``init_timeout`` (remote 300, local ``None``) that of
+    ``init()``, and ``close_timeout`` (5) bounds ``close()``
     (``docs/decisions.md``, "Timeouts and closing").
     """
 
@@ -255,6 +257,7 @@ class LibSQLStore(MastraStorage):
         auth_token: str | None = None,
         request_timeout_s: float = DEFAULT_TIMEOUT_S,
         operation_timeout: float | _Unset | None = _UNSET,
+        init_timeout: float | _Unset | None = _UNSET,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
@@ -265,6 +268,9 @@ class LibSQLStore(MastraStorage):
                 DEFAULT_OPERATION_TIMEOUT_S if self.target.remote is not None else None
             )
         self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
+        if isinstance(init_timeout, _Unset):
+            init_timeout = DEFAULT_INIT_TIMEOUT_S if self.target.remote is not None else None
+        self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
         self.close_timeout = float(
             check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
         )

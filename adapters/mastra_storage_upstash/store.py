@@ -19,6 +19,7 @@ from mastra_storage.errors import ConfigurationError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
     DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_INIT_TIMEOUT_S,
     DEFAULT_OPERATION_TIMEOUT_S,
     check_timeout,
 )
@@ -122,7 +123,8 @@ class UpstashStore(MastraStorage):
     writes to the database. Extra keyword arguments go to redis-py.
 
     Time bounds (seconds, ``docs/decisions.md`` "Timeouts and closing"): ``operation_timeout``
-    (default 30, ``None``: none) is the overall deadline of one call, ``connect_timeout``
+    (default 30, ``None``: none) is the overall deadline of one call (``init_timeout``, 300,
+    that of ``init()``), ``connect_timeout``
     (10) of opening a connection, ``pool_timeout_s`` (20) of waiting for a pooled one,
     ``close_timeout`` (5) of ``close()``. A call past its deadline raises
     ``UnavailableError``.
@@ -145,12 +147,14 @@ class UpstashStore(MastraStorage):
         pool_timeout_s: float = 20.0,
         follow_mastra_writes: bool = True,
         operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
+        init_timeout: float | None = DEFAULT_INIT_TIMEOUT_S,
         connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_S,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
         **redis_options: Any,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init)
         self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
+        self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
         self.close_timeout = float(
             check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
         )

@@ -140,6 +140,22 @@ async def test_cancelled_call_returns_promptly(backend: Backend) -> None:
         )
 
 
+async def test_init_against_stalled_server(backend: Backend) -> None:
+    """``init()`` has its own deadline (``init_timeout``, default 300 s; 1 s here)."""
+    with FaultProxy(backend.host, backend.port) as proxy:
+        proxy.stall_replies()
+        store = _make(backend, proxy, init_timeout=OPERATION_TIMEOUT_S)
+        try:
+            error, seconds = await _timed(store.init)
+            assert isinstance(error, UnavailableError), repr(error)
+            assert seconds < OPERATION_TIMEOUT_S + SLACK_S, f"init took {seconds:.2f} s"
+            proxy.restore()
+            await wait_until(store.init, timeout_s=RECOVERY_S)
+        finally:
+            close_error, close_s = await _timed(store.close)
+        assert close_error is None and close_s < CLOSE_TIMEOUT_S + SLACK_S, close_s
+
+
 def _run_in_new_loop(call: Callable[[], Awaitable[Any]]) -> BaseException | None:
     """``asyncio.run(call())`` on a fresh thread (so the test's own loop keeps running)."""
     outcome: list[BaseException | None] = []
