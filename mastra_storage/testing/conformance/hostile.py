@@ -25,7 +25,7 @@ import msgspec
 
 from ...codec import dumps
 from ...composite import MastraStorage
-from ...domains.memory import IncludeSpec
+from ...domains.memory import IncludeSpec, MessageFilter
 from ...domains.observability import TraceFilter
 from ...errors import ValidationError
 from ...pagination import Cursor, DateRange, decode_cursor, encode_cursor
@@ -1355,6 +1355,218 @@ class HostileInputTests(ConformanceBase):
                 ]
             for name, call in table:
                 await out.check(name, HostileCase(name, None, Expect.REJECT), call)
+
+        await self._run(storage, body)
+
+    async def test_hostile_id_arguments_every_method(self, storage: MastraStorage) -> None:
+        """Every id argument of every public method (required or optional filter), given
+        each rejected id of the corpus (empty, blank, NUL, surrogate, too long, int, bytes,
+        list, and None where the id is required): ``ValidationError``, nothing changed."""
+        memory = await self.memory(storage)
+        workflows = await self.workflows(storage)
+        scores = await self.scores(storage)
+        spans = (
+            await storage.require_store("observability") if self.supports_observability else None
+        )
+
+        async def body(seed: _Seed, out: _Outcomes) -> None:
+            tid, rid, run_id = seed.thread_ids[0], seed.resource_ids[0], seed.run_ids[0]
+            # (method(argument), call with the hostile id, the argument may be None)
+            table: list[tuple[str, Callable[[Any], Awaitable[Any]], bool]] = [
+                ("get_thread_by_id(thread_id)", lambda v: memory.get_thread_by_id(v), False),
+                ("update_thread(thread_id)", lambda v: memory.update_thread(v, title="t"), False),
+                ("delete_thread(thread_id)", lambda v: memory.delete_thread(v), False),
+                ("list_threads(resource_id)", lambda v: memory.list_threads(resource_id=v), True),
+                (
+                    "list_messages(resource_id)",
+                    lambda v: memory.list_messages(thread_id=tid, resource_id=v),
+                    True,
+                ),
+                (
+                    "list_messages(include.id)",
+                    lambda v: memory.list_messages(thread_id=tid, include=[IncludeSpec(id=v)]),
+                    False,
+                ),
+                (
+                    "list_messages(include.thread_id)",
+                    lambda v: memory.list_messages(
+                        thread_id=tid, include=[IncludeSpec(id="m", thread_id=v)]
+                    ),
+                    True,
+                ),
+                ("list_messages_by_id([id])", lambda v: memory.list_messages_by_id([v]), False),
+                ("delete_messages([id])", lambda v: memory.delete_messages([v]), False),
+                (
+                    "update_messages(id)",
+                    lambda v: memory.update_messages([MessageUpdate(id=v, role="user")]),
+                    False,
+                ),
+                (
+                    "update_messages(thread_id)",
+                    lambda v: memory.update_messages([MessageUpdate(id="m", thread_id=v)]),
+                    True,
+                ),
+                (
+                    "update_messages(resource_id)",
+                    lambda v: memory.update_messages([MessageUpdate(id="m", resource_id=v)]),
+                    True,
+                ),
+                ("get_resource_by_id(resource_id)", lambda v: memory.get_resource_by_id(v), False),
+                (
+                    "update_resource(resource_id)",
+                    lambda v: memory.update_resource(v, working_memory="w"),
+                    False,
+                ),
+                ("clone_thread(source_thread_id)", lambda v: memory.clone_thread(v), False),
+                (
+                    "clone_thread(new_thread_id)",
+                    lambda v: memory.clone_thread(tid, new_thread_id=v),
+                    True,
+                ),
+                (
+                    "clone_thread(resource_id)",
+                    lambda v: memory.clone_thread(tid, resource_id=v),
+                    True,
+                ),
+                (
+                    "clone_thread(message_filter.message_ids)",
+                    lambda v: memory.clone_thread(
+                        tid, message_filter=MessageFilter(message_ids=[v])
+                    ),
+                    False,
+                ),
+                (
+                    "persist_workflow_snapshot(resource_id)",
+                    lambda v: workflows.persist_workflow_snapshot(
+                        workflow_name="hostile-wf", run_id=run_id, snapshot={}, resource_id=v
+                    ),
+                    True,
+                ),
+                (
+                    "load_workflow_snapshot(workflow_name)",
+                    lambda v: workflows.load_workflow_snapshot(workflow_name=v, run_id=run_id),
+                    False,
+                ),
+                (
+                    "load_workflow_snapshot(run_id)",
+                    lambda v: workflows.load_workflow_snapshot(
+                        workflow_name="hostile-wf", run_id=v
+                    ),
+                    False,
+                ),
+                (
+                    "update_workflow_results(step_id)",
+                    lambda v: workflows.update_workflow_results(
+                        workflow_name="hostile-wf", run_id=run_id, step_id=v, result={}
+                    ),
+                    False,
+                ),
+                (
+                    "update_workflow_state(run_id)",
+                    lambda v: workflows.update_workflow_state(
+                        workflow_name="hostile-wf", run_id=v, status="success"
+                    ),
+                    False,
+                ),
+                (
+                    "list_workflow_runs(status)",
+                    lambda v: workflows.list_workflow_runs(status=v),
+                    True,
+                ),
+                (
+                    "get_workflow_run_by_id(workflow_name)",
+                    lambda v: workflows.get_workflow_run_by_id(run_id, workflow_name=v),
+                    True,
+                ),
+                (
+                    "delete_workflow_run_by_id(run_id)",
+                    lambda v: workflows.delete_workflow_run_by_id(v, workflow_name="hostile-wf"),
+                    False,
+                ),
+                (
+                    "delete_workflow_run_by_id(workflow_name)",
+                    lambda v: workflows.delete_workflow_run_by_id(run_id, workflow_name=v),
+                    False,
+                ),
+                (
+                    "save_score(scorer_id)",
+                    lambda v: scores.save_score(_with(sample_score(), scorer_id=v)),
+                    False,
+                ),
+                (
+                    "save_score(trace_id)",
+                    lambda v: scores.save_score(_with(sample_score(), trace_id=v)),
+                    True,
+                ),
+                (
+                    "list_scores_by_scorer_id(scorer_id)",
+                    lambda v: scores.list_scores_by_scorer_id(v),
+                    False,
+                ),
+                (
+                    "list_scores_by_scorer_id(entity_type)",
+                    lambda v: scores.list_scores_by_scorer_id("s", entity_type=v),
+                    True,
+                ),
+                ("list_scores_by_run_id(run_id)", lambda v: scores.list_scores_by_run_id(v), False),
+                (
+                    "list_scores_by_entity_id(entity_type)",
+                    lambda v: scores.list_scores_by_entity_id(rid, entity_type=v),
+                    False,
+                ),
+            ]
+            if self.supports_list_scores_by_span:
+                table.append(
+                    (
+                        "list_scores_by_span(span_id)",
+                        lambda v: scores.list_scores_by_span(trace_id="t", span_id=v),
+                        False,
+                    )
+                )
+            if spans is not None:
+                table += [
+                    (
+                        "create_span(span_id)",
+                        lambda v: spans.create_span(
+                            _with(sample_span(trace_id=uid("t")), span_id=v)
+                        ),
+                        False,
+                    ),
+                    (
+                        "create_span(parent_span_id)",
+                        lambda v: spans.create_span(
+                            sample_span(trace_id=uid("t"), parent_span_id=v)
+                        ),
+                        True,
+                    ),
+                    (
+                        "create_span(resource_id)",
+                        lambda v: spans.create_span(sample_span(trace_id=uid("t"), resource_id=v)),
+                        True,
+                    ),
+                    ("get_span(span_id)", lambda v: spans.get_span("t", v), False),
+                    ("get_root_span(trace_id)", lambda v: spans.get_root_span(v), False),
+                    ("get_trace(trace_id)", lambda v: spans.get_trace(v), False),
+                    ("update_span(trace_id)", lambda v: spans.update_span(v, "s", name="n"), False),
+                    (
+                        "update_span(thread_id)",
+                        lambda v: spans.update_span("t", "s", thread_id=v),
+                        True,
+                    ),
+                    ("batch_delete_traces([id])", lambda v: spans.batch_delete_traces([v]), False),
+                    (
+                        "list_traces(filter.resource_id)",
+                        lambda v: spans.list_traces(filter=TraceFilter(resource_id=v)),
+                        True,
+                    ),
+                ]
+            for case in ID_CASES:
+                if not out.rejects(case) or case.name == "huge":
+                    continue  # accepted ids are covered by test_hostile_ids; huge is slow
+                for name, call, optional in table:
+                    if optional and case.value is None:
+                        continue  # None means "not given" there
+                    await out.check(name, case, lambda: call(case.value))
 
         await self._run(storage, body)
 
