@@ -461,3 +461,12 @@ def test_prune_age_before_year_one_is_a_validation_error() -> None:
 
     with pytest.raises(ValidationError):
         resolve_cutoff(timedelta(days=999_999_999), now=utc_now(), name="threads_older_than")
+
+
+def test_cli_prune_age_out_of_range_is_a_validation_error() -> None:
+    from mastra_storage.cli_prune import parse_age
+
+    for text in ("99999999999w", "1" * 40 + "d", "30d\nx"):
+        with pytest.raises(ValidationError):
+            parse_age(text)
+    assert parse_age("30d") == timedelta(days=30)

@@ -30,6 +30,7 @@ from ...domains.observability import TraceFilter
 from ...errors import ValidationError
 from ...pagination import Cursor, DateRange, decode_cursor, encode_cursor
 from ...records import MessageUpdate, Resource
+from ...retention import prune
 from ...timeutil import parse_iso, to_iso
 from ...validation import MAX_JSON_DEPTH
 from ..data import BASE_TIME, at, sample_message, sample_score, sample_span, sample_thread, uid
@@ -1260,6 +1261,19 @@ class HostileInputTests(ConformanceBase):
                 (
                     "get_workflow_run_by_id(workflow_name=int)",
                     lambda: workflows.get_workflow_run_by_id(run_id, workflow_name=5),
+                ),
+                # retention
+                (
+                    "prune(age before year 1)",
+                    lambda: prune(storage, threads_older_than=timedelta(days=10**9)),
+                ),
+                (
+                    "prune(cutoff east of year 1)",
+                    lambda: prune(storage, messages_older_than=east),
+                ),
+                (
+                    "prune(workflow_runs_older_than=int)",
+                    lambda: prune(storage, workflow_runs_older_than=30),
                 ),
                 (
                     "list_workflow_runs(from_date naive)",
