@@ -1265,7 +1265,7 @@ class HostileInputTests(ConformanceBase):
                 # retention
                 (
                     "prune(age before year 1)",
-                    lambda: prune(storage, threads_older_than=timedelta(days=10**9)),
+                    lambda: prune(storage, threads_older_than=timedelta(days=999_999_999)),
                 ),
                 (
                     "prune(cutoff east of year 1)",
