@@ -470,3 +470,15 @@ def test_cli_prune_age_out_of_range_is_a_validation_error() -> None:
         with pytest.raises(ValidationError):
             parse_age(text)
     assert parse_age("30d") == timedelta(days=30)
+
+
+def test_long_digit_run_ignores_float_fractions_but_not_integers() -> None:
+    from mastra_storage.validation import _has_long_digit_run, check_json
+
+    assert not _has_long_digit_run("[0.0042661869127905705,1.5e-7]")
+    assert _has_long_digit_run("[-9223372036854775809]")
+    assert _has_long_digit_run("[12345678901234567890.5]")
+    for big in (2**63, -(2**63) - 1):
+        with pytest.raises(ValidationError):
+            check_json({"a": [0.0042661869127905705, big]}, operation="T")
+    check_json({"a": [0.0042661869127905705, 2**63 - 1, -(2**63)]}, operation="T")
