@@ -15,6 +15,7 @@ unless ``disable_init=True`` or ``MASTRA_DISABLE_STORAGE_INIT=true``.
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -284,6 +285,12 @@ def _lifecycle_of_store(store: Any) -> Lifecycle | None:
 
 
 _IN_CLOSE = "_mastra_storage_close_guard"
+#: The store whose ``close()`` the current task is running (a ``super().close()`` inside
+#: it runs as is). A context variable, not a flag on the store: a close abandoned at its
+#: bound may still be running while the store is closed again.
+_CLOSING: contextvars.ContextVar[MastraStorage | None] = contextvars.ContextVar(
+    "mastra_storage_closing", default=None
+)
 
 
 def _closing(func: Any) -> Any:
@@ -292,16 +299,13 @@ def _closing(func: Any) -> Any:
 
     @functools.wraps(func)
     async def close(self: MastraStorage) -> None:
-        if self.__dict__.get(_IN_CLOSE):
+        if _CLOSING.get() is self:
             await func(self)
             return
 
         async def run() -> None:
-            self.__dict__[_IN_CLOSE] = True
-            try:
-                await func(self)
-            finally:
-                self.__dict__[_IN_CLOSE] = False
+            _CLOSING.set(self)  # in the close task's own context
+            await func(self)
 
         await self.lifecycle.close(run)
 

@@ -54,10 +54,11 @@ DEFAULT_CLOSE_TIMEOUT_S = 5.0
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at load
 
-#: Set inside a guarded call: nested guarded calls (a domain method calling another, init
-#: visiting each domain) run under the outermost call's deadline instead of their own.
-_INSIDE_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "mastra_storage_inside_call", default=False
+#: The lifecycle whose guarded call is running: nested calls of the same store (a domain
+#: method calling another, init visiting each domain) run under the outermost call's
+#: deadline instead of their own. Another store's calls keep their own deadline.
+_INSIDE_CALL: contextvars.ContextVar[Lifecycle | None] = contextvars.ContextVar(
+    "mastra_storage_inside_call", default=None
 )
 _GUARDED = "_mastra_storage_lifecycle"
 
@@ -119,20 +120,24 @@ class Lifecycle:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> T:
-        """Run ``func(*args, **kwargs)`` after :meth:`check`, under the call's deadline."""
+        """Run ``func(*args, **kwargs)`` after :meth:`check`, under the call's deadline.
+
+        A call nested in one of this store's calls (or in its ``close()``) runs as is: it
+        was checked with the outer call, which may finish after ``close()`` began.
+        """
         import asyncio
 
-        self.check(operation)
-        if _INSIDE_CALL.get():
+        if _INSIDE_CALL.get() is self:
             return await func(*args, **kwargs)
+        self.check(operation)
         timeout = self.timeout_for(operation)
         if timeout is None:
-            token = _INSIDE_CALL.set(True)
+            token = _INSIDE_CALL.set(self)
             try:
                 return await func(*args, **kwargs)
             finally:
                 _INSIDE_CALL.reset(token)
-        token = _INSIDE_CALL.set(True)
+        token = _INSIDE_CALL.set(self)
         try:
             # The task copies the context now, so calls inside it see _INSIDE_CALL.
             task: asyncio.Task[T] = asyncio.ensure_future(func(*args, **kwargs))
@@ -197,7 +202,11 @@ class Lifecycle:
                     future.cancel()
             owner._abandon_connections()
             return
-        task = asyncio.ensure_future(close())
+        token = _INSIDE_CALL.set(self)  # the adapter's close may use the store's own calls
+        try:
+            task = asyncio.ensure_future(close())
+        finally:
+            _INSIDE_CALL.reset(token)
         try:
             done, _ = await asyncio.wait({task}, timeout=bound)
         except asyncio.CancelledError:
