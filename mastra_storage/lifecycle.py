@@ -137,22 +137,48 @@ class Lifecycle:
                 return await func(*args, **kwargs)
             finally:
                 _INSIDE_CALL.reset(token)
+        loop = asyncio.get_running_loop()
+        # The caller waits on one future, resolved by whichever comes first: the call (from
+        # inside its own task, which saves the loop iteration a done-callback costs) or
+        # the deadline.
+        waiter: asyncio.Future[T] = loop.create_future()
+
+        async def run() -> None:
+            try:
+                result = await func(*args, **kwargs)
+            except asyncio.CancelledError:
+                if not waiter.done():
+                    waiter.cancel()
+                raise
+            except BaseException as exc:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+            else:
+                if not waiter.done():
+                    waiter.set_result(result)
+
         token = _INSIDE_CALL.set(self)
         try:
             # The task copies the context now, so calls inside it see _INSIDE_CALL.
-            task: asyncio.Task[T] = asyncio.ensure_future(func(*args, **kwargs))
+            task = loop.create_task(run())
         finally:
             _INSIDE_CALL.reset(token)
+        timer = loop.call_later(timeout, _expire, waiter)
         try:
-            done, _ = await asyncio.wait({task}, timeout=timeout)
+            return await waiter
         except asyncio.CancelledError:
+            if waiter.cancelled() and task.done():
+                raise  # the call itself was cancelled (not by its caller)
             # The caller gave up (wait_for, a cancelled request): answer it now; the
             # driver's cleanup finishes in the background.
             self._abandon(task)
             raise
-        if done:
-            return task.result()
-        self._abandon(task)
+        except _Expired:
+            self._abandon(task)
+        finally:
+            timer.cancel()
         raise UnavailableError(
             f"{self.owner.name} {operation}: no answer within {timeout:g} s "
             "(operation_timeout); the server may be overloaded, stalled or unreachable",
@@ -224,6 +250,15 @@ class Lifecycle:
             owner.name,
             bound,
         )
+
+
+class _Expired(Exception):
+    """The deadline of a call passed (internal: becomes ``UnavailableError``)."""
+
+
+def _expire(waiter: asyncio.Future[Any]) -> None:
+    if not waiter.done():
+        waiter.set_exception(_Expired())
 
 
 def check_timeout(owner: str, name: str, value: Any, *, optional: bool = True) -> float | None:
