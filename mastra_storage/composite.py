@@ -78,6 +78,8 @@ class MastraStorage:
     operation_timeout: float | None = None
     #: Overall deadline of ``init()`` (schema creation may build indexes on large tables).
     init_timeout: float | None = None
+    #: Calls bounded by ``init_timeout`` instead (schema work; ``get_store`` may run init).
+    long_operations: frozenset[str] = frozenset({"init", "get_store", "require_store"})
     #: How long ``close()`` waits for connections to close politely before dropping them.
     close_timeout: float = 5.0
     #: The store's connections belong to the event loop of its first call (drivers such as

@@ -107,7 +107,8 @@ class Lifecycle:
             )
 
     def timeout_for(self, operation: str) -> float | None:
-        if operation == "init":
+        """``init_timeout`` for schema work (``long_operations``), else ``operation_timeout``."""
+        if operation in self.owner.long_operations:
             return self.owner.init_timeout
         return self.owner.operation_timeout
 
@@ -179,9 +180,10 @@ class Lifecycle:
             self._abandon(task)
         finally:
             timer.cancel()
+        option = "init_timeout" if operation in self.owner.long_operations else "operation_timeout"
         raise UnavailableError(
             f"{self.owner.name} {operation}: no answer within {timeout:g} s "
-            "(operation_timeout); the server may be overloaded, stalled or unreachable",
+            f"({option}); the server may be overloaded, stalled or unreachable",
             id=f"MASTRA_STORAGE_{to_upper_snake(self.owner.name)}_"
             f"{to_upper_snake(operation)}_TIMEOUT",
             details={"operation": operation, "timeout_s": timeout},

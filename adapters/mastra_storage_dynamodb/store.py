@@ -81,6 +81,8 @@ class DynamoDBStore(MastraStorage):
     name: str = "DynamoDBStore"
     binds_event_loop = True
     max_record_bytes: int | None = MAX_ITEM_BYTES
+    #: Creating a table waits until it and its indexes are active: bounded by ``init_timeout``.
+    long_operations = MastraStorage.long_operations | {"create_table"}
 
     def __init__(
         self,

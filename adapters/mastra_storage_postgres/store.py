@@ -61,6 +61,8 @@ class PostgresStore(MastraStorage):
 
     name: str = "PostgresStore"
     binds_event_loop = True
+    #: Index builds on a large table take long: bounded by ``init_timeout``.
+    long_operations = MastraStorage.long_operations | {"create_index", "drop_index"}
 
     def __init__(
         self,

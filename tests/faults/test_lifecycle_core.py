@@ -132,6 +132,20 @@ async def test_composite_close_closes_the_default_and_refuses_calls() -> None:
         await domain.slow(0.01)
 
 
+class SlowInitStore(StubbornStore):
+    async def _initialize(self) -> None:
+        await asyncio.sleep(0.5)
+
+
+async def test_init_and_get_store_use_init_timeout() -> None:
+    """Schema work (``init``, and ``get_store``, which may run it) has its own bound."""
+    store = SlowInitStore(operation_timeout=0.1, init_timeout=5.0)
+    assert await store.get_store("memory") is not None
+    slow = SlowInitStore(operation_timeout=5.0, init_timeout=0.1)
+    with pytest.raises(UnavailableError, match="init_timeout"):
+        await slow.init()
+
+
 @pytest.mark.parametrize("value", [0, -1, float("inf"), float("nan"), True, "5"])
 def test_timeouts_are_validated(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="operation_timeout"):
