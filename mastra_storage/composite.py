@@ -179,6 +179,14 @@ class MastraStorage:
     def initialized(self) -> bool:
         return self._initialized
 
+    @property
+    def init_enabled(self) -> bool:
+        """Whether this store may create or migrate anything on its own: false with
+        ``disable_init=True`` or ``MASTRA_DISABLE_STORAGE_INIT=true``. Adapters read it when
+        they open their database (a local file is then never created, nor switched to
+        WAL); an explicit ``init()`` still runs."""
+        return not self.disable_init and not _init_disabled_by_env()
+
     async def init(self) -> None:
         """Create or upgrade everything the domains need. Idempotent; concurrent callers
         wait for one shared run; a failure is not cached."""
@@ -223,7 +231,7 @@ class MastraStorage:
         return DoctorReport(store=type(self).__name__, checks=checks)
 
     async def __aenter__(self) -> MastraStorage:
-        if not self.disable_init and not _init_disabled_by_env():
+        if self.init_enabled:
             await self.init()
         return self
 
@@ -250,7 +258,7 @@ class MastraStorage:
 
     async def get_store(self, name: str) -> Any:
         """The domain named ``name`` or ``None``; runs ``init()`` first (once) unless disabled."""
-        if not self.disable_init and not _init_disabled_by_env():
+        if self.init_enabled:
             await self.init()
         return self.stores.get(name)
 

@@ -237,6 +237,9 @@ class LibSQLDatabase:
         self._client: HranaClient | None = None
         self._worker: LibSQLWorker | None = None
         self._vector_db: LibSQLDatabase | None = None
+        #: Whether opening may create a missing file and switch it to WAL; the store
+        #: points it at its ``init_enabled`` and turns it on for an explicit ``init()``.
+        self.may_change_file: Callable[[], bool] = lambda: True
 
     # ---- worker-thread side -----------------------------------------------------------
 
@@ -270,6 +273,7 @@ class LibSQLDatabase:
                 self.target.driver_path,
                 memory=self.target.memory,
                 busy_timeout_ms=self.busy_timeout_ms,
+                create=self.may_change_file(),
             )
         except MastraStorageError:
             raise

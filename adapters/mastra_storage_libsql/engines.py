@@ -21,6 +21,8 @@ completely inside :meth:`LocalConnection.execute`, so no statement stays open ac
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 from typing import Any, Literal, Protocol
 
 from mastra_storage.errors import MissingDependencyError
@@ -111,13 +113,24 @@ class LibsqlConnection:
         self._conn.close()
 
 
-def connect(driver: LocalDriver, path: str, *, memory: bool, busy_timeout_ms: int) -> Any:
-    """Open ``path`` with ``driver`` and apply the PRAGMAs; driver errors propagate."""
+def connect(
+    driver: LocalDriver, path: str, *, memory: bool, busy_timeout_ms: int, create: bool = True
+) -> Any:
+    """Open ``path`` with ``driver`` and apply the PRAGMAs; driver errors propagate.
+
+    ``create=False`` (a store whose init is disabled) changes nothing about the file: a
+    missing file is an error, not a new database, and the journal mode stays as it is.
+    A file this call creates is private to its owner (mode 0600).
+    """
+    if create and not memory:
+        create_private_file(path)
     conn: ApswConnection | LibsqlConnection = (
-        ApswConnection(path) if driver == "apsw" else LibsqlConnection(path, busy_timeout_ms)
+        ApswConnection(path, create=create)
+        if driver == "apsw"
+        else LibsqlConnection(path, busy_timeout_ms)
     )
     pragmas = [f"PRAGMA busy_timeout = {int(busy_timeout_ms)}"]
-    if not memory:
+    if create and not memory:
         pragmas.append("PRAGMA journal_mode = WAL")
     pragmas.append("PRAGMA synchronous = NORMAL")
     try:
@@ -126,6 +139,26 @@ def connect(driver: LocalDriver, path: str, *, memory: bool, busy_timeout_ms: in
         close_quietly(conn)
         raise
     return conn
+
+
+def create_private_file(path: str) -> None:
+    """Create ``path`` empty with mode 0600 unless something is there already.
+
+    SQLite would create it with the process umask (usually world-readable); an empty
+    file is a valid new database, and SQLite gives its ``-wal``/``-shm`` files the same
+    mode. ``O_EXCL``/``O_NOFOLLOW``: an existing file or a planted symlink is left alone
+    (SQLite then opens what is there, as before).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except (FileExistsError, IsADirectoryError):
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symlink: SQLite decides, as for any existing path
+            return
+        raise
+    os.close(fd)
 
 
 def open_plain(driver: LocalDriver, path: str, *, busy_timeout_ms: int) -> Any:
@@ -164,6 +197,7 @@ __all__ = [
     "Result",
     "close_quietly",
     "connect",
+    "create_private_file",
     "import_driver",
     "open_plain",
 ]

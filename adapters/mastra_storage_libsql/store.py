@@ -285,6 +285,9 @@ class LibSQLStore(MastraStorage):
             auth_token=token,
             request_timeout_s=_positive_float("request_timeout_s", request_timeout_s),
         )
+        # With init disabled (here, by the environment, or later by a read-only command)
+        # opening the file creates nothing and leaves its journal mode alone.
+        self._db.may_change_file = lambda: self.init_enabled
         self.stores = {
             "memory": LibSQLMemoryStore(self._db),
             "workflows": LibSQLWorkflowsStore(self._db),
@@ -312,6 +315,7 @@ class LibSQLStore(MastraStorage):
         return self._db
 
     async def _initialize(self) -> None:
+        self._db.may_change_file = lambda: True  # an explicit init() creates the file
         await ensure_schema(self._db)
 
     async def close(self) -> None:
