@@ -186,10 +186,13 @@ class _LogScrubber:
         self._counts: dict[str, int] = {}
         self._spellings: tuple[str, ...] = ()
         self._previous: Callable[..., logging.LogRecord] | None = None
+        #: Secrets of stores that are gone, dropped at the next chance (see :meth:`remove`).
+        self._garbage: list[list[str]] = []
 
     def add(self, secrets: Iterable[str]) -> list[str]:
         added = [s for s in secrets if isinstance(s, str) and len(s) >= _MIN_SECRET]
         with self._lock:
+            self._collect()
             for secret in added:
                 self._counts[secret] = self._counts.get(secret, 0) + 1
             self._refresh()
@@ -198,20 +201,30 @@ class _LogScrubber:
                 logging.setLogRecordFactory(self._make_record)
         return added
 
-    def remove(self, secrets: Iterable[str]) -> None:
-        with self._lock:
-            for secret in secrets:
+    def remove(self, secrets: list[str]) -> None:
+        """Forget a dead store's secrets. Called by ``weakref.finalize``, which may run
+        inside garbage collection on a thread that already holds the lock (in
+        :meth:`add`): so only queue them, without locking."""
+        self._garbage.append(secrets)
+
+    def _collect(self) -> None:
+        """Apply queued removals (the lock is held)."""
+        changed = False
+        while self._garbage:
+            for secret in self._garbage.pop():
                 count = self._counts.get(secret, 0) - 1
                 if count > 0:
                     self._counts[secret] = count
                 else:
                     self._counts.pop(secret, None)
+                changed = True
+        if changed:
             self._refresh()
 
     def _refresh(self) -> None:
         spellings = set(_spellings(self._counts))
         for secret in self._counts:  # base64 too: HTTP basic auth, tokens inside JWTs...
-            for data in (secret.encode("utf-8"),):
+            for data in (secret.encode("utf-8", "surrogatepass"),):
                 spellings.add(base64.b64encode(data).decode("ascii").rstrip("="))
                 spellings.add(base64.urlsafe_b64encode(data).decode("ascii").rstrip("="))
         self._spellings = tuple(sorted(spellings, key=len, reverse=True))
@@ -219,6 +232,11 @@ class _LogScrubber:
     def _make_record(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         previous = self._previous or logging.LogRecord
         record = previous(*args, **kwargs)
+        if self._garbage and self._lock.acquire(blocking=False):  # never wait in a log call
+            try:
+                self._collect()
+            finally:
+                self._lock.release()
         spellings = self._spellings
         if spellings:
             self.scrub(record, spellings)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from mastra_storage import cli, connect
+from mastra_storage import MastraStorage, cli, connect
 from mastra_storage.errors import MastraStorageError
 from mastra_storage.redact import REDACTED, redact_text, redact_url, scrub_secrets, url_secrets
 
@@ -153,7 +153,10 @@ async def _exercise(build: Callable[[], Any]) -> list[str]:
         return exception_texts(exc)
     texts += [repr(store), str(store), str(getattr(store, "url", ""))]
     try:
-        await store.init()
+        if isinstance(store, MastraStorage):
+            await store.init()
+        else:  # a vector store
+            await store.list_indexes()
     except MastraStorageError as exc:
         texts += exception_texts(exc)
     else:  # pragma: no cover - a closed port answered
@@ -250,6 +253,20 @@ def _libsql_kwarg_token(secret: str, port: int) -> Any:
     return LibSQLStore(f"http://127.0.0.1:{port}", auth_token=secret)
 
 
+def _pgvector(secret: str, port: int) -> Any:
+    from mastra_storage_postgres.vector import PgVector
+
+    return PgVector(f"postgresql://app:{secret}@127.0.0.1:{port}/db")
+
+
+def _mongodb_vector(secret: str, port: int) -> Any:
+    from mastra_storage_mongodb.vector import MongoDBVector
+
+    return MongoDBVector(
+        f"mongodb://u:{secret}@127.0.0.1:{port}/?serverSelectionTimeoutMS=300", db_name="x"
+    )
+
+
 def _registry(template: str) -> Callable[[str, int], Any]:
     def build(secret: str, port: int) -> Any:
         return connect(template.format(s=secret, port=port))
@@ -276,6 +293,8 @@ BACKENDS: dict[str, Callable[[str, int], Any]] = {
     "dynamodb": _dynamodb,
     "libsql-url-token": _libsql_url_token,
     "libsql-kwarg-token": _libsql_kwarg_token,
+    "pgvector": _pgvector,
+    "mongodb-vector": _mongodb_vector,
     "libsql-connect": _registry("libsql+http://127.0.0.1:{port}?authToken={s}"),
 }
 

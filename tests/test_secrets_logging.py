@@ -289,3 +289,37 @@ def test_records_logged_while_a_store_lives_are_scrubbed(debug_logs: _Capture) -
         log.exception("failed")
     assert_no_secret(debug_logs, [secret])
     assert any("x-token:***" in text for text in debug_logs.texts)
+
+
+def test_stores_collected_while_secrets_are_registered_do_not_deadlock(
+    debug_logs: _Capture,
+) -> None:
+    """A store's finalizer (which forgets its secrets) may run inside garbage collection
+    while ``protect_logs`` holds its lock on the same thread; it must not wait for it."""
+    import gc
+    import threading
+
+    from mastra_storage.redact import protect_logs
+
+    class CyclicOwner:  # only the cyclic collector frees it, at an arbitrary allocation
+        def __init__(self) -> None:
+            self.me = self
+
+    def churn() -> None:
+        for i in range(3000):
+            protect_logs(CyclicOwner(), [f"churn-secret-{i:05d}"])
+
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1, 1, 1)
+    try:
+        worker = threading.Thread(target=churn, daemon=True)
+        worker.start()
+        worker.join(timeout=60)
+    finally:
+        gc.set_threshold(*thresholds)
+    assert not worker.is_alive(), "protect_logs deadlocked in a finalizer"
+    gc.collect()
+    protect_logs(CyclicOwner(), ["one-more-secret"])  # applies the queued removals
+    # A collected store's secret is no longer scrubbed: the registry does not grow forever.
+    logging.getLogger("churn").warning("churn-secret-00001 is free text again")
+    assert "churn-secret-00001 is free text again" in debug_logs.texts[-1]

@@ -39,7 +39,7 @@ from mastra_storage.errors import (
     NotSupportedError,
     UnavailableError,
 )
-from mastra_storage.redact import redact_text, redact_url
+from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
 from mastra_storage.validation import validate_identifier
 from mastra_storage.vector.base import BaseVectorStore, VectorQuery, VectorRow, VectorUpdate
 from mastra_storage.vector.filter import Node
@@ -94,6 +94,8 @@ class MongoDBVector(BaseVectorStore):
             )
         self._uri = uri
         self._display = redact_url(uri) if uri else "<client>"
+        if uri:
+            protect_logs(self, url_secrets(uri))  # no driver may log the password
         self.db_name = validate_identifier(db_name, kind="database name")
         self.embedding_field = validate_identifier(embedding_field_path, kind="embedding field")
         self.index_ready_timeout_s = float(index_ready_timeout_s)
@@ -118,14 +120,28 @@ class MongoDBVector(BaseVectorStore):
         if self._client is None:
             try:
                 from pymongo import AsyncMongoClient
+                from pymongo.errors import ConfigurationError as PyMongoConfigurationError
             except ImportError as exc:
                 raise MissingDependencyError(
                     "MongoDBVector needs pymongo: pip install 'mastra-storage[mongodb]'",
                     id="MASTRA_STORAGE_MISSING_DEPENDENCY",
                     details={"adapter": "mongodb", "extra": "mongodb"},
                 ) from exc
-            self._client = AsyncMongoClient(self._uri, tz_aware=True)
-        return self._client[self.db_name]
+            try:
+                self._client = AsyncMongoClient(self._uri, tz_aware=True)
+                refused = ""
+            except (TypeError, ValueError, PyMongoConfigurationError) as exc:
+                refused = redact_text(str(exc), self._uri) or type(exc).__name__
+            if refused:  # outside ``except``: pymongo's message may quote the URL
+                from mastra_storage.errors import ConfigurationError
+
+                raise ConfigurationError(
+                    f"MongoDBVector: invalid connection settings: {refused}",
+                    id="MASTRA_VECTOR_MONGODB_INVALID_OPTION",
+                    domain=VECTOR_DOMAIN,
+                )
+        client: Any = self._client
+        return client[self.db_name]
 
     def _error(self, operation: str, exc: BaseException) -> MastraStorageError:
         text = redact_text(str(exc), self._uri) if self._uri else str(exc)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import urllib.parse
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -35,7 +36,7 @@ from mastra_storage.errors import (
     MissingDependencyError,
     UnavailableError,
 )
-from mastra_storage.redact import redact_text, redact_url
+from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
 from mastra_storage.validation import validate_identifier
 from mastra_storage.vector.base import BaseVectorStore, VectorQuery, VectorRow, VectorUpdate
 from mastra_storage.vector.filter import Node
@@ -122,6 +123,20 @@ class PgVector(BaseVectorStore):
                 id="MASTRA_VECTOR_PG_INVALID_OPTION",
                 domain=VECTOR_DOMAIN,
             )
+        if url is not None:
+            try:
+                urllib.parse.urlsplit(url).port  # noqa: B018 - validates the port
+                parsed = True
+            except ValueError:
+                parsed = False
+            if not parsed:  # raised outside ``except``: the parser's message quotes the URL
+                raise ConfigurationError(
+                    f"PgVector: invalid URL {redact_url(url)!r}: bad port, or a password with "
+                    "an unencoded '/', '#', '?' or '@' (percent-encode it)",
+                    id="MASTRA_VECTOR_PG_INVALID_OPTION",
+                    domain=VECTOR_DOMAIN,
+                )
+            protect_logs(self, url_secrets(url))  # no driver may log the password
         self._url = url
         self._display = redact_url(url) if url is not None else "<pool>"
         self.schema = validate_identifier(schema, kind="schema name")
