@@ -14,6 +14,7 @@ import socket
 import traceback
 import urllib.parse
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -321,14 +322,29 @@ CLI_URLS = {
 }
 
 
+CLI_COMMANDS = {
+    "doctor": ["doctor", "{url}"],
+    "init": ["init", "{url}"],
+    "export": ["export", "{url}", "{tmp}/out.jsonl"],
+    "prune": ["prune", "--older-than", "30d", "--dry-run", "{url}"],
+    "copy-from": ["copy", "{url}", "memory://"],
+    "copy-to": ["copy", "memory://", "{url}"],
+}
+
+
 @pytest.mark.parametrize("delimiter", DELIMITERS, ids=DELIMITER_IDS)
 @pytest.mark.parametrize("backend", sorted(CLI_URLS))
-@pytest.mark.parametrize("command", ["doctor", "init"])
+@pytest.mark.parametrize("command", sorted(CLI_COMMANDS))
 def test_cli_never_prints_the_secret(
-    command: str, backend: str, delimiter: str, capsys: pytest.CaptureFixture[str]
+    command: str,
+    backend: str,
+    delimiter: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     url = CLI_URLS[backend].format(s=secret_with(delimiter), port=closed_port())
-    code = cli.main([command, url])
+    argv = [a.format(url=url, tmp=tmp_path) for a in CLI_COMMANDS[command]]
+    code = cli.main(argv)
     out, err = capsys.readouterr()
     assert code != 0
     assert out or err
