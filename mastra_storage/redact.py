@@ -38,6 +38,8 @@ _SECRET_NAME = (
 _SECRET_PARAM_IN_URL = re.compile(
     rf"(?P<pre>[?&;](?P<key>{_SECRET_NAME})=)(?P<value>(?:[^&]|&(?![A-Za-z0-9_.\-]*=))*)", re.I
 )
+#: Parameters whose names sound secret but whose values are not (MongoDB's).
+_PUBLIC_PARAMS = frozenset({"authsource", "authmechanism"})
 #: ``scheme://`` at the start of a URL.
 _SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.\-]*://")
 #: ``scheme://userinfo@`` anywhere in a text; userinfo runs to the last ``@`` before a space
@@ -96,7 +98,12 @@ def redact_url(url: str) -> str:
     and URLs no parser accepts; never raises.
     """
     text = _SECRET_PARAM_IN_URL.sub(
-        lambda m: m[0] if m["value"] in ("", REDACTED) else f"{m['pre']}{REDACTED}", url
+        lambda m: (
+            m[0]
+            if m["value"] in ("", REDACTED) or m["key"].lower() in _PUBLIC_PARAMS
+            else f"{m['pre']}{REDACTED}"
+        ),
+        url,
     )
     split = _split_userinfo(text)
     if split is not None:
@@ -120,7 +127,11 @@ def url_secrets(url: str) -> list[str]:
             or not _PLAIN_USER.match(user)
         ):
             found.append(userinfo)  # no telling the user name from the password
-    found += [m["value"] for m in _SECRET_PARAM_IN_URL.finditer(url)]
+    found += [
+        m["value"]
+        for m in _SECRET_PARAM_IN_URL.finditer(url)
+        if m["key"].lower() not in _PUBLIC_PARAMS
+    ]
     return _spellings(found)
 
 

@@ -124,6 +124,10 @@ def test_redact_url_does_not_depend_on_parsing(template: str, delimiter: str) ->
         ("libsql://h?authToken=ab#cd&tls=0", "libsql://h?authToken=***&tls=0"),
         ("file:./mastra.db", "file:./mastra.db"),
         ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        (
+            "mongodb://u:p@h/db?authSource=admin&authMechanismProperties=AWS_SESSION_TOKEN:x",
+            "mongodb://u:***@h/db?authSource=admin&authMechanismProperties=***",
+        ),
     ],
 )
 def test_redact_url_examples(url: str, expected: str) -> None:
