@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -166,13 +167,14 @@ def _decode(text: str | bytes) -> Any:
             raise msgspec.DecodeError(str(exc)) from None
 
 
-def copy_json(value: Any) -> Any:
+def copy_json(value: Any, scalar: Callable[[Any], Any] | None = None) -> Any:
     """A deep copy of a JSON value (dicts and lists copied, tuples become lists, scalars
-    shared), without recursion: ``copy.deepcopy`` raises ``RecursionError`` on a stored
-    value nested a few hundred levels deep."""
+    shared, or mapped through ``scalar`` when it is given), without recursion:
+    ``copy.deepcopy`` raises ``RecursionError`` on a stored value nested a few hundred
+    levels deep."""
     kind = type(value)
     if kind is not dict and kind is not list and kind is not tuple:
-        return value
+        return value if scalar is None else scalar(value)
     root: Any = {} if kind is dict else []
     work = [(value, root)]
     while work:
@@ -184,7 +186,7 @@ def copy_json(value: Any) -> Any:
                 copied: Any = {} if item_kind is dict else []
                 work.append((item, copied))
             else:
-                copied = item
+                copied = item if scalar is None else scalar(item)
             if type(target) is dict:
                 target[key] = copied
             else:

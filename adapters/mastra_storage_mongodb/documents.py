@@ -13,7 +13,7 @@ from typing import Any
 
 from bson import Decimal128, ObjectId
 
-from mastra_storage.codec import parse_json_column, safely_parse_json
+from mastra_storage.codec import copy_json, parse_json_column, safely_parse_json
 from mastra_storage.errors import ValidationError
 from mastra_storage.pagination import ResolvedDateRange
 from mastra_storage.timeutil import UTC, parse_iso, to_iso
@@ -28,26 +28,7 @@ def plain(value: Any) -> Any:
     Iterative, not recursive: a document another client nested deeper than the recursion
     limit must still read back (a ``RecursionError`` here once failed every listing of the
     threads next to it)."""
-    kind = type(value)
-    if kind is not dict and kind is not list:
-        return _plain_scalar(value)
-    root: Any = {} if kind is dict else []
-    work = [(value, root)]
-    while work:
-        source, target = work.pop()
-        items = source.items() if type(source) is dict else enumerate(source)
-        for key, item in items:
-            item_kind = type(item)
-            if item_kind is dict or item_kind is list:
-                converted: Any = {} if item_kind is dict else []
-                work.append((item, converted))
-            else:
-                converted = _plain_scalar(item)
-            if type(target) is dict:
-                target[key] = converted
-            else:
-                target.append(converted)
-    return root
+    return copy_json(value, _plain_scalar)
 
 
 def _plain_scalar(value: Any) -> Any:
