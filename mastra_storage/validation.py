@@ -415,15 +415,28 @@ def check_record_fields(record: Any, *, operation: str, prefix: str = "") -> Non
     checked separately, as JSON (:func:`check_json`).
     """
     for name, described, check, stringy in _field_checks(type(record)):  # type: ignore[arg-type]
-        value = getattr(record, name)
-        if not check(value):
-            raise ValidationError(
-                f"{prefix}{name} must be {described}, got {type(value).__name__}",
-                id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
-                details={"field": prefix + name},
-            )
-        if stringy and type(value) is str:
-            check_text(value, field=prefix + name, operation=operation)
+        _check_field(
+            name, getattr(record, name), described, check, stringy, operation, prefix
+        )
+
+
+def _check_field(
+    name: str,
+    value: Any,
+    described: str,
+    check: _Check,
+    stringy: bool,
+    operation: str,
+    prefix: str,
+) -> None:
+    if not check(value):
+        raise ValidationError(
+            f"{prefix}{name} must be {described}, got {type(value).__name__}",
+            id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
+            details={"field": prefix + name},
+        )
+    if stringy and type(value) is str:
+        check_text(value, field=prefix + name, operation=operation)
 
 
 def check_field_value(
@@ -433,14 +446,7 @@ def check_field_value(
     partial updates); an unknown name is a :class:`ValidationError`."""
     for field, described, check, stringy in _field_checks(cls):
         if field == name:
-            if not check(value):
-                raise ValidationError(
-                    f"{prefix}{name} must be {described}, got {type(value).__name__}",
-                    id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS",
-                    details={"field": prefix + name},
-                )
-            if stringy and type(value) is str:
-                check_text(value, field=prefix + name, operation=operation)
+            _check_field(name, value, described, check, stringy, operation, prefix)
             return
     raise ValidationError(
         f"unknown field {name!r:.80}", id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS"
