@@ -414,7 +414,29 @@ class ScoreFields(Record, kw_only=True):
 
 
 class ScorePayload(ScoreFields, kw_only=True):
-    """What ``save_score`` takes: a score without ``id`` and timestamps."""
+    """What ``save_score`` takes: a score without timestamps.
+
+    ``id`` is optional: a supplied id is kept (a score already stored under it is replaced,
+    latest write wins, as Mastra's adapters do); ``None`` asks storage for a new UUID.
+    """
+
+    id: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScorePayload:
+        """Build a payload from Mastra's camelCase shape; ``null`` means "absent".
+
+        Raises :class:`ValidationError` for a key this SDK does not model (say ``traceID``
+        for ``traceId``): dropping it silently would lose the caller's data.
+        """
+        unknown = sorted(str(k) for k in data if k not in _encode_names(cls).values())
+        if unknown:
+            raise ValidationError(
+                f"unknown ScorePayload key(s): {', '.join(repr(k[:60]) for k in unknown[:10])}",
+                id="MASTRA_STORAGE_INVALID_RECORD",
+                details={"keys": ", ".join(unknown[:10])},
+            )
+        return super().from_dict(data)
 
 
 class Score(ScoreFields, kw_only=True):

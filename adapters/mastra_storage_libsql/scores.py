@@ -37,6 +37,13 @@ INSERT_SCORE = (
     + ", ".join("jsonb(?)" if col in _JSON else "?" for _, col in _FIELDS)
     + ")"
 )
+# A supplied id replaces the stored score as a whole, in one statement (Mastra's
+# delete-then-insert, made atomic); the row keeps its rowid.
+UPSERT_SCORE = (
+    INSERT_SCORE
+    + " ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{q(col)} = excluded.{q(col)}" for _, col in _FIELDS if col != "id")
+)
 _FILTERS: tuple[tuple[str, str], ...] = (
     ("scorer_id", "scorerId"),
     ("run_id", "runId"),
@@ -87,6 +94,14 @@ class LibSQLScoresStore(LibSQLDomain, BaseScoresStore):
 
         def job(tx: Tx) -> None:
             tx.execute(INSERT_SCORE, params)
+
+        await self._db.run("saveScore", job)
+
+    async def _upsert_score(self, score: Score) -> None:
+        params = score_params(score)
+
+        def job(tx: Tx) -> None:
+            tx.execute(UPSERT_SCORE, params)
 
         await self._db.run("saveScore", job)
 

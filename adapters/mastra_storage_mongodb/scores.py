@@ -71,6 +71,16 @@ class MongoDBScoresStore(MongoDomain, BaseScoresStore):
         self._conn.check_size(doc, "saveScore")
         await self._conn.guard("saveScore", self._conn.collection(SCORERS).insert_one(doc))
 
+    async def _upsert_score(self, score: Score) -> None:
+        # As @mastra/mongodb 1.19.0 saves a supplied id: replaceOne(upsert), one atomic
+        # document write.
+        doc = score_doc(score)
+        self._conn.check_size(doc, "saveScore")
+        await self._conn.guard(
+            "saveScore",
+            self._conn.collection(SCORERS).replace_one({"id": score.id}, doc, upsert=True),
+        )
+
     async def _get_score(self, score_id: str) -> Score | None:
         doc = await self._conn.guard(
             "getScoreById", self._conn.collection(SCORERS).find_one({"id": score_id})

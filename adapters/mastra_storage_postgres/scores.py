@@ -113,9 +113,19 @@ class PgScoresStore(PgDomain, BaseScoresStore):
         self._insert_sql = (
             f"INSERT INTO {self._table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)})"
         )
+        # A supplied id replaces the stored score as a whole in one statement (Mastra's
+        # delete-then-insert, made atomic and safe under concurrent saves of one id).
+        self._upsert_sql = (
+            self._insert_sql
+            + " ON CONFLICT (id) DO UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != '"id"')
+        )
 
     async def _insert_score(self, score: Score) -> None:
         await self._db.execute("saveScore", self._insert_sql, *score_params(score))
+
+    async def _upsert_score(self, score: Score) -> None:
+        await self._db.execute("saveScore", self._upsert_sql, *score_params(score))
 
     async def _get_score(self, score_id: str) -> Score | None:
         row = await self._db.fetchrow(

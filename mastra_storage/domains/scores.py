@@ -109,6 +109,12 @@ class BaseScoresStore(ABC):
     @abstractmethod
     async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]: ...
 
+    async def _upsert_score(self, score: Score) -> None:
+        """Store ``score``, atomically replacing a stored score with the same id (a
+        ``save_score`` with a supplied id). This default only inserts, so an existing id
+        raises :class:`ConflictError`; adapters override it with an atomic replace."""
+        await self._insert_score(score)
+
     async def _scan_scores(
         self, position: str | None, limit: int
     ) -> tuple[list[Score], str | None]:
@@ -123,7 +129,12 @@ class BaseScoresStore(ABC):
         return scores, str(offset + len(scores)) if len(scores) == limit else None
 
     async def save_score(self, payload: ScorePayload) -> Score:
-        """Store a score under a new id with ``created_at = updated_at = now``."""
+        """Store a score with ``created_at = updated_at = now`` and return it.
+
+        The payload's ``id`` is kept when given: a score already stored under that id is
+        replaced as a whole, in one atomic write (latest write wins, as Mastra's adapters
+        do). Without an id a new UUID is generated. Raises :class:`ValidationError` for an
+        invalid payload, before anything is written."""
         if not isinstance(payload, ScorePayload):
             raise ValidationError(
                 f"expected a ScorePayload, got {type(payload).__name__}",
@@ -140,7 +151,7 @@ class BaseScoresStore(ABC):
                 "score must be a finite number",
                 id="MASTRA_STORAGE_SAVE_SCORE_VALIDATION_FAILED",
             )
-        for name in ("entity_type", "trace_id", "span_id", "resource_id", "thread_id"):
+        for name in ("id", "entity_type", "trace_id", "span_id", "resource_id", "thread_id"):
             optional_id(getattr(payload, name), field=name, operation="SAVE_SCORE")
         check_record_fields(payload, operation="SAVE_SCORE")
         fields: dict[str, Any] = {
@@ -148,13 +159,13 @@ class BaseScoresStore(ABC):
         }
         dumps_record(payload, operation="SAVE_SCORE")  # JSON-serialisable before any write
         now = utc_now()
-        score = Score(
-            id=str(uuid.uuid4()),
-            created_at=now,
-            updated_at=now,
-            **{**fields, "score": float(payload.score)},
-        )
-        await self._insert_score(score)
+        fields["score"] = float(payload.score)
+        fields["id"] = payload.id if payload.id is not None else str(uuid.uuid4())
+        score = Score(created_at=now, updated_at=now, **fields)
+        if payload.id is None:
+            await self._insert_score(score)
+        else:
+            await self._upsert_score(score)
         return score
 
     async def get_score_by_id(self, score_id: str) -> Score | None:

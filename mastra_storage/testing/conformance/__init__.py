@@ -19,6 +19,7 @@ from .memory_totals import ListTotalTests
 from .memory_update_delete import UpdateDeleteMessageTests
 from .observability import ObservabilityTests
 from .retention import RetentionTests
+from .score_ids import ScoreIdTests
 from .scores import ScoreTests
 from .versioning import VersionedWriteTests
 from .workflows import WorkflowTests
@@ -50,6 +51,7 @@ class StorageConformance(
     MemoryConformance,
     WorkflowTests,
     ScoreTests,
+    ScoreIdTests,
     ObservabilityTests,
     CompositeTests,
     ReliabilityConformance,
@@ -73,6 +75,7 @@ __all__ = [
     "ReliabilityConformance",
     "ResourceTests",
     "RetentionTests",
+    "ScoreIdTests",
     "ScoreTests",
     "StorageConformance",
     "ThreadTests",
