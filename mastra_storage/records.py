@@ -2,8 +2,11 @@
 
 Python attributes are snake_case; :meth:`Record.to_dict` and :meth:`Record.from_dict`
 speak Mastra's camelCase wire names, so JSON written here is what a Mastra TypeScript app
-writes. Every datetime is normalised on construction (UTC, millisecond precision) and a
-naive datetime is rejected, so a record that exists is a record that round-trips.
+writes. One rule for unset fields: ``to_dict`` leaves out an optional field that is
+``None`` (``Span`` excepted: Mastra's ``SpanRecord`` has every key, nullable), and
+``from_dict`` reads a ``null`` like a missing key. Every datetime is normalised on
+construction (UTC, millisecond precision) and a naive datetime is rejected, so a record
+that exists is a record that round-trips.
 """
 
 from __future__ import annotations
@@ -117,8 +120,12 @@ def _parse_dates(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Thread(Record, kw_only=True, omit_defaults=False):
-    """A conversation thread (``StorageThreadType``), owned by a resource (a user)."""
+class Thread(Record, kw_only=True):
+    """A conversation thread (``StorageThreadType``), owned by a resource (a user).
+
+    Like every record, :meth:`to_dict` leaves out an unset (``None``) ``metadata``;
+    ``title`` is always present (``""`` when untitled).
+    """
 
     _datetime_fields = ("created_at", "updated_at")
 
@@ -128,6 +135,11 @@ class Thread(Record, kw_only=True, omit_defaults=False):
     created_at: datetime
     updated_at: datetime
     metadata: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data.setdefault("title", self.title)  # a default "" is still the thread's title
+        return data
 
 
 class MessageContent(Record, kw_only=True):
