@@ -65,17 +65,32 @@ def message_index_keys(db: RedisDB, meta: MessageMeta) -> list[str]:
 
 
 def add_message_index(db: RedisDB, batch: WriteBatch, meta: MessageMeta) -> None:
-    """Our three lexicographic indexes plus Mastra's ``thread:<id>:messages`` (score =
-    created-at ms, which Mastra itself uses when ``_index`` is absent)."""
+    """Our three lexicographic indexes of a message (Mastra's set: :func:`add_mastra_member`)."""
     for key in message_index_keys(db, meta):
         batch.zadd(key, {meta.member: 0}, "message")
-    batch.zadd(db.keys.mastra_thread_messages(meta.thread_id), {meta.id: meta.ms}, "message")
 
 
-def remove_message_index(db: RedisDB, pipe: Pipeline, meta: MessageMeta) -> None:
+def mastra_score(meta: MessageMeta, index: int | None) -> int:
+    """The score Mastra gives a message in ``thread:<id>:messages``: its ``_index`` (the
+    position in its ``saveMessages`` batch), else its created-at ms (Mastra's fallback)."""
+    return meta.ms if index is None else index
+
+
+def add_mastra_member(db: RedisDB, batch: WriteBatch, meta: MessageMeta, score: int) -> None:
+    """Put a message into Mastra's own ``thread:<id>:messages`` with the score Mastra would
+    give it, so Mastra's reads order our messages as they order their own."""
+    batch.zadd(db.keys.mastra_thread_messages(meta.thread_id), {meta.id: score}, "message")
+
+
+def remove_message_index(
+    db: RedisDB, pipe: Pipeline, meta: MessageMeta, *, mastra: bool = True
+) -> None:
+    """Queue the removal of a message's entries from our indexes and (``mastra``, when it
+    leaves its thread) from Mastra's ``thread:<id>:messages``."""
     for key in message_index_keys(db, meta):
         pipe.zrem(key, meta.member)
-    pipe.zrem(db.keys.mastra_thread_messages(meta.thread_id), meta.id)
+    if mastra:
+        pipe.zrem(db.keys.mastra_thread_messages(meta.thread_id), meta.id)
 
 
 def _thread_entries(db: RedisDB, thread: Thread) -> set[tuple[str, str]]:
@@ -102,7 +117,9 @@ def thread_index_ops(db: RedisDB, pipe: Pipeline, old: Thread | None, new: Threa
 
 __all__ = [
     "MessageMeta",
+    "add_mastra_member",
     "add_message_index",
+    "mastra_score",
     "message_index_keys",
     "newest_first",
     "remove_message_index",

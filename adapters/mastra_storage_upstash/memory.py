@@ -33,7 +33,9 @@ from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 from .db import RedisDB, WriteBatch, begin, decode_json, lex_members, operation
 from .indexes import (
     MessageMeta,
+    add_mastra_member,
     add_message_index,
+    mastra_score,
     message_index_keys,
     remove_message_index,
     thread_index_ops,
@@ -127,9 +129,19 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         return bumped
 
     def _write_message(
-        self, batch: WriteBatch, message: Message, meta: MessageMeta, index: int
+        self,
+        batch: WriteBatch,
+        message: Message,
+        meta: MessageMeta,
+        index: int | None,
+        *,
+        score: int | None = None,
     ) -> None:
-        """The message JSON (Mastra's key), ``msg-idx`` (Mastra's) and our meta record."""
+        """The message JSON with ``_index`` = ``index`` (Mastra's key), ``msg-idx`` (Mastra's),
+        our meta record and indexes, and the message's member of Mastra's own
+        ``thread:<id>:messages`` scored as Mastra would (``score``, else
+        :func:`mastra_score`); ``score=-1`` leaves Mastra's set as it is (an update in place,
+        which Mastra does not re-score)."""
         k = self._k
         assert message.thread_id is not None
         key = k.message(message.thread_id, message.id)
@@ -137,6 +149,10 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         batch.set_text(k.message_index(message.id), message.thread_id, "message")
         batch.set_json(k.message_meta(message.id), meta.to_json(), "message")
         add_message_index(self._db, batch, meta)
+        if score != -1:
+            add_mastra_member(
+                self._db, batch, meta, mastra_score(meta, index) if score is None else score
+            )
 
     async def _metas(self, reader: Any, message_ids: list[str]) -> list[MessageMeta | None]:
         raws = await reader.mget([self._k.message_meta(i) for i in message_ids])
@@ -577,8 +593,9 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                         message.id, str(message.thread_id), message.resource_id, old.ms, old.seq
                     )
                     if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
-                        remove_message_index(self._db, pipe, old)
-                        if old.thread_id != meta.thread_id and owned[(old.thread_id, old.id)]:
+                        moved = old.thread_id != meta.thread_id
+                        remove_message_index(self._db, pipe, old, mastra=moved)
+                        if moved and owned[(old.thread_id, old.id)]:
                             pipe.delete(k.message(old.thread_id, message.id))
                 else:
                     meta = MessageMeta(
@@ -611,7 +628,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             await pipe.watch(*message_keys)
             rows = [decode_json(r) for r in await pipe.mget(message_keys)]
             planned: list[tuple[MessageMeta, Message]] = []
-            batch_index: dict[str, int] = {}
+            batch_index: dict[str, int | None] = {}
             for meta, row in zip(metas, rows, strict=True):
                 if _is_message(row, meta.thread_id, meta.id):
                     existing = message_from_json(row)
@@ -620,7 +637,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                         check_thread_key_id(str(new.thread_id), operation="UPDATE_MESSAGES")
                     planned.append((meta, new))
                     stored_index = row.get("_index")  # Mastra keeps it on updates too
-                    batch_index[meta.id] = stored_index if isinstance(stored_index, int) else 0
+                    batch_index[meta.id] = stored_index if isinstance(stored_index, int) else None
             if not planned:
                 return []
             touched = list(
@@ -646,11 +663,16 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                 meta = MessageMeta(
                     message.id, str(message.thread_id), message.resource_id, old.ms, old.seq
                 )
+                moved = old.thread_id != meta.thread_id
                 if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
-                    remove_message_index(self._db, pipe, old)
-                    if old.thread_id != meta.thread_id:
+                    remove_message_index(self._db, pipe, old, mastra=moved)
+                    if moved:
                         pipe.delete(k.message(old.thread_id, message.id))  # verified above
-                self._write_message(batch, message, meta, batch_index[message.id])
+                index = batch_index[message.id]
+                # Mastra re-scores its set only on a move (by _index, else createdAt); a
+                # message with an _index already has that score, one without keeps its own.
+                keep = not moved and index is None
+                self._write_message(batch, message, meta, index, score=-1 if keep else None)
             batch.flush(pipe)
             for thread in threads.values():
                 if thread is not None:
@@ -761,7 +783,8 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                     to_epoch_ms(message.created_at),
                     next_seq + index,
                 )
-                self._write_message(batch, message, meta, index)
+                # Mastra's clone: copies carry no _index, its set scores them 0, 1, 2, ...
+                self._write_message(batch, message, meta, None, score=index)
             batch.flush(pipe)
             return thread, copies
 

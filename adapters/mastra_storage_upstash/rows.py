@@ -32,7 +32,8 @@ def _json_field(value: Any) -> Any:
 
 
 def thread_to_json(thread: Thread) -> dict[str, Any]:
-    return thread.to_dict()
+    """The thread as Mastra stores it: an unset field (``metadata``) has no key at all."""
+    return {k: v for k, v in thread.to_dict().items() if v is not None}
 
 
 def thread_from_json(data: dict[str, Any]) -> Thread:
@@ -47,17 +48,20 @@ def thread_from_json(data: dict[str, Any]) -> Thread:
 # ---- messages ---------------------------------------------------------------------------
 
 
-def message_to_json(message: Message, index: int) -> dict[str, Any]:
-    data = message.to_dict()
-    data["type"] = message.type or "v2"
-    data["_index"] = index
+def message_to_json(message: Message, index: int | None) -> dict[str, Any]:
+    """The message as Mastra stores it: ``type`` only when the message has one (Mastra
+    writes the message as given), ``_index`` its position in its ``saveMessages`` batch
+    (``None``: no ``_index``, as Mastra's ``cloneThread`` writes its copies)."""
+    data = {k: v for k, v in message.to_dict().items() if v is not None}
+    if index is not None:
+        data["_index"] = index
     return data
 
 
 def message_from_json(data: dict[str, Any]) -> Message:
     raw = {k: v for k, v in data.items() if k != "_index"}
-    if raw.get("type") == "v2":
-        raw.pop("type")
+    if raw.get("type") in ("v2", None):  # "v2" is every backend's default: read as unset
+        raw.pop("type", None)
     content = _json_field(raw.get("content"))
     raw["content"] = content if content else dict(_EMPTY_CONTENT)
     return Message.from_dict(raw)

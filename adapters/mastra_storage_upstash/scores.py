@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
+from redis.asyncio.client import Pipeline
+
 from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
 from mastra_storage.records import Score
 from mastra_storage.timeutil import to_epoch_ms
 
-from .db import RedisDB, operation
+from .db import RedisDB, begin, decode_json, operation
 from .indexes import newest_first
 from .keys import TABLE_SCORES, parse_timed_member, timed_member
 from .lex import HIGHEST, LOWEST
@@ -45,6 +47,28 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
             for key in self._index_keys(score):
                 self._db.zadd(pipe, key, [member], "score")
             await pipe.execute()
+
+    @operation("saveScore")
+    async def _upsert_score(self, score: Score) -> None:
+        """A score with a supplied id: replace a stored one and its index entries in one
+        optimistic transaction (``WATCH`` the key, ``GET`` it, then ``MULTI``: the old
+        entries out, the new record and entries in). Generated ids skip the read."""
+        key = self._k.score(score.id)
+        member = timed_member(to_epoch_ms(score.created_at), score.id)
+
+        async def body(pipe: Pipeline) -> None:
+            row = decode_json(await pipe.get(key))
+            old = score_from_json(row) if _is_score(row, score.id) else None
+            begin(pipe)
+            if old is not None:
+                old_member = timed_member(to_epoch_ms(old.created_at), old.id)
+                for index_key in self._index_keys(old):
+                    pipe.zrem(index_key, old_member)
+            self._db.set_json(pipe, key, score_to_json(score), "score")
+            for index_key in self._index_keys(score):
+                self._db.zadd(pipe, index_key, [member], "score")
+
+        await self._db.transaction([key], body)
 
     @operation("getScoreById")
     async def _get_score(self, score_id: str) -> Score | None:

@@ -8,6 +8,8 @@
 //   node mastra_upstash_harness.mjs op append THREAD_ID RESOURCE_ID N   (save a user+assistant turn)
 //   node mastra_upstash_harness.mjs op recall THREAD_ID                 (newest 40 messages)
 //   node mastra_upstash_harness.mjs op list-threads RESOURCE_ID         (first 20 threads)
+//   node mastra_upstash_harness.mjs layout-write PREFIX   (the layout dataset, ids PREFIX-*)
+//   node mastra_upstash_harness.mjs layout-read PREFIXES SCORE_IDS   (Mastra's reads of it)
 //   node mastra_upstash_harness.mjs costs THREAD_ID RESOURCE_ID
 //        the three ops above, each between two POST $UPSTASH_URL/__count calls (a hook of
 //        the test's REST shim that returns and resets its command counter)
@@ -25,6 +27,7 @@ import {
   saveFixtureConversation,
   saveFixtureResource,
   section,
+  splitIds,
 } from './harness_common.mjs';
 
 async function openStore() {
@@ -104,6 +107,99 @@ async function doRead(resourceId, workflowArg, scorerId) {
   emit(out);
 }
 
+// The layout dataset: the records both apps write under their own id prefix (`ts`/`py`)
+// so a test can compare the stored values key by key. Unset optional fields are left out,
+// message timestamps are equal (order then comes from Mastra's own structures only).
+const LAYOUT_T0 = '2024-07-01T09:00:00.000Z';
+const LAYOUT_T1 = '2024-07-01T09:00:05.000Z';
+
+async function doLayoutWrite(p) {
+  const store = await openStore();
+  const memory = await store.getStore('memory');
+  const workflows = await store.getStore('workflows');
+  const scores = await store.getStore('scores');
+  await memory.saveThread({
+    thread: {
+      id: `${p}-eq`,
+      resourceId: `${p}-res`,
+      title: 'Equal times',
+      createdAt: new Date(LAYOUT_T0),
+      updatedAt: new Date(LAYOUT_T0),
+    },
+  });
+  const message = (id, extra = {}) => ({
+    id: `${p}-${id}`,
+    threadId: `${p}-eq`,
+    resourceId: `${p}-res`,
+    role: 'user',
+    createdAt: new Date(LAYOUT_T1),
+    content: { format: 2, parts: [{ type: 'text', text: id }] },
+    ...extra,
+  });
+  // One batch whose ids are out of lexical order, then a single save at the same time.
+  await memory.saveMessages({ messages: [message('b'), message('a'), message('c', { type: 'v3' })] });
+  await memory.saveMessages({ messages: [message('0')] });
+  await memory.saveResource({
+    resource: { id: `${p}-res`, createdAt: new Date(LAYOUT_T0), updatedAt: new Date(LAYOUT_T0) },
+  });
+  await workflows.persistWorkflowSnapshot({
+    workflowName: `${p}-wf`,
+    runId: `${p}-run`,
+    snapshot: { status: 'running', context: {}, runId: `${p}-run`, value: {} },
+    createdAt: new Date(LAYOUT_T0),
+    updatedAt: new Date(LAYOUT_T0),
+  });
+  const saved = await scores.saveScore({
+    id: `${p}-score`,
+    scorerId: `${p}-scorer`,
+    entityId: `${p}-agent`,
+    runId: `${p}-run`,
+    source: 'LIVE',
+    score: 1,
+    scorer: { id: `${p}-scorer` },
+    entity: { id: `${p}-agent` },
+    input: 'hello',
+    output: '123',
+  });
+  emit({ ok: true, scoreId: saved.score.id });
+}
+
+// Mastra's own reads of the layout dataset of each prefix.
+async function doLayoutRead(prefixes, scoreIds) {
+  const store = await openStore();
+  const memory = await store.getStore('memory');
+  const workflows = await store.getStore('workflows');
+  const scores = await store.getStore('scores');
+  const out = {};
+  for (const [i, p] of prefixes.entries()) {
+    const entry = {};
+    entry.thread = await section(() => memory.getThreadById({ threadId: `${p}-eq` }));
+    entry.messages = await section(async () => {
+      const res = await memory.listMessages({
+        threadId: `${p}-eq`,
+        perPage: false,
+        orderBy: { field: 'createdAt', direction: 'ASC' },
+      });
+      return res.messages;
+    });
+    entry.window = await section(async () => {
+      const res = await memory.listMessages({
+        threadId: `${p}-eq`,
+        perPage: 0,
+        include: [{ id: `${p}-a`, withPreviousMessages: 1, withNextMessages: 1 }],
+      });
+      return res.messages.map((m) => m.id);
+    });
+    entry.resource = await section(() => memory.getResourceById({ resourceId: `${p}-res` }));
+    entry.run = await section(() =>
+      workflows.getWorkflowRunById({ workflowName: `${p}-wf`, runId: `${p}-run` }),
+    );
+    entry.score = await section(() => scores.getScoreById({ id: scoreIds[i] }));
+    out[p] = entry;
+  }
+  emit(out);
+}
+
 async function shimCount() {
   const res = await fetch(`${process.env.UPSTASH_URL}/__count`, {
     method: 'POST',
@@ -172,6 +268,8 @@ async function main() {
   if (cmd === 'write') return doWrite();
   if (cmd === 'read') return doRead(args[0], args[1] || '', args[2]);
   if (cmd === 'op') return doOp(args[0], args.slice(1));
+  if (cmd === 'layout-write') return doLayoutWrite(args[0]);
+  if (cmd === 'layout-read') return doLayoutRead(splitIds(args[0], ''), splitIds(args[1], ''));
   if (cmd === 'costs') return doCosts(args[0], args[1]);
   throw new Error('usage: mastra_upstash_harness.mjs write | read RESOURCE WORKFLOWS SCORER | op NAME ...');
 }

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from mastra_storage.codec import dumps, loads
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Message, MessageContent, Resource, ScorePayload, Thread
 from mastra_storage.testing.compat import T0
@@ -256,3 +257,173 @@ async def test_mastra_command_counts_grow_with_data(
     print(f"\nMastra @mastra/upstash 1.3.1 commands per operation: {counts}")
     assert counts["recall-last-40"][500] >= counts["recall-last-40"][50] + 450
     assert counts["list-threads"][500] >= counts["list-threads"][50] + 450
+
+
+# ---- the layout dataset: both apps write the same records, compared key by key ----------
+
+LAYOUT_T0 = datetime(2024, 7, 1, 9, 0, 0, tzinfo=timezone.utc)
+LAYOUT_T1 = LAYOUT_T0 + timedelta(seconds=5)
+#: Message ids of the layout thread in the order they are saved: one batch, then one more.
+LAYOUT_BATCH = ("b", "a", "c")
+LAYOUT_SINGLE = "0"
+
+
+async def _python_writes_layout(store: UpstashStore, p: str) -> str:
+    """The harness' ``layout-write`` dataset, written through our store; returns the score id."""
+    memory = await store.require_store("memory")
+    workflows = await store.require_store("workflows")
+    scores = await store.require_store("scores")
+    await memory.save_thread(
+        Thread(
+            id=f"{p}-eq",
+            resource_id=f"{p}-res",
+            title="Equal times",
+            created_at=LAYOUT_T0,
+            updated_at=LAYOUT_T0,
+        )
+    )
+
+    def message(name: str, type_: str | None = None) -> Message:
+        return Message(
+            id=f"{p}-{name}",
+            role="user",
+            thread_id=f"{p}-eq",
+            resource_id=f"{p}-res",
+            created_at=LAYOUT_T1,
+            type=type_,
+            content=MessageContent.from_dict(
+                {"format": 2, "parts": [{"type": "text", "text": name}]}
+            ),
+        )
+
+    await memory.save_messages([message("b"), message("a"), message("c", "v3")])
+    await memory.save_messages([message(LAYOUT_SINGLE)])
+    await memory.save_resource(Resource(id=f"{p}-res", created_at=LAYOUT_T0, updated_at=LAYOUT_T0))
+    await workflows.persist_workflow_snapshot(
+        workflow_name=f"{p}-wf",
+        run_id=f"{p}-run",
+        snapshot={"status": "running", "context": {}, "runId": f"{p}-run", "value": {}},
+        created_at=LAYOUT_T0,
+        updated_at=LAYOUT_T0,
+    )
+    saved = await scores.save_score(
+        ScorePayload(
+            id=f"{p}-score",  # kept (@mastra/upstash 1.3.1 itself always generates one)
+            scorer_id=f"{p}-scorer",
+            entity_id=f"{p}-agent",
+            run_id=f"{p}-run",
+            source="LIVE",
+            score=1,
+            scorer={"id": f"{p}-scorer"},
+            entity={"id": f"{p}-agent"},
+            input="hello",
+            output="123",
+        )
+    )
+    return saved.id
+
+
+def _neutral(value: Any, p: str) -> Any:
+    """``value`` with the id prefix ``p-`` replaced by ``X-`` (the two datasets then agree)."""
+    return loads(dumps(value).replace(f'"{p}-', '"X-').replace(f":{p}-", ":X-"))
+
+
+def _without(record: Any, *fields: str) -> Any:
+    """A record dict without the fields that differ by nature (times of writing, new ids)."""
+    assert isinstance(record, dict), record
+    return {k: v for k, v in record.items() if k not in fields}
+
+
+async def _stored_layout(store: UpstashStore, prefix: str, p: str, score_id: str) -> Any:
+    """The stored JSON of every record of one dataset, and Mastra's per-thread sorted set."""
+    raw = store.client
+    names = [*LAYOUT_BATCH, LAYOUT_SINGLE]
+    keys = {
+        "thread": f"{prefix}mastra_threads:id:{p}-eq",
+        **{f"message {n}": f"{prefix}mastra_messages:threadId:{p}-eq:id:{p}-{n}" for n in names},
+        "resource": f"{prefix}mastra_resources:{p}-res",
+        "run": f"{prefix}mastra_workflow_snapshot:namespace:workflows:"
+        f"workflow_name:{p}-wf:run_id:{p}-run",
+        "score": f"{prefix}mastra_scorers:id:{score_id}",
+    }
+    values = {name: loads(await raw.get(key)) for name, key in keys.items()}
+    values["thread"] = _without(values["thread"], "updatedAt")  # bumped by saveMessages
+    values["score"] = _without(values["score"], "id", "createdAt", "updatedAt")
+    values["mastra set"] = await raw.zrange(
+        f"{prefix}thread:{p}-eq:messages", 0, -1, withscores=True
+    )
+    return _neutral(values, p)
+
+
+async def test_python_stores_what_mastra_stores(
+    npm_dir: Any, shim: Any, store: UpstashStore, prefix: str
+) -> None:
+    """Same records, same stored values: unset fields absent (no ``metadata: null``, no
+    ``type`` a message was not given), ``_index`` and Mastra's per-thread set scored by it."""
+    written = mastra(npm_dir, shim, "layout-write", "ts")
+    py_score = await _python_writes_layout(store, "py")
+    assert py_score == "py-score" and written["scoreId"] != "ts-score"
+    theirs = await _stored_layout(store, prefix, "ts", written["scoreId"])
+    ours = await _stored_layout(store, prefix, "py", py_score)
+    assert "metadata" not in ours["thread"]
+    assert "type" not in ours["message a"] and ours["message c"]["type"] == "v3"
+    assert ours["mastra set"] == theirs["mastra set"]
+    assert ours == theirs
+
+
+async def test_mastra_reads_python_data_as_its_own(
+    npm_dir: Any, shim: Any, store: UpstashStore
+) -> None:
+    """Mastra's own reads (thread, messages in order, an include window, resource, run,
+    score) of Python-written records equal its reads of the same records it wrote itself."""
+    written = mastra(npm_dir, shim, "layout-write", "ts")
+    py_score = await _python_writes_layout(store, "py")
+    out = mastra(npm_dir, shim, "layout-read", "ts,py", f"{written['scoreId']},{py_score}")
+    views = {}
+    for p in ("ts", "py"):
+        entry = dict(out[p])
+        for name in ("thread", "resource", "run", "score"):
+            assert isinstance(entry[name], dict) and "error" not in entry[name], entry[name]
+        entry["thread"] = _without(entry["thread"], "updatedAt")
+        entry["score"] = _without(entry["score"], "id", "createdAt", "updatedAt")
+        views[p] = _neutral(entry, p)
+    # Mastra orders equal times by its set: (_index, id), the batch position first.
+    assert [m["id"] for m in views["ts"]["messages"]] == ["X-0", "X-b", "X-a", "X-c"]
+    assert views["py"]["messages"] == views["ts"]["messages"]
+    assert views["py"] == views["ts"]
+
+
+async def test_python_reads_mastra_data_as_mastra_does(
+    npm_dir: Any, shim: Any, store: UpstashStore
+) -> None:
+    """Our reads of Mastra-written records equal our reads of the same records written by
+    us, field by field; a Mastra thread's equal times come back in Mastra's own order, ours
+    in insertion order (the documented guarantee)."""
+    written = mastra(npm_dir, shim, "layout-write", "ts")
+    py_score = await _python_writes_layout(store, "py")
+    memory = await store.require_store("memory")
+    workflows = await store.require_store("workflows")
+    scores = await store.require_store("scores")
+    views = {}
+    for p, score_id in (("ts", written["scoreId"]), ("py", py_score)):
+        thread = await memory.get_thread_by_id(f"{p}-eq")
+        resource = await memory.get_resource_by_id(f"{p}-res")
+        run = await workflows.get_workflow_run_by_id(f"{p}-run", workflow_name=f"{p}-wf")
+        score = await scores.get_score_by_id(score_id)
+        assert thread is not None and resource is not None and run is not None
+        assert score is not None
+        page = await memory.list_messages(thread_id=f"{p}-eq", per_page=None)
+        views[p] = _neutral(
+            {
+                "thread": _without(thread.to_dict(), "updatedAt"),
+                "messages": {m.id: m.to_dict() for m in page.items},
+                "order": [m.id for m in page.items],
+                "resource": resource.to_dict(),
+                "run": _without(run.to_dict(), "version"),
+                "score": _without(score.to_dict(), "id", "createdAt", "updatedAt"),
+            },
+            p,
+        )
+    assert views["ts"].pop("order") == ["X-0", "X-b", "X-a", "X-c"]
+    assert views["py"].pop("order") == ["X-b", "X-a", "X-c", "X-0"]
+    assert views["py"] == views["ts"]
