@@ -750,6 +750,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         k = self._k
         source_key, target_key = k.thread(source_thread_id), k.thread(new_thread_id)
         index_key = k.thread_messages(source_thread_id)
+        mastra_key = k.mastra_thread_messages(source_thread_id)
 
         async def body(pipe: Pipeline) -> tuple[Thread, list[Message]] | None:
             source_raw, target_raw = await pipe.mget([source_key, target_key])
@@ -768,14 +769,17 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                 _, seq, thread_id, message_id = parse_message_member(member)
                 refs.append((thread_id, message_id, seq))
             found, _ = await self._load_messages(refs)
-            thread, copies = build(source, [s.message for s in found])
+            mastra_order = {str(m): i for i, m in enumerate(await pipe.zrange(mastra_key, 0, -1))}
+            sources = [s.message for s in found]
+            thread, copies = build(source, sources)
+            scores = _mastra_clone_scores(sources, copies, mastra_order)
             next_seq = (
                 int(await pipe.incrby(k.seq(), len(copies))) - len(copies) + 1 if copies else 0
             )
             begin(pipe)
             batch = WriteBatch(self._db)
             self._write_thread(pipe, None, thread)
-            for index, message in enumerate(copies):
+            for index, (message, score) in enumerate(zip(copies, scores, strict=True)):
                 meta = MessageMeta(
                     message.id,
                     new_thread_id,
@@ -783,12 +787,12 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                     to_epoch_ms(message.created_at),
                     next_seq + index,
                 )
-                # Mastra's clone: copies carry no _index, its set scores them 0, 1, 2, ...
-                self._write_message(batch, message, meta, None, score=index)
+                # As Mastra's cloneThread: copies carry no _index, its set ranks them.
+                self._write_message(batch, message, meta, None, score=score)
             batch.flush(pipe)
             return thread, copies
 
-        return await self._db.transaction([source_key, target_key, index_key], body)
+        return await self._db.transaction([source_key, target_key, index_key, mastra_key], body)
 
     # ---- maintenance ------------------------------------------------------------------
 
@@ -823,6 +827,45 @@ def _is_message(row: Any, thread_id: str, message_id: str) -> TypeGuard[dict[str
     return (
         isinstance(row, dict) and row.get("id") == message_id and row.get("threadId") == thread_id
     )
+
+
+def _mastra_clone_scores(
+    sources: list[Message], copies: list[Message], mastra_order: dict[str, int]
+) -> list[int]:
+    """The scores Mastra's ``cloneThread`` gives the copies in ``thread:<new>:messages``:
+    0, 1, 2, ... in Mastra's order of their sources (the source's set order, stably sorted
+    by ``createdAt``), so Mastra reads our clone in the order it reads its own clone.
+
+    ``copies`` are the selected ``sources`` in order with new ids, thread and resource; each
+    is matched to its source by walking both lists (identical messages are interchangeable).
+    A source missing from Mastra's set ranks after the ones in it, in our order.
+    """
+    picked: list[Message] = []
+    j = 0
+    for copy in copies:
+        while (
+            j < len(sources)
+            and sources[j].replace(
+                id=copy.id, thread_id=copy.thread_id, resource_id=copy.resource_id
+            )
+            != copy
+        ):
+            j += 1
+        picked.append(sources[j] if j < len(sources) else copy)
+        j += 1
+    unknown = len(mastra_order)
+    ranked = sorted(
+        range(len(copies)),
+        key=lambda i: (
+            to_epoch_ms(picked[i].created_at),
+            mastra_order.get(picked[i].id, unknown),
+            i,
+        ),
+    )
+    scores = [0] * len(copies)
+    for rank, i in enumerate(ranked):
+        scores[i] = rank
+    return scores
 
 
 def _thread_member(thread: Thread, field: str) -> str:

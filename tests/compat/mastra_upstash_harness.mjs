@@ -9,6 +9,8 @@
 //   node mastra_upstash_harness.mjs op recall THREAD_ID                 (newest 40 messages)
 //   node mastra_upstash_harness.mjs op list-threads RESOURCE_ID         (first 20 threads)
 //   node mastra_upstash_harness.mjs layout-write PREFIX   (the layout dataset, ids PREFIX-*)
+//   node mastra_upstash_harness.mjs layout-change PREFIX  (update, clone, move; clone's texts)
+//   node mastra_upstash_harness.mjs layout-read-clone PREFIX   (the clone's texts, Mastra's order)
 //   node mastra_upstash_harness.mjs layout-read PREFIXES SCORE_IDS   (Mastra's reads of it)
 //   node mastra_upstash_harness.mjs costs THREAD_ID RESOURCE_ID
 //        the three ops above, each between two POST $UPSTASH_URL/__count calls (a hook of
@@ -164,6 +166,43 @@ async function doLayoutWrite(p) {
   emit({ ok: true, scoreId: saved.score.id });
 }
 
+// Changes to the layout dataset: an update in place, a clone, a move to another thread.
+// Emits the clone's messages as Mastra's listMessages returns them.
+async function doLayoutChange(p) {
+  const store = await openStore();
+  const memory = await store.getStore('memory');
+  await memory.updateMessages({
+    messages: [{ id: `${p}-a`, content: { parts: [{ type: 'text', text: 'a2' }] } }],
+  });
+  await memory.cloneThread({ sourceThreadId: `${p}-eq`, newThreadId: `${p}-clone` });
+  await memory.saveThread({
+    thread: {
+      id: `${p}-eq2`,
+      resourceId: `${p}-res`,
+      title: 'Moved to',
+      createdAt: new Date(LAYOUT_T0),
+      updatedAt: new Date(LAYOUT_T0),
+    },
+  });
+  await memory.updateMessages({ messages: [{ id: `${p}-b`, threadId: `${p}-eq2` }] });
+  emit({ clone: await cloneTexts(memory, p) });
+}
+
+// The texts of the clone's messages in the order Mastra's listMessages returns them.
+async function cloneTexts(memory, p) {
+  const clone = await memory.listMessages({
+    threadId: `${p}-clone`,
+    perPage: false,
+    orderBy: { field: 'createdAt', direction: 'ASC' },
+  });
+  return clone.messages.map((m) => m.content.parts[0].text);
+}
+
+async function doLayoutReadClone(p) {
+  const store = await openStore();
+  emit({ clone: await cloneTexts(await store.getStore('memory'), p) });
+}
+
 // Mastra's own reads of the layout dataset of each prefix.
 async function doLayoutRead(prefixes, scoreIds) {
   const store = await openStore();
@@ -269,6 +308,8 @@ async function main() {
   if (cmd === 'read') return doRead(args[0], args[1] || '', args[2]);
   if (cmd === 'op') return doOp(args[0], args.slice(1));
   if (cmd === 'layout-write') return doLayoutWrite(args[0]);
+  if (cmd === 'layout-change') return doLayoutChange(args[0]);
+  if (cmd === 'layout-read-clone') return doLayoutReadClone(args[0]);
   if (cmd === 'layout-read') return doLayoutRead(splitIds(args[0], ''), splitIds(args[1], ''));
   if (cmd === 'costs') return doCosts(args[0], args[1]);
   throw new Error('usage: mastra_upstash_harness.mjs write | read RESOURCE WORKFLOWS SCORER | op NAME ...');

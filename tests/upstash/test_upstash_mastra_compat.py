@@ -24,7 +24,14 @@ import pytest
 
 from mastra_storage.codec import dumps, loads
 from mastra_storage.pagination import OrderBy
-from mastra_storage.records import Message, MessageContent, Resource, ScorePayload, Thread
+from mastra_storage.records import (
+    Message,
+    MessageContent,
+    MessageUpdate,
+    Resource,
+    ScorePayload,
+    Thread,
+)
 from mastra_storage.testing.compat import T0
 from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
 from mastra_storage.testing.servers import skip_or_fail
@@ -427,3 +434,60 @@ async def test_python_reads_mastra_data_as_mastra_does(
     assert views["ts"].pop("order") == ["X-0", "X-b", "X-a", "X-c"]
     assert views["py"].pop("order") == ["X-b", "X-a", "X-c", "X-0"]
     assert views["py"] == views["ts"]
+
+
+async def _python_changes_layout(store: UpstashStore, p: str) -> None:
+    """The harness' ``layout-change``, through our store."""
+    memory = await store.require_store("memory")
+    await memory.update_messages(
+        [MessageUpdate(id=f"{p}-a", content={"parts": [{"type": "text", "text": "a2"}]})]
+    )
+    await memory.clone_thread(f"{p}-eq", new_thread_id=f"{p}-clone")
+    await memory.save_thread(
+        Thread(
+            id=f"{p}-eq2",
+            resource_id=f"{p}-res",
+            title="Moved to",
+            created_at=LAYOUT_T0,
+            updated_at=LAYOUT_T0,
+        )
+    )
+    await memory.update_messages([MessageUpdate(id=f"{p}-b", thread_id=f"{p}-eq2")])
+
+
+async def _changed_layout(store: UpstashStore, prefix: str, p: str) -> Any:
+    """Stored values after the changes: updated and moved messages, Mastra's sets (the
+    clone's members are new random ids: its scores, and its copies without ids)."""
+    raw = store.client
+    values: dict[str, Any] = {}
+    for name, thread in (("a", "eq"), ("b", "eq2")):
+        key = f"{prefix}mastra_messages:threadId:{p}-{thread}:id:{p}-{name}"
+        values[f"message {name}"] = loads(await raw.get(key))
+    for thread in ("eq", "eq2"):
+        key = f"{prefix}thread:{p}-{thread}:messages"
+        values[f"mastra set {thread}"] = await raw.zrange(key, 0, -1, withscores=True)
+    clone = await raw.zrange(f"{prefix}thread:{p}-clone:messages", 0, -1, withscores=True)
+    values["clone scores"] = [score for _, score in clone]
+    copies = []
+    for member, _ in clone:
+        copy = loads(await raw.get(f"{prefix}mastra_messages:threadId:{p}-clone:id:{member}"))
+        copies.append(_without(copy, "id"))
+    values["clone copies"] = copies
+    return _neutral(values, p)
+
+
+async def test_changes_leave_mastras_structures_as_mastra_leaves_them(
+    npm_dir: Any, shim: Any, store: UpstashStore, prefix: str
+) -> None:
+    """An update in place, a clone and a move leave the stored values and Mastra's sets as
+    Mastra's own calls leave them, and Mastra reads the clones in the same order."""
+    mastra(npm_dir, shim, "layout-write", "ts")
+    ts_clone = mastra(npm_dir, shim, "layout-change", "ts")["clone"]
+    await _python_writes_layout(store, "py")
+    await _python_changes_layout(store, "py")
+    theirs = await _changed_layout(store, prefix, "ts")
+    ours = await _changed_layout(store, prefix, "py")
+    assert ours == theirs
+    py_clone = mastra(npm_dir, shim, "layout-read-clone", "py")["clone"]
+    assert ts_clone == ["0", "b", "a2", "c"]
+    assert py_clone == ts_clone
