@@ -12,6 +12,7 @@
 //   node mastra_upstash_harness.mjs layout-change PREFIX  (update, clone, move; clone's texts)
 //   node mastra_upstash_harness.mjs layout-read-clone PREFIX   (the clone's texts, Mastra's order)
 //   node mastra_upstash_harness.mjs layout-read PREFIXES SCORE_IDS   (Mastra's reads of it)
+//   node mastra_upstash_harness.mjs snapshot-write|snapshot-read PREFIX  (empty arrays in a run)
 //   node mastra_upstash_harness.mjs costs THREAD_ID RESOURCE_ID
 //        the three ops above, each between two POST $UPSTASH_URL/__count calls (a hook of
 //        the test's REST shim that returns and resets its command counter)
@@ -203,6 +204,24 @@ async function doLayoutReadClone(p) {
   emit({ clone: await cloneTexts(await store.getStore('memory'), p) });
 }
 
+// A snapshot with empty arrays and a 16-digit integer (Mastra's persist goes through Lua's
+// cjson); `snapshot-read` prints Mastra's load of it.
+const ARRAY_SNAPSHOT = { status: 'running', activePaths: [], context: { s: { payload: [] } }, n: 1234567890123456 };
+
+async function doSnapshot(mode, p) {
+  const store = await openStore();
+  const workflows = await store.getStore('workflows');
+  if (mode === 'write') {
+    await workflows.persistWorkflowSnapshot({
+      workflowName: `${p}-wf`,
+      runId: `${p}-arrays`,
+      snapshot: ARRAY_SNAPSHOT,
+    });
+    return emit({ ok: true });
+  }
+  emit({ snapshot: await section(() => workflows.loadWorkflowSnapshot({ workflowName: `${p}-wf`, runId: `${p}-arrays` })) });
+}
+
 // Mastra's own reads of the layout dataset of each prefix.
 async function doLayoutRead(prefixes, scoreIds) {
   const store = await openStore();
@@ -309,6 +328,8 @@ async function main() {
   if (cmd === 'op') return doOp(args[0], args.slice(1));
   if (cmd === 'layout-write') return doLayoutWrite(args[0]);
   if (cmd === 'layout-change') return doLayoutChange(args[0]);
+  if (cmd === 'snapshot-write') return doSnapshot('write', args[0]);
+  if (cmd === 'snapshot-read') return doSnapshot('read', args[0]);
   if (cmd === 'layout-read-clone') return doLayoutReadClone(args[0]);
   if (cmd === 'layout-read') return doLayoutRead(splitIds(args[0], ''), splitIds(args[1], ''));
   if (cmd === 'costs') return doCosts(args[0], args[1]);

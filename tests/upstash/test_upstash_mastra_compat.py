@@ -491,3 +491,32 @@ async def test_changes_leave_mastras_structures_as_mastra_leaves_them(
     py_clone = mastra(npm_dir, shim, "layout-read-clone", "py")["clone"]
     assert ts_clone == ["0", "b", "a2", "c"]
     assert py_clone == ts_clone
+
+
+ARRAY_SNAPSHOT = {
+    "status": "running",
+    "activePaths": [],
+    "context": {"s": {"payload": []}},
+    "n": 1234567890123456,
+}
+
+
+async def test_snapshot_arrays_are_kept_where_mastra_loses_them(
+    npm_dir: Any, shim: Any, store: UpstashStore
+) -> None:
+    """Mastra's ``persistWorkflowSnapshot`` re-encodes the record with Redis' Lua ``cjson``,
+    which stores ``[]`` as ``{}`` and rounds integers to 14 digits. We read what it stored,
+    exactly as Mastra reads it back; we do not copy the loss: Mastra reads our snapshots
+    with their arrays and numbers intact (documented in docs/upstash-layout.md)."""
+    workflows = await store.require_store("workflows")
+    mastra(npm_dir, shim, "snapshot-write", "ts")
+    theirs = mastra(npm_dir, shim, "snapshot-read", "ts")["snapshot"]
+    assert theirs["activePaths"] == {} and theirs["n"] != ARRAY_SNAPSHOT["n"]
+    ours_of_theirs = await workflows.load_workflow_snapshot(
+        workflow_name="ts-wf", run_id="ts-arrays"
+    )
+    assert ours_of_theirs == theirs
+    await workflows.persist_workflow_snapshot(
+        workflow_name="py-wf", run_id="py-arrays", snapshot=ARRAY_SNAPSHOT
+    )
+    assert mastra(npm_dir, shim, "snapshot-read", "py")["snapshot"] == ARRAY_SNAPSHOT
