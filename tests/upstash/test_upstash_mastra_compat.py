@@ -401,7 +401,7 @@ async def test_mastra_reads_python_data_as_its_own(
 
 
 async def test_python_reads_mastra_data_as_mastra_does(
-    npm_dir: Any, shim: Any, store: UpstashStore
+    npm_dir: Any, shim: Any, store: UpstashStore, prefix: str
 ) -> None:
     """Our reads of Mastra-written records equal our reads of the same records written by
     us, field by field; a Mastra thread's equal times come back in Mastra's own order, ours
@@ -411,6 +411,8 @@ async def test_python_reads_mastra_data_as_mastra_does(
     memory = await store.require_store("memory")
     workflows = await store.require_store("workflows")
     scores = await store.require_store("scores")
+    mastra_set = f"{prefix}thread:ts-eq:messages"
+    before = await store.client.zrange(mastra_set, 0, -1, withscores=True)
     views = {}
     for p, score_id in (("ts", written["scoreId"]), ("py", py_score)):
         thread = await memory.get_thread_by_id(f"{p}-eq")
@@ -431,6 +433,8 @@ async def test_python_reads_mastra_data_as_mastra_does(
             },
             p,
         )
+    # Following Mastra's writes indexed its messages without touching Mastra's own set.
+    assert await store.client.zrange(mastra_set, 0, -1, withscores=True) == before
     assert views["ts"].pop("order") == ["X-0", "X-b", "X-a", "X-c"]
     assert views["py"].pop("order") == ["X-b", "X-a", "X-c", "X-0"]
     assert views["py"] == views["ts"]
