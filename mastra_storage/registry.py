@@ -37,6 +37,8 @@ KNOWN_SCHEMES: dict[str, str] = {
     "redis": "upstash",
     "rediss": "upstash",
     "upstash": "upstash",
+    "upstash+https": "upstash",
+    "upstash+http": "upstash",
 }
 
 

@@ -1,4 +1,5 @@
-"""Entry point: redis://, rediss://, upstash:// URLs build a :class:`UpstashStore`.
+"""Entry point: redis://, rediss://, upstash:// (TCP) and upstash+https://, upstash+http://
+(Upstash's REST API) URLs build a :class:`UpstashStore`.
 
 Importing this module must stay cheap: it imports neither the adapter nor the driver.
 """
@@ -11,6 +12,8 @@ ADAPTER = AdapterSpec(
         "redis",
         "rediss",
         "upstash",
+        "upstash+https",
+        "upstash+http",
     ),
     target="mastra_storage_upstash.store:UpstashStore.from_url",
     extra="upstash",

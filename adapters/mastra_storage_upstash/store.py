@@ -2,10 +2,11 @@
 
 Data layout: ``@mastra/upstash`` 1.3.1's keys and JSON values, plus secondary indexes
 (``docs/upstash-layout.md``), so a Mastra app and a Python service can share a database.
-Transport: Mastra talks to Upstash over its REST API; we use the same database's TLS Redis
-endpoint (``rediss://default:<token>@<host>:6379``) through redis-py's asyncio client with
-the hiredis parser. Observability is not offered (neither does Mastra's Upstash adapter):
-spans are many small writes better kept in a store with range queries.
+Transport: an ``https://`` (or ``upstash+https://``) URL plus token goes over Upstash's
+REST API, as Mastra does (:mod:`mastra_storage_upstash.rest`); ``redis://``, ``rediss://``
+and ``upstash://`` URLs use redis-py's asyncio client with the hiredis parser.
+Observability is not offered (neither does Mastra's Upstash adapter): spans are many small
+writes better kept in a store with range queries.
 """
 
 from __future__ import annotations
@@ -101,6 +102,56 @@ def redis_url_for(url: str, token: str | None = None) -> str:
     )
 
 
+#: Schemes that select the REST transport, and the HTTP scheme each one means.
+REST_SCHEMES = {
+    "https": "https",
+    "http": "http",
+    "upstash+https": "https",
+    "upstash+http": "http",
+}
+
+
+def rest_endpoint(url: str, token: str | None = None) -> tuple[str, str] | None:
+    """``(base URL, token)`` when ``url`` names a REST endpoint, else ``None``.
+
+    ``https://X.upstash.io`` (what Upstash's console calls the REST URL) and
+    ``upstash+https://X.upstash.io`` (the form :func:`mastra_storage.connect` routes here;
+    plain ``https://`` is not claimed there, libSQL and others use it) take the token from
+    ``token``, else from the URL's password (``upstash+https://default:TOKEN@host``) or a
+    ``?token=`` parameter. ``upstash+http://`` / ``http://`` are for local REST servers.
+    """
+    scheme, sep, _ = str(url).strip().partition("://")
+    http_scheme = REST_SCHEMES.get(scheme.lower()) if sep else None
+    if http_scheme is None:
+        return None
+    if token is not None and (not isinstance(token, str) or not token.strip()):
+        raise _fail("token is required and cannot be empty.")
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - validates the port
+        parsed = True
+    except ValueError:
+        parsed = False
+    if not parsed:  # raised outside ``except``: the parser's message quotes the URL
+        raise _fail(_UNPARSABLE.format(url=redact_url(url)))
+    query = dict(parse_qsl(parts.query))
+    secret = (
+        token
+        or (unquote(parts.password) if parts.password else None)
+        or query.get("token")
+        or query.get("_token")
+    )
+    if not secret:
+        raise _fail("token is required and cannot be empty (an Upstash REST URL needs it).")
+    host = parts.hostname
+    if not host:
+        raise _fail(f"no host in url {redact_url(url)!r}")
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return f"{http_scheme}://{netloc}{parts.path.rstrip('/')}", secret
+
+
 def _check_prefix(prefix: Any) -> str:
     if not isinstance(prefix, str):
         raise _fail("prefix must be a string")
@@ -112,8 +163,9 @@ def _check_prefix(prefix: Any) -> str:
 class UpstashStore(MastraStorage):
     """Memory, workflows and scores in Redis, key-compatible with ``@mastra/upstash``.
 
-    Give ``url`` + ``token`` (Upstash REST URL and token), or a ``redis://``/``rediss://``
-    URL, or an existing ``redis.asyncio.Redis`` client (created with
+    Give ``url`` + ``token`` (Upstash REST URL and token: the REST transport, over HTTPS
+    only), or a ``redis://``/``rediss://``/``upstash://`` URL (TCP), or an existing
+    ``redis.asyncio.Redis`` client (created with
     ``decode_responses=True``; the store never closes a client it did not create).
     ``prefix`` is put in front of every key; ``ttl`` sets per-entity expiry
     (:mod:`mastra_storage_upstash.ttl`). A client the store creates uses a blocking pool of
@@ -132,6 +184,8 @@ class UpstashStore(MastraStorage):
 
     name: str = "UpstashStore"
     binds_event_loop = True
+    #: The redis-py pool this store created (``None``: REST, or an injected client).
+    _pool: Any = None
 
     def __init__(
         self,
@@ -170,6 +224,35 @@ class UpstashStore(MastraStorage):
             self._owns_client = False
             self.url = "<client>"
             secret_url = ""
+        elif (rest := rest_endpoint(url or "", token)) is not None:
+            if redis_options:
+                raise _fail(f"redis-py options {sorted(redis_options)} do not apply to a REST URL")
+            base_url, secret = rest
+            protect_logs(self, [secret])  # out of any DEBUG log (httpx logs requests)
+            try:
+                from .rest import RestRedis, RestTransport
+            except ImportError as exc:  # httpx arrived with the extra in a later version
+                missing = exc.name or "httpx"
+            else:
+                missing = ""
+            if missing:
+                raise _fail(f"a REST URL needs {missing}: pip install 'mastra-storage[upstash]'")
+
+            client = RestRedis(
+                RestTransport(
+                    base_url,
+                    secret,
+                    connect_timeout=connect_timeout,
+                    pool_timeout=pool_timeout_s,
+                    max_connections=max_connections,
+                )
+            )
+            self._owns_client = True
+            self._pool = None
+            self.url = base_url
+            # Only for scrubbing error texts: the token in the userinfo spot is redacted.
+            scheme, _, rest_of_url = base_url.partition("://")
+            secret_url = f"{scheme}://default:{quote(secret, safe='')}@{rest_of_url}"
         else:
             if url is None:
                 raise _fail("url is required and cannot be empty.")
@@ -213,7 +296,8 @@ class UpstashStore(MastraStorage):
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> UpstashStore:
-        """Build a store from a ``redis://``, ``rediss://`` or ``upstash://`` URL."""
+        """Build a store from a ``redis://``, ``rediss://`` or ``upstash://`` URL, or an
+        ``upstash+https://`` REST URL (token as ``token=`` or the URL's password)."""
         return cls(url, **options)
 
     @property
@@ -245,11 +329,12 @@ class UpstashStore(MastraStorage):
         Bounded by ``close_timeout``, then the sockets are dropped without waiting."""
         if self._owns_client:
             await self.client.aclose()
-            await self._pool.disconnect()
+            if self._pool is not None:
+                await self._pool.disconnect()
 
     def _abandon_connections(self) -> None:
-        if not self._owns_client:
-            return
+        if not self._owns_client or self._pool is None:
+            return  # REST: httpx's connections close when the client is collected
         # redis-py has no synchronous close: abort each socket's transport (the loop that
         # owns it may be closed already, hence the suppress).
         for connection in list(getattr(self._pool, "_connections", ())):
@@ -262,4 +347,4 @@ class UpstashStore(MastraStorage):
         return f"{type(self).__name__}(id={self.id!r}, url={self.url!r}, prefix={self.prefix!r})"
 
 
-__all__ = ["UPSTASH_TLS_PORT", "UpstashStore", "redis_url_for"]
+__all__ = ["REST_SCHEMES", "UPSTASH_TLS_PORT", "UpstashStore", "redis_url_for", "rest_endpoint"]
