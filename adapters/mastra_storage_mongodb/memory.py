@@ -104,14 +104,23 @@ def stored_from_doc(doc: Document) -> StoredMessage:
     return StoredMessage(message, str(doc["_id"]))
 
 
+#: Optional resource fields: unset ones have no key, as @mastra/mongodb 1.19.0 stores a
+#: resource saved without them (docs/decisions.md, "Null versus absent").
+_RESOURCE_OPTIONAL = ("workingMemory", "metadata")
+
+
 def resource_doc(resource: Resource) -> Document:
-    return {
+    doc: Document = {
         "id": resource.id,
         "workingMemory": resource.working_memory,
         "metadata": resource.metadata,
         "createdAt": resource.created_at,
         "updatedAt": resource.updated_at,
     }
+    for key in _RESOURCE_OPTIONAL:
+        if doc[key] is None:
+            del doc[key]
+    return doc
 
 
 def resource_from_doc(doc: Document) -> Resource:
@@ -446,17 +455,23 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
     async def _upsert_resource(self, resource: Resource) -> None:
         doc = resource_doc(resource)
         self._conn.check_size(doc, "saveResource")
+        update: Document = {"$set": doc}
+        unset = {key: "" for key in _RESOURCE_OPTIONAL if key not in doc}
+        if unset:  # a save replaces the resource: an unset field loses its old value
+            update["$unset"] = unset
         await self._conn.guard(
             "saveResource",
-            self._conn.collection(RESOURCES).update_one(
-                {"id": resource.id}, {"$set": doc}, upsert=True
-            ),
+            self._conn.collection(RESOURCES).update_one({"id": resource.id}, update, upsert=True),
         )
 
     async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         def compute(doc: Document | None) -> tuple[Document | None, Resource]:
             updated = mutate(None if doc is None else resource_from_doc(doc))
-            return resource_doc(updated), updated
+            fields = resource_doc(updated)
+            for key in _RESOURCE_OPTIONAL:
+                if key not in fields and doc is not None and key in doc:
+                    fields[key] = None  # cleared: null, as Mastra's updateResource writes it
+            return fields, updated
 
         return await self._conn.read_modify_write(
             "updateResource", RESOURCES, {"id": resource_id}, compute

@@ -11,9 +11,10 @@ from typing import Any
 
 from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
 from mastra_storage.records import Score
+from mastra_storage.validation import MAX_JSON_DEPTH, json_depth_exceeds
 
 from .connection import Document
-from .documents import eq, plain, read_date, read_object, read_optional_date
+from .documents import eq, plain, read_date, read_json, read_object, read_optional_date
 from .domain import MongoDomain
 from .schema import SCORE_INDEXES, SCORERS
 
@@ -38,10 +39,34 @@ _FILTERS: tuple[tuple[str, str], ...] = (
     ("span_id", "spanId"),
 )
 SCORE_SORT = [("createdAt", -1), ("id", -1)]
+#: Fields @mastra/mongodb 1.19.0 always writes (``null`` when unset) and, when given a
+#: string, stores as the JSON it parses to (``safelyParseJSON``: ``"123"`` is stored as the
+#: number 123, ``"hello"`` as the string). Every other unset score field has no key.
+_PARSED_FIELDS = (
+    "input",
+    "output",
+    "scorer",
+    "entity",
+    "requestContext",
+    "preprocessStepResult",
+    "analyzeStepResult",
+)
+
+
+def _as_mastra_stores(value: Any) -> Any:
+    """A string ``input``/``output`` as the release stores it: the JSON value it parses
+    to, or the string itself when it is not JSON (or nests deeper than a document may)."""
+    if not isinstance(value, str) or json_depth_exceeds(value, MAX_JSON_DEPTH - 2):
+        return value
+    return read_json(value)
 
 
 def score_doc(score: Score) -> Document:
+    """The document @mastra/mongodb 1.19.0 writes for this score (docs/decisions.md,
+    "Null versus absent")."""
     doc = score.to_dict()
+    for name in _PARSED_FIELDS:
+        doc[name] = _as_mastra_stores(doc.get(name))
     doc["createdAt"] = score.created_at
     if score.updated_at is not None:
         doc["updatedAt"] = score.updated_at
@@ -55,6 +80,8 @@ def score_from_doc(doc: Document) -> Score:
     for name in _OBJECT_FIELDS:
         if isinstance(data.get(name), str):
             data[name] = read_object(data[name])
+    for name in ("input", "output"):  # a string stored by an older writer reads as Mastra's
+        data[name] = _as_mastra_stores(data.get(name))
     data["createdAt"] = read_date(data.get("createdAt"), field="createdAt")
     data["updatedAt"] = read_optional_date(data.get("updatedAt"), field="updatedAt")
     return Score.from_dict(data)

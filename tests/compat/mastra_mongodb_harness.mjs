@@ -5,6 +5,8 @@
 //   node mastra_mongodb_harness.mjs write URI DB [--no-init]
 //   node mastra_mongodb_harness.mjs read  URI DB [RESOURCE_IDS] [SCORER_IDS] [--no-init]
 //   node mastra_mongodb_harness.mjs probe URI DB
+//   node mastra_mongodb_harness.mjs write-dataset|read-dataset URI DB [--no-init]
+//     (the issue-16 dataset of null_rule_dataset.mjs)
 //
 //   RESOURCE_IDS / SCORER_IDS: comma separated (defaults: ts-resource / ts-scorer).
 //   --no-init: do not call store.init() first (no index creation; Mastra's init creates
@@ -20,6 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closeStore, emit, loadPackage, npmDir, readAll, runMain, splitIds, writeFixture } from './harness_common.mjs';
+import { readDataset, writeDataset } from './null_rule_dataset.mjs';
 
 async function openStore(uri, dbName, { init = true } = {}) {
   const { mod } = await loadPackage('@mastra/mongodb');
@@ -76,11 +79,17 @@ async function main() {
   const noInit = argv.includes('--no-init');
   const args = argv.filter((a) => a !== '--no-init');
   const [cmd, uri, dbName, resourceArg, scorerArg] = args;
-  if (!cmd || !uri || !dbName || !['write', 'read', 'probe'].includes(cmd)) {
+  if (!cmd || !uri || !dbName || !['write', 'read', 'probe', 'write-dataset', 'read-dataset'].includes(cmd)) {
     throw new Error('usage: mastra_mongodb_harness.mjs write|read|probe URI DB [RESOURCE_IDS] [SCORER_IDS] [--no-init]');
   }
   if (cmd === 'probe') return doProbe(uri, dbName);
   if (cmd === 'write') return doWrite(uri, dbName, !noInit);
+  if (cmd === 'write-dataset' || cmd === 'read-dataset') {
+    const store = await openStore(uri, dbName, { init: !noInit });
+    const out = cmd === 'write-dataset' ? (await writeDataset(store), { ok: true }) : await readDataset(store);
+    await closeStore(store);
+    return emit(out);
+  }
   return doRead(uri, dbName, splitIds(resourceArg, 'ts-resource'), splitIds(scorerArg, 'ts-scorer'), !noInit);
 }
 

@@ -17,6 +17,7 @@ from .memory_resources import ResourceTests
 from .memory_threads import ThreadTests
 from .memory_totals import ListTotalTests
 from .memory_update_delete import UpdateDeleteMessageTests
+from .null_rule import NullRuleTests
 from .observability import ObservabilityTests
 from .retention import RetentionTests
 from .score_ids import ScoreIdTests
@@ -52,6 +53,7 @@ class StorageConformance(
     WorkflowTests,
     ScoreTests,
     ScoreIdTests,
+    NullRuleTests,
     ObservabilityTests,
     CompositeTests,
     ReliabilityConformance,
@@ -71,6 +73,7 @@ __all__ = [
     "ListTotalTests",
     "MemoryConformance",
     "MessageTests",
+    "NullRuleTests",
     "ObservabilityTests",
     "ReliabilityConformance",
     "ResourceTests",
