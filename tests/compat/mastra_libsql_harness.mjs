@@ -4,6 +4,8 @@
 // Usage:
 //   node mastra_libsql_harness.mjs write FILE
 //   node mastra_libsql_harness.mjs read  FILE [RESOURCE_IDS] [SCORER_IDS] [--no-init]
+//   node mastra_libsql_harness.mjs write-dataset|read-dataset FILE [--no-init]
+//     (the issue-16 dataset of null_rule_dataset.mjs)
 //
 //   RESOURCE_IDS / SCORER_IDS: comma separated (defaults: ts-resource / ts-scorer).
 //   --no-init: do not call store.init() before reading (no DDL / ALTER / index creation).
@@ -15,6 +17,7 @@
 
 import path from 'node:path';
 import { closeStore, emit, loadPackage, readAll, runMain, splitIds, writeFixture } from './harness_common.mjs';
+import { readDataset, writeDataset } from './null_rule_dataset.mjs';
 
 // FILE may also be a libSQL server URL (sqld): then Mastra's own client speaks to it.
 const isServerUrl = (f) => /^(libsql|https?|wss?):\/\//.test(f);
@@ -62,11 +65,17 @@ async function main() {
   const noInit = argv.includes('--no-init');
   const args = argv.filter((a) => a !== '--no-init');
   const [cmd, file, resourceArg, scorerArg] = args;
-  if (!cmd || !file || !['write', 'read'].includes(cmd)) {
+  if (!cmd || !file || !['write', 'read', 'write-dataset', 'read-dataset'].includes(cmd)) {
     throw new Error('usage: mastra_libsql_harness.mjs write|read FILE [RESOURCE_IDS] [SCORER_IDS] [--no-init]');
   }
   const absFile = isServerUrl(file) ? file : path.resolve(file);
   if (cmd === 'write') return doWrite(absFile);
+  if (cmd === 'write-dataset' || cmd === 'read-dataset') {
+    const store = await openStore(absFile, { init: !noInit });
+    const out = cmd === 'write-dataset' ? (await writeDataset(store), { ok: true }) : await readDataset(store);
+    await closeStore(store);
+    return emit(out);
+  }
   return doRead(absFile, splitIds(resourceArg, 'ts-resource'), splitIds(scorerArg, 'ts-scorer'), !noInit);
 }
 
