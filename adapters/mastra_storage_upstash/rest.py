@@ -13,7 +13,7 @@ reply callbacks, so domains see the same Python values as over TCP.
 REST has no ``WATCH`` (each request may land on another connection). An optimistic
 transaction works instead like this:
 
-* ``watch(keys)`` is one ``EVAL`` returning a digest (SHA-1 of ``DUMP``) of each key;
+* ``watch(keys)`` is one ``EVAL`` returning a digest (SHA-1 of the content) of each key;
 * the reads in between are ordinary requests;
 * ``execute()`` after ``multi()`` is one ``EVAL`` that recomputes the digests and runs the
   queued writes only if none changed; otherwise it writes nothing and the pipeline raises
@@ -38,26 +38,45 @@ from redis.exceptions import AuthenticationError, RedisError, ResponseError, Wat
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-#: Digest of each watched key (``""``: the key does not exist).
-WATCH_SCRIPT = """
-local out = {}
-for i = 1, #KEYS do
-  local dumped = redis.call('DUMP', KEYS[i])
-  if dumped then out[i] = redis.sha1hex(dumped) else out[i] = '' end
+#: A key's content as a digest (``""``: no such key). The adapter watches strings and sorted
+#: sets, read with plain GET/ZRANGE (each element length-prefixed, so no two contents
+#: collide); any other type falls back to DUMP.
+_DIGEST = """
+local function digest(key)
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'none' then return '' end
+  if kind == 'string' then return redis.sha1hex('s' .. redis.call('GET', key)) end
+  local parts = {kind}
+  if kind == 'zset' then
+    for _, v in ipairs(redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')) do
+      parts[#parts + 1] = #v .. ':' .. v
+    end
+  else
+    parts[2] = redis.call('DUMP', key) or ''
+  end
+  return redis.sha1hex(table.concat(parts, ','))
 end
+"""
+
+#: Digest of each watched key.
+WATCH_SCRIPT = (
+    _DIGEST
+    + """
+local out = {}
+for i = 1, #KEYS do out[i] = digest(KEYS[i]) end
 return out
 """
+)
 
 #: ARGV[1] = number of watched keys (the first KEYS), ARGV[2..n+1] their digests,
 #: ARGV[n+2] = the queued commands as JSON; an argument ``{k}`` stands for ``KEYS[k]``.
 #: Returns 0 (and writes nothing) if a watched key changed, else ``{1, {reply}, ...}``.
-COMMIT_SCRIPT = """
+COMMIT_SCRIPT = (
+    _DIGEST
+    + """
 local watched = tonumber(ARGV[1])
 for i = 1, watched do
-  local dumped = redis.call('DUMP', KEYS[i])
-  local digest = ''
-  if dumped then digest = redis.sha1hex(dumped) end
-  if digest ~= ARGV[i + 1] then return 0 end
+  if digest(KEYS[i]) ~= ARGV[i + 1] then return 0 end
 end
 local out = {1}
 for _, command in ipairs(cjson.decode(ARGV[watched + 2])) do
@@ -69,6 +88,7 @@ for _, command in ipairs(cjson.decode(ARGV[watched + 2])) do
 end
 return out
 """
+)
 
 #: Commands whose arguments after the name are all keys, and those with keys at even
 #: positions; every other write the adapter queues has one key, right after the name.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -302,6 +303,17 @@ async def test_a_watched_key_changed_before_commit_writes_nothing(
             pipe.delete(key)
             assert await pipe.execute() == [True, 1]
         assert await other.get(target) == "written" and await other.get(key) is None
+        index = f"{prefix}index"  # sorted sets (message and list indexes) are watched too
+        await other.zadd(index, {"a": 0, "b": 1})
+        for change in ({"c": 0}, {"a": 5}):  # a new member; a changed score
+            async with client.pipeline(transaction=True) as pipe:
+                await pipe.watch(index)
+                await other.zadd(index, change)
+                pipe.multi()
+                pipe.set(target, "again")
+                with pytest.raises(WatchError):
+                    await pipe.execute()
+            assert await other.get(target) == "written"
     finally:
         await other.aclose()
         await client.aclose()
@@ -344,3 +356,18 @@ async def test_a_batch_too_long_for_one_lua_call_is_split(
     assert page.total == 5000
     assert [m.id for m in page.items] == [f"big-m{i}" for i in range(5000)]
     await store.close()
+
+
+async def test_the_token_stays_out_of_logs_and_errors(
+    rest_server: RestShim, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every logger at DEBUG (httpx and httpcore log each request) while the store works and
+    fails: the token appears in no record."""
+    caplog.set_level(logging.DEBUG)
+    store = UpstashStore(f"upstash+{rest_server.url}?token={TOKEN}", prefix=prefix)
+    memory = await store.require_store("memory")
+    await memory.save_thread(cost._thread("logged", "r", 0))
+    assert await memory.get_thread_by_id("logged") is not None
+    await store.close()
+    assert any(r.name.startswith(("httpx", "httpcore")) for r in caplog.records)  # it logged
+    assert TOKEN not in caplog.text
