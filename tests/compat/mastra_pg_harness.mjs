@@ -21,6 +21,7 @@
 // stdout carries exactly one JSON line; every log line from Mastra goes to stderr.
 
 import { closeStore, emit, loadPackage, readAll, runMain, splitIds, writeFixture } from './harness_common.mjs';
+import { readDataset, writeDataset } from './null_rule_dataset.mjs';
 
 async function openStore(target, { init = true } = {}) {
   const { mod } = await loadPackage('@mastra/pg');
@@ -53,7 +54,7 @@ async function main() {
   const noInit = argv.includes('--no-init');
   const args = argv.filter((a) => a !== '--no-init');
   const [cmd, url, schema, resourceArg, scorerArg] = args;
-  const commands = ['write', 'read', 'write-read', 'read-twice'];
+  const commands = ['write', 'read', 'write-read', 'read-twice', 'write-dataset', 'read-dataset'];
   if (!cmd || !url || !schema || !commands.includes(cmd)) {
     throw new Error(`usage: mastra_pg_harness.mjs ${commands.join('|')} URL SCHEMA [RESOURCE_IDS] [SCORER_IDS] [--no-init]`);
   }
@@ -61,6 +62,13 @@ async function main() {
   const resources = splitIds(resourceArg, 'ts-resource');
   const scorers = splitIds(scorerArg, 'ts-scorer');
   if (cmd === 'write') return emit(await doWrite(target));
+  if (cmd === 'write-dataset' || cmd === 'read-dataset') {
+    // The issue-16 dataset of null_rule_dataset.mjs.
+    const store = await openStore(target, { init: !noInit });
+    const out = cmd === 'write-dataset' ? (await writeDataset(store), { ok: true }) : await readDataset(store);
+    await closeStore(store);
+    return emit(out);
+  }
   if (cmd === 'write-read') {
     await doWrite(target);
     return emit(await doRead(target, resources, scorers, false));
