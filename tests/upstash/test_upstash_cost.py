@@ -14,7 +14,7 @@ after ``CONFIG RESETSTAT``); both must agree, be equal at both sizes and stay sm
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from upstash_counting import counting_client, private_redis, server_calls
 
 from mastra_storage.pagination import OrderBy
-from mastra_storage.records import Message, MessageContent, Thread
+from mastra_storage.records import Message, MessageContent, ScorePayload, Thread
 from mastra_storage.testing.servers import skip_or_fail
 from mastra_storage.timeutil import utc_now
 from mastra_storage_upstash import UpstashStore
@@ -199,3 +199,43 @@ async def test_list_threads_does_not_grow_with_database_size(
     small, large = MEASURED["list-threads"][SMALL_DB], MEASURED["list-threads"][LARGE_DB]
     assert small == large and large <= BUDGET["list-threads"]
     print(f"\ncommands per operation: {MEASURED}")
+
+
+async def test_save_score_commands_do_not_grow_and_a_supplied_id_costs_two_more(
+    counted: tuple[UpstashStore, Counter[str], Redis],
+) -> None:
+    """``save_score``: a generated id is ``MULTI``, ``SET``, 3 ``ZADD``, ``EXEC`` (6); a
+    supplied id adds ``WATCH`` + ``GET`` (the stored score it may replace), and replacing
+    one adds a ``ZREM`` per old index entry. Equal whether the scorer has 10 or 1,000."""
+    store, counter, admin = counted
+    scores = await store.require_store("scores")
+
+    def payload(i: int, score_id: str | None = None) -> ScorePayload:
+        return ScorePayload(
+            id=score_id,
+            scorer_id="scorer-1",
+            entity_id="agent-1",
+            run_id=f"run-{i}",
+            score=0.5,
+            scorer={"id": "scorer-1"},
+            output={"text": "o"},
+            source="LIVE",
+        )
+
+    def saving(ids: Iterator[str | None]) -> Callable[[], Awaitable[Any]]:
+        return lambda: scores.save_score(payload(0, next(ids)))
+
+    counts: dict[int, tuple[int, int, int]] = {}
+    stored = 0
+    for size in (10, 1_000):
+        for i in range(stored, size):
+            await scores.save_score(payload(i))
+        stored = size
+        generated = await measure(counter, admin, saving(iter([None, None])))
+        # A new id per call; then one id twice, so the measured call replaces a score.
+        supplied = await measure(counter, admin, saving(f"id-{size}-{n}" for n in range(2)))
+        replaced = await measure(counter, admin, saving(iter([f"same-{size}"] * 2)))
+        for client_n, server_n, _ in (generated, supplied, replaced):
+            assert client_n == server_n
+        counts[size] = (generated[0], supplied[0], replaced[0])
+    assert counts[10] == counts[1_000] == (6, 8, 11), counts
