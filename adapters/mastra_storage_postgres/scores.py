@@ -46,6 +46,10 @@ _TEXT_JSON = frozenset(
     }
 )
 _NOT_NULL = SCORERS.not_null
+# An unset input/output: @mastra/pg 1.27.1 writes `toPgJson(undefined) || ""`, the jsonb
+# empty string. A set value is JSON text inside a jsonb string, never empty, so this reads
+# back unambiguously as unset (Mastra's own read API shows it as "").
+_UNSET_TEXT_JSON = '""'
 _KNOWN = set(SCORERS.all_column_names())
 assert all(column in _KNOWN for _, column in _FIELDS), "Score field without a column"
 
@@ -69,7 +73,9 @@ def score_params(score: Score) -> list[Any]:
     out: list[Any] = []
     for name, column in _FIELDS:
         value = getattr(score, name)
-        if column in _TEXT_JSON and (value is not None or column in _NOT_NULL):
+        if column in _TEXT_JSON and value is None and column in _NOT_NULL:
+            out.append(_UNSET_TEXT_JSON)
+        elif column in _TEXT_JSON and value is not None:
             out.append(json_param_text(value))
         elif column in _JSON:
             out.append(json_param_required(value) if column in _NOT_NULL else json_param(value))
@@ -86,7 +92,9 @@ def score_from_row(row: Any, offset: int = 0) -> Score:
     values: dict[str, Any] = {}
     for index, (name, column) in enumerate(_FIELDS):
         raw = row[offset + index]
-        if column in _JSON:
+        if column in _TEXT_JSON and raw == _UNSET_TEXT_JSON:
+            values[name] = None
+        elif column in _JSON:
             values[name] = json_value_unwrapped(raw)
         elif name == "score":
             values[name] = None if raw is None else float(raw)
