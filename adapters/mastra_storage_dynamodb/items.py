@@ -1,15 +1,19 @@
 """Records <-> DynamoDB items, attribute for attribute as ``@mastra/dynamodb`` writes them.
 
 JSON-valued attributes (thread/resource ``metadata``, message ``content``, ``snapshot``,
-the score's JSON fields) are JSON *strings*, timestamps are ISO strings
-(``2024-01-01T00:00:00.000Z``), and keys come from :mod:`.keys`. Two attributes are ours:
+the score's JSON fields) are strings encoded and decoded by the release's own rules
+(:func:`mastra_set` / :func:`mastra_get`; ``snapshot`` is plain JSON both ways), unset
+optional attributes are absent (ElectroDB never stores NULL), timestamps are ISO strings
+(``2024-01-01T00:00:00.000Z``), and keys come from :mod:`.keys`. Three attributes are ours:
 ``seq`` on messages (the insertion-order tie-break for equal ``createdAt``; Mastra-written
-messages lack it and sort as 0) and ``rev`` (an optimistic-concurrency counter). ElectroDB
+messages lack it and sort as 0), ``untyped`` on messages saved without a ``type`` (stored as
+Mastra's default ``"text"``) and ``rev`` (an optimistic-concurrency counter). ElectroDB
 ignores attributes outside its schema, so Mastra reads these items unchanged.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Mapping
@@ -48,12 +52,37 @@ class _SeqClock:
 next_seq = _SeqClock().next
 
 
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else dumps(value)
+#: A message's ``type`` when the writer gives none: the default of Mastra's message entity.
+DEFAULT_MESSAGE_TYPE = "text"
+
+
+def _no_constant(name: str) -> Any:
+    # JSON.parse rejects NaN/Infinity; so does the release's getter (it then keeps the text).
+    raise ValueError(name)
+
+
+def mastra_set(value: Any) -> str | None:
+    """A JSON-like attribute as ``@mastra/dynamodb`` stores it: a string as it is, any other
+    value as its JSON text, ``None`` as no attribute at all (ElectroDB never writes NULL)."""
+    if value is None or isinstance(value, str):
+        return value
+    return dumps(value)
+
+
+def mastra_get(raw: Any) -> Any:
+    """A JSON-like attribute as ``@mastra/dynamodb`` reads it: only a string starting with
+    ``{`` or ``[`` is parsed (and kept as text when it is not valid JSON); every other
+    string, ``"123"`` and ``"null"`` included, stays the string it is."""
+    if isinstance(raw, str) and raw.startswith(("{", "[")):
+        try:
+            return json.loads(raw, parse_constant=_no_constant)
+        except ValueError:
+            return raw
+    return raw
 
 
 def _dict_or_none(raw: Any) -> dict[str, Any] | None:
-    value = parse_json_column(raw)
+    value = mastra_get(raw)
     return value if isinstance(value, dict) else None
 
 
@@ -68,7 +97,7 @@ def thread_item(thread: Thread) -> Item:
         "id": thread.id,
         "resourceId": thread.resource_id,
         "title": thread.title,
-        "metadata": _json_or_none(thread.metadata),
+        "metadata": mastra_set(thread.metadata),
         "createdAt": created,
         "updatedAt": to_iso(thread.updated_at),
         "gsi1pk": keys.thread_gsi1pk(thread.resource_id),
@@ -91,15 +120,22 @@ def thread_from_item(item: Mapping[str, Any]) -> Thread:
 
 
 def message_fields(message: Message) -> Item:
-    """Every attribute a save replaces (not ``createdAt``/``gsi1sk``/``seq``, kept on upsert)."""
+    """Every attribute a save replaces (not ``createdAt``/``gsi1sk``/``seq``, kept on upsert).
+
+    A message without ``type`` is stored as ``"text"``, as Mastra's entity default does, and
+    marked ``untyped`` (ours) so that we read it back as it was saved: without a type.
+    """
     assert message.thread_id is not None
+    untyped = message.type is None
     return {
         **keys.ownership("message"),
         "id": message.id,
         "threadId": message.thread_id,
         "resourceId": message.resource_id,
         "role": message.role,
-        "type": message.type,
+        "type": DEFAULT_MESSAGE_TYPE if untyped else message.type,
+        # None removes a marker an older version of the item had (None is never stored).
+        "untyped": True if untyped else None,
         "content": dumps(message.content.to_dict()),
         "gsi1pk": keys.message_gsi1pk(message.thread_id),
     }
@@ -122,11 +158,21 @@ def message_seq(item: Mapping[str, Any]) -> int:
     return int(value) if isinstance(value, (int, float)) else 0
 
 
+def message_type(item: Mapping[str, Any]) -> str | None:
+    """The stored ``type``; ``None`` for the ``"text"`` we stored for a message saved without
+    one. Mastra rewriting the type (an update to ``"v2"``, or a fresh put, which drops our
+    marker) shows through."""
+    kind = item.get("type")
+    if item.get("untyped") is True and kind == DEFAULT_MESSAGE_TYPE:
+        return None
+    return kind if isinstance(kind, str) else None
+
+
 def message_from_item(item: Mapping[str, Any]) -> Message:
-    raw = item.get("content")
-    content: Any = parse_json_column(raw) if isinstance(raw, str) else raw
-    if isinstance(content, str) or content is None:
-        text = content or ""
+    content = mastra_get(item.get("content"))
+    if not isinstance(content, dict):
+        # Mastra's own listMessages skips such items; we keep legacy text as a text part.
+        text = content if isinstance(content, str) else ""
         content = {"format": 2, "content": text, "parts": [{"type": "text", "text": text}]}
     return Message(
         id=item["id"],
@@ -134,7 +180,7 @@ def message_from_item(item: Mapping[str, Any]) -> Message:
         created_at=parse_iso(item["createdAt"]),
         thread_id=item.get("threadId"),
         resource_id=item.get("resourceId"),
-        type=item.get("type"),
+        type=message_type(item),
         content=MessageContent.from_dict(content),
     )
 
@@ -148,7 +194,7 @@ def resource_item(resource: Resource) -> Item:
         **keys.ownership("resource"),
         "id": resource.id,
         "workingMemory": resource.working_memory,
-        "metadata": _json_or_none(resource.metadata),
+        "metadata": mastra_set(resource.metadata),
         "createdAt": to_iso(resource.created_at),
         "updatedAt": to_iso(resource.updated_at),
     }
@@ -234,7 +280,7 @@ def score_item(score: Score) -> Item:
             continue
         value = getattr(score, name)
         if name in _SCORE_JSON:
-            value = dumps(value) if name in ("input", "output") or value is not None else None
+            value = mastra_set(value)
         elif name in _SCORE_BLANK and value is None:
             value = ""
         item[_score_attribute(name)] = value
@@ -255,7 +301,7 @@ def score_from_item(item: Mapping[str, Any]) -> Score:
             continue
         raw = item.get(_score_attribute(name))
         if name in _SCORE_JSON:
-            raw = parse_json_column(raw)
+            raw = mastra_get(raw)
         elif name in _SCORE_BLANK and raw == "":
             raw = None
         elif name == "score" and raw is not None:
@@ -265,10 +311,14 @@ def score_from_item(item: Mapping[str, Any]) -> Score:
 
 
 __all__ = [
+    "DEFAULT_MESSAGE_TYPE",
+    "mastra_get",
+    "mastra_set",
     "message_fields",
     "message_from_item",
     "message_item",
     "message_seq",
+    "message_type",
     "next_seq",
     "resource_from_item",
     "resource_item",

@@ -505,8 +505,6 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                         "seq": old["seq"] if "seq" in old else conv.next_seq(),
                         "rev": next_rev(old),
                     }
-                    if message.type is None:
-                        item.pop("type", None)
                 size = check_item_size(item, what=f"message {message.id}")
                 expr = Expr()
                 action = self._table.put_action(item, expr=expr, condition=cas_condition(expr, old))
@@ -574,8 +572,10 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                     "updatedAt": now_iso,
                     "rev": next_rev(old),
                 }
-                if new.type is None:
+                if new.type is None and "type" not in old:
+                    # Like Mastra's update: an item stored without ``type`` keeps none.
                     item.pop("type", None)
+                    item.pop("untyped", None)
                 self.with_ttl("message", item)
                 size = check_item_size(item, what=f"message {new.id}")
                 expr = Expr()

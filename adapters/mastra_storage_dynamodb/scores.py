@@ -15,7 +15,7 @@ from mastra_storage.timeutil import to_epoch_ms
 from . import items as conv
 from . import keys
 from .domain import DynamoDomain
-from .identity import holds_other, key_collision
+from .identity import holds_other, key_collision, same_record_condition
 from .table import ConditionFailed, Expr, check_item_size
 from .transfer_scan import DynamoScoreScan
 
@@ -55,6 +55,21 @@ class DynamoScoresStore(DynamoScoreScan, DynamoDomain, BaseScoresStore):
                 id="MASTRA_STORAGE_DYNAMODB_SCORE_EXISTS",
                 details={"score_id": score.id},
             ) from None
+
+    async def _upsert_score(self, score: Score) -> None:
+        """Replace the score stored under ``score.id`` (or create it) with one ``PutItem``.
+
+        Atomic; the condition admits only this exact id, so a case twin under the same
+        lower-cased key raises :class:`KeyCollisionError` and nothing is written.
+        """
+        item = self.with_ttl("score", conv.score_item(score))
+        check_item_size(item, what=f"score {score.id}")
+        expr = Expr()
+        identity = {"id": score.id}
+        try:
+            await self._table.put(item, expr=expr, condition=same_record_condition(expr, identity))
+        except ConditionFailed:
+            raise key_collision("score", identity) from None
 
     async def _get_score(self, score_id: str) -> Score | None:
         item = await self._table.get(keys.score_key(score_id))
