@@ -164,6 +164,7 @@ async def test_ttl_attribute_written_per_entity(new_store: StoreFactory) -> None
     try:
         ttls = await stored_ttls(store)
         now = ttls["now"]
+        assert now is not None
         assert ttls["message"] is not None and now + 3590 <= ttls["message"] <= now + 3601
         assert ttls["thread"] is None  # disabled for threads
         run_ttl = ttls["workflow_snapshot"]

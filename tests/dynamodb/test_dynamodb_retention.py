@@ -23,6 +23,7 @@ async def test_policy_sets_the_ttl_attribute_per_kind(
     try:
         ttls = await stored_ttls(store)
         now, month = ttls["now"], 30 * 86400
+        assert now is not None
         assert ttls["message"] is not None and now + 7190 <= ttls["message"] <= now + 7201
         thread_ttl = ttls["thread"]
         assert thread_ttl is not None and now + month - 10 <= thread_ttl <= now + month + 1
