@@ -29,7 +29,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="build the indexes for data written by @mastra/upstash (scans the keyspace once)",
     )
     sub.add_argument(
-        "url", help="https://X.upstash.io (with --token), redis://, rediss://, upstash://"
+        "url",
+        help="https://X.upstash.io or upstash+https://X.upstash.io (REST, with --token), "
+        "redis://, rediss://, upstash://",
     )
     sub.add_argument(
         "--token", default=None, help="Upstash REST token (or $UPSTASH_REDIS_REST_TOKEN)"
@@ -49,7 +51,7 @@ async def _run(url: str, token: str | None, prefix: str) -> ReindexReport:
 def main(argv: list[str], prog: str = "mastra-storage upstash") -> int:
     args = _parser(prog).parse_args(argv)
     token = args.token
-    if token is None and args.url.startswith(("http://", "https://")):
+    if token is None and args.url.startswith(("http://", "https://", "upstash+http")):
         token = os.environ.get("UPSTASH_REDIS_REST_TOKEN")
     try:
         report = asyncio.run(_run(args.url, token, args.prefix))

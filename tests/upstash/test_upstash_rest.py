@@ -7,6 +7,7 @@ auth, base64 replies) runs on 127.0.0.1 in front of the real Redis server the TC
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import secrets
@@ -23,12 +24,16 @@ from upstash_counting import counting_client, private_redis
 from upstash_rest_shim import RestShim, rest_shim
 
 from mastra_storage import MastraStorage, connect
+from mastra_storage.codec import dumps
 from mastra_storage.errors import ConfigurationError, UnavailableError
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Thread
 from mastra_storage.testing.servers import redis_key_prefix, skip_or_fail
 from mastra_storage_upstash import UpstashStore
+from mastra_storage_upstash.cli import main as cli_main
+from mastra_storage_upstash.keys import Keys
 from mastra_storage_upstash.rest import RestRedis, RestTransport
+from mastra_storage_upstash.rows import thread_to_json
 from mastra_storage_upstash.store import rest_endpoint
 
 pytestmark = pytest.mark.anyio
@@ -56,6 +61,22 @@ class TestUpstashRestConformance(tcp_conformance.TestUpstashConformance):
     ) -> AsyncIterator[Callable[[], MastraStorage]]:
         async with redis_key_prefix(redis_server_url) as fresh:
             yield functools.partial(UpstashStore, rest_server.url, TOKEN, prefix=fresh)
+
+
+class TestUpstashRestStateful(tcp_conformance.TestUpstashStateful):
+    """Random operation sequences over REST must match the in-memory reference."""
+
+    @pytest.fixture(autouse=True)
+    def _rest_url(self, rest_server: RestShim) -> None:
+        self.rest_url = rest_server.url
+
+    async def make_storage(self) -> MastraStorage:
+        stack = contextlib.AsyncExitStack()
+        prefix = await stack.enter_async_context(redis_key_prefix())
+        store = UpstashStore(self.rest_url, TOKEN, prefix=prefix)
+        store._test_stack = stack  # type: ignore[attr-defined]
+        await store.init()
+        return store
 
 
 # --------------------------------------------------------------------------- command counts
@@ -371,3 +392,31 @@ async def test_the_token_stays_out_of_logs_and_errors(
     await store.close()
     assert any(r.name.startswith(("httpx", "httpcore")) for r in caplog.records)  # it logged
     assert TOKEN not in caplog.text
+
+
+async def test_cli_reindex_runs_over_rest(
+    rest_server: RestShim,
+    redis_server_url: str,
+    prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``mastra-storage upstash reindex upstash+http://...`` with the token from the
+    environment indexes a thread a Mastra app wrote (raw key, no index entries)."""
+    thread = cost._thread("from-mastra", "res", 0)
+    raw = Redis.from_url(redis_server_url, decode_responses=True)
+    try:
+        await raw.set(Keys(prefix).thread(thread.id), dumps(thread_to_json(thread)))
+    finally:
+        await raw.aclose()
+    monkeypatch.setenv("UPSTASH_REDIS_REST_TOKEN", TOKEN)
+    # The CLI runs its own event loop: in a thread, as from a shell.
+    argv = ["reindex", f"upstash+{rest_server.url}", "--prefix", prefix]
+    code = await asyncio.to_thread(cli_main, argv)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "reindexed 1 threads" in out.out and TOKEN not in out.out + out.err
+    store = UpstashStore(f"upstash+{rest_server.url}", TOKEN, prefix=prefix)
+    memory = await store.require_store("memory")
+    assert [t.id for t in (await memory.list_threads(resource_id="res")).items] == [thread.id]
+    await store.close()
