@@ -74,6 +74,21 @@ class ScoreIdTests(ConformanceBase):
         page = await scores.list_scores_by_run_id(run)
         assert sorted(s.id for s in page.items) == sorted([kept.id, other])
 
+    async def test_concurrent_saves_of_one_supplied_id_leave_one_score(
+        self, storage: MastraStorage
+    ) -> None:
+        scores = await self.scores(storage)
+        score_id, run = uid("score"), uid("run")
+        saved = await asyncio.gather(
+            *(
+                scores.save_score(sample_score(run_id=run).replace(id=score_id, score=i / 10))
+                for i in range(8)
+            )
+        )
+        page = await scores.list_scores_by_run_id(run)
+        assert [s.id for s in page.items] == [score_id]
+        assert page.items[0] in saved  # one of the writes, whole: latest write wins
+
     @pytest.mark.parametrize("bad", ["", "   ", "a\x00b", 5])
     async def test_invalid_supplied_id_is_refused(
         self, storage: MastraStorage, bad: object
