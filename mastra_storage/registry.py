@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -130,13 +131,36 @@ def _scan_adapters() -> dict[str, AdapterSpec]:
     return found
 
 
-def connect(url: str, **options: Any) -> MastraStorage:
+#: The environment variable ``connect()`` reads when it is given no URL.
+URL_ENV_VAR = "MASTRA_STORAGE_URL"
+
+
+def url_from_env(url: str | None = None) -> str:
+    """``url`` if given, else ``$MASTRA_STORAGE_URL``; ``ConfigurationError`` if neither is
+    set (the message names the variable; an empty or blank value counts as unset)."""
+    if url is not None:
+        return url
+    value = os.environ.get(URL_ENV_VAR, "")
+    if not value.strip():
+        raise ConfigurationError(
+            f"no storage URL: pass one to connect() or set {URL_ENV_VAR} "
+            "(e.g. MASTRA_STORAGE_URL=file:mastra.db)",
+            id="MASTRA_STORAGE_URL_NOT_SET",
+            details={"env": URL_ENV_VAR},
+        )
+    return value.strip()
+
+
+def connect(url: str | None = None, **options: Any) -> MastraStorage:
     """Build the store for ``url`` (not yet initialised: ``await`` its ``init()`` or use
     ``async with``).
 
     ``file:mastra.db`` / ``:memory:`` -> libSQL; ``memory://`` -> in-memory; the network
     schemes come with their extras (``postgresql://`` needs ``mastra-storage[postgres]``).
+    Without ``url`` it reads ``$MASTRA_STORAGE_URL``; unset, ``ConfigurationError``
+    (``MASTRA_STORAGE_URL_NOT_SET``).
     """
+    url = url_from_env(url)
     if not isinstance(url, str) or not url.strip():
         raise ConfigurationError(
             "storage URL must be a non-empty string", id="MASTRA_STORAGE_INVALID_URL"
@@ -163,9 +187,11 @@ def connect(url: str, **options: Any) -> MastraStorage:
 __all__ = [
     "ENTRY_POINT_GROUP",
     "KNOWN_SCHEMES",
+    "URL_ENV_VAR",
     "AdapterSpec",
     "available_adapters",
     "connect",
     "refresh_adapters",
     "scheme_of",
+    "url_from_env",
 ]
