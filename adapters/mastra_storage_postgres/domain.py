@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from .connection import PgDatabase
-from .schema import ensure_schema, q
+from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, ensure_schema
+from .schema import q
 
 if TYPE_CHECKING:
     from .indexes import IndexManager, IndexSpec
@@ -31,8 +32,10 @@ class PgContext:
         *,
         skip_default_indexes: bool = False,
         indexes: Sequence[IndexSpec] = (),
+        ddl_lock_timeout: float = DEFAULT_DDL_LOCK_TIMEOUT_S,
     ) -> None:
         self.db = db
+        self.ddl_lock_timeout = ddl_lock_timeout
         self.schema = schema
         self.skip_default_indexes = skip_default_indexes
         self.custom_indexes = list(indexes)
@@ -60,7 +63,10 @@ class PgContext:
         async with self._lock:
             if not self.ready:  # another caller may have finished while we waited
                 await ensure_schema(
-                    self.db, self.schema, skip_default_indexes=self.skip_default_indexes
+                    self.db,
+                    self.schema,
+                    skip_default_indexes=self.skip_default_indexes,
+                    lock_timeout_s=self.ddl_lock_timeout,
                 )
                 if self.custom_indexes:
                     await self.index_manager().ensure_indexes(self.custom_indexes)

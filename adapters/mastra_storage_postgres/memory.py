@@ -1,5 +1,8 @@
 """Memory domain on PostgreSQL: threads, messages (ordered by ``(createdAt, seq)``), resources.
 
+Message order is ``(createdAt, message_order_key)``: ``seq``, or for rows that predate it a
+fixed key derived from their id (``schema.message_order_key``).
+
 Round trips are the point of this module:
 
 * appending a turn (``save_messages``) is **one statement**: a CTE bumps the threads'
@@ -36,7 +39,7 @@ from mastra_storage.timeutil import from_epoch_ms
 from .connection import Runner, import_asyncpg
 from .domain import PgContext, PgDomain
 from .resource_delete import PgResourceDelete
-from .schema import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS
+from .schema import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS, message_order_key
 from .sqlutil import (
     Params,
     aware,
@@ -53,6 +56,10 @@ from .sqlutil import (
 from .transfer_scan import PgResourceScan
 
 _MISSING_THREAD = "mastra_storage:missing_thread:"
+# The message order tie-break (``seq``, or for rows older than it a key from their id);
+# written exactly as in the order indexes so the planner walks them.
+_KEY_M = message_order_key("m")
+_KEY_T = message_order_key("t")
 
 THREAD_COLUMNS = (
     'id, "resourceId", title, metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ"'
@@ -66,7 +73,7 @@ def message_columns(alias: str = "m") -> str:
     a = alias
     return (
         f'{a}.id, {a}.thread_id, {a}.content, {a}.role, {a}.type, {a}."createdAt", '
-        f'{a}."createdAtZ", {a}."resourceId", {a}.seq'
+        f'{a}."createdAtZ", {a}."resourceId", {message_order_key(a)}'
     )
 
 
@@ -340,12 +347,12 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             op = "<" if query.descending else ">"
             key = p.add(naive(from_epoch_ms(query.after.key)), "::timestamp")
             tie = p.add(int(query.after.tie), "::bigint")
-            page_where.append(f'(m."createdAt", m.seq) {op} ({key}, {tie})')
+            page_where.append(f'(m."createdAt", {_KEY_M}) {op} ({key}, {tie})')
         limit = p.add(None if query.limit is None else query.limit + 1, "::bigint")
         offset = p.add(query.offset, "::bigint")
         page = (
             f"SELECT {message_columns()} FROM {self._messages} m{where_sql(page_where)} "
-            f'ORDER BY m."createdAt" {direction}, m.seq {direction} '
+            f'ORDER BY m."createdAt" {direction}, {_KEY_M} {direction} '
             f"LIMIT {limit} OFFSET {offset}"
         )
         if not query.count:
@@ -363,12 +370,14 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             "CROSS JOIN LATERAL ("
             f"(SELECT {cols} FROM {self._messages} m WHERE m.id = s.id) "
             f"UNION ALL (SELECT {cols} FROM {self._messages} t JOIN {self._messages} m "
-            'ON m.thread_id = t.thread_id AND (m."createdAt", m.seq) < (t."createdAt", t.seq) '
-            'WHERE t.id = s.id AND s.prev > 0 ORDER BY m."createdAt" DESC, m.seq DESC '
+            "ON m.thread_id = t.thread_id "
+            f'AND (m."createdAt", {_KEY_M}) < (t."createdAt", {_KEY_T}) '
+            f'WHERE t.id = s.id AND s.prev > 0 ORDER BY m."createdAt" DESC, {_KEY_M} DESC '
             "LIMIT s.prev) "
             f"UNION ALL (SELECT {cols} FROM {self._messages} t JOIN {self._messages} m "
-            'ON m.thread_id = t.thread_id AND (m."createdAt", m.seq) > (t."createdAt", t.seq) '
-            'WHERE t.id = s.id AND s.next > 0 ORDER BY m."createdAt" ASC, m.seq ASC '
+            "ON m.thread_id = t.thread_id "
+            f'AND (m."createdAt", {_KEY_M}) > (t."createdAt", {_KEY_T}) '
+            f'WHERE t.id = s.id AND s.next > 0 ORDER BY m."createdAt" ASC, {_KEY_M} ASC '
             "LIMIT s.next)) x"
         )
 
@@ -553,7 +562,7 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             source = thread_from_row(row)
             rows = await tx.fetch(
                 f"SELECT {message_columns()} FROM {self._messages} m WHERE m.thread_id = $1 "
-                'ORDER BY m."createdAt" ASC, m.seq ASC',
+                f'ORDER BY m."createdAt" ASC, {_KEY_M} ASC',
                 source_thread_id,
             )
             messages = [stored_message_from_row(r).message for r in rows]

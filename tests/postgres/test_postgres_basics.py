@@ -203,7 +203,7 @@ async def test_recall_is_one_index_scan_without_sort(store: PostgresStore, admin
     sql, params = memory._message_page_sql(query)  # type: ignore[attr-defined]
     plan = await admin.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *params)
     text = json.dumps(json.loads(plan))
-    assert "mastra_storage_messages_thread_seq_idx" in text, text
+    assert "mastra_storage_messages_thread_order_idx" in text, text
     assert '"Sort"' not in text and "Seq Scan" not in text, text
     page = await memory.list_messages(
         thread_id="t3", per_page=40, order_by=OrderBy(field="created_at", direction="DESC")

@@ -37,7 +37,7 @@ async def test_default_indexes_prefixed_in_a_custom_schema(
     for base in SEED_DEFAULTS:
         assert f"{schema}_{base}" in names
     assert len([i for i in DEFAULT_INDEXES if i.name(schema) in names]) == len(DEFAULT_INDEXES)
-    assert f"{schema}_mastra_storage_messages_thread_seq_idx" in names
+    assert f"{schema}_mastra_storage_messages_thread_order_idx" in names
     # Mastra's constraint names (schema-prefixed, also in public)
     constraints = {
         r[0]
@@ -68,7 +68,7 @@ async def test_skip_default_indexes(pg_url: str, schema: str, admin: Any) -> Non
     names = await index_names(admin, schema)
     assert not any("mastra_threads_resourceid_createdat_idx" in n for n in names)
     # the indexes our own queries need are always there
-    assert f"{schema}_mastra_storage_messages_thread_seq_idx" in names
+    assert f"{schema}_mastra_storage_messages_thread_order_idx" in names
     assert (await store.doctor()).ok
     await store.close()
 
