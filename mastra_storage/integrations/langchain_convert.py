@@ -123,7 +123,12 @@ def _canonical_is_str(content_parts: Sequence[dict[str, Any]], has_tool_calls: b
     plain text part, or none beside tool calls (LangChain's ``""``)."""
     if not content_parts:
         return has_tool_calls
-    return len(content_parts) == 1 and _is_text_part(content_parts[0])
+    # An empty text beside tool calls reads as no text at all, so it stays a list.
+    return (
+        len(content_parts) == 1
+        and _is_text_part(content_parts[0])
+        and (content_parts[0]["text"] != "" or not has_tool_calls)
+    )
 
 
 # ---- LangChain -> Mastra -------------------------------------------------------------------
