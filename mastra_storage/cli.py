@@ -409,6 +409,24 @@ async def _doctor(url: str, out: _Out) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEM
 
 
+async def _schema(url: str, fresh: bool, out: TextIO) -> int:
+    """Print the DDL that gives the store's database its layout (read-only: nothing is
+    created or changed); backends without DDL say so."""
+    store = connect(url)
+    try:
+        script = await store.schema_ddl(fresh=fresh)
+    finally:
+        await store.close()
+    if script is None:
+        out.write(
+            f"-- {_store_label(store)}: this backend has no schema DDL; `{PROG} init URL` "
+            "creates what it needs (see its layout document)\n"
+        )
+    else:
+        out.write(script)
+    return EXIT_OK
+
+
 def _print_report(out: _Out, report: DoctorReport) -> None:
     out.line(f"  store: {report.store}")
     width = max((len(c.name) for c in report.checks), default=8) + 2
@@ -450,6 +468,20 @@ def _parser() -> argparse.ArgumentParser:
         "doctor", help="check connectivity, schema version and indexes (exit 1 on a problem)"
     )
     doctor.add_argument("url", metavar="URL", help="storage URL, e.g. file:./mastra.db")
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the DDL that creates or upgrades the schema (changes nothing)",
+        description="Print, as a SQL script, what `init` would create or change in the "
+        "database at URL (read from its catalog; nothing is changed), for a DBA to review "
+        "and apply where the app may not run DDL (then use init_mode='verify').",
+    )
+    schema.add_argument("url", metavar="URL", help="storage URL, e.g. postgresql://...")
+    schema.add_argument(
+        "--fresh",
+        action="store_true",
+        help="the whole layout, as for an empty database (does not read the catalog)",
+    )
 
     transfer_cli.add_commands(commands)
     cli_prune.add_commands(commands)
@@ -525,6 +557,8 @@ async def _execute(args: argparse.Namespace) -> int:
         return await transfer_cli.execute(args)
     if args.command in cli_prune.COMMANDS:
         return await cli_prune.execute(args)
+    if args.command == "schema":
+        return await _schema(args.url, args.fresh, sys.stdout)
     commands: dict[str, Callable[[str, _Out], Awaitable[int]]] = {
         "demo": _demo,
         "init": _init,

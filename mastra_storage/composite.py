@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import msgspec
 
-from .errors import ConfigurationError, NotSupportedError
+from .errors import ConfigurationError, NotSupportedError, SchemaMismatchError
 from .lifecycle import Lifecycle, guard_domain, guarded, is_coroutine_function
 
 if TYPE_CHECKING:
@@ -56,6 +56,14 @@ class DoctorReport(msgspec.Struct, kw_only=True):
     def ok(self) -> bool:
         return all(check.ok for check in self.checks)
 
+
+#: What ``init()`` may do: ``"migrate"`` create and upgrade the schema (the default),
+#: ``"verify"`` only check it, read-only (raise :class:`SchemaMismatchError` naming what is
+#: missing): for apps that may not run DDL, or read a replica.
+InitMode = Literal["migrate", "verify"]
+INIT_MODES: tuple[str, ...] = ("migrate", "verify")
+#: Doctor checks that do not make a schema unusable (``init_mode="verify"`` ignores them).
+ADVISORY_CHECKS = frozenset({"schema_version", "statistics", "domains"})
 
 #: Domain names, in the order ``init()`` visits them.
 DOMAIN_NAMES: tuple[str, ...] = ("memory", "workflows", "scores", "observability")
@@ -100,7 +108,15 @@ class MastraStorage:
         default: MastraStorage | None = None,
         domains: Mapping[str, StorageDomain | None] | None = None,
         disable_init: bool = False,
+        init_mode: InitMode = "migrate",
     ) -> None:
+        if init_mode not in INIT_MODES:
+            raise ConfigurationError(
+                f"{type(self).__name__}: init_mode must be one of {', '.join(INIT_MODES)}, "
+                f"got {init_mode!r}",
+                id="MASTRA_STORAGE_INVALID_INIT_MODE",
+            )
+        self.init_mode: InitMode = init_mode
         if not isinstance(id, str) or not id.strip():
             raise ConfigurationError(
                 f"{type(self).__name__}: id must be provided and cannot be empty.",
@@ -198,8 +214,33 @@ class MastraStorage:
             self._init_lock = asyncio.Lock()
         async with self._init_lock:
             if not self._initialized:  # another caller may have finished while we waited
-                await self._initialize()
+                if self.init_mode == "verify":
+                    await self._verify_schema()
+                else:
+                    await self._initialize()
                 self._initialized = True
+
+    async def _verify_schema(self) -> None:
+        """``init_mode="verify"``: check, never change. The default runs the read-only
+        :meth:`doctor` and raises :class:`SchemaMismatchError` for any failed check that is
+        not advisory; adapters with a schema override it with an exact list."""
+        report = await self.doctor()
+        failed = [c for c in report.checks if not c.ok and c.name not in ADVISORY_CHECKS]
+        if failed:
+            raise SchemaMismatchError(
+                f"{report.store}: the schema is not ready and init_mode='verify' may not "
+                "change it: " + "; ".join(f"{c.name}: {c.detail}" for c in failed),
+                id="MASTRA_STORAGE_SCHEMA_MISMATCH",
+                details={"missing": "; ".join(f"{c.name}: {c.detail}" for c in failed)},
+            )
+
+    async def schema_ddl(self, *, fresh: bool = False) -> str | None:
+        """The DDL a DBA would apply to give this store's database the layout it needs
+        (``fresh``: as for an empty database), read-only; ``None`` when the backend has
+        no DDL (it creates what it needs on write or at ``init()``)."""
+        if self._default is not None:
+            return await self._default.schema_ddl(fresh=fresh)
+        return None
 
     async def _initialize(self) -> None:
         """Initialise the default store (as a whole) and each override domain once."""
@@ -337,4 +378,11 @@ def _guard_class(cls: type) -> None:
 _guard_class(MastraStorage)
 
 
-__all__ = ["DOMAIN_NAMES", "DoctorCheck", "DoctorReport", "MastraStorage"]
+__all__ = [
+    "DOMAIN_NAMES",
+    "INIT_MODES",
+    "DoctorCheck",
+    "DoctorReport",
+    "InitMode",
+    "MastraStorage",
+]

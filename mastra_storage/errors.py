@@ -148,6 +148,12 @@ class MissingDependencyError(ConfigurationError, ImportError):
     """An adapter's optional driver is not installed; the message names the extra."""
 
 
+class SchemaMismatchError(ConfigurationError):
+    """``init_mode="verify"``: the database lacks tables, columns or indexes the store needs,
+    and the store may not create them. ``details["missing"]`` lists them (``; ``-separated);
+    ``mastra-storage schema URL`` prints the DDL that adds them."""
+
+
 __all__ = [
     "BackendError",
     "Category",
@@ -159,6 +165,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "NotSupportedError",
+    "SchemaMismatchError",
     "StoreClosedError",
     "UnavailableError",
     "ValidationError",

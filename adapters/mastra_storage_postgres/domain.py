@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from .connection import PgDatabase
-from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, ensure_schema
+from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, ensure_schema, verify_schema
 from .schema import q
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ class PgContext:
 
     ``ensure()`` runs the schema setup once per context (concurrent callers share one run;
     a failure is not cached), then creates the custom ``indexes`` given at construction
-    (failures are logged, not raised, as in Mastra).
+    (failures are logged, not raised, as in Mastra). With ``verify_only`` it only checks
+    the layout, read-only (``migrate.verify_schema``; custom indexes are not checked).
     """
 
     def __init__(
@@ -33,8 +34,10 @@ class PgContext:
         skip_default_indexes: bool = False,
         indexes: Sequence[IndexSpec] = (),
         ddl_lock_timeout: float = DEFAULT_DDL_LOCK_TIMEOUT_S,
+        verify_only: bool = False,
     ) -> None:
         self.db = db
+        self.verify_only = verify_only
         self.ddl_lock_timeout = ddl_lock_timeout
         self.schema = schema
         self.skip_default_indexes = skip_default_indexes
@@ -61,6 +64,11 @@ class PgContext:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
+            if not self.ready and self.verify_only:
+                await verify_schema(
+                    self.db, self.schema, skip_default_indexes=self.skip_default_indexes
+                )
+                self._ready = True
             if not self.ready:  # another caller may have finished while we waited
                 await ensure_schema(
                     self.db,

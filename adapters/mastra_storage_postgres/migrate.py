@@ -29,7 +29,7 @@ import random
 import time
 from collections.abc import Sequence
 
-from mastra_storage.errors import BackendError, MastraStorageError
+from mastra_storage.errors import BackendError, MastraStorageError, SchemaMismatchError
 
 from .connection import PgDatabase, Runner, import_asyncpg
 from .schema import (
@@ -39,10 +39,13 @@ from .schema import (
     SchemaPlan,
     Step,
     analyze,
+    empty_state,
     expected_indexes,
+    missing_objects,
     plan_ddl,
     q,
     read_state,
+    render_plan,
     warm_check,
 )
 
@@ -205,6 +208,48 @@ async def ensure_schema(
             await analyze(runner, schema, found[2])
 
 
+async def verify_schema(db: PgDatabase, schema: str, *, skip_default_indexes: bool) -> None:
+    """``init_mode="verify"``: read-only. One statement when our current version row and
+    every index are there; else the catalog is read and :class:`SchemaMismatchError` lists
+    every missing table, column, key and index (nothing is created or changed)."""
+    indexes = expected_indexes(schema, skip_default=skip_default_indexes)
+    names = [i.name(schema) for i in indexes]
+    async with db.connection("init") as runner:
+        found = await warm_check(runner, schema, names)
+        if found is not None and found[0] is not None and found[0] >= SCHEMA_VERSION:
+            if not set(names) - found[1]:
+                return
+        state = await read_state(runner, schema)
+    missing = missing_objects(schema, state, indexes)
+    if missing:
+        raise SchemaMismatchError(
+            f"PostgresStore: schema {schema!r} is not ready and init_mode='verify' may not "
+            f"change it; missing: {', '.join(missing)}. `mastra-storage schema URL` prints "
+            "the DDL that adds them",
+            id="MASTRA_STORAGE_PG_SCHEMA_MISMATCH",
+            details={"schema": schema, "missing": "; ".join(missing)},
+        )
+
+
+async def schema_script(
+    db: PgDatabase | None,
+    schema: str,
+    *,
+    skip_default_indexes: bool,
+    lock_timeout_s: float = DEFAULT_DDL_LOCK_TIMEOUT_S,
+) -> str:
+    """The DDL that brings ``schema`` to our layout, as a script (read-only). ``db=None``:
+    for an empty database, without connecting."""
+    indexes = expected_indexes(schema, skip_default=skip_default_indexes)
+    if db is None:
+        state = empty_state()
+    else:
+        async with db.connection("schema") as runner:
+            state = await read_state(runner, schema)
+    plan = plan_ddl(schema, state, indexes)
+    return render_plan(schema, plan, lock_timeout_s=lock_timeout_s)
+
+
 async def _unlock(runner: Runner, key: str) -> None:
     asyncpg = import_asyncpg()
     try:
@@ -214,4 +259,12 @@ async def _unlock(runner: Runner, key: str) -> None:
         logger.warning("init: could not release the init lock: %s", exc)
 
 
-__all__ = ["DEFAULT_DDL_LOCK_TIMEOUT_S", "build_index", "ensure_schema", "run_ddl", "run_online"]
+__all__ = [
+    "DEFAULT_DDL_LOCK_TIMEOUT_S",
+    "build_index",
+    "ensure_schema",
+    "run_ddl",
+    "run_online",
+    "schema_script",
+    "verify_schema",
+]

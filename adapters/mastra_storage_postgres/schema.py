@@ -604,6 +604,76 @@ def plan_ddl(schema: str, state: SchemaState, indexes: Sequence[IndexDef]) -> Sc
     return SchemaPlan(script=script, online=online, finish=finish)
 
 
+def missing_objects(schema: str, state: SchemaState, indexes: Sequence[IndexDef]) -> list[str]:
+    """What the layout needs and ``schema`` lacks, one item per object (for
+    ``init_mode="verify"``): tables, columns, ``seq``'s default, keys, indexes (an INVALID
+    one counts as missing). Our version table is not required."""
+    out: list[str] = []
+    for table in TABLES:
+        present = state.columns.get(table.name)
+        if present is None:
+            out.append(f"table {table.name}")
+            continue
+        out.extend(
+            f"column {table.name}.{name}"
+            for name in table.all_column_names()
+            if name not in present
+        )
+        if table.name == TABLE_MESSAGES and "seq" in present and not state.seq_has_default:
+            out.append(f"default of column {table.name}.seq (sequence {SEQUENCE_NAME})")
+    for table_name, base, wanted in (
+        (TABLE_WORKFLOW_SNAPSHOT, _WORKFLOW_UNIQUE, ["run_id", "workflow_name"]),
+        (TABLE_SPANS, _SPANS_PK, ["spanId", "traceId"]),
+    ):
+        if table_name in state.columns and wanted not in state.unique_keys.get(table_name, []):
+            out.append(f"constraint {constraint_name(base, schema)} on {table_name}")
+    for index in indexes:
+        name = index.name(schema)
+        if name in state.invalid_indexes:
+            out.append(f"index {name} (INVALID: a failed build left it unusable)")
+        elif name not in state.indexes:
+            out.append(f"index {name} on {index.table}")
+    return out
+
+
+def render_plan(schema: str, plan: SchemaPlan, *, lock_timeout_s: float) -> str:
+    """A SQL script a DBA can apply (``psql -f``): the plan's three parts, commented."""
+    lines = [f"-- mastra-storage PostgreSQL layout {SCHEMA_VERSION}, schema {q(schema)}"]
+    if plan.empty:
+        lines.append("-- nothing to change: every table, column and index is present")
+    if plan.script:
+        lines += ["", "-- New objects (nothing uses them yet): one transaction.", "BEGIN;"]
+        lines += [f"{sql};" for sql in plan.script]
+        lines.append("COMMIT;")
+    if plan.online:
+        timeout_ms = max(1, int(lock_timeout_s * 1000))
+        lines += [
+            "",
+            "-- Changes to existing tables, without stalling the apps using them. Run outside a",
+            "-- transaction (CREATE INDEX CONCURRENTLY refuses one). Each ALTER needs its table",
+            "-- lock for an instant; if one fails on lock_timeout (a long transaction holds the",
+            "-- table), run it again. If an index build fails, DROP INDEX CONCURRENTLY the",
+            "-- INVALID index it leaves, then run the build again.",
+            f"SET lock_timeout = '{timeout_ms}ms';",
+        ]
+        lines += [f"{step.sql};" for step in plan.online]
+        lines.append("RESET lock_timeout;")
+    lines += ["", "-- Record the layout version (lets init() skip its checks).", f"{plan.finish};"]
+    return "\n".join(lines) + "\n"
+
+
+def empty_state() -> SchemaState:
+    """The state of a database with nothing in it (``schema --fresh``)."""
+    return SchemaState(
+        version=None,
+        schema_exists=False,
+        columns={},
+        indexes=set(),
+        unique_keys={},
+        never_analyzed=[],
+    )
+
+
 async def analyze(runner: Runner, schema: str, tables: Sequence[str]) -> None:
     """``ANALYZE`` tables that hold rows but have no statistics (the planner would otherwise
     pick a sort over the recall index after a bulk load). Failures are logged."""
@@ -633,12 +703,15 @@ __all__ = [
     "SchemaPlan",
     "Step",
     "constraint_name",
+    "empty_state",
     "expected_indexes",
     "index_prefix",
     "message_order_key",
+    "missing_objects",
     "plan_ddl",
     "prefixed_index_name",
     "q",
     "read_state",
+    "render_plan",
     "validate_schema_name",
 ]

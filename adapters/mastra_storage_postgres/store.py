@@ -11,7 +11,7 @@ import ssl as ssl_module
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
+from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -26,6 +26,7 @@ from .connection import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, PgConnectOptions, Pg
 from .domain import PgContext
 from .indexes import IndexInfo, IndexSpec, IndexStats, build_create_index
 from .memory import PgMemoryStore
+from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, schema_script
 from .observability import PgObservabilityStore
 from .schema import (
     SCHEMA_COMPONENT,
@@ -51,6 +52,13 @@ class PostgresStore(MastraStorage):
     or an existing asyncpg ``pool``. ``schema_name`` (default ``public``) is created at
     init if missing. Pool sizing: ``min_size``/``max_size``. ``skip_default_indexes``
     skips Mastra's default indexes; ``indexes=[IndexSpec(...)]`` adds custom ones at init.
+
+    ``init_mode="verify"`` makes ``init()`` read-only: it checks the layout and raises
+    ``SchemaMismatchError`` listing what is missing (for a role without DDL rights or a
+    replica; ``mastra-storage schema URL`` prints the DDL). ``ddl_lock_timeout`` (0.2 s)
+    bounds how long one schema statement of ``init()`` waits for its table lock before it
+    retries, i.e. how long a live app's queries can queue behind it
+    (``docs/postgres-layout.md``, "Init on a live database").
 
     Time bounds (seconds, ``docs/decisions.md`` "Timeouts and closing"): ``operation_timeout``
     (default 30, ``None``: none) is the overall deadline of one call, ``init_timeout``
@@ -88,12 +96,17 @@ class PostgresStore(MastraStorage):
         skip_default_indexes: bool = False,
         indexes: Sequence[IndexSpec] = (),
         disable_init: bool = False,
+        init_mode: InitMode = "migrate",
+        ddl_lock_timeout: float = DEFAULT_DDL_LOCK_TIMEOUT_S,
         operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
         init_timeout: float | None = DEFAULT_INIT_TIMEOUT_S,
         pool_timeout: float | None = DEFAULT_POOL_TIMEOUT_S,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
-        super().__init__(id=id, disable_init=disable_init)
+        super().__init__(id=id, disable_init=disable_init, init_mode=init_mode)
+        lock_timeout = float(
+            check_timeout(self.name, "ddl_lock_timeout", ddl_lock_timeout, optional=False) or 0
+        )
         self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
         self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
         self.close_timeout = float(
@@ -152,6 +165,8 @@ class PostgresStore(MastraStorage):
             self.schema_name,
             skip_default_indexes=skip_default_indexes,
             indexes=specs,
+            ddl_lock_timeout=lock_timeout,
+            verify_only=init_mode == "verify",
         )
         self.stores = {
             "memory": PgMemoryStore(self._ctx),
@@ -189,6 +204,19 @@ class PostgresStore(MastraStorage):
 
     async def _initialize(self) -> None:
         await self._ctx.ensure()
+
+    async def _verify_schema(self) -> None:
+        await self._ctx.ensure()  # the context is verify-only in this mode
+
+    async def schema_ddl(self, *, fresh: bool = False) -> str | None:
+        """The SQL that brings this schema to the layout (read-only: the catalog is read,
+        nothing is changed). ``fresh``: the whole layout, as for an empty database."""
+        return await schema_script(
+            None if fresh else self._db,
+            self.schema_name,
+            skip_default_indexes=self._ctx.skip_default_indexes,
+            lock_timeout_s=self._ctx.ddl_lock_timeout,
+        )
 
     async def close(self) -> None:
         """Close the pool this store created; an injected pool is left open. Bounded by
