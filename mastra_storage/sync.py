@@ -210,6 +210,11 @@ class SyncStorage:
         finally:
             self._portal.stop()
 
+    def stop_portal(self) -> None:
+        """Stop the loop thread without closing the store (for a facade lent to an async
+        store its owner closes); later blocking calls raise ``StoreClosedError``."""
+        self._portal.stop()
+
     def __enter__(self) -> SyncStorage:
         self.init()
         return self
