@@ -50,8 +50,8 @@ from mastra_storage import (
     NotFoundError,
     NotSupportedError,
     ValidationError,
-    connect,
 )
+from mastra_storage.integrations.fastapi import open_storage
 from mastra_storage.memory import HashingEmbedder, Memory, RecallResult, ResourceMismatchError
 from mastra_storage.vector import InMemoryVector, VectorStore
 
@@ -108,18 +108,16 @@ def create_app(url: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        storage: MastraStorage = connect(storage_url)
-        await storage.init()
-        vector = _open_vector(storage)
-        app.state.storage = storage
-        app.state.memory = Memory(
-            storage, vector=vector, embedder=HashingEmbedder(), options=OPTIONS
-        )
-        try:
-            yield
-        finally:
-            await vector.close()
-            await storage.close()
+        # open_storage: connect + init, app.state.storage, closed on shutdown.
+        async with open_storage(app, storage_url) as storage:
+            vector = _open_vector(storage)
+            app.state.memory = Memory(
+                storage, vector=vector, embedder=HashingEmbedder(), options=OPTIONS
+            )
+            try:
+                yield
+            finally:
+                await vector.close()
 
     app = FastAPI(title="mastra-storage chat memory", lifespan=lifespan)
 
