@@ -75,6 +75,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--note", default="", help="free text recorded with the run")
     parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="instead: each framework adapter beside the framework's own store "
+        "(benchmarks/peers.py; writes results/peers.md)",
+    )
+    parser.add_argument(
         "--merge",
         action="store_true",
         help="keep the other backends' rows of the results.json already in the output dir "
@@ -302,6 +308,10 @@ REQUIRE_NAMES = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.peers:
+        from . import peers
+
+        return peers.main(Path(args.out) if args.out else RESULTS_DIR, quick=args.quick)
     sizes = (QUICK if args.quick else FULL).with_overrides(args.size)
     reps = args.repetitions or (2 if args.quick else 5)
     if args.out:
