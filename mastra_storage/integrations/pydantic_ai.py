@@ -83,6 +83,8 @@ class PydanticAIHistory:
         self.resource_id = resource_id
         self.last_messages = last_messages
         self._newest: datetime | None = None
+        # What the last load() read: a loaded message saved back unchanged is kept exactly.
+        self._loaded: list[Message] = []
 
     def __repr__(self) -> str:
         return f"PydanticAIHistory(thread_id={self.thread_id!r}, resource_id={self.resource_id!r})"
@@ -101,14 +103,15 @@ class PydanticAIHistory:
         )
         if recalled.history:
             self._newest = max(m.created_at for m in recalled.history)
+        self._loaded = recalled.history
         return recalled.history
 
     async def load(self) -> list[ModelMessage]:
         """The history to pass as ``message_history=`` (``[]`` for a new thread).
 
-        Each message carries its stored Mastra message under ``metadata["mastra"]`` (not sent
-        to a model), so saving ``all_messages()`` later rewrites those messages in place
-        instead of duplicating them. Raises
+        Each message carries its stored id and createdAt under ``metadata["mastra"]`` (not
+        sent to a model), so saving ``all_messages()`` later rewrites those messages in place
+        instead of duplicating them (unchanged ones exactly as stored). Raises
         :class:`~mastra_storage.errors.ValidationError` for a stored message whose Pydantic
         AI metadata was damaged.
         """
@@ -135,7 +138,7 @@ class PydanticAIHistory:
                 f"save() takes a run result or a list of ModelMessage, got {type(given).__name__}",
                 id="MASTRA_MEMORY_SAVE_TURN_INVALID_ARGS",
             )
-        messages = from_pydantic_ai(items, not_before=self._newest)
+        messages = from_pydantic_ai(items, not_before=self._newest, stored=self._loaded)
         result = await self.memory.save_turn(
             self.thread_id, self.resource_id, messages, thread_title=title
         )
@@ -149,3 +152,4 @@ class PydanticAIHistory:
         """Delete the thread and its messages (one ``delete_thread``)."""
         await self.memory.delete_thread(self.thread_id, resource_id=self.resource_id)
         self._newest = None
+        self._loaded = []

@@ -20,10 +20,15 @@ equal.
 Mastra -> Pydantic AI (:func:`to_pydantic_ai`): messages a Mastra app wrote map the other way
 (text, reasoning, tool invocations; a ``result`` becomes a call plus a ``ModelRequest`` with
 its ``ToolReturnPart``); parts a model cannot take (files, sources, step markers, data parts)
-are left out of the model's view. Each produced message carries the stored Mastra message under
-``metadata["mastra"]``, so converting back gives that stored message unchanged (same id,
-createdAt and parts) unless the Pydantic AI side was edited, in which case it is converted as
-new. ``keep_identity=False`` leaves that key out (the exact framework messages).
+are left out of the model's view.
+
+Identity: each produced message carries ``metadata["mastra"] = {"id", "createdAt", "index",
+"metadata"}`` (the stored message's id and createdAt, its position in the group, and the
+message's own metadata), never sent to a model. Converting such messages back keeps the
+stored id and createdAt, so saving a loaded history again rewrites those messages in place
+instead of duplicating them; given the ``stored`` messages, an unchanged group gives its
+stored message back exactly (parts a model cannot take included). ``keep_identity=False``
+leaves the key out (the exact framework messages).
 """
 
 from __future__ import annotations
@@ -184,14 +189,18 @@ def _ms(value: datetime) -> datetime:
 
 
 def from_pydantic_ai(
-    messages: Iterable[ModelMessage], *, not_before: datetime | None = None
+    messages: Iterable[ModelMessage],
+    *,
+    not_before: datetime | None = None,
+    stored: Iterable[Message] = (),
 ) -> list[Message]:
     """Mastra V2 messages for Pydantic AI messages (see the module docstring).
 
     ``createdAt`` is each message's timestamp, raised where needed so the list is strictly
     increasing by at least a millisecond and after ``not_before`` (Mastra orders a thread by
     ``createdAt``; the exact timestamps are kept in the metadata). Messages carrying
-    ``metadata["mastra"]`` that still match their stored message give that message back.
+    ``metadata["mastra"]`` keep that stored id and createdAt; when they still match their
+    message in ``stored`` (what they were loaded from), that message is given back as is.
     Raises :class:`~mastra_storage.errors.ValidationError` for anything but ModelMessages.
     """
     items = list(messages)
@@ -201,29 +210,37 @@ def from_pydantic_ai(
                 f"expected a Pydantic AI ModelMessage, got {type(item).__name__}",
                 id="MASTRA_STORAGE_INVALID_MESSAGE",
             )
+    known = {m.id: m for m in stored}
     out: list[Message] = []
     last = _ms(not_before) if not_before is not None else None
     index = 0
     while index < len(items):
-        stored, used = _restore(items, index)
-        if stored is not None:
-            out.append(stored)
-            last = max(last, stored.created_at) if last is not None else stored.created_at
+        restored, used = _restore(items, index, known)
+        if restored is not None:
+            out.append(restored)
+            last = max(last, restored.created_at) if last is not None else restored.created_at
             index += used
             continue
+        reused = _identity_of(items[index])
         dumped = _dump(_strip_identity(items[index : index + 2]))
         group = [dumped[0]]
         if (
             len(dumped) == 2
             and dumped[0]["kind"] == "response"
             and dumped[1]["kind"] == "request"
-            and _has_identity(items[index + 1]) is False
+            and _identity_of(items[index + 1]) is None  # not the start of a stored message
         ):
             calls = {
                 p["tool_call_id"]: p for p in dumped[0]["parts"] if p["part_kind"] == "tool-call"
             }
             if _answers(dumped[1], calls):
                 group.append(dumped[1])
+        if reused is not None and reused[0] not in {m.id for m in out}:
+            # Loaded from storage but changed: it replaces its stored message, in place.
+            out.append(_group_to_mastra(group, reused[1], reused[0]))
+            last = max(last, reused[1]) if last is not None else reused[1]
+            index += len(group)
+            continue
         created = _ms(_timestamp(group[0]) or datetime.now(timezone.utc))
         if last is not None and created <= last:
             created = last + _ONE_MS
@@ -231,6 +248,21 @@ def from_pydantic_ai(
         last = created
         index += len(group)
     return out
+
+
+def _identity_of(message: ModelMessage) -> tuple[str, datetime] | None:
+    """The stored id and createdAt a message was loaded with (first of its group only)."""
+    identity = (message.metadata or {}).get(IDENTITY_KEY)
+    if not isinstance(identity, dict) or identity.get("index") != 0:
+        return None
+    id, created = identity.get("id"), identity.get("createdAt")
+    if not isinstance(id, str) or not id or not isinstance(created, str):
+        return None
+    try:
+        when = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return id, when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _has_identity(message: ModelMessage) -> bool:
@@ -252,15 +284,13 @@ def _strip_identity(messages: Sequence[ModelMessage]) -> list[ModelMessage]:
     return out
 
 
-def _restore(items: list[ModelMessage], index: int) -> tuple[Message | None, int]:
+def _restore(
+    items: list[ModelMessage], index: int, known: dict[str, Message]
+) -> tuple[Message | None, int]:
     """The stored Mastra message the messages at ``index`` came from, if unchanged."""
-    meta = items[index].metadata or {}
-    identity = meta.get(IDENTITY_KEY)
-    if not isinstance(identity, dict) or identity.get("index") != 0:
-        return None, 0
-    try:
-        stored = Message.from_dict(identity["message"])
-    except (KeyError, TypeError, ValidationError):
+    identity = _identity_of(items[index])
+    stored = known.get(identity[0]) if identity is not None else None
+    if stored is None:
         return None, 0
     expected = _message_to_pydantic(stored, keep_identity=True)
     given = items[index : index + len(expected)]
@@ -295,9 +325,14 @@ def _message_to_pydantic(message: Message, *, keep_identity: bool) -> list[Model
     else:
         built = _native(message)
     if keep_identity:
-        record = message.to_dict()
+        created = message.created_at.isoformat()
         for position, item in enumerate(built):
-            identity = {"message": record, "index": position, "metadata": item.metadata}
+            identity = {
+                "id": message.id,
+                "createdAt": created,
+                "index": position,
+                "metadata": item.metadata,
+            }
             item.metadata = {**(item.metadata or {}), IDENTITY_KEY: identity}
     return built
 

@@ -178,3 +178,41 @@ async def test_clear_deletes_the_thread(storage: MastraStorage) -> None:
     await history.save([ModelRequest(parts=[UserPromptPart("hi")])])
     await history.clear()
     assert await history.load() == []
+
+
+async def test_a_mastra_written_message_survives_a_run_and_save_all(
+    storage: MastraStorage,
+) -> None:
+    """A message a Mastra app wrote (with a file part a model never sees) stays as written."""
+    from datetime import datetime, timezone
+
+    from mastra_storage.records import Message, MessageContent
+
+    memory = Memory(storage)
+    parts = [
+        {"type": "text", "text": "What is in this picture?"},
+        {"type": "file", "mimeType": "image/png", "data": "aGVsbG8="},
+    ]
+    written = Message(
+        id="mastra-1",
+        role="user",
+        created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        content=MessageContent(parts=parts, metadata={"from": "mastra"}),
+    )
+    await memory.save_turn("thread-8", "user-1", [written])
+    history = PydanticAIHistory(memory, "thread-8", "user-1")
+    model = ScriptedWeather()
+    result = await _agent(model).run("Weather in Oslo?", message_history=await history.load())
+    first = model.inputs[0][0]
+    assert isinstance(first, ModelRequest)
+    # The model gets the text (Pydantic AI merges it with the new prompt), not the file.
+    contents = [p.content for p in first.parts]  # type: ignore[union-attr]
+    assert contents == ["What is in this picture?", "Weather in Oslo?"]
+    await history.save(result.all_messages())
+    stored = await history.messages()
+    assert stored[0].to_dict() == {
+        **written.to_dict(),
+        "threadId": "thread-8",
+        "resourceId": "user-1",
+    }
+    assert len(stored) == 5

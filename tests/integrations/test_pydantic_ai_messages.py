@@ -161,7 +161,10 @@ def test_loaded_history_converts_back_to_the_stored_messages(
 ) -> None:
     stored = from_pydantic_ai(messages)
     loaded = to_pydantic_ai(stored)
-    assert [m.to_dict() for m in from_pydantic_ai(loaded)] == [m.to_dict() for m in stored]
+    expected = [m.to_dict() for m in stored]
+    assert [m.to_dict() for m in from_pydantic_ai(loaded, stored=stored)] == expected
+    # Without the stored messages too: same ids and createdAt, same content.
+    assert [m.to_dict() for m in from_pydantic_ai(loaded)] == expected
 
 
 # ---- Mastra-written messages ----------------------------------------------------------------
@@ -227,8 +230,12 @@ def mastra_threads(draw: st.DrawFn) -> list[Message]:
 @_SETTINGS
 @given(mastra_threads())
 def test_mastra_to_pydantic_ai_and_back_is_exact(messages: list[Message]) -> None:
-    back = from_pydantic_ai(to_pydantic_ai(messages))
+    back = from_pydantic_ai(to_pydantic_ai(messages), stored=messages)
     assert [m.to_dict() for m in back] == [m.to_dict() for m in messages]
+    # Without them, each message keeps its id and createdAt (updated in place when saved).
+    again = from_pydantic_ai(to_pydantic_ai(messages))
+    firsts = {m.id: m.created_at for m in again}
+    assert all(firsts.get(m.id) == m.created_at for m in messages)
 
 
 def test_a_mastra_tool_result_is_a_call_and_its_return() -> None:
@@ -309,14 +316,15 @@ def test_a_legacy_retry_prompt_reads_back_as_pydantic_ai_reads_its_own_json() ->
     assert _dump(back) == _dump(own)
 
 
-def test_an_edited_loaded_message_is_saved_as_new() -> None:
+def test_an_edited_loaded_message_replaces_its_stored_message() -> None:
     stored = from_pydantic_ai([ModelRequest(parts=[UserPromptPart("hello")])])
     (loaded,) = to_pydantic_ai(stored)
     assert loaded.metadata is not None and IDENTITY_KEY in loaded.metadata
     assert isinstance(loaded, ModelRequest)
     edited = dataclasses.replace(loaded, parts=[UserPromptPart("changed")])
-    (again,) = from_pydantic_ai([edited])
-    assert again.id != stored[0].id and again.text == "changed"
+    (again,) = from_pydantic_ai([edited], stored=stored)
+    assert (again.id, again.created_at) == (stored[0].id, stored[0].created_at)
+    assert again.text == "changed"
     # The identity key does not leak into what is stored.
     envelope = again.content.provider_metadata["pydanticAi"]["messages"][0]  # type: ignore[index]
     assert envelope["metadata"] is None
