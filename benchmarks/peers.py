@@ -15,7 +15,7 @@ import platform
 import time
 from pathlib import Path
 
-PEER_MODULES: tuple[str, ...] = ("benchmarks.peers_openai",)
+PEER_MODULES: tuple[str, ...] = ("benchmarks.peers_openai", "benchmarks.peers_pydantic_ai")
 
 
 def main(out_dir: Path, *, quick: bool) -> int:
