@@ -326,6 +326,44 @@ def ensure_schema_job(tx: Tx) -> bool:
     return True
 
 
+def ddl_statements(tx: Tx | None) -> list[str]:
+    """What :func:`migrate` would run on this database, read-only (``tx=None``: an empty
+    database); empty when it is up to date. For ``mastra-storage schema``."""
+    present = existing_tables(tx) if tx is not None else set()
+    out: list[str] = []
+    for table in TABLES:
+        if tx is None or table.name not in present:
+            out.append(table.ddl())
+            continue
+        have = table_columns(tx, table.name)
+        out.extend(c.add_column_ddl(table.name) for c in table.all_columns if c.name not in have)
+    indexes = existing_indexes(tx) if tx is not None else set()
+    out.extend(ddl for name, ddl in ALL_INDEXES.items() if name not in indexes)
+    version = read_version(tx) if tx is not None else None
+    if out or version is None or version < SCHEMA_VERSION:
+        out.append(SCHEMA_TABLE_DDL)
+        out.append(
+            f"INSERT INTO {SCHEMA_TABLE} (component, version, updated_at) VALUES "
+            f"('{SCHEMA_COMPONENT}', {SCHEMA_VERSION}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
+            "ON CONFLICT(component) DO UPDATE SET version = excluded.version, "
+            "updated_at = excluded.updated_at"
+        )
+    return out
+
+
+def render_script(statements: list[str]) -> str:
+    """``statements`` as one ``sqlite3``/``turso db shell`` script: one write transaction,
+    as ``init()`` runs them."""
+    lines = [f"-- mastra-storage libSQL layout {SCHEMA_VERSION}"]
+    if not statements:
+        lines.append("-- nothing to change: every table, column and index is present")
+        return "\n".join(lines) + "\n"
+    lines.append("BEGIN IMMEDIATE;")
+    lines.extend(f"{sql};" for sql in statements)
+    lines.append("COMMIT;")
+    return "\n".join(lines) + "\n"
+
+
 # --------------------------------------------------------------------------- doctor
 
 
@@ -379,8 +417,10 @@ __all__ = [
     "THREADS",
     "WORKFLOW_SNAPSHOT",
     "SchemaFindings",
+    "ddl_statements",
     "ensure_schema_job",
     "inspect_schema",
     "migrate",
     "read_version",
+    "render_script",
 ]

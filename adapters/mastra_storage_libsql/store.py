@@ -17,7 +17,7 @@ import urllib.parse
 from typing import Any
 from urllib.parse import unquote
 
-from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
+from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -31,7 +31,13 @@ from .connection import DatabaseTarget, LibSQLDatabase, Tx
 from .hrana import DEFAULT_TIMEOUT_S
 from .memory import LibSQLMemoryStore
 from .observability import LibSQLObservabilityStore
-from .schema import SCHEMA_VERSION, ensure_schema, inspect_schema
+from .schema import (
+    SCHEMA_VERSION,
+    ddl_statements,
+    ensure_schema,
+    inspect_schema,
+    render_script,
+)
 from .scores import LibSQLScoresStore
 from .workflows import LibSQLWorkflowsStore
 
@@ -251,6 +257,7 @@ class LibSQLStore(MastraStorage):
         *,
         id: str = "libsql",
         disable_init: bool = False,
+        init_mode: InitMode = "migrate",
         busy_timeout_ms: int = 5000,
         max_retries: int = 5,
         initial_backoff_ms: int = 100,
@@ -260,7 +267,7 @@ class LibSQLStore(MastraStorage):
         init_timeout: float | _Unset | None = _UNSET,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
-        super().__init__(id=id, disable_init=disable_init)
+        super().__init__(id=id, disable_init=disable_init, init_mode=init_mode)
         self.target = parse_url(url)
         if isinstance(operation_timeout, _Unset):
             # A remote server can stall; a local call is bounded by busy_timeout_ms.
@@ -287,7 +294,8 @@ class LibSQLStore(MastraStorage):
         )
         # With init disabled (here, by the environment, or later by a read-only command)
         # opening the file creates nothing and leaves its journal mode alone.
-        self._db.may_change_file = lambda: self.init_enabled
+        # init_mode="verify": never create the file or switch its journal mode either.
+        self._db.may_change_file = lambda: self.init_enabled and self.init_mode != "verify"
         self.stores = {
             "memory": LibSQLMemoryStore(self._db),
             "workflows": LibSQLWorkflowsStore(self._db),
@@ -317,6 +325,13 @@ class LibSQLStore(MastraStorage):
     async def _initialize(self) -> None:
         self._db.may_change_file = lambda: True  # an explicit init() creates the file
         await ensure_schema(self._db)
+
+    async def schema_ddl(self, *, fresh: bool = False) -> str | None:
+        """The SQL that brings this database to the layout, read-only (a missing local file
+        is not created); ``fresh``: the whole layout, as for an empty database."""
+        if fresh or (self.target.remote is None and not self._db.file_exists()):
+            return render_script(ddl_statements(None))
+        return render_script(await self._db.inspect(ddl_statements))
 
     async def close(self) -> None:
         """Close the connection after the queued work and stop the worker thread."""

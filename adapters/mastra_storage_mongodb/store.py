@@ -19,7 +19,7 @@ from pymongo import AsyncMongoClient
 from pymongo.driver_info import DriverInfo
 from pymongo.errors import ConfigurationError as PyMongoConfigurationError
 
-from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
+from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -134,13 +134,14 @@ class MongoDBStore(MastraStorage):
         client: AsyncMongoClient[Document] | None = None,
         id: str = "mongodb",
         disable_init: bool = False,
+        init_mode: InitMode = "migrate",
         transactions: bool | None = None,
         operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
         init_timeout: float | None = DEFAULT_INIT_TIMEOUT_S,
         connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_S,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
-        super().__init__(id=id, disable_init=disable_init)
+        super().__init__(id=id, disable_init=disable_init, init_mode=init_mode)
         self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
         self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
         self.close_timeout = float(
