@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
+
 from ..errors import ValidationError
 from ..records import Message, MessageContent, Role
 from . import tool_parts as tp
@@ -214,8 +216,11 @@ def items_to_drafts(
             draft.parts.append(part)
             calls[item["call_id"]] = (part, draft, draft.item_count)
         elif kind == "function_call_output" and isinstance(item.get("call_id"), str):
-            found = calls.pop(item["call_id"], None)
-            if found is not None:
+            found = calls.get(item["call_id"])
+            if found is not None and found[1] is drafts[-1]:
+                # Only into the newest message: resolving a call of an older one would
+                # move the output before the messages in between.
+                del calls[item["call_id"]]
                 part, draft, call_index = found
                 tp.resolve(
                     part,
@@ -314,17 +319,45 @@ def _output_item(call: tp.ToolCall, kept: Mapping[str, Any]) -> dict[str, Any]:
 
 def message_to_items(message: Message) -> list[dict[str, Any]]:
     """The input items one Mastra message stands for, in their original order."""
-    return parts_to_items(message.content.parts, message.role)
+    return _detached(_parts_to_items(message.content.parts, message.role))
+
+
+def _detached(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A deep copy of JSON items, so they share nothing with the messages they came from.
+
+    Why one msgspec round trip at the end: copying each preserved field on the way
+    (``copy.deepcopy``) was most of the cost of a 40-message read.
+    """
+    copied: list[dict[str, Any]] = msgspec.json.decode(msgspec.json.encode(items))
+    return copied
+
+
+def _kept(part: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What this converter preserved on ``part`` (not copied: callers detach the result)."""
+    metadata = part.get("providerMetadata")
+    if isinstance(metadata, Mapping):
+        value = metadata.get(NAMESPACE)
+        if isinstance(value, Mapping):
+            return value
+    return _EMPTY
+
+
+_EMPTY: Mapping[str, Any] = {}
+_OPAQUE = f"data-{NAMESPACE}"
 
 
 def parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[str, Any]]:
     """The input items of a message's parts (see :func:`message_to_items`)."""
+    return _detached(_parts_to_items(parts, role))
+
+
+def _parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     placed: list[tuple[int, dict[str, Any]]] = []
     current: dict[str, Any] | None = None  # the item whose content list text parts extend
     for part in parts:
         kind = part.get("type")
-        kept = tp.preserved(part, NAMESPACE)
+        kept = _kept(part)
         if kind == "text":
             text = part.get("text", "")
             if "item" in kept:
@@ -360,10 +393,8 @@ def parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[
                 ]
             )
             items.append({**kept["item"], "summary": summary})
-        else:
-            found, value = tp.opaque_value(part, NAMESPACE)
-            if found:
-                items.append(value)
+        elif kind == _OPAQUE and "data" in part:
+            items.append(part["data"])
     for index, output in sorted(placed, key=lambda entry: entry[0]):
         items.insert(index, output)
     return items
@@ -373,5 +404,5 @@ def messages_to_items(messages: Iterable[Message]) -> list[dict[str, Any]]:
     """The input items of messages, oldest message first (as a session returns them)."""
     items: list[dict[str, Any]] = []
     for message in messages:
-        items.extend(message_to_items(message))
-    return items
+        items.extend(_parts_to_items(message.content.parts, message.role))
+    return _detached(items)

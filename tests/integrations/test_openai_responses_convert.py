@@ -23,7 +23,7 @@ json_value = st.recursive(
     max_leaves=6,
 )
 text = st.text(max_size=20)
-ids = st.text("abcdef0123456789", min_size=1, max_size=6)
+ids = st.sampled_from(["c1", "c2", "c3"]) | st.text("abcdef0123456789", min_size=1, max_size=6)
 extra_fields = st.dictionaries(st.sampled_from(["id", "status", "x_extra"]), json_value, max_size=2)
 
 
@@ -187,3 +187,14 @@ def test_mastra_messages_round_trip_through_items(messages: list[Message]) -> No
     again = conv.items_to_drafts(items_back)
     flat_parts = [p for m in messages for p in m.content.parts]
     assert [p for d in again for p in d.parts] == flat_parts
+
+
+def test_output_after_a_later_message_keeps_its_place() -> None:
+    """An output that follows a user message stays after it (not pulled into its call)."""
+    xs = [
+        {"type": "function_call", "call_id": "c1", "name": "add", "arguments": "{}"},
+        {"role": "user", "content": "still there?"},
+        {"type": "function_call_output", "call_id": "c1", "output": "3"},
+    ]
+    messages = conv.items_to_messages(xs, thread_id="t", resource_id="r")
+    assert conv.messages_to_items(messages) == xs
