@@ -15,7 +15,11 @@ import platform
 import time
 from pathlib import Path
 
-PEER_MODULES: tuple[str, ...] = ("benchmarks.peers_openai", "benchmarks.peers_pydantic_ai")
+PEER_MODULES: tuple[str, ...] = (
+    "benchmarks.peers_openai",
+    "benchmarks.peers_pydantic_ai",
+    "benchmarks.peers_langchain",
+)
 
 
 def main(out_dir: Path, *, quick: bool) -> int:

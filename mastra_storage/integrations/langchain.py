@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.chat_history import BaseChatMessageHistory
 
 from ..composite import MastraStorage
-from ..errors import ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..memory import Memory
+from ..memory.sanitize import clean_message
 from ..pagination import OrderBy
 from ..sync import SyncStorage
 from .langchain_convert import from_mastra, to_mastra
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["MastraChatMessageHistory"]
 
 _NEWEST_FIRST = OrderBy(field="created_at", direction="DESC")
+_THREAD_NOT_FOUND_ON_SAVE = "MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND"
 #: How many stored messages a tool result may look back through to find its call.
 TOOL_CALL_LOOKBACK = 20
 
@@ -46,9 +48,12 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
     (sync methods direct; async ones wait for it in a worker thread).
     ``last_messages``: read only the newest N (``None``: the whole thread).
 
-    Writes go through :meth:`Memory.save_turn`: one atomic ``save_messages`` per call,
-    the thread created on first use, another resource's thread refused
-    (``ResourceMismatchError``), nothing written on error.
+    Writes: one atomic ``save_messages`` per call. The first write goes through
+    :meth:`Memory.save_turn` (the thread created on first use, another resource's thread
+    refused with ``ResourceMismatchError``, nothing written on error); once the thread is
+    known to be this resource's, a batch whose messages carry no ids of their own skips
+    those ownership reads (one round trip), and messages with explicit ids are always
+    checked.
     """
 
     def __init__(
@@ -80,6 +85,8 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
             storage.async_storage if isinstance(storage, SyncStorage) else storage
         )
         self._memory = Memory(self._storage)
+        #: Set once a write found (or created) the thread as this resource's.
+        self._owned = False
 
     # ---- the async core ---------------------------------------------------------------------
 
@@ -114,8 +121,24 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
         batch = to_mastra(
             messages, thread_id=self.thread_id, resource_id=self.resource_id, stored=stored
         )
-        if batch:
-            await self._memory.save_turn(self.thread_id, self.resource_id, batch)
+        if not batch:
+            return
+        if self._owned and all(m.id is None for m in messages):
+            # Fast path, one round trip: the thread was checked to be this resource's and
+            # every id is freshly generated (updated stored messages were read by thread and
+            # resource), so no ownership read is needed. A thread deleted since falls back.
+            cleaned = [c for c in (clean_message(m) for m in batch) if c is not None]
+            store = await self._storage.require_store("memory")
+            try:
+                if cleaned:
+                    await store.save_messages(cleaned)
+                return
+            except NotFoundError as exc:
+                if exc.id != _THREAD_NOT_FOUND_ON_SAVE:
+                    raise
+                self._owned = False
+        await self._memory.save_turn(self.thread_id, self.resource_id, batch)
+        self._owned = True
 
     async def _clear(self) -> None:
         store = await self._storage.require_store("memory")

@@ -165,3 +165,23 @@ def _no_leaked_portals() -> Iterator[None]:
         if t.ident not in before and t.name == "mastra-storage-sync"
     ]
     assert leaked == []
+
+
+async def test_later_writes_still_recreate_a_deleted_thread_and_check_explicit_ids(
+    storage: MastraStorage,
+) -> None:
+    alice = MastraChatMessageHistory(storage, "t-own", "alice")
+    await alice.aadd_messages([HumanMessage("one")])
+    memory = await storage.require_store("memory")
+    await memory.delete_thread("t-own")  # e.g. a Mastra app deleted it
+    await alice.aadd_messages([HumanMessage("two")])
+    assert [m.content for m in await alice.aget_messages()] == ["two"]
+    thread = await memory.get_thread_by_id("t-own")
+    assert thread is not None and thread.resource_id == "alice"
+
+    bob = MastraChatMessageHistory(storage, "t-bob", "bob")
+    await bob.aadd_messages([HumanMessage("bob's", id="shared-id")])
+    await alice.aadd_messages([HumanMessage("three")])  # alice's history is on its fast path
+    with pytest.raises(ResourceMismatchError):
+        await alice.aadd_messages([HumanMessage("take it", id="shared-id")])
+    assert [m.content for m in await bob.aget_messages()] == ["bob's"]

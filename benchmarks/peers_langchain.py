@@ -1,0 +1,187 @@
+"""LangChain chat history on mastra-storage beside langchain_postgres's PostgreSQL history.
+
+Both sides are LangChain ``BaseChatMessageHistory`` objects on the same PostgreSQL server,
+called through their async methods with LangChain messages, so each side's conversion is
+inside its timings. Ours: :class:`~mastra_storage.integrations.langchain.MastraChatMessageHistory`
+(``postgresql://`` store); peer: ``PostgresChatMessageHistory`` on one ``psycopg``
+``AsyncConnection``, its table created by its own ``acreate_tables``.
+
+* W1 append a turn (a ``HumanMessage`` and an ``AIMessage``, 200 characters each):
+  ``aadd_messages`` on a new conversation, 500 turns.
+* W2 newest 40 of 1,000 messages: ours ``aget_messages()`` with ``last_messages=40``; the
+  peer has no limit, so ``aget_messages()[-40:]`` (it reads the whole history every time).
+
+Run: ``python -m benchmarks.peers_langchain [--quick] [--append-to FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from mastra_storage import connect
+from mastra_storage.integrations.langchain import MastraChatMessageHistory
+
+TEXT_CHARS = 200
+PEER = "langchain_postgres.PostgresChatMessageHistory"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Counts of one run (the issue's W1/W2 figures by default)."""
+
+    w1_turns: int = 500
+    w2_thread_messages: int = 1000
+    w2_recall: int = 40
+    w2_ops: int = 200
+    warmup: int = 20
+
+
+QUICK = Sizes(w1_turns=60, w2_thread_messages=200, w2_ops=40, warmup=5)
+
+
+@dataclass
+class Cell:
+    """One workload for one side: per-operation p50/p90 in milliseconds."""
+
+    workload: str
+    side: str
+    p50_ms: float
+    p90_ms: float
+    ops: int
+
+
+def _turn(i: int) -> list[BaseMessage]:
+    text = (f"turn {i} " * 40)[:TEXT_CHARS]
+    return [HumanMessage(text), AIMessage(text)]
+
+
+async def _timed(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        await fn()
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        await fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _cell(workload: str, side: str, samples: list[float]) -> Cell:
+    ordered = sorted(samples)
+    return Cell(
+        workload=workload,
+        side=side,
+        p50_ms=statistics.median(ordered),
+        p90_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))],
+        ops=len(ordered),
+    )
+
+
+async def _run(make: Callable[[str, int | None], Any], side: str, sizes: Sizes) -> list[Cell]:
+    appender = make("w1", None)
+    turns = iter([_turn(i) for i in range(sizes.w1_turns)])
+    w1 = await _timed(lambda: appender.aadd_messages(next(turns)), sizes.w1_turns, 0)
+    reader = make("w2", sizes.w2_recall)
+    for i in range(sizes.w2_thread_messages // 2):
+        await reader.aadd_messages(_turn(i))
+
+    async def recall() -> list[BaseMessage]:
+        got = await reader.aget_messages()
+        assert len(got) >= sizes.w2_recall
+        return list(got[-sizes.w2_recall :])
+
+    w2 = await _timed(recall, sizes.w2_ops, sizes.warmup)
+    return [_cell("W1", side, w1), _cell("W2", side, w2)]
+
+
+async def measure(sizes: Sizes) -> list[Cell]:
+    """Both sides on one private PostgreSQL database, the peer first."""
+    import psycopg
+    from langchain_postgres import PostgresChatMessageHistory
+
+    from mastra_storage.testing.servers import postgres_database
+
+    cells: list[Cell] = []
+    async with postgres_database() as url:
+        conn = await psycopg.AsyncConnection.connect(url)
+        try:
+            await PostgresChatMessageHistory.acreate_tables(conn, "chat_history")
+            sessions = {"w1": str(uuid.uuid4()), "w2": str(uuid.uuid4())}
+            cells += await _run(
+                lambda name, _n: PostgresChatMessageHistory(
+                    "chat_history", sessions[name], async_connection=conn
+                ),
+                PEER,
+                sizes,
+            )
+        finally:
+            await conn.close()
+        storage = connect(url)
+        await storage.init()
+        try:
+            cells += await _run(
+                lambda name, n: MastraChatMessageHistory(storage, name, "bench", last_messages=n),
+                "ours",
+                sizes,
+            )
+        finally:
+            await storage.close()
+    return cells
+
+
+def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
+    """The comparison table: one row per workload, p50 (p90) per side."""
+    lines = [
+        "## LangChain",
+        "",
+        "Ours: `MastraChatMessageHistory` on PostgreSQL (`asyncpg`). Peer: "
+        "`langchain_postgres.PostgresChatMessageHistory` (one `psycopg` async connection), "
+        "same server. Both through their async methods with LangChain messages. W1: append a "
+        f"turn (human + AI), {sizes.w1_turns} turns; W2: newest {sizes.w2_recall} of "
+        f"{sizes.w2_thread_messages} messages, {sizes.w2_ops} reads (the peer reads the whole "
+        "history and slices). Milliseconds per operation, p50 (p90).",
+        "",
+        "| backend | workload | ours | peer | ours faster |",
+        "|---|---|---|---|---|",
+    ]
+    by_key = {(c.workload, c.side != "ours"): c for c in cells}
+    for workload in ("W1", "W2"):
+        ours, peer = by_key.get((workload, False)), by_key.get((workload, True))
+        if ours is None or peer is None:
+            continue
+        ratio = peer.p50_ms / ours.p50_ms if ours.p50_ms else float("inf")
+        lines.append(
+            f"| PostgreSQL | {workload} | {ours.p50_ms:.2f} ({ours.p90_ms:.2f}) | "
+            f"{peer.p50_ms:.2f} ({peer.p90_ms:.2f}) | {ratio:.1f}x |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: measure, print the table, optionally append it to a results file."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.peers_langchain")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--append-to", type=Path, help="append the table to this markdown file")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else Sizes()
+    table = markdown(asyncio.run(measure(sizes)), sizes)
+    print(table)
+    if args.append_to is not None:
+        with args.append_to.open("a", encoding="utf-8") as out:
+            out.write("\n" + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
