@@ -10,7 +10,8 @@ Pool choices:
 
 * ``reset``: asyncpg sends ``RESET ALL; UNLISTEN *; ...`` on every release by default
   (one more round trip per operation). Nothing here changes session state (no ``SET``,
-  no ``LISTEN``, only transaction-scoped advisory locks), so pools we create pass a reset
+  only ``SET LOCAL``; no ``LISTEN``; init's session advisory lock is released before its
+  connection goes back, or the connection is closed), so pools we create pass a reset
   that sends nothing; asyncpg still rolls back a transaction left open. An injected pool
   is used as it is.
 * A connection the server drops (restart, ``pg_terminate_backend``, idle kill) fails the

@@ -268,7 +268,11 @@ class PostgresStore(MastraStorage):
                     list(TABLE_NAMES),
                 )
                 index_rows = await conn.fetch(
-                    "SELECT indexname::text FROM pg_indexes WHERE schemaname = $1", schema
+                    # An INVALID index (a failed concurrent build) is unusable: missing.
+                    "SELECT c.relname::text FROM pg_index i JOIN pg_class c "
+                    "ON c.oid = i.indexrelid WHERE c.relnamespace = to_regnamespace($1) "
+                    "AND i.indisvalid",
+                    schema,
                 )
                 stats = await conn.fetch(
                     "SELECT relname::text FROM pg_stat_user_tables WHERE schemaname = $1 "

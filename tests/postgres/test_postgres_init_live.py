@@ -195,7 +195,11 @@ async def test_invalid_index_left_by_a_failed_build_is_rebuilt(pg_url: str, sche
             await admin.execute(
                 f'CREATE UNIQUE INDEX CONCURRENTLY "{name}" ON "{schema}".mastra_messages (role)'
             )
+        checks = {c.name: c for c in (await store.doctor()).checks}
+        assert not checks["indexes"].ok and name in checks["indexes"].detail
         await store.init()
+        checks = {c.name: c for c in (await store.doctor()).checks}
+        assert checks["indexes"].ok
         valid, definition = await admin.fetchrow(
             "SELECT i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indexrelid "

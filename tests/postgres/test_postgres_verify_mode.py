@@ -178,8 +178,6 @@ async def test_cli_schema_prints_ddl_and_changes_nothing(pg_url: str) -> None:
         await conn.close()
 
 
-def test_cli_schema_for_a_backend_without_ddl(tmp_path: Any, capsys: Any) -> None:
-    url = f"file:{tmp_path / 'x.db'}"
-    assert cli.main(["schema", url]) == cli.EXIT_OK
+def test_cli_schema_for_a_backend_without_ddl(capsys: Any) -> None:
+    assert cli.main(["schema", "memory://"]) == cli.EXIT_OK
     assert "no schema DDL" in capsys.readouterr().out
-    assert not (tmp_path / "x.db").exists()
