@@ -28,6 +28,7 @@ Reserved names: ``content.metadata["langchain"]`` on the Mastra side and
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -35,8 +36,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
-from ..records import Message, MessageContent
-from ..timeutil import to_iso, utc_now
+from ..records import Message, MessageContent, Role
+from ..timeutil import parse_iso, to_iso, utc_now
 from .tool_parts import (
     PendingCalls,
     call_part,
@@ -58,7 +59,7 @@ NAMESPACE = "langchain"
 #: The ``additional_kwargs`` key of Mastra-only data on the LangChain side.
 MASTRA_KEY = "mastra"
 _WHOLE = "langchainMessage"
-_ROLES = {"human": "user", "system": "system", "ai": "assistant"}
+_ROLES: dict[str, Role] = {"human": "user", "system": "system", "ai": "assistant"}
 # Fields of each message kind kept when they differ from LangChain's default.
 _EXTRA_FIELDS: dict[str, tuple[str, ...]] = {
     "human": ("name", "response_metadata"),
@@ -258,14 +259,14 @@ def _whole(message: BaseMessage, thread_id: str | None, resource_id: str | None)
 def _message(
     message: BaseMessage, kind: str, thread_id: str | None, resource_id: str | None
 ) -> Message:
-    dumped = message.model_dump()
+    # Attribute reads, not model_dump(): this runs on every append (the W1 benchmark).
     kwargs = dict(message.additional_kwargs)
     restore: dict[str, Any] = kwargs.pop(MASTRA_KEY, None) or {}
-    extras: dict[str, Any] = {
-        key: _json(dumped[key], key)
-        for key in _EXTRA_FIELDS[kind]
-        if dumped[key] not in (None, {}, [])
-    }
+    extras: dict[str, Any] = {}
+    for key in _EXTRA_FIELDS[kind]:
+        value = getattr(message, key)
+        if value not in (None, {}, []):
+            extras[key] = copy.deepcopy(_json(value, key))
     if kwargs:
         extras["additional_kwargs"] = _json(kwargs, "additional_kwargs")
     generated: list[str] = []
@@ -314,17 +315,15 @@ def _message(
         extras["generated"] = generated
     if extras:
         content.metadata = {**(content.metadata or {}), NAMESPACE: extras}
-    data: dict[str, Any] = {
-        "id": message.id or str(uuid.uuid4()),
-        "role": _ROLES[kind],
-        "createdAt": created_at,
-        "threadId": restore.get("threadId", thread_id),
-        "resourceId": restore.get("resourceId", resource_id),
-        "content": content.to_dict(),
-    }
-    if "type" in restore:
-        data["type"] = restore["type"]
-    return Message.from_dict({k: v for k, v in data.items() if v is not None})
+    return Message(
+        id=message.id or str(uuid.uuid4()),
+        role=_ROLES[kind],
+        created_at=parse_iso(created_at, field="createdAt"),
+        thread_id=restore.get("threadId", thread_id),
+        resource_id=restore.get("resourceId", resource_id),
+        type=restore.get("type"),
+        content=content,
+    )
 
 
 def _layout(
