@@ -155,13 +155,20 @@ def mastra_tool(draw: st.DrawFn) -> dict[str, Any]:
     return part
 
 
+def _call_id(part: dict[str, Any]) -> object:
+    """Tool call ids are unique within a Mastra message (other parts never clash)."""
+    return part["toolInvocation"]["toolCallId"] if tp.is_tool_part(part) else object()
+
+
 @st.composite
 def mastra_messages(draw: st.DrawFn) -> list[Message]:
     out = []
     for index in range(draw(st.integers(0, 5))):
         role = draw(st.sampled_from(["user", "assistant", "system"]))
         if role == "assistant":
-            parts = draw(st.lists(st.one_of(mastra_text, mastra_tool()), min_size=1, max_size=4))
+            parts = draw(
+                st.lists(mastra_text | mastra_tool(), min_size=1, max_size=4, unique_by=_call_id)
+            )
         else:
             parts = [draw(mastra_text)]
         out.append(
