@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,12 +24,13 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from mastra_storage import MastraStorage
+from mastra_storage import MastraStorage, connect
 from mastra_storage.errors import ValidationError
 from mastra_storage.integrations.pydantic_ai import PydanticAIHistory
 from mastra_storage.integrations.pydantic_ai_messages import IDENTITY_KEY
 from mastra_storage.memory import Memory
 from mastra_storage.memory.ownership import ResourceMismatchError
+from mastra_storage.testing.servers import ServerUnavailable, postgres_database, skip_or_fail
 
 pytestmark = pytest.mark.anyio
 
@@ -34,6 +38,29 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(params=["memory", "libsql", "postgres"])
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MastraStorage]:
+    """The same conversations on the in-memory store, a libSQL file and PostgreSQL."""
+    async with AsyncExitStack() as stack:
+        if request.param == "memory":
+            url = "memory://"
+        elif request.param == "libsql":
+            pytest.importorskip("apsw", reason="the libsql extra is not installed")
+            url = f"file:{tmp_path / 'chat.db'}"
+        else:
+            pytest.importorskip("asyncpg", reason="the postgres extra is not installed")
+            try:
+                url = await stack.enter_async_context(postgres_database())
+            except ServerUnavailable as exc:
+                skip_or_fail("postgres", str(exc))
+        store = connect(url)
+        await store.init()
+        try:
+            yield store
+        finally:
+            await store.close()
 
 
 def _plain(messages: list[ModelMessage]) -> Any:
