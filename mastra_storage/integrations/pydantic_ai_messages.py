@@ -34,6 +34,7 @@ leaves the key out (the exact framework messages).
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -62,6 +63,8 @@ META_KEY = "pydanticAi"
 DATA_PART_TYPE = f"data-{META_KEY}"
 #: Key of a Pydantic AI message's ``metadata`` holding the stored Mastra message it came from.
 IDENTITY_KEY = "mastra"
+
+logger = logging.getLogger("mastra_storage.integrations.pydantic_ai")
 
 _RESULT_KINDS = frozenset({"tool-return", "retry-prompt"})
 _ONE_MS = timedelta(milliseconds=1)
@@ -307,9 +310,9 @@ def to_pydantic_ai(
 ) -> list[ModelMessage]:
     """Pydantic AI messages for stored Mastra messages, in order (see the module docstring).
 
-    System messages become a ``SystemPromptPart`` request. Raises
-    :class:`~mastra_storage.errors.ValidationError` when a message's Pydantic AI metadata
-    no longer forms valid messages.
+    System messages become a ``SystemPromptPart`` request. A message whose Pydantic AI
+    metadata no longer forms messages (edited by a tool that does not know it) loads as a
+    Mastra-written one would, with a warning on the ``mastra_storage`` logger.
     """
     out: list[ModelMessage] = []
     for message in messages:
@@ -321,7 +324,7 @@ def _message_to_pydantic(message: Message, *, keep_identity: bool) -> list[Model
     meta = message.content.provider_metadata or {}
     saved = meta.get(META_KEY)
     if isinstance(saved, dict) and isinstance(saved.get("messages"), list):
-        built = _rebuild(message, saved["messages"])
+        built = _rebuild(message, saved["messages"]) or _native(message)
     else:
         built = _native(message)
     if keep_identity:
@@ -337,7 +340,7 @@ def _message_to_pydantic(message: Message, *, keep_identity: bool) -> list[Model
     return built
 
 
-def _rebuild(message: Message, envelopes: list[Any]) -> list[ModelMessage]:
+def _rebuild(message: Message, envelopes: list[Any]) -> list[ModelMessage] | None:
     """The exact Pydantic AI messages a converted group came from."""
     shells: list[dict[str, Any]] = [dict(e, parts=[]) for e in envelopes if isinstance(e, dict)]
     placed: list[list[tuple[int, dict[str, Any]]]] = [[] for _ in shells]
@@ -382,11 +385,15 @@ def _rebuild(message: Message, envelopes: list[Any]) -> list[ModelMessage]:
             shell["parts"] = [p for _, p in sorted(parts, key=lambda item: item[0])]
         return ModelMessagesTypeAdapter.validate_python(shells)
     except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise ValidationError(
-            f"message {message.id}: its Pydantic AI metadata does not form messages: {exc}",
-            id="MASTRA_STORAGE_INVALID_MESSAGE",
-            details={"message_id": message.id},
-        ) from exc
+        # Changed by something that does not know the layout (a part added without its
+        # slot, say): the message still loads, as the model's view of its Mastra parts.
+        logger.warning(
+            "message %s: its Pydantic AI metadata no longer forms messages (%s); "
+            "loading its Mastra parts instead",
+            message.id,
+            type(exc).__name__,
+        )
+        return None
 
 
 def _native(message: Message) -> list[ModelMessage]:

@@ -335,10 +335,14 @@ def test_not_a_model_message_is_rejected() -> None:
         from_pydantic_ai([{"kind": "request", "parts": []}])  # type: ignore[list-item]
 
 
-def test_broken_pydantic_ai_metadata_is_a_validation_error() -> None:
+def test_a_message_whose_metadata_was_damaged_loads_as_its_mastra_parts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     (stored,) = from_pydantic_ai([ModelRequest(parts=[UserPromptPart("hello")])])
-    part = dict(stored.content.parts[0])
-    part["providerMetadata"] = {"pydanticAi": {"part": {}}}  # the slot is gone
-    broken = stored.replace(content=stored.content.replace(parts=[part]))
-    with pytest.raises(ValidationError):
-        to_pydantic_ai([broken])
+    added = {"type": "text", "text": "added by another tool"}  # no slot of ours
+    broken = stored.replace(content=stored.content.replace(parts=[*stored.content.parts, added]))
+    with caplog.at_level("WARNING", logger="mastra_storage"):
+        (loaded,) = to_pydantic_ai([broken], keep_identity=False)
+    assert isinstance(loaded, ModelRequest)
+    assert [p.content for p in loaded.parts] == ["hello", "added by another tool"]  # type: ignore[union-attr]
+    assert stored.id in caplog.text and "hello" not in caplog.text
