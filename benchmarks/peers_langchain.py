@@ -66,17 +66,6 @@ def _turn(i: int) -> list[BaseMessage]:
     return [HumanMessage(text), AIMessage(text)]
 
 
-async def _timed(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        await fn()
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        await fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
 def _cell(workload: str, side: str, samples: list[float]) -> Cell:
     ordered = sorted(samples)
     return Cell(
@@ -88,56 +77,73 @@ def _cell(workload: str, side: str, samples: list[float]) -> Cell:
     )
 
 
-async def _run(make: Callable[[str, int | None], Any], side: str, sizes: Sizes) -> list[Cell]:
-    appender = make("w1", None)
-    turns = iter([_turn(i) for i in range(sizes.w1_turns)])
-    w1 = await _timed(lambda: appender.aadd_messages(next(turns)), sizes.w1_turns, 0)
-    reader = make("w2", sizes.w2_recall)
+History = Any  # a BaseChatMessageHistory of either side
+
+
+async def _interleaved(
+    makers: dict[str, Callable[[str, int | None], History]], sizes: Sizes
+) -> list[Cell]:
+    """Both sides operation by operation, alternating which goes first, so that load from
+    elsewhere on the machine (or the server's own housekeeping) falls on both alike."""
+    sides = list(makers)
+
+    async def rounds(
+        n: int, warmup: int, op: Callable[[str, int], Awaitable[Any]]
+    ) -> dict[str, list[float]]:
+        samples: dict[str, list[float]] = {side: [] for side in sides}
+        for i in range(warmup + n):
+            for side in sides if i % 2 else reversed(sides):
+                started = time.perf_counter()
+                await op(side, i)
+                if i >= warmup:
+                    samples[side].append((time.perf_counter() - started) * 1000)
+        return samples
+
+    appenders = {side: make("w1", None) for side, make in makers.items()}
+    turns = [_turn(i) for i in range(sizes.w1_turns)]
+    w1 = await rounds(sizes.w1_turns, 0, lambda side, i: appenders[side].aadd_messages(turns[i]))
+
+    readers = {side: make("w2", sizes.w2_recall) for side, make in makers.items()}
     for i in range(sizes.w2_thread_messages // 2):
-        await reader.aadd_messages(_turn(i))
+        for reader in readers.values():
+            await reader.aadd_messages(_turn(i))
 
-    async def recall() -> list[BaseMessage]:
-        got = await reader.aget_messages()
-        assert len(got) >= sizes.w2_recall
-        return list(got[-sizes.w2_recall :])
+    async def recall(side: str, _i: int) -> None:
+        got = await readers[side].aget_messages()
+        assert len(got[-sizes.w2_recall :]) == sizes.w2_recall
 
-    w2 = await _timed(recall, sizes.w2_ops, sizes.warmup)
-    return [_cell("W1", side, w1), _cell("W2", side, w2)]
+    w2 = await rounds(sizes.w2_ops, sizes.warmup, recall)
+    return [_cell(w, side, data[side]) for w, data in (("W1", w1), ("W2", w2)) for side in sides]
 
 
 async def measure(sizes: Sizes) -> list[Cell]:
-    """Both sides on one private PostgreSQL database, the peer first."""
+    """Both sides on one private PostgreSQL database, interleaved."""
     import psycopg
     from langchain_postgres import PostgresChatMessageHistory
 
     from mastra_storage.testing.servers import postgres_database
 
-    cells: list[Cell] = []
     async with postgres_database() as url:
         conn = await psycopg.AsyncConnection.connect(url)
+        storage = connect(url)
         try:
             await PostgresChatMessageHistory.acreate_tables(conn, "chat_history")
+            await storage.init()
             sessions = {"w1": str(uuid.uuid4()), "w2": str(uuid.uuid4())}
-            cells += await _run(
-                lambda name, _n: PostgresChatMessageHistory(
-                    "chat_history", sessions[name], async_connection=conn
-                ),
-                PEER,
-                sizes,
-            )
-        finally:
-            await conn.close()
-        storage = connect(url)
-        await storage.init()
-        try:
-            cells += await _run(
-                lambda name, n: MastraChatMessageHistory(storage, name, "bench", last_messages=n),
-                "ours",
+            return await _interleaved(
+                {
+                    "ours": lambda name, n: MastraChatMessageHistory(
+                        storage, name, "bench", last_messages=n
+                    ),
+                    PEER: lambda name, _n: PostgresChatMessageHistory(
+                        "chat_history", sessions[name], async_connection=conn
+                    ),
+                },
                 sizes,
             )
         finally:
             await storage.close()
-    return cells
+            await conn.close()
 
 
 def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
@@ -150,7 +156,8 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
         "same server. Both through their async methods with LangChain messages. W1: append a "
         f"turn (human + AI), {sizes.w1_turns} turns; W2: newest {sizes.w2_recall} of "
         f"{sizes.w2_thread_messages} messages, {sizes.w2_ops} reads (the peer reads the whole "
-        "history and slices). Milliseconds per operation, p50 (p90).",
+        "history and slices). The two sides run interleaved, operation by operation. "
+        "Milliseconds per operation, p50 (p90).",
         "",
         "| backend | workload | ours | peer | ours faster |",
         "|---|---|---|---|---|",
