@@ -1,6 +1,7 @@
 """Pydantic AI history on mastra-storage beside what Pydantic AI users write themselves.
 
-Pydantic AI ships no conversation store: its documentation serialises the run's messages
+Pydantic AI ships no persistent store (its ``ConversationStore`` has only an in-memory
+implementation): its documentation serialises the run's messages
 with ``ModelMessagesTypeAdapter`` (``result.all_messages_json()``) and leaves storing the JSON
 to the user. The peer is that pattern: one row per conversation holding the whole history as
 JSON text, on the same backend (stdlib ``sqlite3`` on a file, called directly; ``asyncpg``
@@ -229,7 +230,7 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
         "## Pydantic AI",
         "",
         "Ours: `PydanticAIHistory` (libSQL file / PostgreSQL). Peer: what Pydantic AI documents "
-        "(no store of its own): the conversation's `ModelMessagesTypeAdapter` JSON in one row "
+        "(no persistent store of its own): the conversation's `ModelMessagesTypeAdapter` JSON in one row "
         "(stdlib `sqlite3` called directly / `asyncpg`). Both sides take and return Pydantic AI "
         f"messages. W1: append a turn, {sizes.w1_turns} turns on a new conversation; W2: newest "
         f"{sizes.w2_recall} of {sizes.w2_thread_messages} messages, {sizes.w2_ops} reads. "
