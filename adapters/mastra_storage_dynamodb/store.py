@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
-from mastra_storage.errors import ConfigurationError, MastraStorageError
+from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
+from mastra_storage.errors import ConfigurationError, MastraStorageError, SchemaMismatchError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
     DEFAULT_CONNECT_TIMEOUT_S,
@@ -94,13 +94,14 @@ class DynamoDBStore(MastraStorage):
         credentials: Mapping[str, Any] | None = None,
         ttl: Mapping[str, EntityTtl | Mapping[str, Any]] | None = None,
         disable_init: bool = False,
+        init_mode: InitMode = "migrate",
         config: Any = None,
         operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
         init_timeout: float | None = DEFAULT_INIT_TIMEOUT_S,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
-        super().__init__(id=id, disable_init=disable_init)
+        super().__init__(id=id, disable_init=disable_init, init_mode=init_mode)
         self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
         self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
         self.close_timeout = float(
@@ -168,6 +169,33 @@ class DynamoDBStore(MastraStorage):
                 "`await store.create_table()` or `mastra-storage dynamodb create-table URL`.",
                 id="MASTRA_STORAGE_DYNAMODB_TABLE_NOT_FOUND",
                 details={"table": self.table_name},
+            )
+
+    async def _verify_schema(self) -> None:
+        """``init_mode="verify"``: one ``DescribeTable`` (and ``DescribeTimeToLive`` when a
+        TTL is configured), never a write. Raises :class:`SchemaMismatchError` listing what is
+        missing or keyed differently (table, key schema, each GSI, TTL); an unreachable
+        endpoint stays an ``UnavailableError``. (The migrating init creates nothing either:
+        it only checks that the table exists, as Mastra does.)"""
+        description = await describe(self._table)
+        if description is None:
+            missing = [f"table {self.table_name} does not exist"]
+        else:
+            missing = layout_problems(description)
+            if self._ttl_attribute is not None:
+                status, attribute = await ttl_status(self._table)
+                if status not in ("ENABLED", "ENABLING") or attribute != self._ttl_attribute:
+                    missing.append(
+                        f"TTL is {status} on {attribute!r}, configured {self._ttl_attribute!r}"
+                    )
+        if missing:
+            raise SchemaMismatchError(
+                f"DynamoDB table {self.table_name!r} is not laid out as Mastra expects and "
+                "init_mode='verify' may not change it: "
+                + "; ".join(missing)
+                + " (`mastra-storage dynamodb create-table URL` provisions a new table)",
+                id="MASTRA_STORAGE_SCHEMA_MISMATCH",
+                details={"missing": "; ".join(missing), "table": self.table_name},
             )
 
     async def create_table(self) -> list[str]:

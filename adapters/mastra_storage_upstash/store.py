@@ -15,7 +15,7 @@ import contextlib
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from mastra_storage.composite import DoctorCheck, DoctorReport, MastraStorage
+from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.errors import ConfigurationError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -197,6 +197,7 @@ class UpstashStore(MastraStorage):
         ttl: dict[str, Any] | None = None,
         id: str = "upstash",
         disable_init: bool = False,
+        init_mode: InitMode = "migrate",
         max_connections: int = 50,
         pool_timeout_s: float = 20.0,
         follow_mastra_writes: bool = True,
@@ -206,7 +207,7 @@ class UpstashStore(MastraStorage):
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
         **redis_options: Any,
     ) -> None:
-        super().__init__(id=id, disable_init=disable_init)
+        super().__init__(id=id, disable_init=disable_init, init_mode=init_mode)
         self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
         self.init_timeout = check_timeout(self.name, "init_timeout", init_timeout)
         self.close_timeout = float(
@@ -308,6 +309,13 @@ class UpstashStore(MastraStorage):
     async def _initialize(self) -> None:
         """Nothing to create in Redis; a PING proves the connection early (a server that
         cannot be reached fails ``init()`` with ``UnavailableError``, not a redis-py error)."""
+        await self.client.ping()
+
+    @operation("init")
+    async def _verify_schema(self) -> None:
+        """``init_mode="verify"``: Redis has no schema to verify (keys and indexes appear on
+        write), so verify is the same ``PING`` as a migrating init, which writes nothing
+        either: it proves connectivity (``UnavailableError`` otherwise)."""
         await self.client.ping()
 
     async def doctor(self) -> DoctorReport:
