@@ -229,11 +229,13 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
     lines = [
         "## Pydantic AI",
         "",
-        "Ours: `PydanticAIHistory` (libSQL file / PostgreSQL). Peer: what Pydantic AI documents "
-        "(no persistent store of its own): the conversation's `ModelMessagesTypeAdapter` JSON in one row "
-        "(stdlib `sqlite3` called directly / `asyncpg`). Both sides take and return Pydantic AI "
-        f"messages. W1: append a turn, {sizes.w1_turns} turns on a new conversation; W2: newest "
-        f"{sizes.w2_recall} of {sizes.w2_thread_messages} messages, {sizes.w2_ops} reads. "
+        "Ours: `PydanticAIHistory` (libSQL file / PostgreSQL). Peer: what Pydantic AI "
+        "documents (no persistent store of its own): the conversation's "
+        "`ModelMessagesTypeAdapter` JSON in one row (stdlib `sqlite3` called directly / "
+        "`asyncpg`). Both sides take and return Pydantic AI messages. "
+        f"W1: append a turn, {sizes.w1_turns} turns on a new conversation; "
+        f"W2: newest {sizes.w2_recall} of {sizes.w2_thread_messages} messages, "
+        f"{sizes.w2_ops} reads. "
         "Milliseconds per operation, p50 (p90).",
         "",
         "| backend | workload | ours | peer | ours faster |",
