@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..composite import MastraStorage
 from ..domains.memory import MemoryStore
-from ..errors import ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..pagination import OrderBy
 from ..records import Message, MessageContent, Thread
 from . import openai_responses as conv
@@ -147,8 +147,17 @@ class MastraSession:
         earlier ``add_items`` completes that call's ``tool-invocation`` part (state
         ``result``), in the same atomic write as the new messages.
         """
+        await self._add_items(items, _retried=False)
+
+    async def _add_items(
+        self, items: Sequence[TResponseInputItem] | Sequence[Mapping[str, Any]], *, _retried: bool
+    ) -> None:
         if not items:
             return
+        if not all(isinstance(item, Mapping) for item in items):
+            raise ValidationError(
+                "session items must be JSON objects", id="MASTRA_STORAGE_INVALID_MESSAGE"
+            )
         memory = await self._store()
         batch_calls = {item.get("call_id") for item in items if item.get("type") == "function_call"}
         orphans = [
@@ -199,8 +208,17 @@ class MastraSession:
             )
             for draft, when in zip(drafts, created, strict=True)
         ]
-        if messages:
+        if not messages:
+            return
+        try:
             await memory.save_messages(messages)
+        except NotFoundError:
+            if not self._thread_known or _retried:
+                raise
+            # The thread was deleted since this session checked it (another session's
+            # clear_session): convert again (stored calls went with it) and retry once.
+            self._thread_known = False
+            await self._add_items(items, _retried=True)
 
     async def pop_item(self) -> TResponseInputItem | None:
         """Remove and return the newest item (``None`` when the session has none).

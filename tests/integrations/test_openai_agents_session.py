@@ -206,3 +206,33 @@ async def test_session_from_url_and_settings(tmp_path: Path) -> None:
         assert "file:" not in repr(session)
     async with MastraSession("conv-6", url) as reopened:
         assert len(await reopened.get_items()) == 5
+
+
+async def test_items_that_are_not_objects_are_rejected(store: MastraStorage) -> None:
+    session = MastraSession("conv-7", store)
+    bad: list[Any] = [{"role": "user", "content": "x"}, None]
+    with pytest.raises(ValidationError):
+        await session.add_items(bad)
+    assert await session.get_items() == []
+
+
+async def test_a_session_outlives_a_clear_by_another_session(store: MastraStorage) -> None:
+    first = MastraSession("conv-8", store)
+    await first.add_items([{"role": "user", "content": "one"}])
+    await MastraSession("conv-8", store).clear_session()  # e.g. another worker
+    await first.add_items([{"role": "user", "content": "two"}])
+    assert await first.get_items() == [{"role": "user", "content": "two"}]
+
+
+async def test_an_output_whose_stored_call_was_cleared_is_kept(store: MastraStorage) -> None:
+    first = MastraSession("conv-9", store)
+    await first.add_items(
+        [{"type": "function_call", "call_id": "c", "name": "t", "arguments": "{}"}]
+    )
+    await MastraSession("conv-9", store).clear_session()
+    later = [
+        {"type": "function_call_output", "call_id": "c", "output": "x"},
+        {"role": "assistant", "content": "done"},
+    ]
+    await first.add_items(later)
+    assert await first.get_items() == later
