@@ -44,15 +44,19 @@ T = TypeVar("T")
 PORTAL_STOP_TIMEOUT = 5.0
 
 
-def _refuse_inside_event_loop(what: str) -> None:
-    """Raise if the calling thread runs an event loop: blocking it would stall every task."""
+def _refuse_inside_event_loop(what: str, allowed: bool = False) -> None:
+    """Raise if the calling thread runs an event loop (unless ``allowed``): blocking it
+    would stall every task."""
+    if allowed:
+        return
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return
     raise EventLoopMismatchError(
         f"mastra_storage.sync: {what} was called from a running event loop; blocking "
-        "calls would stall it. Use the async API (mastra_storage.connect) there.",
+        "calls would stall it. Use the async API (mastra_storage.connect) there, or "
+        "sync.connect(..., allow_running_loop=True) in a notebook (docs/sync.md).",
         id="MASTRA_STORAGE_SYNC_IN_EVENT_LOOP",
     )
 
@@ -60,9 +64,10 @@ def _refuse_inside_event_loop(what: str) -> None:
 class _Portal:
     """One event-loop thread and the way in: ``run(fn, ...)`` runs ``fn`` there and waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, allow_running_loop: bool = False) -> None:
         from anyio.from_thread import start_blocking_portal
 
+        self.allow_running_loop = allow_running_loop
         self._exit = contextlib.ExitStack()
         self._portal: BlockingPortal = self._exit.enter_context(
             start_blocking_portal(name="mastra-storage-sync")
@@ -73,7 +78,9 @@ class _Portal:
 
     def run(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``func(*args, **kwargs)`` on the portal loop (awaited if it is a coroutine)."""
-        _refuse_inside_event_loop(getattr(func, "__qualname__", "a storage call"))
+        _refuse_inside_event_loop(
+            getattr(func, "__qualname__", "a storage call"), self.allow_running_loop
+        )
         if self.closed:
             raise StoreClosedError(
                 "mastra_storage.sync: the store is closed", id="MASTRA_STORAGE_CLOSED"
@@ -148,11 +155,18 @@ class SyncStorage:
     stops the thread (bounded; idempotent). ``with`` runs both.
     """
 
-    def __init__(self, storage: MastraStorage | Callable[[], MastraStorage]) -> None:
+    def __init__(
+        self,
+        storage: MastraStorage | Callable[[], MastraStorage],
+        *,
+        allow_running_loop: bool = False,
+    ) -> None:
         """``storage``: a store, or a zero-argument callable building one (called on the
-        portal's loop, so a driver that binds to its creating loop binds to that one)."""
-        _refuse_inside_event_loop("SyncStorage()")
-        self._portal = _Portal()
+        portal's loop, so a driver that binds to its creating loop binds to that one).
+        ``allow_running_loop``: accept blocking calls from a thread running an event loop
+        (a Jupyter kernel runs every cell inside one), stalling that loop while they run."""
+        _refuse_inside_event_loop("SyncStorage()", allow_running_loop)
+        self._portal = _Portal(allow_running_loop)
         try:
             self._storage: MastraStorage = (
                 self._portal.run(storage) if callable(storage) else storage
@@ -204,7 +218,7 @@ class SyncStorage:
         """Close the store (bounded by its ``close_timeout``) and stop the loop thread."""
         if self._portal.closed:
             return
-        _refuse_inside_event_loop("SyncStorage.close()")
+        _refuse_inside_event_loop("SyncStorage.close()", self._portal.allow_running_loop)
         try:
             self._portal.run(self._storage.close)
         finally:
@@ -231,15 +245,20 @@ class SyncStorage:
         return f"SyncStorage({self._storage!r})"
 
 
-def connect(url: str | None = None, **options: Any) -> SyncStorage:
+def connect(
+    url: str | None = None, *, allow_running_loop: bool = False, **options: Any
+) -> SyncStorage:
     """The blocking counterpart of :func:`mastra_storage.connect` (same URLs and options;
     without ``url``, ``$MASTRA_STORAGE_URL``). Not yet initialised: use ``with`` or call
-    ``init()``."""
+    ``init()``. ``allow_running_loop``: see :class:`SyncStorage` (for notebooks)."""
     from .registry import connect as connect_async
     from .registry import url_from_env
 
     resolved = url_from_env(url)  # raise the ConfigurationError before starting a thread
-    return SyncStorage(functools.partial(connect_async, resolved, **options))
+    return SyncStorage(
+        functools.partial(connect_async, resolved, **options),
+        allow_running_loop=allow_running_loop,
+    )
 
 
 class Memory(SyncProxy):

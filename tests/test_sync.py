@@ -198,3 +198,15 @@ def test_importing_the_facade_starts_no_thread() -> None:
         "assert threading.active_count() == 1, threading.enumerate()"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_notebook_may_allow_blocking_calls_inside_its_running_loop() -> None:
+    async def notebook_cell() -> list[str]:
+        # A Jupyter kernel runs each cell inside its event loop.
+        with sync.connect("memory://", allow_running_loop=True) as storage:
+            memory = storage.require_store("memory")
+            memory.save_thread(_thread("t-nb"))
+            found = memory.get_thread_by_id("t-nb")
+            return [found.id] if found is not None else []
+
+    assert asyncio.run(notebook_cell()) == ["t-nb"]
