@@ -303,7 +303,7 @@ def test_a_tool_retry_is_the_failed_call_result() -> None:
     assert _dump(to_pydantic_ai([assistant], keep_identity=False)) == _dump(messages)
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:`RetryPromptPart` is deprecated")
 def test_a_legacy_retry_prompt_reads_back_as_pydantic_ai_reads_its_own_json() -> None:
     """Pydantic AI itself upgrades a stored ``RetryPromptPart`` when it loads JSON."""
     messages: list[ModelMessage] = [
