@@ -31,6 +31,8 @@ from .langchain_convert import from_mastra, to_mastra
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
+    from ..domains.memory import MemoryStore
+
 __all__ = ["MastraChatMessageHistory"]
 
 _NEWEST_FIRST = OrderBy(field="created_at", direction="DESC")
@@ -87,11 +89,18 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
         self._memory = Memory(self._storage)
         #: Set once a write found (or created) the thread as this resource's.
         self._owned = False
+        self._memory_store: MemoryStore | None = None
 
     # ---- the async core ---------------------------------------------------------------------
 
+    async def _store(self) -> MemoryStore:
+        # Looked up once: require_store goes through the store's init and lifecycle checks.
+        if self._memory_store is None:
+            self._memory_store = await self._storage.require_store("memory")
+        return self._memory_store
+
     async def _read(self) -> list[BaseMessage]:
-        store = await self._storage.require_store("memory")
+        store = await self._store()
         if self.last_messages == 0:
             return []
         page = await store.list_messages(
@@ -109,7 +118,7 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
         stored: list[Any] = []
         if any(m.type == "tool" for m in messages):
             # A tool result whose call is in an earlier write resolves that stored call.
-            store = await self._storage.require_store("memory")
+            store = await self._store()
             page = await store.list_messages(
                 thread_id=self.thread_id,
                 resource_id=self.resource_id,
@@ -128,7 +137,7 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
             # every id is freshly generated (updated stored messages were read by thread and
             # resource), so no ownership read is needed. A thread deleted since falls back.
             cleaned = [c for c in (clean_message(m) for m in batch) if c is not None]
-            store = await self._storage.require_store("memory")
+            store = await self._store()
             try:
                 if cleaned:
                     await store.save_messages(cleaned)
@@ -141,7 +150,7 @@ class MastraChatMessageHistory(BaseChatMessageHistory):
         self._owned = True
 
     async def _clear(self) -> None:
-        store = await self._storage.require_store("memory")
+        store = await self._store()
         page = await store.list_messages(
             thread_id=self.thread_id,
             resource_id=self.resource_id,
