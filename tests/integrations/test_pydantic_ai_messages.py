@@ -13,10 +13,15 @@ pytest.importorskip("pydantic_ai")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic_ai.messages import (
+    BinaryContent,
+    FilePart,
+    ImageUrl,
     ModelMessage,
     ModelMessagesTypeAdapter,
     ModelRequest,
     ModelResponse,
+    NativeToolCallPart,
+    NativeToolReturnPart,
     RetryFeedbackPart,
     RetryInfo,
     RetryPromptPart,
@@ -59,12 +64,19 @@ def _dump(messages: list[ModelMessage]) -> Any:
 
 @st.composite
 def request_parts(draw: st.DrawFn) -> Any:
-    kind = draw(st.sampled_from(["user", "user-list", "system", "retry"]))
+    kind = draw(st.sampled_from(["user", "user-list", "user-media", "system", "retry"]))
     stamp = draw(stamps)
     if kind == "user":
         return UserPromptPart(draw(texts), timestamp=stamp)
     if kind == "user-list":
         return UserPromptPart(draw(st.lists(texts, min_size=1, max_size=2)), timestamp=stamp)
+    if kind == "user-media":
+        media: list[Any] = [
+            draw(texts),
+            ImageUrl(url=f"https://example.com/{draw(names)}.png"),
+            BinaryContent(data=draw(st.binary(max_size=16)), media_type="image/png"),
+        ]
+        return UserPromptPart(media, timestamp=stamp)
     if kind == "system":
         return SystemPromptPart(draw(texts), timestamp=stamp)
     cause: Literal["validation_error", "no_output", "model_retry"] = draw(
@@ -75,11 +87,17 @@ def request_parts(draw: st.DrawFn) -> Any:
 
 @st.composite
 def response_parts(draw: st.DrawFn) -> Any:
-    kind = draw(st.sampled_from(["text", "thinking", "call", "call-json"]))
+    kind = draw(st.sampled_from(["text", "thinking", "call", "call-json", "file", "native"]))
     if kind == "text":
         return TextPart(draw(texts), id=draw(st.none() | ids))
     if kind == "thinking":
         return ThinkingPart(draw(texts), signature=draw(st.none() | texts))
+    if kind == "file":
+        return FilePart(BinaryContent(data=draw(st.binary(max_size=16)), media_type="image/png"))
+    if kind == "native":
+        if draw(st.booleans()):
+            return NativeToolCallPart("web_search", {"query": draw(texts)}, draw(ids))
+        return NativeToolReturnPart("web_search", draw(json_values), draw(ids))
     args: Any = draw(st.dictionaries(names, json_values, max_size=3))
     if kind == "call-json":
         args = draw(st.sampled_from(['{"a": 1}', "not json", '{"b":[1,2]}', "[1]", ""]))
