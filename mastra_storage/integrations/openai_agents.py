@@ -20,6 +20,7 @@ from ``agents`` (the ``openai-agents`` extra is only needed to run agents).
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -84,7 +85,6 @@ class MastraSession:
         self._storage = None if isinstance(storage, str) else storage
         self._memory: MemoryStore | None = None
         self._thread_known = False
-        self._last_created: datetime | None = None
 
     def __repr__(self) -> str:  # never the URL: it may hold a secret
         return f"MastraSession(session_id={self.session_id!r}, resource_id={self.resource_id!r})"
@@ -302,19 +302,35 @@ class MastraSession:
         self._thread_known = True
 
     def _next_times(self, count: int) -> list[datetime]:
-        """``count`` creation times, a millisecond apart and after this session's last.
+        """``count`` creation times, a millisecond apart, after any this process issued."""
+        return _CLOCK.next(count)
 
-        Why: stores order by ``createdAt`` at millisecond precision; two messages in one
-        millisecond would read back in an unspecified order.
-        """
+
+class _MillisecondClock:
+    """Strictly increasing millisecond timestamps for every session of this process.
+
+    Why: stores order messages by ``createdAt`` at millisecond precision, and a web app
+    typically builds a new session object per request; two messages in one millisecond
+    could read back swapped (a tool result before its call: Mastra issue #3735).
+    """
+
+    def __init__(self) -> None:
+        self._last: datetime | None = None
+        self._lock = threading.Lock()  # sessions may live on several event-loop threads
+
+    def next(self, count: int) -> list[datetime]:
         now = datetime.now(timezone.utc)
         start = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        if self._last_created is not None and start <= self._last_created:
-            start = self._last_created + timedelta(milliseconds=1)
-        times = [start + timedelta(milliseconds=n) for n in range(count)]
-        if times:
-            self._last_created = times[-1]
+        with self._lock:
+            if self._last is not None and start <= self._last:
+                start = self._last + timedelta(milliseconds=1)
+            times = [start + timedelta(milliseconds=n) for n in range(count)]
+            if times:
+                self._last = times[-1]
         return times
+
+
+_CLOCK = _MillisecondClock()
 
 
 def _new_id() -> str:

@@ -236,3 +236,12 @@ async def test_an_output_whose_stored_call_was_cleared_is_kept(store: MastraStor
     ]
     await first.add_items(later)
     assert await first.get_items() == later
+
+
+async def test_sessions_of_one_process_never_share_a_millisecond(store: MastraStorage) -> None:
+    """A new session object per request (web apps) must not reorder the thread (Mastra #3735)."""
+    for n in range(30):
+        await MastraSession("conv-10", store).add_items([{"role": "user", "content": str(n)}])
+    memory = await store.require_store("memory")
+    stamps = [m.created_at for m in (await memory.list_messages(thread_id="conv-10")).items]
+    assert len(set(stamps)) == 30 and stamps == sorted(stamps)
