@@ -18,10 +18,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.chat_history import BaseChatMessageHistory
-
 from ..composite import MastraStorage
-from ..errors import NotFoundError, ValidationError
+from ..errors import MissingDependencyError, NotFoundError, ValidationError
+
+try:
+    from langchain_core.chat_history import BaseChatMessageHistory
+except ImportError as exc:  # the extra is not installed: say which one
+    raise MissingDependencyError(
+        "the LangChain integration needs langchain-core: pip install 'mastra-storage[langchain]'",
+        id="MASTRA_STORAGE_MISSING_DEPENDENCY",
+        details={"extra": "langchain"},
+    ) from exc
+
 from ..memory import Memory
 from ..memory.sanitize import clean_message
 from ..pagination import OrderBy

@@ -185,3 +185,23 @@ async def test_later_writes_still_recreate_a_deleted_thread_and_check_explicit_i
     with pytest.raises(ResourceMismatchError):
         await alice.aadd_messages([HumanMessage("take it", id="shared-id")])
     assert [m.content for m in await bob.aget_messages()] == ["bob's"]
+
+
+def test_without_langchain_the_import_names_the_extra_and_the_core_never_loads_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import mastra_storage, mastra_storage.sync, mastra_storage.integrations\n"
+        "assert 'langchain_core' not in sys.modules\n"
+        "sys.modules['langchain_core'] = None  # as if the extra were not installed\n"
+        "from mastra_storage.errors import MissingDependencyError\n"
+        "try:\n"
+        "    import mastra_storage.integrations.langchain\n"
+        "except MissingDependencyError as exc:\n"
+        "    assert 'mastra-storage[langchain]' in str(exc), exc\n"
+        "else:\n"
+        "    raise SystemExit('imported without langchain-core')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
