@@ -155,6 +155,7 @@ def to_mastra(
     pending = PendingCalls()
     call_order: dict[str, tuple[int, int]] = {}  # call id -> (message, index of its call)
     answered: dict[int, int] = {}  # message -> results seen for it so far
+    tool_counts: dict[int, int] = {}  # message -> its tool calls so far
     updated: dict[str, Message] = {}
     stored_copies: list[Message] = [Message.from_dict(m.to_dict()) for m in stored]
     for message in messages:
@@ -175,11 +176,27 @@ def to_mastra(
         if kind is None or type(message) not in (lc.HumanMessage, lc.SystemMessage, lc.AIMessage):
             out.append(_whole(message, thread_id, resource_id))
             continue
-        converted = _message(message, kind, thread_id, resource_id)
-        for index, part in enumerate(p for p in converted.content.parts if is_tool_part(p)):
+        restore = message.additional_kwargs.get(MASTRA_KEY)
+        if (
+            kind == "ai"
+            and isinstance(restore, dict)
+            and restore.get("continues")
+            and out
+            and out[-1].role == "assistant"
+        ):
+            # A later step of the previous assistant message (see _steps): append its parts.
+            parts, tool_parts, _ = _parts_of(message, restore)
+            owner = len(out) - 1
+            offset = tool_counts.get(owner, 0)
+            out[-1].content.parts.extend(parts)
+        else:
+            converted, tool_parts = _message(message, kind, thread_id, resource_id)
+            owner, offset = len(out), 0
+            out.append(converted)
+        for index, part in enumerate(tool_parts, start=offset):
             pending.add(part)
-            call_order[part["toolInvocation"]["toolCallId"]] = (len(out), index)
-        out.append(converted)
+            call_order[part["toolInvocation"]["toolCallId"]] = (owner, index)
+        tool_counts[owner] = offset + len(tool_parts)
     return out + list(updated.values())
 
 
@@ -258,7 +275,7 @@ def _whole(message: BaseMessage, thread_id: str | None, resource_id: str | None)
 
 def _message(
     message: BaseMessage, kind: str, thread_id: str | None, resource_id: str | None
-) -> Message:
+) -> tuple[Message, list[dict[str, Any]]]:
     # Attribute reads, not model_dump(): this runs on every append (the W1 benchmark).
     kwargs = dict(message.additional_kwargs)
     restore: dict[str, Any] = kwargs.pop(MASTRA_KEY, None) or {}
@@ -270,7 +287,44 @@ def _message(
     if kwargs:
         extras["additional_kwargs"] = _json(kwargs, "additional_kwargs")
     generated: list[str] = []
+    parts, tool_parts, content_list = _parts_of(message, restore)
+    if content_list:
+        extras["contentList"] = True
+    content = (
+        MessageContent.from_dict({"format": 2, **restore["content"], "parts": []})
+        if isinstance(restore.get("content"), dict)
+        else MessageContent()
+    )
+    content.parts = parts  # these very dicts: a later ToolMessage resolves its call in place
+    if "createdAt" in restore:
+        created_at: datetime | str = restore["createdAt"]
+    else:
+        created_at = utc_now()
+        generated.append("createdAt")
+    if message.id is None:
+        generated.append("id")
+    if generated:
+        extras["generated"] = generated
+    if extras:
+        content.metadata = {**(content.metadata or {}), NAMESPACE: extras}
+    converted = Message(
+        id=message.id or str(uuid.uuid4()),
+        role=_ROLES[kind],
+        created_at=parse_iso(created_at, field="createdAt"),
+        thread_id=restore.get("threadId", thread_id),
+        resource_id=restore.get("resourceId", resource_id),
+        type=restore.get("type"),
+        content=content,
+    )
+    return converted, tool_parts
 
+
+def _parts_of(
+    message: BaseMessage, restore: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
+    """The message's Mastra parts in order, its tool-call parts, and whether its content
+    was a list where a string was expected."""
+    content_list = False
     # Content: plain text blocks are text parts; any other block is kept verbatim.
     content_parts: list[dict[str, Any]] = []
     tool_calls = list(getattr(message, "tool_calls", ()) or ())
@@ -284,7 +338,7 @@ def _message(
             else:
                 content_parts.append(opaque_part(NAMESPACE, _json(block, "content block")))
         if _canonical_is_str(content_parts, bool(tool_calls)):
-            extras["contentList"] = True
+            content_list = True
 
     tool_parts: list[dict[str, Any]] = []
     for call in tool_calls:
@@ -298,32 +352,7 @@ def _message(
         )
         tool_parts.append(part)
 
-    parts = _layout(content_parts, tool_parts, restore.get("layout"))
-    content = (
-        MessageContent.from_dict({"format": 2, **restore["content"], "parts": parts})
-        if isinstance(restore.get("content"), dict)
-        else MessageContent(parts=parts)
-    )
-    if "createdAt" in restore:
-        created_at: datetime | str = restore["createdAt"]
-    else:
-        created_at = utc_now()
-        generated.append("createdAt")
-    if message.id is None:
-        generated.append("id")
-    if generated:
-        extras["generated"] = generated
-    if extras:
-        content.metadata = {**(content.metadata or {}), NAMESPACE: extras}
-    return Message(
-        id=message.id or str(uuid.uuid4()),
-        role=_ROLES[kind],
-        created_at=parse_iso(created_at, field="createdAt"),
-        thread_id=restore.get("threadId", thread_id),
-        resource_id=restore.get("resourceId", resource_id),
-        type=restore.get("type"),
-        content=content,
-    )
+    return _layout(content_parts, tool_parts, restore.get("layout")), tool_parts, content_list
 
 
 def _layout(
@@ -378,23 +407,20 @@ def _from_one(message: Message, thread_id: str | None, resource_id: str | None) 
     extras: dict[str, Any] = metadata.pop(NAMESPACE, None) or {}
     generated = set(extras.pop("generated", ()))
 
-    content_parts: list[dict[str, Any]] = []
-    tool_parts: list[dict[str, Any]] = []
-    layout: list[Any] = []
+    entries: list[tuple[str | None, dict[str, Any]]] = []
     for part in parts:
         if _is_text_part(part) or (
             opaque_value(part, NAMESPACE)[0] and set(part) == {"type", "data"}
         ):
-            content_parts.append(part)
-            layout.append("c")
+            entries.append(("c", part))
         elif message.role == "assistant" and _is_lc_tool_part(part):
-            tool_parts.append(part)
-            layout.append("t")
+            entries.append(("t", part))
         else:
-            layout.append(part)
+            entries.append((None, part))
+    steps = _steps(entries) if message.role == "assistant" else [entries]
+    all_tools = [part for kind, part in entries if kind == "t"]
+
     restore: dict[str, Any] = {}
-    if layout != ["c"] * len(content_parts) + ["t"] * len(tool_parts):
-        restore["layout"] = layout
     if "createdAt" not in generated:
         restore["createdAt"] = to_iso(message.created_at)
     if message.thread_id != thread_id:
@@ -411,48 +437,76 @@ def _from_one(message: Message, thread_id: str | None, resource_id: str | None) 
     if rest:
         restore["content"] = rest
 
-    blocks: list[Any] = [
-        {"type": "text", "text": p["text"]}
-        if p.get("type") == "text"
-        else opaque_value(p, NAMESPACE)[1]
-        for p in content_parts
-    ]
-    content: Any
-    if _canonical_is_str(content_parts, bool(tool_parts)) and not extras.pop("contentList", False):
-        content = content_parts[0]["text"] if content_parts else ""
-    else:
-        content = blocks
-    kwargs = dict(extras.pop("additional_kwargs", {}))
-    if restore:
-        kwargs[MASTRA_KEY] = restore
-    fields: dict[str, Any] = {
-        "content": content,
-        "id": None if "id" in generated else message.id,
-        "additional_kwargs": kwargs,
-        **extras,
-    }
-    if message.role == "user":
-        return [lc.HumanMessage(**fields)]
-    if message.role == "system":
-        return [lc.SystemMessage(**fields)]
-    calls = []
-    for part in tool_parts:
-        invocation = part["toolInvocation"]
-        noid = preserved(part, NAMESPACE).get("call", {}).get("noId")
-        calls.append(
-            {
-                "name": invocation["toolName"],
-                "args": invocation["args"],
-                "id": None if noid else invocation["toolCallId"],
-                "type": "tool_call",
-            }
+    out: list[Any] = []
+    for number, step in enumerate(steps):
+        content_parts = [part for kind, part in step if kind == "c"]
+        tool_parts = [part for kind, part in step if kind == "t"]
+        layout = [kind if kind is not None else part for kind, part in step]
+        step_restore: dict[str, Any] = dict(restore) if number == 0 else {"continues": True}
+        if layout != ["c"] * len(content_parts) + ["t"] * len(tool_parts):
+            step_restore["layout"] = layout
+        blocks: list[Any] = [
+            {"type": "text", "text": p["text"]}
+            if p.get("type") == "text"
+            else opaque_value(p, NAMESPACE)[1]
+            for p in content_parts
+        ]
+        content: Any
+        as_list = extras.pop("contentList", False) if number == 0 else False
+        if _canonical_is_str(content_parts, bool(tool_parts)) and not as_list:
+            content = content_parts[0]["text"] if content_parts else ""
+        else:
+            content = blocks
+        if number == 0:
+            kwargs = dict(extras.pop("additional_kwargs", {}))
+            fields: dict[str, Any] = {"id": None if "id" in generated else message.id, **extras}
+        else:
+            kwargs, fields = {}, {}
+        if step_restore:
+            kwargs[MASTRA_KEY] = step_restore
+        fields.update(content=content, additional_kwargs=kwargs)
+        if message.role == "user":
+            return [lc.HumanMessage(**fields)]
+        if message.role == "system":
+            return [lc.SystemMessage(**fields)]
+        calls = []
+        for part in tool_parts:
+            invocation = part["toolInvocation"]
+            noid = preserved(part, NAMESPACE).get("call", {}).get("noId")
+            calls.append(
+                {
+                    "name": invocation["toolName"],
+                    "args": invocation["args"],
+                    "id": None if noid else invocation["toolCallId"],
+                    "type": "tool_call",
+                }
+            )
+        ai: AIMessage = lc.AIMessage(tool_calls=calls, **fields)
+        results = [p for p in tool_parts if p["toolInvocation"].get("state") == "result"]
+        results.sort(
+            key=lambda p: preserved(p, NAMESPACE).get("result", {}).get("order", all_tools.index(p))
         )
-    ai: AIMessage = lc.AIMessage(tool_calls=calls, **fields)
-    results = [p for p in tool_parts if p["toolInvocation"].get("state") == "result"]
-    results.sort(
-        key=lambda p: preserved(p, NAMESPACE).get("result", {}).get("order", tool_parts.index(p))
-    )
-    return [ai, *(_tool_message(p, lc) for p in results)]
+        out += [ai, *(_tool_message(p, lc) for p in results)]
+    return out
+
+
+def _steps(
+    entries: list[tuple[str | None, dict[str, Any]]],
+) -> list[list[tuple[str | None, dict[str, Any]]]]:
+    """An assistant message's parts cut where text follows a tool call: a Mastra agent
+    stores its steps (call, result, then the answer) in one message, while LangChain reads
+    them as an ``AIMessage`` with the call, the ``ToolMessage``, then an ``AIMessage`` with
+    the answer. Parts after the step's last call (e.g. ``step-start``) open the next step;
+    ``to_mastra`` joins the steps back (``additional_kwargs["mastra"]["continues"]``)."""
+    steps: list[list[tuple[str | None, dict[str, Any]]]] = [[]]
+    for entry in entries:
+        current = steps[-1]
+        if entry[0] == "c" and any(kind == "t" for kind, _ in current):
+            last_tool = max(i for i, (kind, _) in enumerate(current) if kind == "t")
+            steps[-1], carried = current[: last_tool + 1], current[last_tool + 1 :]
+            steps.append(carried)
+        steps[-1].append(entry)
+    return steps
 
 
 def _is_lc_tool_part(part: dict[str, Any]) -> bool:

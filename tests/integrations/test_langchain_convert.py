@@ -244,3 +244,35 @@ def test_a_value_storage_cannot_keep_is_a_validation_error() -> None:
             thread_id=THREAD,
             resource_id=RESOURCE,
         )
+
+
+def test_a_mastra_multi_step_message_reads_as_langchain_steps_and_joins_back() -> None:
+    mastra = Message(
+        id="a1",
+        role="assistant",
+        created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        thread_id=THREAD,
+        resource_id=RESOURCE,
+        content=MessageContent(
+            parts=[
+                {"type": "step-start"},
+                {
+                    "type": "tool-invocation",
+                    "toolInvocation": {
+                        "state": "result",
+                        "toolCallId": "c1",
+                        "toolName": "weather",
+                        "args": {"city": "Oslo"},
+                        "result": "3 degrees",
+                    },
+                },
+                {"type": "step-start"},
+                {"type": "text", "text": "It is 3 degrees."},
+            ]
+        ),
+    )
+    call, result, answer = from_mastra([mastra], thread_id=THREAD, resource_id=RESOURCE)
+    assert isinstance(call, AIMessage) and call.tool_calls[0]["id"] == "c1"
+    assert isinstance(result, ToolMessage) and result.content == "3 degrees"
+    assert isinstance(answer, AIMessage) and answer.content == "It is 3 degrees."
+    assert to_mastra([call, result, answer], thread_id=THREAD, resource_id=RESOURCE) == [mastra]

@@ -90,13 +90,14 @@ async def test_langchain_continues_a_mastra_conversation(tmp_path: Path, mastra:
     async with connect(f"file:{file}") as storage:
         history = MastraChatMessageHistory(storage, "m-thread", "user-1")
         loaded = await history.aget_messages()
-        assert [type(m) for m in loaded] == [HumanMessage, AIMessage, ToolMessage]
-        ai, tool = loaded[1], loaded[2]
-        assert isinstance(ai, AIMessage) and isinstance(tool, ToolMessage)
-        assert ai.tool_calls[0]["id"] == "mastra-call-1"
-        assert ai.tool_calls[0]["args"] == {"city": "Oslo"}
-        assert ai.content == "It is 3 degrees in Oslo."
+        # Mastra's one assistant message (call, result, answer) reads as LangChain's steps.
+        assert [type(m) for m in loaded] == [HumanMessage, AIMessage, ToolMessage, AIMessage]
+        call, tool, answer = loaded[1], loaded[2], loaded[3]
+        assert isinstance(call, AIMessage) and isinstance(tool, ToolMessage)
+        assert call.tool_calls[0]["id"] == "mastra-call-1" and call.content == ""
+        assert call.tool_calls[0]["args"] == {"city": "Oslo"}
         assert (tool.tool_call_id, tool.content) == ("mastra-call-1", "3 degrees")
+        assert answer.content == "It is 3 degrees in Oslo." and not answer.tool_calls  # type: ignore[attr-defined]
         await history.aadd_messages([HumanMessage("And Bergen?"), AIMessage("Rain.")])
 
     seen = mastra("read", str(file), "m-thread", "user-1")
