@@ -224,6 +224,11 @@ class Keys:
         return f"{_glob_escape(self.prefix)}{pattern}"
 
 
+def glob_escape(text: str) -> str:
+    """``text`` as a literal in a ``SCAN MATCH`` glob."""
+    return _glob_escape(text)
+
+
 def _glob_escape(text: str) -> str:
     out = []
     for ch in text:
@@ -245,6 +250,7 @@ __all__ = [
     "check_run_key_ids",
     "check_thread_key_id",
     "datetime_us",
+    "glob_escape",
     "message_member",
     "ms_text",
     "parse_message_member",

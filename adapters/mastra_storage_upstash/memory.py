@@ -30,6 +30,7 @@ from mastra_storage.errors import ConflictError, NotFoundError
 from mastra_storage.records import Message, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 
+from .adopt import thread_adopter
 from .db import RedisDB, WriteBatch, begin, decode_json, lex_members, operation
 from .indexes import (
     MessageMeta,
@@ -89,6 +90,8 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         self._plain = RedisDB(
             db.client, db.keys, {}, db.display_url, follow_mastra=False, locks=db.locks
         )
+        #: Indexes threads a Mastra app created, a bounded step per listing (adopt.py).
+        self.adopter = thread_adopter(db)
 
     # ---- helpers ----------------------------------------------------------------------
 
@@ -249,6 +252,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
 
     @operation("listThreads")
     async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        await self.adopter.step()  # threads a Mastra app created (1 DBSIZE when quiet)
         key = self._k.threads_by(query.order.field, query.resource_id)
         desc = query.order.descending
         if query.metadata:

@@ -1,5 +1,8 @@
-"""Keyspace walks. Only maintenance uses them (``dangerously_clear_all``, ``reindex``):
-``SCAN`` costs grow with the size of the whole database, so no request path may call this.
+"""Keyspace walks: ``SCAN`` costs grow with the size of the whole database. Maintenance uses
+them (``dangerously_clear_all``, ``reindex``), and one request path only when it must find
+what a Mastra app wrote as Mastra finds it: loading a run stored under Mastra's resource
+suffix while the adoption detector says un-indexed runs may exist (``adopt.py``). Listings
+use bounded single ``SCAN`` steps (``adopt.Adopter``), never this.
 """
 
 from __future__ import annotations

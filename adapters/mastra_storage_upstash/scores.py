@@ -14,6 +14,7 @@ from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
 from mastra_storage.records import Score
 from mastra_storage.timeutil import to_epoch_ms
 
+from .adopt import score_adopter
 from .db import RedisDB, begin, decode_json, operation
 from .indexes import newest_first
 from .keys import TABLE_SCORES, parse_timed_member, timed_member
@@ -27,6 +28,8 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
     def __init__(self, db: RedisDB) -> None:
         self._db = db
         self._k = db.keys
+        #: Indexes scores a Mastra app saved, a bounded step per listing (adopt.py).
+        self.adopter = score_adopter(db)
 
     def _index_keys(self, score: Score) -> list[str]:
         k = self._k
@@ -84,6 +87,7 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
 
     @operation("listScores")
     async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+        await self.adopter.step()  # scores a Mastra app saved (1 DBSIZE when quiet)
         k = self._k
         residual: ScoreQuery | None = None
         if query.scorer_id is not None:

@@ -22,11 +22,13 @@ from mastra_storage.domains.workflows import BaseWorkflowsStore, RunMutation, Wo
 from mastra_storage.records import WorkflowRun
 from mastra_storage.timeutil import to_epoch_ms
 
+from .adopt import run_adopter, run_index_writes
 from .db import RedisDB, begin, decode_json, operation
 from .indexes import newest_first
 from .keys import (
     TABLE_WORKFLOWS,
     check_run_key_ids,
+    glob_escape,
     parse_run_tail,
     parse_timed_member,
     run_tail,
@@ -34,13 +36,15 @@ from .keys import (
 )
 from .lex import HIGHEST, LOWEST, lower_from_date, upper_from_date
 from .rows import run_from_json, run_to_json
-from .scan import delete_matching
+from .scan import delete_matching, scan_keys
 
 
 class UpstashWorkflowsStore(BaseWorkflowsStore):
     def __init__(self, db: RedisDB) -> None:
         self._db = db
         self._k = db.keys
+        #: Indexes runs a Mastra app persisted, a bounded step per listing (adopt.py).
+        self.adopter = run_adopter(db)
 
     def _index_entries(self, run: WorkflowRun) -> set[tuple[str, str]]:
         member = timed_member(to_epoch_ms(run.created_at), run_tail(run.workflow_name, run.run_id))
@@ -76,7 +80,9 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
         for key, member in sorted(refresh):
             db.zadd(pipe, key, [member], "workflow_snapshot")
 
-    async def _read(self, reader: Any, workflow_name: str, run_id: str) -> WorkflowRun | None:
+    async def _read(
+        self, reader: Any, workflow_name: str, run_id: str, *, adopt: bool = False
+    ) -> WorkflowRun | None:
         """Pointer and suffix-less key in one ``MGET``; a second ``GET`` only for runs
         stored under a resource suffix."""
         k = self._k
@@ -90,7 +96,34 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
             )
         elif meta is None:
             record = decode_json(plain_raw)  # written by Mastra, not indexed yet
+            if record is None and adopt:  # loads by id only: never inside a write
+                record = await self._find_foreign_run(workflow_name, run_id)
         return run_from_json(record) if _is_run(record, workflow_name, run_id) else None
+
+    async def _find_foreign_run(self, workflow_name: str, run_id: str) -> dict[str, Any] | None:
+        """A run a Mastra app stored under a resource suffix we cannot know, found as Mastra
+        finds it (``SCAN`` for ``...:run_id:<run>:resourceId:*``), but only while the
+        adoption detector says un-indexed runs may exist: on a quiet database a missing run
+        costs one ``DBSIZE``. A run found is indexed at once (its pointer makes the next load
+        one ``MGET`` + ``GET``)."""
+        if not await self.adopter.pending():
+            return None
+        base = self._k.workflow(workflow_name, run_id, None)
+        pattern = glob_escape(f"{base}:resourceId:") + "*"
+        found: list[tuple[str, dict[str, Any]]] = []
+        async for batch in scan_keys(self._db.client, pattern):
+            for key, row in zip(batch, await self._db.mget_json(batch), strict=True):
+                if _is_run(row, workflow_name, run_id) and key == self._k.workflow(
+                    workflow_name, run_id, row.get("resourceId")
+                ):
+                    found.append((key, row))
+        if not found:
+            return None
+        key, row = max(found, key=lambda item: str(item[1].get("updatedAt") or ""))
+        async with self._db.client.pipeline(transaction=False) as pipe:
+            run_index_writes(self._db, pipe, key, run_from_json(row))
+            await pipe.execute()
+        return row
 
     @operation("persistWorkflowSnapshot")
     async def _upsert_run(self, run: WorkflowRun) -> None:
@@ -109,7 +142,7 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
 
     @operation("loadWorkflowSnapshot")
     async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
-        return await self._read(self._db.client, workflow_name, run_id)
+        return await self._read(self._db.client, workflow_name, run_id, adopt=True)
 
     @operation("updateWorkflowRun")
     async def _modify_run(
@@ -136,6 +169,7 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
 
     @operation("listWorkflowRuns")
     async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+        await self.adopter.step()  # runs a Mastra app persisted (1 DBSIZE when quiet)
         k = self._k
         if query.workflow_name is not None:
             key = k.runs_by("workflow", query.workflow_name)
@@ -177,7 +211,8 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
     @operation("getWorkflowRunById")
     async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
         if workflow_name is not None:
-            return await self._read(self._db.client, workflow_name, run_id)
+            return await self._read(self._db.client, workflow_name, run_id, adopt=True)
+        await self.adopter.step()  # runs a Mastra app persisted (1 DBSIZE when quiet)
         runs, _ = await newest_first(
             self._db, self._k.runs_by("run", run_id), (LOWEST, HIGHEST), 0, 1, self._load
         )

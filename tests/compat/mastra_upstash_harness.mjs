@@ -13,6 +13,9 @@
 //   node mastra_upstash_harness.mjs layout-read-clone PREFIX   (the clone's texts, Mastra's order)
 //   node mastra_upstash_harness.mjs layout-read PREFIXES SCORE_IDS   (Mastra's reads of it)
 //   node mastra_upstash_harness.mjs snapshot-write|snapshot-read PREFIX  (empty arrays in a run)
+//   node mastra_upstash_harness.mjs live-write PREFIX N   (a Python store is open: thread
+//        PREFIX-tN of resource PREFIX-res, runs PREFIX-wf/PREFIX-rN (with that resource) and
+//        PREFIX-wf/PREFIX-pN (none), a score of scorer PREFIX-scorer; prints the score id)
 //   node mastra_upstash_harness.mjs costs THREAD_ID RESOURCE_ID
 //        the three ops above, each between two POST $UPSTASH_URL/__count calls (a hook of
 //        the test's REST shim that returns and resets its command counter)
@@ -62,6 +65,30 @@ async function doWrite() {
     updatedAt: new Date('2024-05-01T11:00:00.000Z'),
   });
   const saved = await scores.saveScore(fixtureScore());
+  emit({ ok: true, scoreId: saved.score.id });
+}
+
+// One more of each listed record kind, written while a Python store is open.
+async function doLiveWrite(p, n) {
+  const store = await openStore();
+  const memory = await store.getStore('memory');
+  const workflows = await store.getStore('workflows');
+  const scores = await store.getStore('scores');
+  const at = new Date(Date.parse('2025-03-01T00:00:00.000Z') + Number(n) * 60000);
+  await memory.saveThread({
+    thread: { id: `${p}-t${n}`, resourceId: `${p}-res`, title: `live ${n}`, createdAt: at, updatedAt: at, metadata: {} },
+  });
+  for (const [runId, resourceId] of [[`${p}-r${n}`, `${p}-res`], [`${p}-p${n}`, undefined]]) {
+    await workflows.persistWorkflowSnapshot({
+      workflowName: `${p}-wf`,
+      runId,
+      ...(resourceId ? { resourceId } : {}),
+      snapshot: fixtureSnapshot(runId),
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+  const saved = await scores.saveScore({ ...fixtureScore(), scorerId: `${p}-scorer`, runId: `${p}-r${n}` });
   emit({ ok: true, scoreId: saved.score.id });
 }
 
@@ -333,6 +360,7 @@ async function main() {
   if (cmd === 'layout-read-clone') return doLayoutReadClone(args[0]);
   if (cmd === 'layout-read') return doLayoutRead(splitIds(args[0], ''), splitIds(args[1], ''));
   if (cmd === 'costs') return doCosts(args[0], args[1]);
+  if (cmd === 'live-write') return doLiveWrite(args[0], args[1]);
   throw new Error('usage: mastra_upstash_harness.mjs write | read RESOURCE WORKFLOWS SCORER | op NAME ...');
 }
 

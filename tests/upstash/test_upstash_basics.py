@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -17,6 +18,7 @@ from mastra_storage.errors import ConfigurationError, NotSupportedError, Unavail
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Message, MessageContent, Resource, ScorePayload, Thread
 from mastra_storage_upstash import UpstashStore
+from mastra_storage_upstash.adopt import ADOPT_SCAN_COUNT
 from mastra_storage_upstash.cli import main as cli_main
 from mastra_storage_upstash.store import redis_url_for
 
@@ -292,9 +294,23 @@ async def test_a_failed_batch_writes_nothing(store: UpstashStore, prefix: str) -
 # --------------------------------------------------------------------------- no scans
 
 
-async def test_request_paths_never_scan_the_keyspace(redis_server_url: str, prefix: str) -> None:
+@pytest.mark.parametrize("follow", [False, True])
+async def test_request_paths_never_scan_the_keyspace(
+    redis_server_url: str, prefix: str, follow: bool
+) -> None:
+    """No request walks the keyspace. Following a Mastra app (the default) lets each listing
+    run at most one bounded ``SCAN`` step (``COUNT`` ``ADOPT_SCAN_COUNT``, adopt.py); with
+    ``follow_mastra_writes=False`` no request sends ``SCAN`` at all."""
     client, counter = counting_client(redis_server_url)
-    store = UpstashStore(client=client, prefix=prefix)
+    store = UpstashStore(client=client, prefix=prefix, follow_mastra_writes=follow)
+    scan_counts: list[Any] = []
+    real_scan = client.scan
+
+    async def recording_scan(*args: Any, **kwargs: Any) -> Any:
+        scan_counts.append(kwargs.get("count"))
+        return await real_scan(*args, **kwargs)
+
+    client.scan = recording_scan  # type: ignore[method-assign]
     try:
         memory = await store.require_store("memory")
         await memory.save_thread(_thread())
@@ -319,7 +335,13 @@ async def test_request_paths_never_scan_the_keyspace(redis_server_url: str, pref
         await scores.list_scores_by_scorer_id("s1", source="TEST")
         await scores.list_scores_by_span(trace_id="tr", span_id="sp")
         assert sum(counter.values()) > 0
-        assert not {"SCAN", "KEYS"} & set(counter), counter
+        assert "KEYS" not in counter, counter
+        listings = 5  # list_threads, list_workflow_runs, get_workflow_run_by_id, 2 score lists
+        if follow:
+            assert counter["SCAN"] == len(scan_counts) <= listings, counter
+            assert all(c == ADOPT_SCAN_COUNT for c in scan_counts), scan_counts
+        else:
+            assert "SCAN" not in counter and not scan_counts, counter
     finally:
         await client.aclose()
 

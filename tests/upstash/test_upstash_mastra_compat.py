@@ -4,8 +4,9 @@ Mastra's adapter only speaks Upstash's REST API; :mod:`upstash_rest_shim` serves
 over the same real Redis server (and the same key prefix) our store uses. So:
 
 * Mastra writes a thread, messages, a resource, two workflow snapshots (one under a
-  resource) and a score; we read them: records by id at once, listings after the one-time
-  ``reindex``;
+  resource) and a score; we read them, records by id and listings, without a reindex
+  (``adopt.py``), also while our store stays open and Mastra keeps writing (command
+  counts pinned, on a private quiet server);
 * we write the same kinds of records; Mastra reads them back through its own code.
 
 The last test measures what Mastra's own design costs for the three workloads of the cost
@@ -36,7 +37,6 @@ from mastra_storage.testing.compat import T0
 from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
 from mastra_storage.testing.servers import skip_or_fail
 from mastra_storage_upstash import UpstashStore
-from mastra_storage_upstash.cli import main as cli_main
 
 pytestmark = pytest.mark.anyio
 
@@ -87,14 +87,10 @@ async def test_python_reads_what_mastra_wrote(
     assert isinstance(snap, dict) and snap["runId"] == "ts-run"
     score = await scores.get_score_by_id(written["scoreId"])
     assert score is not None and score.score == 0.75 and score.scorer_id == "ts-scorer"
-    # Listings read our indexes, which Mastra does not write.
-    before = await memory.list_threads(resource_id="ts-resource")
-    assert before.total == 0
-
-    # The one-time job, through the real CLI entry point (it runs its own event loop).
-    argv = ["reindex", redis_server_url, "--prefix", prefix]
-    assert await asyncio.to_thread(cli_main, argv, "mastra-storage upstash") == 0
-
+    # A run stored under Mastra's resource suffix loads directly (found as Mastra finds it).
+    res_snap = await workflows.load_workflow_snapshot(workflow_name="ts-wf", run_id="ts-run-res")
+    assert isinstance(res_snap, dict) and res_snap["runId"] == "ts-run-res"
+    # Listings show Mastra's records without a reindex (adopt.py).
     threads = await memory.list_threads(resource_id="ts-resource")
     assert [t.id for t in threads.items] == ["ts-thread-1"]
     page = await memory.list_messages(thread_id="ts-thread-1")
@@ -106,8 +102,6 @@ async def test_python_reads_what_mastra_wrote(
     runs = await workflows.list_workflow_runs(workflow_name="ts-wf")
     assert [r.run_id for r in runs.items] == ["ts-run-res", "ts-run"]
     assert runs.items[0].resource_id == "ts-resource"
-    res_snap = await workflows.load_workflow_snapshot(workflow_name="ts-wf", run_id="ts-run-res")
-    assert isinstance(res_snap, dict) and res_snap["runId"] == "ts-run-res"
     listed = await scores.list_scores_by_scorer_id("ts-scorer")
     assert [s.id for s in listed.items] == [written["scoreId"]]
     # And we can keep writing into Mastra's thread.
@@ -524,3 +518,105 @@ async def test_snapshot_arrays_are_kept_where_mastra_loses_them(
         workflow_name="py-wf", run_id="py-arrays", snapshot=ARRAY_SNAPSHOT
     )
     assert mastra(npm_dir, shim, "snapshot-read", "py")["snapshot"] == ARRAY_SNAPSHOT
+
+
+# ---- live sharing: a Mastra app writes while our store is open (issue 16 point 5) -----------
+
+#: Commands one adoption step adds to a listing after the database changed: ``DBSIZE``,
+#: ``HGETALL`` + ``HSET`` (pass state), ``SCAN``, ``MGET`` (the records found) and the index
+#: check (``ZMSCORE``, or ``MGET`` of run pointers); then the index writes of each record
+#: adopted, the same a save of it would queue (:data:`ADOPT_WRITES`). None grows with data.
+STEP = 6
+ADOPT_WRITES = {"thread": 4, "run": 4, "run with resource": 5, "score": 3}
+QUIET_EXTRA = 1  # ``DBSIZE`` on a database whose key count did not move
+
+
+async def test_listings_follow_a_live_mastra_app_without_reindex(npm_dir: Any) -> None:
+    from upstash_counting import counting_client, private_redis
+
+    with private_redis() as url:
+        if url is None:
+            skip_or_fail("redis", "no redis-server binary for a private, quiet server")
+        from upstash_rest_shim import rest_shim
+
+        client, counter = counting_client(url)
+        store = UpstashStore(client=client)
+        alone = UpstashStore(client=client, follow_mastra_writes=False)
+        await store.init()
+        await alone.init()
+        try:
+            with rest_shim(url, "", secrets.token_hex(8)) as shim_server:
+                await _live_sharing(npm_dir, shim_server, store, alone, counter)
+        finally:
+            await client.flushdb()
+            await client.aclose()
+
+
+async def _live_sharing(
+    npm_dir: Any, shim_server: Any, store: UpstashStore, alone: UpstashStore, counter: Any
+) -> None:
+    memory = await store.require_store("memory")
+    workflows = await store.require_store("workflows")
+    lists: dict[str, Any] = {
+        "threads": lambda s: s.list_threads(resource_id="live-res"),
+        "runs": lambda s: s.list_workflow_runs(workflow_name="live-wf"),
+        "scores": lambda s: s.list_scores_by_scorer_id("live-scorer"),
+    }
+    domain = {"threads": "memory", "runs": "workflows", "scores": "scores"}
+
+    async def listed(name: str, on: UpstashStore = store) -> tuple[list[str], int]:
+        counter.clear()
+        page = await lists[name](await on.require_store(domain[name]))
+        ids = [item.run_id if name == "runs" else item.id for item in page.items]
+        return ids, sum(counter.values())
+
+    # Our own data first: the SDK writes a thread; listings settle into the quiet state.
+    await memory.save_thread(
+        Thread(id="py-thread", resource_id="live-res", title="py", created_at=T0, updated_at=T0)
+    )
+    for name in lists:
+        await listed(name)
+    plain = {name: (await listed(name, alone))[1] for name in lists}
+    for name in lists:
+        ids, quiet = await listed(name)
+        assert quiet == plain[name] + QUIET_EXTRA, (name, quiet, plain[name])
+
+    scores_seen: list[str] = []
+    for n in (1, 2):
+        written = mastra(npm_dir, shim_server, "live-write", "live", str(n))
+        scores_seen.append(written["scoreId"])
+        if n == 2:
+            # A run under Mastra's resource suffix loads directly, before any listing.
+            snap = await workflows.load_workflow_snapshot(workflow_name="live-wf", run_id="live-r2")
+            assert isinstance(snap, dict) and snap["runId"] == "live-r2"
+            counter.clear()
+            assert await workflows.load_workflow_snapshot(workflow_name="live-wf", run_id="live-r2")
+            assert sum(counter.values()) == 2  # adopted: pointer + record (MGET, GET)
+        # The very next listing of each kind shows what Mastra wrote: no reindex.
+        ids, step = await listed("threads")
+        assert ids == [f"live-t{i}" for i in range(n, 0, -1)] + ["py-thread"]
+        assert step == (await listed("threads", alone))[1] + STEP + ADOPT_WRITES["thread"], step
+        ids, step = await listed("runs")
+        expected = {f"live-{kind}{i}" for kind in "rp" for i in range(1, n + 1)}
+        assert set(ids) == expected
+        # live-r2 was adopted by its load above, so only live-p2 is left to adopt then.
+        adopted = ADOPT_WRITES["run"] + (ADOPT_WRITES["run with resource"] if n == 1 else 0)
+        assert step == (await listed("runs", alone))[1] + STEP + adopted, step
+        ids, step = await listed("scores")
+        assert ids == scores_seen[::-1]
+        assert step == (await listed("scores", alone))[1] + STEP + ADOPT_WRITES["score"], step
+        listed_threads = await memory.list_threads(resource_id="live-res")
+        assert listed_threads.total == n + 1
+        # Index keys the adoption created moved DBSIZE, so each family checks once more
+        # (one step, nothing to adopt); then quiet again: one command more than without.
+        for name in lists:
+            _, settle = await listed(name)
+            assert settle <= (await listed(name, alone))[1] + STEP, (name, settle)
+        for name in lists:
+            _, quiet = await listed(name)
+            assert quiet == (await listed(name, alone))[1] + QUIET_EXTRA, (name, quiet)
+    runs = await workflows.list_workflow_runs(resource_id="live-res")
+    assert {r.run_id for r in runs.items} == {"live-r1", "live-r2"}
+    # Mastra's thread is ours to read and extend like any other.
+    thread = await memory.get_thread_by_id("live-t2")
+    assert thread is not None and thread.title == "live 2"
