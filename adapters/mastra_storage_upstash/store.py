@@ -171,8 +171,10 @@ class UpstashStore(MastraStorage):
     (:mod:`mastra_storage_upstash.ttl`). A client the store creates uses a blocking pool of
     ``max_connections`` (callers wait up to ``pool_timeout_s`` for a free one).
     ``follow_mastra_writes`` (default on) spends one ``ZCARD`` per thread read to notice and
-    index messages a Mastra app saved into that thread; turn it off when no Mastra app
-    writes to the database. Extra keyword arguments go to redis-py.
+    index messages a Mastra app saved into that thread, and one ``DBSIZE`` per listing to
+    notice threads, runs and scores it created (indexed by bounded steps, ``adopt.py``);
+    turn it off when no Mastra app writes to the database. Extra keyword arguments go to
+    redis-py.
 
     Time bounds (seconds, ``docs/decisions.md`` "Timeouts and closing"): ``operation_timeout``
     (default 30, ``None``: none) is the overall deadline of one call (``init_timeout``, 300,
@@ -320,7 +322,7 @@ class UpstashStore(MastraStorage):
 
     async def doctor(self) -> DoctorReport:
         """Connectivity only: Redis has no schema, and counting Mastra's unindexed records
-        would need a keyspace scan (run ``mastra-storage upstash reindex`` after Mastra wrote)."""
+        would need a keyspace scan (listings adopt them step by step, ``adopt.py``)."""
         report = DoctorReport(store=self.name, checks=[])
         try:
             await self.client.ping()
