@@ -33,9 +33,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import msgspec
-
-from ..errors import ValidationError
 from ..records import Message, MessageContent, Role
 from . import tool_parts as tp
 from .openai_responses import Draft, compact_json
@@ -46,11 +43,6 @@ __all__ = ["NAMESPACE", "chat_to_drafts", "chat_to_messages", "messages_to_chat"
 NAMESPACE = "openaiChat"
 _OPAQUE = f"data-{NAMESPACE}"
 _ROLES: dict[str, Role] = {"user": "user", "system": "system", "developer": "system"}
-_EMPTY: Mapping[str, Any] = {}
-
-
-def _without(item: Mapping[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k not in keys}
 
 
 def _text_list(content: Any) -> bool:
@@ -86,7 +78,7 @@ def _text_parts(content: Any, first: dict[str, Any] | None) -> list[dict[str, An
         return [part]
     parts = []
     for index, piece in enumerate(content):
-        kept: dict[str, Any] = {"part": _without(piece, "text")}
+        kept: dict[str, Any] = {"part": tp.without(piece, "text")}
         if index == 0 and first:
             kept.update(first)
         parts.append(tp.preserve({"type": "text", "text": piece["text"]}, NAMESPACE, kept))
@@ -104,11 +96,11 @@ def _call_part(call: dict[str, Any]) -> dict[str, Any]:
     else:
         if compact_json(args) != arguments:
             kept["arguments"] = arguments
-    rest = _without(call, "id", "function")
+    rest = tp.without(call, "id", "function")
     if rest != {"type": "function"}:
         kept["call"] = rest
     if set(fn) != {"name", "arguments"}:
-        kept["function"] = _without(fn, "name", "arguments")
+        kept["function"] = tp.without(fn, "name", "arguments")
     return tp.call_part(call["id"], fn["name"], args, namespace=NAMESPACE, extra=kept)
 
 
@@ -140,7 +132,7 @@ class _Builder:
     def plain(self, item: dict[str, Any], role: Role) -> None:
         draft = self.target(role)
         content = item["content"]
-        rest = _without(item, "content")
+        rest = tp.without(item, "content")
         first = {"item": rest} if (rest != {"role": role} or not isinstance(content, str)) else {}
         draft.parts.extend(_text_parts(content, first))
         draft.item_count += 1
@@ -150,7 +142,7 @@ class _Builder:
         draft = self.target("assistant")
         content = item.get("content")
         calls = item.get("tool_calls")
-        rest = _without(item, "content", "tool_calls")
+        rest = tp.without(item, "content", "tool_calls")
         texts = isinstance(content, str) or _text_list(content)
         first: dict[str, Any] = {}
         if not texts and "content" not in item:  # else None, the canonical no-text form
@@ -184,7 +176,7 @@ class _Builder:
         index = draft.item_count
         content = item.get("content")
         extra: dict[str, Any] = {}
-        rest = _without(item, "role", "tool_call_id", "content")
+        rest = tp.without(item, "role", "tool_call_id", "content")
         if rest:
             extra["output"] = rest
         if "content" not in item:
@@ -209,7 +201,7 @@ def chat_to_drafts(messages: Iterable[Mapping[str, Any]]) -> list[Draft]:
     """Group Chat Completions messages into draft Mastra messages (module docstring)."""
     builder = _Builder()
     for original in messages:
-        item = _json_copy(original)
+        item = tp.json_object(original, "a chat message")
         role = item.get("role")
         content = item.get("content")
         if (
@@ -238,20 +230,6 @@ def chat_to_drafts(messages: Iterable[Mapping[str, Any]]) -> list[Draft]:
     return builder.drafts
 
 
-def _json_copy(item: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        copied = json.loads(json.dumps(item))
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(
-            f"a chat message must be JSON: {exc}", id="MASTRA_STORAGE_INVALID_MESSAGE"
-        ) from exc
-    if not isinstance(copied, dict):
-        raise ValidationError(
-            "a chat message must be a JSON object", id="MASTRA_STORAGE_INVALID_MESSAGE"
-        )
-    return copied
-
-
 def chat_to_messages(
     messages: Iterable[Mapping[str, Any]],
     *,
@@ -272,15 +250,6 @@ def chat_to_messages(
         )
         for index, draft in enumerate(chat_to_drafts(messages))
     ]
-
-
-def _kept(part: Mapping[str, Any]) -> Mapping[str, Any]:
-    metadata = part.get("providerMetadata")
-    if isinstance(metadata, Mapping):
-        value = metadata.get(NAMESPACE)
-        if isinstance(value, Mapping):
-            return value
-    return _EMPTY
 
 
 def _tool_message(call: tp.ToolCall, kept: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,7 +282,7 @@ def _parts_to_chat(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[
 
     for part in parts:
         kind = part.get("type")
-        kept = _kept(part)
+        kept = tp.kept(part, NAMESPACE)
         if kind == "text":
             text = part.get("text", "")
             if "item" in kept:
@@ -360,7 +329,7 @@ def _parts_to_chat(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[
 
 def parts_to_chat(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[str, Any]]:
     """The Chat Completions messages of one Mastra message's parts (copies)."""
-    return _detached(_parts_to_chat(parts, role))
+    return tp.detached(_parts_to_chat(parts, role))
 
 
 def messages_to_chat(messages: Iterable[Message]) -> list[dict[str, Any]]:
@@ -368,9 +337,4 @@ def messages_to_chat(messages: Iterable[Message]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for message in messages:
         out.extend(_parts_to_chat(message.content.parts, message.role))
-    return _detached(out)
-
-
-def _detached(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    copied: list[dict[str, Any]] = msgspec.json.decode(msgspec.json.encode(items))
-    return copied
+    return tp.detached(out)

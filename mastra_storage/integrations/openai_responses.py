@@ -36,9 +36,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import msgspec
-
-from ..errors import ValidationError
 from ..records import Message, MessageContent, Role
 from . import tool_parts as tp
 
@@ -86,10 +83,6 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _without(item: Mapping[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k not in keys}
-
-
 def _text_content(content: Any) -> bool:
     """Whether message content is a string or a non-empty list of plain text parts."""
     if isinstance(content, str):
@@ -106,7 +99,7 @@ def _text_content(content: Any) -> bool:
 
 def _message_parts(item: dict[str, Any], role: Role) -> list[dict[str, Any]]:
     content = item["content"]
-    rest = _without(item, "content")
+    rest = tp.without(item, "content")
     if isinstance(content, str):
         part: dict[str, Any] = {"type": "text", "text": content}
         if rest != {"role": role}:  # the plain ``{"role", "content"}`` item needs no metadata
@@ -115,7 +108,7 @@ def _message_parts(item: dict[str, Any], role: Role) -> list[dict[str, Any]]:
     parts = []
     for index, piece in enumerate(content):
         part = {"type": "text", "text": piece["text"]}
-        kept: dict[str, Any] = {"part": _without(piece, "text")}
+        kept: dict[str, Any] = {"part": tp.without(piece, "text")}
         if index == 0:
             kept["item"] = rest
         tp.preserve(part, NAMESPACE, kept)
@@ -134,7 +127,7 @@ def _call_part(item: dict[str, Any]) -> dict[str, Any]:
     else:
         if compact_json(args) != arguments:
             kept["arguments"] = arguments
-    rest = _without(item, "type", "call_id", "name", "arguments")
+    rest = tp.without(item, "type", "call_id", "name", "arguments")
     if rest:
         kept["item"] = rest
     return tp.call_part(item["call_id"], item["name"], args, namespace=NAMESPACE, extra=kept)
@@ -150,7 +143,7 @@ def _reasoning_part(item: dict[str, Any]) -> dict[str, Any]:
         for s in summary
     )
     texts = [s["text"] for s in summary] if clean and isinstance(summary, list) else []
-    kept: dict[str, Any] = {"item": _without(item, "summary")}
+    kept: dict[str, Any] = {"item": tp.without(item, "summary")}
     if not clean:
         kept["summary"] = summary
     part: dict[str, Any] = {
@@ -159,21 +152,6 @@ def _reasoning_part(item: dict[str, Any]) -> dict[str, Any]:
         "details": [{"type": "text", "text": t} for t in texts],
     }
     return tp.preserve(part, NAMESPACE, kept)
-
-
-def _json_copy(item: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of an item, which must be a JSON object (what a session stores)."""
-    try:
-        copied = json.loads(json.dumps(item))
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(
-            f"an input item must be JSON: {exc}", id="MASTRA_STORAGE_INVALID_MESSAGE"
-        ) from exc
-    if not isinstance(copied, dict):
-        raise ValidationError(
-            "an input item must be a JSON object", id="MASTRA_STORAGE_INVALID_MESSAGE"
-        )
-    return copied
 
 
 def _nonempty_str(value: Any) -> bool:
@@ -198,7 +176,7 @@ def items_to_drafts(
         return drafts[-1]
 
     for original in items:
-        item = _json_copy(original)
+        item = tp.json_object(original, "an input item")
         kind = item.get("type", "message" if "role" in item else None)
         role_name = item.get("role")
         role = _ROLES.get(role_name) if kind == "message" and isinstance(role_name, str) else None
@@ -252,7 +230,7 @@ def output_extra(item: Mapping[str, Any], index: int, call_index: int) -> dict[s
     follows its call with text output (what a Mastra-written result reads back as).
     """
     extra: dict[str, Any] = {}
-    rest = _without(item, "type", "call_id", "output")
+    rest = tp.without(item, "type", "call_id", "output")
     if rest:
         extra["output"] = rest
     if "output" not in item:
@@ -319,36 +297,15 @@ def _output_item(call: tp.ToolCall, kept: Mapping[str, Any]) -> dict[str, Any]:
 
 def message_to_items(message: Message) -> list[dict[str, Any]]:
     """The input items one Mastra message stands for, in their original order."""
-    return _detached(_parts_to_items(message.content.parts, message.role))
+    return tp.detached(_parts_to_items(message.content.parts, message.role))
 
 
-def _detached(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A deep copy of JSON items, so they share nothing with the messages they came from.
-
-    Why one msgspec round trip at the end: copying each preserved field on the way
-    (``copy.deepcopy``) was most of the cost of a 40-message read.
-    """
-    copied: list[dict[str, Any]] = msgspec.json.decode(msgspec.json.encode(items))
-    return copied
-
-
-def _kept(part: Mapping[str, Any]) -> Mapping[str, Any]:
-    """What this converter preserved on ``part`` (not copied: callers detach the result)."""
-    metadata = part.get("providerMetadata")
-    if isinstance(metadata, Mapping):
-        value = metadata.get(NAMESPACE)
-        if isinstance(value, Mapping):
-            return value
-    return _EMPTY
-
-
-_EMPTY: Mapping[str, Any] = {}
 _OPAQUE = f"data-{NAMESPACE}"
 
 
 def parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[str, Any]]:
     """The input items of a message's parts (see :func:`message_to_items`)."""
-    return _detached(_parts_to_items(parts, role))
+    return tp.detached(_parts_to_items(parts, role))
 
 
 def _parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[str, Any]]:
@@ -357,7 +314,7 @@ def _parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict
     current: dict[str, Any] | None = None  # the item whose content list text parts extend
     for part in parts:
         kind = part.get("type")
-        kept = _kept(part)
+        kept = tp.kept(part, NAMESPACE)
         if kind == "text":
             text = part.get("text", "")
             if "item" in kept:
@@ -405,4 +362,4 @@ def messages_to_items(messages: Iterable[Message]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for message in messages:
         items.extend(_parts_to_items(message.content.parts, message.role))
-    return _detached(items)
+    return tp.detached(items)
