@@ -112,6 +112,22 @@ def redact_url(url: str) -> str:
     return text
 
 
+def split_url(url: str) -> urllib.parse.SplitResult | None:
+    """``urllib.parse.urlsplit(url)`` with its port checked, or ``None`` when the URL does
+    not parse (a bad port, an unencoded ``/``, ``#``, ``?`` or ``@`` in a password).
+
+    Why ``None`` rather than the parser's ``ValueError``: that message quotes the URL, so
+    callers raise their own typed error outside any ``except`` block (nothing chained)
+    with :func:`redact_url`'s rendering of it.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        return None
+    return parts
+
+
 def url_secrets(url: str) -> list[str]:
     """The literal secret strings inside ``url`` (password, secret query values), in the
     spellings a driver may quote them (as written, percent-decoded, percent-encoded), plus
@@ -298,5 +314,6 @@ __all__ = [
     "redact_text",
     "redact_url",
     "scrub_secrets",
+    "split_url",
     "url_secrets",
 ]

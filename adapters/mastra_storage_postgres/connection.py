@@ -44,7 +44,7 @@ from mastra_storage.errors import (
     storage_error_id,
 )
 from mastra_storage.lifecycle import DEFAULT_POOL_TIMEOUT_S, check_timeout
-from mastra_storage.redact import redact_text, redact_url
+from mastra_storage.redact import redact_text, redact_url, split_url
 
 if TYPE_CHECKING:
     import asyncpg
@@ -156,12 +156,7 @@ class PgConnectOptions:
                 _config_error(
                     f"expected a postgresql:// or postgres:// URL, got {redact_url(text)!r}", "url"
                 )
-            try:
-                urllib.parse.urlsplit(text).port  # noqa: B018 - validates the port
-                parsed = True
-            except ValueError:
-                parsed = False
-            if not parsed:  # raised outside ``except``: the parser's message quotes the URL
+            if split_url(text) is None:
                 _config_error(
                     f"invalid URL {redact_url(text)!r}: bad port, or a password with an "
                     "unencoded '/', '#', '?' or '@' (percent-encode it)",

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import urllib.parse
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -36,7 +35,7 @@ from mastra_storage.errors import (
     MissingDependencyError,
     UnavailableError,
 )
-from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
+from mastra_storage.redact import protect_logs, redact_text, redact_url, split_url, url_secrets
 from mastra_storage.validation import validate_identifier
 from mastra_storage.vector.base import BaseVectorStore, VectorQuery, VectorRow, VectorUpdate
 from mastra_storage.vector.filter import Node
@@ -124,12 +123,7 @@ class PgVector(BaseVectorStore):
                 domain=VECTOR_DOMAIN,
             )
         if url is not None:
-            try:
-                urllib.parse.urlsplit(url).port  # noqa: B018 - validates the port
-                parsed = True
-            except ValueError:
-                parsed = False
-            if not parsed:  # raised outside ``except``: the parser's message quotes the URL
+            if split_url(url) is None:
                 raise ConfigurationError(
                     f"PgVector: invalid URL {redact_url(url)!r}: bad port, or a password with "
                     "an unencoded '/', '#', '?' or '@' (percent-encode it)",

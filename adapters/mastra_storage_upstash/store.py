@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.errors import ConfigurationError
@@ -24,7 +24,7 @@ from mastra_storage.lifecycle import (
     DEFAULT_OPERATION_TIMEOUT_S,
     check_timeout,
 )
-from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
+from mastra_storage.redact import protect_logs, redact_text, redact_url, split_url, url_secrets
 
 from .db import RedisDB, operation
 from .keys import Keys
@@ -60,13 +60,8 @@ def redis_url_for(url: str, token: str | None = None) -> str:
         raise _fail("url is required and cannot be empty.")
     if token is not None and (not isinstance(token, str) or not token.strip()):
         raise _fail("token is required and cannot be empty.")
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - validates the port
-        parsed = True
-    except ValueError:
-        parsed = False
-    if not parsed:  # raised outside ``except``: the parser's message quotes the URL
+    parts = split_url(url.strip())
+    if parts is None:
         raise _fail(_UNPARSABLE.format(url=redact_url(url)))
     scheme = parts.scheme.lower()
     if scheme in ("redis", "rediss"):
@@ -126,13 +121,8 @@ def rest_endpoint(url: str, token: str | None = None) -> tuple[str, str] | None:
         return None
     if token is not None and (not isinstance(token, str) or not token.strip()):
         raise _fail("token is required and cannot be empty.")
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - validates the port
-        parsed = True
-    except ValueError:
-        parsed = False
-    if not parsed:  # raised outside ``except``: the parser's message quotes the URL
+    parts = split_url(url.strip())
+    if parts is None:
         raise _fail(_UNPARSABLE.format(url=redact_url(url)))
     query = dict(parse_qsl(parts.query))
     secret = (
