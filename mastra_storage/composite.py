@@ -93,6 +93,10 @@ class MastraStorage:
     #: The store's connections belong to the event loop of its first call (drivers such as
     #: asyncpg or redis-py); a call from another loop raises ``EventLoopMismatchError``.
     binds_event_loop: bool = False
+    #: Set by commands that only read (``export``, ``copy``'s source, dry runs: see
+    #: :mod:`.existing`): adapters then skip the housekeeping writes they otherwise make
+    #: while reading (the Upstash adapter's indexing of records a Mastra app wrote).
+    read_only: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Route the subclass's public coroutine methods through the store's lifecycle:

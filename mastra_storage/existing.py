@@ -51,6 +51,7 @@ async def require_existing(store: MastraStorage, *, label: str) -> None:
     table or tables) or :class:`UnavailableError` (the server cannot be reached).
     """
     store.disable_init = True
+    store.read_only = True
     check = missing_check(await store.doctor())
     if check is None:
         return

@@ -63,7 +63,7 @@ class Adopter:
 
     @property
     def enabled(self) -> bool:
-        return self._db.follow_mastra
+        return self._db.follow_mastra and not self._db.read_only
 
     async def pending(self) -> bool:
         """Whether records of this family may exist that our indexes lack (``DBSIZE``, and

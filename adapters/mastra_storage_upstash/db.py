@@ -55,6 +55,8 @@ class RedisDB:
         self.display_url = display_url
         #: Index messages a Mastra app wrote into a thread when that thread is read.
         self.follow_mastra = follow_mastra
+        #: The store only reads (``MastraStorage.read_only``): no adoption writes.
+        self.read_only = False
         self.locks = locks if locks is not None else KeyLocks()
 
     # ---- writes with TTL ---------------------------------------------------------------

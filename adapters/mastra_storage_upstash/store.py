@@ -297,6 +297,16 @@ class UpstashStore(MastraStorage):
     def db(self) -> RedisDB:
         return self._db
 
+    @property
+    def read_only(self) -> bool:
+        """A store opened by a command that only reads: lists do not index what a Mastra
+        app wrote (that indexing writes; see ``follow_mastra_writes``)."""
+        return self._db.read_only
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self._db.read_only = bool(value)
+
     @operation("init")
     async def _initialize(self) -> None:
         """Nothing to create in Redis; a PING proves the connection early (a server that
