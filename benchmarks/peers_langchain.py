@@ -16,19 +16,16 @@ Run: ``python -m benchmarks.peers_langchain [--quick] [--append-to FILE]``.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from benchmarks.peers_common import Cell, cell, run_cli
 from mastra_storage import connect
 from mastra_storage.integrations.langchain import MastraChatMessageHistory
 
@@ -50,31 +47,9 @@ class Sizes:
 QUICK = Sizes(w1_turns=60, w2_thread_messages=200, w2_ops=40, warmup=5)
 
 
-@dataclass
-class Cell:
-    """One workload for one side: per-operation p50/p90 in milliseconds."""
-
-    workload: str
-    side: str
-    p50_ms: float
-    p90_ms: float
-    ops: int
-
-
 def _turn(i: int) -> list[BaseMessage]:
     text = (f"turn {i} " * 40)[:TEXT_CHARS]
     return [HumanMessage(text), AIMessage(text)]
-
-
-def _cell(workload: str, side: str, samples: list[float]) -> Cell:
-    ordered = sorted(samples)
-    return Cell(
-        workload=workload,
-        side=side,
-        p50_ms=statistics.median(ordered),
-        p90_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))],
-        ops=len(ordered),
-    )
 
 
 History = Any  # a BaseChatMessageHistory of either side
@@ -113,10 +88,16 @@ async def _interleaved(
         assert len(got[-sizes.w2_recall :]) == sizes.w2_recall
 
     w2 = await rounds(sizes.w2_ops, sizes.warmup, recall)
-    return [_cell(w, side, data[side]) for w, data in (("W1", w1), ("W2", w2)) for side in sides]
+    return [
+        cell("PostgreSQL", w, side, data[side])
+        for w, data in (("W1", w1), ("W2", w2))
+        for side in sides
+    ]
 
 
-async def measure(sizes: Sizes) -> list[Cell]:
+async def measure(backends: list[str], sizes: Sizes) -> list[Cell]:
+    """PostgreSQL only (``backends`` is accepted for the shared command line)."""
+    del backends
     """Both sides on one private PostgreSQL database, interleaved."""
     import psycopg
     from langchain_postgres import PostgresChatMessageHistory
@@ -177,17 +158,15 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: measure, print the table, optionally append it to a results file."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.peers_langchain")
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--append-to", type=Path, help="append the table to this markdown file")
-    args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else Sizes()
-    table = markdown(asyncio.run(measure(sizes)), sizes)
-    print(table)
-    if args.append_to is not None:
-        with args.append_to.open("a", encoding="utf-8") as out:
-            out.write("\n" + table)
-    return 0
+    return run_cli(
+        argv,
+        prog="python -m benchmarks.peers_langchain",
+        sizes=Sizes(),
+        quick=QUICK,
+        measure=measure,
+        markdown=markdown,
+        backends="postgres",
+    )
 
 
 if __name__ == "__main__":

@@ -18,17 +18,14 @@ Run: ``python -m benchmarks.peers_openai [--backends sqlite,postgres] [--quick]
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.peers_common import Cell, cell, run_cli, timed_ms
 from mastra_storage import connect
 from mastra_storage.integrations.openai_agents import MastraSession
 
@@ -49,17 +46,6 @@ class Sizes:
 QUICK = Sizes(w1_turns=20, w2_turns=50, w2_recall=10, w2_ops=10, warmup=2)
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One side's timings of one workload on one backend (milliseconds)."""
-
-    backend: str
-    workload: str
-    side: str
-    p50_ms: float
-    p90_ms: float
-
-
 def turn(n: int) -> list[dict[str, Any]]:
     """One turn as the SDK stores it: the user's message and the model's output message."""
     return [
@@ -76,29 +62,13 @@ def turn(n: int) -> list[dict[str, Any]]:
     ]
 
 
-async def _timed(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        await fn()
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        await fn()
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
-def _cell(backend: str, workload: str, side: str, samples: list[float]) -> Cell:
-    ms = sorted(s * 1000 for s in samples)
-    return Cell(backend, workload, side, statistics.median(ms), ms[int(len(ms) * 0.9) - 1])
-
-
 async def _workloads(
     make: Callable[[str], Any], backend: str, side: str, sizes: Sizes
 ) -> list[Cell]:
     """W1 and W2 on sessions built by ``make(session_id)``; checks W2 reads what it wrote."""
     writer = make("w1")
     counter = iter(range(10**9))
-    w1 = await _timed(lambda: writer.add_items(turn(next(counter))), sizes.w1_turns, sizes.warmup)
+    w1 = await timed_ms(lambda: writer.add_items(turn(next(counter))), sizes.w1_turns, sizes.warmup)
     reader = make("w2")
     for n in range(sizes.w2_turns):
         await reader.add_items(turn(n))
@@ -106,8 +76,8 @@ async def _workloads(
     got = await reader.get_items(sizes.w2_recall)
     if got != expected:
         raise AssertionError(f"{side} on {backend}: get_items({sizes.w2_recall}) differs")
-    w2 = await _timed(lambda: reader.get_items(sizes.w2_recall), sizes.w2_ops, sizes.warmup)
-    return [_cell(backend, "W1", side, w1), _cell(backend, "W2", side, w2)]
+    w2 = await timed_ms(lambda: reader.get_items(sizes.w2_recall), sizes.w2_ops, sizes.warmup)
+    return [cell(backend, "W1", side, w1), cell(backend, "W2", side, w2)]
 
 
 async def _sqlite(tmp: Path, sizes: Sizes) -> list[Cell]:
@@ -197,19 +167,14 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: measure, print the table, optionally append it to a Markdown file."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.peers_openai")
-    parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--append-to", type=Path, help="append the table to this file")
-    args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else Sizes()
-    cells = asyncio.run(measure(args.backends.split(","), sizes))
-    table = markdown(cells, sizes)
-    print(table)
-    if args.append_to is not None:
-        with args.append_to.open("a", encoding="utf-8") as out:
-            out.write("\n" + table)
-    return 0
+    return run_cli(
+        argv,
+        prog="python -m benchmarks.peers_openai",
+        sizes=Sizes(),
+        quick=QUICK,
+        measure=measure,
+        markdown=markdown,
+    )
 
 
 if __name__ == "__main__":

@@ -20,18 +20,13 @@ Run: ``python -m benchmarks.peers_pydantic_ai [--backends sqlite,postgres] [--qu
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sqlite3
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 from pydantic_ai.messages import (
     ModelMessage,
@@ -42,6 +37,7 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
+from benchmarks.peers_common import Cell, cell, run_cli, timed_ms
 from mastra_storage import MastraStorage, connect
 from mastra_storage.integrations.pydantic_ai import PydanticAIHistory
 
@@ -63,18 +59,6 @@ class Sizes:
 QUICK = Sizes(w1_turns=60, w2_thread_messages=200, w2_ops=40, warmup=5)
 
 
-@dataclass
-class Cell:
-    """One workload on one backend for one side: per-operation p50/p90 in milliseconds."""
-
-    backend: str
-    workload: str
-    side: str
-    p50_ms: float
-    p90_ms: float
-    ops: int
-
-
 def _turn(i: int, start: datetime) -> list[ModelMessage]:
     stamp = start + timedelta(seconds=i)
     text = (f"turn {i} " * 40)[:TEXT_CHARS]
@@ -89,29 +73,6 @@ def _turns(n: int) -> list[list[ModelMessage]]:
     return [_turn(i, start) for i in range(n)]
 
 
-async def _timed(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        await fn()
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        await fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
-def _cell(backend: str, workload: str, side: str, samples: list[float]) -> Cell:
-    ordered = sorted(samples)
-    return Cell(
-        backend=backend,
-        workload=workload,
-        side=side,
-        p50_ms=statistics.median(ordered),
-        p90_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))],
-        ops=len(ordered),
-    )
-
-
 # ---- ours -------------------------------------------------------------------------------------
 
 
@@ -120,16 +81,16 @@ async def _ours(storage: MastraStorage, backend: str, sizes: Sizes) -> list[Cell
     try:
         appender = PydanticAIHistory(storage, "w1", "bench")
         pending = iter(_turns(sizes.w1_turns))
-        w1 = await _timed(lambda: appender.save(next(pending)), sizes.w1_turns, 0)
+        w1 = await timed_ms(lambda: appender.save(next(pending)), sizes.w1_turns, 0)
         reader = PydanticAIHistory(storage, "w2", "bench", last_messages=sizes.w2_recall)
         for turn in _turns(sizes.w2_thread_messages // 2):
             await reader.save(turn)
         loaded = await reader.load()
         assert len(loaded) == sizes.w2_recall, len(loaded)
-        w2 = await _timed(reader.load, sizes.w2_ops, sizes.warmup)
+        w2 = await timed_ms(reader.load, sizes.w2_ops, sizes.warmup)
     finally:
         await storage.close()
-    return [_cell(backend, "W1", "ours", w1), _cell(backend, "W2", "ours", w2)]
+    return [cell(backend, "W1", "ours", w1), cell(backend, "W2", "ours", w2)]
 
 
 # ---- the peer: the whole history as one JSON row ----------------------------------------------
@@ -162,16 +123,16 @@ async def _peer_sqlite(path: Path, sizes: Sizes) -> list[Cell]:
             history.extend(next(pending))
             write("w1", history)
 
-        w1 = await _timed(append, sizes.w1_turns, 0)
+        w1 = await timed_ms(append, sizes.w1_turns, 0)
         write("w2", [m for t in _turns(sizes.w2_thread_messages // 2) for m in t])
 
         async def recall() -> None:
             read_last("w2", sizes.w2_recall)
 
-        w2 = await _timed(recall, sizes.w2_ops, sizes.warmup)
+        w2 = await timed_ms(recall, sizes.w2_ops, sizes.warmup)
     finally:
         conn.close()
-    return [_cell("SQLite", "W1", PEER, w1), _cell("SQLite", "W2", PEER, w2)]
+    return [cell("SQLite", "W1", PEER, w1), cell("SQLite", "W2", PEER, w2)]
 
 
 async def _peer_postgres(url: str, sizes: Sizes) -> list[Cell]:
@@ -191,7 +152,7 @@ async def _peer_postgres(url: str, sizes: Sizes) -> list[Cell]:
             history.extend(next(pending))
             await conn.execute(upsert, "w1", ModelMessagesTypeAdapter.dump_json(history).decode())
 
-        w1 = await _timed(append, sizes.w1_turns, 0)
+        w1 = await timed_ms(append, sizes.w1_turns, 0)
         seeded = [m for t in _turns(sizes.w2_thread_messages // 2) for m in t]
         await conn.execute(upsert, "w2", ModelMessagesTypeAdapter.dump_json(seeded).decode())
 
@@ -199,10 +160,10 @@ async def _peer_postgres(url: str, sizes: Sizes) -> list[Cell]:
             raw = await conn.fetchval("SELECT messages FROM pai_conversations WHERE id = $1", "w2")
             ModelMessagesTypeAdapter.validate_json(raw)[-sizes.w2_recall :]
 
-        w2 = await _timed(recall, sizes.w2_ops, sizes.warmup)
+        w2 = await timed_ms(recall, sizes.w2_ops, sizes.warmup)
     finally:
         await conn.close()
-    return [_cell("PostgreSQL", "W1", PEER, w1), _cell("PostgreSQL", "W2", PEER, w2)]
+    return [cell("PostgreSQL", "W1", PEER, w1), cell("PostgreSQL", "W2", PEER, w2)]
 
 
 # ---- running and reporting --------------------------------------------------------------------
@@ -260,19 +221,14 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: measure, print the table, optionally append it to a results file."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.peers_pydantic_ai")
-    parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--append-to", type=Path, help="append the table to this markdown file")
-    args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else Sizes()
-    cells = asyncio.run(measure(args.backends.split(","), sizes))
-    table = markdown(cells, sizes)
-    print(table)
-    if args.append_to is not None:
-        with args.append_to.open("a", encoding="utf-8") as out:
-            out.write("\n" + table)
-    return 0
+    return run_cli(
+        argv,
+        prog="python -m benchmarks.peers_pydantic_ai",
+        sizes=Sizes(),
+        quick=QUICK,
+        measure=measure,
+        markdown=markdown,
+    )
 
 
 if __name__ == "__main__":
