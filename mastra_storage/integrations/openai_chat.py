@@ -28,14 +28,13 @@ form (``step-start``, ``reasoning``, ``source``, ``file``, other ``data-*``) are
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from ..records import Message, MessageContent, Role
+from ..records import Message, Role
 from . import tool_parts as tp
-from .openai_responses import Draft, compact_json
+from .openai_responses import Draft, compact_json, drafts_to_messages
 
 __all__ = ["NAMESPACE", "chat_to_drafts", "chat_to_messages", "messages_to_chat", "parts_to_chat"]
 
@@ -238,18 +237,9 @@ def chat_to_messages(
     start: datetime | None = None,
 ) -> list[Message]:
     """Chat messages as new Mastra messages of one thread (fresh UUID ids, +1 ms each)."""
-    first = start or datetime.now(timezone.utc)
-    return [
-        Message(
-            id=str(uuid.uuid4()),
-            role=draft.role,
-            created_at=first + timedelta(milliseconds=index),
-            thread_id=thread_id,
-            resource_id=resource_id,
-            content=MessageContent(parts=draft.parts),
-        )
-        for index, draft in enumerate(chat_to_drafts(messages))
-    ]
+    return drafts_to_messages(
+        chat_to_drafts(messages), thread_id=thread_id, resource_id=resource_id, start=start
+    )
 
 
 def _tool_message(call: tp.ToolCall, kept: Mapping[str, Any]) -> dict[str, Any]:

@@ -78,6 +78,26 @@ class Draft:
     item_count: int = 0
 
 
+def drafts_to_messages(
+    drafts: Iterable[Draft], *, thread_id: str, resource_id: str, start: datetime | None
+) -> list[Message]:
+    """Drafts as new Mastra messages of one thread: fresh UUID ids, ``created_at`` one
+    millisecond apart from ``start`` (default now, UTC), so the messages keep their order
+    whatever the backend's clock resolution."""
+    first = start or datetime.now(timezone.utc)
+    return [
+        Message(
+            id=str(uuid.uuid4()),
+            role=draft.role,
+            created_at=first + timedelta(milliseconds=index),
+            thread_id=thread_id,
+            resource_id=resource_id,
+            content=MessageContent(parts=draft.parts),
+        )
+        for index, draft in enumerate(drafts)
+    ]
+
+
 def compact_json(value: Any) -> str:
     """JSON text as OpenAI models write tool arguments (no spaces)."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -252,18 +272,9 @@ def items_to_messages(
     ``created_at`` counts up by one millisecond per message from ``start`` (default now,
     UTC), so the messages keep their order whatever the backend's clock resolution.
     """
-    first = start or datetime.now(timezone.utc)
-    return [
-        Message(
-            id=str(uuid.uuid4()),
-            role=draft.role,
-            created_at=first + timedelta(milliseconds=index),
-            thread_id=thread_id,
-            resource_id=resource_id,
-            content=MessageContent(parts=draft.parts),
-        )
-        for index, draft in enumerate(items_to_drafts(items))
-    ]
+    return drafts_to_messages(
+        items_to_drafts(items), thread_id=thread_id, resource_id=resource_id, start=start
+    )
 
 
 def _native_text_item(role: Role, text: str) -> dict[str, Any]:
