@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +39,19 @@ def cell(backend: str, workload: str, side: str, samples_ms: list[float]) -> Cel
         p90_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))],
         ops=len(ordered),
     )
+
+
+def comparisons(cells: Sequence[Cell], ours: str) -> Iterator[tuple[Cell, Cell, float]]:
+    """Per backend (first-seen order), then W1 and W2: our cell (side ``ours``), the
+    peer's, and how many times faster ours is (peer p50 / our p50)."""
+    for backend in dict.fromkeys(c.backend for c in cells):
+        for workload in ("W1", "W2"):
+            row = [c for c in cells if c.backend == backend and c.workload == workload]
+            mine = next((c for c in row if c.side == ours), None)
+            peer = next((c for c in row if c.side != ours), None)
+            if mine is not None and peer is not None:
+                ratio = peer.p50_ms / mine.p50_ms if mine.p50_ms else float("inf")
+                yield mine, peer, ratio
 
 
 async def timed_ms(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> list[float]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from benchmarks.peers_common import Cell, cell, run_cli
+from benchmarks.peers_common import Cell, cell, comparisons, run_cli
 from mastra_storage import connect
 from mastra_storage.integrations.langchain import MastraChatMessageHistory
 
@@ -143,14 +143,9 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
         "| backend | workload | ours | peer | ours faster |",
         "|---|---|---|---|---|",
     ]
-    by_key = {(c.workload, c.side != "ours"): c for c in cells}
-    for workload in ("W1", "W2"):
-        ours, peer = by_key.get((workload, False)), by_key.get((workload, True))
-        if ours is None or peer is None:
-            continue
-        ratio = peer.p50_ms / ours.p50_ms if ours.p50_ms else float("inf")
+    for ours, peer, ratio in comparisons(cells, "ours"):
         lines.append(
-            f"| PostgreSQL | {workload} | {ours.p50_ms:.2f} ({ours.p90_ms:.2f}) | "
+            f"| {ours.backend} | {ours.workload} | {ours.p50_ms:.2f} ({ours.p90_ms:.2f}) | "
             f"{peer.p50_ms:.2f} ({peer.p90_ms:.2f}) | {ratio:.1f}x |"
         )
     return "\n".join(lines) + "\n"

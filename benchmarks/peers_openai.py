@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.peers_common import Cell, cell, run_cli, timed_ms
+from benchmarks.peers_common import Cell, cell, comparisons, run_cli, timed_ms
 from mastra_storage import connect
 from mastra_storage.integrations.openai_agents import MastraSession
 
@@ -150,18 +150,11 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
         "| backend | workload | ours | peer | peer | ours faster |",
         "|---|---|---|---|---|---|",
     ]
-    for backend in dict.fromkeys(c.backend for c in cells):
-        for workload in ("W1", "W2"):
-            row = [c for c in cells if c.backend == backend and c.workload == workload]
-            ours = next((c for c in row if c.side == "MastraSession"), None)
-            peer = next((c for c in row if c.side != "MastraSession"), None)
-            if ours is None or peer is None:
-                continue
-            ratio = peer.p50_ms / ours.p50_ms if ours.p50_ms else float("inf")
-            lines.append(
-                f"| {backend} | {workload} | {ours.p50_ms:.3f} ({ours.p90_ms:.3f}) | "
-                f"{peer.side} | {peer.p50_ms:.3f} ({peer.p90_ms:.3f}) | {ratio:.2f}x |"
-            )
+    for ours, peer, ratio in comparisons(cells, "MastraSession"):
+        lines.append(
+            f"| {ours.backend} | {ours.workload} | {ours.p50_ms:.3f} ({ours.p90_ms:.3f}) | "
+            f"{peer.side} | {peer.p50_ms:.3f} ({peer.p90_ms:.3f}) | {ratio:.2f}x |"
+        )
     return "\n".join(lines) + "\n"
 
 

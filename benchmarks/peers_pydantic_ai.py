@@ -37,7 +37,7 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
-from benchmarks.peers_common import Cell, cell, run_cli, timed_ms
+from benchmarks.peers_common import Cell, cell, comparisons, run_cli, timed_ms
 from mastra_storage import MastraStorage, connect
 from mastra_storage.integrations.pydantic_ai import PydanticAIHistory
 
@@ -202,20 +202,11 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
         "| backend | workload | ours | peer | ours faster |",
         "|---|---|---|---|---|",
     ]
-    by_key = {(c.backend, c.workload, c.side != "ours"): c for c in cells}
-    for backend in dict.fromkeys(c.backend for c in cells):
-        for workload in ("W1", "W2"):
-            ours, peer = (
-                by_key.get((backend, workload, False)),
-                by_key.get((backend, workload, True)),
-            )
-            if ours is None or peer is None:
-                continue
-            ratio = peer.p50_ms / ours.p50_ms if ours.p50_ms else float("inf")
-            lines.append(
-                f"| {backend} | {workload} | {ours.p50_ms:.2f} ({ours.p90_ms:.2f}) | "
-                f"{peer.p50_ms:.2f} ({peer.p90_ms:.2f}) | {ratio:.1f}x |"
-            )
+    for ours, peer, ratio in comparisons(cells, "ours"):
+        lines.append(
+            f"| {ours.backend} | {ours.workload} | {ours.p50_ms:.2f} ({ours.p90_ms:.2f}) | "
+            f"{peer.p50_ms:.2f} ({peer.p90_ms:.2f}) | {ratio:.1f}x |"
+        )
     return "\n".join(lines) + "\n"
 
 
