@@ -62,11 +62,27 @@ def _nested_list(depth: int) -> list[Any]:
     return value
 
 
-def _nested(depth: int) -> dict[str, Any]:
+def nested(depth: int) -> dict[str, Any]:
+    """``{"n": {"n": ... {"leaf": true}}}``: an object ``depth`` levels deep."""
     value: dict[str, Any] = {"leaf": True}
     for _ in range(depth - 1):
         value = {"n": value}
     return value
+
+
+def nested_text(depth: int) -> str:
+    """:func:`nested` as JSON text, built without recursion (for raw inserts deeper than
+    any recursive encoder goes)."""
+    return '{"n":' * (depth - 1) + '{"leaf":true}' + "}" * (depth - 1)
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep a :func:`nested` value read back is (counted without recursion)."""
+    levels = 0
+    while isinstance(value, dict):
+        value = value.get("n", value.get("leaf"))
+        levels += 1
+    return levels
 
 
 # ---- strings used as ids (thread, message, resource, run, workflow, scorer, entity, span)
@@ -140,16 +156,16 @@ JSON_VALUE_CASES: tuple[HostileCase, ...] = (
     HostileCase("float-integral-huge", [1e300], RT),
     HostileCase("empty-containers", {"a": {}, "b": [], "c": ""}, RT),
     HostileCase("unicode", {"日本": "🙂", "k": "\u202e\x01"}, RT),
-    HostileCase("nested-20", _nested(20), RT),
+    HostileCase("nested-20", nested(20), RT),
     HostileCase("wide-list", list(range(5000)), RT),
     HostileCase("huge", {"blob": HUGE_TEXT}, LIMIT),
     HostileCase("nan", float("nan"), NORM, None),
     HostileCase("infinity", [float("inf"), float("-inf")], NORM, [None, None]),
-    HostileCase("nested-too-deep", _nested(5000), REJECT),
+    HostileCase("nested-too-deep", nested(5000), REJECT),
     # Issue 15: 600-900 levels passed the encoder but broke MongoDB reads and the in-memory
     # store; anything past MAX_JSON_DEPTH is refused before I/O.
-    HostileCase("nested-101", _nested(MAX_JSON_DEPTH + 1), REJECT),
-    HostileCase("nested-600", _nested(600), REJECT),
+    HostileCase("nested-101", nested(MAX_JSON_DEPTH + 1), REJECT),
+    HostileCase("nested-600", nested(600), REJECT),
     HostileCase("nested-900-list", _nested_list(900), REJECT),
     HostileCase("nul-string", {"k": "a\x00b"}, REJECT),
     HostileCase("lone-surrogate", {"k": "\ud800"}, REJECT),
@@ -411,4 +427,7 @@ __all__ = [
     "WINDOW_CASES",
     "Expect",
     "HostileCase",
+    "nested",
+    "nested_text",
+    "nesting_depth",
 ]

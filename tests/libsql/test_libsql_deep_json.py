@@ -5,26 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from mastra_storage.testing.hostile_corpus import nested_text, nesting_depth
 from mastra_storage_libsql import LibSQLStore
 
 pytestmark = pytest.mark.anyio
 DEPTH = 5000  # past the decoder's recursion limit (issue 15 stored 600-900 on MongoDB)
-
-
-def _deep_text(depth: int) -> str:
-    return '{"n":' * (depth - 1) + '{"leaf":true}' + "}" * (depth - 1)
-
-
-def _depth(value: Any) -> int:
-    levels = 0
-    while isinstance(value, dict):
-        value = value.get("n", value.get("leaf"))
-        levels += 1
-    return levels
 
 
 async def test_deep_rows_read_back_and_do_not_poison_listings(
@@ -33,7 +21,7 @@ async def test_deep_rows_read_back_and_do_not_poison_listings(
     raw = sqlite3.connect(db_path, timeout=10)
     try:
         with raw:
-            for n, metadata in enumerate(('{"ok":1}', _deep_text(DEPTH), '{"ok":2}')):
+            for n, metadata in enumerate(('{"ok":1}', nested_text(DEPTH), '{"ok":2}')):
                 created = f"2024-06-01T12:00:0{n}.000Z"
                 raw.execute(
                     'INSERT INTO mastra_threads (id, "resourceId", title, metadata, '
@@ -46,7 +34,7 @@ async def test_deep_rows_read_back_and_do_not_poison_listings(
                 (
                     "m1",
                     "t1",
-                    '{"format":2,"parts":[],"metadata":' + _deep_text(DEPTH) + "}",
+                    '{"format":2,"parts":[],"metadata":' + nested_text(DEPTH) + "}",
                     "user",
                     "v2",
                     "r",
@@ -59,6 +47,6 @@ async def test_deep_rows_read_back_and_do_not_poison_listings(
     page = await memory.list_threads(resource_id="r", per_page=None)
     assert [t.id for t in page.items] == ["t2", "t1", "t0"]
     deep = await memory.get_thread_by_id("t1")
-    assert deep is not None and _depth(deep.metadata) == DEPTH
+    assert deep is not None and nesting_depth(deep.metadata) == DEPTH
     (message,) = (await memory.list_messages(thread_id="t1")).items
-    assert _depth(message.content.metadata) == DEPTH
+    assert nesting_depth(message.content.metadata) == DEPTH

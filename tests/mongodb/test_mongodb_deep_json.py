@@ -10,26 +10,12 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
+from mastra_storage.testing.hostile_corpus import nested, nesting_depth
 from mastra_storage_mongodb import MongoDBStore
 
 pytestmark = pytest.mark.anyio
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 DEPTH = 900  # what issue 15 stored; past Python's recursion limit for a recursive reader
-
-
-def _nested(depth: int) -> dict[str, Any]:
-    value: dict[str, Any] = {"leaf": True}
-    for _ in range(depth - 1):
-        value = {"n": value}
-    return value
-
-
-def _depth(value: Any) -> int:
-    levels = 0
-    while isinstance(value, dict):
-        value = value.get("n", value.get("leaf"))
-        levels += 1
-    return levels
 
 
 @pytest.fixture
@@ -45,7 +31,7 @@ async def test_deep_thread_metadata_reads_back_and_does_not_poison_listing(
     store: MongoDBStore, raw: Any
 ) -> None:
     memory = await store.require_store("memory")
-    for n, metadata in enumerate(({"ok": 1}, _nested(DEPTH), {"ok": 2})):
+    for n, metadata in enumerate(({"ok": 1}, nested(DEPTH), {"ok": 2})):
         try:
             await raw.mastra_threads.insert_one(
                 {
@@ -62,7 +48,7 @@ async def test_deep_thread_metadata_reads_back_and_does_not_poison_listing(
     page = await memory.list_threads(resource_id="r", per_page=None)
     assert [t.id for t in page.items] == ["t2", "t1", "t0"]
     deep = await memory.get_thread_by_id("t1")
-    assert deep is not None and _depth(deep.metadata) == DEPTH
+    assert deep is not None and nesting_depth(deep.metadata) == DEPTH
 
 
 async def test_deep_json_string_snapshot_and_content_read_back(

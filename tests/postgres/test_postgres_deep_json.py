@@ -3,27 +3,14 @@ whole, and never break the listing of the records next to them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 import pytest
 
+from mastra_storage.testing.hostile_corpus import nested_text, nesting_depth
 from mastra_storage_postgres import PostgresStore
 
 pytestmark = pytest.mark.anyio
 DEPTH = 5000  # past the decoder's recursion limit (issue 15 stored 600-900 on MongoDB)
-
-
-def _deep_text(depth: int) -> str:
-    return '{"n":' * (depth - 1) + '{"leaf":true}' + "}" * (depth - 1)
-
-
-def _depth(value: Any) -> int:
-    levels = 0
-    while isinstance(value, dict):
-        value = value.get("n", value.get("leaf"))
-        levels += 1
-    return levels
 
 
 async def test_deep_rows_read_back_and_do_not_poison_listings(
@@ -32,7 +19,7 @@ async def test_deep_rows_read_back_and_do_not_poison_listings(
     schema = store.schema_name
     raw = await asyncpg.connect(pg_url)
     try:
-        for n, metadata in enumerate(('{"ok":1}', _deep_text(DEPTH), '{"ok":2}')):
+        for n, metadata in enumerate(('{"ok":1}', nested_text(DEPTH), '{"ok":2}')):
             await raw.execute(
                 f'INSERT INTO "{schema}".mastra_threads (id, "resourceId", title, metadata, '
                 '"createdAt", "updatedAt") VALUES ($1, $2, $3, $4::jsonb, '
@@ -48,7 +35,7 @@ async def test_deep_rows_read_back_and_do_not_poison_listings(
             '"createdAt", "updatedAt") VALUES ($1, $2, $3::jsonb, now(), now())',
             "wf",
             "run",
-            _deep_text(DEPTH),
+            nested_text(DEPTH),
         )
     finally:
         await raw.close()
@@ -56,9 +43,9 @@ async def test_deep_rows_read_back_and_do_not_poison_listings(
     page = await memory.list_threads(resource_id="r", per_page=None)
     assert [t.id for t in page.items] == ["t2", "t1", "t0"]
     deep = await memory.get_thread_by_id("t1")
-    assert deep is not None and _depth(deep.metadata) == DEPTH
+    assert deep is not None and nesting_depth(deep.metadata) == DEPTH
     workflows = await store.require_store("workflows")
     snapshot = await workflows.load_workflow_snapshot(workflow_name="wf", run_id="run")
-    assert _depth(snapshot) == DEPTH
+    assert nesting_depth(snapshot) == DEPTH
     runs = await workflows.list_workflow_runs(workflow_name="wf")
     assert [r.run_id for r in runs.items] == ["run"]
