@@ -123,6 +123,13 @@ class ConformanceBase(DivergenceMixin):
             pytest.skip("adapter declares supports_observability = False")
         return await storage.require_store("observability")
 
+    async def observability_or_none(self, storage: MastraStorage) -> ObservabilityStore | None:
+        """The observability domain, or ``None`` where the adapter declares none (for
+        tests that cover every domain the adapter has instead of skipping)."""
+        if not self.supports_observability:
+            return None
+        return await storage.require_store("observability")
+
     @pytest.fixture
     def storage_opener(self) -> Callable[[], MastraStorage]:
         """A picklable zero-argument callable that builds (without initialising) another

@@ -284,9 +284,7 @@ class HostileInputTests(ConformanceBase):
         memory = await self.memory(storage)
         workflows = await self.workflows(storage)
         scores = await self.scores(storage)
-        spans = (
-            await storage.require_store("observability") if self.supports_observability else None
-        )
+        spans = await self.observability_or_none(storage)
 
         async def body(seed: _Seed, out: _Outcomes) -> None:
             scratch = await memory.save_thread(sample_thread(resource_id=uid("scratch")))
@@ -858,9 +856,7 @@ class HostileInputTests(ConformanceBase):
         memory = await self.memory(storage)
         workflows = await self.workflows(storage)
         scores = await self.scores(storage)
-        spans = (
-            await storage.require_store("observability") if self.supports_observability else None
-        )
+        spans = await self.observability_or_none(storage)
 
         async def body(seed: _Seed, out: _Outcomes) -> None:
             thread = await memory.save_thread(sample_thread(resource_id=uid("deep")))
@@ -1062,9 +1058,7 @@ class HostileInputTests(ConformanceBase):
         memory = await self.memory(storage)
         workflows = await self.workflows(storage)
         scores = await self.scores(storage)
-        spans = (
-            await storage.require_store("observability") if self.supports_observability else None
-        )
+        spans = await self.observability_or_none(storage)
 
         async def body(seed: _Seed, out: _Outcomes) -> None:
             tid, rid, run_id = seed.thread_ids[0], seed.resource_ids[0], seed.run_ids[0]
@@ -1379,9 +1373,7 @@ class HostileInputTests(ConformanceBase):
         memory = await self.memory(storage)
         workflows = await self.workflows(storage)
         scores = await self.scores(storage)
-        spans = (
-            await storage.require_store("observability") if self.supports_observability else None
-        )
+        spans = await self.observability_or_none(storage)
 
         async def body(seed: _Seed, out: _Outcomes) -> None:
             tid, rid, run_id = seed.thread_ids[0], seed.resource_ids[0], seed.run_ids[0]
