@@ -1,16 +1,17 @@
-"""Domain protocols and the shared base classes adapters build on."""
+"""The domain stores: the core's implementation of each storage domain over a backend.
+
+Each store (:class:`MemoryStore`, :class:`WorkflowsStore`, :class:`ScoresStore`,
+:class:`ObservabilityStore`) is a concrete class composed over one backend of
+:mod:`mastra_storage.backend`; a storage object (``MastraStorage``) holds one per domain.
+"""
 
 from .base import StorageDomain
-from .memory import BaseMemoryStore, IncludeSpec, MemoryStore, MessageFilter
-from .observability import BaseObservabilityStore, ObservabilityStore, SpanUpdate, TraceFilter
-from .scores import BaseScoresStore, ScoresStore
-from .workflows import BaseWorkflowsStore, WorkflowsStore
+from .memory import IncludeSpec, MemoryStore, MessageFilter
+from .observability import ObservabilityStore, SpanUpdate, TraceFilter
+from .scores import ScoresStore
+from .workflows import WorkflowsStore
 
 __all__ = [
-    "BaseMemoryStore",
-    "BaseObservabilityStore",
-    "BaseScoresStore",
-    "BaseWorkflowsStore",
     "IncludeSpec",
     "MemoryStore",
     "MessageFilter",

@@ -1,39 +1,53 @@
 """The memory domain: threads, messages, resources (working memory) and thread cloning.
 
-``MemoryStore`` is the public protocol. ``BaseMemoryStore`` implements it once for every
-backend: it validates input before any I/O, does the pagination arithmetic, merges include
-windows, sorts, computes ``has_more`` and cursors, and merges partial updates. An adapter
-subclasses it and implements only the ``_``-prefixed primitives, each of which is one
-atomic unit of I/O (one transaction, one batch, one pipeline) on its backend. Primitives
-that read-modify-write receive a pure function from the core and apply it *inside* their
-transaction, so the merge rules live here and the atomicity lives in the adapter.
+:class:`MemoryStore` implements the domain once for every backend, composed over a
+:class:`~mastra_storage.backend.MemoryBackend`: it validates input before any I/O, does
+the paging arithmetic, merges include windows, sorts, computes ``has_more`` and cursors,
+and merges partial updates. The backend does the I/O, each call one atomic unit (one
+transaction, one batch, one pipeline); calls that read-modify-write hand the backend a pure
+function that it applies *inside* its transaction, so the merge rules live here and the
+atomicity lives in the backend.
 
-Ordering contract (every adapter): messages sort by ``created_at``, and messages with the
-same ``created_at`` keep insertion order (an adapter-assigned, monotonically increasing
+Ordering contract (every backend): messages sort by ``created_at``, and messages with the
+same ``created_at`` keep insertion order (a backend-assigned, monotonically increasing
 ``seq``); an upsert keeps a message's original ``seq`` and ``created_at``.
 """
 
 from __future__ import annotations
 
-import functools
 import uuid
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import msgspec
 
-from ..codec import dumps
-from ..errors import NotFoundError, ValidationError
+from ..backend.capabilities import SupportsResourceMessages
+from ..backend.memory import (
+    CloneBuilder,
+    IncludeSpec,
+    MemoryBackend,
+    MessageFilter,
+    MessageMutation,
+    MessageQuery,
+    MessageQueryResult,
+    ResourceMutation,
+    StoredMessage,
+    ThreadMutation,
+    ThreadQuery,
+    context_window,
+    json_equal,
+    merge_message_content,
+    message_sort_key,
+    plan_message_updates,
+    thread_matches,
+)
+from ..errors import NotFoundError, NotSupportedError, ValidationError
 from ..pagination import (
     MAX_SAFE_INTEGER,
     Cursor,
     DateRange,
     OrderBy,
     Page,
-    ResolvedDateRange,
-    ResolvedOrder,
     decode_cursor,
     encode_cursor,
     page_window,
@@ -57,6 +71,7 @@ from ..validation import (
     validate_metadata_filter,
 )
 from ..versioning import NEW, check_expected_version, check_version, next_updated_at
+from .paging import cursor_scope
 
 DEFAULT_MESSAGES_PER_PAGE = 40
 DEFAULT_THREADS_PER_PAGE = 100
@@ -74,254 +89,10 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-class IncludeSpec(msgspec.Struct, kw_only=True, frozen=True):
-    """Bring message ``id`` (from any thread) and its neighbours into a ``list_messages`` result."""
-
-    id: str
-    thread_id: str | None = None
-    with_previous_messages: int = 0
-    with_next_messages: int = 0
-
-
-class MessageFilter(msgspec.Struct, kw_only=True, frozen=True):
-    """Which source messages ``clone_thread`` copies."""
-
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-    message_ids: list[str] | None = None
-
-
-# --------------------------------------------------------------------------- primitives I/O
-
-
-class StoredMessage(msgspec.Struct, frozen=True):
-    """A message plus its storage insertion sequence (the tie-break for equal timestamps).
-
-    ``seq`` is an int, or a string that sorts in insertion order (e.g. a document store's
-    fixed-width hex ObjectId); one adapter always uses one kind, and it becomes the cursor
-    tie-break as is.
-    """
-
-    message: Message
-    seq: int | str
-
-
-class MessageQuery(msgspec.Struct, kw_only=True, frozen=True):
-    """A validated ``list_messages`` request, as the adapter executes it.
-
-    Main set: messages in ``thread_ids`` (or, when ``thread_ids`` is ``None``, every message
-    of ``resource_id``), filtered by ``resource_id`` and ``date_range``, ordered by
-    ``(created_at, seq)`` (descending when ``descending``). When ``after`` is set, only rows
-    strictly after that position in this order. Then ``offset``/``limit`` (``limit=None``:
-    no limit; ``limit=0``: skip the main query). The adapter returns up to ``limit + 1``
-    rows so the core can tell whether more follow. ``total`` is the size of the filtered set
-    ignoring ``after``/``offset``/``limit`` (0 when ``count`` is false).
-
-    Includes: for each spec, the target message (looked up by id in any thread; skipped
-    when missing), up to ``with_previous_messages`` messages before it and up to
-    ``with_next_messages`` after it *in the target's own thread*, by ``(created_at, seq)``.
-    The adapter applies no filter to included messages (the core drops those of another
-    resource when ``resource_id`` is set).
-    """
-
-    thread_ids: list[str] | None
-    resource_id: str | None
-    date_range: ResolvedDateRange | None
-    descending: bool
-    offset: int
-    limit: int | None
-    after: Cursor | None
-    count: bool
-    include: list[IncludeSpec]
-
-
-class MessageQueryResult(msgspec.Struct, kw_only=True):
-    page: list[StoredMessage]
-    total: int
-    included: list[StoredMessage]
-
-
-class ThreadQuery(msgspec.Struct, kw_only=True, frozen=True):
-    """A validated ``list_threads`` request.
-
-    Filter by ``resource_id`` and by ``metadata`` (every key must be present and equal, JSON
-    equality: ``True`` is not ``1``). Order by ``order.field`` then ``id`` (both in
-    ``order.direction``); ``after`` continues after a cursor position ``(field ms, id)``.
-    Return up to ``limit + 1`` threads after skipping ``offset``, and the total match count
-    (ignoring ``after``/``offset``/``limit``). When ``count`` is false the caller does not
-    want the total: skip the count (it is the dearest part of a small page) and return 0.
-    """
-
-    resource_id: str | None
-    metadata: dict[str, Any] | None
-    order: ResolvedOrder
-    offset: int
-    limit: int | None
-    after: Cursor | None
-    count: bool
-
-
-ThreadMutation = Callable[[Thread], Thread]
-MessageMutation = Callable[[Message], Message]
-ResourceMutation = Callable[["Resource | None"], Resource]
-CloneBuilder = Callable[[Thread, list[Message]], tuple[Thread, list[Message]]]
-
-
-# --------------------------------------------------------------------------- public protocol
-
-
-@runtime_checkable
-class MemoryStore(Protocol):
-    """Threads, messages and resources. Every method is a coroutine."""
-
-    supports_resource_scoped_queries: bool
-
-    async def init(self) -> None: ...
-    async def dangerously_clear_all(self) -> None: ...
-
-    async def get_thread_by_id(self, thread_id: str) -> Thread | None: ...
-    async def save_thread(self, thread: Thread) -> Thread: ...
-    async def update_thread(
-        self, thread_id: str, *, title: str | None = None, metadata: Mapping[str, Any] | None = None
-    ) -> Thread: ...
-    async def delete_thread(self, thread_id: str) -> None: ...
-    async def list_threads(
-        self,
-        *,
-        resource_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        page: int = 0,
-        per_page: int | None = DEFAULT_THREADS_PER_PAGE,
-        order_by: OrderBy | None = None,
-        cursor: str | None = None,
-        include_total: bool = True,
-    ) -> Page[Thread]: ...
-
-    async def list_messages(
-        self,
-        *,
-        thread_id: str | Sequence[str],
-        resource_id: str | None = None,
-        include: Sequence[IncludeSpec] | None = None,
-        page: int = 0,
-        per_page: int | None = DEFAULT_MESSAGES_PER_PAGE,
-        date_range: DateRange | None = None,
-        order_by: OrderBy | None = None,
-        cursor: str | None = None,
-        include_total: bool = True,
-    ) -> Page[Message]: ...
-    async def list_messages_by_resource_id(
-        self,
-        *,
-        resource_id: str,
-        include: Sequence[IncludeSpec] | None = None,
-        page: int = 0,
-        per_page: int | None = DEFAULT_MESSAGES_PER_PAGE,
-        date_range: DateRange | None = None,
-        order_by: OrderBy | None = None,
-        cursor: str | None = None,
-        include_total: bool = True,
-    ) -> Page[Message]: ...
-    async def list_messages_by_id(self, message_ids: Sequence[str]) -> list[Message]: ...
-    async def save_messages(self, messages: Sequence[Message]) -> list[Message]: ...
-    async def update_messages(self, updates: Sequence[MessageUpdate]) -> list[Message]: ...
-    async def delete_messages(self, message_ids: Sequence[str]) -> None: ...
-
-    async def get_resource_by_id(self, resource_id: str) -> Resource | None: ...
-    async def save_resource(self, resource: Resource) -> Resource: ...
-    async def update_resource(
-        self,
-        resource_id: str,
-        *,
-        working_memory: str | None = UNSET,
-        metadata: Mapping[str, Any] | None = None,
-        expected_version: str | None = None,
-    ) -> Resource: ...
-
-    async def clone_thread(
-        self,
-        source_thread_id: str,
-        *,
-        new_thread_id: str | None = None,
-        resource_id: str | None = None,
-        title: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        message_limit: int | None = None,
-        message_filter: MessageFilter | None = None,
-    ) -> CloneResult: ...
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def message_sort_key(item: StoredMessage) -> tuple[datetime, int | str]:
-    return (item.message.created_at, item.seq)
-
-
-def plan_message_updates(
-    message_ids: Sequence[str], current: Mapping[str, Message], mutate: MessageMutation
-) -> list[tuple[Message, Message]]:
-    """``(stored, updated)`` pairs in ``message_ids`` order; ids not in ``current`` are
-    skipped. For adapters' ``_modify_messages`` once they hold the stored messages."""
-    return [
-        (existing, mutate(existing))
-        for existing in (current.get(message_id) for message_id in message_ids)
-        if existing is not None
-    ]
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """JSON value equality: ``True`` is not ``1``, ``1`` equals ``1.0``, dicts ignore key order."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=False))
-    return type(a) is type(b) and bool(a == b)
-
-
-def thread_matches(
-    thread: Thread, resource_id: str | None, metadata: Mapping[str, Any] | None
-) -> bool:
-    """The ``list_threads`` filter, for adapters that filter in Python."""
-    if resource_id is not None and thread.resource_id != resource_id:
-        return False
-    if metadata:
-        stored = thread.metadata or {}
-        for key, value in metadata.items():
-            if key not in stored or not json_equal(stored[key], value):
-                return False
-    return True
-
-
-def context_window(
-    ordered: Sequence[StoredMessage], target_id: str, before: int, after: int
-) -> list[StoredMessage]:
-    """Target plus up to ``before``/``after`` neighbours in a thread sorted by (created_at, seq)."""
-    for index, item in enumerate(ordered):
-        if item.message.id == target_id:
-            return list(ordered[max(0, index - before) : index + after + 1])
-    return []
-
-
-def merge_message_content(existing: MessageContent, update: Mapping[str, Any]) -> MessageContent:
-    """``{...existing, ...update}``, with ``metadata`` merged one level deeper."""
-    merged = existing.to_dict()
-    old_meta = merged.get("metadata")
-    merged.update(update)
-    new_meta = update.get("metadata")
-    if isinstance(old_meta, dict) and isinstance(new_meta, dict):
-        merged["metadata"] = {**old_meta, **new_meta}
-    return MessageContent.from_dict(merged)
-
-
 _ROLES = ("user", "assistant", "system")
 
 
-def _check_message(message: Any) -> Message:
+def check_message(message: Any) -> Message:
     if not isinstance(message, Message):
         raise ValidationError(
             f"expected a Message, got {type(message).__name__}",
@@ -361,119 +132,49 @@ def _check_message(message: Any) -> Message:
     return message
 
 
-def _cursor_scope(*parts: Any) -> str:
-    return _scope_of(dumps(list(parts)))
+# --------------------------------------------------------------------------- the domain store
 
 
-@functools.lru_cache(maxsize=1024)
-def _scope_of(query: str) -> str:
-    # Cached: a page read repeats the same query, and uuid5 was ~40% of list_threads'
-    # own Python time (issue 9). Same value as before, so issued cursors stay valid.
-    return str(uuid.uuid5(uuid.NAMESPACE_OID, query))
+class MemoryStore:
+    """Threads, messages and resources: the memory domain, composed over a backend.
 
+    Validates input before any I/O, does the paging arithmetic, merges include windows,
+    sorts, computes ``has_more`` and cursors, and merges partial updates; the
+    :class:`~mastra_storage.backend.MemoryBackend` it wraps does the I/O, one atomic unit
+    per call. Every method is a coroutine; bad input raises
+    :class:`~mastra_storage.errors.ValidationError` before anything is read or written.
+    """
 
-# --------------------------------------------------------------------------- base class
+    def __init__(self, backend: MemoryBackend) -> None:
+        self.backend = backend
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.backend!r})"
 
-class BaseMemoryStore(ABC):
-    """Implements :class:`MemoryStore` on top of a handful of backend primitives."""
+    @property
+    def supports_resource_scoped_queries(self) -> bool:
+        """Whether the backend can list one resource's messages across its threads
+        (:class:`~mastra_storage.backend.SupportsResourceMessages`)."""
+        return isinstance(self.backend, SupportsResourceMessages)
 
-    supports_resource_scoped_queries: bool = True
-    #: The kind of this store's message ``seq`` (``StoredMessage.seq``): a message cursor
-    #: whose tie-break is of another kind is refused before it reaches a query.
-    message_seq_kind: type[int] | type[str] = int
+    @property
+    def message_seq_kind(self) -> type[int] | type[str]:
+        """The kind of the backend's message insertion sequence (cursor tie-break)."""
+        return self.backend.message_seq_kind
 
     async def init(self) -> None:
-        """Create tables/indexes; adapters override. Must be idempotent."""
+        """Create or upgrade the backend's tables and indexes. Idempotent."""
+        await self.backend.init()
 
-    # ---- primitives every adapter implements -------------------------------------------
-
-    @abstractmethod
-    async def dangerously_clear_all(self) -> None: ...
-
-    @abstractmethod
-    async def _get_thread(self, thread_id: str) -> Thread | None: ...
-
-    @abstractmethod
-    async def _upsert_thread(self, thread: Thread) -> None:
-        """Insert or fully replace the thread row (messages untouched)."""
-
-    @abstractmethod
-    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
-        """Atomically read the thread, write ``mutate(thread)``, return it (``None`` if missing)."""
-
-    @abstractmethod
-    async def _delete_thread(self, thread_id: str) -> None:
-        """Delete the thread and all its messages atomically; missing is a no-op."""
-
-    @abstractmethod
-    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]: ...
-
-    @abstractmethod
-    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult: ...
-
-    @abstractmethod
-    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
-        """Messages with these ids, in any thread; unknown ids are ignored."""
-
-    @abstractmethod
-    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
-        """Atomically upsert ``messages`` (keyed by id; a message may move thread).
-
-        On conflict keep the stored ``created_at`` and ``seq``; replace thread, resource,
-        role, type and content. Set ``updated_at = now`` on every distinct thread of the
-        batch. If any of those threads does not exist, raise :class:`NotFoundError` and write
-        nothing.
-        """
-
-    @abstractmethod
-    async def _modify_messages(
-        self, message_ids: list[str], mutate: MessageMutation, now: datetime
-    ) -> list[Message]:
-        """Atomically load these messages (unknown ids are skipped), write
-        ``mutate(message)`` for each keeping its ``seq`` (``mutate`` never changes ``id``
-        or ``created_at``: see :meth:`update_messages`), set
-        ``updated_at = now`` on each message's old and new thread, return the results in
-        ``message_ids`` order. If a message would move to a thread that does not exist,
-        raise :class:`NotFoundError` and write nothing."""
-
-    @abstractmethod
-    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
-        """Atomically delete these messages and set ``updated_at = now`` on their threads."""
-
-    @abstractmethod
-    async def _get_resource(self, resource_id: str) -> Resource | None: ...
-
-    @abstractmethod
-    async def _upsert_resource(self, resource: Resource) -> None: ...
-
-    @abstractmethod
-    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
-        """Atomically read the resource (or ``None``), write and return ``mutate(it)``."""
-
-    @abstractmethod
-    async def _clone_thread(
-        self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
-    ) -> tuple[Thread, list[Message]] | None:
-        """In one transaction: read the source thread (``None`` if missing) and its messages
-        in ``(created_at, seq)`` order; if ``new_thread_id`` exists raise
-        :class:`~mastra_storage.errors.ConflictError`; insert ``build(source, messages)``."""
-
-    async def _scan_resources(
-        self, position: str | None, limit: int
-    ) -> tuple[list[Resource], str | None]:
-        """Optional enumeration primitive (used by ``mastra_storage.transfer``): up to
-        ``limit`` resources after the opaque ``position`` (``None``: from the start) and
-        the next position (``None``: done). Positions are keys (the last id, a scan
-        cursor), never offsets, so concurrent writes do not shift a page. Without it a
-        copy only finds resources through their threads."""
-        raise NotImplementedError
+    async def dangerously_clear_all(self) -> None:
+        """Delete every thread, message and resource (meant for tests)."""
+        await self.backend.dangerously_clear_all()
 
     # ---- threads --------------------------------------------------------------------------
 
     async def get_thread_by_id(self, thread_id: str) -> Thread | None:
         require_non_empty(thread_id, field="thread_id", operation="GET_THREAD_BY_ID")
-        return await self._get_thread(thread_id)
+        return await self.backend.get_thread(thread_id)
 
     async def save_thread(self, thread: Thread) -> Thread:
         """Insert or replace a thread (upsert by id); returns ``thread`` unchanged."""
@@ -489,7 +190,7 @@ class BaseMemoryStore(ABC):
             normalize_datetime(getattr(thread, name), field=f"thread.{name}")
         if thread.metadata is not None:
             check_json_object(thread.metadata, field="thread.metadata", operation="SAVE_THREAD")
-        await self._upsert_thread(thread)
+        await self.backend.upsert_thread(thread)
         return thread
 
     async def update_thread(
@@ -498,10 +199,14 @@ class BaseMemoryStore(ABC):
         *,
         title: str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        check: Callable[[Thread], None] | None = None,
     ) -> Thread:
         """Replace the title (when given) and shallow-merge metadata; bumps ``updated_at``.
 
-        Raises :class:`NotFoundError` when the thread does not exist.
+        One atomic read-modify-write. ``check``, when given, sees the stored thread inside
+        it; an exception it raises aborts the update and propagates (``Memory`` checks the
+        thread's owner this way). Raises :class:`NotFoundError` when the thread does not
+        exist.
         """
         require_non_empty(thread_id, field="thread_id", operation="UPDATE_THREAD")
         if title is not None:
@@ -511,6 +216,8 @@ class BaseMemoryStore(ABC):
         now = utc_now()
 
         def mutate(thread: Thread) -> Thread:
+            if check is not None:
+                check(thread)
             merged = {**(thread.metadata or {}), **(metadata or {})}
             return thread.replace(
                 title=thread.title if title is None else title,
@@ -518,7 +225,7 @@ class BaseMemoryStore(ABC):
                 updated_at=max(now, thread.updated_at),
             )
 
-        updated = await self._modify_thread(thread_id, mutate)
+        updated = await self.backend.modify_thread(thread_id, mutate)
         if updated is None:
             raise NotFoundError(
                 f"Thread {thread_id} not found",
@@ -530,7 +237,7 @@ class BaseMemoryStore(ABC):
     async def delete_thread(self, thread_id: str) -> None:
         """Delete a thread and all its messages (atomically); a missing thread is a no-op."""
         require_non_empty(thread_id, field="thread_id", operation="DELETE_THREAD")
-        await self._delete_thread(thread_id)
+        await self.backend.delete_thread(thread_id)
 
     async def list_threads(
         self,
@@ -563,7 +270,7 @@ class BaseMemoryStore(ABC):
             validate_metadata_filter(metadata, operation="LIST_THREADS")
             check_json(dict(metadata), operation="LIST_THREADS", field="metadata")
         order = parse_order_by(order_by)
-        scope = _cursor_scope(
+        scope = cursor_scope(
             "threads", resource_id, dict(metadata or {}), order.field, order.direction, per_page
         )
         after = (
@@ -581,7 +288,7 @@ class BaseMemoryStore(ABC):
             after=after,
             count=include_total,
         )
-        threads, total = await self._query_threads(query)
+        threads, total = await self.backend.query_threads(query)
         # ``offset + per_page < total`` holds exactly when the extra row came back, so the
         # flag never needs the count (``per_page=0`` fetches one row for the same reason).
         more = len(threads) > window.limit if window.limit is not None else False
@@ -687,7 +394,7 @@ class BaseMemoryStore(ABC):
         includes = _validate_includes(include)
         order = parse_order_by(order_by, default_direction="ASC", allowed_fields=("created_at",))
         resolved_range = date_range.resolved() if date_range is not None else None
-        scope = _cursor_scope(
+        scope = cursor_scope(
             "messages",
             thread_ids,
             resource_id,
@@ -720,7 +427,17 @@ class BaseMemoryStore(ABC):
             and (include_total or (bool(includes) and after is None and per_page is not None)),
             include=includes,
         )
-        result = await self._query_messages(query)
+        if thread_ids is not None:
+            result = await self.backend.query_messages(query)
+        elif isinstance(self.backend, SupportsResourceMessages):
+            result = await self.backend.query_resource_messages(query)
+        else:
+            raise NotSupportedError(
+                f"{type(self.backend).__name__} cannot list a resource's messages across "
+                "threads (no SupportsResourceMessages capability)",
+                id="MASTRA_STORAGE_LIST_MESSAGES_BY_RESOURCE_ID_NOT_SUPPORTED",
+                details={"resource_id": resource_id or ""},
+            )
         page_rows = result.page
         more_after = window.limit is not None and len(page_rows) > window.limit
         if window.limit is not None:
@@ -780,7 +497,7 @@ class BaseMemoryStore(ABC):
         ids = unique_strings(message_ids, field="message_ids", operation="LIST_MESSAGES_BY_ID")
         if not ids:
             return []
-        found = await self._get_messages(ids)
+        found = await self.backend.get_messages(ids)
         return [item.message for item in sorted(found, key=message_sort_key)]
 
     async def save_messages(self, messages: Sequence[Message]) -> list[Message]:
@@ -792,14 +509,14 @@ class BaseMemoryStore(ABC):
         """
         if isinstance(messages, Message):
             messages = [messages]
-        checked = [_check_message(m) for m in messages]
+        checked = [check_message(m) for m in messages]
         if not checked:
             return []
         by_id: dict[str, Message] = {}
         for message in checked:
             by_id.pop(message.id, None)
             by_id[message.id] = message
-        await self._save_messages(list(by_id.values()), utc_now())
+        await self.backend.save_messages(list(by_id.values()), utc_now())
         return list(checked)
 
     async def update_messages(self, updates: Sequence[MessageUpdate]) -> list[Message]:
@@ -842,7 +559,7 @@ class BaseMemoryStore(ABC):
                 changes["content"] = merge_message_content(message.content, update.content)
             return message.replace(**changes)
 
-        return await self._modify_messages(list(by_id), mutate, utc_now())
+        return await self.backend.modify_messages(list(by_id), mutate, utc_now())
 
     async def delete_messages(self, message_ids: Sequence[str]) -> None:
         """Delete messages by id (any threads) and bump their threads; unknown ids are ignored."""
@@ -853,13 +570,13 @@ class BaseMemoryStore(ABC):
             )
         ids = unique_strings(message_ids, field="message_ids", operation="DELETE_MESSAGES")
         if ids:
-            await self._delete_messages(ids, utc_now())
+            await self.backend.delete_messages(ids, utc_now())
 
     # ---- resources ------------------------------------------------------------------------
 
     async def get_resource_by_id(self, resource_id: str) -> Resource | None:
         require_non_empty(resource_id, field="resource_id", operation="GET_RESOURCE_BY_ID")
-        return await self._get_resource(resource_id)
+        return await self.backend.get_resource(resource_id)
 
     async def save_resource(self, resource: Resource) -> Resource:
         """Insert or replace a resource (upsert by id); returns it unchanged."""
@@ -877,7 +594,7 @@ class BaseMemoryStore(ABC):
             check_json_object(
                 resource.metadata, field="resource.metadata", operation="SAVE_RESOURCE"
             )
-        await self._upsert_resource(resource)
+        await self.backend.upsert_resource(resource)
         return resource
 
     async def update_resource(
@@ -932,7 +649,7 @@ class BaseMemoryStore(ABC):
                 updated_at=updated_at,
             )
 
-        return await self._modify_resource(resource_id, mutate)
+        return await self.backend.modify_resource(resource_id, mutate)
 
     # ---- cloning --------------------------------------------------------------------------
 
@@ -1032,7 +749,7 @@ class BaseMemoryStore(ABC):
                 )
             return thread, copies
 
-        result = await self._clone_thread(source_thread_id, target_id, build)
+        result = await self.backend.clone_thread(source_thread_id, target_id, build)
         if result is None:
             raise NotFoundError(
                 f"Source thread with id {source_thread_id} not found",
@@ -1079,9 +796,10 @@ __all__ = [
     "DEFAULT_MESSAGES_PER_PAGE",
     "DEFAULT_THREADS_PER_PAGE",
     "UNSET",
-    "BaseMemoryStore",
+    "check_message",
     "CloneBuilder",
     "IncludeSpec",
+    "MemoryBackend",
     "MemoryStore",
     "MessageFilter",
     "MessageMutation",
@@ -1095,5 +813,6 @@ __all__ = [
     "json_equal",
     "merge_message_content",
     "message_sort_key",
+    "plan_message_updates",
     "thread_matches",
 ]

@@ -7,16 +7,16 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import msgspec
 
+from ..backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend, run_matches
 from ..codec import copy_json
 from ..errors import NotFoundError, ValidationError
-from ..pagination import Page, has_more, page_window, validate_page_args
+from ..pagination import Cursor, Page, validate_page_args
 from ..records import RUN_STATUSES, RunStatus, WorkflowRun
 from ..timeutil import parse_iso, to_epoch_ms, utc_now
 from ..validation import (
@@ -29,74 +29,7 @@ from ..validation import (
     require_non_empty,
 )
 from ..versioning import NEW, check_expected_version, check_version, next_updated_at
-
-RunMutation = Callable[["WorkflowRun | None"], "WorkflowRun | None"]
-
-
-class WorkflowRunQuery(msgspec.Struct, kw_only=True, frozen=True):
-    """A validated ``list_workflow_runs`` request: AND of the set filters, newest first
-    (``created_at`` DESC, ties by ``run_id``), then ``offset``/``limit`` (``None``: all).
-    ``status`` matches ``snapshot.status``; the date bounds are inclusive on ``created_at``.
-    """
-
-    workflow_name: str | None
-    resource_id: str | None
-    status: str | None
-    from_date: datetime | None
-    to_date: datetime | None
-    offset: int
-    limit: int | None
-
-
-@runtime_checkable
-class WorkflowsStore(Protocol):
-    async def init(self) -> None: ...
-    async def dangerously_clear_all(self) -> None: ...
-    def supports_concurrent_updates(self) -> bool: ...
-    async def persist_workflow_snapshot(
-        self,
-        *,
-        workflow_name: str,
-        run_id: str,
-        snapshot: Mapping[str, Any] | str,
-        resource_id: str | None = None,
-        created_at: datetime | None = None,
-        updated_at: datetime | None = None,
-        expected_version: str | None = None,
-    ) -> str: ...
-    async def load_workflow_snapshot(
-        self, *, workflow_name: str, run_id: str
-    ) -> dict[str, Any] | str | None: ...
-    async def load_workflow_snapshot_versioned(
-        self, *, workflow_name: str, run_id: str
-    ) -> tuple[dict[str, Any] | str | None, str]: ...
-    async def update_workflow_results(
-        self,
-        *,
-        workflow_name: str,
-        run_id: str,
-        step_id: str,
-        result: Mapping[str, Any],
-        request_context: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]: ...
-    async def update_workflow_state(
-        self, *, workflow_name: str, run_id: str, status: RunStatus, **fields: Any
-    ) -> dict[str, Any] | None: ...
-    async def list_workflow_runs(
-        self,
-        *,
-        workflow_name: str | None = None,
-        resource_id: str | None = None,
-        status: str | None = None,
-        from_date: datetime | str | None = None,
-        to_date: datetime | str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> Page[WorkflowRun]: ...
-    async def get_workflow_run_by_id(
-        self, run_id: str, *, workflow_name: str | None = None
-    ) -> WorkflowRun | None: ...
-    async def delete_workflow_run_by_id(self, run_id: str, *, workflow_name: str) -> None: ...
+from .paging import cursor_scope, fetch_page
 
 
 def default_snapshot(run_id: str) -> dict[str, Any]:
@@ -127,42 +60,30 @@ _STATE_FIELDS = {
 }
 
 
-class BaseWorkflowsStore(ABC):
-    """Implements :class:`WorkflowsStore` on top of backend primitives."""
+class WorkflowsStore:
+    """Workflow run snapshots, composed over a :class:`~mastra_storage.backend.WorkflowsBackend`.
+
+    Validates input, holds the merge rules of ``update_workflow_results`` and
+    ``update_workflow_state`` and hands them to the backend's atomic ``modify_run``, so
+    concurrent step updates never overwrite each other.
+    """
+
+    def __init__(self, backend: WorkflowsBackend) -> None:
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.backend!r})"
+
+    async def init(self) -> None:
+        """Create or upgrade the backend's tables and indexes. Idempotent."""
+        await self.backend.init()
+
+    async def dangerously_clear_all(self) -> None:
+        """Delete every record of this domain (meant for tests)."""
+        await self.backend.dangerously_clear_all()
 
     def supports_concurrent_updates(self) -> bool:
         return True
-
-    async def init(self) -> None:
-        """Create tables/indexes; adapters override. Must be idempotent."""
-
-    @abstractmethod
-    async def dangerously_clear_all(self) -> None: ...
-
-    @abstractmethod
-    async def _upsert_run(self, run: WorkflowRun) -> None:
-        """Insert, or on ``(workflow_name, run_id)`` conflict replace snapshot, resource id and
-        ``updated_at`` while keeping the stored ``created_at``."""
-
-    @abstractmethod
-    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None: ...
-
-    @abstractmethod
-    async def _modify_run(
-        self, workflow_name: str, run_id: str, mutate: RunMutation
-    ) -> WorkflowRun | None:
-        """Atomically read the run (or ``None``); if ``mutate`` returns a run, insert or
-        update it; return what ``mutate`` returned."""
-
-    @abstractmethod
-    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]: ...
-
-    @abstractmethod
-    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
-        """The newest run with this id (in this workflow when given)."""
-
-    @abstractmethod
-    async def _delete_run(self, run_id: str, workflow_name: str) -> None: ...
 
     async def persist_workflow_snapshot(
         self,
@@ -215,7 +136,7 @@ class BaseWorkflowsStore(ABC):
                 created_at=created_at or now,
                 updated_at=updated_at or now,
             )
-            await self._upsert_run(run)
+            await self.backend.upsert_run(run)
             return run.version
 
         def mutate(stored: WorkflowRun | None) -> WorkflowRun:
@@ -235,7 +156,7 @@ class BaseWorkflowsStore(ABC):
                 updated_at=updated_at or next_updated_at(previous, now),
             )
 
-        written = await self._modify_run(workflow_name, run_id, mutate)
+        written = await self.backend.modify_run(workflow_name, run_id, mutate)
         assert written is not None
         return written.version
 
@@ -256,7 +177,7 @@ class BaseWorkflowsStore(ABC):
     async def _load_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
         require_non_empty(workflow_name, field="workflow_name", operation="LOAD_WORKFLOW_SNAPSHOT")
         require_non_empty(run_id, field="run_id", operation="LOAD_WORKFLOW_SNAPSHOT")
-        return await self._get_run(workflow_name, run_id)
+        return await self.backend.get_run(workflow_name, run_id)
 
     async def update_workflow_results(
         self,
@@ -317,7 +238,7 @@ class BaseWorkflowsStore(ABC):
                 )
             return run.replace(snapshot=snapshot, updated_at=max(now, run.updated_at))
 
-        updated = await self._modify_run(workflow_name, run_id, mutate)
+        updated = await self.backend.modify_run(workflow_name, run_id, mutate)
         assert updated is not None and isinstance(updated.snapshot, dict)
         context = updated.snapshot["context"]
         assert isinstance(context, dict)
@@ -364,7 +285,7 @@ class BaseWorkflowsStore(ABC):
             snapshot = {**copy_json(run.snapshot), **copy_json(changes)}
             return run.replace(snapshot=snapshot, updated_at=max(now, run.updated_at))
 
-        updated = await self._modify_run(workflow_name, run_id, mutate)
+        updated = await self.backend.modify_run(workflow_name, run_id, mutate)
         if missing_context:
             raise NotFoundError(
                 f"Snapshot not found for runId {run_id}",
@@ -385,8 +306,12 @@ class BaseWorkflowsStore(ABC):
         to_date: datetime | str | None = None,
         page: int | None = None,
         per_page: int | None = None,
+        cursor: str | None = None,
+        include_total: bool = True,
     ) -> Page[WorkflowRun]:
-        """Runs, newest first. Paged only when both ``page`` and ``per_page`` are given."""
+        """Runs, newest first. Paged only when both ``page`` and ``per_page`` are given;
+        ``cursor`` (a previous page's ``next_cursor``) continues after that page by key,
+        ``include_total=False`` skips the count (``total`` is then ``None``)."""
         paged = page is not None and per_page is not None
         if page is not None:
             validate_page_args(page, per_page, operation="LIST_WORKFLOW_RUNS")
@@ -398,59 +323,55 @@ class BaseWorkflowsStore(ABC):
             ("status", status),
         ):
             optional_id(value, field=name, operation="LIST_WORKFLOW_RUNS")
-        window = page_window(page or 0, per_page) if paged else page_window(0, None)
-        query = WorkflowRunQuery(
+        base = WorkflowRunQuery(
             workflow_name=workflow_name,
             resource_id=resource_id,
             status=status,
             from_date=parse_iso(from_date, field="from_date") if from_date is not None else None,
             to_date=parse_iso(to_date, field="to_date") if to_date is not None else None,
-            offset=window.offset,
-            limit=window.limit,
+            offset=0,
+            limit=None,
         )
-        runs, total = await self._query_runs(query)
-        return Page(
-            items=runs,
-            total=total,
-            page=page or 0,
+
+        async def run(
+            offset: int, limit: int | None, after: Cursor | None, count: bool
+        ) -> tuple[list[WorkflowRun], int]:
+            return await self.backend.query_runs(
+                msgspec.structs.replace(base, offset=offset, limit=limit, after=after, count=count)
+            )
+
+        result = await fetch_page(
+            run,
+            page=page or 0 if paged else 0,
             per_page=per_page if paged else None,
-            has_more=has_more(page or 0, per_page, total) if paged else False,
+            cursor=cursor,
+            include_total=include_total,
+            scope=cursor_scope("runs", msgspec.to_builtins(base), per_page if paged else None),
+            key=WorkflowRunQuery.key,
+            direction="DESC",
+            operation="LIST_WORKFLOW_RUNS",
         )
+        return result
 
     async def get_workflow_run_by_id(
         self, run_id: str, *, workflow_name: str | None = None
     ) -> WorkflowRun | None:
         require_non_empty(run_id, field="run_id", operation="GET_WORKFLOW_RUN_BY_ID")
         optional_id(workflow_name, field="workflow_name", operation="GET_WORKFLOW_RUN_BY_ID")
-        return await self._find_run(run_id, workflow_name)
+        return await self.backend.find_run(run_id, workflow_name)
 
     async def delete_workflow_run_by_id(self, run_id: str, *, workflow_name: str) -> None:
         require_non_empty(run_id, field="run_id", operation="DELETE_WORKFLOW_RUN_BY_ID")
         require_non_empty(
             workflow_name, field="workflow_name", operation="DELETE_WORKFLOW_RUN_BY_ID"
         )
-        await self._delete_run(run_id, workflow_name)
-
-
-def run_matches(run: WorkflowRun, query: WorkflowRunQuery) -> bool:
-    """The ``list_workflow_runs`` filter, for adapters that filter in Python."""
-    if query.workflow_name is not None and run.workflow_name != query.workflow_name:
-        return False
-    if query.resource_id is not None and run.resource_id != query.resource_id:
-        return False
-    if query.status is not None:
-        snap_status = run.snapshot.get("status") if isinstance(run.snapshot, dict) else None
-        if snap_status != query.status:
-            return False
-    if query.from_date is not None and run.created_at < query.from_date:
-        return False
-    return not (query.to_date is not None and run.created_at > query.to_date)
+        await self.backend.delete_run(run_id, workflow_name)
 
 
 __all__ = [
-    "BaseWorkflowsStore",
     "RunMutation",
     "WorkflowRunQuery",
+    "WorkflowsBackend",
     "WorkflowsStore",
     "default_snapshot",
     "run_matches",

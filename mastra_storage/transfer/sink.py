@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from ..composite import MastraStorage
-from ..domains.memory import BaseMemoryStore, _check_message
+from ..domains.memory import BaseMemoryStore, check_message
 from ..domains.observability import BaseObservabilityStore
 from ..domains.scores import BaseScoresStore
 from ..domains.workflows import BaseWorkflowsStore
@@ -65,7 +65,7 @@ class Sink:
                 raise ValidationError(
                     "messages need their thread", id="MASTRA_STORAGE_TRANSFER_INVALID_INPUT"
                 )
-            checked = [_check_message(m) for m in batch.records]
+            checked = [check_message(m) for m in batch.records]
             for message in checked:
                 if message.thread_id != batch.thread.id:
                     raise ValidationError(
