@@ -1,0 +1,213 @@
+"""Mastra's logical storage layout, declared once: tables (or collections, key families),
+their columns, logical types, keys and JSON columns.
+
+Every adapter renders this one declaration in its own dialect: the SQL adapters map the
+logical types to column types and emit DDL, the document and key-value adapters use the
+names and the JSON columns. What is specific to one Mastra release of one backend (a
+column a release leaves nullable, a column we add such as PostgreSQL's ``seq``) stays in
+that adapter as a short, declared difference from this layout.
+
+The declaration follows ``@mastra/core``'s table schemas (spec section 2): column names are
+Mastra's (mostly camelCase; ``thread_id``, ``workflow_name`` and ``run_id`` are Mastra's own
+snake_case exceptions).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from .records import Span
+
+#: A column's logical type; adapters map each to a native type.
+Logical = Literal["text", "timestamp", "jsonb", "integer", "float", "boolean", "bigint"]
+LOGICAL_TYPES: tuple[str, ...] = (
+    "text",
+    "timestamp",
+    "jsonb",
+    "integer",
+    "float",
+    "boolean",
+    "bigint",
+)
+
+TABLE_THREADS = "mastra_threads"
+TABLE_MESSAGES = "mastra_messages"
+TABLE_RESOURCES = "mastra_resources"
+TABLE_WORKFLOW_SNAPSHOT = "mastra_workflow_snapshot"
+TABLE_SCORERS = "mastra_scorers"
+TABLE_SPANS = "mastra_ai_spans"
+
+
+class LogicalColumn(msgspec.Struct, frozen=True):
+    """One column: Mastra's name, logical type, NOT NULL and PRIMARY KEY (implies NOT NULL)."""
+
+    name: str
+    logical: Logical
+    not_null: bool = False
+    primary_key: bool = False
+
+
+class LogicalTable(msgspec.Struct, frozen=True):
+    """One of Mastra's tables: its name and columns in Mastra's order."""
+
+    name: str
+    columns: tuple[LogicalColumn, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def json_columns(self) -> frozenset[str]:
+        """Columns holding JSON (``jsonb``): stored as JSON text or native JSON."""
+        return frozenset(c.name for c in self.columns if c.logical == "jsonb")
+
+    @property
+    def timestamp_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.logical == "timestamp")
+
+    @property
+    def not_null(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.not_null or c.primary_key)
+
+    def column(self, name: str) -> LogicalColumn:
+        """The column called ``name`` (``KeyError`` if the table has none)."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def columns(spec: str) -> tuple[LogicalColumn, ...]:
+    """Columns from ``"name:type[!][*]"`` items: ``!`` NOT NULL, ``*`` PRIMARY KEY (implies
+    NOT NULL). The short form keeps each table's declaration readable on a few lines."""
+    out = []
+    for item in spec.split():
+        name, _, kind = item.partition(":")
+        primary_key = kind.endswith("*")
+        kind = kind.rstrip("*")
+        not_null = kind.endswith("!") or primary_key
+        logical = kind.rstrip("!")
+        if logical not in LOGICAL_TYPES:
+            raise ValueError(f"unknown logical type {logical!r} in column {name!r}")
+        out.append(LogicalColumn(name, logical, not_null, primary_key))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+THREADS = LogicalTable(
+    TABLE_THREADS,
+    columns(
+        "id:text!* resourceId:text! title:text! metadata:jsonb "
+        "createdAt:timestamp! updatedAt:timestamp!"
+    ),
+)
+MESSAGES = LogicalTable(
+    TABLE_MESSAGES,
+    columns(
+        "id:text!* thread_id:text! content:text! role:text! type:text! "
+        "createdAt:timestamp! resourceId:text"
+    ),
+)
+RESOURCES = LogicalTable(
+    TABLE_RESOURCES,
+    columns(
+        "id:text!* workingMemory:text metadata:jsonb createdAt:timestamp! updatedAt:timestamp!"
+    ),
+)
+WORKFLOW_SNAPSHOT = LogicalTable(
+    TABLE_WORKFLOW_SNAPSHOT,
+    columns(
+        "workflow_name:text! run_id:text! resourceId:text snapshot:jsonb! "
+        "createdAt:timestamp! updatedAt:timestamp!"
+    ),
+)
+SCORERS = LogicalTable(
+    TABLE_SCORERS,
+    columns(
+        "id:text!* scorerId:text! traceId:text spanId:text runId:text! scorer:jsonb! "
+        "preprocessStepResult:jsonb extractStepResult:jsonb analyzeStepResult:jsonb "
+        "score:float! reason:text metadata:jsonb preprocessPrompt:text extractPrompt:text "
+        "generateScorePrompt:text generateReasonPrompt:text analyzePrompt:text "
+        "reasonPrompt:text input:jsonb! output:jsonb! additionalContext:jsonb "
+        "requestContext:jsonb entityType:text entity:jsonb entityId:text source:text! "
+        "resourceId:text threadId:text organizationId:text projectId:text batchId:text "
+        "datasetId:text datasetItemId:text createdAt:timestamp! updatedAt:timestamp!"
+    ),
+)
+SPANS = LogicalTable(
+    TABLE_SPANS,
+    columns(
+        "traceId:text! spanId:text! name:text! spanType:text! isEvent:boolean! "
+        "startedAt:timestamp! parentSpanId:text entityType:text entityId:text entityName:text "
+        "parentEntityType:text parentEntityId:text parentEntityName:text rootEntityType:text "
+        "rootEntityId:text rootEntityName:text userId:text organizationId:text "
+        "resourceId:text runId:text sessionId:text threadId:text requestId:text "
+        "environment:text serviceName:text scope:jsonb entityVersionId:text "
+        "parentEntityVersionId:text rootEntityVersionId:text experimentId:text source:text "
+        "metadata:jsonb tags:jsonb attributes:jsonb links:jsonb input:jsonb output:jsonb "
+        "error:jsonb endedAt:timestamp requestContext:jsonb createdAt:timestamp! "
+        "updatedAt:timestamp"
+    ),
+)
+
+TABLES: tuple[LogicalTable, ...] = (
+    THREADS,
+    MESSAGES,
+    RESOURCES,
+    WORKFLOW_SNAPSHOT,
+    SCORERS,
+    SPANS,
+)
+TABLES_BY_NAME: dict[str, LogicalTable] = {t.name: t for t in TABLES}
+TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in TABLES)
+
+#: Score filter keys of the scores domain and the column each reads (every adapter's
+#: score query filters on these).
+SCORE_FILTER_COLUMNS: dict[str, str] = {
+    "scorer_id": "scorerId",
+    "run_id": "runId",
+    "entity_id": "entityId",
+    "entity_type": "entityType",
+    "source": "source",
+    "trace_id": "traceId",
+    "span_id": "spanId",
+}
+
+
+
+def record_columns(record_type: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
+    """``(field name, column name)`` of a record type, in field order (a record's encoded
+    name is Mastra's column name)."""
+    return tuple((f.name, f.encode_name) for f in msgspec.structs.fields(record_type))
+
+
+#: Span field -> ``mastra_ai_spans`` column, for the adapters that map spans to rows.
+SPAN_FIELD_COLUMNS: tuple[tuple[str, str], ...] = record_columns(Span)
+
+__all__ = [
+    "LOGICAL_TYPES",
+    "MESSAGES",
+    "RESOURCES",
+    "SCORERS",
+    "SCORE_FILTER_COLUMNS",
+    "SPANS",
+    "SPAN_FIELD_COLUMNS",
+    "TABLES",
+    "TABLES_BY_NAME",
+    "TABLE_MESSAGES",
+    "TABLE_NAMES",
+    "TABLE_RESOURCES",
+    "TABLE_SCORERS",
+    "TABLE_SPANS",
+    "TABLE_THREADS",
+    "TABLE_WORKFLOW_SNAPSHOT",
+    "THREADS",
+    "WORKFLOW_SNAPSHOT",
+    "Logical",
+    "LogicalColumn",
+    "LogicalTable",
+    "columns",
+    "record_columns",
+]
