@@ -99,7 +99,9 @@ class MessageQuery(msgspec.Struct, kw_only=True, frozen=True):
     def execute_page(self, rows: Iterable[StoredMessage]) -> tuple[list[StoredMessage], int]:
         """The reference executor of the main set over stored messages (any superset):
         filter, sort, count, cut after the cursor, slice ``limit + 1``. Include windows
-        are separate (:func:`context_window`)."""
+        are separate (:func:`context_window`). ``limit=0`` skips the main set."""
+        if self.limit == 0:
+            return [], 0
         return run_page(
             (row for row in rows if self.matches(row.message)),
             key=stored_message_key,

@@ -8,7 +8,10 @@ paging fields:
   strictly after it in the query's order are returned. ``None``: from the start.
 * ``offset``: rows to skip (after ``after``; the core never sends both).
 * ``limit``: the page size. A backend returns up to ``limit + 1`` rows so the core can tell
-  whether more follow without counting; ``None`` means every row; ``0`` skips the page.
+  whether more follow without counting; ``None`` means every row. ``0`` follows the same
+  rule (at most the one extra row: whether any row exists), except in a
+  :class:`~mastra_storage.backend.memory.MessageQuery`, where ``0`` skips the main set and
+  only the include windows are read.
 * ``count``: whether the caller wants the total of the filtered set (ignoring ``after``,
   ``offset`` and ``limit``); when false a backend returns 0 and skips the count, which is
   the dearest part of a small page.
@@ -79,8 +82,6 @@ def run_page(
     with the total (0 when not counted)."""
     ordered = sort_rows(rows, key, descending=descending, tie_descending=tie_descending)
     total = len(ordered) if count else 0
-    if limit == 0:
-        return [], total
     if after is not None:
         ordered = [
             row

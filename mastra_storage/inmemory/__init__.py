@@ -1,17 +1,19 @@
-"""In-memory reference implementation of every domain."""
+"""In-memory reference implementation of every domain: one backend per domain."""
 
 from .store import (
-    InMemoryMemoryStore,
-    InMemoryObservabilityStore,
-    InMemoryScoresStore,
+    InMemoryDB,
+    InMemoryMemoryBackend,
+    InMemoryObservabilityBackend,
+    InMemoryScoresBackend,
     InMemoryStore,
-    InMemoryWorkflowsStore,
+    InMemoryWorkflowsBackend,
 )
 
 __all__ = [
-    "InMemoryMemoryStore",
-    "InMemoryObservabilityStore",
-    "InMemoryScoresStore",
+    "InMemoryDB",
+    "InMemoryMemoryBackend",
+    "InMemoryObservabilityBackend",
+    "InMemoryScoresBackend",
     "InMemoryStore",
-    "InMemoryWorkflowsStore",
+    "InMemoryWorkflowsBackend",
 ]

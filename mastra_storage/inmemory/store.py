@@ -1,8 +1,11 @@
 """The in-memory reference store: the executable definition of behaviour.
 
-Every primitive runs without an ``await`` in the middle, so each one is atomic with
-respect to other tasks on the event loop. Records are deep-copied on the way in and out:
-mutating a returned record never changes stored state.
+One backend per domain (:mod:`mastra_storage.backend`), over one shared :class:`InMemoryDB`.
+It is also the worked example of ``docs/writing-a-backend.md``: the paging, filtering and
+cursor logic comes from the query types' reference executors, so what is left here is only
+what storing records in dictionaries needs. Every method runs without an ``await`` in the
+middle, so each one is atomic with respect to other tasks on the event loop. Records are
+deep-copied on the way in and out: mutating a returned record never changes stored state.
 """
 
 from __future__ import annotations
@@ -12,11 +15,9 @@ import itertools
 from datetime import datetime
 from typing import Any, TypeVar
 
-from ..codec import dumps, loads
-from ..composite import MastraStorage
-from ..domains.memory import (
-    BaseMemoryStore,
+from ..backend.memory import (
     CloneBuilder,
+    MemoryBackend,
     MessageMutation,
     MessageQuery,
     MessageQueryResult,
@@ -26,21 +27,18 @@ from ..domains.memory import (
     ThreadQuery,
     context_window,
     message_sort_key,
-    thread_matches,
 )
-from ..domains.observability import (
-    BaseObservabilityStore,
-    SpanUpdate,
-    TraceQuery,
-    trace_matches,
-    trace_sort_key,
-)
-from ..domains.scores import BaseScoresStore, ScoreQuery
-from ..domains.workflows import BaseWorkflowsStore, RunMutation, WorkflowRunQuery, run_matches
+from ..backend.observability import ObservabilityBackend, SpanUpdate, TraceQuery
+from ..backend.scores import ScoreQuery, ScoresBackend
+from ..backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
+from ..codec import dumps, loads
+from ..composite import MastraStorage
+from ..domains.memory import MemoryStore
+from ..domains.observability import ObservabilityStore
+from ..domains.scores import ScoresStore
+from ..domains.workflows import WorkflowsStore
 from ..errors import ConflictError, NotFoundError
-from ..pagination import Cursor
 from ..records import Message, Resource, Score, Span, Thread, WorkflowRun
-from ..timeutil import to_epoch_ms
 
 T = TypeVar("T")
 
@@ -62,19 +60,7 @@ class InMemoryDB:
         self.spans: dict[tuple[str, str], Span] = {}
 
 
-def _after(item_key: tuple[int, Any], cursor: Cursor | None) -> bool:
-    if cursor is None:
-        return True
-    position = (cursor.key, cursor.tie)
-    return item_key > position if cursor.direction == "ASC" else item_key < position
-
-
-def _slice(items: list[T], offset: int, limit: int | None) -> list[T]:
-    """``offset``/``limit`` with one extra row, as the primitives' contract asks."""
-    return items[offset:] if limit is None else items[offset : offset + limit + 1]
-
-
-class InMemoryMemoryStore(BaseMemoryStore):
+class InMemoryMemoryBackend(MemoryBackend):
     def __init__(self, db: InMemoryDB) -> None:
         self._db = db
 
@@ -83,13 +69,13 @@ class InMemoryMemoryStore(BaseMemoryStore):
         self._db.messages.clear()
         self._db.resources.clear()
 
-    async def _get_thread(self, thread_id: str) -> Thread | None:
+    async def get_thread(self, thread_id: str) -> Thread | None:
         return _copy(self._db.threads.get(thread_id))
 
-    async def _upsert_thread(self, thread: Thread) -> None:
+    async def upsert_thread(self, thread: Thread) -> None:
         self._db.threads[thread.id] = _copy(thread)
 
-    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+    async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
         current = self._db.threads.get(thread_id)
         if current is None:
             return None
@@ -97,29 +83,16 @@ class InMemoryMemoryStore(BaseMemoryStore):
         self._db.threads[thread_id] = _copy(updated)
         return updated
 
-    async def _delete_thread(self, thread_id: str) -> None:
+    async def delete_thread(self, thread_id: str) -> None:
         self._db.threads.pop(thread_id, None)
         for message_id in [
             k for k, v in self._db.messages.items() if v.message.thread_id == thread_id
         ]:
             del self._db.messages[message_id]
 
-    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
-        matching = [
-            t
-            for t in self._db.threads.values()
-            if thread_matches(t, query.resource_id, query.metadata)
-        ]
-        field = query.order.field
-
-        def key(t: Thread) -> tuple[int, str]:
-            return (to_epoch_ms(t.created_at if field == "created_at" else t.updated_at), t.id)
-
-        matching.sort(key=key, reverse=query.order.descending)
-        total = len(matching)
-        if query.after is not None:
-            matching = [t for t in matching if _after(key(t), query.after)]
-        return _copy(_slice(matching, query.offset, query.limit)), total
+    async def query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        threads, total = query.execute(self._db.threads.values())
+        return _copy(threads), total
 
     def _thread_messages(self, thread_id: str) -> list[StoredMessage]:
         return sorted(
@@ -127,27 +100,8 @@ class InMemoryMemoryStore(BaseMemoryStore):
             key=message_sort_key,
         )
 
-    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
-        page: list[StoredMessage] = []
-        total = 0
-        if query.limit != 0:
-            wanted = set(query.thread_ids) if query.thread_ids is not None else None
-            rows = [
-                m
-                for m in self._db.messages.values()
-                if (wanted is None or m.message.thread_id in wanted)
-                and (query.resource_id is None or m.message.resource_id == query.resource_id)
-                and (query.date_range is None or query.date_range.contains(m.message.created_at))
-            ]
-            rows.sort(key=message_sort_key, reverse=query.descending)
-            total = len(rows) if query.count else 0
-            if query.after is not None:
-                rows = [
-                    m
-                    for m in rows
-                    if _after((to_epoch_ms(m.message.created_at), m.seq), query.after)
-                ]
-            page = _slice(rows, query.offset, query.limit)
+    async def query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        page, total = query.execute_page(self._db.messages.values())
         included: list[StoredMessage] = []
         for spec in query.include:
             target = self._db.messages.get(spec.id)
@@ -163,10 +117,15 @@ class InMemoryMemoryStore(BaseMemoryStore):
             )
         return MessageQueryResult(page=_copy(page), total=total, included=_copy(included))
 
-    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+    async def query_resource_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """Resource-scoped messages (:class:`~mastra_storage.backend.SupportsResourceMessages`):
+        the same executor, since the query's filter already selects by resource."""
+        return await self.query_messages(query)
+
+    async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
         return _copy([self._db.messages[i] for i in message_ids if i in self._db.messages])
 
-    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+    async def save_messages(self, messages: list[Message], now: datetime) -> None:
         thread_ids = list(dict.fromkeys(m.thread_id for m in messages if m.thread_id))
         missing = [t for t in thread_ids if t not in self._db.threads]
         if missing:
@@ -192,7 +151,7 @@ class InMemoryMemoryStore(BaseMemoryStore):
             if thread is not None:
                 self._db.threads[thread_id] = thread.replace(updated_at=max(now, thread.updated_at))
 
-    async def _modify_messages(
+    async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
         planned: list[tuple[StoredMessage, Message]] = []
@@ -219,7 +178,7 @@ class InMemoryMemoryStore(BaseMemoryStore):
         self._bump(touched, now)
         return [updated for _, updated in planned]
 
-    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
+    async def delete_messages(self, message_ids: list[str], now: datetime) -> None:
         touched: dict[str, None] = {}
         for message_id in message_ids:
             stored = self._db.messages.pop(message_id, None)
@@ -227,28 +186,28 @@ class InMemoryMemoryStore(BaseMemoryStore):
                 touched[stored.message.thread_id] = None
         self._bump(touched, now)
 
-    async def _get_resource(self, resource_id: str) -> Resource | None:
+    async def get_resource(self, resource_id: str) -> Resource | None:
         return _copy(self._db.resources.get(resource_id))
 
-    async def _upsert_resource(self, resource: Resource) -> None:
+    async def upsert_resource(self, resource: Resource) -> None:
         self._db.resources[resource.id] = _copy(resource)
 
-    async def _delete_resource(self, resource_id: str) -> None:
+    async def delete_resource(self, resource_id: str) -> None:
         """Retention's optional primitive: remove the resource row itself."""
         self._db.resources.pop(resource_id, None)
 
-    async def _scan_resources(
+    async def scan_resources(
         self, position: str | None, limit: int
     ) -> tuple[list[Resource], str | None]:
         ids = sorted(i for i in self._db.resources if position is None or i > position)[:limit]
         return [_copy(self._db.resources[i]) for i in ids], ids[-1] if len(ids) == limit else None
 
-    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+    async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         updated = mutate(_copy(self._db.resources.get(resource_id)))
         self._db.resources[resource_id] = _copy(updated)
         return updated
 
-    async def _clone_thread(
+    async def clone_thread(
         self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
     ) -> tuple[Thread, list[Message]] | None:
         source = self._db.threads.get(source_thread_id)
@@ -268,7 +227,7 @@ class InMemoryMemoryStore(BaseMemoryStore):
         return thread, copies
 
 
-class InMemoryWorkflowsStore(BaseWorkflowsStore):
+class InMemoryWorkflowsBackend(WorkflowsBackend):
     def __init__(self, db: InMemoryDB) -> None:
         self._db = db
 
@@ -283,17 +242,17 @@ class InMemoryWorkflowsStore(BaseWorkflowsStore):
         snapshot = loads(dumps(run.snapshot)) if isinstance(run.snapshot, dict) else run.snapshot
         self._db.runs[key] = (run.replace(snapshot=snapshot), seq)
 
-    async def _upsert_run(self, run: WorkflowRun) -> None:
+    async def upsert_run(self, run: WorkflowRun) -> None:
         existing = self._db.runs.get((run.workflow_name, run.run_id))
         if existing is not None:
             run = run.replace(created_at=existing[0].created_at)
         self._store(run)
 
-    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+    async def get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
         found = self._db.runs.get((workflow_name, run_id))
         return _copy(found[0]) if found else None
 
-    async def _modify_run(
+    async def modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
     ) -> WorkflowRun | None:
         found = self._db.runs.get((workflow_name, run_id))
@@ -308,12 +267,11 @@ class InMemoryWorkflowsStore(BaseWorkflowsStore):
         )
         return [run for run, _ in items]
 
-    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
-        matching = [r for r in self._ordered() if run_matches(r, query)]
-        end = None if query.limit is None else query.offset + query.limit
-        return _copy(matching[query.offset : end]), len(matching)
+    async def query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+        runs, total = query.execute(run for run, _ in self._db.runs.values())
+        return _copy(runs), total
 
-    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+    async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
         for run in self._ordered():
             if run.run_id == run_id and (
                 workflow_name is None or run.workflow_name == workflow_name
@@ -321,41 +279,48 @@ class InMemoryWorkflowsStore(BaseWorkflowsStore):
                 return _copy(run)
         return None
 
-    async def _delete_run(self, run_id: str, workflow_name: str) -> None:
+    async def delete_run(self, run_id: str, workflow_name: str) -> None:
         self._db.runs.pop((workflow_name, run_id), None)
 
 
-class InMemoryScoresStore(BaseScoresStore):
+class InMemoryScoresBackend(ScoresBackend):
     def __init__(self, db: InMemoryDB) -> None:
         self._db = db
 
     async def dangerously_clear_all(self) -> None:
         self._db.scores.clear()
 
-    async def _insert_score(self, score: Score) -> None:
+    async def insert_score(self, score: Score) -> None:
+        if score.id in self._db.scores:
+            raise ConflictError(
+                f"Score {score.id} already exists",
+                id="MASTRA_STORAGE_SAVE_SCORE_EXISTS",
+                details={"score_id": score.id},
+            )
         self._db.scores[score.id] = (_copy(score), next(self._db.seq))
 
-    async def _get_score(self, score_id: str) -> Score | None:
+    async def get_score(self, score_id: str) -> Score | None:
         found = self._db.scores.get(score_id)
         return _copy(found[0]) if found else None
 
-    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
-        items = sorted(
-            (s for s in self._db.scores.values() if query.matches(s[0])),
-            key=lambda s: (-to_epoch_ms(s[0].created_at), s[0].id),
-        )
-        end = None if query.limit is None else query.offset + query.limit
-        return _copy([s for s, _ in items[query.offset : end]]), len(items)
+    async def query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+        scores, total = query.execute(score for score, _ in self._db.scores.values())
+        return _copy(scores), total
+
+    async def upsert_score(self, score: Score) -> None:
+        existing = self._db.scores.get(score.id)
+        seq = existing[1] if existing else next(self._db.seq)
+        self._db.scores[score.id] = (_copy(score), seq)
 
 
-class InMemoryObservabilityStore(BaseObservabilityStore):
+class InMemoryObservabilityBackend(ObservabilityBackend):
     def __init__(self, db: InMemoryDB) -> None:
         self._db = db
 
     async def dangerously_clear_all(self) -> None:
         self._db.spans.clear()
 
-    async def _upsert_spans(self, spans: list[Span]) -> None:
+    async def upsert_spans(self, spans: list[Span]) -> None:
         for span in spans:
             key = (span.trace_id, span.span_id)
             existing = self._db.spans.get(key)
@@ -363,40 +328,36 @@ class InMemoryObservabilityStore(BaseObservabilityStore):
                 span = span.replace(created_at=existing.created_at)
             self._db.spans[key] = _copy(span)
 
-    async def _get_span(self, trace_id: str, span_id: str) -> Span | None:
+    async def get_span(self, trace_id: str, span_id: str) -> Span | None:
         return _copy(self._db.spans.get((trace_id, span_id)))
 
-    async def _get_root_span(self, trace_id: str) -> Span | None:
+    async def get_root_span(self, trace_id: str) -> Span | None:
         for span in self._db.spans.values():
             if span.trace_id == trace_id and span.parent_span_id is None:
                 return _copy(span)
         return None
 
-    async def _get_trace_spans(self, trace_id: str) -> list[Span]:
+    async def get_trace_spans(self, trace_id: str) -> list[Span]:
         spans = [s for s in self._db.spans.values() if s.trace_id == trace_id]
         return _copy(sorted(spans, key=lambda s: (s.started_at, s.span_id)))
 
-    async def _update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
+    async def update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
         for update in updates:
             key = (update.trace_id, update.span_id)
             span = self._db.spans.get(key)
             if span is not None:
                 self._db.spans[key] = _copy(span.replace(**update.changes, updated_at=now))
 
-    async def _delete_traces(self, trace_ids: list[str]) -> None:
+    async def delete_traces(self, trace_ids: list[str]) -> None:
         wanted = set(trace_ids)
         for key in [k for k in self._db.spans if k[0] in wanted]:
             del self._db.spans[key]
 
-    async def _query_traces(self, query: TraceQuery) -> tuple[list[Span], int]:
+    async def query_traces(self, query: TraceQuery) -> tuple[list[Span], int]:
         errored = {s.trace_id for s in self._db.spans.values() if s.error is not None}
-        roots = [
-            s
-            for s in self._db.spans.values()
-            if s.parent_span_id is None and trace_matches(s, query, s.trace_id in errored)
-        ]
-        roots.sort(key=trace_sort_key(query), reverse=query.direction == "DESC")
-        return _copy(roots[query.offset : query.offset + query.limit]), len(roots)
+        roots = (s for s in self._db.spans.values() if s.parent_span_id is None)
+        page, total = query.execute(roots, errored)
+        return _copy(page), total
 
 
 class InMemoryStore(MastraStorage):
@@ -408,10 +369,10 @@ class InMemoryStore(MastraStorage):
         super().__init__(id=id, disable_init=disable_init)
         self.db = InMemoryDB()
         self.stores = {
-            "memory": InMemoryMemoryStore(self.db),
-            "workflows": InMemoryWorkflowsStore(self.db),
-            "scores": InMemoryScoresStore(self.db),
-            "observability": InMemoryObservabilityStore(self.db),
+            "memory": MemoryStore(InMemoryMemoryBackend(self.db)),
+            "workflows": WorkflowsStore(InMemoryWorkflowsBackend(self.db)),
+            "scores": ScoresStore(InMemoryScoresBackend(self.db)),
+            "observability": ObservabilityStore(InMemoryObservabilityBackend(self.db)),
         }
 
     @classmethod
@@ -422,9 +383,9 @@ class InMemoryStore(MastraStorage):
 
 __all__ = [
     "InMemoryDB",
-    "InMemoryMemoryStore",
-    "InMemoryObservabilityStore",
-    "InMemoryScoresStore",
+    "InMemoryMemoryBackend",
+    "InMemoryObservabilityBackend",
+    "InMemoryScoresBackend",
     "InMemoryStore",
-    "InMemoryWorkflowsStore",
+    "InMemoryWorkflowsBackend",
 ]
