@@ -36,8 +36,8 @@ from typing import Any
 import asyncpg
 
 from mastra_storage import Message, MessageContent, OrderBy, Thread
-from mastra_storage.testing.servers import postgres_database
 from mastra_storage_postgres import PostgresStore
+from tests.support.servers import postgres_database
 
 UTC = timezone.utc
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -123,8 +123,8 @@ async def bench_libsql(
 async def bench_pg(
     data: Any, qs: Any, truth: Any, top_k: int, ef_values: Sequence[int]
 ) -> list[dict[str, Any]]:
-    from mastra_storage.testing.servers import pgvector_url, postgres_database
     from mastra_storage_postgres.vector import PgVector
+    from tests.support.servers import pgvector_url, postgres_database
 
     results = []
     server = await asyncio.to_thread(pgvector_url)

@@ -22,9 +22,9 @@ from typing import Any
 
 from mastra_storage.pagination import OrderBy
 from mastra_storage.testing.data import BASE_TIME, sample_message, sample_thread
-from mastra_storage.testing.servers import dynamodb_client_kwargs, dynamodb_url
 from mastra_storage_dynamodb import DynamoDBStore
 from mastra_storage_dynamodb.table import item_size
+from tests.support.servers import dynamodb_client_kwargs, dynamodb_url
 
 MESSAGES = 200
 THREADS = 20

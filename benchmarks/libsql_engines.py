@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from mastra_storage import Message, MessageContent, Thread
-from mastra_storage.testing.looplag import LoopLag
+from tests.support.looplag import LoopLag
 
 from .backends.libsql import BUMP_THREAD, INSERT_MESSAGE, RECALL
 from .ops import NEWEST_FIRST

@@ -102,7 +102,7 @@ async def measure(backends: list[str], sizes: Sizes) -> list[Cell]:
     import psycopg
     from langchain_postgres import PostgresChatMessageHistory
 
-    from mastra_storage.testing.servers import postgres_database
+    from tests.support.servers import postgres_database
 
     async with postgres_database() as url:
         conn = await psycopg.AsyncConnection.connect(url)

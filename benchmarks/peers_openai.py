@@ -101,7 +101,7 @@ async def _postgres(sizes: Sizes) -> list[Cell]:
     from agents.extensions.memory.sqlalchemy_session import SQLAlchemySession
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from mastra_storage.testing.servers import postgres_database
+    from tests.support.servers import postgres_database
 
     async with postgres_database() as url:
         engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))

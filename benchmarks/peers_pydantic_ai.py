@@ -177,7 +177,7 @@ async def measure(backends: Sequence[str], sizes: Sizes) -> list[Cell]:
             cells += await _peer_sqlite(Path(tmp) / "peer.db", sizes)
             cells += await _ours(connect(f"file:{Path(tmp) / 'ours.db'}"), "SQLite", sizes)
     if "postgres" in backends:
-        from mastra_storage.testing.servers import postgres_database
+        from tests.support.servers import postgres_database
 
         async with postgres_database() as url:
             cells += await _peer_postgres(url, sizes)

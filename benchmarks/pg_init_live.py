@@ -266,7 +266,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     if args.url:
         result = await measure(args.url, rows=args.rows, threads=args.threads)
     else:
-        from mastra_storage.testing.servers import postgres_database
+        from tests.support.servers import postgres_database
 
         async with postgres_database() as url:
             result = await measure(url, rows=args.rows, threads=args.threads)

@@ -329,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(report.import_line(run.import_time))
     run.meta["wall_seconds"] = round(time.perf_counter() - started, 1)
     with contextlib.suppress(Exception):
-        from mastra_storage.testing.servers import stop_all
+        from tests.support.servers import stop_all
 
         stop_all()
     previous = out_dir / report.JSON_NAME

@@ -34,7 +34,7 @@ CONVERSATION_SNIPPETS = (
 def libsql() -> None:
     """Skip (or fail, when required) unless the libSQL adapter is importable."""
     if importlib.util.find_spec("mastra_storage_libsql") is None:
-        from mastra_storage.testing.servers import skip_or_fail
+        from tests.support.servers import skip_or_fail
 
         skip_or_fail(
             "libsql",

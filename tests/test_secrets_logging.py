@@ -26,8 +26,8 @@ import pytest
 
 from mastra_storage import MastraStorage
 from mastra_storage.records import Thread
-from mastra_storage.testing import servers
-from mastra_storage.testing.servers import ServerUnavailable, skip_or_fail
+from tests.support import servers
+from tests.support.servers import ServerUnavailable, skip_or_fail
 
 pytestmark = pytest.mark.anyio
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mastra_storage.testing import servers
-from mastra_storage.testing.servers import (
+from tests.support import servers
+from tests.support.servers import (
     KNOWN_BACKENDS,
     ServerUnavailable,
     dynamodb_client_kwargs,

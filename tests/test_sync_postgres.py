@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("asyncpg", reason="the postgres extra is not installed")
 
 from mastra_storage import Message, MessageContent, Thread, sync
-from mastra_storage.testing.servers import ServerUnavailable, postgres_database, skip_or_fail
+from tests.support.servers import ServerUnavailable, postgres_database, skip_or_fail
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
 

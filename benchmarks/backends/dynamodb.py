@@ -211,7 +211,7 @@ class DynamoBackend(Backend):
     async def start(self) -> None:
         require_module("mastra_storage_dynamodb.store", "DynamoDB adapter")
         require_module("aioboto3", "aioboto3")
-        from mastra_storage.testing.servers import (
+        from tests.support.servers import (
             ServerUnavailable,
             dynamodb_table_name,
             dynamodb_url,
@@ -257,7 +257,7 @@ class DynamoBackend(Backend):
         raise Unavailable("moto_server did not answer within 30 s")
 
     def _kwargs(self, via: Address | None) -> dict[str, str]:
-        from mastra_storage.testing.servers import dynamodb_client_kwargs
+        from tests.support.servers import dynamodb_client_kwargs
 
         return dynamodb_client_kwargs(url_via(self._url, via))
 

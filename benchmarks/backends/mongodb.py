@@ -144,7 +144,7 @@ class MongoBackend(Backend):
     async def start(self) -> None:
         require_module("mastra_storage_mongodb.store", "MongoDB adapter")
         require_module("pymongo", "pymongo")
-        from mastra_storage.testing.servers import (
+        from tests.support.servers import (
             ServerUnavailable,
             mongodb_database,
             mongodb_uri,

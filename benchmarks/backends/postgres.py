@@ -169,7 +169,7 @@ class PostgresBackend(Backend):
     async def start(self) -> None:
         require_module("mastra_storage_postgres.store", "PostgreSQL adapter")
         require_module("asyncpg", "asyncpg")
-        from mastra_storage.testing.servers import ServerUnavailable, postgres_database
+        from tests.support.servers import ServerUnavailable, postgres_database
 
         try:
             self._url = await self._exit.enter_async_context(postgres_database())

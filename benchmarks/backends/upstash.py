@@ -169,7 +169,7 @@ class UpstashBackend(Backend):
 
         require_module("mastra_storage_upstash.store", "Upstash adapter")
         require_module("redis.asyncio", "redis-py")
-        from mastra_storage.testing.servers import ServerUnavailable, redis_key_prefix, redis_url
+        from tests.support.servers import ServerUnavailable, redis_key_prefix, redis_url
 
         try:
             self._url = await asyncio.to_thread(redis_url)

@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.testing.compat import Harness, harness_runner
-from mastra_storage.testing.servers import (
+from mastra_storage_dynamodb import DynamoDBStore  # does not import the driver
+from tests.support.compat import Harness, harness_runner
+from tests.support.servers import (
     dynamodb_client_kwargs,
     dynamodb_table_name,
     server_url_or_skip,
     skip_or_fail,
 )
-from mastra_storage_dynamodb import DynamoDBStore  # does not import the driver
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "tests" / "compat" / "mastra_dynamodb_harness.mjs"

@@ -15,9 +15,9 @@ from mastra_storage import Message, MessageContent, Thread
 from mastra_storage.errors import KeyCollisionError
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Resource, Score, ScorePayload
-from mastra_storage.testing.compat import T0, UTC, Harness, as_dict, clean
 from mastra_storage_dynamodb import DynamoDBStore, keys
 from mastra_storage_dynamodb import items as conv
+from tests.support.compat import T0, UTC, Harness, as_dict, clean
 
 pytestmark = pytest.mark.anyio
 

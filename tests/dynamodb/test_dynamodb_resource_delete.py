@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from mastra_storage.testing.data import sample_resource, uid
-from mastra_storage.testing.resource_delete import delete_one_of_two
 from mastra_storage_dynamodb import DynamoDBStore
 from mastra_storage_dynamodb.memory import DynamoMemoryStore
+from tests.support.resource_delete import delete_one_of_two
 
 pytestmark = pytest.mark.anyio
 

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from mastra_storage.composite import MastraStorage
-from mastra_storage.testing.faults import FaultProxy
-from mastra_storage.testing.servers import (
+from tests.support.faults import FaultProxy
+from tests.support.servers import (
     ServerUnavailable,
     dynamodb_client_kwargs,
     dynamodb_table_name,

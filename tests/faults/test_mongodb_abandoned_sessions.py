@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mastra_storage.errors import UnavailableError
-from mastra_storage.testing.faults import wait_until
+from tests.support.faults import wait_until
 
 from .conftest import Faulty
 

@@ -25,7 +25,7 @@ import pytest
 
 from mastra_storage.errors import UnavailableError
 from mastra_storage.testing.data import sample_message, sample_thread, uid
-from mastra_storage.testing.faults import Mode, wait_until
+from tests.support.faults import Mode, wait_until
 
 from .conftest import Faulty
 

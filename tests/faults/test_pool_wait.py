@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from mastra_storage.errors import UnavailableError
-from mastra_storage.testing.servers import ServerUnavailable, redis_key_prefix, redis_url
+from tests.support.servers import ServerUnavailable, redis_key_prefix, redis_url
 
 pytestmark = pytest.mark.anyio
 

@@ -30,7 +30,7 @@ import pytest
 from mastra_storage.composite import MastraStorage
 from mastra_storage.errors import EventLoopMismatchError, StoreClosedError, UnavailableError
 from mastra_storage.testing.data import sample_message, sample_thread
-from mastra_storage.testing.faults import FaultProxy, wait_until
+from tests.support.faults import FaultProxy, wait_until
 
 from .conftest import Backend
 

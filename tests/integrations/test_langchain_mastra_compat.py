@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from mastra_storage import connect
 from mastra_storage.integrations.langchain import MastraChatMessageHistory
-from mastra_storage.testing.compat import Harness, harness_runner
+from tests.support.compat import Harness, harness_runner
 
 from .test_langchain_history import TOOL_RESULT, TURN_1, TURN_2, scripted_chain
 

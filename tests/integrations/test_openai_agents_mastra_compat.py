@@ -14,7 +14,7 @@ pytest.importorskip("apsw", reason="the libsql extra is not installed")
 
 from mastra_storage import connect
 from mastra_storage.integrations.openai_agents import MastraSession
-from mastra_storage.testing.compat import Harness, harness_runner
+from tests.support.compat import Harness, harness_runner
 
 from .test_openai_agents_session import two_turns
 

@@ -30,7 +30,7 @@ from mastra_storage.integrations.pydantic_ai import PydanticAIHistory
 from mastra_storage.integrations.pydantic_ai_messages import IDENTITY_KEY
 from mastra_storage.memory import Memory
 from mastra_storage.memory.ownership import ResourceMismatchError
-from mastra_storage.testing.servers import ServerUnavailable, postgres_database, skip_or_fail
+from tests.support.servers import ServerUnavailable, postgres_database, skip_or_fail
 
 pytestmark = pytest.mark.anyio
 

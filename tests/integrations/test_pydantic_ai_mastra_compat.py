@@ -22,7 +22,7 @@ from pydantic_ai.messages import (
 
 from mastra_storage import connect
 from mastra_storage.integrations.pydantic_ai import PydanticAIHistory
-from mastra_storage.testing.compat import Harness, harness_runner
+from tests.support.compat import Harness, harness_runner
 
 from .test_pydantic_ai_history import ScriptedWeather, _agent
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from mastra_storage.testing.compat import Harness, harness_runner
-from mastra_storage.testing.servers import ServerUnavailable, skip_or_fail, sqld_instance
 from mastra_storage_libsql import LibSQLStore  # does not import the driver
+from tests.support.compat import Harness, harness_runner
+from tests.support.servers import ServerUnavailable, skip_or_fail, sqld_instance
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "tests" / "compat" / "mastra_libsql_harness.mjs"

@@ -24,10 +24,10 @@ import pytest
 
 from mastra_storage import Message, MessageContent, Thread
 from mastra_storage.domains import BaseMemoryStore
-from mastra_storage.testing.looplag import LoopLag
 from mastra_storage_libsql import LibSQLStore
 from mastra_storage_libsql.connection import Tx
 from mastra_storage_libsql.vector import LibSQLVector
+from tests.support.looplag import LoopLag
 
 pytestmark = pytest.mark.anyio
 

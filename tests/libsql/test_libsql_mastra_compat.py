@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from mastra_storage import Message, MessageContent
-from mastra_storage.testing.compat import (
+from mastra_storage_libsql import LibSQLStore
+from tests.support.compat import (
     UTC,
     Domains,
     Harness,
@@ -21,8 +22,7 @@ from mastra_storage.testing.compat import (
     reply_in_mastra_thread,
     write_fixture,
 )
-from mastra_storage.testing.servers import ServerUnavailable, skip_or_fail, sqld_instance
-from mastra_storage_libsql import LibSQLStore
+from tests.support.servers import ServerUnavailable, skip_or_fail, sqld_instance
 
 pytestmark = pytest.mark.anyio
 

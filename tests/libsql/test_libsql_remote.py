@@ -33,12 +33,6 @@ from mastra_storage.errors import (
 )
 from mastra_storage.records import Message, MessageContent, Thread
 from mastra_storage.testing.conformance import StorageConformance
-from mastra_storage.testing.servers import (
-    ServerUnavailable,
-    SqldProcess,
-    skip_or_fail,
-    sqld_process,
-)
 from mastra_storage.testing.stateful import (
     ENV_EXAMPLES,
     MemoryStatefulConformance,
@@ -47,6 +41,12 @@ from mastra_storage.testing.stateful import (
 from mastra_storage_libsql import LibSQLStore
 from mastra_storage_libsql.connection import Tx
 from mastra_storage_libsql.schema import TABLES
+from tests.support.servers import (
+    ServerUnavailable,
+    SqldProcess,
+    skip_or_fail,
+    sqld_process,
+)
 
 REMOTE_EXAMPLES = 6
 

@@ -227,7 +227,7 @@ VECTOR_HARNESS = Path(__file__).resolve().parents[1] / "compat" / "mastra_libsql
 
 async def test_mastra_reads_our_index_and_we_read_theirs(tmp_path: Path) -> None:
     """@mastra/libsql 1.23.1's LibSQLVector and ours share one file both ways."""
-    from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+    from tests.support.node import mastra_npm_dir, run_node_harness
 
     packages = ("@mastra/libsql@1.23.1", "@mastra/core@1.71.0")  # as tests/libsql/conftest.py
     npm_dir = await asyncio.to_thread(mastra_npm_dir, packages)

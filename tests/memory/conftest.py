@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from mastra_storage import MastraStorage, MemoryStore
-from mastra_storage.testing.servers import (
+from tests.support.servers import (
     ServerUnavailable,
     dynamodb_client_kwargs,
     dynamodb_table_name,

@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.testing.compat import Harness, harness_runner
-from mastra_storage.testing.servers import (
+from mastra_storage_mongodb import MongoDBStore  # does not import the driver
+from tests.support.compat import Harness, harness_runner
+from tests.support.servers import (
     ServerUnavailable,
     mongodb_database,
     mongodb_uri,
     skip_or_fail,
 )
-from mastra_storage_mongodb import MongoDBStore  # does not import the driver
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "tests" / "compat" / "mastra_mongodb_harness.mjs"

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from mastra_storage.testing.compat import (
+from mastra_storage_mongodb import MongoDBStore
+from tests.support.compat import (
     mastra_view,
     our_view,
     reply_in_mastra_thread,
     write_fixture,
 )
-from mastra_storage_mongodb import MongoDBStore
 
 from .conftest import Harness, run_harness
 

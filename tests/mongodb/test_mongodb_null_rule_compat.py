@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from mastra_storage.testing.compat import Harness
-from mastra_storage.testing.compat_dataset import read_dataset, volatile_free, write_dataset
-from mastra_storage.testing.servers import mongodb_database
 from mastra_storage_mongodb import MongoDBStore
+from tests.support.compat import Harness
+from tests.support.compat_dataset import read_dataset, volatile_free, write_dataset
+from tests.support.servers import mongodb_database
 
 from .conftest import run_harness
 

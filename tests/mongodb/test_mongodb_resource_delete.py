@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mastra_storage.testing.resource_delete import delete_one_of_two
 from mastra_storage_mongodb import MongoDBStore
+from tests.support.resource_delete import delete_one_of_two
 
 pytestmark = pytest.mark.anyio
 

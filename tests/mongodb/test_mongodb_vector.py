@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 
 from mastra_storage.errors import NotSupportedError, ValidationError
-from mastra_storage.testing.servers import ServerUnavailable, mongodb_uri, skip_or_fail
 from mastra_storage.testing.vector_conformance import (
     DOCS,
     FILTER_CASES,
@@ -39,6 +38,7 @@ from mastra_storage.testing.vector_conformance.redos import (
     REDOS_SUBJECTS,
 )
 from mastra_storage.vector import parse_filter
+from tests.support.servers import ServerUnavailable, mongodb_uri, skip_or_fail
 
 pytestmark = pytest.mark.anyio
 VECTOR_URI_ENV = "MASTRA_TEST_MONGODB_VECTOR_URI"

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.testing.compat import Harness, harness_runner
-from mastra_storage.testing.servers import ServerUnavailable, postgres_database, skip_or_fail
 from mastra_storage_postgres import PostgresStore  # does not import the driver
 from mastra_storage_postgres.schema import TABLE_NAMES
+from tests.support.compat import Harness, harness_runner
+from tests.support.servers import ServerUnavailable, postgres_database, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "tests" / "compat" / "mastra_pg_harness.mjs"

@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 
 from mastra_storage.errors import ConflictError, ValidationError
-from mastra_storage.testing.servers import (
+from mastra_storage.testing.vector_conformance import DOCS, VectorConformance, load_docs
+from mastra_storage.vector import InMemoryVector, parse_filter
+from mastra_storage_postgres.vector import PgVector
+from mastra_storage_postgres.vector_filter import compile_filter
+from tests.support.servers import (
     ServerUnavailable,
     pgvector_url,
     postgres_database,
     skip_or_fail,
 )
-from mastra_storage.testing.vector_conformance import DOCS, VectorConformance, load_docs
-from mastra_storage.vector import InMemoryVector, parse_filter
-from mastra_storage_postgres.vector import PgVector
-from mastra_storage_postgres.vector_filter import compile_filter
 
 pytestmark = pytest.mark.anyio
 
@@ -285,7 +285,7 @@ async def test_mastra_reads_our_index_and_we_read_theirs(
     Our index is IVFFlat here: Mastra 1.27.1 sets ``hnsw.iterative_scan`` before querying an
     HNSW index, which needs pgvector >= 0.8 (the test server has 0.6.2).
     """
-    from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
+    from tests.support.node import mastra_npm_dir, run_node_harness
 
     packages = ("@mastra/pg@1.27.1", "@mastra/core@1.71.0")  # as tests/postgres/conftest.py
     npm_dir = await asyncio.to_thread(mastra_npm_dir, packages)

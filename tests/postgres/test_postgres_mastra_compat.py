@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.testing.compat import (
+from mastra_storage_postgres import PostgresStore
+from tests.support.compat import (
     Harness,
     mastra_view,
     our_view,
@@ -15,7 +16,6 @@ from mastra_storage.testing.compat import (
     reply_in_mastra_thread,
     write_fixture,
 )
-from mastra_storage_postgres import PostgresStore
 
 pytestmark = pytest.mark.anyio
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.testing.compat import Harness
-from mastra_storage.testing.compat_dataset import (
+from mastra_storage_postgres import PostgresStore
+from tests.support.compat import Harness
+from tests.support.compat_dataset import (
     SCORE_IDS,
     read_dataset,
     volatile_free,
     write_dataset,
 )
-from mastra_storage_postgres import PostgresStore
 
 pytestmark = pytest.mark.anyio
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.testing.resource_delete import delete_one_of_two
 from mastra_storage_postgres import PostgresStore
+from tests.support.resource_delete import delete_one_of_two
 
 pytestmark = pytest.mark.anyio
 

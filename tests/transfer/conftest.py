@@ -30,7 +30,7 @@ from memory.conftest import (  # the session servers, shared with the Memory tes
 )
 
 from mastra_storage import MastraStorage
-from mastra_storage.testing.servers import (
+from tests.support.servers import (
     ServerUnavailable,
     dynamodb_table_name,
     mongodb_database,

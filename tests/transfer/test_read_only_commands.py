@@ -116,7 +116,7 @@ def _mongo_state(url: str, db_name: str) -> Any:
 def _dynamodb_state(endpoint: str, table: str) -> Any:
     import boto3
 
-    from mastra_storage.testing.servers import dynamodb_client_kwargs
+    from tests.support.servers import dynamodb_client_kwargs
 
     client = boto3.client("dynamodb", **dynamodb_client_kwargs(endpoint))
     if table not in client.list_tables()["TableNames"]:
@@ -156,7 +156,7 @@ def _target(backend: str, request: pytest.FixtureRequest, tmp_path: Path, tag: s
         state = lambda: _mongo_state(server.url, unique)  # noqa: E731
         return Target(backend, server.url, state, options, detects_missing=False)
     if backend == "dynamodb":
-        from mastra_storage.testing.servers import dynamodb_client_kwargs
+        from tests.support.servers import dynamodb_client_kwargs
 
         server = request.getfixturevalue("dynamodb_server")
         kwargs = dynamodb_client_kwargs(server.url)

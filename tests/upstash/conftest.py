@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.testing.servers import (
+from mastra_storage_upstash import UpstashStore
+from tests.support.servers import (
     ServerUnavailable,
     redis_key_prefix,
     redis_url,
     skip_or_fail,
 )
-from mastra_storage_upstash import UpstashStore
 
 try:
     import redis  # noqa: F401

@@ -11,9 +11,9 @@ import pytest
 
 from mastra_storage import MastraStorage
 from mastra_storage.testing.conformance import StorageConformance
-from mastra_storage.testing.servers import redis_key_prefix
 from mastra_storage.testing.stateful import MemoryStatefulConformance
 from mastra_storage_upstash import UpstashStore
+from tests.support.servers import redis_key_prefix
 
 
 class TestUpstashConformance(StorageConformance):
@@ -63,6 +63,6 @@ class TestUpstashStateful(MemoryStatefulConformance):
 
 
 def _url() -> str:
-    from mastra_storage.testing.servers import redis_url
+    from tests.support.servers import redis_url
 
     return redis_url()

@@ -26,12 +26,12 @@ from upstash_counting import counting_client, private_redis, server_calls
 
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Message, MessageContent, ScorePayload, Thread
-from mastra_storage.testing.servers import skip_or_fail
 from mastra_storage.timeutil import utc_now
 from mastra_storage_upstash import UpstashStore
 from mastra_storage_upstash.adopt import ADOPT_SCAN_COUNT
 from mastra_storage_upstash.indexes import thread_index_ops
 from mastra_storage_upstash.rows import thread_to_json
+from tests.support.servers import skip_or_fail
 
 pytestmark = pytest.mark.anyio
 

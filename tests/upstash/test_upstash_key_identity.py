@@ -21,9 +21,9 @@ from redis.asyncio import Redis
 from mastra_storage.codec import dumps
 from mastra_storage.errors import ValidationError
 from mastra_storage.records import Message, MessageContent, MessageUpdate, Thread
-from mastra_storage.testing.servers import redis_key_prefix
 from mastra_storage_upstash import UpstashStore
 from mastra_storage_upstash.keys import Keys
+from tests.support.servers import redis_key_prefix
 
 pytestmark = pytest.mark.anyio
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)

@@ -33,10 +33,10 @@ from mastra_storage.records import (
     ScorePayload,
     Thread,
 )
-from mastra_storage.testing.compat import T0
-from mastra_storage.testing.node import mastra_npm_dir, run_node_harness
-from mastra_storage.testing.servers import skip_or_fail
 from mastra_storage_upstash import UpstashStore
+from tests.support.compat import T0
+from tests.support.node import mastra_npm_dir, run_node_harness
+from tests.support.servers import skip_or_fail
 
 pytestmark = pytest.mark.anyio
 

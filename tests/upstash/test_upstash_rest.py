@@ -28,7 +28,6 @@ from mastra_storage.codec import dumps
 from mastra_storage.errors import ConfigurationError, UnavailableError
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Thread
-from mastra_storage.testing.servers import redis_key_prefix, skip_or_fail
 from mastra_storage_upstash import UpstashStore
 from mastra_storage_upstash.adopt import ADOPT_SCAN_COUNT
 from mastra_storage_upstash.cli import main as cli_main
@@ -36,6 +35,7 @@ from mastra_storage_upstash.keys import Keys
 from mastra_storage_upstash.rest import RestRedis, RestTransport
 from mastra_storage_upstash.rows import thread_to_json
 from mastra_storage_upstash.store import rest_endpoint
+from tests.support.servers import redis_key_prefix, skip_or_fail
 
 pytestmark = pytest.mark.anyio
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from mastra_storage.composite import MastraStorage
 from mastra_storage.domains import (
-    BaseMemoryStore,
-    BaseObservabilityStore,
-    BaseScoresStore,
-    BaseWorkflowsStore,
+    MemoryStore,
+    ObservabilityStore,
+    ScoresStore,
+    WorkflowsStore,
 )
 from mastra_storage.records import (
     Message,
@@ -96,10 +96,10 @@ class Domains:
     def __init__(self, store: MastraStorage) -> None:
         memory, workflows = store.stores["memory"], store.stores["workflows"]
         scores, observability = store.stores["scores"], store.stores["observability"]
-        assert isinstance(memory, BaseMemoryStore)
-        assert isinstance(workflows, BaseWorkflowsStore)
-        assert isinstance(scores, BaseScoresStore)
-        assert isinstance(observability, BaseObservabilityStore)
+        assert isinstance(memory, MemoryStore)
+        assert isinstance(workflows, WorkflowsStore)
+        assert isinstance(scores, ScoresStore)
+        assert isinstance(observability, ObservabilityStore)
         self.memory, self.workflows = memory, workflows
         self.scores, self.observability = scores, observability
 

@@ -1,4 +1,4 @@
-"""Shared setup for the adapters' ``_delete_resource`` tests.
+"""Shared setup for the adapters' raw resource-delete tests.
 
 The conformance suite checks what the domain API shows after ``delete_resource``; an
 adapter's own test then looks at the raw backend (rows, documents, items, keys) to prove
@@ -8,9 +8,10 @@ every backend: two resources with a thread and a message each, one deleted.
 
 from __future__ import annotations
 
-from ..composite import MastraStorage
-from ..retention import delete_resource
-from .data import sample_message, sample_resource, sample_thread, uid
+from mastra_storage.backend.capabilities import SupportsResourceDelete
+from mastra_storage.composite import MastraStorage
+from mastra_storage.retention import delete_resource
+from mastra_storage.testing.data import sample_message, sample_resource, sample_thread, uid
 
 
 async def delete_one_of_two(storage: MastraStorage) -> tuple[str, str]:
@@ -25,9 +26,9 @@ async def delete_one_of_two(storage: MastraStorage) -> tuple[str, str]:
         await memory.save_resource(sample_resource(id=resource_id))
     result = await delete_resource(storage, gone)
     assert (result.threads, result.messages, result.resources) == (1, 1, 1)
-    remover = getattr(memory, "_delete_resource", None)
-    assert remover is not None, "the adapter should offer _delete_resource"
-    await remover(gone)  # a missing resource is not an error
+    backend = memory.backend
+    assert isinstance(backend, SupportsResourceDelete), "the backend should delete resources"
+    await backend.delete_resource(gone)  # a missing resource is not an error
     assert await memory.get_resource_by_id(gone) is None
     survivor = await memory.get_resource_by_id(kept)
     assert survivor is not None and survivor.working_memory is not None
