@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timezone
 from typing import Any, TypeVar
@@ -23,27 +22,18 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import (
-    AutoReconnect,
-    ConnectionFailure,
-    DocumentTooLarge,
-    DuplicateKeyError,
-    OperationFailure,
-    PyMongoError,
-    ServerSelectionTimeoutError,
-)
+from pymongo.errors import ConnectionFailure, PyMongoError, ServerSelectionTimeoutError
 
+from mastra_storage.backend.concurrency import RetryPolicy
 from mastra_storage.errors import (
-    BackendError,
     ConflictError,
     MastraStorageError,
-    UnavailableError,
     ValidationError,
     storage_error_id,
 )
-from mastra_storage.redact import redact_text
 
 from .abandoned import AbandonedSessions
+from .errors import DocumentTooLargeError, translate_error
 
 T = TypeVar("T")
 Session = AsyncClientSession | None
@@ -51,20 +41,18 @@ Document = dict[str, Any]
 
 #: MongoDB's document limit; the server's ``maxBsonObjectSize`` replaces it after ``hello``.
 DEFAULT_MAX_BSON_SIZE = 16 * 1024 * 1024
-#: How often a read-modify-write is retried after losing a race (duplicate insert, CAS miss).
-MAX_RMW_ATTEMPTS = 20
-#: Attempts of a transaction (and of its commit) after transient errors: write conflicts
-#: are retried often, a lost connection only :data:`MAX_TX_NETWORK_ATTEMPTS` times.
-MAX_TX_ATTEMPTS = 200
-MAX_TX_NETWORK_ATTEMPTS = 2
-
-
-class DocumentTooLargeError(ValidationError):
-    """A document would exceed the server's BSON size limit (16 MiB on MongoDB).
-
-    Raised *before* anything is written, so the stored version (e.g. the last good
-    workflow snapshot) stays intact and the run can still be resumed from it.
-    """
+#: A read-modify-write that lost a race (a concurrent insert won the unique index, or a
+#: compare-and-swap missed) is retried at once: the next read sees the winner, so waiting
+#: buys nothing, and 20 rounds outlast any realistic burst of writers on one document.
+RMW_RETRY = RetryPolicy(attempts=20, base_s=0.0, cap_s=0.0)
+#: A transaction aborted by a transient error (mostly a WriteConflict: many writers bumping
+#: one thread) is retried up to 200 times with jittered backoff from 1 ms capped at 50 ms:
+#: writers conflict in rounds, and spreading them out lets each round finish.
+TX_RETRY = RetryPolicy(attempts=200, base_s=0.001, cap_s=0.05)
+#: A lost connection (and an unknown commit result) is retried only twice: the client's
+#: own timeouts already waited, and an unreachable server must fail fast with
+#: ``UnavailableError``, not hang through the transaction budget above.
+TX_NETWORK_RETRY = RetryPolicy(attempts=2, base_s=0.0, cap_s=0.0)
 
 
 class MongoConnection:
@@ -181,8 +169,9 @@ class MongoConnection:
     ) -> T:
         """The bounded retry loop of :meth:`_transaction`; appends each error it meets."""
         network_failures = 0
-        for attempt in range(MAX_TX_ATTEMPTS):
-            last = attempt + 1 == MAX_TX_ATTEMPTS or network_failures >= MAX_TX_NETWORK_ATTEMPTS
+        network_budget = TX_NETWORK_RETRY.attempts
+        for attempt in TX_RETRY.tries():
+            last = attempt + 1 == TX_RETRY.attempts or network_failures >= network_budget
             await session.start_transaction()
             try:
                 result = await work(session)
@@ -194,7 +183,7 @@ class MongoConnection:
                 failures.append(exc)
                 if isinstance(exc, ConnectionFailure):
                     network_failures += 1
-                    last = last or network_failures >= MAX_TX_NETWORK_ATTEMPTS
+                    last = last or network_failures >= network_budget
                 if session.in_transaction:
                     with contextlib.suppress(PyMongoError):
                         await session.abort_transaction()
@@ -205,17 +194,17 @@ class MongoConnection:
                 ):
                     # Many writers on one document (a busy thread's bump) conflict in
                     # rounds: jittered backoff spreads them instead of a retry storm.
-                    await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+                    await TX_RETRY.pause(attempt)
                     continue
                 raise
-            for commit_attempt in range(MAX_TX_NETWORK_ATTEMPTS):
+            for commit_attempt in TX_NETWORK_RETRY.tries():
                 try:
                     await session.commit_transaction()
                     return result
                 except PyMongoError as exc:
                     failures.append(exc)
                     if exc.has_error_label("UnknownTransactionCommitResult") and (
-                        commit_attempt + 1 < MAX_TX_NETWORK_ATTEMPTS
+                        commit_attempt + 1 < network_budget
                     ):
                         continue
                     if exc.has_error_label("TransientTransactionError") and not last:
@@ -240,7 +229,7 @@ class MongoConnection:
         """
         coll = self.collection(collection)
         transactional = await self.probe()
-        for _ in range(MAX_RMW_ATTEMPTS):
+        for attempt in RMW_RETRY.tries():
             inserting = False
 
             async def work(session: Session) -> tuple[bool, T]:
@@ -265,11 +254,13 @@ class MongoConnection:
             except ConflictError:
                 if not inserting:
                     raise  # raised by ``compute`` itself (e.g. a failed compare-and-set)
+                await RMW_RETRY.pause(attempt)
                 continue  # a concurrent insert won the unique index: read it and retry
             if done:
                 return result
+            await RMW_RETRY.pause(attempt)
         raise ConflictError(
-            f"{operation}: gave up after {MAX_RMW_ATTEMPTS} concurrent-update retries",
+            f"{operation}: gave up after {RMW_RETRY.attempts} concurrent-update retries",
             id=storage_error_id("MONGODB", operation, "CONFLICT"),
         )
 
@@ -293,52 +284,20 @@ class MongoConnection:
             )
 
     async def guard(self, operation: str, awaitable: Awaitable[T]) -> T:
-        """Await ``awaitable``, mapping driver errors to typed, redacted errors."""
+        """Await ``awaitable``, mapping driver errors to typed, redacted errors
+        (:func:`.errors.translate_error`)."""
         self.abandoned.release_soon()
         try:
             return await awaitable
         except MastraStorageError:
             raise
-        except DuplicateKeyError as exc:
-            raise ConflictError(
-                f"{operation}: duplicate key: {self._scrub(exc)}",
-                id=storage_error_id("MONGODB", operation, "DUPLICATE_KEY"),
-            ) from exc
-        except DocumentTooLarge as exc:
-            raise DocumentTooLargeError(
-                f"{operation}: a document exceeds MongoDB's size limit: {self._scrub(exc)}",
-                id=storage_error_id("MONGODB", operation, "DOCUMENT_TOO_LARGE"),
-            ) from exc
-        except (InvalidDocument, OverflowError) as exc:
-            raise ValidationError(
-                f"{operation}: value cannot be stored in MongoDB: {self._scrub(exc)}",
-                id=storage_error_id("MONGODB", operation, "INVALID_DOCUMENT"),
-            ) from exc
-        except (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect) as exc:
-            raise UnavailableError(
-                f"{operation}: MongoDB at {self.display_url} is unreachable: {self._scrub(exc)}",
-                id=storage_error_id("MONGODB", operation, "UNAVAILABLE"),
-            ) from exc
-        except PyMongoError as exc:
-            if exc.timeout:  # a client-side (CSOT) or server-side (maxTimeMS) time limit
-                raise UnavailableError(
-                    f"{operation}: MongoDB at {self.display_url} did not answer in time: "
-                    f"{self._scrub(exc)}",
-                    id=storage_error_id("MONGODB", operation, "TIMEOUT"),
-                ) from exc
-            if isinstance(exc, OperationFailure):
-                raise BackendError(
-                    f"{operation}: MongoDB error {exc.code}: {self._scrub(exc)}",
-                    id=storage_error_id("MONGODB", operation, "FAILED"),
-                    details={"code": exc.code},
-                ) from exc
-            raise BackendError(
-                f"{operation}: {self._scrub(exc)}",
-                id=storage_error_id("MONGODB", operation, "FAILED"),
-            ) from exc
-
-    def _scrub(self, exc: BaseException) -> str:
-        return redact_text(str(exc), self._secret_url)
+        except Exception as exc:
+            error = translate_error(
+                operation, exc, display_url=self.display_url, secret_url=self._secret_url
+            )
+            if error is None:
+                raise
+            raise error from exc
 
     async def close(self) -> None:
         await self.abandoned.close()
@@ -348,6 +307,9 @@ class MongoConnection:
 
 __all__ = [
     "DEFAULT_MAX_BSON_SIZE",
+    "RMW_RETRY",
+    "TX_NETWORK_RETRY",
+    "TX_RETRY",
     "Document",
     "DocumentTooLargeError",
     "MongoConnection",

@@ -110,6 +110,22 @@ def date_range_filter(
     return {"$or": [{field: condition}, {field: as_text}]}
 
 
+def position_filter(
+    field: str,
+    tie: str,
+    key: Any,
+    tie_value: Any,
+    after: bool,
+    tie_after: bool | None = None,
+) -> dict[str, Any]:
+    """Documents strictly after ``(key, tie_value)`` in ``(field, tie)`` order: a keyset
+    condition. ``after`` says whether "after" means a larger ``field`` (ascending order);
+    ``tie_after`` the same for the tie-break (default: as ``after``)."""
+    op = "$gt" if after else "$lt"
+    tie_op = op if tie_after is None else ("$gt" if tie_after else "$lt")
+    return {"$or": [{field: {op: key}}, {field: key, tie: {tie_op: tie_value}}]}
+
+
 def and_filters(*filters: dict[str, Any]) -> dict[str, Any]:
     """Combine filters without one overwriting another's key."""
     parts = [f for f in filters if f]
@@ -125,6 +141,7 @@ __all__ = [
     "date_range_filter",
     "eq",
     "plain",
+    "position_filter",
     "read_date",
     "read_json",
     "read_object",

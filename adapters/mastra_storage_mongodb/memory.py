@@ -14,10 +14,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo import UpdateOne
 
-from mastra_storage.codec import dumps, loads
-from mastra_storage.domains.memory import (
-    BaseMemoryStore,
+from mastra_storage.backend.memory import (
     CloneBuilder,
+    MemoryBackend,
     MessageMutation,
     MessageQuery,
     MessageQueryResult,
@@ -26,19 +25,24 @@ from mastra_storage.domains.memory import (
     ThreadMutation,
     ThreadQuery,
     plan_message_updates,
-    thread_matches,
 )
+from mastra_storage.codec import dumps, loads
 from mastra_storage.errors import ConflictError, NotFoundError, ValidationError
-from mastra_storage.pagination import Cursor
+from mastra_storage.layout import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS
 from mastra_storage.records import Message, MessageContent, Resource, Thread
-from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
+from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import Document, Session
-from .documents import and_filters, date_range_filter, eq, read_date, read_object
+from .documents import (
+    and_filters,
+    date_range_filter,
+    eq,
+    position_filter,
+    read_date,
+    read_object,
+)
 from .domain import MongoDomain
-from .resource_delete import MongoResourceDelete
-from .schema import MEMORY_INDEXES, MESSAGES, RESOURCES, THREADS
-from .transfer_scan import MongoResourceScan
+from .schema import MEMORY_INDEXES
 
 # --------------------------------------------------------------------------- documents
 
@@ -140,12 +144,6 @@ MESSAGE_SORT_ASC = [("createdAt", 1), ("_id", 1)]
 MESSAGE_SORT_DESC = [("createdAt", -1), ("_id", -1)]
 
 
-def _position_filter(field: str, tie: str, key: Any, tie_value: Any, after: bool) -> Document:
-    """Strictly after (or before) ``(key, tie_value)`` in ``(field, tie)`` order."""
-    op = "$gt" if after else "$lt"
-    return {"$or": [{field: {op: key}}, {field: key, tie: {op: tie_value}}]}
-
-
 def _seq_value(tie: int | str) -> ObjectId:
     try:
         return ObjectId(str(tie))
@@ -177,32 +175,41 @@ def _metadata_filter(metadata: dict[str, Any] | None) -> tuple[Document, bool]:
 # --------------------------------------------------------------------------- the domain
 
 
-class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, BaseMemoryStore):
-    """Threads, messages and resources."""
+class MongoMemoryBackend(MongoDomain, MemoryBackend):
+    """Threads, messages and resources in three collections.
+
+    Multi-document writes (saving, moving or deleting messages with their threads'
+    ``updatedAt``, deleting or cloning a thread) run in one transaction when the deployment
+    has them, otherwise as ordered writes that never leave a message without its thread
+    (:meth:`~.connection.MongoConnection.atomic`); read-modify-writes are
+    :meth:`~.connection.MongoConnection.read_modify_write`. Driver errors arrive typed
+    (:mod:`.errors`). Capabilities: resource-scoped message queries, resource scans and
+    resource deletes.
+    """
 
     message_seq_kind = str  # the ObjectId's hex: cursors carry it as a string
-    collections = (MESSAGES, THREADS, RESOURCES)
+    collections = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)
     indexes = MEMORY_INDEXES
 
     # ---- threads ----------------------------------------------------------------------
 
-    async def _get_thread(self, thread_id: str) -> Thread | None:
+    async def get_thread(self, thread_id: str) -> Thread | None:
         doc = await self._conn.guard(
-            "getThreadById", self._conn.collection(THREADS).find_one({"id": thread_id})
+            "getThreadById", self._conn.collection(TABLE_THREADS).find_one({"id": thread_id})
         )
         return None if doc is None else thread_from_doc(doc)
 
-    async def _upsert_thread(self, thread: Thread) -> None:
+    async def upsert_thread(self, thread: Thread) -> None:
         doc = thread_doc(thread)
         self._conn.check_size(doc, "saveThread")
         await self._conn.guard(
             "saveThread",
-            self._conn.collection(THREADS).update_one(
+            self._conn.collection(TABLE_THREADS).update_one(
                 {"id": thread.id}, {"$set": doc}, upsert=True
             ),
         )
 
-    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+    async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
         def compute(doc: Document | None) -> tuple[Document | None, Thread | None]:
             if doc is None:
                 return None, None
@@ -210,12 +217,12 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
             return thread_doc(updated), updated
 
         return await self._conn.read_modify_write(
-            "updateThread", THREADS, {"id": thread_id}, compute
+            "updateThread", TABLE_THREADS, {"id": thread_id}, compute
         )
 
-    async def _delete_thread(self, thread_id: str) -> None:
-        messages = self._conn.collection(MESSAGES)
-        threads = self._conn.collection(THREADS)
+    async def delete_thread(self, thread_id: str) -> None:
+        messages = self._conn.collection(TABLE_MESSAGES)
+        threads = self._conn.collection(TABLE_THREADS)
 
         async def work(session: Session) -> None:
             # Without a transaction this order matters: messages go first, so an
@@ -225,7 +232,7 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
 
         await self._conn.atomic("deleteThread", work)
 
-    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+    async def query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
         field = "createdAt" if query.order.field == "created_at" else "updatedAt"
         direction = -1 if query.order.descending else 1
         base: Document = {}
@@ -233,21 +240,14 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
             base["resourceId"] = eq(query.resource_id)
         metadata_conditions, in_python = _metadata_filter(query.metadata)
         base.update(metadata_conditions)
-        coll = self._conn.collection(THREADS)
+        coll = self._conn.collection(TABLE_THREADS)
         sort = [(field, direction), ("id", direction)]
         after = query.after
         if in_python:
-            docs = await self._conn.guard("listThreads", coll.find(base).sort(sort).to_list())
-            threads = [
-                t
-                for t in map(thread_from_doc, docs)
-                if thread_matches(t, query.resource_id, query.metadata)
-            ]
-            total = len(threads)
-            if after is not None:
-                threads = [t for t in threads if _thread_after(t, field, after, direction)]
-            end = None if query.limit is None else query.offset + query.limit + 1
-            return threads[query.offset : end], total
+            # The server narrowed by type; JSON equality of objects and arrays (key order,
+            # 1 == 1.0 inside) is the reference executor's.
+            docs = await self._conn.guard("listThreads", coll.find(base).to_list())
+            return query.execute(map(thread_from_doc, docs))
         total = 0
         if query.count:
             total = await self._conn.guard("listThreads", coll.count_documents(base))
@@ -255,7 +255,7 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
         if after is not None:
             page_filter = and_filters(
                 base,
-                _position_filter(
+                position_filter(
                     field, "id", from_epoch_ms(after.key), str(after.tie), direction == 1
                 ),
             )
@@ -267,8 +267,19 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
 
     # ---- messages ---------------------------------------------------------------------
 
-    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
-        coll = self._conn.collection(MESSAGES)
+    async def query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """One page of the messages of ``query.thread_ids`` (keyset on ``(createdAt,
+        _id)``, up to ``limit + 1`` rows), the count when asked, and the include windows.
+        Reads only; each part is one query (no snapshot across them)."""
+        return await self._run_message_query(query)
+
+    async def query_resource_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """As :meth:`query_messages`, over every message of ``query.resource_id`` (the
+        ``resourceId, createdAt`` index serves it)."""
+        return await self._run_message_query(query)
+
+    async def _run_message_query(self, query: MessageQuery) -> MessageQueryResult:
+        coll = self._conn.collection(TABLE_MESSAGES)
         base: Document = {}
         if query.thread_ids is not None:
             ids = query.thread_ids
@@ -285,7 +296,7 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
             if query.after is not None:
                 page_filter = and_filters(
                     base,
-                    _position_filter(
+                    position_filter(
                         "createdAt",
                         "_id",
                         from_epoch_ms(query.after.key),
@@ -305,7 +316,7 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
 
     async def _included(self, query: MessageQuery) -> list[StoredMessage]:
         """Each include target (one query for all) plus its neighbours in its own thread."""
-        coll = self._conn.collection(MESSAGES)
+        coll = self._conn.collection(TABLE_MESSAGES)
         ids = list(dict.fromkeys(spec.id for spec in query.include))
         targets = {
             d["id"]: d
@@ -327,7 +338,7 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
                     continue
                 window = and_filters(
                     {"thread_id": eq(target.get("thread_id"))},
-                    _position_filter(
+                    position_filter(
                         "createdAt", "_id", target.get("createdAt"), target["_id"], forward
                     ),
                 )
@@ -338,10 +349,10 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
                 out.extend(stored_from_doc(d) for d in docs)
         return out
 
-    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+    async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
         docs = await self._conn.guard(
             "listMessagesById",
-            self._conn.collection(MESSAGES).find({"id": {"$in": message_ids}}).to_list(),
+            self._conn.collection(TABLE_MESSAGES).find({"id": {"$in": message_ids}}).to_list(),
         )
         return [stored_from_doc(d) for d in docs]
 
@@ -352,7 +363,7 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
             return
         found = {
             d["id"]
-            for d in await self._conn.collection(THREADS)
+            for d in await self._conn.collection(TABLE_THREADS)
             .find({"id": {"$in": thread_ids}}, {"id": 1}, session=session)
             .to_list()
         }
@@ -371,16 +382,16 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
         deleting the thread, and its messages would outlive the thread."""
         if thread_ids:
             later = {"$cond": [{"$lt": ["$updatedAt", now]}, now, {"$add": ["$updatedAt", 1]}]}
-            await self._conn.collection(THREADS).update_many(
+            await self._conn.collection(TABLE_THREADS).update_many(
                 {"id": {"$in": thread_ids}}, [{"$set": {"updatedAt": later}}], session=session
             )
 
-    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+    async def save_messages(self, messages: list[Message], now: datetime) -> None:
         thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages if m.thread_id))
         rows = [(message_fields(m), m.created_at) for m in messages]
         for fields, created in rows:
             self._conn.check_size({**fields, "createdAt": created}, "saveMessages")
-        coll = self._conn.collection(MESSAGES)
+        coll = self._conn.collection(TABLE_MESSAGES)
 
         async def work(session: Session) -> None:
             # Without a transaction: threads are checked first and messages are written
@@ -399,10 +410,10 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
 
         await self._conn.atomic("saveMessages", work)
 
-    async def _modify_messages(
+    async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
-        coll = self._conn.collection(MESSAGES)
+        coll = self._conn.collection(TABLE_MESSAGES)
 
         async def work(session: Session) -> list[Message]:
             docs = await coll.find({"id": {"$in": message_ids}}, session=session).to_list()
@@ -429,8 +440,8 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
 
         return await self._conn.atomic("updateMessages", work)
 
-    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
-        coll = self._conn.collection(MESSAGES)
+    async def delete_messages(self, message_ids: list[str], now: datetime) -> None:
+        coll = self._conn.collection(TABLE_MESSAGES)
 
         async def work(session: Session) -> None:
             docs = await coll.find(
@@ -446,13 +457,13 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
 
     # ---- resources --------------------------------------------------------------------
 
-    async def _get_resource(self, resource_id: str) -> Resource | None:
+    async def get_resource(self, resource_id: str) -> Resource | None:
         doc = await self._conn.guard(
-            "getResourceById", self._conn.collection(RESOURCES).find_one({"id": resource_id})
+            "getResourceById", self._conn.collection(TABLE_RESOURCES).find_one({"id": resource_id})
         )
         return None if doc is None else resource_from_doc(doc)
 
-    async def _upsert_resource(self, resource: Resource) -> None:
+    async def upsert_resource(self, resource: Resource) -> None:
         doc = resource_doc(resource)
         self._conn.check_size(doc, "saveResource")
         update: Document = {"$set": doc}
@@ -461,10 +472,12 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
             update["$unset"] = unset
         await self._conn.guard(
             "saveResource",
-            self._conn.collection(RESOURCES).update_one({"id": resource.id}, update, upsert=True),
+            self._conn.collection(TABLE_RESOURCES).update_one(
+                {"id": resource.id}, update, upsert=True
+            ),
         )
 
-    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+    async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         def compute(doc: Document | None) -> tuple[Document | None, Resource]:
             updated = mutate(None if doc is None else resource_from_doc(doc))
             fields = resource_doc(updated)
@@ -474,16 +487,36 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
             return fields, updated
 
         return await self._conn.read_modify_write(
-            "updateResource", RESOURCES, {"id": resource_id}, compute
+            "updateResource", TABLE_RESOURCES, {"id": resource_id}, compute
+        )
+
+    async def scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
+        """Up to ``limit`` resources with ids after ``position``, by id: keyset on the
+        unique ``id`` index, so concurrent writes never shift a page. Reads only."""
+        where: Document = {} if position is None else {"id": {"$gt": position}}
+        cursor = self._conn.collection(TABLE_RESOURCES).find(where).sort("id", 1).limit(limit)
+        docs = await self._conn.guard("scanResources", cursor.to_list())
+        found = [resource_from_doc(doc) for doc in docs]
+        return found, found[-1].id if len(found) == limit else None
+
+    async def delete_resource(self, resource_id: str) -> None:
+        """Delete the resource's document (one atomic ``delete_one``; a missing id deletes
+        nothing). Retention removes its threads, messages and runs through the domains
+        first."""
+        await self._conn.guard(
+            "deleteResource",
+            self._conn.collection(TABLE_RESOURCES).delete_one({"id": resource_id}),
         )
 
     # ---- cloning ----------------------------------------------------------------------
 
-    async def _clone_thread(
+    async def clone_thread(
         self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
     ) -> tuple[Thread, list[Message]] | None:
-        threads = self._conn.collection(THREADS)
-        messages = self._conn.collection(MESSAGES)
+        threads = self._conn.collection(TABLE_THREADS)
+        messages = self._conn.collection(TABLE_MESSAGES)
         transactional = await self._conn.probe()
 
         async def work(session: Session) -> tuple[Thread, list[Message]] | None:
@@ -524,11 +557,4 @@ class MongoDBMemoryStore(MongoResourceDelete, MongoResourceScan, MongoDomain, Ba
         return await self._conn.atomic("cloneThread", work)
 
 
-def _thread_after(thread: Thread, field: str, cursor: Cursor, direction: int) -> bool:
-    value = thread.created_at if field == "createdAt" else thread.updated_at
-    key = (to_epoch_ms(value), thread.id)
-    position = (cursor.key, str(cursor.tie))
-    return key > position if direction == 1 else key < position
-
-
-__all__ = ["MongoDBMemoryStore"]
+__all__ = ["MongoMemoryBackend", "resource_doc", "resource_from_doc"]

@@ -12,26 +12,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import msgspec
 from pymongo import UpdateOne
 
-from mastra_storage.domains.observability import (
+from mastra_storage.backend.observability import (
     TRACE_EQUALITY_FILTERS,
-    BaseObservabilityStore,
+    ObservabilityBackend,
     SpanUpdate,
     TraceQuery,
-    trace_matches,
-    trace_sort_key,
 )
+from mastra_storage.layout import SPAN_FIELD_COLUMNS, SPANS, TABLE_SPANS
 from mastra_storage.records import Span
+from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import Document, Session
-from .documents import and_filters, date_range_filter, eq, plain, read_optional_date
+from .documents import (
+    and_filters,
+    date_range_filter,
+    eq,
+    plain,
+    position_filter,
+    read_optional_date,
+)
 from .domain import MongoDomain
-from .schema import SPAN_INDEXES, SPANS
+from .schema import SPAN_INDEXES
 
-_FIELD_NAMES: dict[str, str] = {f.name: f.encode_name for f in msgspec.structs.fields(Span)}
-_DATE_FIELDS = ("startedAt", "endedAt", "createdAt", "updatedAt")
+_FIELD_NAMES: dict[str, str] = dict(SPAN_FIELD_COLUMNS)
+_DATE_FIELDS = SPANS.timestamp_columns
 _STATUS_FILTERS: dict[str, Document] = {
     "error": {"error": {"$ne": None}},
     "running": {"error": None, "endedAt": None},
@@ -53,13 +59,16 @@ def span_from_doc(doc: Document) -> Span:
     return Span.from_dict(data)
 
 
-class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
-    """AI-tracing spans, grouped by ``traceId``."""
+class MongoObservabilityBackend(MongoDomain, ObservabilityBackend):
+    """AI-tracing spans, grouped by ``traceId``, one document per span (unique
+    ``(spanId, traceId)`` index). Batch writes are one ordered ``bulk_write`` in a
+    transaction when the deployment has them; driver errors arrive typed
+    (:mod:`.errors`)."""
 
-    collections = (SPANS,)
+    collections = (TABLE_SPANS,)
     indexes = SPAN_INDEXES
 
-    async def _upsert_spans(self, spans: list[Span]) -> None:
+    async def upsert_spans(self, spans: list[Span]) -> None:
         ops = []
         for span in spans:
             doc = span_doc(span)
@@ -72,38 +81,40 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
                     upsert=True,
                 )
             )
-        coll = self._conn.collection(SPANS)
+        coll = self._conn.collection(TABLE_SPANS)
 
         async def work(session: Session) -> None:
             await coll.bulk_write(ops, ordered=True, session=session)
 
         await self._conn.atomic("batchCreateSpans", work)
 
-    async def _get_span(self, trace_id: str, span_id: str) -> Span | None:
+    async def get_span(self, trace_id: str, span_id: str) -> Span | None:
         doc = await self._conn.guard(
             "getSpan",
-            self._conn.collection(SPANS).find_one({"traceId": trace_id, "spanId": span_id}),
+            self._conn.collection(TABLE_SPANS).find_one({"traceId": trace_id, "spanId": span_id}),
         )
         return None if doc is None else span_from_doc(doc)
 
-    async def _get_root_span(self, trace_id: str) -> Span | None:
+    async def get_root_span(self, trace_id: str) -> Span | None:
         doc = await self._conn.guard(
             "getRootSpan",
-            self._conn.collection(SPANS).find_one({"traceId": trace_id, "parentSpanId": None}),
+            self._conn.collection(TABLE_SPANS).find_one(
+                {"traceId": trace_id, "parentSpanId": None}
+            ),
         )
         return None if doc is None else span_from_doc(doc)
 
-    async def _get_trace_spans(self, trace_id: str) -> list[Span]:
+    async def get_trace_spans(self, trace_id: str) -> list[Span]:
         docs = await self._conn.guard(
             "getTrace",
-            self._conn.collection(SPANS)
+            self._conn.collection(TABLE_SPANS)
             .find({"traceId": trace_id})
             .sort([("startedAt", 1), ("_id", 1)])
             .to_list(),
         )
         return [span_from_doc(d) for d in docs]
 
-    async def _update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
+    async def update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
         ops = []
         for update in updates:
             fields: Document = {}
@@ -114,20 +125,20 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
             ops.append(
                 UpdateOne({"traceId": update.trace_id, "spanId": update.span_id}, {"$set": fields})
             )
-        coll = self._conn.collection(SPANS)
+        coll = self._conn.collection(TABLE_SPANS)
 
         async def work(session: Session) -> None:
             await coll.bulk_write(ops, ordered=True, session=session)
 
         await self._conn.atomic("batchUpdateSpans", work)
 
-    async def _delete_traces(self, trace_ids: list[str]) -> None:
+    async def delete_traces(self, trace_ids: list[str]) -> None:
         await self._conn.guard(
             "batchDeleteTraces",
-            self._conn.collection(SPANS).delete_many({"traceId": {"$in": trace_ids}}),
+            self._conn.collection(TABLE_SPANS).delete_many({"traceId": {"$in": trace_ids}}),
         )
 
-    async def _query_traces(self, query: TraceQuery) -> tuple[list[Span], int]:
+    async def query_traces(self, query: TraceQuery) -> tuple[list[Span], int]:
         f = query.filter
         match: Document = {"parentSpanId": None}
         for name in TRACE_EQUALITY_FILTERS:
@@ -142,7 +153,7 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
         if f.status is not None:
             conditions.append(dict(_STATUS_FILTERS[f.status]))
         server_filter = and_filters(*conditions)
-        coll = self._conn.collection(SPANS)
+        coll = self._conn.collection(TABLE_SPANS)
         in_python = (
             f.scope is not None
             or f.metadata is not None
@@ -152,15 +163,33 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
         )
         if not in_python:
             direction = -1 if query.direction == "DESC" else 1
-            total = int(await self._conn.guard("listTraces", coll.count_documents(server_filter)))
-            docs = await self._conn.guard(
-                "listTraces",
-                coll.find(server_filter)
+            total = 0
+            if query.count:
+                total = int(
+                    await self._conn.guard("listTraces", coll.count_documents(server_filter))
+                )
+            if query.limit == 0:
+                return [], total
+            page_filter = server_filter
+            if query.after is not None:
+                page_filter = and_filters(
+                    server_filter,
+                    position_filter(
+                        "startedAt",
+                        "traceId",
+                        from_epoch_ms(query.after.key),
+                        str(query.after.tie),
+                        after=direction == 1,
+                    ),
+                )
+            cursor = (
+                coll.find(page_filter)
                 .sort([("startedAt", direction), ("traceId", direction)])
                 .skip(query.offset)
-                .limit(query.limit)
-                .to_list(),
             )
+            if query.limit is not None:
+                cursor = cursor.limit(query.limit + 1)
+            docs = await self._conn.guard("listTraces", cursor.to_list())
             return [span_from_doc(d) for d in docs], total
         roots = [
             span_from_doc(d)
@@ -178,9 +207,7 @@ class MongoDBObservabilityStore(MongoDomain, BaseObservabilityStore):
                     ),
                 )
             }
-        matching = [r for r in roots if trace_matches(r, query, r.trace_id in errored)]
-        matching.sort(key=trace_sort_key(query), reverse=query.direction == "DESC")
-        return matching[query.offset : query.offset + query.limit], len(matching)
+        return query.execute(roots, errored)
 
 
-__all__ = ["MongoDBObservabilityStore"]
+__all__ = ["MongoObservabilityBackend"]

@@ -1,4 +1,5 @@
-"""Collection names and the default indexes of ``@mastra/mongodb`` 1.19.0.
+"""The default indexes of ``@mastra/mongodb`` 1.19.0 on Mastra's collections
+(:mod:`mastra_storage.layout` names them).
 
 MongoDB creates a collection on its first write; ``init()`` creates the indexes (which
 creates the collections), exactly the ones Mastra's release creates, so a database set up
@@ -14,15 +15,16 @@ from typing import Any
 import msgspec
 
 from mastra_storage.errors import BackendError, ConflictError
+from mastra_storage.layout import (
+    TABLE_MESSAGES,
+    TABLE_RESOURCES,
+    TABLE_SCORERS,
+    TABLE_SPANS,
+    TABLE_THREADS,
+    TABLE_WORKFLOW_SNAPSHOT,
+)
 
 from .connection import MongoConnection
-
-THREADS = "mastra_threads"
-MESSAGES = "mastra_messages"
-RESOURCES = "mastra_resources"
-WORKFLOW_SNAPSHOT = "mastra_workflow_snapshot"
-SCORERS = "mastra_scorers"
-SPANS = "mastra_ai_spans"
 
 Keys = tuple[tuple[str, int], ...]
 
@@ -39,38 +41,38 @@ class IndexSpec(msgspec.Struct, frozen=True):
 
 
 MEMORY_INDEXES: tuple[IndexSpec, ...] = (
-    IndexSpec(THREADS, (("id", 1),), unique=True),
-    IndexSpec(THREADS, (("resourceId", 1), ("createdAt", -1))),
-    IndexSpec(THREADS, (("resourceId", 1), ("updatedAt", -1))),
-    IndexSpec(MESSAGES, (("id", 1),), unique=True),
-    IndexSpec(MESSAGES, (("thread_id", 1), ("createdAt", 1))),
-    IndexSpec(MESSAGES, (("resourceId", 1), ("createdAt", 1))),
-    IndexSpec(RESOURCES, (("id", 1),), unique=True),
+    IndexSpec(TABLE_THREADS, (("id", 1),), unique=True),
+    IndexSpec(TABLE_THREADS, (("resourceId", 1), ("createdAt", -1))),
+    IndexSpec(TABLE_THREADS, (("resourceId", 1), ("updatedAt", -1))),
+    IndexSpec(TABLE_MESSAGES, (("id", 1),), unique=True),
+    IndexSpec(TABLE_MESSAGES, (("thread_id", 1), ("createdAt", 1))),
+    IndexSpec(TABLE_MESSAGES, (("resourceId", 1), ("createdAt", 1))),
+    IndexSpec(TABLE_RESOURCES, (("id", 1),), unique=True),
 )
 WORKFLOW_INDEXES: tuple[IndexSpec, ...] = (
-    IndexSpec(WORKFLOW_SNAPSHOT, (("workflow_name", 1), ("run_id", 1)), unique=True),
-    IndexSpec(WORKFLOW_SNAPSHOT, (("run_id", 1),)),
-    IndexSpec(WORKFLOW_SNAPSHOT, (("workflow_name", 1),)),
-    IndexSpec(WORKFLOW_SNAPSHOT, (("resourceId", 1),)),
-    IndexSpec(WORKFLOW_SNAPSHOT, (("createdAt", -1),)),
-    IndexSpec(WORKFLOW_SNAPSHOT, (("snapshot.status", 1),)),
+    IndexSpec(TABLE_WORKFLOW_SNAPSHOT, (("workflow_name", 1), ("run_id", 1)), unique=True),
+    IndexSpec(TABLE_WORKFLOW_SNAPSHOT, (("run_id", 1),)),
+    IndexSpec(TABLE_WORKFLOW_SNAPSHOT, (("workflow_name", 1),)),
+    IndexSpec(TABLE_WORKFLOW_SNAPSHOT, (("resourceId", 1),)),
+    IndexSpec(TABLE_WORKFLOW_SNAPSHOT, (("createdAt", -1),)),
+    IndexSpec(TABLE_WORKFLOW_SNAPSHOT, (("snapshot.status", 1),)),
 )
 SCORE_INDEXES: tuple[IndexSpec, ...] = (
-    IndexSpec(SCORERS, (("id", 1),), unique=True),
-    IndexSpec(SCORERS, (("scorerId", 1),)),
-    IndexSpec(SCORERS, (("runId", 1),)),
-    IndexSpec(SCORERS, (("entityId", 1), ("entityType", 1))),
-    IndexSpec(SCORERS, (("traceId", 1), ("spanId", 1))),
-    IndexSpec(SCORERS, (("createdAt", -1),)),
-    IndexSpec(SCORERS, (("source", 1),)),
+    IndexSpec(TABLE_SCORERS, (("id", 1),), unique=True),
+    IndexSpec(TABLE_SCORERS, (("scorerId", 1),)),
+    IndexSpec(TABLE_SCORERS, (("runId", 1),)),
+    IndexSpec(TABLE_SCORERS, (("entityId", 1), ("entityType", 1))),
+    IndexSpec(TABLE_SCORERS, (("traceId", 1), ("spanId", 1))),
+    IndexSpec(TABLE_SCORERS, (("createdAt", -1),)),
+    IndexSpec(TABLE_SCORERS, (("source", 1),)),
 )
 SPAN_INDEXES: tuple[IndexSpec, ...] = (
-    IndexSpec(SPANS, (("spanId", 1), ("traceId", 1)), unique=True),
-    IndexSpec(SPANS, (("traceId", 1),)),
-    IndexSpec(SPANS, (("parentSpanId", 1),)),
-    IndexSpec(SPANS, (("startedAt", -1),)),
-    IndexSpec(SPANS, (("spanType", 1),)),
-    IndexSpec(SPANS, (("name", 1),)),
+    IndexSpec(TABLE_SPANS, (("spanId", 1), ("traceId", 1)), unique=True),
+    IndexSpec(TABLE_SPANS, (("traceId", 1),)),
+    IndexSpec(TABLE_SPANS, (("parentSpanId", 1),)),
+    IndexSpec(TABLE_SPANS, (("startedAt", -1),)),
+    IndexSpec(TABLE_SPANS, (("spanType", 1),)),
+    IndexSpec(TABLE_SPANS, (("name", 1),)),
 )
 ALL_INDEXES: tuple[IndexSpec, ...] = (
     *MEMORY_INDEXES,
@@ -147,15 +149,9 @@ async def missing_indexes(conn: MongoConnection) -> list[str]:
 __all__ = [
     "ALL_INDEXES",
     "MEMORY_INDEXES",
-    "MESSAGES",
-    "RESOURCES",
-    "SCORERS",
     "SCORE_INDEXES",
-    "SPANS",
     "SPAN_INDEXES",
-    "THREADS",
     "WORKFLOW_INDEXES",
-    "WORKFLOW_SNAPSHOT",
     "IndexSpec",
     "ensure_indexes",
     "missing_indexes",

@@ -2,43 +2,38 @@
 
 JSON fields (scorer, input, output, entity, ...) are native sub-documents and the
 timestamps BSON dates, as ``@mastra/mongodb`` 1.19.0 stores them (so its TTL/retention
-works on ``createdAt``). Lists are newest first, ties by ``id``.
+works on ``createdAt``). Lists are newest first, ties by ``id`` ascending.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
+from mastra_storage.backend.scores import ScoreQuery, ScoresBackend
+from mastra_storage.layout import SCORE_FILTER_COLUMNS, SCORERS, TABLE_SCORERS
 from mastra_storage.records import Score
+from mastra_storage.timeutil import from_epoch_ms
 from mastra_storage.validation import MAX_JSON_DEPTH, json_depth_exceeds
 
 from .connection import Document
-from .documents import eq, plain, read_date, read_json, read_object, read_optional_date
+from .documents import (
+    and_filters,
+    eq,
+    plain,
+    position_filter,
+    read_date,
+    read_json,
+    read_object,
+    read_optional_date,
+)
 from .domain import MongoDomain
-from .schema import SCORE_INDEXES, SCORERS
+from .schema import SCORE_INDEXES
 
-#: Object-valued fields an older writer may have stored as JSON strings.
-_OBJECT_FIELDS = (
-    "scorer",
-    "entity",
-    "additionalContext",
-    "requestContext",
-    "extractStepResult",
-    "analyzeStepResult",
-    "preprocessStepResult",
-    "metadata",
-)
-_FILTERS: tuple[tuple[str, str], ...] = (
-    ("scorer_id", "scorerId"),
-    ("run_id", "runId"),
-    ("entity_id", "entityId"),
-    ("entity_type", "entityType"),
-    ("source", "source"),
-    ("trace_id", "traceId"),
-    ("span_id", "spanId"),
-)
-SCORE_SORT = [("createdAt", -1), ("id", -1)]
+#: Object-valued fields an older writer may have stored as JSON strings: every JSON
+#: column but ``input``/``output``, which may hold any JSON value (read below).
+_OBJECT_FIELDS = SCORERS.json_columns - {"input", "output"}
+#: ``ScoreQuery``'s order: newest first, ties by ``id`` ascending.
+SCORE_SORT = [("createdAt", -1), ("id", 1)]
 #: Fields @mastra/mongodb 1.19.0 always writes (``null`` when unset) and, when given a
 #: string, stores as the JSON it parses to (``safelyParseJSON``: ``"123"`` is stored as the
 #: number 123, ``"hello"`` as the string). Every other unset score field has no key.
@@ -87,48 +82,65 @@ def score_from_doc(doc: Document) -> Score:
     return Score.from_dict(data)
 
 
-class MongoDBScoresStore(MongoDomain, BaseScoresStore):
-    """Scorer results."""
+class MongoScoresBackend(MongoDomain, ScoresBackend):
+    """Scorer results, one document per score (unique ``id`` index): every write is one
+    atomic single-document operation. A duplicate insert raises ``ConflictError``; driver
+    errors arrive typed (:mod:`.errors`)."""
 
-    collections = (SCORERS,)
+    collections = (TABLE_SCORERS,)
     indexes = SCORE_INDEXES
 
-    async def _insert_score(self, score: Score) -> None:
+    async def insert_score(self, score: Score) -> None:
         doc = score_doc(score)
         self._conn.check_size(doc, "saveScore")
-        await self._conn.guard("saveScore", self._conn.collection(SCORERS).insert_one(doc))
+        await self._conn.guard("saveScore", self._conn.collection(TABLE_SCORERS).insert_one(doc))
 
-    async def _upsert_score(self, score: Score) -> None:
+    async def upsert_score(self, score: Score) -> None:
         # As @mastra/mongodb 1.19.0 saves a supplied id: replaceOne(upsert), one atomic
         # document write.
         doc = score_doc(score)
         self._conn.check_size(doc, "saveScore")
         await self._conn.guard(
             "saveScore",
-            self._conn.collection(SCORERS).replace_one({"id": score.id}, doc, upsert=True),
+            self._conn.collection(TABLE_SCORERS).replace_one({"id": score.id}, doc, upsert=True),
         )
 
-    async def _get_score(self, score_id: str) -> Score | None:
+    async def get_score(self, score_id: str) -> Score | None:
         doc = await self._conn.guard(
-            "getScoreById", self._conn.collection(SCORERS).find_one({"id": score_id})
+            "getScoreById", self._conn.collection(TABLE_SCORERS).find_one({"id": score_id})
         )
         return None if doc is None else score_from_doc(doc)
 
-    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+    async def query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
         match: dict[str, Any] = {}
-        for name, field in _FILTERS:
+        for name, field in SCORE_FILTER_COLUMNS.items():
             value = getattr(query, name)
             if value is not None:
                 match[field] = eq(value)
-        coll = self._conn.collection(SCORERS)
-        total = int(await self._conn.guard("listScores", coll.count_documents(match)))
+        coll = self._conn.collection(TABLE_SCORERS)
+        total = 0
+        if query.count:
+            total = int(await self._conn.guard("listScores", coll.count_documents(match)))
         if query.limit == 0:
             return [], total
-        cursor = coll.find(match).sort(SCORE_SORT).skip(query.offset)
+        page_filter = match
+        if query.after is not None:
+            page_filter = and_filters(
+                match,
+                position_filter(
+                    "createdAt",
+                    "id",
+                    from_epoch_ms(query.after.key),
+                    str(query.after.tie),
+                    after=False,
+                    tie_after=True,
+                ),
+            )
+        cursor = coll.find(page_filter).sort(SCORE_SORT).skip(query.offset)
         if query.limit is not None:
-            cursor = cursor.limit(query.limit)
+            cursor = cursor.limit(query.limit + 1)
         docs = await self._conn.guard("listScores", cursor.to_list())
         return [score_from_doc(d) for d in docs], total
 
 
-__all__ = ["MongoDBScoresStore"]
+__all__ = ["MongoScoresBackend"]

@@ -20,6 +20,7 @@ from pymongo.driver_info import DriverInfo
 from pymongo.errors import ConfigurationError as PyMongoConfigurationError
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
+from mastra_storage.domains import MemoryStore, ObservabilityStore, ScoresStore, WorkflowsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -30,12 +31,13 @@ from mastra_storage.lifecycle import (
 )
 from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
 
-from .connection import DEFAULT_MAX_BSON_SIZE, Document, DocumentTooLargeError, MongoConnection
-from .memory import MongoDBMemoryStore
-from .observability import MongoDBObservabilityStore
+from .connection import DEFAULT_MAX_BSON_SIZE, Document, MongoConnection
+from .errors import DocumentTooLargeError
+from .memory import MongoMemoryBackend
+from .observability import MongoObservabilityBackend
 from .schema import ALL_INDEXES, ensure_indexes, missing_indexes
-from .scores import MongoDBScoresStore
-from .workflows import MongoDBWorkflowsStore
+from .scores import MongoScoresBackend
+from .workflows import MongoWorkflowsBackend
 
 SCHEMES = ("mongodb://", "mongodb+srv://")
 #: How long ``doctor`` waits for the server before reporting it unreachable.
@@ -209,10 +211,10 @@ class MongoDBStore(MastraStorage):
             )
         self.db_name = db_name
         self.stores = {
-            "memory": MongoDBMemoryStore(self._conn),
-            "workflows": MongoDBWorkflowsStore(self._conn),
-            "scores": MongoDBScoresStore(self._conn),
-            "observability": MongoDBObservabilityStore(self._conn),
+            "memory": MemoryStore(MongoMemoryBackend(self._conn)),
+            "workflows": WorkflowsStore(MongoWorkflowsBackend(self._conn)),
+            "scores": ScoresStore(MongoScoresBackend(self._conn)),
+            "observability": ObservabilityStore(MongoObservabilityBackend(self._conn)),
         }
 
     @classmethod

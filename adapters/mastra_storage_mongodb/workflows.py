@@ -3,21 +3,24 @@
 The snapshot is a native sub-document (what ``@mastra/mongodb`` 1.19.0 writes and
 queries as ``snapshot.status``); a snapshot given as a string is stored as a string,
 which Mastra also reads. Every write is size-checked first: a snapshot over the BSON
-limit raises :class:`~.connection.DocumentTooLargeError` and the stored one is kept.
+limit raises :class:`~.errors.DocumentTooLargeError` and the stored one is kept.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mastra_storage.domains.workflows import BaseWorkflowsStore, RunMutation, WorkflowRunQuery
+from mastra_storage.backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
+from mastra_storage.layout import TABLE_WORKFLOW_SNAPSHOT
 from mastra_storage.records import WorkflowRun
+from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import Document
-from .documents import eq, read_date, read_json
+from .documents import and_filters, eq, position_filter, read_date, read_json
 from .domain import MongoDomain
-from .schema import WORKFLOW_INDEXES, WORKFLOW_SNAPSHOT
+from .schema import WORKFLOW_INDEXES
 
+#: ``WorkflowRunQuery``'s order: newest first, ties by ``run_id`` descending.
 RUN_SORT = [("createdAt", -1), ("run_id", -1)]
 
 
@@ -47,35 +50,39 @@ def run_from_doc(doc: Document) -> WorkflowRun:
     )
 
 
-class MongoDBWorkflowsStore(MongoDomain, BaseWorkflowsStore):
-    """Workflow run snapshots keyed by ``(workflow_name, run_id)``."""
+class MongoWorkflowsBackend(MongoDomain, WorkflowsBackend):
+    """Workflow run snapshots keyed by ``(workflow_name, run_id)`` (unique index), one
+    document per run: every write is one atomic single-document operation, and
+    ``modify_run`` a :meth:`~.connection.MongoConnection.read_modify_write`. Driver errors
+    arrive typed (:mod:`.errors`); a snapshot over the BSON limit raises
+    ``DocumentTooLargeError`` before anything is written."""
 
-    collections = (WORKFLOW_SNAPSHOT,)
+    collections = (TABLE_WORKFLOW_SNAPSHOT,)
     indexes = WORKFLOW_INDEXES
 
-    async def _upsert_run(self, run: WorkflowRun) -> None:
+    async def upsert_run(self, run: WorkflowRun) -> None:
         doc = run_doc(run)
         self._conn.check_size(doc, "persistWorkflowSnapshot")
         created = doc.pop("createdAt")
         await self._conn.guard(
             "persistWorkflowSnapshot",
-            self._conn.collection(WORKFLOW_SNAPSHOT).update_one(
+            self._conn.collection(TABLE_WORKFLOW_SNAPSHOT).update_one(
                 {"workflow_name": run.workflow_name, "run_id": run.run_id},
                 {"$set": doc, "$setOnInsert": {"createdAt": created}},
                 upsert=True,
             ),
         )
 
-    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+    async def get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
         doc = await self._conn.guard(
             "loadWorkflowSnapshot",
-            self._conn.collection(WORKFLOW_SNAPSHOT).find_one(
+            self._conn.collection(TABLE_WORKFLOW_SNAPSHOT).find_one(
                 {"workflow_name": workflow_name, "run_id": run_id}
             ),
         )
         return None if doc is None else run_from_doc(doc)
 
-    async def _modify_run(
+    async def modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
     ) -> WorkflowRun | None:
         def compute(doc: Document | None) -> tuple[Document | None, WorkflowRun | None]:
@@ -84,12 +91,12 @@ class MongoDBWorkflowsStore(MongoDomain, BaseWorkflowsStore):
 
         return await self._conn.read_modify_write(
             "updateWorkflowState",
-            WORKFLOW_SNAPSHOT,
+            TABLE_WORKFLOW_SNAPSHOT,
             {"workflow_name": workflow_name, "run_id": run_id},
             compute,
         )
 
-    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+    async def query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
         match: dict[str, Any] = {}
         if query.workflow_name is not None:
             match["workflow_name"] = eq(query.workflow_name)
@@ -104,33 +111,51 @@ class MongoDBWorkflowsStore(MongoDomain, BaseWorkflowsStore):
             created["$lte"] = query.to_date
         if created:
             match["createdAt"] = created
-        coll = self._conn.collection(WORKFLOW_SNAPSHOT)
-        total = await self._conn.guard("listWorkflowRuns", coll.count_documents(match))
-        cursor = coll.find(match).sort(RUN_SORT).skip(query.offset)
+        coll = self._conn.collection(TABLE_WORKFLOW_SNAPSHOT)
+        total = 0
+        if query.count:
+            total = int(await self._conn.guard("listWorkflowRuns", coll.count_documents(match)))
+        if query.limit == 0:
+            return [], total
+        page_filter = match
+        if query.after is not None:
+            page_filter = and_filters(
+                match,
+                position_filter(
+                    "createdAt",
+                    "run_id",
+                    from_epoch_ms(query.after.key),
+                    str(query.after.tie),
+                    after=False,
+                ),
+            )
+        cursor = coll.find(page_filter).sort(RUN_SORT).skip(query.offset)
         if query.limit is not None:
-            if query.limit == 0:
-                return [], int(total)
-            cursor = cursor.limit(query.limit)
+            cursor = cursor.limit(query.limit + 1)
         docs = await self._conn.guard("listWorkflowRuns", cursor.to_list())
-        return [run_from_doc(d) for d in docs], int(total)
+        return [run_from_doc(d) for d in docs], total
 
-    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+    async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
         match: dict[str, Any] = {"run_id": run_id}
         if workflow_name is not None:
             match["workflow_name"] = eq(workflow_name)
         docs = await self._conn.guard(
             "getWorkflowRunById",
-            self._conn.collection(WORKFLOW_SNAPSHOT).find(match).sort(RUN_SORT).limit(1).to_list(),
+            self._conn.collection(TABLE_WORKFLOW_SNAPSHOT)
+            .find(match)
+            .sort(RUN_SORT)
+            .limit(1)
+            .to_list(),
         )
         return run_from_doc(docs[0]) if docs else None
 
-    async def _delete_run(self, run_id: str, workflow_name: str) -> None:
+    async def delete_run(self, run_id: str, workflow_name: str) -> None:
         await self._conn.guard(
             "deleteWorkflowRunById",
-            self._conn.collection(WORKFLOW_SNAPSHOT).delete_one(
+            self._conn.collection(TABLE_WORKFLOW_SNAPSHOT).delete_one(
                 {"workflow_name": workflow_name, "run_id": run_id}
             ),
         )
 
 
-__all__ = ["MongoDBWorkflowsStore"]
+__all__ = ["MongoWorkflowsBackend"]
