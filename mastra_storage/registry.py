@@ -7,6 +7,7 @@ then imports the adapter, so a missing driver is reported as "install this extra
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import os
@@ -21,34 +22,25 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "mastra_storage.adapters"
 
-#: Schemes of adapters the project ships (or will ship), so a missing one names its extra.
-KNOWN_SCHEMES: dict[str, str] = {
-    "file": "libsql",
-    "sqlite": "libsql",
-    "libsql": "libsql",
-    "libsql+http": "libsql",
-    "libsql+https": "libsql",
-    "libsql+ws": "libsql",
-    "libsql+wss": "libsql",
-    "postgres": "postgres",
-    "postgresql": "postgres",
-    "mongodb": "mongodb",
-    "mongodb+srv": "mongodb",
-    "dynamodb": "dynamodb",
-    "redis": "upstash",
-    "rediss": "upstash",
-    "upstash": "upstash",
-    "upstash+https": "upstash",
-    "upstash+http": "upstash",
-}
-
 
 @dataclass(frozen=True)
 class AdapterSpec:
-    """How to build one adapter from a URL.
+    """How to build one adapter from a URL, and what the core needs to know about it.
 
-    ``target`` is ``"module:callable"``; the callable takes ``(url, **options)`` and returns
-    a :class:`~mastra_storage.MastraStorage`. ``drivers`` are the modules that must import.
+    A plain declaration: building or importing one must not import the adapter or its
+    driver, so ``mastra-storage --help`` and scheme errors work whatever is installed.
+
+    ``schemes`` are the URL schemes (lower case) the adapter serves. ``target`` is
+    ``"module:callable"``; the callable takes ``(url, **options)`` and returns a
+    :class:`~mastra_storage.MastraStorage`. ``extra`` is the ``pip install
+    'mastra-storage[EXTRA]'`` that brings its driver; ``drivers`` are the modules that must
+    import for it to work. ``cli`` (optional) is ``"module:main"``, the adapter's own
+    command-line tools, served as ``mastra-storage NAME ...``: ``main(argv, prog=)`` parses
+    ``argv`` (help included) and returns an exit code; ``cli_help`` is its one-line summary
+    in ``mastra-storage --help``.
+
+    Raises :class:`ConfigurationError` when a field is malformed (no scheme, an upper-case
+    scheme, a target or cli without ``module:``).
     """
 
     name: str
@@ -56,34 +48,83 @@ class AdapterSpec:
     target: str
     extra: str | None = None
     drivers: tuple[str, ...] = field(default_factory=tuple)
+    cli: str | None = None
+    cli_help: str | None = None
 
-    def load(self) -> Callable[..., MastraStorage]:
-        install = (
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.schemes or any(s != s.lower() or not s for s in self.schemes):
+            problems.append("schemes must be non-empty lower-case names")
+        for label, value in (("target", self.target), ("cli", self.cli)):
+            if value is not None and ":" not in value:
+                problems.append(f"{label} must be 'module:attribute'")
+        if problems:
+            raise ConfigurationError(
+                f"adapter spec {self.name!r}: " + "; ".join(problems),
+                id="MASTRA_STORAGE_INVALID_ADAPTER_SPEC",
+            )
+
+    @property
+    def install_hint(self) -> str:
+        """What to run to get this adapter's driver."""
+        return (
             f"pip install 'mastra-storage[{self.extra}]'"
             if self.extra
             else "reinstall mastra-storage"
         )
+
+    def require_drivers(self) -> None:
+        """Import every driver module; :class:`MissingDependencyError` (naming the extra)
+        for the first that is missing."""
         for driver in self.drivers:
             try:
                 importlib.import_module(driver)
             except ImportError as exc:
                 raise MissingDependencyError(
-                    f"the {self.name} adapter needs the '{driver}' package: {install}",
+                    f"the {self.name} adapter needs the '{driver}' package: {self.install_hint}",
                     id="MASTRA_STORAGE_MISSING_DEPENDENCY",
                     details={"adapter": self.name, "extra": self.extra},
                 ) from exc
-        module_name, _, attr = self.target.partition(":")
+
+    def load(self) -> Callable[..., MastraStorage]:
+        """The store factory named by ``target`` (drivers checked first).
+
+        Raises :class:`MissingDependencyError` when a driver or the adapter module is
+        missing.
+        """
+        self.require_drivers()
+        return self._resolve(self.target)  # type: ignore[no-any-return]
+
+    def load_cli(self) -> Callable[..., int] | None:
+        """The adapter's command-line ``main(argv, prog=)``, or ``None`` if it has none.
+
+        Its drivers are not checked here (``--help`` must work without them); raises
+        :class:`MissingDependencyError` if the module cannot be imported.
+        """
+        if self.cli is None:
+            return None
+        return self._resolve(self.cli)  # type: ignore[no-any-return]
+
+    def _resolve(self, reference: str) -> Any:
+        module_name, _, attr = reference.partition(":")
         try:
             obj: Any = importlib.import_module(module_name)
-        except ImportError as exc:
+        except ModuleNotFoundError as exc:
+            missing = exc.name or module_name
+            if module_name == missing or module_name.startswith(missing + "."):
+                message = f"the {self.name} adapter is not installed: {self.install_hint}"
+            else:  # the adapter imports a package that is not installed
+                message = (
+                    f"the {self.name} adapter needs the '{missing}' package: {self.install_hint}"
+                )
             raise MissingDependencyError(
-                f"the {self.name} adapter is not installed: {install}",
+                message,
                 id="MASTRA_STORAGE_MISSING_DEPENDENCY",
                 details={"adapter": self.name, "extra": self.extra},
             ) from exc
         for part in attr.split("."):
             obj = getattr(obj, part)
-        return obj  # type: ignore[no-any-return]
+        return obj
 
 
 def scheme_of(url: str) -> str:
@@ -108,6 +149,36 @@ def available_adapters() -> dict[str, AdapterSpec]:
     return dict(_scan_adapters())
 
 
+def installed_specs() -> list[AdapterSpec]:
+    """Every installed adapter spec once, in entry-point order."""
+    specs: dict[str, AdapterSpec] = {}
+    for spec in _scan_adapters().values():
+        specs.setdefault(spec.name, spec)
+    return list(specs.values())
+
+
+def spec_for(url: str) -> AdapterSpec:
+    """The installed adapter spec serving ``url``'s scheme.
+
+    Raises :class:`ConfigurationError` (``MASTRA_STORAGE_UNKNOWN_SCHEME``) naming the valid
+    schemes, and the closest one when the scheme looks like a typo.
+    """
+    scheme = scheme_of(url)
+    found = _scan_adapters()
+    spec = found.get(scheme)
+    if spec is not None:
+        return spec
+    valid = sorted(found)
+    close = difflib.get_close_matches(scheme, valid, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}:'? " if close else ""
+    raise ConfigurationError(
+        f"unknown storage URL scheme '{scheme}:'; {hint}valid schemes: "
+        + ", ".join(f"{s}:" for s in valid),
+        id="MASTRA_STORAGE_UNKNOWN_SCHEME",
+        details={"scheme": scheme, "valid": ", ".join(valid)},
+    )
+
+
 def refresh_adapters() -> None:
     """Forget the cached entry-point scan (for adapters installed while running)."""
     _scan_adapters.cache_clear()
@@ -116,7 +187,7 @@ def refresh_adapters() -> None:
 @functools.lru_cache(maxsize=1)
 def _scan_adapters() -> dict[str, AdapterSpec]:
     # Imported here, not at module level: importlib.metadata costs ~40 ms of the
-    # ``import mastra_storage`` budget and is only needed once a URL is resolved (issue 9).
+    # ``import mastra_storage`` budget and is only needed once a URL is resolved.
     from importlib.metadata import entry_points
 
     found: dict[str, AdapterSpec] = {}
@@ -165,33 +236,18 @@ def connect(url: str | None = None, **options: Any) -> MastraStorage:
         raise ConfigurationError(
             "storage URL must be a non-empty string", id="MASTRA_STORAGE_INVALID_URL"
         )
-    scheme = scheme_of(url)
-    spec = available_adapters().get(scheme)
-    if spec is None:
-        extra = KNOWN_SCHEMES.get(scheme)
-        if extra is not None:
-            raise MissingDependencyError(
-                f"no adapter for '{scheme}:' URLs is installed: pip install "
-                f"'mastra-storage[{extra}]'",
-                id="MASTRA_STORAGE_MISSING_DEPENDENCY",
-                details={"scheme": scheme, "extra": extra},
-            )
-        raise ConfigurationError(
-            f"unknown storage URL scheme '{scheme}:'",
-            id="MASTRA_STORAGE_UNKNOWN_SCHEME",
-            details={"scheme": scheme},
-        )
-    return spec.load()(url, **options)
+    return spec_for(url).load()(url, **options)
 
 
 __all__ = [
     "ENTRY_POINT_GROUP",
-    "KNOWN_SCHEMES",
     "URL_ENV_VAR",
     "AdapterSpec",
     "available_adapters",
     "connect",
+    "installed_specs",
     "refresh_adapters",
     "scheme_of",
+    "spec_for",
     "url_from_env",
 ]

@@ -1,4 +1,5 @@
-"""Entry point: dynamodb:// URLs build a :class:`DynamoDBStore`.
+"""Entry point: dynamodb:// URLs build a :class:`DynamoDBStore`; ``mastra-storage dynamodb``
+runs :mod:`mastra_storage_dynamodb.cli`.
 
 Importing this module must stay cheap: it imports neither the adapter nor the driver.
 """
@@ -11,6 +12,8 @@ ADAPTER = AdapterSpec(
     target="mastra_storage_dynamodb.store:DynamoDBStore.from_url",
     extra="dynamodb",
     drivers=("aioboto3",),
+    cli="mastra_storage_dynamodb.cli:main",
+    cli_help="DynamoDB table tools (create-table)",
 )
 
 __all__ = ["ADAPTER"]
