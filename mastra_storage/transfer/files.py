@@ -34,7 +34,10 @@ def local_file_path(url: str) -> Path | None:
     if not sep or scheme.lower() not in ("file", "sqlite") or stripped == ":memory:":
         return None
     rest = rest.split("?", 1)[0]
-    if rest.startswith("//"):
+    if scheme.lower() == "sqlite" and rest.startswith("//"):
+        # SQLAlchemy style, as the libSQL adapter reads it: sqlite:///rel, sqlite:////abs.
+        rest = rest[3:] if rest.startswith("///") else rest[2:]
+    elif rest.startswith("//"):
         rest = rest[2:]
         if not rest.startswith("/"):  # file://host/path: the host must be empty or localhost
             host, _, tail = rest.partition("/")
@@ -44,7 +47,7 @@ def local_file_path(url: str) -> Path | None:
     rest = urllib.parse.unquote(rest)
     if not rest or rest == ":memory:":
         return None
-    return Path(rest)
+    return Path(rest).expanduser()
 
 
 def target_exists_error(target: Path) -> ValidationError:
