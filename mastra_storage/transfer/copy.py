@@ -18,7 +18,7 @@ from ..composite import MastraStorage
 from ..errors import ValidationError
 from .batch import DEFAULT_PAGE_SIZE, Batch
 from .checkpoint import Checkpoint
-from .progress import Progress
+from .progress import Progress, ProgressCallback
 from .sink import Sink
 from .source import scan_memory, scan_resources, scan_scores, scan_spans, scan_workflows
 
@@ -151,7 +151,7 @@ async def copy_storage(
     page_size: int = DEFAULT_PAGE_SIZE,
     checkpoint: str | Path | None = None,
     resume: bool = False,
-    progress: bool = False,
+    progress: bool | ProgressCallback = False,
     notice: Notice | None = None,
     source_label: str = "",
     destination_label: str = "",
@@ -164,6 +164,8 @@ async def copy_storage(
     continued, otherwise the copy starts over (an existing file that is not a copy
     checkpoint is refused rather than replaced). The labels (already redacted URLs) tie
     a checkpoint file to its copy. Check ``report.ok`` for the count check.
+    ``progress`` is a callback taking a :class:`~.progress.ProgressEvent` after each page
+    (and once at the end), or ``True`` for the display on stderr.
     """
     check_page_size(page_size)
     notice = notice or _stderr_notice
