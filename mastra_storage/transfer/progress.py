@@ -181,8 +181,8 @@ class ProgressDisplay:
         return max(total - done, 0) * spent / done
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+def _duration(elapsed: float) -> str:
+    seconds = round(elapsed)
     if seconds < 60:
         return f"{seconds}s"
     minutes, seconds = divmod(seconds, 60)
