@@ -1,5 +1,8 @@
 """The ``mastra-storage`` command line: ``demo``, ``init URL``, ``doctor URL`` and adapter tools.
 
+Adapter tools (``mastra-storage dynamodb ...``) come from the installed adapter specs
+(:attr:`mastra_storage.registry.AdapterSpec.cli`); this module names no adapter.
+
 Only the standard library and ``mastra_storage`` itself are imported here; a database driver
 is loaded lazily by :func:`mastra_storage.connect` when a command opens a store, so
 ``mastra-storage --help`` works whatever extras are installed.
@@ -13,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -31,7 +34,7 @@ from .composite import DoctorReport, MastraStorage
 from .errors import MastraStorageError
 from .records import Message, MessageContent, Score, ScorePayload, Thread
 from .redact import redact_text, redact_url
-from .registry import connect
+from .registry import AdapterSpec, connect, installed_specs
 from .timeutil import to_epoch_ms, utc_now
 from .transfer import cli as transfer_cli
 from .transfer.files import create_private_file, local_file_path
@@ -43,16 +46,12 @@ DEMO_WORKFLOW = "trip-planner"
 DEMO_AGENT = "travel-agent"
 DEMO_SCORER = "answer-relevancy"
 
-#: ``mastra-storage NAME ...`` commands served by ``mastra_storage_NAME.cli:main(argv, prog=)``.
-ADAPTER_TOOLS: dict[str, str] = {
-    "dynamodb": "DynamoDB table tools (create-table)",
-    "upstash": "Redis/Upstash tools (reindex)",
-}
-
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+#: A reader closed our stdout (``demo | head``): what a shell reports for SIGPIPE.
+EXIT_BROKEN_PIPE = 141
 
 # --------------------------------------------------------------------------- output helpers
 
@@ -104,8 +103,15 @@ def _connect_creating(url: str, path: Path | None) -> MastraStorage:
     """``connect(url)`` for a command that may create the store (``init``, ``demo``): a new
     local database file is created with mode ``0600`` first (SQLite would use 0644)."""
     if path is not None:
+        transfer_cli.require_directory(path)
         create_private_file(path)
     return connect(url)
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` as the URL wrote it, with the absolute path when it was relative."""
+    absolute = path.resolve()
+    return str(path) if path.is_absolute() else f"{path} ({absolute})"
 
 
 _VERSION_IN_TEXT = re.compile(r"\bversion (\d+)")
@@ -294,7 +300,7 @@ async def _demo(url: str, out: _Out) -> int:
 
     where = redact_url(url)
     if path is not None:
-        where += f"  ({'existing' if existed else 'new'} file {path.resolve()})"
+        where += f"  ({'existing' if existed else 'new'} file {_shown_path(path)})"
     out.line(f"{PROG} demo")
     out.field("store", where, indent=0, label_width=10)
     backend = _store_label(store) + (f", schema version {version}" if version is not None else "")
@@ -361,7 +367,9 @@ async def _init(url: str, out: _Out) -> int:
     existed = path is None or path.exists()
     store = _connect_creating(url, path)
     try:
-        before = await _schema_version(store) if existed else None
+        report = await store.doctor() if existed else None
+        before = _report_version(report)
+        had_tables = report is not None and not _tables_missing(report)
         statements_before = _statements(store)
         started = time.perf_counter()
         await store.init()
@@ -374,7 +382,9 @@ async def _init(url: str, out: _Out) -> int:
         await store.close()
 
     if path is not None and not existed:
-        action = f"created {path.resolve()} and its schema"
+        action = f"created {_shown_path(path)} and its schema"
+    elif before is None and after is not None and not had_tables:
+        action = "created the schema (tables and indexes) and recorded its version"
     elif before is None and after is not None:
         action = "added the schema (existing tables kept) and recorded its version"
     elif before is not None and after is not None and before < after:
@@ -390,6 +400,24 @@ async def _init(url: str, out: _Out) -> int:
     took = _ms(elapsed) + (f", {statements} SQL statement(s)" if statements is not None else "")
     out.field("took", took)
     return EXIT_OK
+
+
+def _report_version(report: DoctorReport | None) -> int | None:
+    """The version in a doctor report's ``schema_version`` check, or ``None``."""
+    for check in report.checks if report is not None else ():
+        if check.name == "schema_version" and check.ok:
+            match = _VERSION_IN_TEXT.search(check.detail)
+            return int(match[1]) if match else None
+    return None
+
+
+def _tables_missing(report: DoctorReport) -> bool:
+    """Whether the doctor found none of our tables (an empty database or schema) or could
+    not tell (a failed connectivity check)."""
+    for check in report.checks:
+        if not check.ok and check.name in ("connectivity", "table", "tables"):
+            return True
+    return False
 
 
 def _statements(store: MastraStorage) -> int | None:
@@ -434,8 +462,102 @@ def _print_report(out: _Out, report: DoctorReport) -> None:
         out.wrapped(f"  {'ok' if check.ok else 'FAIL':<4}  {check.name.ljust(width)}", check.detail)
     problems = sum(not c.ok for c in report.checks)
     out.line("result: ok" if not problems else f"result: {problems} problem(s)")
-    if problems:
-        out.line(f"hint: `{PROG} init URL` creates or upgrades the schema")
+    for hint in doctor_hints(report):
+        out.line(f"hint: {hint}")
+
+
+#: (words in a failed check's detail, the hint), first match wins; lower case.
+_CONNECT_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        (
+            "password",
+            "authentication",
+            "auth failed",
+            "not authorized",
+            "unauthorized",
+            "invalid token",
+            "wrongpass",
+            "noauth",
+            "security token",
+            "credentials",
+            "role ",
+            "access key",
+        ),
+        "the server refused the credentials: check the user, password or token in the URL",
+    ),
+    (
+        (
+            "permission denied",
+            "access denied",
+            "accessdenied",
+            "not permitted",
+            "forbidden",
+            "read-only file system",
+            "readonly",
+        ),
+        "the account lacks a permission: grant it (or use an account that has it); "
+        f"`{PROG} schema URL` prints the DDL for an administrator",
+    ),
+    (
+        (
+            "name or service not known",
+            "nodename nor servname",
+            "getaddrinfo",
+            "name resolution",
+            "no address associated",
+            "could not resolve",
+            "dns",
+        ),
+        "the host name does not resolve: check the host in the URL (and DNS)",
+    ),
+    (
+        (
+            "connection refused",
+            "connect call failed",
+            "timed out",
+            "timeout",
+            "no answer within",
+            "unreachable",
+            "no route to host",
+            "network is unreachable",
+        ),
+        "the server did not answer: is it running, and are the host and port right?",
+    ),
+    (
+        ("file does not exist", "database file"),
+        f"no database file there: `{PROG} init URL` creates it (or fix the path)",
+    ),
+    (
+        ("does not exist", "not found", "no such"),
+        "what the URL names does not exist: create the database (or table) first, or fix "
+        f"the URL; then `{PROG} init URL`",
+    ),
+)
+
+#: Checks that `init` fixes: the layout is missing or older than this version.
+_INIT_FIXES = ("schema_version", "tables", "columns", "indexes", "table", "gsis", "ttl")
+
+
+def doctor_hints(report: DoctorReport) -> list[str]:
+    """Hints matched to what failed: credentials, permissions, DNS, an unreachable server,
+    a missing database, or a missing or old layout (then `init`)."""
+    hints: list[str] = []
+    failed = [c for c in report.checks if not c.ok]
+    for check in failed:
+        if check.name not in _INIT_FIXES:
+            detail = check.detail.lower()
+            for words, hint in _CONNECT_HINTS:
+                if any(word in detail for word in words):
+                    if hint not in hints:
+                        hints.append(hint)
+                    break
+    if hints:
+        return hints  # a connection problem first: init would fail the same way
+    if any(c.name in _INIT_FIXES for c in failed):
+        hints.append(f"`{PROG} init URL` creates or upgrades the schema")
+    elif failed:
+        hints.append(f"see the failed check above; `{PROG} init URL` fixes only the layout")
+    return hints
 
 
 # --------------------------------------------------------------------------- entry point
@@ -461,11 +583,19 @@ def _parser() -> argparse.ArgumentParser:
         "--url", default=DEFAULT_DEMO_URL, help=f"storage URL (default: {DEFAULT_DEMO_URL})"
     )
 
-    init = commands.add_parser("init", help="create or upgrade the schema")
+    init = commands.add_parser(
+        "init",
+        help="create or upgrade the schema",
+        description="Create the store at URL (a new database file, tables, indexes) or "
+        "upgrade its schema, then say what was done. Idempotent.",
+    )
     init.add_argument("url", metavar="URL", help="storage URL, e.g. file:./mastra.db")
 
     doctor = commands.add_parser(
-        "doctor", help="check connectivity, schema version and indexes (exit 1 on a problem)"
+        "doctor",
+        help="check connectivity, schema version and indexes (exit 1 on a problem)",
+        description="Run the store's read-only checks (nothing is created or changed) and "
+        "print a hint matched to what failed. Exit 1 when a check fails.",
     )
     doctor.add_argument("url", metavar="URL", help="storage URL, e.g. file:./mastra.db")
 
@@ -485,29 +615,48 @@ def _parser() -> argparse.ArgumentParser:
 
     transfer_cli.add_commands(commands)
     cli_prune.add_commands(commands)
-    for name, summary in ADAPTER_TOOLS.items():
-        tool = commands.add_parser(name, help=summary, add_help=False)
+    for name, spec in adapter_tools().items():
+        summary = spec.cli_help or f"{name} adapter tools"
+        tool = commands.add_parser(name, help=f"{summary} (`{PROG} {name} --help`)")
         tool.add_argument("tool_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 
-def _adapter_tool(name: str, argv: Sequence[str]) -> int:
-    """``mastra-storage NAME ...``: hand over to ``mastra_storage_NAME.cli.main``.
+def adapter_tools() -> dict[str, AdapterSpec]:
+    """``mastra-storage NAME ...`` commands: the installed adapters that declare a CLI."""
+    return {spec.name: spec for spec in installed_specs() if spec.cli is not None}
+
+
+_HELP_FLAGS = ("-h", "--help")
+
+
+def _adapter_tool(spec: AdapterSpec, argv: Sequence[str]) -> int:
+    """``mastra-storage NAME ...``: hand over to the adapter's ``main(argv, prog=)``.
 
     Adapter-specific maintenance (creating a DynamoDB table, re-indexing Redis keys) lives in
-    the adapter package, which is imported only when its command is used.
+    the adapter package, imported only when its command is used. Its drivers are checked
+    first, except for help, so a missing extra is one line naming it.
     """
+    prog = f"{PROG} {spec.name}"
+    args = list(argv)
+    urls = [a for a in args if "://" in a or a.startswith(("file:", "sqlite:"))]
     try:
-        module = importlib.import_module(f"mastra_storage_{name}.cli")
-    except ImportError as exc:
-        print(
-            f"{PROG} {name}: error: the {name} adapter is not installed "
-            f"(pip install 'mastra-storage[{name}]'): {exc}",
-            file=sys.stderr,
-        )
+        if args and not any(flag in args for flag in _HELP_FLAGS):
+            spec.require_drivers()
+        tool = spec.load_cli()
+        assert tool is not None  # adapter_tools() lists only specs with a cli
+        return tool(args, prog=prog)
+    except SystemExit as exc:  # the adapter's argparse: --help or a usage error
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        message = _describe(exc)
+        for url in urls:
+            message = redact_text(message, url)
+        print(f"{prog}: error: {_one_line(message)}", file=sys.stderr)
         return EXIT_ERROR
-    tool: Callable[..., int] = module.main
-    return tool(list(argv), prog=f"{PROG} {name}")
 
 
 def _one_line(text: str) -> str:
@@ -529,18 +678,45 @@ def _describe(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """After a reader closed stdout: point it at /dev/null, so the interpreter's last
+    flush at exit does not fail again (the documented way to end quietly)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (captured output): nothing will flush to the pipe
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _main(argv: list[str]) -> int:
+    tools = adapter_tools()
+    if argv and argv[0] in tools:
+        return _adapter_tool(tools[argv[0]], argv[1:])
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors (already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
 
-    if args.command in ADAPTER_TOOLS:
-        return _adapter_tool(args.command, args.tool_args)
     # Every URL the command was given, so an error message never shows their secrets.
     urls = [u for u in (getattr(args, n, None) for n in ("url", "src", "dst")) if u]
     try:
-        return asyncio.run(_execute(args))
+        code = asyncio.run(_execute(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+        return code
+    except BrokenPipeError:
+        raise
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

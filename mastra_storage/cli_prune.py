@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
@@ -29,10 +29,12 @@ COMMANDS = ("prune", "delete-resource")
 KINDS = ("threads", "messages", "runs", "traces")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _AGE = re.compile(r"(\d{1,18})([smhdw])")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_age(text: str) -> datetime | timedelta:
-    """``30d``/``12h``/``15m``/``45s``/``2w`` (an age) or an ISO datetime with an offset."""
+    """``30d``/``12h``/``15m``/``45s``/``2w`` (an age), a date ``2026-11-01`` (its midnight
+    UTC) or an ISO datetime with an offset; anything else is a :class:`ValidationError`."""
     match = _AGE.fullmatch(text.strip())
     if match:
         seconds = int(match.group(1)) * _UNITS[match.group(2)]
@@ -44,14 +46,23 @@ def parse_age(text: str) -> datetime | timedelta:
             raise ValidationError(
                 "--older-than reaches before year 1", id="MASTRA_CLI_PRUNE_AGE"
             ) from None
+    if _DATE.fullmatch(text.strip()):
+        try:
+            day = date.fromisoformat(text.strip())
+        except ValueError as exc:
+            raise ValidationError(
+                f"--older-than: {text.strip()!r} is not a calendar date",
+                id="MASTRA_CLI_PRUNE_AGE",
+            ) from exc
+        return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     try:
         if datetime.fromisoformat(text.strip()).tzinfo is None:
             raise ValueError("naive")
         return parse_iso(text, field="--older-than")
     except (MastraStorageError, ValueError) as exc:
         raise ValidationError(
-            f"--older-than must be an age like 30d/12h/2w or an ISO date with a UTC offset "
-            f"(got {text!r})",
+            f"--older-than must be an age like 30d/12h/2w, a date like 2026-11-01 (midnight "
+            f"UTC) or an ISO datetime with a UTC offset (got {text!r})",
             id="MASTRA_CLI_PRUNE_AGE",
         ) from exc
 
@@ -66,8 +77,14 @@ def add_commands(commands: Any) -> None:
         "traces whose root span started before it. "
         "Prints the counts as JSON; --dry-run only counts.",
     )
-    p.add_argument("url", metavar="URL")
-    p.add_argument("--older-than", required=True, metavar="AGE", help="30d, 12h, 2w or ISO")
+    p.add_argument("url", metavar="URL", help="storage URL of an existing store")
+    p.add_argument(
+        "--older-than",
+        required=True,
+        metavar="AGE",
+        help="an age (30d, 12h, 2w), a date (2026-11-01: midnight UTC) or an ISO datetime "
+        "with an offset",
+    )
     p.add_argument(
         "--kind",
         action="append",
@@ -80,9 +97,11 @@ def add_commands(commands: Any) -> None:
     d = commands.add_parser(
         "delete-resource",
         help="delete every thread, message, workflow run and the working memory of a resource",
+        description="Delete everything stored for RESOURCE_ID (threads with their messages, "
+        "workflow runs, working memory). Prints the counts as JSON; --dry-run only counts.",
     )
-    d.add_argument("url", metavar="URL")
-    d.add_argument("resource_id", metavar="RESOURCE_ID")
+    d.add_argument("url", metavar="URL", help="storage URL of an existing store")
+    d.add_argument("resource_id", metavar="RESOURCE_ID", help="the resource (user) id")
     d.add_argument("--dry-run", action="store_true", help="count, delete nothing")
 
 

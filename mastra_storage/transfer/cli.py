@@ -28,6 +28,7 @@ from ..redact import redact_url
 from ..registry import connect
 from .batch import DEFAULT_PAGE_SIZE
 from .files import create_private_file, local_file_path, refuse_existing
+from .progress import ProgressDisplay
 
 if TYPE_CHECKING:
     from .copy import TransferReport
@@ -47,12 +48,17 @@ def add_commands(commands: Any) -> None:
         "mismatch). Re-running gives the same destination; --checkpoint/--resume continue "
         "an interrupted copy.",
     )
-    copy.add_argument("src", metavar="SRC_URL")
-    copy.add_argument("dst", metavar="DST_URL")
+    copy.add_argument("src", metavar="SRC_URL", help="store to read (never changed)")
+    copy.add_argument("dst", metavar="DST_URL", help="store to write (created or migrated)")
     copy.add_argument("--checkpoint", metavar="FILE", help="resume file (written per page)")
     copy.add_argument("--resume", action="store_true", help="continue from --checkpoint")
-    export = commands.add_parser("export", help="write every record to JSON Lines (.gz: gzip)")
-    export.add_argument("src", metavar="URL")
+    export = commands.add_parser(
+        "export",
+        help="write every record to JSON Lines (.gz: gzip)",
+        description="Write every record of the store at URL to FILE as JSON Lines "
+        "(gzip when FILE ends in .gz); the store is only read.",
+    )
+    export.add_argument("src", metavar="URL", help="store to read (never changed)")
     export.add_argument("file", metavar="FILE", help="output file, '-' for stdout")
     export.add_argument(
         "--force", action="store_true", help="replace FILE if it exists (default: refuse)"
@@ -64,7 +70,7 @@ def add_commands(commands: Any) -> None:
         "validation), then write; a bad file writes nothing.",
     )
     imp.add_argument("file", metavar="FILE", help="input file, '-' for stdin")
-    imp.add_argument("dst", metavar="URL")
+    imp.add_argument("dst", metavar="URL", help="store to write (created or migrated)")
     imp.add_argument(
         "--max-line-bytes",
         type=int,
@@ -77,7 +83,10 @@ def add_commands(commands: Any) -> None:
             "--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="records per page"
         )
         parser.add_argument(
-            "--progress", action="store_true", help="show progress on stderr (default: on a TTY)"
+            "--progress",
+            action="store_true",
+            help="show progress on stderr (default: on a terminal, a bar with totals, rate "
+            "and ETA; elsewhere a plain line every 10 s)",
         )
 
 
@@ -95,6 +104,25 @@ def _report(command: str, report: TransferReport) -> int:
     return 0
 
 
+async def source_totals(store: MastraStorage) -> dict[str, int]:
+    """Records per kind the source holds, where one count query tells (threads, workflow
+    runs); the progress display's ETA needs them. A count that fails is left out."""
+    totals: dict[str, int] = {}
+    with contextlib.suppress(Exception):
+        memory = await store.get_store("memory")
+        if memory is not None:
+            threads = (await memory.list_threads(per_page=1)).total
+            if threads is not None:
+                totals["thread"] = threads
+    with contextlib.suppress(Exception):
+        workflows = await store.get_store("workflows")
+        if workflows is not None:
+            runs = (await workflows.list_workflow_runs(page=0, per_page=1)).total
+            if runs is not None:
+                totals["workflow_run"] = runs
+    return totals
+
+
 async def open_source(url: str) -> MastraStorage:
     """The store at ``url``, to be read only: never initialised, refused when missing."""
     store = open_store(url)
@@ -110,12 +138,27 @@ def open_destination(url: str) -> tuple[MastraStorage, Path | None]:
     """The store at ``url``, to be written (``init()`` creates or migrates it), and the
     local database file created for it (mode ``0600``), if any."""
     path = local_file_path(url)
+    if path is not None:
+        require_directory(path)
     created = path if path is not None and create_private_file(path) else None
     try:
         return open_store(url), created
     except BaseException:
         _discard_if_untouched(created)
         raise
+
+
+def require_directory(path: Path) -> None:
+    """Raise one clear :class:`ValidationError` when ``path``'s directory does not exist
+    (a database file would be created there; directories are never created)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise ValidationError(
+            f"directory {directory} does not exist (for database file {path}); "
+            "create it first or fix the URL",
+            id="MASTRA_CLI_NO_DIRECTORY",
+            details={"path": str(path)},
+        )
 
 
 def _discard_if_untouched(created: Path | None) -> None:
@@ -144,13 +187,14 @@ async def execute(args: argparse.Namespace) -> int:
             await src.close()
             raise
         try:
+            display = ProgressDisplay(totals=await source_totals(src)) if progress else False
             report = await copy_storage(
                 src,
                 dst,
                 page_size=args.page_size,
                 checkpoint=args.checkpoint,
                 resume=args.resume,
-                progress=progress,
+                progress=display,
                 source_label=redact_url(args.src),
                 destination_label=redact_url(args.dst),
             )
