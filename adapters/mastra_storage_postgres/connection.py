@@ -34,17 +34,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from mastra_storage.errors import (
-    BackendError,
-    ConfigurationError,
-    ConflictError,
-    MastraStorageError,
-    MissingDependencyError,
-    UnavailableError,
-    storage_error_id,
-)
+from mastra_storage.errors import ConfigurationError, MastraStorageError, UnavailableError
 from mastra_storage.lifecycle import DEFAULT_POOL_TIMEOUT_S, check_timeout
 from mastra_storage.redact import redact_text, redact_url, split_url
+
+from .errors import import_asyncpg, map_error
 
 if TYPE_CHECKING:
     import asyncpg
@@ -53,18 +47,6 @@ SCHEMES = ("postgres", "postgresql")
 DEFAULT_MAX_SIZE = 20
 DEFAULT_MIN_SIZE = 1
 SslOption = bool | str | ssl_module.SSLContext | None
-
-
-def import_asyncpg() -> Any:
-    """The driver, or :class:`MissingDependencyError` naming the extra."""
-    try:
-        import asyncpg
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise MissingDependencyError(
-            "PostgresStore needs the asyncpg driver: pip install 'mastra-storage[postgres]'",
-            id="MASTRA_STORAGE_PG_DRIVER_MISSING",
-        ) from exc
-    return asyncpg
 
 
 def _config_error(message: str, option: str | None = None) -> NoReturn:
@@ -237,65 +219,6 @@ async def create_pool(options: PgConnectOptions) -> asyncpg.Pool:
     except Exception as exc:
         raise map_error(exc, "connect", options) from exc
     return pool
-
-
-# --------------------------------------------------------------------------- errors
-
-_CONNECTION_SQLSTATE_CLASSES = ("08", "57")  # connection exception, operator intervention
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
-
-
-def map_error(exc: BaseException, operation: str, options: PgConnectOptions | None) -> Exception:
-    """A driver exception as a typed :class:`MastraStorageError` (secrets redacted)."""
-    if isinstance(exc, MastraStorageError):
-        return exc
-    asyncpg = import_asyncpg()
-    message = str(exc) or type(exc).__name__
-    if options is not None:
-        message = options.redact(message)
-    where = f" ({options.display})" if options is not None and operation == "connect" else ""
-    sqlstate = getattr(exc, "sqlstate", None) or ""
-    if (
-        isinstance(
-            exc,
-            (
-                asyncpg.exceptions.ConnectionDoesNotExistError,
-                asyncpg.exceptions.InterfaceError,
-                ConnectionError,
-                OSError,
-                asyncio.TimeoutError,
-            ),
-        )
-        or sqlstate[:2] in _CONNECTION_SQLSTATE_CLASSES
-    ):
-        if sqlstate == "57014":  # query_canceled (statement_timeout): not a lost connection
-            return BackendError(
-                f"PostgresStore {operation}: {message}",
-                id=storage_error_id("PG", operation, "TIMEOUT"),
-                details={"sqlstate": sqlstate},
-            )
-        return UnavailableError(
-            f"PostgresStore {operation}: database unavailable{where}: {message}",
-            id=storage_error_id("PG", operation, "UNAVAILABLE"),
-            details={"sqlstate": sqlstate or None},
-        )
-    if sqlstate == "23505":
-        return ConflictError(
-            f"PostgresStore {operation}: {message}",
-            id=storage_error_id("PG", operation, "CONFLICT"),
-            details={"sqlstate": sqlstate},
-        )
-    if sqlstate in _RETRYABLE_SQLSTATES:
-        return UnavailableError(
-            f"PostgresStore {operation}: transaction aborted by the server ({message}); retry",
-            id=storage_error_id("PG", operation, "RETRY"),
-            details={"sqlstate": sqlstate},
-        )
-    return BackendError(
-        f"PostgresStore {operation} failed: {message}",
-        id=storage_error_id("PG", operation, "FAILED"),
-        details={"sqlstate": sqlstate or None},
-    )
 
 
 # --------------------------------------------------------------------------- queries
@@ -478,6 +401,4 @@ __all__ = [
     "PgDatabase",
     "Runner",
     "create_pool",
-    "import_asyncpg",
-    "map_error",
 ]

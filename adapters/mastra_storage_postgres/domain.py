@@ -1,24 +1,22 @@
-"""What every PostgreSQL domain shares: the database, the schema, one-time init, clearing."""
+"""What every PostgreSQL backend shares: the database, the schema, one-time init, clearing."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from .connection import PgDatabase
+from .indexes import IndexManager, IndexSpec
 from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, ensure_schema, verify_schema
 from .schema import q
-
-if TYPE_CHECKING:
-    from .indexes import IndexManager, IndexSpec
 
 logger = logging.getLogger("mastra_storage_postgres")
 
 
 class PgContext:
-    """The database handle, the schema name and the init state shared by a store's domains.
+    """The database handle, the schema name and the init state shared by a store's backends.
 
     ``ensure()`` runs the schema setup once per context (concurrent callers share one run;
     a failure is not cached), then creates the custom ``indexes`` given at construction
@@ -54,8 +52,6 @@ class PgContext:
         return self._ready
 
     def index_manager(self) -> IndexManager:
-        from .indexes import IndexManager
-
         return IndexManager(self.db, self.schema)
 
     async def ensure(self) -> None:
@@ -81,8 +77,9 @@ class PgContext:
                 self._ready = True
 
 
-class PgDomain:
-    """Mixed in *before* a domain base class, so these override its defaults.
+class PgBackend:
+    """The base of every PostgreSQL backend, listed *before* the contract's class so its
+    ``init`` and ``dangerously_clear_all`` are the ones used.
 
     ``tables`` lists what ``dangerously_clear_all`` empties.
     """
@@ -97,11 +94,13 @@ class PgDomain:
         return self._ctx.table(name)
 
     async def init(self) -> None:
+        """Create or upgrade the schema once per store (shared by all its backends)."""
         await self._ctx.ensure()
 
     async def dangerously_clear_all(self) -> None:
+        """Empty this backend's tables in one round trip (meant for tests)."""
         script = "; ".join(f"DELETE FROM {self.t(name)}" for name in self.tables)
         await self._db.execute("dangerouslyClearAll", script)
 
 
-__all__ = ["PgContext", "PgDomain"]
+__all__ = ["PgBackend", "PgContext"]

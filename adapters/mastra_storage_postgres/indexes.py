@@ -21,7 +21,8 @@ import msgspec
 from mastra_storage.errors import MastraStorageError, NotFoundError, ValidationError
 from mastra_storage.validation import validate_identifier
 
-from .connection import PgDatabase, import_asyncpg
+from .connection import PgDatabase
+from .errors import import_asyncpg
 from .schema import prefixed_index_name, q
 
 logger = logging.getLogger("mastra_storage_postgres")

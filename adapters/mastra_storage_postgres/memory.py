@@ -1,4 +1,4 @@
-"""Memory domain on PostgreSQL: threads, messages (ordered by ``(createdAt, seq)``), resources.
+"""Memory backend on PostgreSQL: threads, messages (ordered by ``(createdAt, seq)``), resources.
 
 Message order is ``(createdAt, message_order_key)``: ``seq``, or for rows that predate it a
 fixed key derived from their id (``schema.message_order_key``).
@@ -13,6 +13,10 @@ Round trips are the point of this module:
   seq)`` index, no sort);
 * a page of a resource's threads and its total are one statement;
 * deletes are one statement each (a CTE deletes and bumps).
+
+Beyond the contract it has every optional capability of
+:mod:`mastra_storage.backend.capabilities`: resource-scoped message queries (on the
+``(resourceId, createdAt, seq)`` index), a keyset scan of resources and resource deletes.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mastra_storage.domains.memory import (
-    BaseMemoryStore,
+from mastra_storage.backend.concurrency import RetryPolicy
+from mastra_storage.backend.memory import (
     CloneBuilder,
+    MemoryBackend,
     MessageMutation,
     MessageQuery,
     MessageQueryResult,
@@ -33,48 +38,55 @@ from mastra_storage.domains.memory import (
     plan_message_updates,
 )
 from mastra_storage.errors import ConflictError, NotFoundError
+from mastra_storage.layout import (
+    MESSAGES,
+    RESOURCES,
+    TABLE_MESSAGES,
+    TABLE_RESOURCES,
+    TABLE_THREADS,
+    THREADS,
+)
 from mastra_storage.records import Message, MessageContent, Resource, Thread
-from mastra_storage.timeutil import from_epoch_ms
 
-from .connection import Runner, import_asyncpg
-from .domain import PgContext, PgDomain
-from .resource_delete import PgResourceDelete
-from .schema import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS, message_order_key
+from .connection import Runner
+from .domain import PgBackend, PgContext
+from .errors import MISSING_THREAD_MARKER, missing_thread_error
+from .schema import message_order_key
 from .sqlutil import (
     Params,
-    aware,
     date_range_conditions,
     json_dict,
     json_param,
     json_param_required,
     json_param_text,
     json_value_unwrapped,
+    keyset_after,
     naive,
+    page_limit,
     read_ts_required,
+    select_columns,
+    split_total,
     where_sql,
+    with_total,
 )
-from .transfer_scan import PgResourceScan
 
-_MISSING_THREAD = "mastra_storage:missing_thread:"
+#: A missing resource is inserted with ``ON CONFLICT DO NOTHING``; losing that race means
+#: the row now exists and the next try takes its lock, so a second try succeeds unless
+#: the resource is deleted in between. Three tries, without a pause (the winner has
+#: committed).
+MODIFY_RESOURCE_RETRY = RetryPolicy(attempts=3, base_s=0.0)
 # The message order tie-break (``seq``, or for rows older than it a key from their id);
 # written exactly as in the order indexes so the planner walks them.
 _KEY_M = message_order_key("m")
 _KEY_T = message_order_key("t")
 
-THREAD_COLUMNS = (
-    'id, "resourceId", title, metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ"'
-)
-RESOURCE_COLUMNS = (
-    'id, "workingMemory", metadata, "createdAt", "createdAtZ", "updatedAt", "updatedAtZ"'
-)
+THREAD_COLUMNS = select_columns(THREADS)
+RESOURCE_COLUMNS = select_columns(RESOURCES)
 
 
 def message_columns(alias: str = "m") -> str:
-    a = alias
-    return (
-        f'{a}.id, {a}.thread_id, {a}.content, {a}.role, {a}.type, {a}."createdAt", '
-        f'{a}."createdAtZ", {a}."resourceId", {message_order_key(a)}'
-    )
+    """Mastra's message columns and the order tie-break (read by stored_message_from_row)."""
+    return f"{select_columns(MESSAGES, alias)}, {message_order_key(alias)}"
 
 
 def thread_from_row(row: Any, offset: int = 0) -> Thread:
@@ -101,9 +113,9 @@ def thread_params(thread: Thread) -> tuple[Any, ...]:
         thread.title or "",
         json_param(thread.metadata),
         naive(thread.created_at),
-        aware(thread.created_at),
+        thread.created_at,
         naive(thread.updated_at),
-        aware(thread.updated_at),
+        thread.updated_at,
     )
 
 
@@ -142,9 +154,9 @@ def resource_params(resource: Resource) -> tuple[Any, ...]:
         resource.working_memory,
         None if resource.metadata is None else json_param_text(resource.metadata),
         naive(resource.created_at),
-        aware(resource.created_at),
+        resource.created_at,
         naive(resource.updated_at),
-        aware(resource.updated_at),
+        resource.updated_at,
     )
 
 
@@ -158,7 +170,7 @@ class _MessageArrays:
         self.roles = [m.role for m in messages]
         self.types = [m.type or "v2" for m in messages]
         self.created = [naive(m.created_at) for m in messages]
-        self.created_z = [aware(m.created_at) for m in messages]
+        self.created_z = [m.created_at for m in messages]
         self.resource_ids = [m.resource_id for m in messages]
 
     def args(self) -> tuple[Any, ...]:
@@ -181,21 +193,12 @@ _UNNEST_MESSAGES = (
 )
 
 
-def _missing_thread_error(exc: BaseException, operation: str) -> NotFoundError | None:
-    text = str(exc)
-    start = text.find(_MISSING_THREAD)
-    if start < 0:
-        return None
-    thread_id = text[start + len(_MISSING_THREAD) :].rstrip('"')
-    return NotFoundError(
-        f"Thread {thread_id} not found",
-        id=f"MASTRA_STORAGE_{operation}_THREAD_NOT_FOUND",
-        details={"thread_id": thread_id},
-    )
+class PgMemoryBackend(PgBackend, MemoryBackend):
+    """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``.
 
-
-class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore):
-    """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``."""
+    Each method is one statement or one transaction (module docstring); driver errors
+    are typed by :mod:`.errors`, and a missing thread is a
+    :class:`~mastra_storage.errors.NotFoundError`."""
 
     tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)
 
@@ -239,7 +242,7 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             "content = EXCLUDED.content, role = EXCLUDED.role, type = EXCLUDED.type, "
             '"resourceId" = EXCLUDED."resourceId" RETURNING 1) '
             "SELECT (SELECT count(*) FROM upserted), "
-            f"(SELECT CAST('{_MISSING_THREAD}' || x AS integer) "
+            f"(SELECT CAST('{MISSING_THREAD_MARKER}' || x AS integer) "
             "FROM unnest($11::text[]) AS x WHERE x NOT IN (SELECT id FROM bumped) LIMIT 1)"
         )
         self._bump_sql = (
@@ -250,7 +253,8 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
 
     # ---- threads ----------------------------------------------------------------------
 
-    async def _get_thread(self, thread_id: str) -> Thread | None:
+    async def get_thread(self, thread_id: str) -> Thread | None:
+        """The thread with this id, or ``None``."""
         row = await self._db.fetchrow(
             "getThreadById",
             f"SELECT {THREAD_COLUMNS} FROM {self._threads} WHERE id = $1",
@@ -258,10 +262,12 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
         )
         return None if row is None else thread_from_row(row)
 
-    async def _upsert_thread(self, thread: Thread) -> None:
+    async def upsert_thread(self, thread: Thread) -> None:
+        """One ``INSERT ... ON CONFLICT DO UPDATE`` of the thread row."""
         await self._db.execute("saveThread", self._upsert_thread_sql, *thread_params(thread))
 
-    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+    async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+        """Read under ``FOR UPDATE``, mutate, write: one transaction."""
         async with self._db.transaction("updateThread") as tx:
             row = await tx.fetchrow(
                 f"SELECT {THREAD_COLUMNS} FROM {self._threads} WHERE id = $1 FOR UPDATE",
@@ -279,7 +285,8 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             )
             return updated
 
-    async def _delete_thread(self, thread_id: str) -> None:
+    async def delete_thread(self, thread_id: str) -> None:
+        """The thread and its messages in one transaction (see the comment below)."""
         # Two statements in one transaction. The first deletes the thread and the messages
         # its snapshot sees; under READ COMMITTED that snapshot can predate a save_messages
         # in flight, whose messages it misses while it waits for the save's lock on the
@@ -294,7 +301,9 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             )
             await tx.execute(delete_messages, thread_id)
 
-    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+    async def query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        """One statement: the keyset/offset page (up to ``limit + 1`` threads) and, when
+        ``query.count``, the total of the filtered set."""
         p = Params()
         where: list[str] = []
         if query.resource_id is not None:
@@ -308,29 +317,30 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
         direction = "DESC" if query.order.descending else "ASC"
         page_where = list(where)
         if query.after is not None:
-            op = "<" if query.order.descending else ">"
-            key = p.add(naive(from_epoch_ms(query.after.key)), "::timestamp")
-            page_where.append(f"({column}, id) {op} ({key}, {p.add(str(query.after.tie))})")
-        limit = p.add(None if query.limit is None else query.limit + 1, "::bigint")
+            page_where.append(
+                keyset_after(
+                    column,
+                    "id",
+                    query.after,
+                    p,
+                    descending=query.order.descending,
+                )
+            )
+        limit = p.add(page_limit(query.limit), "::bigint")
         offset = p.add(query.offset, "::bigint")
         page = (
             f"SELECT {THREAD_COLUMNS} FROM {self._threads}{where_sql(page_where)} "
             f"ORDER BY {column} {direction}, id {direction} LIMIT {limit} OFFSET {offset}"
         )
-        if not query.count:
-            rows = await self._db.fetch("listThreads", page, *p.values)
-            return [thread_from_row(r) for r in rows], 0
-        sql = (
-            f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._threads}"
-            f"{where_sql(where)}) c LEFT JOIN LATERAL ({page}) pg ON true"
-        )
-        rows = await self._db.fetch("listThreads", sql, *p.values)
-        total = int(rows[0][0]) if rows else 0
-        return [thread_from_row(r, 1) for r in rows if r[1] is not None], total
+        sql = with_total(f"{self._threads}{where_sql(where)}", page, count=query.count)
+        rows, total = split_total(await self._db.fetch("listThreads", sql, *p.values))
+        return [thread_from_row(r, 1) for r in rows], total
 
     # ---- messages ---------------------------------------------------------------------
 
-    def _message_page_sql(self, query: MessageQuery) -> tuple[str, list[Any]]:
+    def message_page_sql(self, query: MessageQuery) -> tuple[str, list[Any]]:
+        """The one statement of a message page and its total, with its parameters (what
+        :meth:`query_messages` runs; public so a test can ``EXPLAIN`` it)."""
         p = Params()
         where: list[str] = []
         if query.thread_ids is not None:
@@ -344,24 +354,26 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
         direction = "DESC" if query.descending else "ASC"
         page_where = list(where)
         if query.after is not None:
-            op = "<" if query.descending else ">"
-            key = p.add(naive(from_epoch_ms(query.after.key)), "::timestamp")
-            tie = p.add(int(query.after.tie), "::bigint")
-            page_where.append(f'(m."createdAt", {_KEY_M}) {op} ({key}, {tie})')
-        limit = p.add(None if query.limit is None else query.limit + 1, "::bigint")
+            after = query.after  # its tie is an int: the core refuses other kinds
+            page_where.append(
+                keyset_after(
+                    'm."createdAt"',
+                    _KEY_M,
+                    after,
+                    p,
+                    descending=query.descending,
+                    tie_cast="::bigint",
+                )
+            )
+        limit = p.add(page_limit(query.limit), "::bigint")
         offset = p.add(query.offset, "::bigint")
         page = (
             f"SELECT {message_columns()} FROM {self._messages} m{where_sql(page_where)} "
             f'ORDER BY m."createdAt" {direction}, {_KEY_M} {direction} '
             f"LIMIT {limit} OFFSET {offset}"
         )
-        if not query.count:
-            return f"SELECT 0, pg.* FROM ({page}) pg", p.values
-        sql = (
-            f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._messages} m"
-            f"{where_sql(where)}) c LEFT JOIN LATERAL ({page}) pg ON true"
-        )
-        return sql, p.values
+        count_from = f"{self._messages} m{where_sql(where)}"
+        return with_total(count_from, page, count=query.count), p.values
 
     def _include_sql(self) -> str:
         cols = message_columns("m")
@@ -381,17 +393,25 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             "LIMIT s.next)) x"
         )
 
-    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
+    async def query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """Thread-scoped: the page and its total in one statement (on the
+        ``(thread_id, createdAt, seq)`` index), the include windows in a second."""
+        return await self._run_message_query(query)
+
+    async def query_resource_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """Resource-scoped (``thread_ids is None``): the same statements, the page on the
+        ``(resourceId, createdAt, seq)`` index."""
+        return await self._run_message_query(query)
+
+    async def _run_message_query(self, query: MessageQuery) -> MessageQueryResult:
         page: list[StoredMessage] = []
         total = 0
         included: list[StoredMessage] = []
         async with self._db.connection("listMessages") as conn:
             if query.limit != 0:
-                sql, params = self._message_page_sql(query)
-                rows = await conn.fetch(sql, *params)
-                if rows:
-                    total = int(rows[0][0])
-                page = [stored_message_from_row(r, 1) for r in rows if r[1] is not None]
+                sql, params = self.message_page_sql(query)
+                rows, total = split_total(await conn.fetch(sql, *params))
+                page = [stored_message_from_row(r, 1) for r in rows]
             if query.include:
                 specs = query.include
                 rows = await conn.fetch(
@@ -403,7 +423,8 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
                 included = [stored_message_from_row(r) for r in rows]
         return MessageQueryResult(page=page, total=total, included=included)
 
-    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+    async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+        """Messages with these ids, in any thread, in one statement."""
         rows = await self._db.fetch(
             "listMessagesById",
             f"SELECT {message_columns()} FROM {self._messages} m WHERE m.id = ANY($1::text[])",
@@ -411,26 +432,27 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
         )
         return [stored_message_from_row(r) for r in rows]
 
-    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+    async def save_messages(self, messages: list[Message], now: datetime) -> None:
+        """One statement (module docstring); a missing thread fails it, writing
+        nothing, as :class:`~mastra_storage.errors.NotFoundError`."""
         thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
         arrays = _MessageArrays(messages)
-        asyncpg = import_asyncpg()
         try:
             async with self._db.connection("saveMessages") as conn:
                 await conn.fetchrow(
-                    self._save_messages_sql, *arrays.args(), naive(now), aware(now), thread_ids
+                    self._save_messages_sql, *arrays.args(), naive(now), now, thread_ids
                 )
         except Exception as exc:
-            cause = exc.__cause__ if exc.__cause__ is not None else exc
-            if isinstance(cause, asyncpg.exceptions.InvalidTextRepresentationError):
-                missing = _missing_thread_error(cause, "SAVE_MESSAGES")
-                if missing is not None:
-                    raise missing from None
+            missing = missing_thread_error(exc, "SAVE_MESSAGES")
+            if missing is not None:
+                raise missing from None
             raise
 
-    async def _modify_messages(
+    async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
+        """Rows locked ``FOR UPDATE``, target threads checked, rows updated and
+        threads bumped: one transaction."""
         async with self._db.transaction("updateMessages") as tx:
             rows = await tx.fetch(
                 f"SELECT {message_columns()} FROM {self._messages} m "
@@ -474,7 +496,7 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
                     t for old, new in planned for t in (old.thread_id, new.thread_id) if t
                 )
             )
-            bumped = {r[0] for r in await tx.fetch(self._bump_sql, naive(now), aware(now), touched)}
+            bumped = {r[0] for r in await tx.fetch(self._bump_sql, naive(now), now, touched)}
             # A target thread deleted since the check above (its delete committed while
             # we waited for the row lock): moving a message there would orphan it.
             gone = [t for t in targets if t not in bumped]
@@ -486,7 +508,8 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
                 )
             return news
 
-    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
+    async def delete_messages(self, message_ids: list[str], now: datetime) -> None:
+        """One statement: a CTE deletes the rows and bumps their threads."""
         await self._db.execute(
             "deleteMessages",
             f"WITH gone AS (DELETE FROM {self._messages} WHERE id = ANY($1::text[]) "
@@ -496,12 +519,13 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
             "WHERE id IN (SELECT thread_id FROM gone)",
             message_ids,
             naive(now),
-            aware(now),
+            now,
         )
 
     # ---- resources --------------------------------------------------------------------
 
-    async def _get_resource(self, resource_id: str) -> Resource | None:
+    async def get_resource(self, resource_id: str) -> Resource | None:
+        """The resource with this id, or ``None``."""
         row = await self._db.fetchrow(
             "getResourceById",
             f"SELECT {RESOURCE_COLUMNS} FROM {self._resources} WHERE id = $1",
@@ -509,15 +533,19 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
         )
         return None if row is None else resource_from_row(row)
 
-    async def _upsert_resource(self, resource: Resource) -> None:
+    async def upsert_resource(self, resource: Resource) -> None:
+        """One ``INSERT ... ON CONFLICT DO UPDATE`` of the resource row."""
         await self._db.execute(
             "saveResource", self._upsert_resource_sql, *resource_params(resource)
         )
 
-    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+    async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+        """Read-modify-write under the row lock, or insert-if-absent retried under
+        the lock (:data:`MODIFY_RESOURCE_RETRY`; then
+        :class:`~mastra_storage.errors.ConflictError`)."""
         # Row lock when the resource exists; when it does not, insert-if-absent and retry
         # under the lock if another writer created it meanwhile (no lost update).
-        for _ in range(3):
+        for attempt in MODIFY_RESOURCE_RETRY.tries():
             async with self._db.transaction("updateResource") as tx:
                 row = await tx.fetchrow(
                     f"SELECT {RESOURCE_COLUMNS} FROM {self._resources} WHERE id = $1 FOR UPDATE",
@@ -537,16 +565,41 @@ class PgMemoryStore(PgResourceDelete, PgResourceScan, PgDomain, BaseMemoryStore)
                 )
                 if inserted:
                     return updated
+            await MODIFY_RESOURCE_RETRY.pause(attempt)
         raise ConflictError(
             f"resource {resource_id} kept changing during update",
             id="MASTRA_STORAGE_PG_UPDATE_RESOURCE_CONFLICT",
         )
 
+    async def delete_resource(self, resource_id: str) -> None:
+        """One ``DELETE`` of the resource row (a missing id deletes nothing); threads and
+        messages are not touched (retention removes them through the domain first)."""
+        await self._db.execute(
+            "deleteResource", f"DELETE FROM {self._resources} WHERE id = $1", resource_id
+        )
+
+    async def scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
+        """Keyset pages on the primary key (``id > $1 ORDER BY id``): concurrent inserts
+        and deletes never shift a page, and each page is one index range scan."""
+        select = f"SELECT {RESOURCE_COLUMNS} FROM {self._resources}"
+        args: list[Any]
+        if position is None:
+            sql, args = f"{select} ORDER BY id LIMIT $1", [limit]
+        else:  # a separate statement, so the plan is always an index range scan
+            sql, args = f"{select} WHERE id > $1 ORDER BY id LIMIT $2", [position, limit]
+        rows = await self._db.fetch("scanResources", sql, *args)
+        found = [resource_from_row(row) for row in rows]
+        return found, found[-1].id if len(found) == limit else None
+
     # ---- cloning ----------------------------------------------------------------------
 
-    async def _clone_thread(
+    async def clone_thread(
         self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
     ) -> tuple[Thread, list[Message]] | None:
+        """Read the source and its messages, check the new id, insert the copy: one
+        transaction."""
         async with self._db.transaction("cloneThread") as tx:
             row = await tx.fetchrow(
                 f"SELECT {THREAD_COLUMNS} FROM {self._threads} WHERE id = $1", source_thread_id
@@ -584,4 +637,4 @@ async def _insert_messages(tx: Runner, table: str, messages: list[Message]) -> N
     )
 
 
-__all__ = ["PgMemoryStore"]
+__all__ = ["MODIFY_RESOURCE_RETRY", "PgMemoryBackend"]

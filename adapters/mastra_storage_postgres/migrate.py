@@ -30,11 +30,12 @@ import time
 from collections.abc import Sequence
 
 from mastra_storage.errors import BackendError, MastraStorageError, SchemaMismatchError
+from mastra_storage.layout import TABLE_SPANS
 
-from .connection import PgDatabase, Runner, import_asyncpg
+from .connection import PgDatabase, Runner
+from .errors import import_asyncpg
 from .schema import (
     SCHEMA_VERSION,
-    TABLE_SPANS,
     IndexDef,
     SchemaPlan,
     Step,

@@ -1,10 +1,11 @@
-"""Observability domain on PostgreSQL: ``mastra_ai_spans``, primary key (traceId, spanId).
+"""Observability backend on PostgreSQL: ``mastra_ai_spans``, primary key (traceId, spanId).
 
 ``list_traces`` runs entirely in SQL, in one statement with its total: equality filters,
 status, ``has_child_error`` as an ``EXISTS`` subquery, and ``scope``/``metadata``/``tags``
 as ``jsonb @>`` containment (the semantics the core defines, which are PostgreSQL's).
 PostgreSQL's default ``NULLS FIRST`` for ``DESC`` / ``NULLS LAST`` for ``ASC`` is exactly
-the contract for ordering by ``ended_at``.
+the contract for ordering by ``ended_at`` (a null sorts as the largest value, so the keyset
+condition reads it as ``'infinity'``).
 """
 
 from __future__ import annotations
@@ -12,32 +13,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import msgspec
-
-from mastra_storage.domains.observability import (
+from mastra_storage.backend.observability import (
+    NULL_TIME_KEY,
     TRACE_EQUALITY_FILTERS,
-    BaseObservabilityStore,
+    ObservabilityBackend,
     SpanUpdate,
     TraceQuery,
 )
+from mastra_storage.layout import SPAN_FIELD_COLUMNS, TABLE_SPANS
 from mastra_storage.records import Span
 
-from .domain import PgContext, PgDomain
-from .schema import SPANS, TABLE_SPANS, q
+from .domain import PgBackend, PgContext
+from .schema import SPANS, q
 from .sqlutil import (
     Params,
-    aware_opt,
     date_range_conditions,
     json_param,
     json_value,
+    keyset_after,
     naive_opt,
+    page_limit,
     read_ts,
     read_ts_required,
+    split_total,
     where_sql,
+    with_total,
 )
 
-_COLUMN_OF: dict[str, str] = {f.name: f.encode_name for f in msgspec.structs.fields(Span)}
-_FIELDS: tuple[tuple[str, str], ...] = tuple(_COLUMN_OF.items())
+_COLUMN_OF: dict[str, str] = dict(SPAN_FIELD_COLUMNS)
+_FIELDS: tuple[tuple[str, str], ...] = SPAN_FIELD_COLUMNS
 _JSON = SPANS.json_columns
 _DATETIMES = frozenset(Span._datetime_fields)
 _KNOWN = set(SPANS.all_column_names())
@@ -67,7 +71,7 @@ def _encode(name: str, value: Any) -> list[Any]:
     if column in _JSON:
         return [json_param(value)]
     if name in _DATETIMES:
-        return [naive_opt(value), aware_opt(value)]
+        return [naive_opt(value), value]
     return [value]
 
 
@@ -100,7 +104,10 @@ def span_from_row(row: Any) -> Span:
     return Span(**values)
 
 
-class PgObservabilityStore(PgDomain, BaseObservabilityStore):
+class PgObservabilityBackend(PgBackend, ObservabilityBackend):
+    """Spans in ``mastra_ai_spans``; each method is one statement or one transaction,
+    and errors are typed (:mod:`.errors`)."""
+
     tables = (TABLE_SPANS,)
 
     def __init__(self, ctx: PgContext) -> None:
@@ -128,7 +135,8 @@ class PgObservabilityStore(PgDomain, BaseObservabilityStore):
             "AND c.error IS NOT NULL)"
         )
 
-    async def _upsert_spans(self, spans: list[Span]) -> None:
+    async def upsert_spans(self, spans: list[Span]) -> None:
+        """One upsert, or one transaction of upserts for a batch (keeps ``createdAt``)."""
         rows = [span_params(s) for s in spans]
         if len(rows) == 1:
             await self._db.execute("createSpan", self._upsert_sql, *rows[0])
@@ -136,7 +144,8 @@ class PgObservabilityStore(PgDomain, BaseObservabilityStore):
         async with self._db.transaction("batchCreateSpans") as tx:
             await tx.executemany(self._upsert_sql, rows)
 
-    async def _get_span(self, trace_id: str, span_id: str) -> Span | None:
+    async def get_span(self, trace_id: str, span_id: str) -> Span | None:
+        """The span with this key, or ``None``."""
         row = await self._db.fetchrow(
             "getSpan",
             f'SELECT {self._columns} FROM {self._table} s WHERE s."traceId" = $1 '
@@ -146,7 +155,8 @@ class PgObservabilityStore(PgDomain, BaseObservabilityStore):
         )
         return None if row is None else span_from_row(row)
 
-    async def _get_root_span(self, trace_id: str) -> Span | None:
+    async def get_root_span(self, trace_id: str) -> Span | None:
+        """The trace's root span (the earliest created, if several), or ``None``."""
         row = await self._db.fetchrow(
             "getRootSpan",
             f'SELECT {self._columns} FROM {self._table} s WHERE s."traceId" = $1 '
@@ -155,7 +165,8 @@ class PgObservabilityStore(PgDomain, BaseObservabilityStore):
         )
         return None if row is None else span_from_row(row)
 
-    async def _get_trace_spans(self, trace_id: str) -> list[Span]:
+    async def get_trace_spans(self, trace_id: str) -> list[Span]:
+        """Every span of the trace by ``startedAt``, ties by span id."""
         rows = await self._db.fetch(
             "getTrace",
             f'SELECT {self._columns} FROM {self._table} s WHERE s."traceId" = $1 '
@@ -164,7 +175,8 @@ class PgObservabilityStore(PgDomain, BaseObservabilityStore):
         )
         return [span_from_row(r) for r in rows]
 
-    async def _update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
+    async def update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
+        """One ``UPDATE`` per span, in one transaction for a batch."""
         statements: list[tuple[str, list[Any]]] = []
         for update in updates:
             p = Params()
@@ -193,14 +205,17 @@ class PgObservabilityStore(PgDomain, BaseObservabilityStore):
             for sql, params in statements:
                 await tx.execute(sql, *params)
 
-    async def _delete_traces(self, trace_ids: list[str]) -> None:
+    async def delete_traces(self, trace_ids: list[str]) -> None:
+        """One ``DELETE`` of every span of these traces."""
         await self._db.execute(
             "batchDeleteTraces",
             f'DELETE FROM {self._table} WHERE "traceId" = ANY($1::text[])',
             trace_ids,
         )
 
-    async def _query_traces(self, query: TraceQuery) -> tuple[list[Span], int]:
+    async def query_traces(self, query: TraceQuery) -> tuple[list[Span], int]:
+        """One statement: the keyset/offset page of root spans (up to ``limit + 1``) and,
+        when ``query.count``, the filtered total."""
         f = query.filter
         p = Params()
         where = ['s."parentSpanId" IS NULL']
@@ -229,17 +244,32 @@ class PgObservabilityStore(PgDomain, BaseObservabilityStore):
                 where.append(f"s.{q(column)} @> {p.add(json_param(wanted), '::jsonb')}")
         d = query.direction
         column = '"startedAt"' if query.order_field == "started_at" else '"endedAt"'
-        order = f' ORDER BY s.{column} {d}, s."traceId" {d}'
-        limit = p.add(query.limit, "::bigint")
+        page_where = list(where)
+        if query.after is not None:
+            time_sql = (
+                's."startedAt"'
+                if query.order_field == "started_at"
+                else "COALESCE(s.\"endedAt\", 'infinity'::timestamp)"
+            )
+            page_where.append(
+                keyset_after(
+                    time_sql,
+                    's."traceId"',
+                    query.after,
+                    p,
+                    descending=d == "DESC",
+                    null_key=NULL_TIME_KEY,
+                )
+            )
+        limit = p.add(page_limit(query.limit), "::bigint")
         offset = p.add(query.offset, "::bigint")
-        sql = (
-            f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._table} s"
-            f"{where_sql(where)}) c LEFT JOIN LATERAL (SELECT {self._columns} FROM "
-            f"{self._table} s{where_sql(where)}{order} LIMIT {limit} OFFSET {offset}) pg ON true"
+        page = (
+            f"SELECT {self._columns} FROM {self._table} s{where_sql(page_where)} "
+            f'ORDER BY s.{column} {d}, s."traceId" {d} LIMIT {limit} OFFSET {offset}'
         )
-        rows = await self._db.fetch("listTraces", sql, *p.values)
-        total = int(rows[0][0]) if rows else 0
-        return [span_from_row(r[1:]) for r in rows if r[1] is not None], total
+        sql = with_total(f"{self._table} s{where_sql(where)}", page, count=query.count)
+        rows, total = split_total(await self._db.fetch("listTraces", sql, *p.values))
+        return [span_from_row(r[1:]) for r in rows], total
 
 
-__all__ = ["PgObservabilityStore"]
+__all__ = ["PgObservabilityBackend"]

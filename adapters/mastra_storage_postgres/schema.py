@@ -35,9 +35,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mastra_storage import layout
+from mastra_storage.layout import (
+    TABLE_MESSAGES,
+    TABLE_NAMES,
+    TABLE_SCORERS,
+    TABLE_SPANS,
+    TABLE_THREADS,
+    TABLE_WORKFLOW_SNAPSHOT,
+    Logical,
+    LogicalColumn,
+    LogicalTable,
+)
 from mastra_storage.validation import validate_identifier
 
-from .connection import Runner, import_asyncpg
+from .connection import Runner
+from .errors import import_asyncpg
 
 logger = logging.getLogger("mastra_storage_postgres")
 
@@ -46,14 +59,6 @@ SCHEMA_VERSION = 2
 SCHEMA_COMPONENT = "postgres"
 SCHEMA_TABLE = "mastra_storage_schema"
 
-TABLE_THREADS = "mastra_threads"
-TABLE_MESSAGES = "mastra_messages"
-TABLE_RESOURCES = "mastra_resources"
-TABLE_WORKFLOW_SNAPSHOT = "mastra_workflow_snapshot"
-TABLE_SCORERS = "mastra_scorers"
-TABLE_SPANS = "mastra_ai_spans"
-
-Logical = Literal["text", "timestamp", "jsonb", "integer", "float", "boolean", "bigint"]
 _SQL_TYPE: dict[Logical, str] = {
     "text": "TEXT",
     "timestamp": "TIMESTAMP",
@@ -80,141 +85,84 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    logical: Logical
-    not_null: bool = False
-    primary_key: bool = False
+def column_ddl(column: LogicalColumn) -> str:
+    """The column's definition in ``CREATE TABLE``."""
+    text = f"{q(column.name)} {_SQL_TYPE[column.logical]}"
+    if column.primary_key:
+        text += " PRIMARY KEY"
+    if column.not_null:
+        text += " NOT NULL"
+    return text
 
-    def ddl(self) -> str:
-        text = f"{q(self.name)} {_SQL_TYPE[self.logical]}"
-        if self.primary_key:
-            text += " PRIMARY KEY"
-        if self.not_null:
-            text += " NOT NULL"
-        return text
 
-    def add_ddl(self, table: str) -> list[str]:
-        """``ADD COLUMN IF NOT EXISTS`` for a table created by an older release."""
-        default = f" NOT NULL DEFAULT {_NOT_NULL_DEFAULT[self.logical]}" if self.not_null else ""
-        out = [
-            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(self.name)} "
-            f"{_SQL_TYPE[self.logical]}{default}"
-        ]
-        if self.logical == "timestamp":
-            out.append(
-                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(self.name + 'Z')} "
-                "TIMESTAMPTZ DEFAULT NOW()"
-            )
-        return out
+def column_add_ddl(column: LogicalColumn, table: str) -> list[str]:
+    """``ADD COLUMN IF NOT EXISTS`` for a table created by an older release (and the
+    column's ``Z`` twin when it is a timestamp)."""
+    sql_type = _SQL_TYPE[column.logical]
+    default = f" NOT NULL DEFAULT {_NOT_NULL_DEFAULT[column.logical]}" if column.not_null else ""
+    out = [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(column.name)} {sql_type}{default}"]
+    if column.logical == "timestamp":
+        out.append(
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {q(column.name + 'Z')} "
+            "TIMESTAMPTZ DEFAULT NOW()"
+        )
+    return out
 
 
 @dataclass(frozen=True)
 class Table:
-    name: str
-    columns: tuple[Column, ...]
+    """One of Mastra's tables (:mod:`mastra_storage.layout`) as ``@mastra/pg`` lays it out:
+    a ``TIMESTAMPTZ`` twin ``XZ`` per timestamp column, plus ``extra`` columns we add."""
+
+    logical: LogicalTable
     #: Columns we add that Mastra 1.27.1 does not have: (name, SQL type and default).
     extra: tuple[tuple[str, str], ...] = field(default=())
 
     @property
+    def name(self) -> str:
+        return self.logical.name
+
+    @property
+    def columns(self) -> tuple[LogicalColumn, ...]:
+        return self.logical.columns
+
+    @property
     def json_columns(self) -> frozenset[str]:
-        return frozenset(c.name for c in self.columns if c.logical == "jsonb")
+        return self.logical.json_columns
 
     @property
     def timestamp_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.logical == "timestamp")
+        return self.logical.timestamp_columns
 
     @property
     def not_null(self) -> frozenset[str]:
-        return frozenset(c.name for c in self.columns if c.not_null)
+        return self.logical.not_null
 
     def all_column_names(self) -> list[str]:
-        names = [c.name for c in self.columns]
+        names = list(self.logical.column_names)
         names += [c + "Z" for c in self.timestamp_columns]
         names += [name for name, _ in self.extra]
         return names
 
     def create_ddl(self, schema: str) -> str:
-        parts = [c.ddl() for c in self.columns]
+        parts = [column_ddl(c) for c in self.columns]
         parts += [f"{q(c + 'Z')} TIMESTAMPTZ DEFAULT NOW()" for c in self.timestamp_columns]
         body = ",\n  ".join(parts)
         return f"CREATE TABLE IF NOT EXISTS {q(schema)}.{q(self.name)} (\n  {body}\n)"
 
 
-def _cols(spec: str) -> tuple[Column, ...]:
-    """``"name:type[!][*]"`` items: ``!`` NOT NULL, ``*`` PRIMARY KEY (implies NOT NULL)."""
-    out = []
-    for item in spec.split():
-        name, _, kind = item.partition(":")
-        pk = kind.endswith("*")
-        kind = kind.rstrip("*")
-        not_null = kind.endswith("!") or pk
-        logical = kind.rstrip("!")
-        assert logical in _SQL_TYPE, logical
-        out.append(Column(name, logical, not_null=not_null, primary_key=pk))
-    return tuple(out)
-
-
-THREADS = Table(
-    TABLE_THREADS,
-    _cols(
-        "id:text!* resourceId:text! title:text! metadata:jsonb "
-        "createdAt:timestamp! updatedAt:timestamp!"
-    ),
-)
-MESSAGES = Table(
-    TABLE_MESSAGES,
-    _cols(
-        "id:text!* thread_id:text! content:text! role:text! type:text! "
-        "createdAt:timestamp! resourceId:text"
-    ),
-    extra=(("seq", "BIGINT"),),
-)
-RESOURCES = Table(
-    TABLE_RESOURCES,
-    _cols("id:text!* workingMemory:text metadata:jsonb createdAt:timestamp! updatedAt:timestamp!"),
-)
-WORKFLOW_SNAPSHOT = Table(
-    TABLE_WORKFLOW_SNAPSHOT,
-    _cols(
-        "workflow_name:text! run_id:text! resourceId:text snapshot:jsonb! "
-        "createdAt:timestamp! updatedAt:timestamp!"
-    ),
-)
-SCORERS = Table(
-    TABLE_SCORERS,
-    _cols(
-        "id:text!* scorerId:text! traceId:text spanId:text runId:text! scorer:jsonb! "
-        "preprocessStepResult:jsonb extractStepResult:jsonb analyzeStepResult:jsonb "
-        "score:float! reason:text metadata:jsonb preprocessPrompt:text extractPrompt:text "
-        "generateScorePrompt:text generateReasonPrompt:text analyzePrompt:text "
-        "reasonPrompt:text input:jsonb! output:jsonb! additionalContext:jsonb "
-        "requestContext:jsonb entityType:text entity:jsonb entityId:text source:text! "
-        "resourceId:text threadId:text organizationId:text projectId:text batchId:text "
-        "datasetId:text datasetItemId:text createdAt:timestamp! updatedAt:timestamp!"
-    ),
-    extra=(("structuredOutput", "BOOLEAN"),),
-)
-SPANS = Table(
-    TABLE_SPANS,
-    _cols(
-        "traceId:text! spanId:text! name:text! spanType:text! isEvent:boolean! "
-        "startedAt:timestamp! parentSpanId:text entityType:text entityId:text entityName:text "
-        "parentEntityType:text parentEntityId:text parentEntityName:text rootEntityType:text "
-        "rootEntityId:text rootEntityName:text userId:text organizationId:text "
-        "resourceId:text runId:text sessionId:text threadId:text requestId:text "
-        "environment:text serviceName:text scope:jsonb entityVersionId:text "
-        "parentEntityVersionId:text rootEntityVersionId:text experimentId:text source:text "
-        "metadata:jsonb tags:jsonb attributes:jsonb links:jsonb input:jsonb output:jsonb "
-        "error:jsonb endedAt:timestamp requestContext:jsonb createdAt:timestamp! "
-        "updatedAt:timestamp"
-    ),
-)
+# Mastra's layout, with what this adapter adds (module docstring): the message order
+# tie-break and the one Score field Mastra has no column for.
+THREADS = Table(layout.THREADS)
+MESSAGES = Table(layout.MESSAGES, extra=(("seq", "BIGINT"),))
+RESOURCES = Table(layout.RESOURCES)
+WORKFLOW_SNAPSHOT = Table(layout.WORKFLOW_SNAPSHOT)
+SCORERS = Table(layout.SCORERS, extra=(("structuredOutput", "BOOLEAN"),))
+SPANS = Table(layout.SPANS)
 
 TABLES: tuple[Table, ...] = (THREADS, MESSAGES, RESOURCES, WORKFLOW_SNAPSHOT, SCORERS, SPANS)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
-TABLE_NAMES = tuple(t.name for t in TABLES)
+assert tuple(TABLES_BY_NAME) == TABLE_NAMES, "a table of mastra_storage.layout is missing here"
 
 # --------------------------------------------------------------------------- names
 
@@ -535,7 +483,7 @@ def plan_ddl(schema: str, state: SchemaState, indexes: Sequence[IndexDef]) -> Sc
                 column.logical == "timestamp" and column.name + "Z" not in present
             ):
                 # NOT NULL with a constant default, or a nullable column: no rewrite.
-                online.extend(Step("ddl", sql) for sql in column.add_ddl(full))
+                online.extend(Step("ddl", sql) for sql in column_add_ddl(column, full))
         if table.name == TABLE_MESSAGES:
             if "seq" not in present or not state.seq_has_default:
                 online.extend(Step("ddl", sql) for sql in _seq_statements(schema, full))

@@ -1,34 +1,36 @@
-"""Scores domain on PostgreSQL: ``mastra_scorers``, newest first (``createdAt`` DESC, then id)."""
+"""Scores backend on PostgreSQL: ``mastra_scorers``, newest first (``createdAt`` DESC, then id)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
-from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
+from mastra_storage.backend.scores import ScoreQuery, ScoresBackend
+from mastra_storage.layout import SCORE_FILTER_COLUMNS, TABLE_SCORERS, record_columns
 from mastra_storage.records import Score
 
-from .domain import PgContext, PgDomain
-from .schema import SCORERS, TABLE_SCORERS, q
+from .domain import PgBackend, PgContext
+from .schema import SCORERS, q
 from .sqlutil import (
     Params,
-    aware,
     json_param,
     json_param_required,
     json_param_text,
     json_value_unwrapped,
+    keyset_after,
     naive,
+    page_limit,
     read_ts,
     read_ts_required,
+    split_total,
     where_sql,
+    with_total,
 )
 
 # (attribute, column) for every Score field except the timestamps (two columns each).
 _FIELDS: tuple[tuple[str, str], ...] = tuple(
-    (f.name, f.encode_name)
-    for f in msgspec.structs.fields(Score)
-    if f.name not in ("created_at", "updated_at")
+    (name, column)
+    for name, column in record_columns(Score)
+    if name not in ("created_at", "updated_at")
 )
 _JSON = SCORERS.json_columns
 # Columns @mastra/pg 1.27.1 writes as JSON text inside a jsonb string (json_param_text).
@@ -58,15 +60,6 @@ _SELECT = (
     + ', "createdAt", "createdAtZ", "updatedAt", "updatedAtZ"'
 )
 _N = len(_FIELDS)
-_FILTERS: tuple[tuple[str, str], ...] = (
-    ("scorer_id", "scorerId"),
-    ("run_id", "runId"),
-    ("entity_id", "entityId"),
-    ("entity_type", "entityType"),
-    ("source", "source"),
-    ("trace_id", "traceId"),
-    ("span_id", "spanId"),
-)
 
 
 def score_params(score: Score) -> list[Any]:
@@ -84,7 +77,7 @@ def score_params(score: Score) -> list[Any]:
         else:
             out.append(value)
     updated = score.updated_at or score.created_at
-    out += [naive(score.created_at), aware(score.created_at), naive(updated), aware(updated)]
+    out += [naive(score.created_at), score.created_at, naive(updated), updated]
     return out
 
 
@@ -106,7 +99,10 @@ def score_from_row(row: Any, offset: int = 0) -> Score:
     return Score(**values)
 
 
-class PgScoresStore(PgDomain, BaseScoresStore):
+class PgScoresBackend(PgBackend, ScoresBackend):
+    """Scores in ``mastra_scorers``, written as ``@mastra/pg`` 1.27.1 writes them; each
+    method is one statement, and errors are typed (:mod:`.errors`)."""
+
     tables = (TABLE_SCORERS,)
 
     def __init__(self, ctx: PgContext) -> None:
@@ -129,36 +125,47 @@ class PgScoresStore(PgDomain, BaseScoresStore):
             + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != '"id"')
         )
 
-    async def _insert_score(self, score: Score) -> None:
+    async def insert_score(self, score: Score) -> None:
+        """One ``INSERT``; an existing id fails with the driver's unique violation, which
+        :mod:`.errors` types as :class:`~mastra_storage.errors.ConflictError`."""
         await self._db.execute("saveScore", self._insert_sql, *score_params(score))
 
-    async def _upsert_score(self, score: Score) -> None:
+    async def upsert_score(self, score: Score) -> None:
+        """One ``INSERT ... ON CONFLICT (id) DO UPDATE`` replacing every column."""
         await self._db.execute("saveScore", self._upsert_sql, *score_params(score))
 
-    async def _get_score(self, score_id: str) -> Score | None:
+    async def get_score(self, score_id: str) -> Score | None:
+        """The score with this id, or ``None``."""
         row = await self._db.fetchrow(
             "getScoreById", f"SELECT {_SELECT} FROM {self._table} WHERE id = $1", score_id
         )
         return None if row is None else score_from_row(row)
 
-    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+    async def query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+        """One statement: the keyset/offset page (up to ``limit + 1`` scores, newest
+        first, ties by id ascending) and, when ``query.count``, the filtered total."""
         p = Params()
         where: list[str] = []
-        for name, column in _FILTERS:
+        for name, column in SCORE_FILTER_COLUMNS.items():
             value = getattr(query, name)
             if value is not None:
                 where.append(f"{q(column)} = {p.add(value)}")
-        limit = p.add(query.limit, "::bigint")
+        page_where = list(where)
+        if query.after is not None:
+            page_where.append(
+                keyset_after(
+                    '"createdAt"', "id", query.after, p, descending=True, tie_descending=False
+                )
+            )
+        limit = p.add(page_limit(query.limit), "::bigint")
         offset = p.add(query.offset, "::bigint")
-        sql = (
-            f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._table}"
-            f"{where_sql(where)}) c LEFT JOIN LATERAL (SELECT {_SELECT} FROM {self._table}"
-            f'{where_sql(where)} ORDER BY "createdAt" DESC, id ASC LIMIT {limit} '
-            f"OFFSET {offset}) pg ON true"
+        page = (
+            f"SELECT {_SELECT} FROM {self._table}{where_sql(page_where)} "
+            f'ORDER BY "createdAt" DESC, id ASC LIMIT {limit} OFFSET {offset}'
         )
-        rows = await self._db.fetch("listScores", sql, *p.values)
-        total = int(rows[0][0]) if rows else 0
-        return [score_from_row(r, 1) for r in rows if r[1] is not None], total
+        sql = with_total(f"{self._table}{where_sql(where)}", page, count=query.count)
+        rows, total = split_total(await self._db.fetch("listScores", sql, *p.values))
+        return [score_from_row(r, 1) for r in rows], total
 
 
-__all__ = ["PgScoresStore"]
+__all__ = ["PgScoresBackend"]

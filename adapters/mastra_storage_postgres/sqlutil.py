@@ -15,27 +15,23 @@ from datetime import datetime
 from typing import Any
 
 from mastra_storage.codec import dumps, parse_json_column
-from mastra_storage.pagination import ResolvedDateRange
-from mastra_storage.timeutil import UTC, normalize_datetime
+from mastra_storage.layout import LogicalTable
+from mastra_storage.pagination import Cursor, ResolvedDateRange
+from mastra_storage.timeutil import UTC, from_epoch_ms, normalize_datetime
 
 from .schema import q
 
 
 def naive(value: datetime) -> datetime:
-    """UTC wall time for a ``TIMESTAMP`` column."""
-    return normalize_datetime(value).replace(tzinfo=None)
+    """UTC wall time for a ``TIMESTAMP`` column. ``value`` is already normalised (aware
+    UTC, milliseconds): records normalise their datetimes on construction and the core
+    normalises every bound and clock value before it reaches a backend, so the ``XZ``
+    twin takes ``value`` itself."""
+    return value.replace(tzinfo=None)
 
 
 def naive_opt(value: datetime | None) -> datetime | None:
-    return None if value is None else naive(value)
-
-
-def aware(value: datetime) -> datetime:
-    return normalize_datetime(value)
-
-
-def aware_opt(value: datetime | None) -> datetime | None:
-    return None if value is None else normalize_datetime(value)
+    return None if value is None else value.replace(tzinfo=None)
 
 
 def read_ts(zoned: datetime | None, wall: datetime | None) -> datetime | None:
@@ -56,10 +52,16 @@ def read_ts_required(zoned: datetime | None, wall: datetime | None) -> datetime:
     return value
 
 
-def ts_columns(name: str, alias: str | None = None) -> str:
-    """``X, XZ`` for a select list."""
+def select_columns(table: LogicalTable, alias: str | None = None) -> str:
+    """A select list of ``table``'s columns in Mastra's order, each timestamp ``X``
+    followed by its twin ``XZ`` (what the ``*_from_row`` readers index)."""
     prefix = f"{alias}." if alias else ""
-    return f"{prefix}{q(name)}, {prefix}{q(name + 'Z')}"
+    parts: list[str] = []
+    for column in table.columns:
+        parts.append(f"{prefix}{q(column.name)}")
+        if column.logical == "timestamp":
+            parts.append(f"{prefix}{q(column.name + 'Z')}")
+    return ", ".join(parts)
 
 
 def json_param(value: Any) -> str | None:
@@ -129,10 +131,65 @@ def where_sql(conditions: Sequence[str]) -> str:
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 
+def page_limit(limit: int | None) -> int | None:
+    """The ``LIMIT`` of a page under the paging contract: ``limit + 1`` rows so the core
+    sees whether more follow, every row for ``None``, none for ``0``."""
+    return None if limit is None else limit + 1 if limit else 0
+
+
+def keyset_after(
+    time_sql: str,
+    tie_sql: str,
+    cursor: Cursor,
+    params: Params,
+    *,
+    descending: bool,
+    tie_descending: bool | None = None,
+    tie_cast: str = "",
+    null_key: int | None = None,
+) -> str:
+    """The keyset condition "strictly after ``cursor``" in the order "``time_sql``
+    (``descending``), then ``tie_sql`` (``tie_descending``, default the same)". The
+    cursor's key is epoch ms of a UTC ``TIMESTAMP`` column (stored at millisecond
+    precision, so comparing the column is comparing its epoch ms, and its index applies).
+    ``null_key``: the cursor key that stands for a NULL time, which sorts as the largest
+    (``time_sql`` must then map NULL to ``'infinity'``)."""
+    if null_key is not None and cursor.key == null_key:
+        key = "'infinity'::timestamp"
+    else:
+        key = params.add(naive(from_epoch_ms(cursor.key)), "::timestamp")
+    tie = params.add(cursor.tie, tie_cast)
+    op = "<" if descending else ">"
+    tie_desc = descending if tie_descending is None else tie_descending
+    if tie_desc == descending:  # one row comparison walks a composite index
+        return f"({time_sql}, {tie_sql}) {op} ({key}, {tie})"
+    tie_op = "<" if tie_desc else ">"
+    return f"({time_sql} {op} {key} OR ({time_sql} = {key} AND {tie_sql} {tie_op} {tie}))"
+
+
+def with_total(count_from: str, page: str, *, count: bool) -> str:
+    """One statement for a page and the total of its filtered set: ``count(*)`` over
+    ``count_from`` (``table alias WHERE ...``) joined with a ``LATERAL`` ``page`` query,
+    so both come in one round trip even when the page is empty. Without ``count`` the
+    total column is 0 and no count runs. Read the rows with :func:`split_total`; page
+    columns start at index 1."""
+    if not count:
+        return f"SELECT 0, pg.* FROM ({page}) pg"
+    return (
+        f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {count_from}) c "
+        f"LEFT JOIN LATERAL ({page}) pg ON true"
+    )
+
+
+def split_total(rows: Sequence[Any]) -> tuple[list[Any], int]:
+    """The page rows (an empty page leaves one row of NULLs, dropped here; a page's first
+    column is never NULL) and the total of a :func:`with_total` statement."""
+    total = int(rows[0][0]) if rows else 0
+    return [r for r in rows if r[1] is not None], total
+
+
 __all__ = [
     "Params",
-    "aware",
-    "aware_opt",
     "date_range_conditions",
     "json_dict",
     "json_param",
@@ -140,10 +197,14 @@ __all__ = [
     "json_param_text",
     "json_value",
     "json_value_unwrapped",
+    "keyset_after",
     "naive",
     "naive_opt",
+    "page_limit",
     "read_ts",
     "read_ts_required",
-    "ts_columns",
+    "select_columns",
+    "split_total",
     "where_sql",
+    "with_total",
 ]

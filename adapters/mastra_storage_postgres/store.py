@@ -12,7 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
+from mastra_storage.domains.memory import MemoryStore
+from mastra_storage.domains.observability import ObservabilityStore
+from mastra_storage.domains.scores import ScoresStore
+from mastra_storage.domains.workflows import WorkflowsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
+from mastra_storage.layout import TABLE_NAMES
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
     DEFAULT_INIT_TIMEOUT_S,
@@ -25,21 +30,20 @@ from mastra_storage.redact import protect_logs, url_secrets
 from .connection import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, PgConnectOptions, PgDatabase
 from .domain import PgContext
 from .indexes import IndexInfo, IndexSpec, IndexStats, build_create_index
-from .memory import PgMemoryStore
+from .memory import PgMemoryBackend
 from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, schema_script
-from .observability import PgObservabilityStore
+from .observability import PgObservabilityBackend
 from .schema import (
     SCHEMA_COMPONENT,
     SCHEMA_TABLE,
     SCHEMA_VERSION,
-    TABLE_NAMES,
     TABLES,
     expected_indexes,
     q,
     validate_schema_name,
 )
-from .scores import PgScoresStore
-from .workflows import PgWorkflowsStore
+from .scores import PgScoresBackend
+from .workflows import PgWorkflowsBackend
 
 if TYPE_CHECKING:
     import asyncpg
@@ -169,10 +173,10 @@ class PostgresStore(MastraStorage):
             verify_only=init_mode == "verify",
         )
         self.stores = {
-            "memory": PgMemoryStore(self._ctx),
-            "workflows": PgWorkflowsStore(self._ctx),
-            "scores": PgScoresStore(self._ctx),
-            "observability": PgObservabilityStore(self._ctx),
+            "memory": MemoryStore(PgMemoryBackend(self._ctx)),
+            "workflows": WorkflowsStore(PgWorkflowsBackend(self._ctx)),
+            "scores": ScoresStore(PgScoresBackend(self._ctx)),
+            "observability": ObservabilityStore(PgObservabilityBackend(self._ctx)),
         }
 
     @classmethod

@@ -1,4 +1,4 @@
-"""Workflows domain on PostgreSQL: ``mastra_workflow_snapshot``, unique on (workflow_name, run_id).
+"""Workflows backend on PostgreSQL: ``mastra_workflow_snapshot``, unique on (workflow_name, run_id).
 
 Step updates are read-modify-write under a row lock (``SELECT ... FOR UPDATE``); a run that
 does not exist yet is inserted with ``ON CONFLICT DO NOTHING`` and the update retried under
@@ -10,27 +10,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from mastra_storage.domains.workflows import BaseWorkflowsStore, RunMutation, WorkflowRunQuery
+from mastra_storage.backend.concurrency import RetryPolicy
+from mastra_storage.backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
 from mastra_storage.errors import ConflictError
+from mastra_storage.layout import TABLE_WORKFLOW_SNAPSHOT, WORKFLOW_SNAPSHOT
 from mastra_storage.records import WorkflowRun
 
-from .domain import PgContext, PgDomain
-from .schema import TABLE_WORKFLOW_SNAPSHOT
+from .domain import PgBackend, PgContext
 from .sqlutil import (
     Params,
-    aware,
     json_param_required,
     json_value,
+    keyset_after,
     naive,
+    page_limit,
     read_ts_required,
+    select_columns,
+    split_total,
     where_sql,
+    with_total,
 )
 
-RUN_COLUMNS = (
-    'workflow_name, run_id, "resourceId", snapshot, "createdAt", "createdAtZ", '
-    '"updatedAt", "updatedAtZ"'
-)
+RUN_COLUMNS = select_columns(WORKFLOW_SNAPSHOT)
 _ORDER = ' ORDER BY "createdAt" DESC, run_id DESC'
+
+#: A missing run is inserted with ``ON CONFLICT DO NOTHING``; losing that race means the
+#: row now exists and the next try takes its lock, so a second try always succeeds unless
+#: the run is deleted in between. Three tries, without a pause (the winner has committed).
+MODIFY_RUN_RETRY = RetryPolicy(attempts=3, base_s=0.0)
 
 
 def run_from_row(row: Any, offset: int = 0) -> WorkflowRun:
@@ -53,13 +60,16 @@ def run_params(run: WorkflowRun) -> tuple[Any, ...]:
         run.resource_id,
         json_param_required(run.snapshot),
         naive(run.created_at),
-        aware(run.created_at),
+        run.created_at,
         naive(run.updated_at),
-        aware(run.updated_at),
+        run.updated_at,
     )
 
 
-class PgWorkflowsStore(PgDomain, BaseWorkflowsStore):
+class PgWorkflowsBackend(PgBackend, WorkflowsBackend):
+    """Workflow run snapshots in ``mastra_workflow_snapshot``; each method is one statement
+    or one transaction, and errors are typed (:mod:`.errors`)."""
+
     tables = (TABLE_WORKFLOW_SNAPSHOT,)
 
     def __init__(self, ctx: PgContext) -> None:
@@ -83,19 +93,24 @@ class PgWorkflowsStore(PgDomain, BaseWorkflowsStore):
             f"SELECT {RUN_COLUMNS} FROM {table} WHERE workflow_name = $1 AND run_id = $2"
         )
 
-    async def _upsert_run(self, run: WorkflowRun) -> None:
+    async def upsert_run(self, run: WorkflowRun) -> None:
+        """One ``INSERT ... ON CONFLICT DO UPDATE`` (keeps the stored ``createdAt``)."""
         await self._db.execute("persistWorkflowSnapshot", self._upsert_sql, *run_params(run))
 
-    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+    async def get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+        """The run with this key, or ``None``."""
         row = await self._db.fetchrow(
             "loadWorkflowSnapshot", self._select_sql, workflow_name, run_id
         )
         return None if row is None else run_from_row(row)
 
-    async def _modify_run(
+    async def modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
     ) -> WorkflowRun | None:
-        for _ in range(3):
+        """Read-modify-write under the row lock (or insert-if-absent, retried under the
+        lock when another writer created the run first); :class:`ConflictError` when the
+        budget (:data:`MODIFY_RUN_RETRY`) runs out."""
+        for attempt in MODIFY_RUN_RETRY.tries():
             async with self._db.transaction("updateWorkflowRun") as tx:
                 row = await tx.fetchrow(self._select_sql + " FOR UPDATE", workflow_name, run_id)
                 updated = mutate(None if row is None else run_from_row(row))
@@ -106,12 +121,15 @@ class PgWorkflowsStore(PgDomain, BaseWorkflowsStore):
                     return updated
                 if await tx.fetchval(self._insert_if_absent_sql, *run_params(updated)):
                     return updated
+            await MODIFY_RUN_RETRY.pause(attempt)
         raise ConflictError(
             f"workflow run {workflow_name}/{run_id} kept changing during update",
             id="MASTRA_STORAGE_PG_UPDATE_WORKFLOW_RUN_CONFLICT",
         )
 
-    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+    async def query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+        """One statement: the keyset/offset page (up to ``limit + 1`` runs, newest first)
+        and, when ``query.count``, the total of the filtered set."""
         p = Params()
         where: list[str] = []
         if query.workflow_name is not None:
@@ -124,18 +142,23 @@ class PgWorkflowsStore(PgDomain, BaseWorkflowsStore):
             where.append(f'"createdAt" >= {p.add(naive(query.from_date), "::timestamp")}')
         if query.to_date is not None:
             where.append(f'"createdAt" <= {p.add(naive(query.to_date), "::timestamp")}')
-        limit = p.add(query.limit, "::bigint")
+        page_where = list(where)
+        if query.after is not None:
+            page_where.append(
+                keyset_after('"createdAt"', "run_id", query.after, p, descending=True)
+            )
+        limit = p.add(page_limit(query.limit), "::bigint")
         offset = p.add(query.offset, "::bigint")
-        sql = (
-            f"SELECT c.total, pg.* FROM (SELECT count(*) AS total FROM {self._table}"
-            f"{where_sql(where)}) c LEFT JOIN LATERAL (SELECT {RUN_COLUMNS} FROM {self._table}"
-            f"{where_sql(where)}{_ORDER} LIMIT {limit} OFFSET {offset}) pg ON true"
+        page = (
+            f"SELECT {RUN_COLUMNS} FROM {self._table}{where_sql(page_where)}{_ORDER} "
+            f"LIMIT {limit} OFFSET {offset}"
         )
-        rows = await self._db.fetch("listWorkflowRuns", sql, *p.values)
-        total = int(rows[0][0]) if rows else 0
-        return [run_from_row(r, 1) for r in rows if r[1] is not None], total
+        sql = with_total(f"{self._table}{where_sql(where)}", page, count=query.count)
+        rows, total = split_total(await self._db.fetch("listWorkflowRuns", sql, *p.values))
+        return [run_from_row(r, 1) for r in rows], total
 
-    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+    async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+        """The newest run with this id (in ``workflow_name`` when given), or ``None``."""
         sql = f"SELECT {RUN_COLUMNS} FROM {self._table} WHERE run_id = $1"
         params: list[Any] = [run_id]
         if workflow_name is not None:
@@ -144,7 +167,8 @@ class PgWorkflowsStore(PgDomain, BaseWorkflowsStore):
         row = await self._db.fetchrow("getWorkflowRunById", sql + _ORDER + " LIMIT 1", *params)
         return None if row is None else run_from_row(row)
 
-    async def _delete_run(self, run_id: str, workflow_name: str) -> None:
+    async def delete_run(self, run_id: str, workflow_name: str) -> None:
+        """One ``DELETE``; a missing run is a no-op."""
         await self._db.execute(
             "deleteWorkflowRunById",
             f"DELETE FROM {self._table} WHERE run_id = $1 AND workflow_name = $2",
@@ -153,4 +177,4 @@ class PgWorkflowsStore(PgDomain, BaseWorkflowsStore):
         )
 
 
-__all__ = ["PgWorkflowsStore"]
+__all__ = ["MODIFY_RUN_RETRY", "PgWorkflowsBackend"]

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from mastra_storage import Message, MessageContent, Thread, connect
-from mastra_storage.domains import BaseMemoryStore
-from mastra_storage.domains.memory import MessageQuery
+from mastra_storage.backend.memory import MessageQuery
+from mastra_storage.domains.memory import MemoryStore
 from mastra_storage.errors import (
     ConfigurationError,
     MastraStorageError,
@@ -28,6 +28,7 @@ from mastra_storage.errors import (
 from mastra_storage.pagination import DateRange, OrderBy
 from mastra_storage_postgres import PostgresStore
 from mastra_storage_postgres.connection import PgConnectOptions
+from mastra_storage_postgres.memory import PgMemoryBackend
 
 pytestmark = pytest.mark.anyio
 UTC = timezone.utc
@@ -35,10 +36,16 @@ T0 = datetime(2024, 3, 10, 7, 30, 0, tzinfo=UTC)  # the US DST switch day, on pu
 REPO = Path(__file__).resolve().parents[2]
 
 
-def memory_of(store: PostgresStore) -> BaseMemoryStore:
+def memory_of(store: PostgresStore) -> MemoryStore:
     memory = store.stores["memory"]
-    assert isinstance(memory, BaseMemoryStore)
+    assert isinstance(memory, MemoryStore)
     return memory
+
+
+def memory_backend_of(store: PostgresStore) -> PgMemoryBackend:
+    backend = memory_of(store).backend
+    assert isinstance(backend, PgMemoryBackend)
+    return backend
 
 
 def thread(thread_id: str, resource: str = "r1", at: datetime = T0) -> Thread:
@@ -200,7 +207,7 @@ async def test_recall_is_one_index_scan_without_sort(store: PostgresStore, admin
         count=False,
         include=[],
     )
-    sql, params = memory._message_page_sql(query)  # type: ignore[attr-defined]
+    sql, params = memory_backend_of(store).message_page_sql(query)
     plan = await admin.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *params)
     text = json.dumps(json.loads(plan))
     assert "mastra_storage_messages_thread_order_idx" in text, text
@@ -218,13 +225,13 @@ async def test_thread_page_without_total_sends_no_count(
     for i in range(3):
         await memory.save_thread(thread(f"t{i}", at=T0 + timedelta(seconds=i)))
     statements: list[str] = []
-    fetch = memory._db.fetch  # type: ignore[attr-defined]
+    fetch = store.database.fetch
 
     async def spy(operation: str, sql: str, *args: Any) -> Any:
         statements.append(sql)
         return await fetch(operation, sql, *args)
 
-    monkeypatch.setattr(memory._db, "fetch", spy)  # type: ignore[attr-defined]
+    monkeypatch.setattr(store.database, "fetch", spy)
     bare = await memory.list_threads(resource_id="r1", per_page=2, include_total=False)
     counted = await memory.list_threads(resource_id="r1", per_page=2)
     assert [t.id for t in bare] == [t.id for t in counted] == ["t2", "t1"]

@@ -3,7 +3,7 @@
 One side of each race is held open in an explicit transaction on a separate connection
 (``admin``), exactly where the adapter's own statement would be in flight, and committed
 once the adapter's call is blocked on its row lock. Without the fixes in
-``PgMemoryStore._delete_thread`` / ``_modify_messages`` both tests leave a message
+``PgMemoryBackend.delete_thread`` / ``modify_messages`` both tests leave a message
 whose thread no longer exists.
 """
 
