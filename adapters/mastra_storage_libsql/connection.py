@@ -35,8 +35,8 @@ answers (``SQLITE_BUSY``, HTTP 429/502/503/504) are retried like local busy erro
 
 Public surface used by other modules (kept stable): :class:`DatabaseTarget`,
 :class:`LibSQLDatabase` (``run``, ``inspect``, ``close``, ``statements_executed``,
-``round_trips``), :class:`Tx` (``execute``, ``executemany``, ``executescript``,
-``fetchall``, ``fetchone``, ``execute_expecting``, ``guard``) and :class:`DriverError`.
+``round_trips``, ``interrupt``) and, re-exported, :class:`~.tx.Tx` and
+:class:`~.errors.DriverError`.
 """
 
 from __future__ import annotations
@@ -44,44 +44,41 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from mastra_storage.errors import (
-    BackendError,
-    ConfigurationError,
-    ConflictError,
-    MastraStorageError,
-    UnavailableError,
-    ValidationError,
-    storage_error_id,
-)
+from mastra_storage.backend.concurrency import RetryPolicy
+from mastra_storage.errors import MastraStorageError, UnavailableError, storage_error_id
 
 from . import engines
-from .hrana import DEFAULT_TIMEOUT_S, Endpoint, HranaClient, HranaError, HranaTransportError
-from .libsql_worker import WORKER_GONE, LibSQLWorker
+from .errors import STORE_NAME, DriverError, translate
+from .hrana import DEFAULT_TIMEOUT_S, Endpoint, HranaClient
+from .libsql_worker import LibSQLWorker
+from .remote import BEGIN_FOR_MODE, RemoteTx
+from .tx import Tx, TxMode
 
 T = TypeVar("T")
-TxMode = Literal["write", "read", "none"]
 #: ``apsw``: this process (the stores); ``libsql``: this process, GIL held (only inside the
 #: vector worker process); ``process``: jobs sent to a ``libsql`` child process (vectors).
 Engine = Literal["apsw", "libsql", "process"]
 
-STORE_NAME = "LIBSQL"
+#: The default retry budget of a job that found the database busy or locked (the store's
+#: ``max_retries=5``, ``initial_backoff_ms=100``): SQLite's ``busy_timeout`` has already
+#: waited inside the driver, so these retries only cover a writer in another process that
+#: holds the lock for seconds (a checkpoint, a long import) and a remote server answering
+#: 429/5xx; 0.1 s doubling over five retries rides out about three seconds of that.
+DEFAULT_BUSY_RETRY = RetryPolicy(attempts=6, base_s=0.1, cap_s=1.6)
 
-_BUSY_MARKERS = ("database is locked", "database table is locked", "table is locked", "busy")
-_UNAVAILABLE_MARKERS = (
-    "unable to open",
-    "cannot open",
-    "failed to connect",
-    "disk i/o error",
-    "readonly database",
-    "database or disk is full",
-    "file is not a database",
-    WORKER_GONE,
-)
+
+def busy_retry_policy(max_retries: int, initial_backoff_ms: int) -> RetryPolicy:
+    """The store options ``max_retries``/``initial_backoff_ms`` as a :class:`RetryPolicy`
+    (``attempts`` counts the first try; the pause doubles from ``initial_backoff_ms``)."""
+    base_s = initial_backoff_ms / 1000
+    return RetryPolicy(
+        attempts=max_retries + 1, base_s=base_s, cap_s=base_s * 2 ** max(max_retries - 1, 0)
+    )
 
 
 @dataclass(frozen=True)
@@ -101,108 +98,6 @@ class DatabaseTarget:
     @property
     def driver_path(self) -> str:
         return ":memory:" if self.memory else self.path
-
-
-class DriverError(Exception):
-    """A driver exception raised inside a job (kept apart from errors of Python code)."""
-
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-
-    @property
-    def text(self) -> str:
-        return str(self.cause)
-
-    @property
-    def is_busy(self) -> bool:
-        """Worth retrying: a lock/busy error, or a server that said "not now" (HTTP 429/5xx)."""
-        if isinstance(self.cause, HranaError) and self.cause.is_retryable_status:
-            return True
-        lowered = self.text.lower()
-        return any(marker in lowered for marker in _BUSY_MARKERS)
-
-    @property
-    def is_auth(self) -> bool:
-        return isinstance(self.cause, HranaError) and self.cause.is_auth
-
-    @property
-    def is_transport(self) -> bool:
-        return isinstance(self.cause, HranaTransportError)
-
-    @property
-    def is_missing_table(self) -> bool:
-        return "no such table" in self.text.lower()
-
-
-class Tx:
-    """What a job receives: the connection, with statement counting and error tagging."""
-
-    __slots__ = ("_conn", "_db")
-
-    def __init__(self, conn: Any, db: LibSQLDatabase) -> None:
-        self._conn = conn
-        self._db = db
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        self._db._count()
-        try:
-            return self._conn.execute(sql, tuple(params))
-        except Exception as exc:
-            raise DriverError(exc) from exc
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        batch = [tuple(row) for row in rows]
-        if not batch:
-            return
-        self._db._count()
-        try:
-            self._conn.executemany(sql, batch)
-        except Exception as exc:
-            raise DriverError(exc) from exc
-
-    def executescript(self, script: str) -> None:
-        self._db._count()
-        try:
-            self._conn.executescript(script)
-        except Exception as exc:
-            raise DriverError(exc) from exc
-
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.execute(sql, params)
-        try:
-            rows: list[tuple[Any, ...]] = cursor.fetchall()
-        except Exception as exc:
-            raise DriverError(exc) from exc
-        return rows
-
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        rows = self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    def execute_expecting(
-        self, sql: str, params: Sequence[Any], rows: int, on_fail: Callable[[], BaseException]
-    ) -> None:
-        """Run a write, then stop the job with ``on_fail()`` unless it changed ``rows`` rows.
-
-        Folds an existence check into the write ("bump these N threads: all N must
-        exist") instead of a separate ``SELECT`` first: locally it is the driver's row
-        count (no extra statement); remotely a check step right after the write, in the
-        same request. Raising rolls the job's transaction back, so nothing is written.
-        """
-        cursor = self.execute(sql, params)
-        if cursor.rowcount != rows:
-            raise on_fail()
-
-    def guard(self, sql: str, params: Sequence[Any], on_fail: Callable[[], BaseException]) -> None:
-        """Stop the job with ``on_fail()`` unless ``sql`` (one value) returns a true value.
-
-        Use it for "check, then write" jobs: locally it is one query; remotely the check
-        travels in the same request as the writes queued after it (one round trip).
-        """
-        row = self.fetchone(sql, params)
-        if not row or not row[0]:
-            raise on_fail()
 
 
 class LibSQLDatabase:
@@ -226,6 +121,8 @@ class LibSQLDatabase:
         self.busy_timeout_ms = busy_timeout_ms
         self.max_retries = max_retries
         self.initial_backoff_ms = initial_backoff_ms
+        #: How a job that found the database busy is retried (from the two options above).
+        self.busy_retry = busy_retry_policy(max_retries, initial_backoff_ms)
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         self._conn: Any = None
@@ -243,7 +140,8 @@ class LibSQLDatabase:
 
     # ---- worker-thread side -----------------------------------------------------------
 
-    def _count(self) -> None:
+    def count_statement(self) -> None:
+        """Count one driver call (what :attr:`statements_executed` reports)."""
         self.statements_executed += 1
 
     def _open(self) -> Any:
@@ -316,8 +214,6 @@ class LibSQLDatabase:
         return result
 
     def _remote_job(self, fn: Callable[[Tx], T], mode: TxMode) -> T:
-        from .remote import BEGIN_FOR_MODE, RemoteTx
-
         tx = RemoteTx(self._open(), self, BEGIN_FOR_MODE[mode])
         try:
             result = fn(tx)
@@ -343,7 +239,7 @@ class LibSQLDatabase:
             return
         try:
             if conn.in_transaction:
-                self._count()
+                self.count_statement()
                 conn.execute("ROLLBACK", ())
         except Exception:  # the transaction may already be gone; the connection stays usable
             pass
@@ -409,60 +305,23 @@ class LibSQLDatabase:
             engines.close_quietly(conn)
 
     async def _submit(self, operation: str, job: Callable[[], T]) -> T:
+        retry = self.busy_retry
         attempt = 0
         while True:
             future = self._get_executor().submit(job)
             try:
                 return await asyncio.wrap_future(future)
             except DriverError as exc:
-                if exc.is_busy and attempt < self.max_retries:
-                    await asyncio.sleep(self.initial_backoff_ms * (2**attempt) / 1000)
+                if exc.is_busy and attempt + 1 < retry.attempts:
+                    # The full doubling, not the policy's jittered delay: the pauses are
+                    # what the documented ``initial_backoff_ms`` promises, and the busy
+                    # handler inside SQLite already spreads contending writers.
+                    await asyncio.sleep(min(retry.cap_s, retry.base_s * 2**attempt))
                     attempt += 1
                     continue
-                raise self._translate(operation, exc, attempt) from exc.cause
-
-    def _translate(self, operation: str, exc: DriverError, attempts: int) -> MastraStorageError:
-        text = exc.text
-        lowered = text.lower()
-        error_id = storage_error_id(STORE_NAME, operation, "failed")
-        details: dict[str, str | int | float | bool | None] = {"operation": operation}
-        if exc.is_auth:
-            return ConfigurationError(
-                f"{operation}: the libSQL server {self.target.display} rejected the "
-                f"credentials ({text})",
-                id=error_id,
-                details=details,
-            )
-        if exc.is_transport:
-            return UnavailableError(
-                f"{operation}: cannot reach {self.target.display} ({text})",
-                id=error_id,
-                details=details,
-            )
-        if exc.is_busy:
-            details["retries"] = attempts
-            return UnavailableError(
-                f"{operation}: database stayed busy after {attempts} retries ({text})",
-                id=error_id,
-                details=details,
-            )
-        if any(marker in lowered for marker in _UNAVAILABLE_MARKERS):
-            return UnavailableError(
-                f"{operation}: cannot use the database {self.target.display} ({text})",
-                id=error_id,
-                details=details,
-            )
-        if "unique constraint failed" in lowered:
-            return ConflictError(f"{operation}: {text}", id=error_id, details=details)
-        if "not null constraint failed" in lowered or "check constraint failed" in lowered:
-            return ValidationError(f"{operation}: {text}", id=error_id, details=details)
-        if exc.is_missing_table:
-            return BackendError(
-                f"{operation}: {text} (run `await store.init()` to create the tables)",
-                id=error_id,
-                details=details,
-            )
-        return BackendError(f"{operation}: {text}", id=error_id, details=details)
+                raise translate(
+                    operation, exc, attempts=attempt, display=self.target.display
+                ) from exc.cause
 
     def vector_database(self) -> LibSQLDatabase:
         """The database for vector work on the same target, closed with this one.
@@ -500,6 +359,13 @@ class LibSQLDatabase:
         finally:
             executor.shutdown(wait=False)
 
+    def interrupt(self) -> None:
+        """Unblock the worker thread if it waits on a remote request (safe from any
+        thread; see :meth:`HranaClient.interrupt`). No-op for local databases."""
+        client = self._client
+        if client is not None:
+            client.interrupt()
+
     @property
     def closed(self) -> bool:
         return self._closed
@@ -521,6 +387,7 @@ class LibSQLDatabase:
 
 
 __all__ = [
+    "DEFAULT_BUSY_RETRY",
     "STORE_NAME",
     "DatabaseTarget",
     "DriverError",
@@ -528,4 +395,5 @@ __all__ = [
     "LibSQLDatabase",
     "Tx",
     "TxMode",
+    "busy_retry_policy",
 ]

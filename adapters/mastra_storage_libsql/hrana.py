@@ -31,43 +31,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mastra_storage.errors import ValidationError
 from mastra_storage.redact import REDACTED, redact_text, redact_url
+
+from .errors import HranaError, HranaTransportError, ValueTooLargeError
 
 _log = logging.getLogger("mastra_storage.libsql")
 
 #: Seconds a request may take before the socket gives up.
 DEFAULT_TIMEOUT_S = 30.0
 _PATHS = ("/v3/pipeline", "/v2/pipeline")
-#: HTTP statuses after which the server has not run the request: safe to retry the job.
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-
-
-class HranaError(Exception):
-    """An error reported by the server (a failed statement, a bad request, HTTP status).
-
-    ``code`` is the server's code (``SQLITE_BUSY``, ``SQLITE_CONSTRAINT``...) or
-    ``HTTP_<status>``; ``str()`` includes it, so the store's busy/constraint detection works
-    on remote errors exactly as on local ones.
-    """
-
-    def __init__(self, message: str, code: str | None = None, *, status: int | None = None):
-        self.message = message
-        self.code = code
-        self.status = status
-        super().__init__(f"{message} ({code})" if code else message)
-
-    @property
-    def is_auth(self) -> bool:
-        return self.status in (401, 403)
-
-    @property
-    def is_retryable_status(self) -> bool:
-        return self.status in RETRYABLE_STATUSES
-
-
-class HranaTransportError(HranaError):
-    """The server could not be reached, or its answer was not Hrana."""
 
 
 # ---- the server's size limits (docs/libsql-remote.md, "Size limits") ---------------------
@@ -84,11 +56,6 @@ MAX_VALUE_BYTES = 4_999_993
 MAX_RESPONSE_BYTES = 10_000_000
 #: The error code of a response over :data:`MAX_RESPONSE_BYTES`.
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
-
-
-class ValueTooLargeError(ValidationError):
-    """A value is larger than a libSQL server accepts (:data:`MAX_VALUE_BYTES`); raised
-    before the statement is sent, so nothing of the job is committed."""
 
 
 def _check_size(size: int) -> None:

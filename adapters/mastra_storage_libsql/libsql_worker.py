@@ -36,18 +36,19 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from .connection import DatabaseTarget, Tx, TxMode
+from .errors import WORKER_GONE, DriverError
 
-#: Part of every error about the child itself (it died, or could not start): such errors
-#: become ``UnavailableError``.
-WORKER_GONE = "libsql vector worker process"
+if TYPE_CHECKING:
+    from .connection import DatabaseTarget, LibSQLDatabase
+    from .tx import Tx, TxMode
+
 #: How long ``close`` waits for the child to finish its last job before killing it.
 CLOSE_TIMEOUT_S = 5.0
 
 _BOOT = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-    "from mastra_storage_libsql.libsql_worker import main; main()"
+    "from mastra_storage_libsql.connection import LibSQLDatabase; "
+    "from mastra_storage_libsql.libsql_worker import main; main(LibSQLDatabase)"
 )
 _LENGTH = struct.Struct("!Q")
 
@@ -114,8 +115,6 @@ class LibSQLWorker:
         ran). Raises the job's exception, or a driver error wrapping :class:`WorkerGone`
         when the child is gone (the next call starts a new one).
         """
-        from .connection import DriverError
-
         with self._lock:
             if not self.running:
                 self._discard()
@@ -217,9 +216,11 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def main() -> None:
-    """The child's loop: run jobs on one ``libsql`` connection until told to stop."""
-    from .connection import DriverError, LibSQLDatabase
+def main(database: type[LibSQLDatabase]) -> None:
+    """The child's loop: run jobs on one ``libsql`` connection until told to stop.
+
+    ``database`` is :class:`~.connection.LibSQLDatabase`, passed in by the child's boot
+    line because the connection module imports this one (it starts the child)."""
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     requests = sys.stdin.buffer
@@ -230,7 +231,7 @@ def main() -> None:
         target, busy_timeout_ms = _recv(requests)
     except EOFError:
         return
-    db = LibSQLDatabase(
+    db = database(
         target,
         busy_timeout_ms=busy_timeout_ms,
         max_retries=0,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mastra_storage.domains.memory import (
-    BaseMemoryStore,
+from mastra_storage.backend.memory import (
     CloneBuilder,
+    MemoryBackend,
     MessageMutation,
     MessageQuery,
     MessageQueryResult,
@@ -16,14 +16,12 @@ from mastra_storage.domains.memory import (
     ThreadMutation,
     ThreadQuery,
     plan_message_updates,
-    thread_matches,
 )
 from mastra_storage.errors import ConflictError, NotFoundError
-from mastra_storage.pagination import Cursor
+from mastra_storage.layout import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS
 from mastra_storage.records import Message, MessageContent, Resource, Thread
-from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
+from mastra_storage.timeutil import from_epoch_ms
 
-from .connection import Tx, TxMode
 from .domain import LibSQLDomain
 from .sqlutil import (
     INCLUDED_ROW,
@@ -40,21 +38,21 @@ from .sqlutil import (
     ts,
     with_total,
 )
-from .transfer_scan import LibSQLResourceScan
+from .tx import Tx, TxMode
 
 # --------------------------------------------------------------------------- rows
 
 THREAD_COLUMNS = f'id, "resourceId", title, {json_read("metadata")}, "createdAt", "updatedAt"'
 THREAD_WIDTH = 6
 UPSERT_THREAD = (
-    'INSERT INTO mastra_threads (id, "resourceId", title, metadata, "createdAt", "updatedAt") '
+    f'INSERT INTO {TABLE_THREADS} (id, "resourceId", title, metadata, "createdAt", "updatedAt") '
     "VALUES (?, ?, ?, jsonb(?), ?, ?) "
     'ON CONFLICT(id) DO UPDATE SET "resourceId" = excluded."resourceId", '
     "title = excluded.title, metadata = excluded.metadata, "
     '"createdAt" = excluded."createdAt", "updatedAt" = excluded."updatedAt"'
 )
 UPDATE_THREAD = (
-    'UPDATE mastra_threads SET "resourceId" = ?, title = ?, metadata = jsonb(?), '
+    f'UPDATE {TABLE_THREADS} SET "resourceId" = ?, title = ?, metadata = jsonb(?), '
     '"createdAt" = ?, "updatedAt" = ? WHERE id = ?'
 )
 
@@ -72,29 +70,29 @@ def message_columns(alias: str = "m") -> str:
 
 # Upserts keep the row (so its rowid, our insertion sequence) and the stored createdAt.
 UPSERT_MESSAGE = (
-    'INSERT INTO mastra_messages (id, thread_id, content, role, type, "createdAt", "resourceId") '
+    f'INSERT INTO {TABLE_MESSAGES} (id, thread_id, content, role, type, "createdAt", "resourceId") '
     "VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(id) DO UPDATE SET thread_id = excluded.thread_id, "
     "content = excluded.content, role = excluded.role, type = excluded.type, "
     '"resourceId" = excluded."resourceId"'
 )
 INSERT_MESSAGE = (
-    'INSERT INTO mastra_messages (id, thread_id, content, role, type, "createdAt", "resourceId") '
+    f'INSERT INTO {TABLE_MESSAGES} (id, thread_id, content, role, type, "createdAt", "resourceId") '
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 UPDATE_MESSAGE = (
-    'UPDATE mastra_messages SET thread_id = ?, content = ?, role = ?, type = ?, "resourceId" = ? '
+    f'UPDATE {TABLE_MESSAGES} SET thread_id = ?, content = ?, role = ?, type = ?, "resourceId" = ? '
     "WHERE id = ?"
 )
 RESOURCE_COLUMNS = f'id, "workingMemory", {json_read("metadata")}, "createdAt", "updatedAt"'
 UPSERT_RESOURCE = (
-    'INSERT INTO mastra_resources (id, "workingMemory", metadata, "createdAt", "updatedAt") '
+    f'INSERT INTO {TABLE_RESOURCES} (id, "workingMemory", metadata, "createdAt", "updatedAt") '
     "VALUES (?, ?, jsonb(?), ?, ?) "
     'ON CONFLICT(id) DO UPDATE SET "workingMemory" = excluded."workingMemory", '
     'metadata = excluded.metadata, "createdAt" = excluded."createdAt", '
     '"updatedAt" = excluded."updatedAt"'
 )
-BUMP_THREADS = 'UPDATE mastra_threads SET "updatedAt" = MAX("updatedAt", ?) WHERE '
+BUMP_THREADS = f'UPDATE {TABLE_THREADS} SET "updatedAt" = MAX("updatedAt", ?) WHERE '
 
 
 def thread_from_row(row: tuple[Any, ...]) -> Thread:
@@ -202,47 +200,45 @@ def _threads_not_found(thread_ids: list[str]) -> NotFoundError:
     )
 
 
-def _thread_sort_key(thread: Thread, field: str) -> tuple[int, str]:
-    value = thread.created_at if field == "created_at" else thread.updated_at
-    return (to_epoch_ms(value), thread.id)
-
-
-def _after_key(key: tuple[int, Any], cursor: Cursor, descending: bool) -> bool:
-    position = (cursor.key, cursor.tie)
-    return key < position if descending else key > position
-
-
 # --------------------------------------------------------------------------- the domain
 
 
-class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
-    """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``."""
+class LibSQLMemoryBackend(LibSQLDomain, MemoryBackend):
+    """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``.
 
-    tables = ("mastra_messages", "mastra_threads", "mastra_resources")
+    Every method is one job on the store's worker thread: writes are one ``BEGIN
+    IMMEDIATE`` transaction, reads one statement (its own snapshot) or one read
+    transaction. Messages order by ``(createdAt, rowid)``; an upsert keeps the row, so
+    the rowid is the insertion sequence. Capabilities: resource-scoped message queries,
+    resource scans and resource deletes. Driver errors surface as the typed errors of
+    :func:`~mastra_storage_libsql.errors.translate`.
+    """
+
+    tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)
 
     # ---- threads ----------------------------------------------------------------------
 
-    async def _get_thread(self, thread_id: str) -> Thread | None:
+    async def get_thread(self, thread_id: str) -> Thread | None:
         def job(tx: Tx) -> Thread | None:
             row = tx.fetchone(
-                f"SELECT {THREAD_COLUMNS} FROM mastra_threads WHERE id = ?", (thread_id,)
+                f"SELECT {THREAD_COLUMNS} FROM {TABLE_THREADS} WHERE id = ?", (thread_id,)
             )
             return None if row is None else thread_from_row(row)
 
-        return await self._db.run("getThreadById", job, mode="none")
+        return await self.db.run("getThreadById", job, mode="none")
 
-    async def _upsert_thread(self, thread: Thread) -> None:
+    async def upsert_thread(self, thread: Thread) -> None:
         params = thread_params(thread)
 
         def job(tx: Tx) -> None:
             tx.execute(UPSERT_THREAD, params)
 
-        await self._db.run("saveThread", job)
+        await self.db.run("saveThread", job)
 
-    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+    async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
         def job(tx: Tx) -> Thread | None:
             row = tx.fetchone(
-                f"SELECT {THREAD_COLUMNS} FROM mastra_threads WHERE id = ?", (thread_id,)
+                f"SELECT {THREAD_COLUMNS} FROM {TABLE_THREADS} WHERE id = ?", (thread_id,)
             )
             if row is None:
                 return None
@@ -251,16 +247,16 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
             tx.execute(UPDATE_THREAD, (*params[1:], thread_id))
             return updated
 
-        return await self._db.run("updateThread", job)
+        return await self.db.run("updateThread", job)
 
-    async def _delete_thread(self, thread_id: str) -> None:
+    async def delete_thread(self, thread_id: str) -> None:
         def job(tx: Tx) -> None:
-            tx.execute("DELETE FROM mastra_messages WHERE thread_id = ?", (thread_id,))
-            tx.execute("DELETE FROM mastra_threads WHERE id = ?", (thread_id,))
+            tx.execute(f"DELETE FROM {TABLE_MESSAGES} WHERE thread_id = ?", (thread_id,))
+            tx.execute(f"DELETE FROM {TABLE_THREADS} WHERE id = ?", (thread_id,))
 
-        await self._db.run("deleteThread", job)
+        await self.db.run("deleteThread", job)
 
-    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+    async def query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
         where: list[str] = []
         params: list[Any] = []
         if query.resource_id is not None:
@@ -289,22 +285,9 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
         after = query.after
 
         def job(tx: Tx) -> tuple[list[Thread], int]:
-            base = f"SELECT {THREAD_COLUMNS} FROM mastra_threads{where_sql}"
+            base = f"SELECT {THREAD_COLUMNS} FROM {TABLE_THREADS}{where_sql}"
             if in_python:
-                threads = [
-                    t
-                    for t in map(thread_from_row, tx.fetchall(base + order, params))
-                    if thread_matches(t, query.resource_id, query.metadata)
-                ]
-                total = len(threads)
-                if after is not None:
-                    threads = [
-                        t
-                        for t in threads
-                        if _after_key(_thread_sort_key(t, field), after, query.order.descending)
-                    ]
-                end = None if query.limit is None else query.offset + query.limit + 1
-                return threads[query.offset : end], total
+                return query.execute(map(thread_from_row, tx.fetchall(base, params)))
             page: list[Thread] = []
             total = 0
             for row in tx.fetchall(page_sql, page_params):
@@ -323,20 +306,31 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
                 page_where = f"{page_where} AND {clause}" if page_where else f" WHERE {clause}"
                 page_params.extend([ts(from_epoch_ms(after.key)), str(after.tie)])
             limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
-            rows_sql = f"SELECT {THREAD_COLUMNS} FROM mastra_threads{page_where}{order}{limit_sql}"
+            rows_sql = f"SELECT {THREAD_COLUMNS} FROM {TABLE_THREADS}{page_where}{order}{limit_sql}"
             if query.count:
-                count_sql = f"SELECT COUNT(*) FROM mastra_threads{where_sql}"
+                count_sql = f"SELECT COUNT(*) FROM {TABLE_THREADS}{where_sql}"
                 page_sql = with_total(count_sql, rows_sql, THREAD_WIDTH)
                 page_params = [*params, *page_params, *limit_params]
             else:
                 page_sql = page_rows(rows_sql)
                 page_params = [*page_params, *limit_params]
         # One statement either way: an autocommit SELECT is its own consistent snapshot.
-        return await self._db.run("listThreads", job, mode="none")
+        return await self.db.run("listThreads", job, mode="none")
 
     # ---- messages ---------------------------------------------------------------------
 
-    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
+    async def query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """A thread-scoped ``list_messages``: page, total and include windows in one
+        statement (one snapshot) for up to 100 include specs, else one read transaction."""
+        return await self._message_query(query)
+
+    async def query_resource_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """The :class:`~mastra_storage.backend.SupportsResourceMessages` capability: every
+        message of ``query.resource_id`` (``thread_ids`` is ``None``), with the same
+        statements, snapshot and paging as :meth:`query_messages`."""
+        return await self._message_query(query)
+
+    async def _message_query(self, query: MessageQuery) -> MessageQueryResult:
         statements = _message_statements(query)
 
         def job(tx: Tx) -> MessageQueryResult:
@@ -357,20 +351,20 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
         # One statement (page, total and the first 100 include windows) is its own
         # snapshot; more include windows than that need a read transaction around them.
         mode: TxMode = "read" if len(statements) > 1 else "none"
-        return await self._db.run("listMessages", job, mode=mode)
+        return await self.db.run("listMessages", job, mode=mode)
 
-    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+    async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
         clause, params = in_list("m.id", message_ids)
 
         def job(tx: Tx) -> list[StoredMessage]:
             rows = tx.fetchall(
-                f"SELECT {message_columns()} FROM mastra_messages m WHERE {clause}", params
+                f"SELECT {message_columns()} FROM {TABLE_MESSAGES} m WHERE {clause}", params
             )
             return [stored_message_from_row(r) for r in rows]
 
-        return await self._db.run("listMessagesById", job, mode="none")
+        return await self.db.run("listMessagesById", job, mode="none")
 
-    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+    async def save_messages(self, messages: list[Message], now: datetime) -> None:
         thread_ids = list(dict.fromkeys(m.thread_id for m in messages if m.thread_id))
         rows = [message_params(m) for m in messages]
         now_text = ts(now)
@@ -391,9 +385,9 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
             else:
                 tx.executemany(UPSERT_MESSAGE, rows)
 
-        await self._db.run("saveMessages", job)
+        await self.db.run("saveMessages", job)
 
-    async def _modify_messages(
+    async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
         clause, params = in_list("m.id", message_ids)
@@ -401,7 +395,7 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
 
         def job(tx: Tx) -> list[Message]:
             rows = tx.fetchall(
-                f"SELECT {message_columns()} FROM mastra_messages m WHERE {clause}", params
+                f"SELECT {message_columns()} FROM {TABLE_MESSAGES} m WHERE {clause}", params
             )
             current = {s.message.id: s.message for s in map(stored_message_from_row, rows)}
             planned = plan_message_updates(message_ids, current, mutate)
@@ -412,7 +406,7 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
             found = {
                 r[0]
                 for r in tx.fetchall(
-                    f"SELECT id FROM mastra_threads WHERE {target_clause}", target_params
+                    f"SELECT id FROM {TABLE_THREADS} WHERE {target_clause}", target_params
                 )
             }
             for _, updated in planned:
@@ -435,71 +429,90 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
             tx.execute(BUMP_THREADS + touched_clause, [now_text, *touched_params])
             return [updated for _, updated in planned]
 
-        return await self._db.run("updateMessages", job)
+        return await self.db.run("updateMessages", job)
 
-    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
+    async def delete_messages(self, message_ids: list[str], now: datetime) -> None:
         clause, params = in_list("id", message_ids)
         now_text = ts(now)
 
         def job(tx: Tx) -> None:
             tx.execute(
-                BUMP_THREADS + f"id IN (SELECT thread_id FROM mastra_messages WHERE {clause})",
+                BUMP_THREADS + f"id IN (SELECT thread_id FROM {TABLE_MESSAGES} WHERE {clause})",
                 [now_text, *params],
             )
-            tx.execute(f"DELETE FROM mastra_messages WHERE {clause}", params)
+            tx.execute(f"DELETE FROM {TABLE_MESSAGES} WHERE {clause}", params)
 
-        await self._db.run("deleteMessages", job)
+        await self.db.run("deleteMessages", job)
 
     # ---- resources --------------------------------------------------------------------
 
-    async def _get_resource(self, resource_id: str) -> Resource | None:
+    async def get_resource(self, resource_id: str) -> Resource | None:
         def job(tx: Tx) -> Resource | None:
             row = tx.fetchone(
-                f"SELECT {RESOURCE_COLUMNS} FROM mastra_resources WHERE id = ?", (resource_id,)
+                f"SELECT {RESOURCE_COLUMNS} FROM {TABLE_RESOURCES} WHERE id = ?", (resource_id,)
             )
             return None if row is None else resource_from_row(row)
 
-        return await self._db.run("getResourceById", job, mode="none")
+        return await self.db.run("getResourceById", job, mode="none")
 
-    async def _upsert_resource(self, resource: Resource) -> None:
+    async def upsert_resource(self, resource: Resource) -> None:
         params = resource_params(resource)
 
         def job(tx: Tx) -> None:
             tx.execute(UPSERT_RESOURCE, params)
 
-        await self._db.run("saveResource", job)
+        await self.db.run("saveResource", job)
 
-    async def _delete_resource(self, resource_id: str) -> None:
-        """Retention's optional primitive: remove the resource row itself."""
+    async def delete_resource(self, resource_id: str) -> None:
+        """The :class:`~mastra_storage.backend.SupportsResourceDelete` capability: delete
+        the resource row in one statement (threads and messages are not touched)."""
 
         def job(tx: Tx) -> None:
-            tx.execute("DELETE FROM mastra_resources WHERE id = ?", (resource_id,))
+            tx.execute(f"DELETE FROM {TABLE_RESOURCES} WHERE id = ?", (resource_id,))
 
-        await self._db.run("deleteResource", job)
+        await self.db.run("deleteResource", job)
 
-    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+    async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         def job(tx: Tx) -> Resource:
             row = tx.fetchone(
-                f"SELECT {RESOURCE_COLUMNS} FROM mastra_resources WHERE id = ?", (resource_id,)
+                f"SELECT {RESOURCE_COLUMNS} FROM {TABLE_RESOURCES} WHERE id = ?", (resource_id,)
             )
             updated = mutate(None if row is None else resource_from_row(row))
             tx.execute(UPSERT_RESOURCE, resource_params(updated))
             return updated
 
-        return await self._db.run("updateResource", job)
+        return await self.db.run("updateResource", job)
+
+    async def scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
+        """The :class:`~mastra_storage.backend.SupportsResourceScan` capability: keyset
+        pages on the primary key (``id > ? ORDER BY id``), so concurrent writes never
+        shift a page; one statement each."""
+
+        def job(tx: Tx) -> list[Resource]:
+            select = f"SELECT {RESOURCE_COLUMNS} FROM {TABLE_RESOURCES}"
+            if position is None:
+                rows = tx.fetchall(f"{select} ORDER BY id LIMIT ?", (limit,))
+            else:
+                rows = tx.fetchall(f"{select} WHERE id > ? ORDER BY id LIMIT ?", (position, limit))
+            return [resource_from_row(row) for row in rows]
+
+        found = await self.db.run("scanResources", job, mode="none")
+        return found, found[-1].id if len(found) == limit else None
 
     # ---- cloning ----------------------------------------------------------------------
 
-    async def _clone_thread(
+    async def clone_thread(
         self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
     ) -> tuple[Thread, list[Message]] | None:
         def job(tx: Tx) -> tuple[Thread, list[Message]] | None:
             row = tx.fetchone(
-                f"SELECT {THREAD_COLUMNS} FROM mastra_threads WHERE id = ?", (source_thread_id,)
+                f"SELECT {THREAD_COLUMNS} FROM {TABLE_THREADS} WHERE id = ?", (source_thread_id,)
             )
             if row is None:
                 return None
-            if tx.fetchone("SELECT 1 FROM mastra_threads WHERE id = ?", (new_thread_id,)):
+            if tx.fetchone(f"SELECT 1 FROM {TABLE_THREADS} WHERE id = ?", (new_thread_id,)):
                 raise ConflictError(
                     f"Thread with id {new_thread_id} already exists",
                     id="MASTRA_STORAGE_CLONE_THREAD_THREAD_EXISTS",
@@ -507,7 +520,7 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
                 )
             source = thread_from_row(row)
             rows = tx.fetchall(
-                f"SELECT {message_columns()} FROM mastra_messages m WHERE m.thread_id = ? "
+                f"SELECT {message_columns()} FROM {TABLE_MESSAGES} m WHERE m.thread_id = ? "
                 'ORDER BY m."createdAt" ASC, m.rowid ASC',
                 (source_thread_id,),
             )
@@ -517,7 +530,7 @@ class LibSQLMemoryStore(LibSQLResourceScan, LibSQLDomain, BaseMemoryStore):
             tx.executemany(INSERT_MESSAGE, [message_params(m) for m in copies])
             return thread, copies
 
-        return await self._db.run("cloneThread", job)
+        return await self.db.run("cloneThread", job)
 
 
 def _message_statements(query: MessageQuery) -> list[tuple[str, list[Any]]]:
@@ -551,11 +564,11 @@ def _message_statements(query: MessageQuery) -> list[tuple[str, list[Any]]]:
         direction = "DESC" if query.descending else "ASC"
         limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
         page_sql = (
-            f"SELECT {message_columns()} FROM mastra_messages m{_where(page_where)}"
+            f"SELECT {message_columns()} FROM {TABLE_MESSAGES} m{_where(page_where)}"
             f' ORDER BY m."createdAt" {direction}, m.rowid {direction}{limit_sql}'
         )
         if query.count:
-            count_sql = f"SELECT COUNT(*) FROM mastra_messages m{_where(where)}"
+            count_sql = f"SELECT COUNT(*) FROM {TABLE_MESSAGES} m{_where(where)}"
             parts.append(with_total(count_sql, page_sql, MESSAGE_WIDTH))
             all_params.extend(params)
         else:
@@ -588,7 +601,7 @@ def _include_parts(query: MessageQuery) -> list[tuple[str, list[Any]]]:
         for spec in specs[start : start + 100]:
             parts.append(
                 f"SELECT {INCLUDED_ROW}, x.* FROM (SELECT {message_columns()} "
-                "FROM mastra_messages m WHERE m.id = ?) x"
+                f"FROM {TABLE_MESSAGES} m WHERE m.id = ?) x"
             )
             params.append(spec.id)
             for count, op, direction in (
@@ -599,7 +612,7 @@ def _include_parts(query: MessageQuery) -> list[tuple[str, list[Any]]]:
                     continue
                 parts.append(
                     f"SELECT {INCLUDED_ROW}, x.* FROM (SELECT {message_columns()} "
-                    "FROM mastra_messages t JOIN mastra_messages m ON m.thread_id = t.thread_id "
+                    f"FROM {TABLE_MESSAGES} t JOIN {TABLE_MESSAGES} m ON m.thread_id = t.thread_id "
                     f'AND (m."createdAt", m.rowid) {op} (t."createdAt", t.rowid) '
                     f'WHERE t.id = ? ORDER BY m."createdAt" {direction}, m.rowid {direction} '
                     "LIMIT ?) x"
@@ -609,4 +622,4 @@ def _include_parts(query: MessageQuery) -> list[tuple[str, list[Any]]]:
     return chunks
 
 
-__all__ = ["LibSQLMemoryStore"]
+__all__ = ["LibSQLMemoryBackend"]

@@ -14,18 +14,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import msgspec
-
-from mastra_storage.domains.observability import (
+from mastra_storage.backend.observability import (
+    NULL_TIME_KEY,
     TRACE_EQUALITY_FILTERS,
-    BaseObservabilityStore,
+    ObservabilityBackend,
     SpanUpdate,
     TraceQuery,
-    trace_matches,
 )
+from mastra_storage.layout import SPAN_FIELD_COLUMNS, TABLE_SPANS
 from mastra_storage.records import Span
+from mastra_storage.timeutil import from_epoch_ms
 
-from .connection import Tx
 from .domain import LibSQLDomain
 from .schema import SPANS
 from .sqlutil import (
@@ -40,9 +39,10 @@ from .sqlutil import (
     ts,
     ts_opt,
 )
+from .tx import Tx
 
-_COLUMN_OF: dict[str, str] = {f.name: f.encode_name for f in msgspec.structs.fields(Span)}
-_FIELDS: tuple[tuple[str, str], ...] = tuple(_COLUMN_OF.items())
+_COLUMN_OF: dict[str, str] = dict(SPAN_FIELD_COLUMNS)
+_FIELDS = SPAN_FIELD_COLUMNS
 _JSON = SPANS.json_columns
 _DATETIMES = frozenset(Span._datetime_fields)
 _COLUMN_NAMES = {c.name for c in SPANS.all_columns}
@@ -65,11 +65,11 @@ _UPDATE_ON_CONFLICT = ", ".join(
 )
 # Re-creating a span replaces every field but keeps the stored createdAt (and the row).
 UPSERT_SPAN = (
-    f"INSERT INTO mastra_ai_spans ({_INSERT_COLUMNS}) VALUES ({_INSERT_VALUES}) "
+    f"INSERT INTO {TABLE_SPANS} ({_INSERT_COLUMNS}) VALUES ({_INSERT_VALUES}) "
     f'ON CONFLICT("spanId", "traceId") DO UPDATE SET {_UPDATE_ON_CONFLICT}'
 )
 _CHILD_ERROR = (
-    'EXISTS (SELECT 1 FROM mastra_ai_spans c WHERE c."traceId" = s."traceId" '
+    f'EXISTS (SELECT 1 FROM {TABLE_SPANS} c WHERE c."traceId" = s."traceId" '
     "AND c.error IS NOT NULL)"
 )
 
@@ -134,7 +134,7 @@ def _contains(
     column: str, path: _Path, wanted: Any, aliases: Iterator[int]
 ) -> tuple[str, list[Any]]:
     """SQL for "the JSON at ``column``/``path`` contains ``wanted``" (PostgreSQL ``@>``
-    semantics, as :func:`mastra_storage.domains.observability.trace_matches`)."""
+    semantics, as :func:`mastra_storage.backend.observability.trace_matches`)."""
     path_sql, path_params = path.sql()
     type_sql = f"json_type({column}, {path_sql})"
     if isinstance(wanted, dict):
@@ -224,10 +224,43 @@ def _trace_order(query: TraceQuery) -> str:
     return f' ORDER BY (s."endedAt" IS NULL) {d}, s."endedAt" {d}, s."traceId" {d}, s.rowid {d}'
 
 
-class LibSQLObservabilityStore(LibSQLDomain, BaseObservabilityStore):
-    tables = ("mastra_ai_spans",)
+def _trace_after(query: TraceQuery) -> tuple[str, list[Any]]:
+    """`` AND ...``: the roots strictly after ``query.after`` in the listing's order
+    (order field, then trace id, both in ``query.direction``; a null ``endedAt`` sorts as
+    the largest value, :data:`NULL_TIME_KEY`)."""
+    cursor = query.after
+    if cursor is None:
+        return "", []
+    op = "<" if query.direction == "DESC" else ">"
+    tie = str(cursor.tie)
+    if query.order_field == "started_at":
+        return f' AND (s."startedAt", s."traceId") {op} (?, ?)', [
+            ts(from_epoch_ms(cursor.key)),
+            tie,
+        ]
+    after_value = f'(s."endedAt" IS NOT NULL AND (s."endedAt", s."traceId") {op} (?, ?))'
+    if cursor.key == NULL_TIME_KEY:
+        # The cursor is on a running trace: later running traces by id, then (DESC) every
+        # finished one.
+        running = f'(s."endedAt" IS NULL AND s."traceId" {op} ?)'
+        if query.direction == "DESC":
+            return f' AND ({running} OR s."endedAt" IS NOT NULL)', [tie]
+        return f" AND {running}", [tie]
+    ended = ts(from_epoch_ms(cursor.key))
+    if query.direction == "DESC":
+        return f" AND {after_value}", [ended, tie]
+    return f' AND ({after_value} OR s."endedAt" IS NULL)', [ended, tie]
 
-    async def _upsert_spans(self, spans: list[Span]) -> None:
+
+class LibSQLObservabilityBackend(LibSQLDomain, ObservabilityBackend):
+    """AI-tracing spans in ``mastra_ai_spans``. Every write is one ``BEGIN IMMEDIATE``
+    transaction (a batch of spans or updates included); ``query_traces`` is one read
+    transaction (count and page see one snapshot). Driver errors surface as
+    :func:`~mastra_storage_libsql.errors.translate` says."""
+
+    tables = (TABLE_SPANS,)
+
+    async def upsert_spans(self, spans: list[Span]) -> None:
         rows = [span_params(s) for s in spans]
 
         def job(tx: Tx) -> None:
@@ -236,42 +269,42 @@ class LibSQLObservabilityStore(LibSQLDomain, BaseObservabilityStore):
             else:
                 tx.executemany(UPSERT_SPAN, rows)
 
-        await self._db.run("createSpan" if len(rows) == 1 else "batchCreateSpans", job)
+        await self.db.run("createSpan" if len(rows) == 1 else "batchCreateSpans", job)
 
-    async def _get_span(self, trace_id: str, span_id: str) -> Span | None:
+    async def get_span(self, trace_id: str, span_id: str) -> Span | None:
         def job(tx: Tx) -> Span | None:
             row = tx.fetchone(
-                f'SELECT {SPAN_COLUMNS} FROM mastra_ai_spans s WHERE s."traceId" = ? '
+                f'SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s WHERE s."traceId" = ? '
                 'AND s."spanId" = ?',
                 (trace_id, span_id),
             )
             return None if row is None else span_from_row(row)
 
-        return await self._db.run("getSpan", job, mode="none")
+        return await self.db.run("getSpan", job, mode="none")
 
-    async def _get_root_span(self, trace_id: str) -> Span | None:
+    async def get_root_span(self, trace_id: str) -> Span | None:
         def job(tx: Tx) -> Span | None:
             row = tx.fetchone(
-                f'SELECT {SPAN_COLUMNS} FROM mastra_ai_spans s WHERE s."traceId" = ? '
+                f'SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s WHERE s."traceId" = ? '
                 'AND s."parentSpanId" IS NULL ORDER BY s.rowid LIMIT 1',
                 (trace_id,),
             )
             return None if row is None else span_from_row(row)
 
-        return await self._db.run("getRootSpan", job, mode="none")
+        return await self.db.run("getRootSpan", job, mode="none")
 
-    async def _get_trace_spans(self, trace_id: str) -> list[Span]:
+    async def get_trace_spans(self, trace_id: str) -> list[Span]:
         def job(tx: Tx) -> list[Span]:
             rows = tx.fetchall(
-                f'SELECT {SPAN_COLUMNS} FROM mastra_ai_spans s WHERE s."traceId" = ? '
+                f'SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s WHERE s."traceId" = ? '
                 'ORDER BY s."startedAt" ASC, s."spanId" ASC',
                 (trace_id,),
             )
             return [span_from_row(r) for r in rows]
 
-        return await self._db.run("getTrace", job, mode="none")
+        return await self.db.run("getTrace", job, mode="none")
 
-    async def _update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
+    async def update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
         now_text = ts(now)
         statements: list[tuple[str, list[Any]]] = []
         for update in updates:
@@ -285,7 +318,7 @@ class LibSQLObservabilityStore(LibSQLDomain, BaseObservabilityStore):
             params.extend([now_text, update.trace_id, update.span_id])
             statements.append(
                 (
-                    f"UPDATE mastra_ai_spans SET {', '.join(sets)} "
+                    f"UPDATE {TABLE_SPANS} SET {', '.join(sets)} "
                     'WHERE "traceId" = ? AND "spanId" = ?',
                     params,
                 )
@@ -295,17 +328,17 @@ class LibSQLObservabilityStore(LibSQLDomain, BaseObservabilityStore):
             for sql, params in statements:
                 tx.execute(sql, params)
 
-        await self._db.run("updateSpan" if len(updates) == 1 else "batchUpdateSpans", job)
+        await self.db.run("updateSpan" if len(updates) == 1 else "batchUpdateSpans", job)
 
-    async def _delete_traces(self, trace_ids: list[str]) -> None:
+    async def delete_traces(self, trace_ids: list[str]) -> None:
         clause, params = in_list('"traceId"', trace_ids)
 
         def job(tx: Tx) -> None:
-            tx.execute(f"DELETE FROM mastra_ai_spans WHERE {clause}", params)
+            tx.execute(f"DELETE FROM {TABLE_SPANS} WHERE {clause}", params)
 
-        await self._db.run("batchDeleteTraces", job)
+        await self.db.run("batchDeleteTraces", job)
 
-    async def _query_traces(self, query: TraceQuery) -> tuple[list[Span], int]:
+    async def query_traces(self, query: TraceQuery) -> tuple[list[Span], int]:
         try:
             where, params = _trace_where(query, json_in_sql=True)
             in_python = False
@@ -318,24 +351,27 @@ class LibSQLObservabilityStore(LibSQLDomain, BaseObservabilityStore):
         def job(tx: Tx) -> tuple[list[Span], int]:
             if in_python:
                 rows = tx.fetchall(
-                    f"SELECT {SPAN_COLUMNS}, {_CHILD_ERROR} FROM mastra_ai_spans s"
-                    f"{where_sql}{order}",
+                    f"SELECT {SPAN_COLUMNS}, {_CHILD_ERROR} FROM {TABLE_SPANS} s{where_sql}",
                     params,
                 )
-                matching = [
-                    span
-                    for span, row in ((span_from_row(r), r) for r in rows)
-                    if trace_matches(span, query, bool(row[-1]))
-                ]
-                return matching[query.offset : query.offset + query.limit], len(matching)
-            row = tx.fetchone(f"SELECT COUNT(*) FROM mastra_ai_spans s{where_sql}", params)
+                roots = [span_from_row(r) for r in rows]
+                errored = {span.trace_id for span, row in zip(roots, rows, strict=True) if row[-1]}
+                return query.execute(roots, errored)
+            total = 0
+            if query.count:
+                row = tx.fetchone(f"SELECT COUNT(*) FROM {TABLE_SPANS} s{where_sql}", params)
+                total = int(row[0]) if row else 0
+            if query.limit == 0:
+                return [], total
+            after_sql, after_params = _trace_after(query)
             rows = tx.fetchall(
-                f"SELECT {SPAN_COLUMNS} FROM mastra_ai_spans s{where_sql}{order} LIMIT ? OFFSET ?",
-                [*params, query.limit, query.offset],
+                f"SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s{where_sql}{after_sql}{order} "
+                "LIMIT ? OFFSET ?",
+                [*params, *after_params, query.limit + 1, query.offset],
             )
-            return [span_from_row(r) for r in rows], int(row[0]) if row else 0
+            return [span_from_row(r) for r in rows], total
 
-        return await self._db.run("listTraces", job, mode="read")
+        return await self.db.run("listTraces", job, mode="read")
 
 
-__all__ = ["LibSQLObservabilityStore"]
+__all__ = ["LibSQLObservabilityBackend"]

@@ -34,16 +34,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .connection import DriverError, LibSQLDatabase, Tx
-from .hrana import (
-    RESPONSE_TOO_LARGE,
-    HranaClient,
-    HranaError,
-    HranaTransportError,
-    StepResult,
-    response_error,
-    statement,
-)
+from .errors import DriverError, HranaError, HranaTransportError
+from .hrana import RESPONSE_TOO_LARGE, HranaClient, StepResult, response_error, statement
+from .tx import StatementCounter, Tx
 
 #: What a failed guard step reports (``json()`` of a non-JSON literal fails on purpose).
 _GUARD_ERROR = "malformed json"
@@ -68,7 +61,7 @@ class RemoteTx(Tx):
 
     __slots__ = ("_base_url", "_baton", "_began", "_begin", "_client", "_pending", "_stream")
 
-    def __init__(self, client: HranaClient, db: LibSQLDatabase, begin: str | None) -> None:
+    def __init__(self, client: HranaClient, db: StatementCounter, begin: str | None) -> None:
         super().__init__(client, db)
         self._client = client
         self._begin = begin
@@ -82,18 +75,18 @@ class RemoteTx(Tx):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Queue a statement; it is sent with the next read or at the end of the job."""
-        self._db._count()
+        self._db.count_statement()
         self._pending.append(_Step(self._stmt(sql, params)))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         steps = [_Step(self._stmt(sql, row)) for row in rows]
         if steps:
-            self._db._count()
+            self._db.count_statement()
             self._pending.extend(steps)
 
     def executescript(self, script: str) -> None:
         """Send the queue, then the script as one Hrana ``sequence`` (no parameters)."""
-        self._db._count()
+        self._db.count_statement()
         if self._pending or (self._begin and not self._began):
             self._send([], final=False)
         self._request([{"type": "sequence", "sql": script}], final=False)
@@ -101,7 +94,7 @@ class RemoteTx(Tx):
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Send the queue and the read; a result over the server's response limit is
         fetched again in pieces (same rows, same order, same transaction)."""
-        self._db._count()
+        self._db.count_statement()
         try:
             results = self._send([_Step(self._stmt(sql, params))], final=False)
         except DriverError as exc:
@@ -160,7 +153,7 @@ class RemoteTx(Tx):
     def guard(self, sql: str, params: Sequence[Any], on_fail: Callable[[], BaseException]) -> None:
         """Queue a check: the job fails with ``on_fail()`` unless ``sql`` returns a true
         value (the check and the writes after it travel in the same request)."""
-        self._db._count()
+        self._db.count_statement()
         self._pending.append(
             _Step(self._stmt(_GUARD_SQL.format(check=sql), params), on_fail=on_fail)
         )

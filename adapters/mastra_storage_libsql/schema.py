@@ -16,30 +16,26 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Literal
 
+from mastra_storage import layout
+from mastra_storage.layout import Logical, LogicalColumn, LogicalTable
 from mastra_storage.timeutil import to_iso, utc_now
 
-from .connection import DriverError, LibSQLDatabase, Tx
+from .connection import LibSQLDatabase
+from .errors import DriverError
+from .tx import Tx
 
 #: Bump when the layout changes; ``init()`` migrates databases with an older (or no) row.
 SCHEMA_VERSION = 1
 SCHEMA_COMPONENT = "libsql"
 SCHEMA_TABLE = "mastra_storage_schema"
 
-TABLE_THREADS = "mastra_threads"
-TABLE_MESSAGES = "mastra_messages"
-TABLE_RESOURCES = "mastra_resources"
-TABLE_WORKFLOW_SNAPSHOT = "mastra_workflow_snapshot"
-TABLE_SCORERS = "mastra_scorers"
-TABLE_SPANS = "mastra_ai_spans"
-
-Logical = Literal["text", "timestamp", "jsonb", "integer", "float", "boolean"]
 _SQL_TYPE: dict[Logical, str] = {
     "text": "TEXT",
     "timestamp": "TEXT",
     "jsonb": "TEXT",
     "integer": "INTEGER",
+    "bigint": "INTEGER",
     "float": "REAL",
     "boolean": "INTEGER",
 }
@@ -49,127 +45,85 @@ _NOT_NULL_DEFAULT: dict[Logical, str] = {
     "timestamp": "'1970-01-01 00:00:00'",
     "jsonb": "'{}'",
     "integer": "0",
+    "bigint": "0",
     "float": "0",
     "boolean": "0",
 }
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    logical: Logical
-    not_null: bool = False
-    primary_key: bool = False
+def column_ddl(column: LogicalColumn) -> str:
+    """The column as in ``CREATE TABLE`` (Mastra's spelling: NOT NULL before PRIMARY KEY)."""
+    text = f'"{column.name}" {_SQL_TYPE[column.logical]}'
+    if column.not_null:
+        text += " NOT NULL"
+    if column.primary_key:
+        text += " PRIMARY KEY"
+    return text
 
-    def ddl(self) -> str:
-        text = f'"{self.name}" {_SQL_TYPE[self.logical]}'
-        if self.not_null:
-            text += " NOT NULL"
-        if self.primary_key:
-            text += " PRIMARY KEY"
-        return text
 
-    def add_column_ddl(self, table: str) -> str:
-        default = _NOT_NULL_DEFAULT[self.logical] if self.not_null else "NULL"
-        not_null = " NOT NULL" if self.not_null else ""
-        return (
-            f'ALTER TABLE {table} ADD COLUMN "{self.name}" {_SQL_TYPE[self.logical]}'
-            f"{not_null} DEFAULT {default}"
-        )
+def add_column_ddl(column: LogicalColumn, table: str) -> str:
+    """``ALTER TABLE ... ADD COLUMN`` as Mastra's ``alterTable`` writes it."""
+    default = _NOT_NULL_DEFAULT[column.logical] if column.not_null else "NULL"
+    not_null = " NOT NULL" if column.not_null else ""
+    return (
+        f'ALTER TABLE {table} ADD COLUMN "{column.name}" {_SQL_TYPE[column.logical]}'
+        f"{not_null} DEFAULT {default}"
+    )
 
 
 @dataclass(frozen=True)
 class Table:
-    name: str
-    columns: tuple[Column, ...]
-    constraints: tuple[str, ...] = ()
-    #: Columns we add that Mastra 1.23.1 does not have (appended after Mastra's).
-    extra: tuple[Column, ...] = field(default=())
+    """One of Mastra's tables (:mod:`mastra_storage.layout`) as ``@mastra/libsql`` 1.23.1
+    declares it: the release's differences from the logical layout are ``nullable``
+    (NOT NULL in the layout, nullable in this release), ``constraints`` and ``extra``
+    (columns we add, appended after Mastra's)."""
 
-    def ddl(self) -> str:
-        parts = [c.ddl() for c in (*self.columns, *self.extra)] + list(self.constraints)
-        body = ",\n  ".join(parts)
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {body}\n)"
+    logical: LogicalTable
+    constraints: tuple[str, ...] = ()
+    nullable: frozenset[str] = frozenset()
+    extra: tuple[LogicalColumn, ...] = field(default=())
 
     @property
-    def all_columns(self) -> tuple[Column, ...]:
+    def name(self) -> str:
+        return self.logical.name
+
+    @property
+    def columns(self) -> tuple[LogicalColumn, ...]:
+        """Mastra's columns with this release's nullability."""
+        return tuple(
+            LogicalColumn(c.name, c.logical) if c.name in self.nullable else c
+            for c in self.logical.columns
+        )
+
+    @property
+    def all_columns(self) -> tuple[LogicalColumn, ...]:
         return (*self.columns, *self.extra)
 
     @property
     def json_columns(self) -> frozenset[str]:
         return frozenset(c.name for c in self.all_columns if c.logical == "jsonb")
 
-
-def _cols(spec: str) -> tuple[Column, ...]:
-    """``"name:type[!][*]"`` items: ``!`` NOT NULL, ``*`` PRIMARY KEY (implies NOT NULL)."""
-    out = []
-    for item in spec.split():
-        name, _, kind = item.partition(":")
-        pk = kind.endswith("*")
-        kind = kind.rstrip("*")
-        not_null = kind.endswith("!") or pk
-        logical = kind.rstrip("!")
-        assert logical in _SQL_TYPE, logical
-        out.append(Column(name, logical, not_null=not_null, primary_key=pk))
-    return tuple(out)
+    def ddl(self) -> str:
+        parts = [column_ddl(c) for c in self.all_columns] + list(self.constraints)
+        body = ",\n  ".join(parts)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {body}\n)"
 
 
-THREADS = Table(
-    TABLE_THREADS,
-    _cols(
-        "id:text!* resourceId:text! title:text! metadata:jsonb "
-        "createdAt:timestamp! updatedAt:timestamp!"
-    ),
-)
-MESSAGES = Table(
-    TABLE_MESSAGES,
-    _cols(
-        "id:text!* thread_id:text! content:text! role:text! type:text! "
-        "createdAt:timestamp! resourceId:text"
-    ),
-)
-RESOURCES = Table(
-    TABLE_RESOURCES,
-    _cols("id:text!* workingMemory:text metadata:jsonb createdAt:timestamp! updatedAt:timestamp!"),
-)
+THREADS = Table(layout.THREADS)
+MESSAGES = Table(layout.MESSAGES)
+RESOURCES = Table(layout.RESOURCES)
+# @mastra/libsql 1.23.1 declares no column of these two tables NOT NULL but the id.
 WORKFLOW_SNAPSHOT = Table(
-    TABLE_WORKFLOW_SNAPSHOT,
-    _cols(
-        "workflow_name:text run_id:text resourceId:text snapshot:jsonb "
-        "createdAt:timestamp updatedAt:timestamp"
-    ),
+    layout.WORKFLOW_SNAPSHOT,
     constraints=("UNIQUE (workflow_name, run_id)",),
+    nullable=layout.WORKFLOW_SNAPSHOT.not_null,
 )
 SCORERS = Table(
-    TABLE_SCORERS,
-    _cols(
-        "id:text!* scorerId:text traceId:text spanId:text runId:text scorer:jsonb "
-        "preprocessStepResult:jsonb extractStepResult:jsonb analyzeStepResult:jsonb "
-        "score:float reason:text metadata:jsonb preprocessPrompt:text extractPrompt:text "
-        "generateScorePrompt:text generateReasonPrompt:text analyzePrompt:text "
-        "reasonPrompt:text input:jsonb output:jsonb additionalContext:jsonb "
-        "requestContext:jsonb entityType:text entity:jsonb entityId:text source:text "
-        "resourceId:text threadId:text organizationId:text projectId:text batchId:text "
-        "datasetId:text datasetItemId:text createdAt:timestamp updatedAt:timestamp"
-    ),
-    extra=_cols("structuredOutput:boolean"),
+    layout.SCORERS,
+    nullable=layout.SCORERS.not_null - {"id"},
+    extra=layout.columns("structuredOutput:boolean"),
 )
-SPANS = Table(
-    TABLE_SPANS,
-    _cols(
-        "traceId:text! spanId:text! name:text! spanType:text! isEvent:boolean! "
-        "startedAt:timestamp! parentSpanId:text entityType:text entityId:text entityName:text "
-        "parentEntityType:text parentEntityId:text parentEntityName:text rootEntityType:text "
-        "rootEntityId:text rootEntityName:text userId:text organizationId:text "
-        "resourceId:text runId:text sessionId:text threadId:text requestId:text "
-        "environment:text serviceName:text scope:jsonb entityVersionId:text "
-        "parentEntityVersionId:text rootEntityVersionId:text experimentId:text source:text "
-        "metadata:jsonb tags:jsonb attributes:jsonb links:jsonb input:jsonb output:jsonb "
-        "error:jsonb endedAt:timestamp requestContext:jsonb createdAt:timestamp! "
-        "updatedAt:timestamp"
-    ),
-    constraints=("UNIQUE (spanId, traceId)",),
-)
+SPANS = Table(layout.SPANS, constraints=("UNIQUE (spanId, traceId)",))
 
 TABLES: tuple[Table, ...] = (THREADS, MESSAGES, RESOURCES, WORKFLOW_SNAPSHOT, SCORERS, SPANS)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
@@ -292,7 +246,7 @@ def migrate(tx: Tx) -> None:
         have = table_columns(tx, table.name)
         for column in table.all_columns:
             if column.name not in have:
-                tx.execute(column.add_column_ddl(table.name))
+                tx.execute(add_column_ddl(column, table.name))
     for ddl in ALL_INDEXES.values():
         tx.execute(ddl)
     tx.execute(SCHEMA_TABLE_DDL)
@@ -336,7 +290,7 @@ def ddl_statements(tx: Tx | None) -> list[str]:
             out.append(table.ddl())
             continue
         have = table_columns(tx, table.name)
-        out.extend(c.add_column_ddl(table.name) for c in table.all_columns if c.name not in have)
+        out.extend(add_column_ddl(c, table.name) for c in table.all_columns if c.name not in have)
     indexes = existing_indexes(tx) if tx is not None else set()
     out.extend(ddl for name, ddl in ALL_INDEXES.items() if name not in indexes)
     version = read_version(tx) if tx is not None else None

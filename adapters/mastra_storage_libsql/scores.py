@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
-from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
+from mastra_storage.backend.scores import ScoreQuery, ScoresBackend
+from mastra_storage.layout import SCORE_FILTER_COLUMNS, TABLE_SCORERS, record_columns
 from mastra_storage.records import Score
+from mastra_storage.timeutil import from_epoch_ms
 
-from .connection import Tx
 from .domain import LibSQLDomain
 from .schema import SCORERS
 from .sqlutil import (
@@ -19,13 +18,13 @@ from .sqlutil import (
     limit_offset,
     parse_ts_opt,
     q,
+    ts,
     ts_opt,
 )
+from .tx import Tx, TxMode
 
 # (attribute, column) for every Score field; all of them have a column (structuredOutput is ours).
-_FIELDS: tuple[tuple[str, str], ...] = tuple(
-    (f.name, f.encode_name) for f in msgspec.structs.fields(Score)
-)
+_FIELDS = record_columns(Score)
 _JSON = SCORERS.json_columns
 _DATETIMES = frozenset(Score._datetime_fields)
 _COLUMN_NAMES = {c.name for c in SCORERS.all_columns}
@@ -33,7 +32,7 @@ assert all(column in _COLUMN_NAMES for _, column in _FIELDS), "Score field witho
 
 SCORE_COLUMNS = ", ".join(json_read(col) if col in _JSON else q(col) for _, col in _FIELDS)
 INSERT_SCORE = (
-    f"INSERT INTO mastra_scorers ({', '.join(q(col) for _, col in _FIELDS)}) VALUES ("
+    f"INSERT INTO {TABLE_SCORERS} ({', '.join(q(col) for _, col in _FIELDS)}) VALUES ("
     + ", ".join("jsonb(?)" if col in _JSON else "?" for _, col in _FIELDS)
     + ")"
 )
@@ -43,15 +42,6 @@ UPSERT_SCORE = (
     INSERT_SCORE
     + " ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{q(col)} = excluded.{q(col)}" for _, col in _FIELDS if col != "id")
-)
-_FILTERS: tuple[tuple[str, str], ...] = (
-    ("scorer_id", "scorerId"),
-    ("run_id", "runId"),
-    ("entity_id", "entityId"),
-    ("entity_type", "entityType"),
-    ("source", "source"),
-    ("trace_id", "traceId"),
-    ("span_id", "spanId"),
 )
 
 
@@ -86,55 +76,75 @@ def score_from_row(row: tuple[Any, ...]) -> Score:
     return Score(**values)
 
 
-class LibSQLScoresStore(LibSQLDomain, BaseScoresStore):
-    tables = ("mastra_scorers",)
+class LibSQLScoresBackend(LibSQLDomain, ScoresBackend):
+    """Scores in ``mastra_scorers``, newest first (``createdAt`` DESC, then id ASC). Every
+    write is one statement in one ``BEGIN IMMEDIATE`` transaction; an existing id on
+    insert is a :class:`~mastra_storage.errors.ConflictError` (the unique constraint)."""
 
-    async def _insert_score(self, score: Score) -> None:
+    tables = (TABLE_SCORERS,)
+
+    async def insert_score(self, score: Score) -> None:
         params = score_params(score)
 
         def job(tx: Tx) -> None:
             tx.execute(INSERT_SCORE, params)
 
-        await self._db.run("saveScore", job)
+        await self.db.run("saveScore", job)
 
-    async def _upsert_score(self, score: Score) -> None:
+    async def upsert_score(self, score: Score) -> None:
         params = score_params(score)
 
         def job(tx: Tx) -> None:
             tx.execute(UPSERT_SCORE, params)
 
-        await self._db.run("saveScore", job)
+        await self.db.run("saveScore", job)
 
-    async def _get_score(self, score_id: str) -> Score | None:
+    async def get_score(self, score_id: str) -> Score | None:
         def job(tx: Tx) -> Score | None:
             row = tx.fetchone(
-                f"SELECT {SCORE_COLUMNS} FROM mastra_scorers WHERE id = ?", (score_id,)
+                f"SELECT {SCORE_COLUMNS} FROM {TABLE_SCORERS} WHERE id = ?", (score_id,)
             )
             return None if row is None else score_from_row(row)
 
-        return await self._db.run("getScoreById", job, mode="none")
+        return await self.db.run("getScoreById", job, mode="none")
 
-    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+    async def query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
         where: list[str] = []
         params: list[Any] = []
-        for name, column in _FILTERS:
+        for name, column in SCORE_FILTER_COLUMNS.items():
             value = getattr(query, name)
             if value is not None:
                 where.append(f"{q(column)} = ?")
                 params.append(value)
         where_sql = " WHERE " + " AND ".join(where) if where else ""
-        limit_sql, limit_params = limit_offset(query.limit, query.offset)
+        page_where, page_params = list(where), list(params)
+        if query.after is not None:
+            # Keyset in the listing's order: createdAt descending, then id ascending.
+            created = ts(from_epoch_ms(query.after.key))
+            page_where.append('("createdAt" < ? OR ("createdAt" = ? AND id > ?))')
+            page_params.extend([created, created, str(query.after.tie)])
+        limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
+        page_sql = (
+            f"SELECT {SCORE_COLUMNS} FROM {TABLE_SCORERS}"
+            f"{' WHERE ' + ' AND '.join(page_where) if page_where else ''} "
+            f'ORDER BY "createdAt" DESC, id ASC{limit_sql}'
+        )
+        count_sql = f"SELECT COUNT(*) FROM {TABLE_SCORERS}{where_sql}"
 
         def job(tx: Tx) -> tuple[list[Score], int]:
-            row = tx.fetchone(f"SELECT COUNT(*) FROM mastra_scorers{where_sql}", params)
-            rows = tx.fetchall(
-                f"SELECT {SCORE_COLUMNS} FROM mastra_scorers{where_sql} "
-                f'ORDER BY "createdAt" DESC, id ASC{limit_sql}',
-                params + limit_params,
-            )
-            return [score_from_row(r) for r in rows], int(row[0]) if row else 0
+            total = 0
+            if query.count:
+                row = tx.fetchone(count_sql, params)
+                total = int(row[0]) if row else 0
+            if query.limit == 0:
+                return [], total
+            rows = tx.fetchall(page_sql, page_params + limit_params)
+            return [score_from_row(r) for r in rows], total
 
-        return await self._db.run("listScores", job, mode="read")
+        # Count and page in one read transaction (one snapshot); a page alone is one
+        # statement, its own snapshot.
+        mode: TxMode = "read" if query.count and query.limit != 0 else "none"
+        return await self.db.run("listScores", job, mode=mode)
 
 
-__all__ = ["LibSQLScoresStore"]
+__all__ = ["LibSQLScoresBackend"]

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
+from mastra_storage.domains import MemoryStore, ObservabilityStore, ScoresStore, WorkflowsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -27,10 +28,10 @@ from mastra_storage.lifecycle import (
 )
 from mastra_storage.redact import protect_logs, redact_text, redact_url
 
-from .connection import DatabaseTarget, LibSQLDatabase, Tx
+from .connection import DatabaseTarget, LibSQLDatabase
 from .hrana import DEFAULT_TIMEOUT_S
-from .memory import LibSQLMemoryStore
-from .observability import LibSQLObservabilityStore
+from .memory import LibSQLMemoryBackend
+from .observability import LibSQLObservabilityBackend
 from .schema import (
     SCHEMA_VERSION,
     ddl_statements,
@@ -38,8 +39,9 @@ from .schema import (
     inspect_schema,
     render_script,
 )
-from .scores import LibSQLScoresStore
-from .workflows import LibSQLWorkflowsStore
+from .scores import LibSQLScoresBackend
+from .tx import Tx
+from .workflows import LibSQLWorkflowsBackend
 
 _REMOTE_SCHEMES = ("libsql", "http", "https", "ws", "wss")
 #: How each remote scheme reaches the server: Hrana over HTTP(S) on the same host and port
@@ -237,9 +239,9 @@ class LibSQLStore(MastraStorage):
     """Memory, workflows, scores and observability in a SQLite/libSQL database.
 
     All database work runs on one dedicated thread per store (one connection, one writer);
-    each primitive is one transaction. ``:memory:`` keeps a private database for the life
+    each backend call is one transaction. ``:memory:`` keeps a private database for the life
     of the store. With a remote URL (sqld, Turso) the thread speaks Hrana over HTTP and
-    each write primitive is one HTTP request (``auth_token``: the server's JWT; it is
+    each write is one HTTP request (``auth_token``: the server's JWT; it is
     never shown in ``repr`` or errors; ``request_timeout_s``: how long one request may
     wait for the server before the call fails with ``UnavailableError``).
 
@@ -297,10 +299,10 @@ class LibSQLStore(MastraStorage):
         # init_mode="verify": never create the file or switch its journal mode either.
         self._db.may_change_file = lambda: self.init_enabled and self.init_mode != "verify"
         self.stores = {
-            "memory": LibSQLMemoryStore(self._db),
-            "workflows": LibSQLWorkflowsStore(self._db),
-            "scores": LibSQLScoresStore(self._db),
-            "observability": LibSQLObservabilityStore(self._db),
+            "memory": MemoryStore(LibSQLMemoryBackend(self._db)),
+            "workflows": WorkflowsStore(LibSQLWorkflowsBackend(self._db)),
+            "scores": ScoresStore(LibSQLScoresBackend(self._db)),
+            "observability": ObservabilityStore(LibSQLObservabilityBackend(self._db)),
         }
 
     @classmethod
@@ -339,9 +341,7 @@ class LibSQLStore(MastraStorage):
 
     def _on_call_abandoned(self) -> None:
         # A remote request blocks the worker thread: unblock it (see HranaClient.interrupt).
-        client = getattr(self._db, "_client", None)
-        if client is not None:
-            client.interrupt()
+        self._db.interrupt()
 
     def _abandon_connections(self) -> None:
         self._on_call_abandoned()

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from mastra_storage.domains.workflows import BaseWorkflowsStore, RunMutation, WorkflowRunQuery
+from mastra_storage.backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
+from mastra_storage.layout import TABLE_WORKFLOW_SNAPSHOT
 from mastra_storage.records import WorkflowRun
+from mastra_storage.timeutil import from_epoch_ms
 
-from .connection import Tx
 from .domain import LibSQLDomain
 from .sqlutil import json_param, json_read, json_value, limit_offset, parse_ts, ts
+from .tx import Tx, TxMode
 
 RUN_COLUMNS = (
     f'workflow_name, run_id, "resourceId", {json_read("snapshot")}, "createdAt", "updatedAt"'
 )
 UPSERT_RUN = (
-    "INSERT INTO mastra_workflow_snapshot "
+    f"INSERT INTO {TABLE_WORKFLOW_SNAPSHOT} "
     '(workflow_name, run_id, "resourceId", snapshot, "createdAt", "updatedAt") '
     "VALUES (?, ?, ?, jsonb(?), ?, ?) "
     'ON CONFLICT(workflow_name, run_id) DO UPDATE SET "resourceId" = excluded."resourceId", '
@@ -53,34 +55,40 @@ def run_params(run: WorkflowRun) -> tuple[Any, ...]:
     )
 
 
-class LibSQLWorkflowsStore(LibSQLDomain, BaseWorkflowsStore):
-    tables = ("mastra_workflow_snapshot",)
+class LibSQLWorkflowsBackend(LibSQLDomain, WorkflowsBackend):
+    """Workflow runs in ``mastra_workflow_snapshot``. Every method is one job: writes and
+    read-modify-writes one ``BEGIN IMMEDIATE`` transaction (so concurrent step updates of
+    one run queue instead of losing either), reads one statement or one read
+    transaction. Driver errors surface as :func:`~mastra_storage_libsql.errors.translate`
+    says."""
 
-    async def _upsert_run(self, run: WorkflowRun) -> None:
+    tables = (TABLE_WORKFLOW_SNAPSHOT,)
+
+    async def upsert_run(self, run: WorkflowRun) -> None:
         params = run_params(run)
 
         def job(tx: Tx) -> None:
             tx.execute(UPSERT_RUN, params)
 
-        await self._db.run("persistWorkflowSnapshot", job)
+        await self.db.run("persistWorkflowSnapshot", job)
 
-    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+    async def get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
         def job(tx: Tx) -> WorkflowRun | None:
             row = tx.fetchone(
-                f"SELECT {RUN_COLUMNS} FROM mastra_workflow_snapshot "
+                f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT} "
                 "WHERE workflow_name = ? AND run_id = ?",
                 (workflow_name, run_id),
             )
             return None if row is None else run_from_row(row)
 
-        return await self._db.run("loadWorkflowSnapshot", job, mode="none")
+        return await self.db.run("loadWorkflowSnapshot", job, mode="none")
 
-    async def _modify_run(
+    async def modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
     ) -> WorkflowRun | None:
         def job(tx: Tx) -> WorkflowRun | None:
             row = tx.fetchone(
-                f"SELECT {RUN_COLUMNS} FROM mastra_workflow_snapshot "
+                f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT} "
                 "WHERE workflow_name = ? AND run_id = ?",
                 (workflow_name, run_id),
             )
@@ -89,9 +97,9 @@ class LibSQLWorkflowsStore(LibSQLDomain, BaseWorkflowsStore):
                 tx.execute(UPSERT_RUN, run_params(updated))
             return updated
 
-        return await self._db.run("updateWorkflowRun", job)
+        return await self.db.run("updateWorkflowRun", job)
 
-    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+    async def query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
         where: list[str] = []
         params: list[Any] = []
         if query.workflow_name is not None:
@@ -110,20 +118,35 @@ class LibSQLWorkflowsStore(LibSQLDomain, BaseWorkflowsStore):
             where.append('"createdAt" <= ?')
             params.append(ts(query.to_date))
         where_sql = " WHERE " + " AND ".join(where) if where else ""
-        limit_sql, limit_params = limit_offset(query.limit, query.offset)
+        page_where, page_params = list(where), list(params)
+        if query.after is not None:
+            # Keyset in the listing's order: (createdAt, run_id) both descending.
+            page_where.append('("createdAt", run_id) < (?, ?)')
+            page_params.extend([ts(from_epoch_ms(query.after.key)), str(query.after.tie)])
+        limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
+        page_sql = (
+            f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT}"
+            f"{' WHERE ' + ' AND '.join(page_where) if page_where else ''}{_ORDER}{limit_sql}"
+        )
+        count_sql = f"SELECT COUNT(*) FROM {TABLE_WORKFLOW_SNAPSHOT}{where_sql}"
 
         def job(tx: Tx) -> tuple[list[WorkflowRun], int]:
-            row = tx.fetchone(f"SELECT COUNT(*) FROM mastra_workflow_snapshot{where_sql}", params)
-            rows = tx.fetchall(
-                f"SELECT {RUN_COLUMNS} FROM mastra_workflow_snapshot{where_sql}{_ORDER}{limit_sql}",
-                params + limit_params,
-            )
-            return [run_from_row(r) for r in rows], int(row[0]) if row else 0
+            total = 0
+            if query.count:
+                row = tx.fetchone(count_sql, params)
+                total = int(row[0]) if row else 0
+            if query.limit == 0:
+                return [], total
+            rows = tx.fetchall(page_sql, page_params + limit_params)
+            return [run_from_row(r) for r in rows], total
 
-        return await self._db.run("listWorkflowRuns", job, mode="read")
+        # Count and page in one read transaction (one snapshot); a page alone is one
+        # statement, its own snapshot.
+        mode: TxMode = "read" if query.count and query.limit != 0 else "none"
+        return await self.db.run("listWorkflowRuns", job, mode=mode)
 
-    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
-        sql = f"SELECT {RUN_COLUMNS} FROM mastra_workflow_snapshot WHERE run_id = ?"
+    async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+        sql = f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT} WHERE run_id = ?"
         params: list[Any] = [run_id]
         if workflow_name is not None:
             sql += " AND workflow_name = ?"
@@ -133,16 +156,16 @@ class LibSQLWorkflowsStore(LibSQLDomain, BaseWorkflowsStore):
             row = tx.fetchone(sql + _ORDER + " LIMIT 1", params)
             return None if row is None else run_from_row(row)
 
-        return await self._db.run("getWorkflowRunById", job, mode="none")
+        return await self.db.run("getWorkflowRunById", job, mode="none")
 
-    async def _delete_run(self, run_id: str, workflow_name: str) -> None:
+    async def delete_run(self, run_id: str, workflow_name: str) -> None:
         def job(tx: Tx) -> None:
             tx.execute(
-                "DELETE FROM mastra_workflow_snapshot WHERE run_id = ? AND workflow_name = ?",
+                f"DELETE FROM {TABLE_WORKFLOW_SNAPSHOT} WHERE run_id = ? AND workflow_name = ?",
                 (run_id, workflow_name),
             )
 
-        await self._db.run("deleteWorkflowRunById", job)
+        await self.db.run("deleteWorkflowRunById", job)
 
 
-__all__ = ["LibSQLWorkflowsStore"]
+__all__ = ["LibSQLWorkflowsBackend"]

@@ -18,14 +18,21 @@ from mastra_storage import (
     UnavailableError,
     connect,
 )
+from mastra_storage.backend import (
+    SupportsResourceDelete,
+    SupportsResourceMessages,
+    SupportsResourceScan,
+    has_capability,
+)
 from mastra_storage.domains import (
-    BaseMemoryStore,
-    BaseObservabilityStore,
-    BaseScoresStore,
-    BaseWorkflowsStore,
+    MemoryStore,
+    ObservabilityStore,
+    ScoresStore,
+    WorkflowsStore,
 )
 from mastra_storage.timeutil import utc_now
 from mastra_storage_libsql import LibSQLStore
+from mastra_storage_libsql.memory import LibSQLMemoryBackend
 from mastra_storage_libsql.schema import ALL_INDEXES, SCHEMA_VERSION, TABLES
 from mastra_storage_libsql.store import parse_url
 
@@ -197,10 +204,14 @@ def test_store_shape_and_repr(tmp_path: Path) -> None:
     assert isinstance(store, MastraStorage)
     assert store.name == "LibSQLStore"
     assert store.id == "libsql"
-    assert isinstance(store.stores["memory"], BaseMemoryStore)
-    assert isinstance(store.stores["workflows"], BaseWorkflowsStore)
-    assert isinstance(store.stores["scores"], BaseScoresStore)
-    assert isinstance(store.stores["observability"], BaseObservabilityStore)
+    assert isinstance(store.stores["memory"], MemoryStore)
+    assert isinstance(store.stores["workflows"], WorkflowsStore)
+    assert isinstance(store.stores["scores"], ScoresStore)
+    assert isinstance(store.stores["observability"], ObservabilityStore)
+    backend = store.stores["memory"].backend
+    assert isinstance(backend, LibSQLMemoryBackend)
+    for capability in (SupportsResourceMessages, SupportsResourceScan, SupportsResourceDelete):
+        assert has_capability(backend, capability)
     assert repr(store) == f"LibSQLStore(id='libsql', url='file:{tmp_path}/x.db')"
 
 

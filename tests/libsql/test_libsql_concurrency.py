@@ -8,14 +8,16 @@ import contextlib
 import sys
 import textwrap
 import time
+from collections.abc import Coroutine
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import apsw
 import pytest
 
 from mastra_storage import Message, MessageContent, Thread, UnavailableError
-from mastra_storage.domains import BaseMemoryStore, BaseWorkflowsStore
+from mastra_storage.domains import MemoryStore, WorkflowsStore
 from mastra_storage_libsql import LibSQLStore
 
 pytestmark = pytest.mark.anyio
@@ -24,9 +26,9 @@ UTC = timezone.utc
 T0 = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
 
 
-def mem(store: LibSQLStore) -> BaseMemoryStore:
+def mem(store: LibSQLStore) -> MemoryStore:
     domain = store.stores["memory"]
-    assert isinstance(domain, BaseMemoryStore)
+    assert isinstance(domain, MemoryStore)
     return domain
 
 
@@ -41,7 +43,7 @@ def msg(message_id: str, created: datetime, thread_id: str = "t1") -> Message:
     )
 
 
-async def _thread(memory: BaseMemoryStore, thread_id: str = "t1") -> None:
+async def _thread(memory: MemoryStore, thread_id: str = "t1") -> None:
     await memory.save_thread(
         Thread(id=thread_id, resource_id="r1", title="", created_at=T0, updated_at=T0)
     )
@@ -84,8 +86,8 @@ async def test_two_stores_on_one_file_write_concurrently(db_path: Path) -> None:
     try:
         await _thread(mem(a))
         wf_a, wf_b = a.stores["workflows"], b.stores["workflows"]
-        assert isinstance(wf_a, BaseWorkflowsStore) and isinstance(wf_b, BaseWorkflowsStore)
-        jobs = []
+        assert isinstance(wf_a, WorkflowsStore) and isinstance(wf_b, WorkflowsStore)
+        jobs: list[Coroutine[Any, Any, object]] = []
         for i in range(100):
             for name, store in (("a", a), ("b", b)):
                 jobs.append(mem(store).save_messages([msg(f"{name}{i}", T0)]))

@@ -23,10 +23,10 @@ from mastra_storage import (
     TraceFilter,
 )
 from mastra_storage.domains import (
-    BaseMemoryStore,
-    BaseObservabilityStore,
-    BaseScoresStore,
-    BaseWorkflowsStore,
+    MemoryStore,
+    ObservabilityStore,
+    ScoresStore,
+    WorkflowsStore,
 )
 from mastra_storage_libsql import LibSQLStore
 
@@ -60,9 +60,9 @@ def message(
     )
 
 
-def mem(store: LibSQLStore) -> BaseMemoryStore:
+def mem(store: LibSQLStore) -> MemoryStore:
     domain = store.stores["memory"]
-    assert isinstance(domain, BaseMemoryStore)
+    assert isinstance(domain, MemoryStore)
     return domain
 
 
@@ -269,7 +269,7 @@ async def test_clone_thread(store: LibSQLStore) -> None:
 
 async def test_workflows_smoke(store: LibSQLStore) -> None:
     wf = store.stores["workflows"]
-    assert isinstance(wf, BaseWorkflowsStore)
+    assert isinstance(wf, WorkflowsStore)
     await wf.persist_workflow_snapshot(
         workflow_name="w",
         run_id="r1",
@@ -336,7 +336,7 @@ async def test_workflows_smoke(store: LibSQLStore) -> None:
 
 async def test_scores_smoke(store: LibSQLStore) -> None:
     scores = store.stores["scores"]
-    assert isinstance(scores, BaseScoresStore)
+    assert isinstance(scores, ScoresStore)
     payload = ScorePayload(
         scorer_id="sc",
         entity_id="agent",
@@ -390,7 +390,7 @@ def span(trace_id: str, span_id: str, parent: str | None = None, **kw: Any) -> S
 
 async def test_observability_smoke(store: LibSQLStore) -> None:
     obs = store.stores["observability"]
-    assert isinstance(obs, BaseObservabilityStore)
+    assert isinstance(obs, ObservabilityStore)
     root = span("t1", "root", input="hello", tags=["a"], is_event=True, attributes={"x": [1]})
     await obs.create_span(root)
     got = await obs.get_span("t1", "root")
@@ -426,7 +426,7 @@ async def test_observability_smoke(store: LibSQLStore) -> None:
 
 async def test_list_traces_filters_and_ordering(store: LibSQLStore) -> None:
     obs = store.stores["observability"]
-    assert isinstance(obs, BaseObservabilityStore)
+    assert isinstance(obs, ObservabilityStore)
     await obs.batch_create_spans(
         [
             span(

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from mastra_storage import Message, MessageContent, Thread
-from mastra_storage.domains import BaseMemoryStore
+from mastra_storage.domains import MemoryStore
 from mastra_storage_libsql import LibSQLStore
 from mastra_storage_libsql.connection import Tx
 from mastra_storage_libsql.vector import LibSQLVector
@@ -52,9 +52,9 @@ HOLD_LOCK = textwrap.dedent(
 )
 
 
-def mem(store: LibSQLStore) -> BaseMemoryStore:
+def mem(store: LibSQLStore) -> MemoryStore:
     domain = store.stores["memory"]
-    assert isinstance(domain, BaseMemoryStore)
+    assert isinstance(domain, MemoryStore)
     return domain
 
 
