@@ -40,7 +40,6 @@ _MARKER = re.compile(r"<!--\s*docs-test:\s*(?P<kind>skip|needs)\s+(?P<arg>[^>]*?
 ALLOWED_SKIPS: frozenset[str] = frozenset()
 
 
-
 def _dynamodb_url() -> tuple[str, dict[str, str]]:
     endpoint = servers.dynamodb_url()
     kwargs = servers.dynamodb_client_kwargs(endpoint)
@@ -120,7 +119,10 @@ def test_blocks_found() -> None:
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
 def test_block_runs(
-    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    block: Block,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MASTRA_STORAGE_URL", raising=False)
