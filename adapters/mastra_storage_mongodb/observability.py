@@ -168,8 +168,6 @@ class MongoObservabilityBackend(MongoDomain, ObservabilityBackend):
                 total = int(
                     await self._conn.guard("listTraces", coll.count_documents(server_filter))
                 )
-            if query.limit == 0:
-                return [], total
             page_filter = server_filter
             if query.after is not None:
                 page_filter = and_filters(

@@ -121,8 +121,6 @@ class MongoScoresBackend(MongoDomain, ScoresBackend):
         total = 0
         if query.count:
             total = int(await self._conn.guard("listScores", coll.count_documents(match)))
-        if query.limit == 0:
-            return [], total
         page_filter = match
         if query.after is not None:
             page_filter = and_filters(

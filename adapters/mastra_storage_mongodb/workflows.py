@@ -115,8 +115,6 @@ class MongoWorkflowsBackend(MongoDomain, WorkflowsBackend):
         total = 0
         if query.count:
             total = int(await self._conn.guard("listWorkflowRuns", coll.count_documents(match)))
-        if query.limit == 0:
-            return [], total
         page_filter = match
         if query.after is not None:
             page_filter = and_filters(

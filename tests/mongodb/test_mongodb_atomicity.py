@@ -20,7 +20,7 @@ from mastra_storage import Message, MessageContent, Thread
 from mastra_storage.domains.memory import MemoryStore
 from mastra_storage.errors import MastraStorageError, ValidationError
 from mastra_storage_mongodb import MongoDBStore
-from mastra_storage_mongodb.connection import DocumentTooLargeError
+from mastra_storage_mongodb.errors import DocumentTooLargeError
 
 pytestmark = pytest.mark.anyio
 T0 = datetime(2024, 6, 1, tzinfo=timezone.utc)

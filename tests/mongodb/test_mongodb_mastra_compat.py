@@ -11,13 +11,14 @@ from pymongo import AsyncMongoClient
 
 from mastra_storage_mongodb import MongoDBStore
 from tests.support.compat import (
+    Harness,
     mastra_view,
     our_view,
     reply_in_mastra_thread,
     write_fixture,
 )
 
-from .conftest import Harness, run_harness
+from .conftest import run_harness
 
 pytestmark = pytest.mark.anyio
 
