@@ -133,8 +133,9 @@ def where_sql(conditions: Sequence[str]) -> str:
 
 def page_limit(limit: int | None) -> int | None:
     """The ``LIMIT`` of a page under the paging contract: ``limit + 1`` rows so the core
-    sees whether more follow, every row for ``None``, none for ``0``."""
-    return None if limit is None else limit + 1 if limit else 0
+    sees whether more follow (for ``0``, the one row that says whether any exists), every
+    row for ``None``."""
+    return None if limit is None else limit + 1
 
 
 def keyset_after(
