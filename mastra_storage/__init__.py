@@ -41,6 +41,16 @@ from .records import (
 from .registry import AdapterSpec, connect
 
 if TYPE_CHECKING:
+    from .backend import (
+        MemoryBackend,
+        ObservabilityBackend,
+        ScoresBackend,
+        SupportsResourceDelete,
+        SupportsResourceMessages,
+        SupportsResourceScan,
+        SupportsScoreScan,
+        WorkflowsBackend,
+    )
     from .domains import (
         IncludeSpec,
         MemoryStore,
@@ -55,9 +65,9 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# The domain protocols and their argument types load on first access (PEP 562): importing
-# every domain module was about a third of ``import mastra_storage`` (issue 9), and an
-# application mostly reaches them through ``storage.require_store(...)``.
+# The domain stores, the backend contract and their argument types load on first access
+# (PEP 562): importing every domain module was about a third of ``import mastra_storage``,
+# and an application mostly reaches them through ``storage.require_store(...)``.
 _LAZY_FROM_DOMAINS = frozenset(
     {
         "IncludeSpec",
@@ -71,6 +81,19 @@ _LAZY_FROM_DOMAINS = frozenset(
         "WorkflowsStore",
     }
 )
+# What a backend author implements (the query types are in ``mastra_storage.backend``).
+_LAZY_FROM_BACKEND = frozenset(
+    {
+        "MemoryBackend",
+        "ObservabilityBackend",
+        "ScoresBackend",
+        "SupportsResourceDelete",
+        "SupportsResourceMessages",
+        "SupportsResourceScan",
+        "SupportsScoreScan",
+        "WorkflowsBackend",
+    }
+)
 
 
 if not TYPE_CHECKING:
@@ -79,15 +102,17 @@ if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
         if name in _LAZY_FROM_DOMAINS:
-            from . import domains
-
-            value = getattr(domains, name)
-            globals()[name] = value  # later lookups skip this function
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+            from . import domains as source
+        elif name in _LAZY_FROM_BACKEND:
+            from . import backend as source
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(source, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
 
     def __dir__() -> list[str]:
-        return sorted(set(globals()) | _LAZY_FROM_DOMAINS)
+        return sorted(set(globals()) | _LAZY_FROM_DOMAINS | _LAZY_FROM_BACKEND)
 
 
 __all__ = [
@@ -103,6 +128,7 @@ __all__ = [
     "KeyCollisionError",
     "MastraStorage",
     "MastraStorageError",
+    "MemoryBackend",
     "MemoryStore",
     "Message",
     "MessageContent",
@@ -111,17 +137,23 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "NotSupportedError",
+    "ObservabilityBackend",
     "ObservabilityStore",
     "OrderBy",
     "Page",
     "Resource",
     "Score",
     "ScorePayload",
+    "ScoresBackend",
     "ScoresStore",
     "Span",
     "SpanUpdate",
     "StorageDomain",
     "StoreClosedError",
+    "SupportsResourceDelete",
+    "SupportsResourceMessages",
+    "SupportsResourceScan",
+    "SupportsScoreScan",
     "Thread",
     "Trace",
     "TraceFilter",
@@ -129,6 +161,7 @@ __all__ = [
     "ValidationError",
     "VersionConflictError",
     "WorkflowRun",
+    "WorkflowsBackend",
     "WorkflowsStore",
     "__version__",
     "connect",

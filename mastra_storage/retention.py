@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from .backend.capabilities import SupportsResourceDelete
+from .domains.memory import MemoryStore
 from .domains.observability import TraceFilter
 from .errors import NotSupportedError, ValidationError
 from .pagination import DateRange, OrderBy
@@ -362,6 +364,16 @@ async def _old_runs(
         page_no += 1
 
 
+def resource_remover(memory_domain: object) -> SupportsResourceDelete | None:
+    """The memory domain's backend when it can delete a resource record; ``None`` for a
+    backend without the capability or a custom memory domain (not a core store)."""
+    if isinstance(memory_domain, MemoryStore) and isinstance(
+        memory_domain.backend, SupportsResourceDelete
+    ):
+        return memory_domain.backend
+    return None
+
+
 async def delete_resource(
     storage: MastraStorage,
     resource_id: str,
@@ -374,10 +386,11 @@ async def delete_resource(
     """Delete everything of one resource (a user leaving): its threads and their messages,
     its workflow runs, and its working memory; with ``memory``, the vectors too.
 
-    The resource row itself is removed when the memory store offers ``_delete_resource``;
-    otherwise it is overwritten with no working memory and no metadata (the data is gone,
-    an empty row with the id remains). Scores are not touched: they belong to runs and
-    evaluations, not to a user's conversation (docs/decisions.md). Other resources are never
+    The resource row itself is removed when the memory backend has the
+    :class:`~mastra_storage.backend.SupportsResourceDelete` capability; otherwise it is
+    overwritten with no working memory and no metadata (the data is gone, an empty row with
+    the id remains). Scores are not touched: they belong to runs and evaluations, not to a
+    user's conversation (docs/decisions.md). Other resources are never
     read for writing. Idempotent: a second call deletes nothing.
     """
     if not isinstance(resource_id, str) or not resource_id:
@@ -400,13 +413,13 @@ async def delete_resource(
     if memory is not None and memory.vector is not None and not dry_run:
         result.vectors_cleared = True
     resource = await store.get_resource_by_id(resource_id)
-    remover = getattr(store, "_delete_resource", None)
+    remover = resource_remover(store)
     has_data = resource is not None and (resource.working_memory is not None or resource.metadata)
     if resource is not None and (remover is not None or has_data):
         result.resources = 1
         if not dry_run:
             if remover is not None:
-                await remover(resource_id)
+                await remover.delete_resource(resource_id)
             else:
                 await store.save_resource(
                     Resource(

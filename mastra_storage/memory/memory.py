@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from ..composite import MastraStorage
+from ..domains.base import StorageDomain
 from ..domains.memory import IncludeSpec, MemoryStore
 from ..errors import ConfigurationError, NotFoundError, ValidationError
 from ..pagination import OrderBy, Page
@@ -45,7 +46,7 @@ from .vectors import (
     recall_filter,
     vector_metadata,
 )
-from .working import MAX_ATTEMPTS, AtomicMemoryStore, WorkingMemory, WorkingMemoryUpdate
+from .working import MAX_ATTEMPTS, WorkingMemory, WorkingMemoryUpdate, atomic_backend
 
 _THREAD_NOT_FOUND_ON_SAVE = "MASTRA_STORAGE_SAVE_MESSAGES_THREAD_NOT_FOUND"
 _NEWEST_FIRST = OrderBy(field="created_at", direction="DESC")
@@ -79,7 +80,7 @@ class Memory:
         embedder: Embedder | None = None,
         options: OptionsInput = None,
     ) -> None:
-        if not isinstance(storage, (MastraStorage, MemoryStore)):
+        if not isinstance(storage, (MastraStorage, StorageDomain)):
             raise ConfigurationError(
                 f"Memory needs a MastraStorage or a memory store, got {type(storage).__name__}",
                 id="MASTRA_MEMORY_INVALID_STORAGE",
@@ -95,7 +96,9 @@ class Memory:
                 id="MASTRA_MEMORY_INVALID_EMBEDDER",
             )
         self._storage = storage
-        self._store: MemoryStore | None = storage if isinstance(storage, MemoryStore) else None
+        # A memory domain given directly: a core MemoryStore, or a custom domain object with
+        # the same public API (it gets the non-atomic fallbacks, see ``atomic_backend``).
+        self._store: MemoryStore | None = None if isinstance(storage, MastraStorage) else storage
         self.vector = vector
         self.embedder = embedder
         self.options = parse_options(options)
@@ -212,11 +215,13 @@ class Memory:
         """Insert ``thread``, or replace the stored one if ``thread.resource_id`` owns it;
         a thread of another resource raises :class:`~.ownership.ResourceMismatchError`.
 
-        Replacing is one atomic read-modify-write (``_modify_thread``: the owner check and
-        the write see the same row). Inserting a new id is a second call: a thread created
-        under that id by another process in between would be replaced (docs/memory.md).
+        Replacing is one atomic read-modify-write (the backend's ``modify_thread``: the
+        owner check and the write see the same row). Inserting a new id is a second call: a
+        thread created under that id by another process in between would be replaced
+        (docs/memory.md). A custom memory domain (no backend) gets read-check-write.
         """
-        if not isinstance(store, AtomicMemoryStore):
+        backend = atomic_backend(store)
+        if backend is None:
             check_thread(await store.get_thread_by_id(thread.id), thread.resource_id)
             return await store.save_thread(thread)
         # The checks save_thread makes, before the read-modify-write that bypasses it.
@@ -227,7 +232,7 @@ class Memory:
             check_thread(existing, thread.resource_id)
             return thread
 
-        if await store._modify_thread(thread.id, replace) is not None:
+        if await backend.modify_thread(thread.id, replace) is not None:
             return thread
         return await store.save_thread(thread)
 
@@ -277,7 +282,7 @@ class Memory:
         async with self._locks.hold(f"thread-{thread_id}"):
             if owner is None:
                 updated = await store.update_thread(thread_id, title=title, metadata=metadata)
-            elif isinstance(store, AtomicMemoryStore):
+            elif atomic_backend(store) is not None:
                 updated = await self._update_own(store, thread_id, owner, title, metadata)
             else:
                 check_thread(await store.get_thread_by_id(thread_id), owner)
@@ -289,37 +294,28 @@ class Memory:
 
     @staticmethod
     async def _update_own(
-        store: AtomicMemoryStore,
+        store: MemoryStore,
         thread_id: str,
         owner: str,
         title: str | None,
         metadata: Mapping[str, Any] | None,
     ) -> Thread:
         """``update_thread`` with the owner check inside the store's atomic
-        read-modify-write (same checks and merge as the storage ``update_thread``)."""
-        if title is not None:
-            check_text(title, field="title", operation="UPDATE_THREAD")
-        if metadata is not None:
-            check_json_object(metadata, field="metadata", operation="UPDATE_THREAD")
-        now = utc_now()
+        read-modify-write; a missing thread raises ``MASTRA_MEMORY_THREAD_NOT_FOUND``."""
 
-        def mutate(thread: Thread) -> Thread:
+        def owned(thread: Thread) -> None:
             check_thread(thread, owner)
-            merged = {**(thread.metadata or {}), **(metadata or {})}
-            return thread.replace(
-                title=thread.title if title is None else title,
-                metadata=merged if (metadata is not None or thread.metadata is not None) else None,
-                updated_at=max(now, thread.updated_at),
-            )
 
-        updated = await store._modify_thread(thread_id, mutate)
-        if updated is None:
+        try:
+            return await store.update_thread(thread_id, title=title, metadata=metadata, check=owned)
+        except NotFoundError as exc:
+            if exc.id != "MASTRA_STORAGE_UPDATE_THREAD_NOT_FOUND":
+                raise
             raise NotFoundError(
                 f"Thread {thread_id} not found",
                 id="MASTRA_MEMORY_THREAD_NOT_FOUND",
                 details={"thread_id": thread_id},
-            )
-        return updated
+            ) from None
 
     async def _propagate_working_memory(
         self, opts: MemoryOptions, resource_id: str, metadata: Mapping[str, Any] | None

@@ -4,9 +4,11 @@ Where it lives is Mastra's layout, so both runtimes see the same value: resource
 ``mastra_resources.workingMemory``, thread scope in ``thread.metadata["workingMemory"]``.
 
 Mastra guards updates with an in-process mutex only, so two server processes still lose
-each other's edits (Mastra #24756). The memory domain has no version column; it does have
-atomic read-modify-write primitives (``_modify_resource`` / ``_modify_thread``: the adapter
-reads and writes inside one transaction and calls a pure function in between). On top of
+each other's edits (Mastra #24756). The memory domain has no version column; every memory
+backend does have atomic read-modify-write methods
+(:meth:`~mastra_storage.backend.MemoryBackend.modify_resource` /
+:meth:`~mastra_storage.backend.MemoryBackend.modify_thread`: the backend reads and writes
+inside one transaction and calls a pure function in between). On top of
 them this module implements **compare-and-set on the value itself**: the write succeeds
 only if the stored working memory still equals what the caller read, otherwise it raises
 :class:`StaleWorkingMemory` and nothing is written. ``modify`` loops read -> compute (may
@@ -21,11 +23,12 @@ from __future__ import annotations
 import inspect
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import anyio
 
-from ..domains.memory import MemoryStore, ResourceMutation, ThreadMutation
+from ..backend.memory import MemoryBackend
+from ..domains.memory import MemoryStore
 from ..errors import ConflictError, NotFoundError, NotSupportedError, ValidationError
 from ..records import Resource, Thread
 from ..timeutil import utc_now
@@ -45,13 +48,11 @@ class StaleWorkingMemory(ConflictError):
     """The stored working memory changed since it was read; nothing was written."""
 
 
-@runtime_checkable
-class AtomicMemoryStore(Protocol):
-    """The atomic read-modify-write primitives of ``BaseMemoryStore`` (protected API)."""
-
-    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource: ...
-
-    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None: ...
+def atomic_backend(store: object) -> MemoryBackend | None:
+    """The backend of a core :class:`~mastra_storage.domains.memory.MemoryStore`, whose
+    ``modify_*`` methods are atomic; ``None`` for a custom memory domain (a user-composed
+    store with only the public domain API), which gets the non-atomic fallbacks."""
+    return store.backend if isinstance(store, MemoryStore) else None
 
 
 def scope_key(options: WorkingMemoryOptions, thread_id: str, resource_id: str | None) -> str:
@@ -192,10 +193,11 @@ class WorkingMemory:
         expected: Any,
     ) -> None:
         check = expected is not ...
-        if check and not isinstance(self._store, AtomicMemoryStore):
+        backend = atomic_backend(self._store)
+        if check and backend is None:
             raise NotSupportedError(
-                f"{type(self._store).__name__} has no atomic read-modify-write primitive; "
-                "compare-and-set working memory needs a BaseMemoryStore",
+                f"{type(self._store).__name__} is not a core MemoryStore; compare-and-set "
+                "working memory needs a backend's atomic read-modify-write",
                 id="MASTRA_MEMORY_CAS_NOT_SUPPORTED",
             )
         now = utc_now()
@@ -204,7 +206,7 @@ class WorkingMemory:
             if not check:
                 await self._store.update_resource(resource_id, working_memory=text)
                 return
-            assert isinstance(self._store, AtomicMemoryStore)
+            assert backend is not None
 
             def mutate_resource(existing: Resource | None) -> Resource:
                 stored = existing.working_memory if existing is not None else None
@@ -225,18 +227,18 @@ class WorkingMemory:
                     working_memory=text, updated_at=max(now, existing.updated_at)
                 )
 
-            await self._store._modify_resource(resource_id, mutate_resource)
+            await backend.modify_resource(resource_id, mutate_resource)
             return
 
-        if not check and not isinstance(self._store, AtomicMemoryStore):
-            # No atomic primitive: check, then update_thread (merges; NotFoundError if missing).
+        if backend is None:
+            # No atomic read-modify-write: check, then update_thread (merges; NotFoundError
+            # if missing).
             check_thread(await self._store.get_thread_by_id(thread_id), resource_id)
             await self._store.update_thread(thread_id, metadata={WORKING_MEMORY_KEY: text})
             return
-        assert isinstance(self._store, AtomicMemoryStore)
 
         def mutate_thread(existing: Thread) -> Thread:
-            # The ownership check runs inside the store's read-modify-write: atomic with it.
+            # The ownership check runs inside the backend's read-modify-write: atomic with it.
             check_thread(existing, resource_id)
             if check and _thread_value(existing) != expected:
                 raise StaleWorkingMemory(
@@ -246,7 +248,7 @@ class WorkingMemory:
             metadata = {**(existing.metadata or {}), WORKING_MEMORY_KEY: text}
             return existing.replace(metadata=metadata, updated_at=max(now, existing.updated_at))
 
-        if await self._store._modify_thread(thread_id, mutate_thread) is None:
+        if await backend.modify_thread(thread_id, mutate_thread) is None:
             raise _thread_missing(thread_id)
 
 
@@ -260,9 +262,9 @@ def _require_enabled(options: WorkingMemoryOptions) -> None:
 
 __all__ = [
     "WORKING_MEMORY_KEY",
-    "AtomicMemoryStore",
     "StaleWorkingMemory",
     "WorkingMemory",
     "WorkingMemoryUpdate",
+    "atomic_backend",
     "scope_key",
 ]

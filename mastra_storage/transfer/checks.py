@@ -2,8 +2,8 @@
 
 The first pass of an import must reject every record the writing pass would reject, so
 the file is refused before anything is written. Rather than re-stating the domain rules
-here (they would drift), each record goes through the public write method of a domain
-whose storage primitives do nothing: ``save_thread``, ``save_messages``,
+here (they would drift), each record goes through the public write method of a core domain
+store composed over a backend whose methods do nothing: ``save_thread``, ``save_messages``,
 ``save_resource``, ``persist_workflow_snapshot``, ``save_score`` and
 ``batch_create_spans`` run their validation exactly as on a real store, then "write"
 into a no-op. Backend-specific limits (record size, key rules) are only known to the
@@ -16,25 +16,29 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..domains.memory import BaseMemoryStore
-from ..domains.observability import BaseObservabilityStore
-from ..domains.scores import BaseScoresStore
-from ..domains.workflows import BaseWorkflowsStore
+from ..backend.memory import MemoryBackend
+from ..backend.observability import ObservabilityBackend
+from ..backend.scores import ScoresBackend
+from ..backend.workflows import WorkflowsBackend
+from ..domains.memory import MemoryStore
+from ..domains.observability import ObservabilityStore
+from ..domains.scores import ScoresStore
+from ..domains.workflows import WorkflowsStore
 from ..errors import ValidationError
 from ..records import Message, Resource, Score, ScorePayload, Span, Thread, WorkflowRun
 from ..validation import require_non_empty
 
 
 async def _nothing(*_args: Any, **_kwargs: Any) -> None:
-    """Every storage primitive of a checking domain: validation already ran, store nothing."""
+    """Every method of a checking backend: validation already ran, store nothing."""
     return None
 
 
-def _checking(base: Any) -> Any:
-    """An instance of ``base`` whose abstract storage primitives are no-ops."""
-    primitives: frozenset[str] = getattr(base, "__abstractmethods__", frozenset())
-    namespace: dict[str, Callable[..., Any]] = {name: _nothing for name in primitives}
-    cls = type(f"Checking{base.__name__}", (base,), namespace)
+def _checking(contract: type[Any]) -> Any:
+    """An instance of the backend contract ``contract`` whose abstract methods are no-ops."""
+    methods: frozenset[str] = getattr(contract, "__abstractmethods__", frozenset())
+    namespace: dict[str, Callable[..., Any]] = {name: _nothing for name in methods}
+    cls = type(f"Checking{contract.__name__}", (contract,), namespace)
     return cls()
 
 
@@ -45,10 +49,10 @@ class RecordChecker:
     """``await checker.check(kind, records)`` raises the ``ValidationError`` the store would."""
 
     def __init__(self) -> None:
-        self.memory: BaseMemoryStore = _checking(BaseMemoryStore)
-        self.workflows: BaseWorkflowsStore = _checking(BaseWorkflowsStore)
-        self.scores: BaseScoresStore = _checking(BaseScoresStore)
-        self.observability: BaseObservabilityStore = _checking(BaseObservabilityStore)
+        self.memory = MemoryStore(_checking(MemoryBackend))
+        self.workflows = WorkflowsStore(_checking(WorkflowsBackend))
+        self.scores = ScoresStore(_checking(ScoresBackend))
+        self.observability = ObservabilityStore(_checking(ObservabilityBackend))
 
     async def check(self, kind: str, record: Any) -> None:
         """Run the domain's own validation for one record; raises ``ValidationError``."""

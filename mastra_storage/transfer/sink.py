@@ -13,17 +13,19 @@ what the source produced with what the destination holds, page by page (bounded 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 from ..composite import MastraStorage
-from ..domains.memory import BaseMemoryStore, check_message
-from ..domains.observability import BaseObservabilityStore
-from ..domains.scores import BaseScoresStore
-from ..domains.workflows import BaseWorkflowsStore
+from ..domains.memory import MemoryStore, check_message
+from ..domains.observability import ObservabilityStore
+from ..domains.scores import ScoresStore
+from ..domains.workflows import WorkflowsStore
 from ..errors import ConfigurationError, ValidationError
 from ..records import Score, Span
 from ..validation import require_non_empty
 from .batch import Batch
+
+D = TypeVar("D")
 
 
 class Sink:
@@ -41,9 +43,11 @@ class Sink:
     async def supports(self, name: str) -> bool:
         return await self.domain(name) is not None
 
-    async def _need(self, name: str, base: type[Any]) -> Any:
+    async def _need(self, name: str, kind: type[D]) -> D:
+        """The ``name`` domain as a core store over a backend (what the sink writes
+        through); a missing or custom domain raises ``ConfigurationError``."""
         domain = await self.domain(name)
-        if domain is None or not isinstance(domain, base):
+        if domain is None or not isinstance(domain, kind):
             raise ConfigurationError(
                 f"the destination has no writable {name} domain",
                 id="MASTRA_STORAGE_TRANSFER_UNSUPPORTED",
@@ -56,11 +60,11 @@ class Sink:
             return
         kind = batch.kind
         if kind == "thread":
-            memory = await self._need("memory", BaseMemoryStore)
+            memory = await self._need("memory", MemoryStore)
             for thread in batch.records:
                 await memory.save_thread(thread)
         elif kind == "message":
-            memory = await self._need("memory", BaseMemoryStore)
+            memory = await self._need("memory", MemoryStore)
             if batch.thread is None:
                 raise ValidationError(
                     "messages need their thread", id="MASTRA_STORAGE_TRANSFER_INVALID_INPUT"
@@ -72,13 +76,13 @@ class Sink:
                         f"message {message.id!r} does not belong to thread {batch.thread.id!r}",
                         id="MASTRA_STORAGE_TRANSFER_INVALID_INPUT",
                     )
-            await memory._save_messages(checked, batch.thread.updated_at)
+            await memory.backend.save_messages(checked, batch.thread.updated_at)
         elif kind == "resource":
-            memory = await self._need("memory", BaseMemoryStore)
+            memory = await self._need("memory", MemoryStore)
             for resource in batch.records:
                 await memory.save_resource(resource)
         elif kind == "workflow_run":
-            workflows = await self._need("workflows", BaseWorkflowsStore)
+            workflows = await self._need("workflows", WorkflowsStore)
             for run in batch.records:
                 await workflows.persist_workflow_snapshot(
                     workflow_name=run.workflow_name,
@@ -89,49 +93,44 @@ class Sink:
                     updated_at=run.updated_at,
                 )
         elif kind == "score":
-            scores = await self._need("scores", BaseScoresStore)
+            scores = await self._need("scores", ScoresStore)
             for score in batch.records:
                 _check_score(score)
-                if await scores._get_score(score.id) is None:
-                    await scores._insert_score(score)
+                if await scores.backend.get_score(score.id) is None:
+                    await scores.backend.insert_score(score)
         elif kind == "span":
-            observability = await self._need("observability", BaseObservabilityStore)
+            observability = await self._need("observability", ObservabilityStore)
             for span in batch.records:
                 _check_span(span)
-            await observability._upsert_spans(list(batch.records))
+            await observability.backend.upsert_spans(list(batch.records))
 
     async def verify(self, batch: Batch) -> int:
         """How many of the batch's records the destination holds (by key)."""
         if not batch.records:
             return 0
         kind = batch.kind
-        if kind == "thread":
-            memory = await self.domain("memory")
-            return sum([await memory._get_thread(t.id) is not None for t in batch.records])
-        if kind == "message":
-            memory = await self.domain("memory")
-            found = await memory._get_messages([m.id for m in batch.records])
-            return len({row.message.id for row in found})
-        if kind == "resource":
-            memory = await self.domain("memory")
-            return sum([await memory._get_resource(r.id) is not None for r in batch.records])
+        if kind in ("thread", "message", "resource"):
+            memory = (await self._need("memory", MemoryStore)).backend
+            if kind == "thread":
+                return sum([await memory.get_thread(t.id) is not None for t in batch.records])
+            if kind == "message":
+                found = await memory.get_messages([m.id for m in batch.records])
+                return len({row.message.id for row in found})
+            return sum([await memory.get_resource(r.id) is not None for r in batch.records])
         if kind == "workflow_run":
-            workflows = await self.domain("workflows")
+            workflows = (await self._need("workflows", WorkflowsStore)).backend
             return sum(
                 [
-                    await workflows._get_run(r.workflow_name, r.run_id) is not None
+                    await workflows.get_run(r.workflow_name, r.run_id) is not None
                     for r in batch.records
                 ]
             )
         if kind == "score":
-            scores = await self.domain("scores")
-            return sum([await scores._get_score(s.id) is not None for s in batch.records])
-        observability = await self.domain("observability")
+            scores = (await self._need("scores", ScoresStore)).backend
+            return sum([await scores.get_score(s.id) is not None for s in batch.records])
+        observability = (await self._need("observability", ObservabilityStore)).backend
         return sum(
-            [
-                await observability._get_span(s.trace_id, s.span_id) is not None
-                for s in batch.records
-            ]
+            [await observability.get_span(s.trace_id, s.span_id) is not None for s in batch.records]
         )
 
 

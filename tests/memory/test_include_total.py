@@ -11,19 +11,20 @@ from typing import Any
 import pytest
 
 from mastra_storage import MastraStorage, Message
-from mastra_storage.domains import BaseMemoryStore
-from mastra_storage.domains.memory import MessageQuery, ThreadQuery
+from mastra_storage.backend import MessageQuery, ThreadQuery
+from mastra_storage.domains import MemoryStore
 from mastra_storage.memory import Memory
 
 pytestmark = pytest.mark.anyio
 
 
-async def _spied(storage: MastraStorage) -> tuple[BaseMemoryStore, list[Any]]:
-    """The memory domain, with every query it hands its adapter recorded."""
+async def _spied(storage: MastraStorage) -> tuple[MemoryStore, list[Any]]:
+    """The memory domain, with every query it hands its backend recorded."""
     store = await storage.require_store("memory")
-    assert isinstance(store, BaseMemoryStore)
+    assert isinstance(store, MemoryStore)
     seen: list[Any] = []
-    query_threads, query_messages = store._query_threads, store._query_messages
+    backend = store.backend
+    query_threads, query_messages = backend.query_threads, backend.query_messages
 
     async def threads(query: ThreadQuery) -> Any:
         seen.append(query)
@@ -33,8 +34,8 @@ async def _spied(storage: MastraStorage) -> tuple[BaseMemoryStore, list[Any]]:
         seen.append(query)
         return await query_messages(query)
 
-    store._query_threads = threads  # type: ignore[method-assign]
-    store._query_messages = messages  # type: ignore[method-assign]
+    backend.query_threads = threads  # type: ignore[method-assign]
+    backend.query_messages = messages  # type: ignore[method-assign]
     return store, seen
 
 

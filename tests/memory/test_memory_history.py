@@ -242,7 +242,7 @@ async def test_round_trips_without_semantic_recall(
         "get_thread_by_id": 1,
         "list_messages_by_id": 1,
         "save_messages": 2,
-        "_modify_thread": 1,
+        "backend.modify_thread": 1,
         "save_thread": 1,
     }
     counted.reset()

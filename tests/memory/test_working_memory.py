@@ -36,7 +36,7 @@ async def test_a_conflict_raised_by_mutate_reaches_the_caller(storage: MastraSto
 
     store = await storage.require_store("memory")
     with pytest.raises(StaleWorkingMemory):
-        await store._modify_resource("cas-probe", stale)  # type: ignore[attr-defined]
+        await store.backend.modify_resource("cas-probe", stale)
     assert await store.get_resource_by_id("cas-probe") is None
 
 

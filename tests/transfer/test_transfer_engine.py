@@ -111,13 +111,13 @@ async def test_interrupted_copy_resumes_from_checkpoint(
 
     memory: Any = await src.require_store("memory")
     pages: list[Any] = []
-    real_query = memory._query_threads
+    real_query = memory.backend.query_threads
 
     async def spy(query: Any) -> Any:
         pages.append(query.after)
         return await real_query(query)
 
-    monkeypatch.setattr(memory, "_query_threads", spy)
+    monkeypatch.setattr(memory.backend, "query_threads", spy)
     try:
         report = await copy_storage(
             src, dst, page_size=2, checkpoint=checkpoint, resume=True, notice=lambda _: None
@@ -157,31 +157,43 @@ async def test_checkpoint_of_another_copy_is_refused(tmp_path: Path) -> None:
 
 
 async def test_pages_never_exceed_page_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bounded memory: every enumeration call asks the source for at most N rows."""
+    """Bounded memory: every enumeration call asks the source's backend for at most N
+    rows, never for a count, and continues by key (no offsets)."""
     src = await seeded()
     asked: list[int | None] = []
+    queries: list[Any] = []
     for name, method in [
-        ("memory", "_query_threads"),
-        ("memory", "_query_messages"),
-        ("memory", "_scan_resources"),
-        ("workflows", "_query_runs"),
-        ("scores", "_query_scores"),
-        ("observability", "_query_traces"),
+        ("memory", "query_threads"),
+        ("memory", "query_messages"),
+        ("memory", "scan_resources"),
+        ("workflows", "query_runs"),
+        ("scores", "query_scores"),
+        ("observability", "query_traces"),
     ]:
-        domain: Any = await src.get_store(name)
-        real = getattr(domain, method)
+        backend: Any = (await src.get_store(name)).backend  # type: ignore[union-attr]
+        real = getattr(backend, method)
 
         def spy(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
             limit = kwargs.get("limit", args[-1] if args else None)
+            if hasattr(limit, "count"):
+                queries.append(limit)
             limit = getattr(limit, "limit", limit)
             asked.append(limit)
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(domain, method, spy)
+        monkeypatch.setattr(backend, method, spy)
     dst = InMemoryStore()
-    report = await copy_storage(src, dst, page_size=3, notice=lambda _: None)
+    report = await copy_storage(src, dst, page_size=2, notice=lambda _: None)
     assert report.ok
-    assert len(asked) > 20 and all(n is not None and n <= 3 for n in asked)
+    assert len(asked) > 20 and all(n is not None and n <= 2 for n in asked)
+    assert queries and not any(q.count or q.offset for q in queries)
+    # every domain with more than one page continued after a key
+    assert {type(q).__name__ for q in queries if q.after is not None} >= {
+        "ThreadQuery",
+        "MessageQuery",
+        "WorkflowRunQuery",
+        "ScoreQuery",
+    }
     monkeypatch.undo()
     assert await dump(dst) == await dump(src)
 
@@ -281,7 +293,7 @@ def test_cli_export_import_and_count_check(
         async def lost(resource: Any) -> None:
             return None
 
-        store.stores["memory"]._upsert_resource = lost  # type: ignore[attr-defined]
+        store.stores["memory"].backend.upsert_resource = lost  # type: ignore[attr-defined]
         return store
 
     _cli_stores(monkeypatch, {"src://": lambda: libsql(src_path), "dst://": dropping})
@@ -352,13 +364,19 @@ async def test_writes_during_the_copy_do_not_shift_pages(monkeypatch: pytest.Mon
 async def test_store_without_resource_scan_copies_resources_of_threads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """An adapter without ``_scan_resources`` (a third-party one): resources are reached
-    through their threads, and a notice says that thread-less ones are not."""
-    from mastra_storage.domains.memory import BaseMemoryStore
-    from mastra_storage.inmemory.store import InMemoryMemoryStore
+    """A backend without the resource scan capability (a third-party one): resources are
+    reached through their threads, and a notice says that thread-less ones are not."""
+    from mastra_storage.backend import SupportsResourceScan
 
-    monkeypatch.setattr(InMemoryMemoryStore, "_scan_resources", BaseMemoryStore._scan_resources)
     src = await seeded()
+    backend = (await src.require_store("memory")).backend
+
+    class WithoutScan(type(backend)):  # type: ignore[misc]
+        # ``None`` marks a protocol member absent: the capability check fails.
+        scan_resources = None
+
+    monkeypatch.setattr(backend, "__class__", WithoutScan)
+    assert not isinstance(backend, SupportsResourceScan)
     notices: list[str] = []
     dst = InMemoryStore()
     report = await copy_storage(src, dst, page_size=2, notice=notices.append)

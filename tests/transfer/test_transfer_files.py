@@ -113,7 +113,7 @@ async def test_library_export_refuses_existing_and_failed_export_leaves_nothing(
     async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("source died")
 
-    monkeypatch.setattr(type(memory), "_query_messages", broken)
+    monkeypatch.setattr(memory.backend, "query_messages", broken)
     fresh = tmp_path / "fresh.jsonl"
     with pytest.raises(RuntimeError, match="source died"):
         await export_jsonl(store, fresh)
