@@ -34,6 +34,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import EventLoopMismatchError, StoreClosedError, UnavailableError, to_upper_snake
+from .logs import logged_call, wants_log
 
 if TYPE_CHECKING:
     # ``asyncio`` is imported inside the functions that run on a loop: ``import
@@ -131,6 +132,8 @@ class Lifecycle:
         if _INSIDE_CALL.get() is self:
             return await func(*args, **kwargs)
         self.check(operation)
+        if wants_log(operation):  # off: two cached level checks; values are never logged
+            func = logged_call(self.owner.name, operation, func, args, kwargs)
         timeout = self.timeout_for(operation)
         if timeout is None:
             token = _INSIDE_CALL.set(self)
@@ -216,6 +219,7 @@ class Lifecycle:
             return
         self.closed = True
         owner = self.owner
+        logging.getLogger("mastra_storage").info("%s(id=%r): closing", owner.name, owner.id)
         bound = owner.close_timeout
         for task in list(self.stragglers):
             task.cancel()

@@ -230,13 +230,34 @@ def connect(url: str | None = None, **options: Any) -> MastraStorage:
     schemes come with their extras (``postgresql://`` needs ``mastra-storage[postgres]``).
     Without ``url`` it reads ``$MASTRA_STORAGE_URL``; unset, ``ConfigurationError``
     (``MASTRA_STORAGE_URL_NOT_SET``).
+
+    Nothing is opened or written here: drivers connect on ``init()`` or the first call.
+    Logs one ``INFO`` record on the ``mastra_storage`` logger with the URL's secrets
+    replaced by ``***``.
+
+    :raises ConfigurationError: no URL, an unknown scheme (the message lists the known
+        ones), or an option the backend does not take.
+    :raises MissingDependencyError: the backend's driver is not installed (the message
+        names the extra to install).
     """
     url = url_from_env(url)
     if not isinstance(url, str) or not url.strip():
         raise ConfigurationError(
             "storage URL must be a non-empty string", id="MASTRA_STORAGE_INVALID_URL"
         )
-    return spec_for(url).load()(url, **options)
+    spec = spec_for(url)
+    store = spec.load()(url, **options)
+    import logging
+
+    from .redact import redact_url
+
+    logging.getLogger("mastra_storage").info(
+        "connect: %s for %s (options: %s)",
+        type(store).__name__,
+        redact_url(url),
+        ", ".join(sorted(options)) or "none",  # names only: values may be secrets
+    )
+    return store
 
 
 __all__ = [
