@@ -52,7 +52,7 @@ from ..domains.memory import UNSET, IncludeSpec, MemoryStore
 from ..pagination import DateRange, OrderBy, Page
 from ..records import Message, MessageContent, MessageUpdate, Resource, Thread
 from ..timeutil import UTC
-from .conformance._base import DivergenceMixin
+from .conformance._base import DivergenceMixin, resource_scoped_queries
 
 T = TypeVar("T")
 StorageFactory = Callable[[], Awaitable[MastraStorage]]
@@ -270,7 +270,6 @@ class MemoryStateMachine(RuleBasedStateMachine):
 
     make_storage: ClassVar[StorageFactory]
     cleanup_storage: ClassVar[StorageCleanup | None] = None
-    resource_scoped: ClassVar[bool] = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -283,6 +282,9 @@ class MemoryStateMachine(RuleBasedStateMachine):
             self.storages.append(self.run(self._make_reference()))
             self.adapter = self.run(self._memory(adapter))
             self.reference = self.run(self._memory(self.storages[1]))
+            # ``list_messages_by_resource_id`` is exercised when the adapter's backend has
+            # the capability (the same check the core makes).
+            self.resource_scoped = resource_scoped_queries(self.adapter)
         except BaseException:
             self.teardown()
             raise
@@ -623,8 +625,6 @@ class MemoryStateMachine(RuleBasedStateMachine):
 def memory_state_machine(
     make_storage: StorageFactory,
     cleanup_storage: StorageCleanup | None = None,
-    *,
-    resource_scoped: bool = True,
 ) -> type[MemoryStateMachine]:
     """A :class:`MemoryStateMachine` subclass bound to an adapter factory.
 
@@ -640,15 +640,12 @@ def memory_state_machine(
     BoundMemoryStateMachine.cleanup_storage = (
         staticmethod(cleanup_storage) if cleanup_storage is not None else None
     )
-    BoundMemoryStateMachine.resource_scoped = resource_scoped
     return BoundMemoryStateMachine
 
 
 class MemoryStatefulConformance(DivergenceMixin):
     """Subclass and implement :meth:`make_storage` to run the state machine on an adapter."""
 
-    #: Whether ``list_messages_by_resource_id`` is exercised.
-    supports_resource_scoped_queries: ClassVar[bool] = True
     #: Hypothesis settings; ``None`` means :func:`stateful_settings` (env-overridable).
     hypothesis_settings: ClassVar[settings | None] = None
 
@@ -661,11 +658,7 @@ class MemoryStatefulConformance(DivergenceMixin):
         await storage.close()
 
     def test_memory_matches_reference(self) -> None:
-        machine = memory_state_machine(
-            self.make_storage,
-            self.cleanup_storage,
-            resource_scoped=self.supports_resource_scoped_queries,
-        )
+        machine = memory_state_machine(self.make_storage, self.cleanup_storage)
         run_state_machine_as_test(machine, settings=self.hypothesis_settings or stateful_settings())
 
 

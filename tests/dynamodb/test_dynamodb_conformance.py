@@ -27,10 +27,6 @@ _FIXTURES: dict[str, Any] = {}
 
 
 class TestDynamoDBConformance(StorageConformance):
-    #: No observability domain (Mastra's DynamoDB store has none; see docs/dynamodb-layout.md).
-    supports_observability: ClassVar[bool] = False
-    #: No message-by-resource index in Mastra's layout; the store raises NotSupportedError.
-    supports_resource_scoped_queries: ClassVar[bool] = False
     #: 25 concurrent writers, not 100: moto serves every request in this process under
     #: the GIL (100 took ~9 s here, and moto's own request threads raced on its dicts).
     concurrent_writers: ClassVar[int] = 25
@@ -60,7 +56,6 @@ class TestDynamoDBConformance(StorageConformance):
 class TestDynamoDBStateful(MemoryStatefulConformance):
     """Random operation sequences on DynamoDB must match the in-memory reference."""
 
-    supports_resource_scoped_queries: ClassVar[bool] = False
     #: Fewer examples than the default 25: every step is an HTTP round trip to moto.
     hypothesis_settings: ClassVar[settings | None] = stateful_settings(
         max_examples=int(os.environ.get(ENV_EXAMPLES, "5"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable
-from typing import ClassVar
 
 import pytest
 
@@ -17,9 +16,6 @@ from tests.support.servers import redis_key_prefix
 
 
 class TestUpstashConformance(StorageConformance):
-    #: Like @mastra/upstash, no observability domain (spans need range queries Redis lacks).
-    supports_observability: ClassVar[bool] = False
-
     @pytest.fixture
     def storage_opener(self, redis_server_url: str, prefix: str) -> Callable[[], MastraStorage]:
         return functools.partial(UpstashStore, redis_server_url, prefix=prefix)

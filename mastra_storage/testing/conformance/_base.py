@@ -1,4 +1,10 @@
-"""What every conformance test class shares: capability flags, divergences, domain access."""
+"""What every conformance test class shares: capability checks, divergences, domain access.
+
+Capabilities are never declared by the test class: they are read off the storage under
+test with the same checks the core makes (``isinstance`` of the backend against the
+protocols of :mod:`mastra_storage.backend.capabilities`; a domain the storage does not
+serve), so a skip cannot disagree with what the store does.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from ...backend.capabilities import SupportsResourceMessages
 from ...composite import MastraStorage
 from ...domains.memory import MemoryStore
 from ...domains.observability import ObservabilityStore
@@ -77,23 +84,32 @@ class DivergenceMixin:
             setattr(cls, name, _xfail_copy(base, reason))
 
 
+def resource_scoped_queries(memory: object) -> bool:
+    """Whether ``list_messages_by_resource_id`` works on this memory domain: a core
+    :class:`MemoryStore` when its backend implements
+    :class:`~mastra_storage.backend.SupportsResourceMessages` (else it raises
+    ``NotSupportedError``); a custom domain object offers the whole public API."""
+    if isinstance(memory, MemoryStore):
+        return isinstance(memory.backend, SupportsResourceMessages)
+    return True
+
+
+async def has_observability(storage: MastraStorage) -> bool:
+    """Whether the storage serves the observability domain (tracing spans)."""
+    return await storage.get_store("observability") is not None
+
+
 class ConformanceBase(DivergenceMixin):
     """Base of every conformance test class.
 
     Subclasses (the adapter's test classes) provide one fixture, ``storage``: an async
-    fixture yielding an initialised, empty, isolated :class:`MastraStorage`. Capability flags
-    are class attributes; a test that needs a capability the adapter declares absent is
-    skipped, and a dedicated test checks that the flag tells the truth.
+    fixture yielding an initialised, empty, isolated :class:`MastraStorage`. A test that
+    needs an optional capability asks the storage (:func:`resource_scoped_queries`,
+    :func:`has_observability`) and is skipped when it is absent.
     """
 
     pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.anyio]
 
-    #: The store has an observability domain (tracing spans).
-    supports_observability: ClassVar[bool] = True
-    #: ``list_messages_by_resource_id`` works (else it raises ``NotSupportedError``).
-    supports_resource_scoped_queries: ClassVar[bool] = True
-    #: ``list_scores_by_span`` works (else it raises ``NotSupportedError``).
-    supports_list_scores_by_span: ClassVar[bool] = True
     #: Several processes can open the same data (false for the in-memory store). When true,
     #: the adapter's test class must provide the ``storage_opener`` fixture.
     supports_multiprocess: ClassVar[bool] = True
@@ -118,17 +134,19 @@ class ConformanceBase(DivergenceMixin):
     async def scores(storage: MastraStorage) -> ScoresStore:
         return await storage.require_store("scores")
 
-    async def observability(self, storage: MastraStorage) -> ObservabilityStore:
-        if not self.supports_observability:
-            pytest.skip("adapter declares supports_observability = False")
-        return await storage.require_store("observability")
+    @staticmethod
+    async def observability(storage: MastraStorage) -> ObservabilityStore:
+        """The observability domain; skips the test when the storage serves none."""
+        domain = await storage.get_store("observability")
+        if domain is None:
+            pytest.skip("the storage has no observability domain")
+        return domain
 
-    async def observability_or_none(self, storage: MastraStorage) -> ObservabilityStore | None:
-        """The observability domain, or ``None`` where the adapter declares none (for
-        tests that cover every domain the adapter has instead of skipping)."""
-        if not self.supports_observability:
-            return None
-        return await storage.require_store("observability")
+    @staticmethod
+    async def observability_or_none(storage: MastraStorage) -> ObservabilityStore | None:
+        """The observability domain, or ``None`` where the storage serves none (for tests
+        that cover every domain the storage has instead of skipping)."""
+        return await storage.get_store("observability")
 
     @pytest.fixture
     def storage_opener(self) -> Callable[[], MastraStorage]:
@@ -146,10 +164,11 @@ class ConformanceBase(DivergenceMixin):
             "(or set supports_multiprocess = False)"
         )
 
-    def require(self, capability: str) -> None:
-        """Skip unless the class flag ``supports_<capability>`` is true."""
-        if not getattr(self, f"supports_{capability}"):
-            pytest.skip(f"adapter declares supports_{capability} = False")
+    @staticmethod
+    def require_resource_scoped_queries(memory: object) -> None:
+        """Skip unless the memory domain lists a resource's messages across threads."""
+        if not resource_scoped_queries(memory):
+            pytest.skip("the memory backend has no SupportsResourceMessages capability")
 
 
-__all__ = ["ConformanceBase", "DivergenceMixin"]
+__all__ = ["ConformanceBase", "DivergenceMixin", "has_observability", "resource_scoped_queries"]

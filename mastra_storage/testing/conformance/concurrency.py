@@ -23,7 +23,7 @@ from ...pagination import OrderBy
 from ...records import Message, MessageUpdate, Thread
 from ..data import BASE_TIME, at, sample_message, sample_thread, uid
 from ..processes import run_in_processes, values
-from ._base import ConformanceBase
+from ._base import ConformanceBase, resource_scoped_queries
 from ._util import all_messages, ids, texts
 
 ASC = OrderBy(field="created_at", direction="ASC")
@@ -147,7 +147,7 @@ class ConcurrencyTests(ConformanceBase):
         assert paged == ids(stored)
         by_id = await memory.list_messages_by_id(ids(messages))
         assert ids(by_id) == ids(stored)
-        if self.supports_resource_scoped_queries:
+        if resource_scoped_queries(memory):
             page = await memory.list_messages_by_resource_id(
                 resource_id=thread.resource_id, per_page=None, order_by=ASC
             )
@@ -195,7 +195,7 @@ class ConcurrencyTests(ConformanceBase):
             assert await memory.get_thread_by_id(thread.id) is None
             assert await all_messages(memory, thread.id) == [], f"round {round_}: orphans"
         assert await memory.list_messages_by_id(appended) == [], "orphans reachable by id"
-        if self.supports_resource_scoped_queries:
+        if resource_scoped_queries(memory):
             page = await memory.list_messages_by_resource_id(resource_id=resource, per_page=None)
             assert page.items == [], "orphans reachable by resource"
         # Appending after the delete is refused with the typed error, and writes nothing.

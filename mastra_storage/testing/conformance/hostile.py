@@ -53,7 +53,7 @@ from ..hostile_corpus import (
     Expect,
     HostileCase,
 )
-from ._base import ConformanceBase
+from ._base import ConformanceBase, resource_scoped_queries
 from ._util import ids
 
 Write = Callable[[Any], Awaitable[Any]]
@@ -219,8 +219,8 @@ class HostileInputTests(ConformanceBase):
             seed.run_ids.append(run_id)
             score = await scores.save_score(sample_score(entity_id=rid, entity_type="AGENT"))
             seed.score_ids.append(score.id)
-        if self.supports_observability:
-            observability = await self.observability(storage)
+        observability = await self.observability_or_none(storage)
+        if observability is not None:
             span = sample_span()
             await observability.create_span(span)
             seed.span = (span.trace_id, span.span_id)
@@ -615,7 +615,7 @@ class HostileInputTests(ConformanceBase):
                     ),
                     ("get_score_by_id", lambda: _as_list(scores.get_score_by_id(case.value))),
                 ]
-                if self.supports_resource_scoped_queries:
+                if resource_scoped_queries(memory):
                     calls.append(
                         (
                             "list_messages_by_resource_id",
@@ -709,7 +709,7 @@ class HostileInputTests(ConformanceBase):
                             window(all_runs),
                         )
                     )
-                if self.supports_resource_scoped_queries:
+                if resource_scoped_queries(memory):
                     calls.append(
                         (
                             "list_messages_by_resource_id",
@@ -1521,14 +1521,13 @@ class HostileInputTests(ConformanceBase):
                     False,
                 ),
             ]
-            if self.supports_list_scores_by_span:
-                table.append(
-                    (
-                        "list_scores_by_span(span_id)",
-                        lambda v: scores.list_scores_by_span(trace_id="t", span_id=v),
-                        False,
-                    )
+            table.append(
+                (
+                    "list_scores_by_span(span_id)",
+                    lambda v: scores.list_scores_by_span(trace_id="t", span_id=v),
+                    False,
                 )
+            )
             if spans is not None:
                 table += [
                     (
@@ -1654,14 +1653,14 @@ class HostileInputTests(ConformanceBase):
                     mine["messages"],
                 ),
             ]
-            if self.supports_resource_scoped_queries:
+            if resource_scoped_queries(memory):
                 page = await memory.list_messages_by_resource_id(resource_id=rid, per_page=None)
                 checks.append(("list_messages_by_resource_id", ids(page.items), mine["messages"]))
             for name, got, want in checks:
                 tried += 1
                 if sorted(got) != sorted(want):
                     problems.append(f"{name}({rid!r}) returned {got}, expected {want}")
-        assert tried == len(owned) * (5 if self.supports_resource_scoped_queries else 4)
+        assert tried == len(owned) * (5 if resource_scoped_queries(memory) else 4)
         assert not problems, "tenant isolation broken:\n" + "\n".join(problems)
 
 

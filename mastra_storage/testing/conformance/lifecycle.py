@@ -75,8 +75,8 @@ class LifecycleTests(ConformanceBase):
             storage.init,
             lambda: storage.get_store("memory"),
         ]
-        if self.supports_observability:
-            observability = await self.observability(storage)
+        observability = await self.observability_or_none(storage)
+        if observability is not None:
             calls.append(lambda: observability.get_trace(uid("trace")))
         return calls
 

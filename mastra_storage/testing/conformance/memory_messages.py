@@ -15,7 +15,7 @@ from ...pagination import DateRange, OrderBy
 from ...records import Message, Thread
 from ...timeutil import UTC
 from ..data import BASE_TIME, at, sample_message, sample_thread, uid
-from ._base import ConformanceBase
+from ._base import ConformanceBase, resource_scoped_queries
 from ._util import all_messages, ids, texts, thread_with_messages
 
 ASC = OrderBy(field="created_at", direction="ASC")
@@ -557,12 +557,12 @@ class MessageTests(ConformanceBase):
 
     # ---- list_messages_by_resource_id --------------------------------------------------------
 
-    async def test_resource_scoped_flag_matches_store(self, storage: MastraStorage) -> None:
+    async def test_resource_scoped_queries_follow_the_capability(
+        self, storage: MastraStorage
+    ) -> None:
         memory = await self.memory(storage)
-        assert bool(memory.supports_resource_scoped_queries) == bool(
-            self.supports_resource_scoped_queries
-        )
-        if not self.supports_resource_scoped_queries:
+        assert memory.supports_resource_scoped_queries == resource_scoped_queries(memory)
+        if not resource_scoped_queries(memory):
             with pytest.raises(NotSupportedError):
                 await memory.list_messages_by_resource_id(resource_id="r")
         else:
@@ -572,7 +572,7 @@ class MessageTests(ConformanceBase):
     async def _resource_fixture(
         self, memory: MemoryStore
     ) -> tuple[str, list[Message], list[Message]]:
-        self.require("resource_scoped_queries")
+        self.require_resource_scoped_queries(memory)
         resource = uid("resource")
         a = await memory.save_thread(sample_thread(resource_id=resource))
         b = await memory.save_thread(sample_thread(resource_id=resource))

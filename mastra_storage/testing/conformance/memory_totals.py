@@ -172,8 +172,8 @@ class ListTotalTests(ConformanceBase):
         assert set(ids(messages[2:5])) <= set(ids(second.items))
 
     async def test_list_messages_by_resource_without_total(self, storage: MastraStorage) -> None:
-        self.require("resource_scoped_queries")
         memory = await self.memory(storage)
+        self.require_resource_scoped_queries(memory)
         resource = uid("resource")
         a = await memory.save_thread(sample_thread(resource_id=resource))
         b = await memory.save_thread(sample_thread(resource_id=resource))

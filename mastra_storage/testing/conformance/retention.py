@@ -8,7 +8,7 @@ import pytest
 
 from ...composite import MastraStorage
 from ...errors import NotSupportedError, ValidationError
-from ...retention import RetentionPolicy, delete_resource, prune
+from ...retention import RetentionPolicy, delete_resource, prune, resource_remover
 from ..data import (
     BASE_TIME,
     at,
@@ -18,7 +18,7 @@ from ..data import (
     sample_thread,
     uid,
 )
-from ._base import ConformanceBase
+from ._base import ConformanceBase, has_observability
 
 CUT = at(BASE_TIME, days=10)
 
@@ -197,7 +197,7 @@ class RetentionTests(ConformanceBase):
         }
         memory = await self.memory(storage)
         gone = await memory.get_resource_by_id(resource)
-        if hasattr(memory, "_delete_resource"):
+        if resource_remover(memory) is not None:
             assert gone is None  # the store removes the row itself
             listed = await self._copied_resource_ids(storage)
             assert resource not in listed and world["b"][0] in listed
@@ -229,7 +229,7 @@ class RetentionTests(ConformanceBase):
         assert (await vector.describe_index(index)).count == 1
 
     async def test_prune_traces_by_root_start(self, storage: MastraStorage) -> None:
-        if not self.supports_observability:
+        if not await has_observability(storage):
             with pytest.raises(NotSupportedError):
                 await prune(storage, traces_older_than=CUT, threads_older_than=CUT)
             return

@@ -9,7 +9,7 @@ import pytest
 
 from ...composite import MastraStorage
 from ...domains.scores import ScoresStore
-from ...errors import NotSupportedError, ValidationError
+from ...errors import ValidationError
 from ...records import Score
 from ..data import sample_score, uid
 from ._base import ConformanceBase
@@ -185,17 +185,12 @@ class ScoreTests(ConformanceBase):
 
     # ---- by span ------------------------------------------------------------------------------
 
-    async def test_list_scores_by_span_flag_matches_store(self, storage: MastraStorage) -> None:
+    async def test_list_scores_by_span_of_nothing_is_empty(self, storage: MastraStorage) -> None:
         scores = await self.scores(storage)
-        if self.supports_list_scores_by_span:
-            page = await scores.list_scores_by_span(trace_id="t", span_id="s")
-            assert (page.items, page.total) == ([], 0)
-        else:
-            with pytest.raises(NotSupportedError):
-                await scores.list_scores_by_span(trace_id="t", span_id="s")
+        page = await scores.list_scores_by_span(trace_id="t", span_id="s")
+        assert (page.items, page.total) == ([], 0)
 
     async def _span_fixture(self, scores: ScoresStore) -> tuple[str, str, list[Score]]:
-        self.require("list_scores_by_span")
         trace, span = uid("trace"), uid("span")
         targets = [
             await scores.save_score(sample_score(trace_id=trace, span_id=span)) for _ in range(5)
@@ -211,7 +206,6 @@ class ScoreTests(ConformanceBase):
 
     async def test_list_scores_by_span(self, storage: MastraStorage) -> None:
         scores = await self.scores(storage)
-        self.require("list_scores_by_span")
         trace, span = uid("trace"), uid("span")
         saved = await scores.save_score(sample_score(trace_id=trace, span_id=span))
         await scores.save_score(sample_score(trace_id=trace, span_id=uid("span")))
