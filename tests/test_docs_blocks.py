@@ -18,6 +18,7 @@ page in the nav, a docstring mkdocstrings cannot render).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import subprocess
@@ -139,7 +140,7 @@ def test_block_runs(
         monkeypatch.setenv("MASTRA_STORAGE_URL", url)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-    code = compile(block.code, f"{block.id}", "exec")
+    code = compile(block.code, block.id, "exec", dont_inherit=True)
     namespace = {"__name__": "__main__", "__file__": str(tmp_path / "block.py")}
     try:
         asyncio.get_running_loop()
@@ -147,7 +148,13 @@ def test_block_runs(
         pass
     else:  # pragma: no cover - the blocks call asyncio.run themselves
         pytest.fail("a docs block must not run inside an event loop")
-    exec(code, namespace)
+    root, library = logging.getLogger(), logging.getLogger("mastra_storage")
+    saved = (list(root.handlers), root.level, library.level)
+    try:
+        exec(code, namespace)
+    finally:  # a block may configure logging (docs/howto/logging.md)
+        root.handlers[:], library.level = saved[0], saved[2]
+        root.setLevel(saved[1])
     capsys.readouterr()
 
 
