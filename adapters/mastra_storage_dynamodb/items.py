@@ -19,9 +19,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from mastra_storage.codec import dumps, parse_json_column
+from mastra_storage.layout import SCORERS, record_columns
 from mastra_storage.records import Message, MessageContent, Resource, Score, Thread, WorkflowRun
 from mastra_storage.timeutil import parse_iso, to_iso
 
@@ -241,21 +240,11 @@ def run_from_item(item: Mapping[str, Any]) -> WorkflowRun:
 
 # ---- scores ------------------------------------------------------------------------------
 
-_SCORE_FIELDS = {f.name: f.encode_name for f in msgspec.structs.fields(Score)}
-#: Score fields stored as JSON strings (``entity`` lives in ``entityData``, as in Mastra).
+_SCORE_FIELDS = dict(record_columns(Score))
+#: Score fields stored as JSON strings: Mastra's JSON columns of the scorers table
+#: (``entity`` lives in ``entityData``, as in Mastra).
 _SCORE_JSON = frozenset(
-    {
-        "scorer",
-        "input",
-        "output",
-        "entity",
-        "additional_context",
-        "request_context",
-        "extract_step_result",
-        "analyze_step_result",
-        "preprocess_step_result",
-        "metadata",
-    }
+    name for name, column in _SCORE_FIELDS.items() if column in SCORERS.json_columns
 )
 #: Optional ids Mastra stores as ``""`` when absent (every score GSI key is then defined).
 _SCORE_BLANK = frozenset({"trace_id", "span_id", "resource_id", "thread_id"})

@@ -1,6 +1,7 @@
 """Memory domain on DynamoDB: threads, messages and resources as ElectroDB items.
 
-Access paths (none scans except ``list_threads`` without a resource):
+Access paths (none scans except ``list_threads`` without a resource, and
+``scan_resources``, which copy and export use):
 
 * a thread, message or resource: ``GetItem``/``BatchGetItem`` on its primary key;
 * a resource's threads: ``Query`` on ``gsi1`` (``$mastra#entity_thread#resourceid_<r>``);
@@ -12,7 +13,8 @@ Access paths (none scans except ``list_threads`` without a resource):
 Writes that must be atomic use ``TransactWriteItems``. A batch beyond one transaction
 (100 items or 4 MB) is written as consecutive transactions, each atomic; the first one
 holds every thread check, so a missing thread still means nothing is written.
-Read-modify-writes are optimistic (``updatedAt`` + ``rev`` conditions) and retried.
+Read-modify-writes are optimistic (``updatedAt`` + ``rev`` conditions) and retried
+(:mod:`.optimistic`).
 
 Keys are lower-cased (ElectroDB), so every write is conditioned on the exact id
 (:mod:`.identity`): a thread, message or resource whose key holds a case twin is refused
@@ -22,14 +24,12 @@ with ``KeyCollisionError`` and nothing is written; reads compare the exact id.
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from mastra_storage.domains.memory import (
-    BaseMemoryStore,
+from mastra_storage.backend.memory import (
     CloneBuilder,
+    MemoryBackend,
     MessageMutation,
     MessageQuery,
     MessageQueryResult,
@@ -39,55 +39,23 @@ from mastra_storage.domains.memory import (
     ThreadQuery,
     context_window,
     message_sort_key,
-    thread_matches,
+    stored_message_key,
 )
-from mastra_storage.errors import ConflictError, NotFoundError, NotSupportedError
-from mastra_storage.pagination import Cursor, ResolvedDateRange
+from mastra_storage.backend.paging import is_after, run_page
+from mastra_storage.errors import ConflictError, NotFoundError
+from mastra_storage.pagination import ResolvedDateRange
 from mastra_storage.records import Message, Resource, Thread
-from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms, to_iso
+from mastra_storage.timeutil import from_epoch_ms, to_iso
 
 from . import items as conv
 from . import keys
-from .domain import DynamoDomain
+from .domain import DynamoBackendBase
+from .errors import ConditionFailed, TransactionCancelled
 from .identity import holds_other, key_collision, same_record_condition
-from .resource_delete import DynamoResourceDelete
-from .table import (
-    ConditionFailed,
-    DynamoTable,
-    Expr,
-    Item,
-    TransactionCancelled,
-    cas_condition,
-    check_item_size,
-    chunk_actions,
-    next_rev,
-)
-from .transfer_scan import DynamoResourceScan
+from .optimistic import optimistic
+from .table import Expr, Item, cas_condition, check_item_size, chunk_actions, next_rev
 
-T = TypeVar("T")
 Action = tuple[str, dict[str, Any]]
-_CAS_ATTEMPTS = 12
-
-
-async def optimistic(
-    table: DynamoTable, locks: list[str], attempt: Callable[[], Awaitable[T]], *, what: str
-) -> T:
-    """Run a read-modify-write until its condition holds (bounded, with jittered backoff),
-    holding this process's locks on ``locks`` (see :meth:`DynamoTable.locked`)."""
-    for n in range(_CAS_ATTEMPTS):
-        try:
-            async with table.locked(*locks):
-                return await attempt()
-        except ConditionFailed:
-            pass
-        except TransactionCancelled as exc:
-            if not exc.condition_failed and "TransactionConflict" not in exc.reasons:
-                raise
-        await asyncio.sleep(0.005 * 2 ** min(n, 6) * (1 + random.random()))
-    raise ConflictError(
-        f"{what}: the item kept changing under concurrent writers; giving up",
-        id="MASTRA_STORAGE_DYNAMODB_WRITE_CONFLICT",
-    )
 
 
 def _stored(item: Item) -> StoredMessage:
@@ -101,41 +69,44 @@ def _thread_bump(table_expr: Expr, now_iso: str) -> str:
     )
 
 
-def _after(stored: StoredMessage, cursor: Cursor | None) -> bool:
-    if cursor is None:
-        return True
-    key = (to_epoch_ms(stored.message.created_at), stored.seq)
-    position = (cursor.key, cursor.tie)
-    return key > position if cursor.direction == "ASC" else key < position
+class DynamoMemoryBackend(DynamoBackendBase, MemoryBackend):
+    """Threads, messages and resources as ElectroDB items in the shared table.
 
+    Capabilities: ``scan_resources`` and ``delete_resource``. Not resource-scoped message
+    queries: Mastra's layout has no message-by-resource index and a table scan is not an
+    acceptable query path (the core raises ``NotSupportedError``).
+    """
 
-class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, BaseMemoryStore):
     entities = ("thread", "message", "resource")
-    #: Mastra's layout has no message-by-resource index; answering it would need a scan.
-    supports_resource_scoped_queries = False
 
     # ---- threads -------------------------------------------------------------------------
 
     async def _get_thread_item(self, thread_id: str) -> Item | None:
-        item = await self._table.get(keys.thread_key(thread_id))
+        item = await self.table.get(keys.thread_key(thread_id))
         # ElectroDB lower-cases key values: "T1" and "t1" share a key; trust only exact ids.
         return item if item is not None and item.get("id") == thread_id else None
 
-    async def _get_thread(self, thread_id: str) -> Thread | None:
+    async def get_thread(self, thread_id: str) -> Thread | None:
+        """One consistent ``GetItem``; an item of a case twin is not this thread."""
         item = await self._get_thread_item(thread_id)
         return None if item is None else conv.thread_from_item(item)
 
-    async def _upsert_thread(self, thread: Thread) -> None:
+    async def upsert_thread(self, thread: Thread) -> None:
+        """One conditional ``PutItem`` (atomic); a case twin under the key raises
+        ``KeyCollisionError`` and nothing is written."""
         item = self.with_ttl("thread", conv.thread_item(thread))
         check_item_size(item, what=f"thread {thread.id}")
         expr = Expr()
         identity = {"id": thread.id}
         try:
-            await self._table.put(item, expr=expr, condition=same_record_condition(expr, identity))
+            await self.table.put(item, expr=expr, condition=same_record_condition(expr, identity))
         except ConditionFailed:
             raise key_collision("thread", identity) from None
 
-    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+    async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+        """Optimistic read-modify-write (``updatedAt`` + ``rev`` condition), retried while
+        other writers win; ``ConflictError`` once the retry budget is spent."""
+
         async def attempt() -> Thread | None:
             old = await self._get_thread_item(thread_id)
             if old is None:
@@ -147,14 +118,14 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             self.with_ttl("thread", item)
             check_item_size(item, what=f"thread {thread_id}")
             expr = Expr()
-            await self._table.put(item, expr=expr, condition=cas_condition(expr, old))
+            await self.table.put(item, expr=expr, condition=cas_condition(expr, old))
             return updated
 
         return await optimistic(
-            self._table, [f"thread:{thread_id}"], attempt, what=f"update thread {thread_id}"
+            self.table, [f"thread:{thread_id}"], attempt, what=f"update thread {thread_id}"
         )
 
-    async def _delete_thread(self, thread_id: str) -> None:
+    async def delete_thread(self, thread_id: str) -> None:
         """One transaction deleting the messages read and the thread, on condition that the
         thread is unchanged since the read: every ``save_messages`` bumps the thread's
         ``rev`` in its own transaction, so a message appended between the read and the
@@ -166,31 +137,33 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                 self._thread_message_items(thread_id, projection=True),
             )
             message_keys = [{"pk": i["pk"], "sk": i["sk"]} for i in rows]
-            actions: list[Action] = [("Delete", self._table.delete_action(k)) for k in message_keys]
+            actions: list[Action] = [("Delete", self.table.delete_action(k)) for k in message_keys]
             if thread is not None:
                 expr = Expr()
                 condition = cas_condition(expr, thread)
                 key = keys.thread_key(thread_id)
                 actions.append(
-                    ("Delete", self._table.delete_action(key, expr=expr, condition=condition))
+                    ("Delete", self.table.delete_action(key, expr=expr, condition=condition))
                 )
             if len(actions) <= 100:
-                await self._table.transact(actions)
+                await self.table.transact(actions)
                 return
             # Past one transaction: the thread first, so appends fail from then on, then
             # every message found after it. An interruption leaves messages without their
             # thread; repeating delete_thread removes them (it does not need the thread).
             if thread is not None:
-                await self._table.batch_write(deletes=[keys.thread_key(thread_id)])
+                await self.table.batch_write(deletes=[keys.thread_key(thread_id)])
             rows = await self._thread_message_items(thread_id, projection=True)
-            await self._table.batch_write(deletes=[{"pk": i["pk"], "sk": i["sk"]} for i in rows])
+            await self.table.batch_write(deletes=[{"pk": i["pk"], "sk": i["sk"]} for i in rows])
 
-        await optimistic(self._table, [], attempt, what="deleteThread")
+        await optimistic(self.table, [], attempt, what="deleteThread")
 
-    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+    async def query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        """A resource's threads through ``gsi1`` (without a resource: a table scan), then
+        filtered, ordered and paged in memory by the core's reference executor."""
         expr = Expr()
         if query.resource_id is not None:
-            found = await self._table.query_all(
+            found = await self.table.query_all(
                 index="gsi1",
                 key_condition=(
                     f"{expr.n('gsi1pk')} = {expr.v(keys.thread_gsi1pk(query.resource_id))} AND "
@@ -201,30 +174,10 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                 expr=expr,
             )
         else:
-            found = await self._table.scan_all(
+            found = await self.table.scan_all(
                 filter=f"{expr.n('__edb_e__')} = {expr.v('thread')}", expr=expr
             )
-        threads = [
-            t
-            for t in (conv.thread_from_item(i) for i in found)
-            if thread_matches(t, query.resource_id, query.metadata)
-        ]
-        field = query.order.field
-
-        def key(t: Thread) -> tuple[int, str]:
-            return (to_epoch_ms(t.created_at if field == "created_at" else t.updated_at), t.id)
-
-        threads.sort(key=key, reverse=query.order.descending)
-        total = len(threads)
-        if query.after is not None:
-            position = (query.after.key, query.after.tie)
-            threads = [
-                t
-                for t in threads
-                if (key(t) > position if query.after.direction == "ASC" else key(t) < position)
-            ]
-        end = None if query.limit is None else query.offset + query.limit + 1
-        return threads[query.offset : end], total
+        return query.execute(map(conv.thread_from_item, found))
 
     # ---- message queries -----------------------------------------------------------------
 
@@ -274,20 +227,17 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         args = self._message_range(expr, thread_id, None, None)
         if projection:
             args["projection"] = ", ".join(expr.n(a) for a in ("pk", "sk", "id", "threadId"))
-        return await self._table.query_all(**args)
+        return await self.table.query_all(**args)
 
     async def _thread_messages(self, thread_id: str) -> list[StoredMessage]:
         rows = [_stored(i) for i in await self._thread_message_items(thread_id)]
         return sorted(rows, key=message_sort_key)
 
-    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
-        if query.thread_ids is None:
-            raise NotSupportedError(
-                "DynamoDBStore cannot list a resource's messages: Mastra's table layout has no "
-                "message-by-resource index, and a table scan is not an acceptable query path. "
-                "List the resource's threads, then their messages.",
-                id="MASTRA_STORAGE_DYNAMODB_RESOURCE_SCOPED_NOT_SUPPORTED",
-            )
+    async def query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """One thread with a page size: read from the requested end and stop early;
+        several threads or no limit: read every match and page it in memory. Include
+        windows read their target's thread."""
+        assert query.thread_ids is not None, "the core sends only thread-scoped queries here"
         page: list[StoredMessage] = []
         total = 0
         if query.limit != 0:
@@ -303,18 +253,13 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         assert query.thread_ids is not None
         batches = await asyncio.gather(
             *(
-                self._table.query_all(
+                self.table.query_all(
                     **self._message_range(Expr(), t, query.date_range, query.resource_id)
                 )
                 for t in query.thread_ids
             )
         )
-        rows = [_stored(i) for batch in batches for i in batch]
-        rows.sort(key=message_sort_key, reverse=query.descending)
-        total = len(rows) if query.count else 0
-        rows = [r for r in rows if _after(r, query.after)]
-        end = None if query.limit is None else query.offset + query.limit + 1
-        return rows[query.offset : end], total
+        return query.execute_page(_stored(i) for batch in batches for i in batch)
 
     async def _newest_window(
         self, query: MessageQuery, thread_id: str
@@ -333,7 +278,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             # seq part of the cursor is applied per row).
             at = from_epoch_ms(query.after.key)
             start, end = (date_range.start, date_range.end) if date_range else (None, None)
-            if query.after.direction == "ASC":
+            if not query.descending:
                 start = at if start is None or at > start else start
             else:
                 end = at if end is None or at < end else end
@@ -349,7 +294,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             )
         count_task = (
             asyncio.ensure_future(
-                self._table.query_count(
+                self.table.query_count(
                     **self._message_range(Expr(), thread_id, query.date_range, query.resource_id)
                 )
             )
@@ -359,7 +304,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         rows: list[StoredMessage] = []
         boundary: str | None = None
         try:
-            pages = self._table.query_pages(
+            pages = self.table.query_pages(
                 **self._message_range(Expr(), thread_id, date_range, query.resource_id),
                 forward=not query.descending,
                 page_size=min(need + 1, 1000),
@@ -371,7 +316,9 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                         done = True
                         break
                     stored = _stored(item)
-                    if not _after(stored, query.after):
+                    if not is_after(
+                        stored_message_key(stored), query.after, descending=query.descending
+                    ):
                         continue
                     rows.append(stored)
                     if boundary is None and len(rows) >= need:
@@ -382,15 +329,24 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         finally:
             if count_task is not None and not count_task.done():
                 count_task.cancel()
-        rows.sort(key=message_sort_key, reverse=query.descending)
-        return rows[query.offset : need], total
+        # ``rows`` are past the cursor already and counted separately: order, then slice.
+        page, _ = run_page(
+            rows,
+            key=stored_message_key,
+            descending=query.descending,
+            after=None,
+            offset=query.offset,
+            limit=query.limit,
+            count=False,
+        )
+        return page, total
 
     async def _included(self, query: MessageQuery) -> list[StoredMessage]:
         if not query.include:
             return []
         targets = {
             i["id"]: i
-            for i in await self._table.batch_get(
+            for i in await self.table.batch_get(
                 [keys.message_key(spec.id) for spec in query.include]
             )
         }
@@ -421,7 +377,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
     ) -> dict[str, Item]:
         """The stored items of these exact ids. With ``refuse_twins``, a key holding a case
         twin of a wanted id raises :class:`KeyCollisionError` (the caller is about to write)."""
-        found = await self._table.batch_get([keys.message_key(i) for i in message_ids])
+        found = await self.table.batch_get([keys.message_key(i) for i in message_ids])
         wanted = set(message_ids)
         if refuse_twins:
             by_key = {keys.message_key(i)["pk"]: i for i in message_ids}
@@ -431,7 +387,8 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                     raise key_collision("message", {"id": asked})
         return {i["id"]: i for i in found if i.get("id") in wanted}
 
-    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+    async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+        """``BatchGetItem`` of the exact ids (case twins are not returned)."""
         return [_stored(i) for i in (await self._message_items(message_ids)).values()]
 
     # ---- message writes ------------------------------------------------------------------
@@ -440,7 +397,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         expr = Expr()
         return (
             "Update",
-            self._table.update_action(
+            self.table.update_action(
                 keys.thread_key(thread_id),
                 _thread_bump(expr, now_iso),
                 expr,
@@ -462,13 +419,13 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         offset = 0
         for chunk in chunk_actions(actions, sizes):
             try:
-                await self._table.transact(chunk)
+                await self.table.transact(chunk)
             except TransactionCancelled as exc:
                 # report reasons by position in ``head + body``, not in the chunk
                 raise TransactionCancelled(["None"] * offset + exc.reasons) from exc
             offset += len(chunk)
 
-    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+    async def save_messages(self, messages: list[Message], now: datetime) -> None:
         """Append fast, upsert correctly.
 
         First attempt: one transaction of thread bumps plus a ``Put`` per message guarded
@@ -507,7 +464,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                     }
                 size = check_item_size(item, what=f"message {message.id}")
                 expr = Expr()
-                action = self._table.put_action(item, expr=expr, condition=cas_condition(expr, old))
+                action = self.table.put_action(item, expr=expr, condition=cas_condition(expr, old))
                 body.append((("Put", action), size))
             head = [self._bump_action(t, now_iso) for t in thread_ids]
             try:
@@ -525,18 +482,22 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                 raise
 
         locks = [f"message:{i}" for i in ids]
-        await optimistic(self._table, locks, attempt, what="save messages")
+        await optimistic(self.table, locks, attempt, what="save messages")
 
     async def _existing_threads(self, thread_ids: list[str]) -> set[str]:
         if not thread_ids:
             return set()
-        found = await self._table.batch_get([keys.thread_key(t) for t in thread_ids])
+        found = await self.table.batch_get([keys.thread_key(t) for t in thread_ids])
         wanted = set(thread_ids)
         return {i["id"] for i in found if i.get("id") in wanted}
 
-    async def _modify_messages(
+    async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
+        """Read the messages, then write every update and the thread bumps in one
+        transaction per 100 items (the first holds the bumps), each ``Put`` conditioned on
+        the item read; retried while other writers win. A move to a missing thread raises
+        ``NotFoundError`` before anything is written."""
         now_iso = to_iso(now)
 
         async def attempt() -> list[Message]:
@@ -579,16 +540,18 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
                 self.with_ttl("message", item)
                 size = check_item_size(item, what=f"message {new.id}")
                 expr = Expr()
-                action = self._table.put_action(item, expr=expr, condition=cas_condition(expr, old))
+                action = self.table.put_action(item, expr=expr, condition=cas_condition(expr, old))
                 body.append((("Put", action), size))
             head = [self._bump_action(t, now_iso) for t in touched if t in existing]
             await self._run_chunks(head, body)
             return [new for _, new in planned]
 
         locks = [f"message:{i}" for i in message_ids]
-        return await optimistic(self._table, locks, attempt, what="update messages")
+        return await optimistic(self.table, locks, attempt, what="update messages")
 
-    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
+    async def delete_messages(self, message_ids: list[str], now: datetime) -> None:
+        """Delete the messages and bump their threads in one transaction per 100 items
+        (the first holds the bumps); unknown ids are ignored."""
         now_iso = to_iso(now)
 
         async def attempt() -> None:
@@ -601,37 +564,44 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             existing = await self._existing_threads(touched)
             head = [self._bump_action(t, now_iso) for t in touched if t in existing]
             body = [
-                (("Delete", self._table.delete_action({"pk": i["pk"], "sk": i["sk"]})), 256)
+                (("Delete", self.table.delete_action({"pk": i["pk"], "sk": i["sk"]})), 256)
                 for i in olds.values()
             ]
             await self._run_chunks(head, body)
 
         locks = [f"message:{i}" for i in message_ids]
-        await optimistic(self._table, locks, attempt, what="delete messages")
+        await optimistic(self.table, locks, attempt, what="delete messages")
 
     # ---- resources -----------------------------------------------------------------------
 
     async def _get_resource_item(self, resource_id: str) -> Item | None:
-        item = await self._table.get(keys.resource_key(resource_id))
+        item = await self.table.get(keys.resource_key(resource_id))
         return item if item is not None and item.get("id") == resource_id else None
 
-    async def _get_resource(self, resource_id: str) -> Resource | None:
+    async def get_resource(self, resource_id: str) -> Resource | None:
+        """One consistent ``GetItem``; an item of a case twin is not this resource."""
         item = await self._get_resource_item(resource_id)
         return None if item is None else conv.resource_from_item(item)
 
-    async def _upsert_resource(self, resource: Resource) -> None:
+    async def upsert_resource(self, resource: Resource) -> None:
+        """One conditional ``PutItem`` (atomic); a case twin under the key raises
+        ``KeyCollisionError`` and nothing is written."""
         item = self.with_ttl("resource", conv.resource_item(resource))
         check_item_size(item, what=f"resource {resource.id}")
         expr = Expr()
         identity = {"id": resource.id}
         try:
-            await self._table.put(item, expr=expr, condition=same_record_condition(expr, identity))
+            await self.table.put(item, expr=expr, condition=same_record_condition(expr, identity))
         except ConditionFailed:
             raise key_collision("resource", identity) from None
 
-    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+    async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+        """Optimistic read-modify-write (``updatedAt`` + ``rev`` condition, or
+        ``attribute_not_exists`` when creating), retried while other writers win; a case
+        twin under the key raises ``KeyCollisionError``."""
+
         async def attempt() -> Resource:
-            old = await self._table.get(keys.resource_key(resource_id))
+            old = await self.table.get(keys.resource_key(resource_id))
             if holds_other(old, {"id": resource_id}):
                 raise key_collision("resource", {"id": resource_id})
             updated = mutate(None if old is None else conv.resource_from_item(old))
@@ -642,21 +612,49 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             self.with_ttl("resource", item)
             check_item_size(item, what=f"resource {resource_id}")
             expr = Expr()
-            await self._table.put(item, expr=expr, condition=cas_condition(expr, old))
+            await self.table.put(item, expr=expr, condition=cas_condition(expr, old))
             return updated
 
         return await optimistic(
-            self._table, [f"resource:{resource_id}"], attempt, what=f"update resource {resource_id}"
+            self.table, [f"resource:{resource_id}"], attempt, what=f"update resource {resource_id}"
         )
+
+    async def delete_resource(self, resource_id: str) -> None:
+        """Delete the resource's one item (its TTL is an attribute of it; it has no GSI
+        entries) with one conditional ``DeleteItem``: atomic, and only when the item's
+        ``id`` is exactly ``resource_id`` (keys are lower-cased, so ``"User-A"`` and
+        ``"user-a"`` share one). A missing item or a case twin's item is left alone: there
+        is nothing of this resource to delete."""
+        expr = Expr()
+        condition = f"{expr.n('id')} = {expr.v(resource_id)}"
+        try:
+            async with self.table.locks.hold(f"resource:{resource_id}"):
+                await self.table.delete(
+                    keys.resource_key(resource_id), expr=expr, condition=condition
+                )
+        except ConditionFailed:
+            return
+
+    async def scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
+        """Up to ``limit`` resources after ``position`` and the next position (``None``:
+        done). Resources have no index over all of them: a table ``Scan`` filtered on the
+        entity, paged by ``LastEvaluatedKey``. Reads the whole table: copy and export only."""
+        found, position = await self.scan_entity("resource", position, limit)
+        return [conv.resource_from_item(i) for i in found], position
 
     # ---- cloning -------------------------------------------------------------------------
 
-    async def _clone_thread(
+    async def clone_thread(
         self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
     ) -> tuple[Thread, list[Message]] | None:
+        """Write the new thread and its message copies in one transaction per 100 items
+        (the first holds the thread, conditioned on its key being free): an existing
+        target raises ``ConflictError``, a case twin ``KeyCollisionError``."""
         source, target, rows = await asyncio.gather(
-            self._get_thread(source_thread_id),
-            self._table.get(keys.thread_key(new_thread_id)),
+            self.get_thread(source_thread_id),
+            self.table.get(keys.thread_key(new_thread_id)),
             self._thread_messages(source_thread_id),
         )
         if source is None:
@@ -676,7 +674,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         head = [
             (
                 "Put",
-                self._table.put_action(
+                self.table.put_action(
                     thread_item, expr=expr, condition=f"attribute_not_exists({expr.n('pk')})"
                 ),
             )
@@ -689,7 +687,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             )
             # Copies get fresh ids: their keys must be free (no twin, no same id).
             expr = Expr()
-            action = self._table.put_action(
+            action = self.table.put_action(
                 item, expr=expr, condition=f"attribute_not_exists({expr.n('pk')})"
             )
             body.append((("Put", action), check_item_size(item, what="message")))
@@ -697,7 +695,7 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
             await self._run_chunks(head, body)
         except TransactionCancelled as exc:
             if 0 in exc.condition_failed:
-                raced = await self._table.get(keys.thread_key(new_thread_id))
+                raced = await self.table.get(keys.thread_key(new_thread_id))
                 if holds_other(raced, {"id": new_thread_id}):
                     raise key_collision("thread", {"id": new_thread_id}) from None
                 raise ConflictError(
@@ -712,4 +710,4 @@ class DynamoMemoryStore(DynamoResourceDelete, DynamoResourceScan, DynamoDomain, 
         return thread, copies
 
 
-__all__ = ["DynamoMemoryStore", "optimistic"]
+__all__ = ["DynamoMemoryBackend"]

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
+from mastra_storage.domains.memory import MemoryStore
+from mastra_storage.domains.scores import ScoresStore
+from mastra_storage.domains.workflows import WorkflowsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError, SchemaMismatchError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -30,11 +33,11 @@ from .config import (
     validate_endpoint,
     validate_table_name,
 )
-from .memory import DynamoMemoryStore
+from .memory import DynamoMemoryBackend
 from .schema import create_table, describe, layout_problems, ttl_status
-from .scores import DynamoScoresStore
+from .scores import DynamoScoresBackend
 from .table import MAX_ITEM_BYTES, CapacityMeter, DynamoTable
-from .workflows import DynamoWorkflowsStore
+from .workflows import DynamoWorkflowsBackend
 
 
 def _credentials(credentials: Mapping[str, Any] | None) -> dict[str, str]:
@@ -134,9 +137,9 @@ class DynamoDBStore(MastraStorage):
             )
         self._table = DynamoTable(self.table_name, kwargs)
         self.stores = {
-            "memory": DynamoMemoryStore(self._table, self.ttl),
-            "workflows": DynamoWorkflowsStore(self._table, self.ttl),
-            "scores": DynamoScoresStore(self._table, self.ttl),
+            "memory": MemoryStore(DynamoMemoryBackend(self._table, self.ttl)),
+            "workflows": WorkflowsStore(DynamoWorkflowsBackend(self._table, self.ttl)),
+            "scores": ScoresStore(DynamoScoresBackend(self._table, self.ttl)),
         }
 
     @classmethod

@@ -12,51 +12,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-import weakref
+import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
-from mastra_storage.errors import (
-    BackendError,
-    ConfigurationError,
-    MissingDependencyError,
-    UnavailableError,
-    ValidationError,
-)
+from mastra_storage.backend.concurrency import KeyedLocks, RetryPolicy
+from mastra_storage.errors import MissingDependencyError, UnavailableError
+
+from .errors import ItemTooLargeError, TransactionCancelled, translate
 
 MAX_ITEM_BYTES = 400 * 1024
 MAX_TRANSACTION_ITEMS = 100
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 BATCH_WRITE_SIZE = 25
 BATCH_GET_SIZE = 100
-_RETRIES = 8
-_BASE_DELAY_S = 0.025
+#: Unprocessed batch items and transaction conflicts: DynamoDB asks the caller to back off
+#: (a throttled partition, another transaction on the item). Eight retries with jittered
+#: exponential backoff from 50 ms (each wait at most 5 s) wait about 6 s in all on average:
+#: long enough to outlast a partition's burst throttling, short enough that a caller gets
+#: ``UnavailableError`` well within the operation timeout.
+BATCH_RETRY = RetryPolicy(attempts=9, base_s=0.05, cap_s=5.0)
 
 Item = dict[str, Any]
-
-
-class ItemTooLargeError(ValidationError):
-    """An item would exceed DynamoDB's 400 KB limit; nothing was written."""
-
-
-class TransactionCancelled(Exception):
-    """``TransactWriteItems`` was cancelled; ``reasons[i]`` is the code for action ``i``."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(", ".join(reasons))
-        self.reasons = reasons
-
-    @property
-    def condition_failed(self) -> list[int]:
-        return [i for i, r in enumerate(self.reasons) if r == "ConditionalCheckFailed"]
-
-
-class ConditionFailed(Exception):
-    """A single-item write's ``ConditionExpression`` was false."""
 
 
 class CapacityMeter(msgspec.Struct, kw_only=True):
@@ -228,36 +208,6 @@ def _session() -> Any:
     return _SESSION
 
 
-def _error_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        return str(code) if code else None
-    return None
-
-
-#: Error codes that mean "not now" rather than "wrong request".
-_TRANSIENT_CODES = frozenset(
-    {
-        "InternalFailure",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "ThrottlingException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-    }
-)
-
-
-def _http_status(exc: BaseException) -> int:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if isinstance(status, int):
-            return status
-    return 0
-
-
 class DynamoTable:
     """The table handle every domain shares; opens one aioboto3 client lazily."""
 
@@ -268,9 +218,13 @@ class DynamoTable:
         self._stack: contextlib.AsyncExitStack | None = None
         self._lock = asyncio.Lock()
         self.capacity = CapacityMeter()
-        self._key_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        #: This process's per-item locks for read-modify-writes. Correctness across
+        #: processes comes from the conditional writes alone; the locks only spare
+        #: coroutines of one process from racing each other into retries. (They also keep
+        #: tests deterministic on moto, whose conditional writes are not atomic under
+        #: concurrent requests: 3 of 200 rounds of 6 racing conditional puts let two
+        #: through.)
+        self.locks = KeyedLocks()
         from boto3.dynamodb.types import (  # type: ignore[import-untyped]
             TypeDeserializer,
             TypeSerializer,
@@ -280,28 +234,6 @@ class DynamoTable:
         self._de = TypeDeserializer()
 
     # ---- lifecycle -----------------------------------------------------------------------
-
-    @contextlib.asynccontextmanager
-    async def locked(self, *names: str) -> AsyncIterator[None]:
-        """Serialise this process's read-modify-writes of the same items.
-
-        Correctness across processes comes from the conditional writes alone; the lock
-        only spares coroutines of one process from racing each other into retries. (It
-        also keeps tests deterministic on moto, whose conditional writes are not atomic
-        under concurrent requests: 3 of 200 rounds of 6 racing conditional puts let two
-        through.)
-        """
-        locks: list[asyncio.Lock] = []
-        for name in sorted(set(names)):
-            lock = self._key_locks.get(name)
-            if lock is None:
-                lock = asyncio.Lock()
-                self._key_locks[name] = lock
-            locks.append(lock)
-        async with contextlib.AsyncExitStack() as stack:
-            for lock in locks:
-                await stack.enter_async_context(lock)
-            yield
 
     async def client(self) -> Any:
         if self._client is None:
@@ -331,40 +263,7 @@ class DynamoTable:
         try:
             response: dict[str, Any] = await getattr(client, operation)(**params)
         except Exception as exc:
-            code = _error_code(exc)
-            if code == "ConditionalCheckFailedException":
-                raise ConditionFailed() from exc
-            if code == "TransactionCanceledException":
-                reasons = [
-                    str(r.get("Code", "None"))
-                    for r in getattr(exc, "response", {}).get("CancellationReasons", [])
-                ]
-                raise TransactionCancelled(reasons) from exc
-            if code == "ResourceNotFoundException":
-                raise ConfigurationError(
-                    f"DynamoDB table {self.name!r} does not exist (create it with "
-                    "`await store.create_table()` or `mastra-storage dynamodb create-table`)",
-                    id="MASTRA_STORAGE_DYNAMODB_TABLE_NOT_FOUND",
-                    details={"table": self.name},
-                ) from exc
-            if code in _TRANSIENT_CODES or _http_status(exc) >= 500:
-                # The service is overloaded or failing and botocore's retries ran out:
-                # the caller may retry later, like after a lost connection.
-                raise UnavailableError(
-                    f"DynamoDB {operation} failed: {code or type(exc).__name__}: {exc}",
-                    id="MASTRA_STORAGE_DYNAMODB_UNAVAILABLE",
-                    details={"operation": operation, "code": code},
-                ) from exc
-            if code is None and not isinstance(exc, (ValueError, TypeError)):
-                raise UnavailableError(
-                    f"DynamoDB {operation} failed: {type(exc).__name__}: {exc}",
-                    id="MASTRA_STORAGE_DYNAMODB_UNAVAILABLE",
-                ) from exc
-            raise BackendError(
-                f"DynamoDB {operation} failed: {code or type(exc).__name__}: {exc}",
-                id="MASTRA_STORAGE_DYNAMODB_REQUEST_FAILED",
-                details={"operation": operation, "code": code},
-            ) from exc
+            raise translate(exc, operation=operation, table=self.name) from exc
         self.capacity.requests += 1
         self.capacity.add(response.get("ConsumedCapacity"), write=operation in _WRITES)
         return response
@@ -516,15 +415,40 @@ class DynamoTable:
                 return out
             params["ExclusiveStartKey"] = last
 
+    async def scan_page(
+        self, *, filter: str, expr: Expr, position: str | None, limit: int
+    ) -> tuple[list[Item], str | None]:
+        """One page of a filtered table ``Scan`` and the next position (``None``: done).
+
+        The position is ``LastEvaluatedKey`` as JSON: a keyset walk that concurrent writes
+        do not shift. A page may hold fewer than ``limit`` items (DynamoDB applies
+        ``Limit`` before the filter) or none while more follow.
+        """
+        params: dict[str, Any] = {
+            "TableName": self.name,
+            "FilterExpression": filter,
+            "Limit": limit,
+            **expr.params(self.ser),
+        }
+        if position is not None:
+            params["ExclusiveStartKey"] = json.loads(position)
+        response = await self.call("scan", **params)
+        found = [self.de_item(raw) for raw in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return found, json.dumps(last) if last else None
+
     # ---- batches and transactions --------------------------------------------------------
 
-    async def _backoff(self, attempt: int, what: str) -> None:
-        if attempt >= _RETRIES:
+    @staticmethod
+    async def _backoff(attempt: int, what: str) -> None:
+        """Wait before retry ``attempt + 1`` of :data:`BATCH_RETRY`, or give up."""
+        if attempt + 1 >= BATCH_RETRY.attempts:
             raise UnavailableError(
-                f"DynamoDB kept returning unprocessed {what} after {_RETRIES} retries",
+                f"DynamoDB kept returning unprocessed {what} after "
+                f"{BATCH_RETRY.attempts - 1} retries",
                 id="MASTRA_STORAGE_DYNAMODB_THROTTLED",
             )
-        await asyncio.sleep(_BASE_DELAY_S * 2**attempt * (1 + random.random() / 2))
+        await BATCH_RETRY.pause(attempt)
 
     async def batch_get(
         self, keys: Sequence[Mapping[str, str]], *, consistent: bool = True
@@ -626,12 +550,9 @@ __all__ = [
     "MAX_ITEM_BYTES",
     "MAX_TRANSACTION_ITEMS",
     "CapacityMeter",
-    "ConditionFailed",
     "DynamoTable",
     "Expr",
     "Item",
-    "ItemTooLargeError",
-    "TransactionCancelled",
     "cas_condition",
     "check_item_size",
     "chunk_actions",

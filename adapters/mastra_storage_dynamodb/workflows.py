@@ -16,32 +16,26 @@ from __future__ import annotations
 
 import contextlib
 
-from mastra_storage.domains.workflows import (
-    BaseWorkflowsStore,
-    RunMutation,
-    WorkflowRunQuery,
-    run_matches,
-)
+from mastra_storage.backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
 from mastra_storage.records import WorkflowRun
-from mastra_storage.timeutil import to_epoch_ms
 
 from . import items as conv
 from . import keys
-from .domain import DynamoDomain
+from .domain import DynamoBackendBase
+from .errors import ConditionFailed
 from .identity import holds_other, key_collision, same_record_condition
-from .memory import optimistic
-from .table import ConditionFailed, Expr, Item, cas_condition, check_item_size, next_rev
+from .optimistic import optimistic
+from .table import Expr, Item, cas_condition, check_item_size, next_rev
 
 
-def _order_key(run: WorkflowRun) -> tuple[int, str]:
-    return (to_epoch_ms(run.created_at), run.run_id)
+class DynamoWorkflowsBackend(DynamoBackendBase, WorkflowsBackend):
+    """Workflow runs as ``workflow_snapshot`` items; every write is one conditional
+    ``PutItem``/``UpdateItem`` (atomic), read-modify-writes are optimistic and retried."""
 
-
-class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
     entities = ("workflow_snapshot",)
 
     async def _get_item(self, workflow_name: str, run_id: str) -> Item | None:
-        item = await self._table.get(keys.run_key(workflow_name, run_id))
+        item = await self.table.get(keys.run_key(workflow_name, run_id))
         if item is None or item.get("workflow_name") != workflow_name:
             return None
         return item if item.get("run_id") == run_id else None
@@ -51,7 +45,9 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
         check_item_size(item, what=f"workflow snapshot {run.workflow_name}/{run.run_id}")
         return item
 
-    async def _upsert_run(self, run: WorkflowRun) -> None:
+    async def upsert_run(self, run: WorkflowRun) -> None:
+        """One conditional ``UpdateItem`` keeping a stored ``createdAt``; a case twin under
+        the key raises ``KeyCollisionError`` and nothing is written."""
         item = self._checked_item(run)
         expr = Expr()
         sets: list[str] = []
@@ -73,7 +69,7 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
         )
         identity = {"workflow_name": run.workflow_name, "run_id": run.run_id}
         try:
-            await self._table.update(
+            await self.table.update(
                 keys.run_key(run.workflow_name, run.run_id),
                 update,
                 expr,
@@ -82,17 +78,21 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
         except ConditionFailed:
             raise key_collision("workflow run", identity) from None
 
-    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+    async def get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+        """One consistent ``GetItem``; an item of a case twin is not this run."""
         item = await self._get_item(workflow_name, run_id)
         return None if item is None else conv.run_from_item(item)
 
-    async def _modify_run(
+    async def modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
     ) -> WorkflowRun | None:
+        """Optimistic read-modify-write of the item (``updatedAt`` + ``rev`` condition),
+        retried while other writers win (``ConflictError`` once the budget is spent); a
+        case twin under the key raises ``KeyCollisionError``."""
         identity = {"workflow_name": workflow_name, "run_id": run_id}
 
         async def attempt() -> WorkflowRun | None:
-            old = await self._table.get(keys.run_key(workflow_name, run_id))
+            old = await self.table.get(keys.run_key(workflow_name, run_id))
             if holds_other(old, identity):
                 raise key_collision("workflow run", identity)
             updated = mutate(None if old is None else conv.run_from_item(old))
@@ -102,20 +102,22 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
             if item.get("resourceId") is None:
                 item.pop("resourceId", None)
             expr = Expr()
-            await self._table.put(item, expr=expr, condition=cas_condition(expr, old))
+            await self.table.put(item, expr=expr, condition=cas_condition(expr, old))
             return updated
 
         return await optimistic(
-            self._table,
+            self.table,
             [f"run:{workflow_name}:{run_id}"],
             attempt,
             what=f"update workflow run {workflow_name}/{run_id}",
         )
 
-    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+    async def query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+        """A workflow's partition (or, without a workflow name, a table scan), filtered,
+        ordered and paged in memory by the core's reference executor."""
         expr = Expr()
         if query.workflow_name is not None:
-            found = await self._table.query_all(
+            found = await self.table.query_all(
                 key_condition=(
                     f"{expr.n('pk')} = {expr.v(keys.run_partition(query.workflow_name))} AND "
                     f"begins_with({expr.n('sk')}, "
@@ -125,22 +127,17 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
                 expr=expr,
             )
         else:
-            found = await self._table.scan_all(
+            found = await self.table.scan_all(
                 filter=f"{expr.n('__edb_e__')} = {expr.v('workflow_snapshot')}", expr=expr
             )
-        runs = sorted(
-            (r for r in map(conv.run_from_item, found) if run_matches(r, query)),
-            key=_order_key,
-            reverse=True,
-        )
-        end = None if query.limit is None else query.offset + query.limit
-        return runs[query.offset : end], len(runs)
+        return query.execute(map(conv.run_from_item, found))
 
-    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+    async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+        """By key with a workflow name, else the newest run of ``gsi2`` (by run id)."""
         if workflow_name is not None:
-            return await self._get_run(workflow_name, run_id)
+            return await self.get_run(workflow_name, run_id)
         expr = Expr()
-        found = await self._table.query_all(
+        found = await self.table.query_all(
             index="gsi2",
             key_condition=(
                 f"{expr.n('gsi2pk')} = {expr.v(keys.run_gsi2pk(run_id))} AND "
@@ -150,10 +147,11 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
             filter=f"{expr.n('run_id')} = {expr.v(run_id)}",
             expr=expr,
         )
-        runs = sorted(map(conv.run_from_item, found), key=_order_key, reverse=True)
-        return runs[0] if runs else None
+        runs = [conv.run_from_item(i) for i in found]
+        return max(runs, key=WorkflowRunQuery.key) if runs else None
 
-    async def _delete_run(self, run_id: str, workflow_name: str) -> None:
+    async def delete_run(self, run_id: str, workflow_name: str) -> None:
+        """One conditional ``DeleteItem`` on the exact ids (a case twin is kept)."""
         expr = Expr()
         condition = (
             f"{expr.n('workflow_name')} = {expr.v(workflow_name)} AND "
@@ -161,9 +159,9 @@ class DynamoWorkflowsStore(DynamoDomain, BaseWorkflowsStore):
         )
         # missing, or another run that shares the lower-cased key: nothing to delete
         with contextlib.suppress(ConditionFailed):
-            await self._table.delete(
+            await self.table.delete(
                 keys.run_key(workflow_name, run_id), expr=expr, condition=condition
             )
 
 
-__all__ = ["DynamoWorkflowsStore"]
+__all__ = ["DynamoWorkflowsBackend"]

@@ -18,8 +18,8 @@ from mastra_storage.pagination import OrderBy
 from mastra_storage.testing.data import BASE_TIME, sample_message, sample_thread
 from mastra_storage_dynamodb import DynamoDBStore
 from mastra_storage_dynamodb.config import EntityTtl
+from mastra_storage_dynamodb.errors import ItemTooLargeError
 from mastra_storage_dynamodb.keys import table_definition
-from mastra_storage_dynamodb.table import ItemTooLargeError
 from tests.support.servers import dynamodb_client_kwargs
 
 from .conftest import stored_ttls

@@ -16,7 +16,7 @@ from mastra_storage.testing.data import sample_message, sample_resource, sample_
 from mastra_storage.timeutil import utc_now
 from mastra_storage.transfer import export_jsonl, import_jsonl
 from mastra_storage_dynamodb import DynamoDBStore
-from mastra_storage_dynamodb.scores import DynamoScoresStore
+from mastra_storage_dynamodb.scores import DynamoScoresBackend
 
 pytestmark = pytest.mark.anyio
 
@@ -139,7 +139,8 @@ async def test_workflow_run_case_twin_is_refused_and_changes_nothing(store: Dyna
 async def test_score_case_twin_is_refused_on_import(store: DynamoDBStore) -> None:
     """Scores get fresh ids on save; an import keeps the source's ids, so twins can meet."""
     scores = await store.require_store("scores")
-    assert isinstance(scores, DynamoScoresStore)
+    backend = scores.backend
+    assert isinstance(backend, DynamoScoresBackend)
     upper, lower = _twins("Score")
     now = utc_now()
     base = dict(
@@ -154,11 +155,11 @@ async def test_score_case_twin_is_refused_on_import(store: DynamoDBStore) -> Non
         created_at=now,
         updated_at=now,
     )
-    await scores._insert_score(Score(id=upper, **base))  # type: ignore[arg-type]
+    await backend.insert_score(Score(id=upper, **base))  # type: ignore[arg-type]
     with pytest.raises(KeyCollisionError):
-        await scores._insert_score(Score(id=lower, **{**base, "score": 0.0}))  # type: ignore[arg-type]
+        await backend.insert_score(Score(id=lower, **{**base, "score": 0.0}))  # type: ignore[arg-type]
     with pytest.raises(ConflictError):
-        await scores._insert_score(Score(id=upper, **{**base, "score": 0.0}))  # type: ignore[arg-type]
+        await backend.insert_score(Score(id=upper, **{**base, "score": 0.0}))  # type: ignore[arg-type]
     kept = await scores.get_score_by_id(upper)
     assert kept is not None and kept.score == 1.0
     assert await scores.get_score_by_id(lower) is None

@@ -9,7 +9,7 @@ import pytest
 
 from mastra_storage.testing.data import sample_resource, uid
 from mastra_storage_dynamodb import DynamoDBStore
-from mastra_storage_dynamodb.memory import DynamoMemoryStore
+from mastra_storage_dynamodb.memory import DynamoMemoryBackend
 from tests.support.resource_delete import delete_one_of_two
 
 pytestmark = pytest.mark.anyio
@@ -41,12 +41,13 @@ async def test_an_id_differing_only_in_case_does_not_delete_the_other(
     store = new_store()
     try:
         memory = await store.require_store("memory")
-        assert isinstance(memory, DynamoMemoryStore)
+        backend = memory.backend
+        assert isinstance(backend, DynamoMemoryBackend)
         upper = uid("Res-Case").upper()
         await memory.save_resource(sample_resource(id=upper))
-        await memory._delete_resource(upper.lower())  # same key, another id: not this item
+        await backend.delete_resource(upper.lower())  # same key, another id: not this item
         assert await memory.get_resource_by_id(upper) is not None
-        await memory._delete_resource(upper)
+        await backend.delete_resource(upper)
         assert await memory.get_resource_by_id(upper) is None
     finally:
         await store.close()

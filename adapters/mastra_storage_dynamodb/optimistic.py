@@ -1,0 +1,58 @@
+"""Optimistic read-modify-writes: retry while another writer changed the item first.
+
+Every read-modify-write of this adapter reads an item, computes the new one and writes it
+on condition that the item is unchanged (``updatedAt`` + ``rev``, :func:`.table.cas_condition`).
+A false condition, or a transaction cancelled by a false condition or a conflict, means
+another writer won the race: :func:`optimistic` runs the attempt again, within
+:data:`WRITE_RETRY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+from mastra_storage.backend.concurrency import RetryPolicy
+from mastra_storage.errors import ConflictError
+
+from .errors import ConditionFailed, TransactionCancelled
+from .table import DynamoTable
+
+T = TypeVar("T")
+
+#: Twelve tries with jittered backoff from 10 ms up to 0.64 s a wait (about 2 s in all on
+#: average): the per-item locks already queue this process's writers, so a lost race means
+#: a writer in another process, and a dozen rounds outlast any realistic burst of them on
+#: one item before the caller sees ``ConflictError``.
+WRITE_RETRY = RetryPolicy(attempts=12, base_s=0.01, cap_s=0.64)
+
+
+async def optimistic(
+    table: DynamoTable, locks: Iterable[str], attempt: Callable[[], Awaitable[T]], *, what: str
+) -> T:
+    """Run ``attempt`` until its write's condition holds, holding this process's locks on
+    ``locks`` (:attr:`DynamoTable.locks`) for each try.
+
+    Atomicity is the attempt's own (one conditional write or one transaction). Raises
+    :class:`~mastra_storage.errors.ConflictError` when every try of :data:`WRITE_RETRY` lost
+    its race; any other error of ``attempt`` propagates at once.
+    """
+    names = list(locks)
+    for n in WRITE_RETRY.tries():
+        try:
+            async with table.locks.hold_many(names):
+                return await attempt()
+        except ConditionFailed:
+            pass
+        except TransactionCancelled as exc:
+            if not exc.condition_failed and "TransactionConflict" not in exc.reasons:
+                raise
+        if n + 1 < WRITE_RETRY.attempts:
+            await WRITE_RETRY.pause(n)
+    raise ConflictError(
+        f"{what}: the item kept changing under concurrent writers; giving up",
+        id="MASTRA_STORAGE_DYNAMODB_WRITE_CONFLICT",
+    )
+
+
+__all__ = ["WRITE_RETRY", "optimistic"]
