@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from mastra_storage.layout import TABLE_NAMES
 from mastra_storage_postgres import PostgresStore  # does not import the driver
-from mastra_storage_postgres.schema import TABLE_NAMES
 from tests.support.compat import Harness, harness_runner
 from tests.support.servers import ServerUnavailable, postgres_database, skip_or_fail
 
