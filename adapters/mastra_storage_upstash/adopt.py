@@ -31,12 +31,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mastra_storage.codec import dumps
+from mastra_storage.layout import TABLE_SCORERS, TABLE_THREADS, TABLE_WORKFLOW_SNAPSHOT
 from mastra_storage.records import Score, Thread, WorkflowRun
 from mastra_storage.timeutil import to_epoch_ms
 
 from .db import RedisDB, decode_json
 from .indexes import thread_index_ops
-from .keys import OURS, TABLE_SCORES, TABLE_THREADS, TABLE_WORKFLOWS, run_tail, timed_member
+from .keys import OURS, run_tail, timed_member
 from .rows import run_from_json, score_from_json, thread_from_json
 
 #: ``COUNT`` hint of one adoption ``SCAN`` step (keyspace slots visited per listing).
@@ -203,7 +204,7 @@ def run_adopter(db: RedisDB) -> Adopter:
                 await pipe.execute()
         return len(missing)
 
-    return Adopter(db, "runs", k.table_pattern(TABLE_WORKFLOWS), adopt)
+    return Adopter(db, "runs", k.table_pattern(TABLE_WORKFLOW_SNAPSHOT), adopt)
 
 
 def score_index_keys(db: RedisDB, score: Score) -> list[str]:
@@ -251,7 +252,7 @@ def score_adopter(db: RedisDB) -> Adopter:
                 await pipe.execute()
         return len(missing)
 
-    return Adopter(db, "scores", k.table_pattern(TABLE_SCORES), adopt)
+    return Adopter(db, "scores", k.table_pattern(TABLE_SCORERS), adopt)
 
 
 def _parsed(data: Any, parse: Callable[[dict[str, Any]], Any]) -> Any:

@@ -1,39 +1,34 @@
-"""The Redis handle every domain shares: client, key names, TTLs, transactions, errors.
+"""The Redis handle every domain shares: client, key names, TTLs and transactions.
 
-Atomicity model: a primitive that reads before it writes runs as one optimistic
+Atomicity model: a backend method that reads before it writes runs as one optimistic
 transaction: ``WATCH`` the keys it reads, read them, queue every write in one
-``MULTI``/``EXEC``; if a watched key changed in between, ``EXEC`` aborts and the primitive
-runs again from the start. Writes that belong together therefore land all or nothing and
-concurrent read-modify-writes never lose an update.
+``MULTI``/``EXEC``; if a watched key changed in between, ``EXEC`` aborts and the method
+runs again from the start (:data:`TX_RETRY`). Writes that belong together therefore land
+all or nothing and concurrent read-modify-writes never lose an update.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import random
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError, WatchError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
+from mastra_storage.backend.concurrency import KeyedLocks, RetryPolicy
 from mastra_storage.codec import dumps, loads
-from mastra_storage.errors import BackendError, MastraStorageError, UnavailableError
-from mastra_storage.redact import redact_text
+from mastra_storage.errors import MastraStorageError, UnavailableError
 
-from .keylocks import KeyLocks
 from .keys import Keys
 
 T = TypeVar("T")
-P = ParamSpec("P")
 
-#: Optimistic transactions retry this often before giving up (contention is rare: each
-#: transaction watches only the few keys of the records it changes).
-MAX_TX_ATTEMPTS = 50
+#: Optimistic transactions: 50 tries, 1 ms doubling to a 50 ms cap between them. Contention
+#: across processes is rare (each transaction watches only the few keys of the records it
+#: changes, and writers in one process queue on :attr:`RedisDB.locks` first), so the budget
+#: only has to outlast a burst from another process such as a Mastra app.
+TX_RETRY = RetryPolicy(attempts=50, base_s=0.001, cap_s=0.05)
 
 
 class RedisDB:
@@ -47,7 +42,7 @@ class RedisDB:
         display_url: str = "",
         *,
         follow_mastra: bool = True,
-        locks: KeyLocks | None = None,
+        locks: KeyedLocks | None = None,
     ) -> None:
         self.client = client
         self.keys = keys
@@ -57,7 +52,10 @@ class RedisDB:
         self.follow_mastra = follow_mastra
         #: The store only reads (``MastraStorage.read_only``): no adoption writes.
         self.read_only = False
-        self.locks = locks if locks is not None else KeyLocks()
+        #: In-process lock per watched key: writers of one thread in this process queue
+        #: instead of failing each other's ``WATCH`` (measured: of 200 concurrent appends to
+        #: one thread, 124 gave up after 50 attempts without them; none with them).
+        self.locks = locks if locks is not None else KeyedLocks()
 
     # ---- writes with TTL ---------------------------------------------------------------
 
@@ -89,8 +87,8 @@ class RedisDB:
         then calls ``pipe.multi()`` and queues its writes. If it queued nothing, nothing
         is sent. A :class:`MastraStorageError` raised by ``body`` aborts without writing.
         """
-        async with self.locks.hold(watch):
-            for attempt in range(MAX_TX_ATTEMPTS):
+        async with self.locks.hold_many(watch):
+            for attempt in TX_RETRY.tries():
                 async with self.client.pipeline(transaction=True) as pipe:
                     if watch:
                         await pipe.watch(*watch)
@@ -100,11 +98,11 @@ class RedisDB:
                             await pipe.execute()
                         except WatchError:
                             # Another process changed a watched key: back off, then retry.
-                            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+                            await TX_RETRY.pause(attempt)
                             continue
                     return result
         raise UnavailableError(
-            f"Redis transaction gave up after {MAX_TX_ATTEMPTS} conflicting attempts",
+            f"Redis transaction gave up after {TX_RETRY.attempts} conflicting attempts",
             id="MASTRA_STORAGE_UPSTASH_TX_CONFLICT",
         )
 
@@ -173,66 +171,11 @@ def decode_json(raw: Any) -> Any:
         return None
 
 
-def _lost_connection(exc: WatchError) -> bool:
-    """redis-py raises ``WatchError`` (not ``ConnectionError``) when the connection dies
-    while keys are watched; the lost connection is the exception's context."""
-    return isinstance(exc.__context__, (RedisConnectionError, RedisTimeoutError, OSError))
-
-
-def operation(
-    name: str,
-) -> Callable[[Callable[P, Coroutine[Any, Any, T]]], Callable[P, Coroutine[Any, Any, T]]]:
-    """Turn driver errors of a domain method into typed, redacted storage errors."""
-
-    def wrap(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
-        @functools.wraps(func)
-        async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-            try:
-                return await func(*args, **kwargs)
-            except MastraStorageError:
-                raise
-            except (RedisConnectionError, RedisTimeoutError, OSError, WatchError) as exc:
-                if isinstance(exc, WatchError) and not _lost_connection(exc):
-                    raise BackendError(
-                        f"Redis error during {name}: {_scrub(args, exc)}",
-                        id=f"MASTRA_STORAGE_UPSTASH_{_snake(name)}_FAILED",
-                    ) from None
-                raise UnavailableError(
-                    f"Redis unavailable during {name}: {_scrub(args, exc)}",
-                    id=f"MASTRA_STORAGE_UPSTASH_{_snake(name)}_UNAVAILABLE",
-                ) from None
-            except RedisError as exc:
-                raise BackendError(
-                    f"Redis error during {name}: {_scrub(args, exc)}",
-                    id=f"MASTRA_STORAGE_UPSTASH_{_snake(name)}_FAILED",
-                ) from None
-
-        return run
-
-    return wrap
-
-
-def _scrub(args: tuple[Any, ...], exc: BaseException) -> str:
-    db = getattr(args[0], "_db", None) if args else None
-    url = db.display_url if isinstance(db, RedisDB) else None
-    return redact_text(f"{type(exc).__name__}: {exc}", url or None)
-
-
-def _snake(name: str) -> str:
-    out: list[str] = []
-    for ch in name:
-        if ch.isupper() and out:
-            out.append("_")
-        out.append(ch.upper())
-    return "".join(out)
-
-
 __all__ = [
-    "MAX_TX_ATTEMPTS",
+    "TX_RETRY",
     "RedisDB",
     "WriteBatch",
     "begin",
     "decode_json",
     "lex_members",
-    "operation",
 ]

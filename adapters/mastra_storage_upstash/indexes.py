@@ -1,8 +1,13 @@
-"""Queue the index changes that go with a record change, and page through an index.
+"""Queue the index changes that go with a record change, and page through a time index.
 
 Each ``*_index_ops`` function queues, into an open ``MULTI`` pipeline, the removals of the
 old record's index members and the additions of the new one's, so a record and its
 indexes change in the same transaction.
+
+:func:`newest_first` executes the paging contract of :mod:`mastra_storage.backend.paging`
+(keyset ``after``, ``offset``, ``limit + 1`` rows, optional count) on one lexicographic
+time index; :func:`index_members` reads a whole index for filters no index answers, which
+the callers then hand to the core's reference executors.
 """
 
 from __future__ import annotations
@@ -13,14 +18,25 @@ from typing import TypeVar
 
 from redis.asyncio.client import Pipeline
 
+from mastra_storage.backend.concurrency import RetryPolicy
+from mastra_storage.backend.paging import sort_rows
 from mastra_storage.records import Thread
 from mastra_storage.timeutil import to_epoch_ms
 
-from .db import RedisDB, WriteBatch
-from .keys import message_member, timed_member
+from .db import RedisDB, WriteBatch, lex_members
+from .keys import message_member, ms_text, parse_timed_member, timed_member
+from .lex import tighter_upper
 
 T = TypeVar("T")
 _LOAD_CHUNK = 500
+
+#: A page read whose index named records that are gone (expired by TTL) drops those entries
+#: and reads again: three reads, no pause (nothing is contended; the next read simply sees
+#: the repaired index).
+INDEX_REREAD = RetryPolicy(attempts=3, base_s=0.0, cap_s=0.0)
+
+#: Index members -> records (``None`` for a member whose record is gone).
+Loader = Callable[[list[str]], Awaitable[list["T | None"]]]
 
 
 @dataclass(frozen=True)
@@ -115,60 +131,156 @@ def thread_index_ops(db: RedisDB, pipe: Pipeline, old: Thread | None, new: Threa
             db.zadd(pipe, key, [member], "thread")  # refresh the index's expiry
 
 
-__all__ = [
-    "MessageMeta",
-    "add_mastra_member",
-    "add_message_index",
-    "mastra_score",
-    "message_index_keys",
-    "newest_first",
-    "remove_message_index",
-    "thread_index_ops",
-]
+async def index_members(db: RedisDB, key: str, bounds: tuple[str, str]) -> list[str]:
+    """Every member of a time index between ``bounds``, oldest first (one command)."""
+    return await lex_members(db.client, key, *bounds)
+
+
+async def load_members(members: list[str], load: Loader[T]) -> list[T]:
+    """The live records of ``members``, loaded in chunks (one batch read per chunk)."""
+    found: list[T] = []
+    for start in range(0, len(members), _LOAD_CHUNK):
+        found.extend(i for i in await load(members[start : start + _LOAD_CHUNK]) if i is not None)
+    return found
 
 
 async def newest_first(
     db: RedisDB,
     key: str,
     bounds: tuple[str, str],
-    offset: int,
-    limit: int | None,
-    load: Callable[[list[str]], Awaitable[list[T | None]]],
-    keep: Callable[[T], bool] | None = None,
+    load: Loader[T],
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    count: bool = True,
+    after: str | None = None,
+    ties_ascending: bool = False,
 ) -> tuple[list[T], int]:
-    """A page of a time index, newest first, plus the match count.
+    """A page of a time index, newest first: up to ``limit + 1`` records and the count of
+    the index between ``bounds`` (0 when not ``count``).
 
-    Without ``keep`` the index answers alone: ``ZLEXCOUNT`` + ``ZRANGE ... REV LIMIT`` and
-    one batch ``load`` of the page (entries of expired records are dropped from the index
-    and the page is read again). With ``keep`` (a filter the index cannot express) every
-    entry in ``bounds`` is loaded and filtered here: the cost grows with that index, never
-    with the database.
+    Members are ``<ms>:<tail>``, so the index read backwards orders by time, then tail
+    descending. ``after`` is the member position of a keyset cursor: only members strictly
+    after it are read. With ``ties_ascending`` members of one millisecond come in tail
+    *ascending* order instead (scores: ``created_at`` DESC, ``id`` ASC): see
+    :func:`_ascending_ties`. Costs ``ZLEXCOUNT`` + ``ZRANGE ... REV LIMIT`` + one batch
+    ``load`` of the page; entries of expired records are dropped and the page read again.
     """
     lower, upper = bounds
-    if keep is not None:
-        members = [str(m) for m in await db.client.zrange(key, upper, lower, desc=True, bylex=True)]
-        kept: list[T] = []
-        for start in range(0, len(members), _LOAD_CHUNK):
-            for item in await load(members[start : start + _LOAD_CHUNK]):
-                if item is not None and keep(item):
-                    kept.append(item)
-        end = None if limit is None else offset + limit
-        return kept[offset:end], len(kept)
+    if limit == 0:
+        return [], int(await db.client.zlexcount(key, lower, upper)) if count else 0
     items: list[T | None] = []
     total = 0
-    for _ in range(3):
+    members: list[str] = []
+    for _ in INDEX_REREAD.tries():
+        rev_upper, head_bounds = upper, None
+        if after is not None and ties_ascending:
+            # the cursor's own millisecond, ids after it (read ascending), then older ones
+            ms_prefix = ms_text(parse_timed_member(after)[0])
+            head_bounds = ("(" + after, "(" + ms_prefix + ";")
+            rev_upper = tighter_upper(upper, "(" + ms_prefix + ":")
+        elif after is not None:
+            rev_upper = tighter_upper(upper, "(" + after)
+        # ascending ties look one member past each end of the page (a millisecond cut there)
+        start = offset - 1 if ties_ascending and offset > 0 and after is None else offset
+        if head_bounds is not None:
+            start = 0  # the core never sends offset with a cursor; the head absorbs it here
+        want = None if limit is None else offset + limit + 1 - start
         async with db.client.pipeline(transaction=False) as pipe:
-            pipe.zlexcount(key, lower, upper)
-            if limit is None and offset == 0:
-                pipe.zrange(key, upper, lower, desc=True, bylex=True)
+            if count:
+                pipe.zlexcount(key, lower, upper)
+            if head_bounds is not None:
+                num = -1 if want is None else want
+                pipe.zrange(key, *head_bounds, bylex=True, offset=0, num=num)
+            if want is None and start == 0:
+                pipe.zrange(key, rev_upper, lower, desc=True, bylex=True)
             else:
-                count = -1 if limit is None else limit
-                pipe.zrange(key, upper, lower, desc=True, bylex=True, offset=offset, num=count)
-            total, members = await pipe.execute()
-        items = await load(list(members)) if members else []
+                num = -1 if want is None else want + (1 if ties_ascending else 0)
+                pipe.zrange(key, rev_upper, lower, desc=True, bylex=True, offset=start, num=num)
+            replies = list(await pipe.execute())
+        total = int(replies.pop(0)) if count else 0
+        rows = [str(m) for m in replies[-1]]
+        if ties_ascending:
+            head = [str(m) for m in replies[0]] if head_bounds is not None else []
+            skip = 0 if head_bounds is not None else offset - start
+            rest = None if want is None else want - skip - len(head)
+            at = 0 if head_bounds is not None else offset
+            members = head + await _ascending_ties(
+                db, key, (lower, rev_upper), rows, skip, rest, at
+            )
+            if head_bounds is not None:
+                members = members[offset:]
+            members = members if limit is None else members[: limit + 1]
+        else:
+            members = rows
+        items = await load(members) if members else []
         gone = [m for m, item in zip(members, items, strict=True) if item is None]
         if not gone:
             break
         await db.client.zrem(key, *gone)
     found = [item for item in items if item is not None]
-    return found, int(total) - (len(items) - len(found))
+    return found, total - (len(items) - len(found)) if count else 0
+
+
+def _tie_order(members: list[str]) -> list[str]:
+    """Members by time descending, then tail ascending."""
+    return sort_rows(members, parse_timed_member, descending=True, tie_descending=False)
+
+
+async def _ascending_ties(
+    db: RedisDB,
+    key: str,
+    bounds: tuple[str, str],
+    rows: list[str],
+    skip: int,
+    want: int | None,
+    at: int,
+) -> list[str]:
+    """The ``want`` members from position ``at`` in "time descending, tail ascending" order,
+    given ``rows``: the index read backwards from position ``at - skip`` (``skip`` is 0 or
+    1: one member before the page), with one member past the page when there is one.
+
+    Read backwards, only the members of one millisecond come in the wrong order. Inside the
+    page that is a sort; a millisecond cut by the page's first or last edge is read whole
+    (one more round trip, only then: equal milliseconds at a page edge are rare), with the
+    count of the index above it to place it.
+    """
+    front, rows = rows[:skip], rows[skip:]
+    window = rows if want is None else rows[:want]
+    extra = [] if want is None else rows[want : want + 1]
+    if not window:
+        return []
+    top, bottom = parse_timed_member(window[0])[0], parse_timed_member(window[-1])[0]
+    top_cut = bool(front) and parse_timed_member(front[0])[0] == top
+    bottom_cut = bool(extra) and parse_timed_member(extra[0])[0] == bottom
+    if not top_cut and not bottom_cut:
+        return _tie_order(window)
+    cut = sorted({ms for ms, is_cut in ((top, top_cut), (bottom, bottom_cut)) if is_cut})
+    async with db.client.pipeline(transaction=False) as pipe:
+        if top_cut:
+            pipe.zlexcount(key, "(" + ms_text(top) + ";", bounds[1])
+        for ms in cut:
+            pipe.zrange(key, "[" + ms_text(ms) + ":", "(" + ms_text(ms) + ";", bylex=True)
+        replies = list(await pipe.execute())
+    above = int(replies.pop(0)) if top_cut else at
+    groups = {ms: [str(m) for m in members] for ms, members in zip(cut, replies, strict=True)}
+    inner = [m for m in window if parse_timed_member(m)[0] not in groups]
+    ordered = _tie_order(inner + [m for ms in cut for m in groups[ms]])
+    start = at - above
+    return ordered[start:] if want is None else ordered[start : start + want]
+
+
+__all__ = [
+    "INDEX_REREAD",
+    "Loader",
+    "MessageMeta",
+    "add_mastra_member",
+    "add_message_index",
+    "index_members",
+    "load_members",
+    "mastra_score",
+    "message_index_keys",
+    "newest_first",
+    "remove_message_index",
+    "thread_index_ops",
+]

@@ -40,6 +40,13 @@ from typing import Any
 
 from mastra_storage.codec import dumps, loads
 from mastra_storage.errors import ValidationError
+from mastra_storage.layout import (
+    TABLE_MESSAGES,
+    TABLE_RESOURCES,
+    TABLE_SCORERS,
+    TABLE_THREADS,
+    TABLE_WORKFLOW_SNAPSHOT,
+)
 
 #: Shifts epoch milliseconds (years 1..9999) into a fixed-width non-negative decimal.
 _MS_OFFSET = 10**14
@@ -47,11 +54,6 @@ _MS_WIDTH = 15
 _SEQ_WIDTH = 16
 POS_WIDTH = _MS_WIDTH + 1 + _SEQ_WIDTH
 
-TABLE_THREADS = "mastra_threads"
-TABLE_MESSAGES = "mastra_messages"
-TABLE_RESOURCES = "mastra_resources"
-TABLE_WORKFLOWS = "mastra_workflow_snapshot"
-TABLE_SCORES = "mastra_scorers"
 OURS = "mastra-storage"
 
 
@@ -162,13 +164,13 @@ class Keys:
 
     def workflow(self, workflow_name: str, run_id: str, resource_id: str | None) -> str:
         key = (
-            f"{self.prefix}{TABLE_WORKFLOWS}:namespace:workflows:"
+            f"{self.prefix}{TABLE_WORKFLOW_SNAPSHOT}:namespace:workflows:"
             f"workflow_name:{workflow_name}:run_id:{run_id}"
         )
         return f"{key}:resourceId:{resource_id}" if resource_id else key
 
     def score(self, score_id: str) -> str:
-        return f"{self.prefix}{TABLE_SCORES}:id:{score_id}"
+        return f"{self.prefix}{TABLE_SCORERS}:id:{score_id}"
 
     def table_pattern(self, table: str) -> str:
         """SCAN pattern of one of Mastra's tables (clear-all and reindex only)."""
@@ -241,11 +243,6 @@ def _glob_escape(text: str) -> str:
 __all__ = [
     "OURS",
     "POS_WIDTH",
-    "TABLE_MESSAGES",
-    "TABLE_RESOURCES",
-    "TABLE_SCORES",
-    "TABLE_THREADS",
-    "TABLE_WORKFLOWS",
     "Keys",
     "check_run_key_ids",
     "check_thread_key_id",

@@ -1,4 +1,4 @@
-"""Memory domain on Redis: Mastra's keys, plus lexicographic indexes that keep reads cheap.
+"""Memory backend on Redis: Mastra's keys, plus lexicographic indexes that keep reads cheap.
 
 Command budget (see ``docs/upstash-layout.md``): reads cost a constant number of commands,
 nothing per stored message or key: a page of a thread's messages is ``ZCARD`` (of Mastra's
@@ -14,9 +14,10 @@ from typing import Any, TypeGuard
 
 from redis.asyncio.client import Pipeline
 
-from mastra_storage.domains.memory import (
-    BaseMemoryStore,
+from mastra_storage.backend.concurrency import RetryPolicy
+from mastra_storage.backend.memory import (
     CloneBuilder,
+    MemoryBackend,
     MessageMutation,
     MessageQuery,
     MessageQueryResult,
@@ -24,14 +25,15 @@ from mastra_storage.domains.memory import (
     StoredMessage,
     ThreadMutation,
     ThreadQuery,
-    thread_matches,
 )
 from mastra_storage.errors import ConflictError, NotFoundError
+from mastra_storage.layout import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS
 from mastra_storage.records import Message, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms, to_epoch_ms
 
 from .adopt import thread_adopter
-from .db import RedisDB, WriteBatch, begin, decode_json, lex_members, operation
+from .db import RedisDB, WriteBatch, begin, decode_json, lex_members
+from .errors import operation
 from .indexes import (
     MessageMeta,
     add_mastra_member,
@@ -42,9 +44,6 @@ from .indexes import (
     thread_index_ops,
 )
 from .keys import (
-    TABLE_MESSAGES,
-    TABLE_RESOURCES,
-    TABLE_THREADS,
     check_thread_key_id,
     parse_message_member,
     parse_timed_member,
@@ -63,7 +62,6 @@ from .lex import (
     tighter_upper,
     upper_from_date,
 )
-from .resource_delete import UpstashResourceDelete
 from .rows import (
     message_from_json,
     message_to_json,
@@ -73,15 +71,24 @@ from .rows import (
     thread_to_json,
 )
 from .scan import delete_matching
-from .transfer_scan import UpstashResourceScan
 
-#: How often a page read retries after dropping index entries of expired records.
-_DANGLING_RETRIES = 3
+#: A thread page read whose index named expired (TTL) or changed threads repairs the index
+#: and reads again: three reads, no pause (nothing is contended; the next read sees the
+#: repaired index).
+THREAD_REREAD = RetryPolicy(attempts=3, base_s=0.0, cap_s=0.0)
+#: A message page read: one read more than threads, because the first may instead index
+#: messages a Mastra app saved into the thread (then reads again).
+MESSAGE_REREAD = RetryPolicy(attempts=4, base_s=0.0, cap_s=0.0)
 _MGET_CHUNK = 500
 
 
-class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryStore):
-    """Threads, messages and resources (see the module docstring for the cost model)."""
+class UpstashMemoryBackend(MemoryBackend):
+    """Threads, messages and resources (see the module docstring for the cost model).
+
+    Capabilities: resource-scoped message queries (a per-resource message index), resource
+    scans and resource deletes (a resource is one key), see
+    :mod:`mastra_storage.backend.capabilities`.
+    """
 
     def __init__(self, db: RedisDB) -> None:
         self._db = db
@@ -157,6 +164,21 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                 self._db, batch, meta, mastra_score(meta, index) if score is None else score
             )
 
+    def _reindex(
+        self, pipe: Pipeline, old: MessageMeta, message: Message, owns_old_key: bool
+    ) -> MessageMeta:
+        """The meta of a stored message rewritten as ``message`` (same time and sequence),
+        queueing the removal of its old index entries when its thread or resource changed,
+        and of its old record key when it moved thread and that key holds it
+        (``owns_old_key``)."""
+        meta = MessageMeta(message.id, str(message.thread_id), message.resource_id, old.ms, old.seq)
+        if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
+            moved = old.thread_id != meta.thread_id
+            remove_message_index(self._db, pipe, old, mastra=moved)
+            if moved and owns_old_key:
+                pipe.delete(self._k.message(old.thread_id, message.id))
+        return meta
+
     async def _metas(self, reader: Any, message_ids: list[str]) -> list[MessageMeta | None]:
         raws = await reader.mget([self._k.message_meta(i) for i in message_ids])
         return [
@@ -184,11 +206,11 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
     # ---- threads ----------------------------------------------------------------------
 
     @operation("getThreadById")
-    async def _get_thread(self, thread_id: str) -> Thread | None:
+    async def get_thread(self, thread_id: str) -> Thread | None:
         return self._thread_or_none(await self._db.client.get(self._k.thread(thread_id)), thread_id)
 
     @operation("saveThread")
-    async def _upsert_thread(self, thread: Thread) -> None:
+    async def upsert_thread(self, thread: Thread) -> None:
         check_thread_key_id(thread.id, operation="SAVE_THREAD")
         key = self._k.thread(thread.id)
 
@@ -200,7 +222,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         await self._db.transaction([key], body)
 
     @operation("updateThread")
-    async def _modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+    async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
         key = self._k.thread(thread_id)
 
         async def body(pipe: Pipeline) -> Thread | None:
@@ -215,7 +237,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         return await self._db.transaction([key], body)
 
     @operation("deleteThread")
-    async def _delete_thread(self, thread_id: str) -> None:
+    async def delete_thread(self, thread_id: str) -> None:
         k = self._k
         thread_key = k.thread(thread_id)
         ours_key = k.thread_messages(thread_id)
@@ -251,7 +273,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         await self._db.transaction([thread_key, ours_key, mastra_key], body)
 
     @operation("listThreads")
-    async def _query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+    async def query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
         await self.adopter.step()  # threads a Mastra app created (1 DBSIZE when quiet)
         key = self._k.threads_by(query.order.field, query.resource_id)
         desc = query.order.descending
@@ -264,7 +286,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
                 upper = bound
             else:
                 lower = bound
-        for _ in range(_DANGLING_RETRIES):
+        for _ in THREAD_REREAD.tries():
             async with self._db.client.pipeline(transaction=False) as pipe:
                 if query.count:
                     pipe.zcard(key)
@@ -301,9 +323,9 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
     async def _query_threads_filtered(
         self, key: str, query: ThreadQuery
     ) -> tuple[list[Thread], int]:
-        """Metadata filters have no index: read the resource's (or every) thread in index
-        order and filter here. Costs grow with the threads in scope, never with the keys
-        in the database; documented in the layout notes."""
+        """Metadata filters have no index: read the resource's (or every) thread and run
+        :meth:`ThreadQuery.execute`. Costs grow with the threads in scope, never with the
+        keys in the database; documented in the layout notes."""
         members = await lex_members(self._db.client, key)
         found: dict[str, Thread] = {}
         for start in range(0, len(members), _MGET_CHUNK):
@@ -311,37 +333,24 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             rows = await self._db.client.mget([self._k.thread(i) for i in chunk])
             for row, thread_id in zip(rows, chunk, strict=True):
                 thread = self._thread_or_none(row, thread_id)
-                if thread is not None and thread_matches(thread, query.resource_id, query.metadata):
+                if thread is not None:
                     found[thread.id] = thread  # an entry left stale by another writer: once
-        field = query.order.field
-        threads = sorted(
-            found.values(),
-            key=lambda t: _thread_member(t, field),
-            reverse=query.order.descending,
-        )
-        total = len(threads)
-        if query.after is not None:
-            position_ = timed_member(query.after.key, str(query.after.tie))
-            field = query.order.field
-
-            def member_of(t: Thread) -> str:
-                value = t.created_at if field == "created_at" else t.updated_at
-                return timed_member(to_epoch_ms(value), t.id)
-
-            threads = [
-                t
-                for t in threads
-                if (
-                    member_of(t) < position_ if query.order.descending else member_of(t) > position_
-                )
-            ]
-        end = None if query.limit is None else query.offset + query.limit + 1
-        return threads[query.offset : end], total
+        return query.execute(found.values())
 
     # ---- messages ---------------------------------------------------------------------
 
     @operation("listMessages")
-    async def _query_messages(self, query: MessageQuery) -> MessageQueryResult:
+    async def query_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """A page of some threads' messages (see the module docstring for its commands)."""
+        return await self._execute_messages(query)
+
+    @operation("listMessages")
+    async def query_resource_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """A page of one resource's messages across its threads, from the per-resource
+        message index (:class:`~mastra_storage.backend.SupportsResourceMessages`)."""
+        return await self._execute_messages(query)
+
+    async def _execute_messages(self, query: MessageQuery) -> MessageQueryResult:
         page: list[StoredMessage] = []
         total = 0
         if query.limit != 0:
@@ -387,7 +396,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         whole = (count_lower, count_upper) == (LOWEST, HIGHEST)
         reuse = bool(query.count and query.resource_id is None and whole)
         adopted = False
-        for _ in range(_DANGLING_RETRIES + 1):
+        for _ in MESSAGE_REREAD.tries():
             async with self._db.client.pipeline(transaction=False) as pipe:
                 for thread_id in threads:
                     pipe.zcard(self._k.mastra_thread_messages(thread_id))
@@ -551,14 +560,14 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         return found
 
     @operation("listMessagesById")
-    async def _get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+    async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
         metas = await self._metas(self._db.client, message_ids)
         refs = [(m.thread_id, m.id, m.seq) for m in metas if m is not None]
         found, _ = await self._load_messages(refs)
         return found
 
     @operation("saveMessages")
-    async def _save_messages(self, messages: list[Message], now: datetime) -> None:
+    async def save_messages(self, messages: list[Message], now: datetime) -> None:
         k = self._k
         thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
         for thread_id in thread_ids:
@@ -593,14 +602,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             for index, (message, old) in enumerate(zip(messages, metas, strict=True)):
                 if old is not None:
                     message = message.replace(created_at=from_epoch_ms(old.ms))
-                    meta = MessageMeta(
-                        message.id, str(message.thread_id), message.resource_id, old.ms, old.seq
-                    )
-                    if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
-                        moved = old.thread_id != meta.thread_id
-                        remove_message_index(self._db, pipe, old, mastra=moved)
-                        if moved and owned[(old.thread_id, old.id)]:
-                            pipe.delete(k.message(old.thread_id, message.id))
+                    meta = self._reindex(pipe, old, message, owned[(old.thread_id, old.id)])
                 else:
                     meta = MessageMeta(
                         message.id,
@@ -619,7 +621,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         await self._db.transaction(watch, body)
 
     @operation("updateMessages")
-    async def _modify_messages(
+    async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
         k = self._k
@@ -664,14 +666,9 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             begin(pipe)
             batch = WriteBatch(self._db)
             for old, message in planned:
-                meta = MessageMeta(
-                    message.id, str(message.thread_id), message.resource_id, old.ms, old.seq
-                )
+                # the old key was read above and holds this message: it is ours to delete
+                meta = self._reindex(pipe, old, message, True)
                 moved = old.thread_id != meta.thread_id
-                if (old.thread_id, old.resource_id) != (meta.thread_id, meta.resource_id):
-                    remove_message_index(self._db, pipe, old, mastra=moved)
-                    if moved:
-                        pipe.delete(k.message(old.thread_id, message.id))  # verified above
                 index = batch_index[message.id]
                 # Mastra re-scores its set only on a move (by _index, else createdAt); a
                 # message with an _index already has that score, one without keeps its own.
@@ -686,7 +683,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         return await self._db.transaction([k.message_meta(i) for i in message_ids], body)
 
     @operation("deleteMessages")
-    async def _delete_messages(self, message_ids: list[str], now: datetime) -> None:
+    async def delete_messages(self, message_ids: list[str], now: datetime) -> None:
         k = self._k
 
         async def body(pipe: Pipeline) -> None:
@@ -720,12 +717,12 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
         return resource_from_json(data)
 
     @operation("getResourceById")
-    async def _get_resource(self, resource_id: str) -> Resource | None:
+    async def get_resource(self, resource_id: str) -> Resource | None:
         raw = await self._db.client.get(self._k.resource(resource_id))
         return self._resource_or_none(raw, resource_id)
 
     @operation("saveResource")
-    async def _upsert_resource(self, resource: Resource) -> None:
+    async def upsert_resource(self, resource: Resource) -> None:
         async with self._db.client.pipeline(transaction=False) as pipe:
             self._db.set_json(
                 pipe, self._k.resource(resource.id), resource_to_json(resource), "resource"
@@ -733,7 +730,7 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
             await pipe.execute()
 
     @operation("updateResource")
-    async def _modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+    async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         key = self._k.resource(resource_id)
 
         async def body(pipe: Pipeline) -> Resource:
@@ -744,10 +741,36 @@ class UpstashMemoryStore(UpstashResourceDelete, UpstashResourceScan, BaseMemoryS
 
         return await self._db.transaction([key], body)
 
+    @operation("deleteResource")
+    async def delete_resource(self, resource_id: str) -> None:
+        """Delete the resource (:class:`~mastra_storage.backend.SupportsResourceDelete`).
+
+        A resource is the single key ``<prefix>mastra_resources:<id>`` with no index entry
+        (a configured TTL is that key's own expiry), so one ``DEL`` removes it atomically; a
+        missing key deletes nothing. A concurrent ``update_resource`` watches the key, so it
+        retries on the new state instead of resurrecting a stale one.
+        """
+        await self._db.client.delete(self._k.resource(resource_id))
+
+    async def scan_resources(
+        self, position: str | None, limit: int
+    ) -> tuple[list[Resource], str | None]:
+        """Every resource, for copies (:class:`~mastra_storage.backend.SupportsResourceScan`):
+        one ``SCAN`` step over ``mastra_resources:*`` (maintenance only). The position is the
+        SCAN cursor: every key present for the whole walk is returned; a key may come twice,
+        which the copy's idempotent sink absorbs."""
+        prefix = self._k.resource("")
+        cursor, keys = await self._db.client.scan(
+            cursor=int(position or 0), match=self._k.table_pattern(TABLE_RESOURCES), count=limit
+        )
+        rows = await self._db.mget_json([str(k) for k in keys if str(k).startswith(prefix)])
+        found = [resource_from_json(r) for r in rows if isinstance(r, dict)]
+        return found, None if int(cursor) == 0 else str(cursor)
+
     # ---- cloning ----------------------------------------------------------------------
 
     @operation("cloneThread")
-    async def _clone_thread(
+    async def clone_thread(
         self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
     ) -> tuple[Thread, list[Message]] | None:
         check_thread_key_id(new_thread_id, operation="CLONE_THREAD")
@@ -897,4 +920,4 @@ def _zrange(
         pipe.zrange(key, start, stop, desc=desc, bylex=True, offset=offset, num=count)
 
 
-__all__ = ["UpstashMemoryStore"]
+__all__ = ["UpstashMemoryBackend"]

@@ -14,19 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mastra_storage.layout import (
+    TABLE_MESSAGES,
+    TABLE_SCORERS,
+    TABLE_THREADS,
+    TABLE_WORKFLOW_SNAPSHOT,
+)
 from mastra_storage.records import Thread, WorkflowRun
 from mastra_storage.timeutil import to_epoch_ms
 
 from .db import RedisDB, WriteBatch
 from .indexes import MessageMeta, message_index_keys, thread_index_ops
-from .keys import (
-    TABLE_MESSAGES,
-    TABLE_SCORES,
-    TABLE_THREADS,
-    TABLE_WORKFLOWS,
-    run_tail,
-    timed_member,
-)
+from .keys import run_tail, timed_member
 from .rows import message_from_json, run_from_json, score_from_json, thread_from_json
 from .scan import delete_matching, scan_keys
 
@@ -131,7 +130,7 @@ async def reindex(db: RedisDB) -> ReindexReport:
         await pipe.execute()
     report.messages = len(messages)
 
-    runs = _parsed(await _records(db, TABLE_WORKFLOWS), run_from_json, report)
+    runs = _parsed(await _records(db, TABLE_WORKFLOW_SNAPSHOT), run_from_json, report)
     newest: dict[tuple[str, str], tuple[str, WorkflowRun]] = {}
     for key, run, _ in runs:
         current = newest.get((run.workflow_name, run.run_id))
@@ -156,7 +155,7 @@ async def reindex(db: RedisDB) -> ReindexReport:
         await pipe.execute()
     report.workflow_runs = len(newest)
 
-    scores = _parsed(await _records(db, TABLE_SCORES), score_from_json, report)
+    scores = _parsed(await _records(db, TABLE_SCORERS), score_from_json, report)
     batch = WriteBatch(plain)
     for _, score, _ in scores:
         member = timed_member(to_epoch_ms(score.created_at), score.id)

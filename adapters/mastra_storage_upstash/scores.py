@@ -1,7 +1,7 @@
-"""Scores domain on Redis: ``mastra_scorers:id:<id>`` plus one time index per way of listing.
+"""Scores backend on Redis: ``mastra_scorers:id:<id>`` plus one time index per way of listing.
 
 Mastra ``SCAN``s every score for every list call; here each list reads one index set
-(by scorer, run, entity or span), newest first, ties by id.
+(by scorer, run, entity or span), newest first, ties by id ascending.
 """
 
 from __future__ import annotations
@@ -10,21 +10,25 @@ from typing import Any, TypeGuard
 
 from redis.asyncio.client import Pipeline
 
-from mastra_storage.domains.scores import BaseScoresStore, ScoreQuery
+from mastra_storage.backend.scores import ScoreQuery, ScoresBackend
+from mastra_storage.layout import TABLE_SCORERS
 from mastra_storage.records import Score
 from mastra_storage.timeutil import to_epoch_ms
 
 from .adopt import score_adopter
-from .db import RedisDB, begin, decode_json, operation
-from .indexes import newest_first
-from .keys import TABLE_SCORES, parse_timed_member, timed_member
+from .db import RedisDB, begin, decode_json
+from .errors import operation
+from .indexes import index_members, load_members, newest_first
+from .keys import parse_timed_member, timed_member
 from .lex import HIGHEST, LOWEST
 from .rows import score_from_json, score_to_json
 from .scan import delete_matching
-from .transfer_scan import UpstashScoreScan
 
 
-class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
+class UpstashScoresBackend(ScoresBackend):
+    """Scores as Mastra stores them, with our time indexes; also enumerates every score
+    for copies (:class:`~mastra_storage.backend.SupportsScoreScan`)."""
+
     def __init__(self, db: RedisDB) -> None:
         self._db = db
         self._k = db.keys
@@ -43,7 +47,9 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
         return keys
 
     @operation("saveScore")
-    async def _insert_score(self, score: Score) -> None:
+    async def insert_score(self, score: Score) -> None:
+        """Write the score and its index entries in one ``MULTI`` (generated ids are new,
+        so nothing is read first)."""
         member = timed_member(to_epoch_ms(score.created_at), score.id)
         async with self._db.client.pipeline(transaction=True) as pipe:
             self._db.set_json(pipe, self._k.score(score.id), score_to_json(score), "score")
@@ -52,10 +58,10 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
             await pipe.execute()
 
     @operation("saveScore")
-    async def _upsert_score(self, score: Score) -> None:
+    async def upsert_score(self, score: Score) -> None:
         """A score with a supplied id: replace a stored one and its index entries in one
         optimistic transaction (``WATCH`` the key, ``GET`` it, then ``MULTI``: the old
-        entries out, the new record and entries in). Generated ids skip the read."""
+        entries out, the new record and entries in)."""
         key = self._k.score(score.id)
         member = timed_member(to_epoch_ms(score.created_at), score.id)
 
@@ -74,7 +80,8 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
         await self._db.transaction([key], body)
 
     @operation("getScoreById")
-    async def _get_score(self, score_id: str) -> Score | None:
+    async def get_score(self, score_id: str) -> Score | None:
+        """One ``MGET`` of the score's key."""
         rows = await self._db.mget_json([self._k.score(score_id)])
         return score_from_json(rows[0]) if _is_score(rows[0], score_id) else None
 
@@ -86,30 +93,57 @@ class UpstashScoresStore(UpstashScoreScan, BaseScoresStore):
         ]
 
     @operation("listScores")
-    async def _query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+    async def query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
+        """One index answers the query (scorer, run, entity or span); filters it cannot
+        express (entity or source on a scorer's listing) read that index whole and run
+        :meth:`ScoreQuery.execute`."""
         await self.adopter.step()  # scores a Mastra app saved (1 DBSIZE when quiet)
         k = self._k
-        residual: ScoreQuery | None = None
+        residual = False
         if query.scorer_id is not None:
             key = k.scores_by("scorer", query.scorer_id)
-            if query.entity_id or query.entity_type or query.source:
-                residual = query
+            residual = bool(query.entity_id or query.entity_type or query.source)
         elif query.run_id is not None:
             key = k.scores_by("run", query.run_id)
         elif query.entity_id is not None:
             key = k.scores_by("entity", query.entity_id, query.entity_type or "")
         elif query.trace_id is not None and query.span_id is not None:
             key = k.scores_by("span", query.trace_id, query.span_id)
-        else:  # pragma: no cover - the base class always sets one of the above
+        else:  # pragma: no cover - the domain always sets one of the above
             raise AssertionError("unsupported score query")
-        keep = residual.matches if residual is not None else None
+        if residual:
+            members = await index_members(self._db, key, (LOWEST, HIGHEST))
+            return query.execute(await load_members(members, self._load))
+        after = query.after
         return await newest_first(
-            self._db, key, (LOWEST, HIGHEST), query.offset, query.limit, self._load, keep
+            self._db,
+            key,
+            (LOWEST, HIGHEST),
+            self._load,
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+            after=None if after is None else timed_member(after.key, str(after.tie)),
+            ties_ascending=True,
         )
+
+    async def scan_scores(self, position: str | None, limit: int) -> tuple[list[Score], str | None]:
+        """Every score, for copies: scores are only indexed by scorer, run, entity and span,
+        so this walks the ``mastra_scorers:id:*`` keys with ``SCAN`` (maintenance only).
+        The position is the SCAN cursor: every key present for the whole walk is returned;
+        a key may come twice, which the copy's idempotent sink absorbs."""
+        prefix = self._k.score("")
+        cursor, keys = await self._db.client.scan(
+            cursor=int(position or 0), match=self._k.table_pattern(TABLE_SCORERS), count=limit
+        )
+        rows = await self._db.mget_json([str(k) for k in keys if str(k).startswith(prefix)])
+        scores = [score_from_json(r) for r in rows if isinstance(r, dict)]
+        return scores, None if int(cursor) == 0 else str(cursor)
 
     @operation("dangerouslyClearAll")
     async def dangerously_clear_all(self) -> None:
-        for pattern in (self._k.table_pattern(TABLE_SCORES), self._k.ours_pattern("scores")):
+        """Delete every score key and score index (SCAN: maintenance only)."""
+        for pattern in (self._k.table_pattern(TABLE_SCORERS), self._k.ours_pattern("scores")):
             await delete_matching(self._db.client, pattern)
 
 
@@ -119,4 +153,4 @@ def _is_score(row: Any, score_id: str) -> TypeGuard[dict[str, Any]]:
     return isinstance(row, dict) and row.get("id") == score_id
 
 
-__all__ = ["UpstashScoresStore"]
+__all__ = ["UpstashScoresBackend"]

@@ -16,6 +16,9 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
+from mastra_storage.domains.memory import MemoryStore
+from mastra_storage.domains.scores import ScoresStore
+from mastra_storage.domains.workflows import WorkflowsStore
 from mastra_storage.errors import ConfigurationError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -26,12 +29,13 @@ from mastra_storage.lifecycle import (
 )
 from mastra_storage.redact import protect_logs, redact_text, redact_url, split_url, url_secrets
 
-from .db import RedisDB, operation
+from .db import RedisDB
+from .errors import operation
 from .keys import Keys
-from .memory import UpstashMemoryStore
-from .scores import UpstashScoresStore
+from .memory import UpstashMemoryBackend
+from .scores import UpstashScoresBackend
 from .ttl import parse_ttl
-from .workflows import UpstashWorkflowsStore
+from .workflows import UpstashWorkflowsBackend
 
 UPSTASH_TLS_PORT = 6379
 _MAX_PREFIX = 200
@@ -282,9 +286,9 @@ class UpstashStore(MastraStorage):
             follow_mastra=bool(follow_mastra_writes),
         )
         self.stores: dict[str, Any] = {
-            "memory": UpstashMemoryStore(self._db),
-            "workflows": UpstashWorkflowsStore(self._db),
-            "scores": UpstashScoresStore(self._db),
+            "memory": MemoryStore(UpstashMemoryBackend(self._db)),
+            "workflows": WorkflowsStore(UpstashWorkflowsBackend(self._db)),
+            "scores": ScoresStore(UpstashScoresBackend(self._db)),
         }
 
     @classmethod

@@ -1,4 +1,4 @@
-"""Workflows domain on Redis: Mastra's snapshot keys plus a per-run pointer and time indexes.
+"""Workflows backend on Redis: Mastra's snapshot keys plus a per-run pointer and time indexes.
 
 Mastra appends ``:resourceId:<id>`` to a run's key when it has a resource, so the key of
 a run cannot be computed from ``(workflow, run id)`` alone. Mastra finds such runs by
@@ -18,15 +18,16 @@ from typing import Any, TypeGuard
 
 from redis.asyncio.client import Pipeline
 
-from mastra_storage.domains.workflows import BaseWorkflowsStore, RunMutation, WorkflowRunQuery
+from mastra_storage.backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
+from mastra_storage.layout import TABLE_WORKFLOW_SNAPSHOT
 from mastra_storage.records import WorkflowRun
 from mastra_storage.timeutil import to_epoch_ms
 
 from .adopt import run_adopter, run_index_writes
-from .db import RedisDB, begin, decode_json, operation
-from .indexes import newest_first
+from .db import RedisDB, begin, decode_json
+from .errors import operation
+from .indexes import index_members, load_members, newest_first
 from .keys import (
-    TABLE_WORKFLOWS,
     check_run_key_ids,
     glob_escape,
     parse_run_tail,
@@ -39,7 +40,10 @@ from .rows import run_from_json, run_to_json
 from .scan import delete_matching, scan_keys
 
 
-class UpstashWorkflowsStore(BaseWorkflowsStore):
+class UpstashWorkflowsBackend(WorkflowsBackend):
+    """Workflow runs as Mastra stores them, with a per-run pointer and time indexes (see
+    the module docstring)."""
+
     def __init__(self, db: RedisDB) -> None:
         self._db = db
         self._k = db.keys
@@ -126,7 +130,10 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
         return row
 
     @operation("persistWorkflowSnapshot")
-    async def _upsert_run(self, run: WorkflowRun) -> None:
+    async def upsert_run(self, run: WorkflowRun) -> None:
+        """One optimistic transaction over the pointer and the record (a stored run keeps
+        its ``created_at``). Raises ``ValidationError`` for ids that would make the key
+        ambiguous, before any write."""
         check_run_key_ids(run.workflow_name, run.run_id, operation="PERSIST_WORKFLOW_SNAPSHOT")
         meta_key = self._k.run_meta(run.workflow_name, run.run_id)
 
@@ -141,13 +148,16 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
         )
 
     @operation("loadWorkflowSnapshot")
-    async def _get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+    async def get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
+        """Pointer and suffix-less key in one ``MGET`` (see :meth:`_read`)."""
         return await self._read(self._db.client, workflow_name, run_id, adopt=True)
 
     @operation("updateWorkflowRun")
-    async def _modify_run(
+    async def modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
     ) -> WorkflowRun | None:
+        """``mutate`` applied inside one optimistic transaction watching the pointer and
+        the record, so concurrent step updates never overwrite each other."""
         check_run_key_ids(workflow_name, run_id, operation="UPDATE_WORKFLOW_RUN")
         k = self._k
         meta_key = k.run_meta(workflow_name, run_id)
@@ -168,31 +178,36 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
         return await self._db.transaction([meta_key, k.workflow(workflow_name, run_id, None)], body)
 
     @operation("listWorkflowRuns")
-    async def _query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+    async def query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
+        """One time index answers the query (by workflow, resource, or all runs; dates are
+        index bounds); filters it cannot express (status, or a resource within a workflow)
+        read that index between the bounds and run :meth:`WorkflowRunQuery.execute`."""
         await self.adopter.step()  # runs a Mastra app persisted (1 DBSIZE when quiet)
         k = self._k
+        residual = query.status is not None
         if query.workflow_name is not None:
             key = k.runs_by("workflow", query.workflow_name)
-            residual_resource = query.resource_id
+            residual = residual or query.resource_id is not None
         elif query.resource_id is not None:
-            key, residual_resource = k.runs_by("resource", query.resource_id), None
+            key = k.runs_by("resource", query.resource_id)
         else:
-            key, residual_resource = k.runs_by("all", None), None
+            key = k.runs_by("all", None)
         lower = LOWEST if query.from_date is None else lower_from_date(query.from_date, False)
         upper = HIGHEST if query.to_date is None else upper_from_date(query.to_date, False)
-        keep = None
-        if residual_resource is not None or query.status is not None:
-
-            def keep(run: WorkflowRun) -> bool:
-                if residual_resource is not None and run.resource_id != residual_resource:
-                    return False
-                if query.status is not None:
-                    status = run.snapshot.get("status") if isinstance(run.snapshot, dict) else None
-                    return bool(status == query.status)
-                return True
-
+        if residual:
+            members = await index_members(self._db, key, (lower, upper))
+            return query.execute(await load_members(members, self._load))
+        after = query.after
         return await newest_first(
-            self._db, key, (lower, upper), query.offset, query.limit, self._load, keep
+            self._db,
+            key,
+            (lower, upper),
+            self._load,
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+            # (ms, run_id) DESC: members below "<ms>:<run_id>\0" (every workflow of that run)
+            after=None if after is None else timed_member(after.key, run_tail("", str(after.tie))),
         )
 
     async def _load(self, members: list[str]) -> list[WorkflowRun | None]:
@@ -209,17 +224,20 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
         return out
 
     @operation("getWorkflowRunById")
-    async def _find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+    async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
+        """By key when the workflow is known, else the newest entry of the run's index."""
         if workflow_name is not None:
             return await self._read(self._db.client, workflow_name, run_id, adopt=True)
         await self.adopter.step()  # runs a Mastra app persisted (1 DBSIZE when quiet)
+        key = self._k.runs_by("run", run_id)
         runs, _ = await newest_first(
-            self._db, self._k.runs_by("run", run_id), (LOWEST, HIGHEST), 0, 1, self._load
+            self._db, key, (LOWEST, HIGHEST), self._load, limit=1, count=False
         )
         return runs[0] if runs else None
 
     @operation("deleteWorkflowRunById")
-    async def _delete_run(self, run_id: str, workflow_name: str) -> None:
+    async def delete_run(self, run_id: str, workflow_name: str) -> None:
+        """Record, pointer and index entries in one optimistic transaction."""
         k = self._k
 
         async def body(pipe: Pipeline) -> None:
@@ -235,8 +253,9 @@ class UpstashWorkflowsStore(BaseWorkflowsStore):
 
     @operation("dangerouslyClearAll")
     async def dangerously_clear_all(self) -> None:
+        """Delete every run key and run index (SCAN: maintenance only)."""
         for pattern in (
-            self._k.table_pattern(TABLE_WORKFLOWS),
+            self._k.table_pattern(TABLE_WORKFLOW_SNAPSHOT),
             self._k.ours_pattern("run"),
             self._k.ours_pattern("runs"),
         ):
@@ -253,4 +272,4 @@ def _is_run(row: Any, workflow_name: str, run_id: str) -> TypeGuard[dict[str, An
     )
 
 
-__all__ = ["UpstashWorkflowsStore"]
+__all__ = ["UpstashWorkflowsBackend"]

@@ -9,7 +9,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import WatchError
 
 from mastra_storage.errors import BackendError, UnavailableError
-from mastra_storage_upstash.db import operation
+from mastra_storage_upstash.errors import operation
 
 pytestmark = pytest.mark.anyio
 

@@ -196,10 +196,10 @@ async def test_rest_command_counts_match_tcp_and_do_not_grow(
         steps.setdefault(size, (tcp_n, rest_n))
         for memory in (tcp.stores["memory"], rest.stores["memory"]):
             for _ in range(size // ADOPT_SCAN_COUNT * 3 + 3):
-                if not await memory.adopter.pending():
+                if not await memory.backend.adopter.pending():
                     break
                 await list_page(memory)()
-            assert not await memory.adopter.pending(), "the adoption pass never ends"
+            assert not await memory.backend.adopter.pending(), "the adoption pass never ends"
         tcp_n, rest_n = await _counts(counter, shim, list_page(tcp_memory), list_page(rest_memory))
         measured.setdefault("list-threads", {})[size] = (tcp_n, rest_n)
         page = await list_page(rest_memory)()
