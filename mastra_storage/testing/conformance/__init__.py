@@ -10,6 +10,7 @@ from .composite import CompositeTests
 from .concurrency import ConcurrencyTests
 from .hostile import HostileInputTests
 from .key_identity import KeyIdentityTests
+from .keyset_paging import KeysetPagingTests
 from .lifecycle import LifecycleTests
 from .memory_clone import CloneThreadTests
 from .memory_messages import MessageTests
@@ -53,6 +54,7 @@ class StorageConformance(
     WorkflowTests,
     ScoreTests,
     ScoreIdTests,
+    KeysetPagingTests,
     NullRuleTests,
     ObservabilityTests,
     CompositeTests,
@@ -69,6 +71,7 @@ __all__ = [
     "DivergenceMixin",
     "HostileInputTests",
     "KeyIdentityTests",
+    "KeysetPagingTests",
     "LifecycleTests",
     "ListTotalTests",
     "MemoryConformance",
