@@ -16,13 +16,17 @@ What the core does without a capability:
   and runs but leaves the resource record.
 * :class:`SupportsScoreScan` missing: copies walk scores through the score query's keyset
   pages instead.
+* :class:`SupportsObservationalMemory` missing: ``MemoryStore.observational_memory``
+  raises :class:`~mastra_storage.errors.NotSupportedError`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from ..om_records import ObservationalMemoryRecord, OMUpdate
     from ..records import Resource, Score
     from .memory import MessageQuery, MessageQueryResult
 
@@ -71,12 +75,59 @@ class SupportsScoreScan(Protocol):
         ...
 
 
+#: The pure function :meth:`SupportsObservationalMemory.modify_om_record` applies.
+OMMutation = Callable[["ObservationalMemoryRecord"], "OMUpdate"]
+
+
+@runtime_checkable
+class SupportsObservationalMemory(Protocol):
+    """Store observational memory records (``mastra_observational_memory``).
+
+    Four atomic primitives; every OM rule (initialising, flags, token counters, buffering,
+    activation, reflection generations) lives once in
+    :class:`~mastra_storage.domains.observational_memory.ObservationalMemoryStore`.
+    Records arrive validated. The memory backend's ``dangerously_clear_all`` also deletes
+    every OM record.
+    """
+
+    async def insert_om_record(self, record: ObservationalMemoryRecord) -> None:
+        """Insert ``record`` (its lookup key is ``record.lookup_key``). Raise
+        :class:`~mastra_storage.errors.ConflictError`, writing nothing, when a record with
+        this id exists."""
+        ...
+
+    async def list_om_records(
+        self, lookup_key: str, limit: int | None
+    ) -> list[ObservationalMemoryRecord]:
+        """The generations of ``lookup_key`` newest first (``generation_count``
+        descending, then ``created_at`` descending), at most ``limit`` (``None``: all);
+        ``[]`` when there are none."""
+        ...
+
+    async def modify_om_record(
+        self, record_id: str, mutate: OMMutation
+    ) -> ObservationalMemoryRecord | None:
+        """Atomically read the record with this id, apply ``mutate`` to it and write
+        ``update.record`` back (all columns); when ``update.new_generation`` is set, insert
+        it in the same atomic unit. Return the written record, or ``None`` (writing
+        nothing) when no record has this id. ``mutate`` is pure and may run more than once
+        (optimistic retries); an exception from it aborts the write and propagates. When it
+        returns the very record it was given and no new generation, the backend may skip
+        the write. Concurrent calls on one record must not lose each other's changes."""
+        ...
+
+    async def delete_om_records(self, lookup_key: str) -> None:
+        """Delete every generation of ``lookup_key`` atomically; none is a no-op."""
+        ...
+
+
 #: Every capability protocol, by the name the docs and the conformance suite use.
 CAPABILITIES: dict[str, type[Any]] = {
     "resource_messages": SupportsResourceMessages,
     "resource_scan": SupportsResourceScan,
     "resource_delete": SupportsResourceDelete,
     "score_scan": SupportsScoreScan,
+    "observational_memory": SupportsObservationalMemory,
 }
 
 
@@ -87,6 +138,8 @@ def has_capability(backend: object, capability: type[Any]) -> bool:
 
 __all__ = [
     "CAPABILITIES",
+    "OMMutation",
+    "SupportsObservationalMemory",
     "SupportsResourceDelete",
     "SupportsResourceMessages",
     "SupportsResourceScan",

@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from ..backend.capabilities import SupportsResourceMessages
+from ..backend.capabilities import SupportsObservationalMemory, SupportsResourceMessages
 from ..backend.memory import (
     CloneBuilder,
     IncludeSpec,
@@ -71,6 +71,7 @@ from ..validation import (
     validate_metadata_filter,
 )
 from ..versioning import NEW, check_expected_version, check_version, next_updated_at
+from .observational_memory import ObservationalMemoryStore
 from .paging import cursor_scope
 
 DEFAULT_MESSAGES_PER_PAGE = 40
@@ -156,6 +157,18 @@ class MemoryStore:
         """Whether the backend can list one resource's messages across its threads
         (:class:`~mastra_storage.backend.SupportsResourceMessages`)."""
         return isinstance(self.backend, SupportsResourceMessages)
+
+    @property
+    def observational_memory(self) -> ObservationalMemoryStore:
+        """The observational memory store over this backend; raises
+        :class:`~mastra_storage.errors.NotSupportedError` when the backend lacks
+        :class:`~mastra_storage.backend.capabilities.SupportsObservationalMemory`."""
+        if not isinstance(self.backend, SupportsObservationalMemory):
+            raise NotSupportedError(
+                f"{type(self.backend).__name__} does not store observational memory",
+                id="MASTRA_STORAGE_OBSERVATIONAL_MEMORY_NOT_SUPPORTED",
+            )
+        return ObservationalMemoryStore(self.backend)
 
     @property
     def message_seq_kind(self) -> type[int] | type[str]:
@@ -796,7 +809,6 @@ __all__ = [
     "DEFAULT_MESSAGES_PER_PAGE",
     "DEFAULT_THREADS_PER_PAGE",
     "UNSET",
-    "check_message",
     "CloneBuilder",
     "IncludeSpec",
     "MemoryBackend",
@@ -809,6 +821,7 @@ __all__ = [
     "StoredMessage",
     "ThreadMutation",
     "ThreadQuery",
+    "check_message",
     "context_window",
     "json_equal",
     "merge_message_content",
