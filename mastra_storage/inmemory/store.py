@@ -15,6 +15,7 @@ import itertools
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ..backend.capabilities import OMMutation
 from ..backend.memory import (
     CloneBuilder,
     MemoryBackend,
@@ -38,6 +39,7 @@ from ..domains.observability import ObservabilityStore
 from ..domains.scores import ScoresStore
 from ..domains.workflows import WorkflowsStore
 from ..errors import ConflictError, NotFoundError
+from ..om_records import ObservationalMemoryRecord
 from ..records import Message, Resource, Score, Span, Thread, WorkflowRun
 
 T = TypeVar("T")
@@ -58,6 +60,7 @@ class InMemoryDB:
         self.runs: dict[tuple[str, str], tuple[WorkflowRun, int]] = {}
         self.scores: dict[str, tuple[Score, int]] = {}
         self.spans: dict[tuple[str, str], Span] = {}
+        self.om: dict[str, ObservationalMemoryRecord] = {}
 
 
 class InMemoryMemoryBackend(MemoryBackend):
@@ -68,6 +71,7 @@ class InMemoryMemoryBackend(MemoryBackend):
         self._db.threads.clear()
         self._db.messages.clear()
         self._db.resources.clear()
+        self._db.om.clear()
 
     async def get_thread(self, thread_id: str) -> Thread | None:
         return _copy(self._db.threads.get(thread_id))
@@ -225,6 +229,46 @@ class InMemoryMemoryBackend(MemoryBackend):
         for message in copies:
             self._db.messages[message.id] = StoredMessage(_copy(message), next(self._db.seq))
         return thread, copies
+
+    # ---- observational memory (SupportsObservationalMemory) -------------------------------
+
+    async def insert_om_record(self, record: ObservationalMemoryRecord) -> None:
+        if record.id in self._db.om:
+            raise ConflictError(
+                "observational memory record id exists",
+                id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
+                details={"id": record.id},
+            )
+        self._db.om[record.id] = _copy(record)
+
+    async def list_om_records(
+        self, lookup_key: str, limit: int | None
+    ) -> list[ObservationalMemoryRecord]:
+        found = [r for r in self._db.om.values() if r.lookup_key == lookup_key]
+        found.sort(key=lambda r: (r.generation_count, r.created_at), reverse=True)
+        return _copy(found[:limit] if limit is not None else found)
+
+    async def modify_om_record(
+        self, record_id: str, mutate: OMMutation
+    ) -> ObservationalMemoryRecord | None:
+        current = self._db.om.get(record_id)
+        if current is None:
+            return None
+        update = mutate(_copy(current))
+        if update.new_generation is not None and update.new_generation.id in self._db.om:
+            raise ConflictError(
+                "observational memory record id exists",
+                id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
+                details={"id": update.new_generation.id},
+            )
+        self._db.om[record_id] = _copy(update.record)
+        if update.new_generation is not None:
+            self._db.om[update.new_generation.id] = _copy(update.new_generation)
+        return _copy(update.record)
+
+    async def delete_om_records(self, lookup_key: str) -> None:
+        for record_id in [k for k, r in self._db.om.items() if r.lookup_key == lookup_key]:
+            del self._db.om[record_id]
 
 
 class InMemoryWorkflowsBackend(WorkflowsBackend):
