@@ -207,10 +207,15 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("getThreadById")
     async def get_thread(self, thread_id: str) -> Thread | None:
+        """One ``GET``; a key holding another record (a Mastra app's ambiguous id) reads as
+        absent."""
         return self._thread_or_none(await self._db.client.get(self._k.thread(thread_id)), thread_id)
 
     @operation("saveThread")
     async def upsert_thread(self, thread: Thread) -> None:
+        """Record and its time-index entries in one optimistic transaction. Raises
+        ``ValidationError`` for an id that would make message keys ambiguous, before any
+        write."""
         check_thread_key_id(thread.id, operation="SAVE_THREAD")
         key = self._k.thread(thread.id)
 
@@ -223,6 +228,7 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("updateThread")
     async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
+        """``mutate`` applied inside one optimistic transaction watching the thread key."""
         key = self._k.thread(thread_id)
 
         async def body(pipe: Pipeline) -> Thread | None:
@@ -238,6 +244,9 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("deleteThread")
     async def delete_thread(self, thread_id: str) -> None:
+        """The thread, its messages (ours and the ones a Mastra app indexed) and every index
+        entry in one optimistic transaction; a message key holding another thread's message
+        is left alone."""
         k = self._k
         thread_key = k.thread(thread_id)
         ours_key = k.thread_messages(thread_id)
@@ -274,6 +283,9 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("listThreads")
     async def query_threads(self, query: ThreadQuery) -> tuple[list[Thread], int]:
+        """A page of a thread time index (``ZCARD`` + ``ZRANGE BYLEX LIMIT`` + ``MGET``), the
+        cursor as a member bound; metadata filters read the index whole. Entries of expired
+        or changed threads are repaired and the page read again."""
         await self.adopter.step()  # threads a Mastra app created (1 DBSIZE when quiet)
         key = self._k.threads_by(query.order.field, query.resource_id)
         desc = query.order.descending
@@ -561,6 +573,7 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("listMessagesById")
     async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
+        """Metas, then records: two ``MGET`` whatever the threads."""
         metas = await self._metas(self._db.client, message_ids)
         refs = [(m.thread_id, m.id, m.seq) for m in metas if m is not None]
         found, _ = await self._load_messages(refs)
@@ -568,6 +581,10 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("saveMessages")
     async def save_messages(self, messages: list[Message], now: datetime) -> None:
+        """The batch, its index entries and the threads' ``updated_at`` in one optimistic
+        transaction; a known message keeps its time and sequence. Raises ``NotFoundError``
+        (writing nothing) for a missing thread, ``ValidationError`` for an ambiguous thread
+        id."""
         k = self._k
         thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
         for thread_id in thread_ids:
@@ -624,6 +641,9 @@ class UpstashMemoryBackend(MemoryBackend):
     async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
     ) -> list[Message]:
+        """``mutate`` applied to each stored message inside one optimistic transaction (a move
+        re-indexes the message under its new thread). Raises ``NotFoundError`` (writing
+        nothing) when a message would move to a missing thread."""
         k = self._k
 
         async def body(pipe: Pipeline) -> list[Message]:
@@ -684,6 +704,8 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("deleteMessages")
     async def delete_messages(self, message_ids: list[str], now: datetime) -> None:
+        """Records, metas and index entries, and the threads' ``updated_at``, in one
+        optimistic transaction."""
         k = self._k
 
         async def body(pipe: Pipeline) -> None:
@@ -718,11 +740,13 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("getResourceById")
     async def get_resource(self, resource_id: str) -> Resource | None:
+        """One ``GET``."""
         raw = await self._db.client.get(self._k.resource(resource_id))
         return self._resource_or_none(raw, resource_id)
 
     @operation("saveResource")
     async def upsert_resource(self, resource: Resource) -> None:
+        """One ``SET`` (with the resource TTL when configured)."""
         async with self._db.client.pipeline(transaction=False) as pipe:
             self._db.set_json(
                 pipe, self._k.resource(resource.id), resource_to_json(resource), "resource"
@@ -731,6 +755,7 @@ class UpstashMemoryBackend(MemoryBackend):
 
     @operation("updateResource")
     async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
+        """``mutate`` applied inside one optimistic transaction watching the resource key."""
         key = self._k.resource(resource_id)
 
         async def body(pipe: Pipeline) -> Resource:
@@ -773,6 +798,9 @@ class UpstashMemoryBackend(MemoryBackend):
     async def clone_thread(
         self, source_thread_id: str, new_thread_id: str, build: CloneBuilder
     ) -> tuple[Thread, list[Message]] | None:
+        """Read the source and write the copy in one optimistic transaction; the copies get
+        the scores Mastra's own clone gives them. Raises ``ConflictError`` when
+        ``new_thread_id`` exists, ``ValidationError`` for an ambiguous id."""
         check_thread_key_id(new_thread_id, operation="CLONE_THREAD")
         k = self._k
         source_key, target_key = k.thread(source_thread_id), k.thread(new_thread_id)
