@@ -1,0 +1,95 @@
+"""PyMongo's exceptions as the project's typed, redacted errors: the adapter's one
+error-translation module.
+
+Every driver call of the storage domains goes through
+:meth:`~.connection.MongoConnection.guard`, which uses :func:`translate_error` here; the
+connection string never reaches a message (it is scrubbed with
+:func:`~mastra_storage.redact.redact_text`).
+"""
+
+from __future__ import annotations
+
+from bson.errors import InvalidDocument
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    DocumentTooLarge,
+    DuplicateKeyError,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
+
+from mastra_storage.errors import (
+    BackendError,
+    ConflictError,
+    MastraStorageError,
+    UnavailableError,
+    ValidationError,
+    storage_error_id,
+)
+from mastra_storage.redact import redact_text
+
+
+class DocumentTooLargeError(ValidationError):
+    """A document would exceed the server's BSON size limit (16 MiB on MongoDB).
+
+    Raised *before* anything is written, so the stored version (e.g. the last good
+    workflow snapshot) stays intact and the run can still be resumed from it.
+    """
+
+
+def translate_error(
+    operation: str, exc: BaseException, *, display_url: str, secret_url: str | None
+) -> MastraStorageError | None:
+    """The typed error for a driver exception raised by ``operation``, or ``None`` when
+    ``exc`` is not the driver's (the caller re-raises it unchanged).
+
+    Duplicate keys are :class:`ConflictError`; oversized or unencodable documents
+    :class:`ValidationError`; an unreachable server or a time limit
+    :class:`UnavailableError`; any other server error :class:`BackendError` (with its
+    code). ``secret_url`` is scrubbed from every message.
+    """
+
+    def scrub(error: BaseException) -> str:
+        return redact_text(str(error), secret_url)
+
+    if isinstance(exc, DuplicateKeyError):
+        return ConflictError(
+            f"{operation}: duplicate key: {scrub(exc)}",
+            id=storage_error_id("MONGODB", operation, "DUPLICATE_KEY"),
+        )
+    if isinstance(exc, DocumentTooLarge):
+        return DocumentTooLargeError(
+            f"{operation}: a document exceeds MongoDB's size limit: {scrub(exc)}",
+            id=storage_error_id("MONGODB", operation, "DOCUMENT_TOO_LARGE"),
+        )
+    if isinstance(exc, (InvalidDocument, OverflowError)):
+        return ValidationError(
+            f"{operation}: value cannot be stored in MongoDB: {scrub(exc)}",
+            id=storage_error_id("MONGODB", operation, "INVALID_DOCUMENT"),
+        )
+    if isinstance(exc, (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)):
+        return UnavailableError(
+            f"{operation}: MongoDB at {display_url} is unreachable: {scrub(exc)}",
+            id=storage_error_id("MONGODB", operation, "UNAVAILABLE"),
+        )
+    if not isinstance(exc, PyMongoError):
+        return None
+    if exc.timeout:  # a client-side (CSOT) or server-side (maxTimeMS) time limit
+        return UnavailableError(
+            f"{operation}: MongoDB at {display_url} did not answer in time: {scrub(exc)}",
+            id=storage_error_id("MONGODB", operation, "TIMEOUT"),
+        )
+    if isinstance(exc, OperationFailure):
+        return BackendError(
+            f"{operation}: MongoDB error {exc.code}: {scrub(exc)}",
+            id=storage_error_id("MONGODB", operation, "FAILED"),
+            details={"code": exc.code},
+        )
+    return BackendError(
+        f"{operation}: {scrub(exc)}", id=storage_error_id("MONGODB", operation, "FAILED")
+    )
+
+
+__all__ = ["DocumentTooLargeError", "translate_error"]
