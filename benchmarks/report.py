@@ -62,6 +62,28 @@ def _ratio(result: WorkloadResult) -> str:
     return "-" if ratio is None else f"{ratio:.2f}x"
 
 
+def _cpu(side: SideResult | None) -> str:
+    value = None if side is None else side.summary.cpu_per_op_s
+    return fmt_seconds(value)
+
+
+def cpu_ratio(result: WorkloadResult) -> float | None:
+    """SDK/raw client CPU per operation (``None`` without a raw side or CPU figures)."""
+    sdk = result.sdk.summary.cpu_per_op_s
+    raw = result.raw.summary.cpu_per_op_s if result.raw else None
+    if sdk is None or raw is None or not raw > 0 or math.isnan(sdk):
+        return None
+    return sdk / raw
+
+
+def _cpu_cell(result: WorkloadResult) -> str:
+    if result.sdk.summary.cpu_per_op_s is None:
+        return "-"
+    text = _cpu(result.sdk) if result.raw is None else f"{_cpu(result.sdk)} / {_cpu(result.raw)}"
+    ratio = cpu_ratio(result)
+    return text if ratio is None else f"{text} ({ratio:.2f}x)"
+
+
 def _spread(side: SideResult | None) -> str:
     return "-" if side is None else f"±{side.summary.spread_pct / 2:.0f}%"
 
@@ -72,14 +94,15 @@ def console_line(result: WorkloadResult) -> str:
     text = (
         f"[{result.backend}] {result.workload} sdk {fmt_seconds(s.median_s)} "
         f"(p99 {fmt_seconds(s.p99_s)}, {_ops(s.ops_per_s)}/s, spread {_spread(result.sdk)}; "
-        f"reps {', '.join(fmt_seconds(m) for m in s.rep_medians_s)})"
+        f"reps {', '.join(fmt_seconds(m) for m in s.rep_medians_s)}; cpu {_cpu(result.sdk)}/op)"
     )
     if result.raw is not None:
         r = result.raw.summary
         text += (
             f" | raw {fmt_seconds(r.median_s)} (p99 {fmt_seconds(r.p99_s)}, "
             f"{_ops(r.ops_per_s)}/s, spread {_spread(result.raw)}; reps "
-            f"{', '.join(fmt_seconds(m) for m in r.rep_medians_s)}) | SDK/raw {_ratio(result)}"
+            f"{', '.join(fmt_seconds(m) for m in r.rep_medians_s)}; cpu {_cpu(result.raw)}/op) "
+            f"| SDK/raw {_ratio(result)}"
         )
     return text
 
@@ -97,10 +120,10 @@ def import_line(value: ImportTime) -> str:
 def markdown_table(run: RunReport) -> str:
     head = (
         "| backend | workload | SDK median | SDK p99 | SDK ops/s | raw median | raw p99 "
-        "| raw ops/s | SDK/raw | spread SDK / raw | statements/op SDK / raw "
-        "| round trips/op SDK / raw |"
+        "| raw ops/s | SDK/raw | client CPU/op SDK / raw | spread SDK / raw "
+        "| statements/op SDK / raw | round trips/op SDK / raw |"
     )
-    lines = [head, "|" + "---|" * 12]
+    lines = [head, "|" + "---|" * 13]
     for r in run.results:
         s = r.sdk.summary
         raw = r.raw.summary if r.raw else None
@@ -117,6 +140,7 @@ def markdown_table(run: RunReport) -> str:
                     fmt_seconds(raw.p99_s) if raw else "-",
                     _ops(raw.ops_per_s) if raw else "-",
                     _ratio(r),
+                    _cpu_cell(r),
                     f"{_spread(r.sdk)} / {_spread(r.raw)}",
                     _counts(r.sdk.counts, r.raw.counts if r.raw else None, trips=False),
                     _counts(r.sdk.counts, r.raw.counts if r.raw else None, trips=True),
@@ -173,6 +197,9 @@ def markdown(run: RunReport) -> str:
         "",
         markdown_table(run),
         "",
+        "Client CPU/op: the benchmark process's CPU time (all its threads: event loop and "
+        "driver worker threads; not the database server's) over a repetition divided by its "
+        "operations, median over repetitions; the ratio in brackets is SDK/raw. "
         "Statements/op: driver calls (libSQL: including BEGIN/COMMIT) or server commands "
         "(Redis: INFO commandstats); `a→b` = with a tenth of the data → with all of it. "
         "Round trips/op: client→server bursts through a counting TCP proxy (network backends).",

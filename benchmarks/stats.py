@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,10 +26,32 @@ def percentile(samples: Sequence[float], q: float) -> float:
 
 @dataclass
 class Repetition:
-    """One timed pass: per-operation latencies and the pass's wall time."""
+    """One timed pass: per-operation latencies, the pass's wall time and its CPU time.
+
+    ``cpu`` is the process's CPU time over the pass (every thread: the event loop and the
+    drivers' worker threads), so ``cpu / len(samples)`` is the client's CPU per operation,
+    which a busy machine disturbs far less than the wall-clock latencies.
+    """
 
     samples: list[float] = field(default_factory=list)
     elapsed: float = 0.0
+    cpu: float = 0.0
+    _wall0: float = 0.0
+    _cpu0: float = 0.0
+
+    def begin(self) -> None:
+        """Start the pass's wall and CPU clocks (after any untimed setup)."""
+        self._cpu0 = time.process_time()
+        self._wall0 = time.perf_counter()
+
+    def end(self) -> None:
+        """Stop both clocks: sets ``elapsed`` and ``cpu``."""
+        self.elapsed = time.perf_counter() - self._wall0
+        self.cpu = time.process_time() - self._cpu0
+
+    @property
+    def cpu_per_op(self) -> float:
+        return self.cpu / len(self.samples) if self.samples else math.nan
 
     @property
     def median(self) -> float:
@@ -53,6 +76,8 @@ class Summary:
     spread_pct: float
     rep_medians_s: list[float]
     ops_per_rep: int
+    #: Client CPU seconds per operation (median over repetitions); ``None`` in old runs.
+    cpu_per_op_s: float | None = None
 
     @classmethod
     def of(cls, reps: Sequence[Repetition]) -> Summary:
@@ -66,6 +91,7 @@ class Summary:
             spread_pct=spread,
             rep_medians_s=medians,
             ops_per_rep=len(reps[0].samples) if reps else 0,
+            cpu_per_op_s=statistics.median([r.cpu_per_op for r in reps]) if reps else None,
         )
 
 

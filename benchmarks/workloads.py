@@ -249,10 +249,10 @@ class AppendTurn(Workload):
         await ctx.create_threads([ctx.thread(thread_id, resource)])
         turns = [ctx.turn(thread_id, resource) for _ in range(n or ctx.sizes.w1_turns)]
         result = Repetition()
-        started = time.perf_counter()
+        result.begin()
         for turn in turns:
             await _time(result, ops.append_turn(turn))
-        result.elapsed = time.perf_counter() - started
+        result.end()
         return result
 
     async def one(self, ops: Ops, ctx: Context) -> None:
@@ -293,11 +293,11 @@ class Recall(Workload):
         thread_id, _ = self._thread(ctx)
         limit = ctx.sizes.w2_recall
         result = Repetition()
-        started = time.perf_counter()
+        result.begin()
         got: Sequence[str] = ()
         for _ in range(n or ctx.sizes.w2_ops):
             got = await _time(result, ops.recall(thread_id, limit))
-        result.elapsed = time.perf_counter() - started
+        result.end()
         if len(got) != limit:
             raise AssertionError(f"{side} recall returned {len(got)} messages, not {limit}")
         return result
@@ -339,12 +339,12 @@ class ListThreads(Workload):
         page = ctx.sizes.w3_page
         resources = ctx.sizes.w3_resources
         result = Repetition()
-        started = time.perf_counter()
+        result.begin()
         for i in range(n or ctx.sizes.w3_ops):
             got = await _time(result, ops.list_threads(self._resource(ctx, i % resources), page))
             if len(got) != min(page, ctx.sizes.w3_threads // resources):
                 raise AssertionError(f"{side} listed {len(got)} threads")
-        result.elapsed = time.perf_counter() - started
+        result.end()
         return result
 
     async def one(self, ops: Ops, ctx: Context) -> None:
@@ -383,7 +383,7 @@ class Snapshot(Workload):
         run_id = f"{ctx.tag}-w4-{side}-r{rep}"
         bodies = [{**ctx.snapshot, "timestamp": i} for i in range(n or ctx.sizes.w4_ops)]
         result = Repetition()
-        started = time.perf_counter()
+        result.begin()
         for body in bodies:
             op_started = time.perf_counter()
             await ops.persist_snapshot(self.workflow, run_id, body)
@@ -391,7 +391,7 @@ class Snapshot(Workload):
             result.samples.append(time.perf_counter() - op_started)
             if loaded is None or loaded.get("timestamp") != body["timestamp"]:
                 raise AssertionError(f"{side} loaded a different snapshot")
-        result.elapsed = time.perf_counter() - started
+        result.end()
         return result
 
     async def one(self, ops: Ops, ctx: Context) -> None:
@@ -424,9 +424,9 @@ class Concurrent(AppendTurn):
             for turn in turns:
                 await _time(result, ops.append_turn(turn))
 
-        started = time.perf_counter()
+        result.begin()
         await asyncio.gather(*(task(plan) for plan in plans))
-        result.elapsed = time.perf_counter() - started
+        result.end()
         return result
 
     async def agree(self, sdk: Ops, raw: Ops, ctx: Context) -> str | None:
