@@ -20,6 +20,7 @@ from .memory_totals import ListTotalTests
 from .memory_update_delete import UpdateDeleteMessageTests
 from .null_rule import NullRuleTests
 from .observability import ObservabilityTests
+from .observational_memory import ObservationalMemoryTests
 from .retention import RetentionTests
 from .score_ids import ScoreIdTests
 from .scores import ScoreTests
@@ -34,8 +35,10 @@ class MemoryConformance(
     UpdateDeleteMessageTests,
     ResourceTests,
     CloneThreadTests,
+    ObservationalMemoryTests,
 ):
-    """Every memory-domain test (threads, messages, updates/deletes, resources, cloning)."""
+    """Every memory-domain test (threads, messages, updates/deletes, resources, cloning,
+    observational memory)."""
 
 
 class ReliabilityConformance(
@@ -78,6 +81,7 @@ __all__ = [
     "MessageTests",
     "NullRuleTests",
     "ObservabilityTests",
+    "ObservationalMemoryTests",
     "ReliabilityConformance",
     "ResourceTests",
     "RetentionTests",
