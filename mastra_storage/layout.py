@@ -38,6 +38,7 @@ TABLE_RESOURCES = "mastra_resources"
 TABLE_WORKFLOW_SNAPSHOT = "mastra_workflow_snapshot"
 TABLE_SCORERS = "mastra_scorers"
 TABLE_SPANS = "mastra_ai_spans"
+TABLE_OBSERVATIONAL_MEMORY = "mastra_observational_memory"
 
 
 class LogicalColumn(msgspec.Struct, frozen=True):
@@ -152,6 +153,27 @@ SPANS = LogicalTable(
     ),
 )
 
+#: Observational memory (optional, like in Mastra: not part of :data:`TABLES`; an adapter
+#: with :class:`~mastra_storage.backend.capabilities.SupportsObservationalMemory` creates
+#: it). ``config`` is JSON in a ``text`` column, as ``@mastra/core`` declares it.
+OBSERVATIONAL_MEMORY = LogicalTable(
+    TABLE_OBSERVATIONAL_MEMORY,
+    columns(
+        "id:text!* lookupKey:text! scope:text! resourceId:text threadId:text "
+        "activeObservations:text! activeObservationsPendingUpdate:text originType:text! "
+        "config:text! generationCount:integer! lastObservedAt:timestamp "
+        "lastReflectionAt:timestamp pendingMessageTokens:integer! "
+        "totalTokensObserved:integer! observationTokenCount:integer! isObserving:boolean! "
+        "isReflecting:boolean! observedMessageIds:jsonb observedTimezone:text "
+        "bufferedObservations:text bufferedObservationTokens:integer bufferedMessageIds:jsonb "
+        "bufferedReflection:text bufferedReflectionTokens:integer "
+        "bufferedReflectionInputTokens:integer reflectedObservationLineCount:integer "
+        "bufferedObservationChunks:jsonb isBufferingObservation:boolean! "
+        "isBufferingReflection:boolean! lastBufferedAtTokens:integer! "
+        "lastBufferedAtTime:timestamp metadata:jsonb createdAt:timestamp! updatedAt:timestamp!"
+    ),
+)
+
 TABLES: tuple[LogicalTable, ...] = (
     THREADS,
     MESSAGES,
@@ -176,7 +198,6 @@ SCORE_FILTER_COLUMNS: dict[str, str] = {
 }
 
 
-
 def record_columns(record_type: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
     """``(field name, column name)`` of a record type, in field order (a record's encoded
     name is Mastra's column name)."""
@@ -189,6 +210,7 @@ SPAN_FIELD_COLUMNS: tuple[tuple[str, str], ...] = record_columns(Span)
 __all__ = [
     "LOGICAL_TYPES",
     "MESSAGES",
+    "OBSERVATIONAL_MEMORY",
     "RESOURCES",
     "SCORERS",
     "SCORE_FILTER_COLUMNS",
@@ -198,6 +220,7 @@ __all__ = [
     "TABLES_BY_NAME",
     "TABLE_MESSAGES",
     "TABLE_NAMES",
+    "TABLE_OBSERVATIONAL_MEMORY",
     "TABLE_RESOURCES",
     "TABLE_SCORERS",
     "TABLE_SPANS",
