@@ -102,15 +102,31 @@ class ObservabilityStore:
             await self.backend.upsert_spans(prepared)
 
     async def get_span(self, trace_id: str, span_id: str) -> Span | None:
+        """One span, or ``None`` when the trace has no such span. One read.
+
+        :raises ValidationError: an empty or non-string ``trace_id``/``span_id``, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(trace_id, field="trace_id", operation="GET_SPAN")
         require_non_empty(span_id, field="span_id", operation="GET_SPAN")
         return await self.backend.get_span(trace_id, span_id)
 
     async def get_root_span(self, trace_id: str) -> Span | None:
+        """The trace's root span (the one without a parent), or ``None``. One read.
+
+        :raises ValidationError: an empty or non-string ``trace_id``, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(trace_id, field="trace_id", operation="GET_ROOT_SPAN")
         return await self.backend.get_root_span(trace_id)
 
     async def get_trace(self, trace_id: str) -> Trace | None:
+        """Every span of a trace as a :class:`~mastra_storage.records.Trace`, or ``None``
+        when no span has this trace id. One read (a consistent snapshot where the backend has one).
+
+        :raises ValidationError: an empty or non-string ``trace_id``, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(trace_id, field="trace_id", operation="GET_TRACE")
         spans = await self.backend.get_trace_spans(trace_id)
         return Trace(trace_id=trace_id, spans=spans) if spans else None
@@ -145,6 +161,14 @@ class ObservabilityStore:
         )
 
     async def batch_update_spans(self, updates: Sequence[SpanUpdate]) -> None:
+        """Apply several :class:`SpanUpdate` at once, atomically: every change is written, or
+        none is. Each update replaces only the fields it names; spans that do not exist are
+        ignored. ``updated_at`` is set by storage.
+
+        :raises ValidationError: not a list of ``SpanUpdate``, an empty id, a field that cannot be
+            updated or a value of the wrong type; raised before any write, nothing is changed.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         if isinstance(updates, SpanUpdate) or not isinstance(updates, (list, tuple)):
             raise ValidationError(
                 f"updates must be a list of SpanUpdate, got {type(updates).__name__}",
@@ -170,6 +194,12 @@ class ObservabilityStore:
             await self.backend.update_spans(checked, utc_now())
 
     async def batch_delete_traces(self, trace_ids: Sequence[str]) -> None:
+        """Delete every span of the given traces, atomically; unknown ids are ignored and an
+        empty list is a no-op. Duplicate ids count once.
+
+        :raises ValidationError: not a sequence of non-empty strings, before any write.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         ids = unique_strings(trace_ids, field="trace_ids", operation="BATCH_DELETE_TRACES")
         if ids:
             await self.backend.delete_traces(ids)

@@ -85,6 +85,11 @@ class ScoresStore:
         return score
 
     async def get_score_by_id(self, score_id: str) -> Score | None:
+        """The score with this id, or ``None``. One read.
+
+        :raises ValidationError: an empty or non-string ``score_id``, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(score_id, field="score_id", operation="GET_SCORE_BY_ID")
         return await self.backend.get_score(score_id)
 
@@ -130,6 +135,18 @@ class ScoresStore:
         cursor: str | None = None,
         include_total: bool = True,
     ) -> Page[Score]:
+        """A scorer's scores, newest first, optionally narrowed to one entity (``entity_id``,
+        ``entity_type``) and one ``source`` (``"LIVE"`` or ``"TEST"``).
+
+        Paging is the same for every list: ``page``/``per_page`` (``None``: all), or ``cursor``
+        (the previous page's ``next_cursor``, stable while rows are added); ``include_total=False``
+        skips the count. One read (a page and its total come from one snapshot where the backend
+        allows).
+
+        :raises ValidationError: an empty id, a bad ``source``, bad paging arguments or a cursor
+            from another query, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(scorer_id, field="scorer_id", operation="LIST_SCORES_BY_SCORER_ID")
         for name, value in (("entity_id", entity_id), ("entity_type", entity_type)):
             optional_id(value, field=name, operation="LIST_SCORES_BY_SCORER_ID")
@@ -152,6 +169,12 @@ class ScoresStore:
         cursor: str | None = None,
         include_total: bool = True,
     ) -> Page[Score]:
+        """The scores of one run (agent or workflow run id), newest first; paging as in
+        :meth:`list_scores_by_scorer_id`.
+
+        :raises ValidationError: an empty ``run_id`` or bad paging arguments, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(run_id, field="run_id", operation="LIST_SCORES_BY_RUN_ID")
         return await self._list(ScoreQuery(run_id=run_id), page, per_page, cursor, include_total)
 
@@ -165,6 +188,12 @@ class ScoresStore:
         cursor: str | None = None,
         include_total: bool = True,
     ) -> Page[Score]:
+        """The scores of one entity (an agent or workflow: ``entity_id`` with its
+        ``entity_type``), newest first; paging as in :meth:`list_scores_by_scorer_id`.
+
+        :raises ValidationError: an empty id or type, or bad paging arguments, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(entity_id, field="entity_id", operation="LIST_SCORES_BY_ENTITY_ID")
         require_non_empty(entity_type, field="entity_type", operation="LIST_SCORES_BY_ENTITY_ID")
         return await self._list(
@@ -185,6 +214,12 @@ class ScoresStore:
         cursor: str | None = None,
         include_total: bool = True,
     ) -> Page[Score]:
+        """The scores attached to one span (``trace_id`` and ``span_id``), newest first; paging
+        as in :meth:`list_scores_by_scorer_id`.
+
+        :raises ValidationError: an empty id or bad paging arguments, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(trace_id, field="trace_id", operation="LIST_SCORES_BY_SPAN")
         require_non_empty(span_id, field="span_id", operation="LIST_SCORES_BY_SPAN")
         return await self._list(

@@ -83,6 +83,10 @@ class WorkflowsStore:
         await self.backend.dangerously_clear_all()
 
     def supports_concurrent_updates(self) -> bool:
+        """Always ``True``: ``update_workflow_results`` and ``update_workflow_state`` are atomic
+        read-modify-writes on every backend, so parallel steps may update one run (Mastra's
+        ``supportsConcurrentUpdates``).
+        """
         return True
 
     async def persist_workflow_snapshot(
@@ -163,6 +167,13 @@ class WorkflowsStore:
     async def load_workflow_snapshot(
         self, *, workflow_name: str, run_id: str
     ) -> dict[str, Any] | str | None:
+        """The stored snapshot of a run (a dict, or the string a Mastra app stored), or ``None``
+        when the run does not exist. One read. :meth:`load_workflow_snapshot_versioned` also
+        returns the version token for a version-checked write.
+
+        :raises ValidationError: an empty ``workflow_name`` or ``run_id``, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         run = await self._load_run(workflow_name, run_id)
         return None if run is None else run.snapshot
 
@@ -356,11 +367,22 @@ class WorkflowsStore:
     async def get_workflow_run_by_id(
         self, run_id: str, *, workflow_name: str | None = None
     ) -> WorkflowRun | None:
+        """The run with this id (its snapshot, status, timestamps and ``version``), or ``None``.
+        Without ``workflow_name`` the newest run with this id, in any workflow. One read.
+
+        :raises ValidationError: an empty ``run_id`` or ``workflow_name``, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(run_id, field="run_id", operation="GET_WORKFLOW_RUN_BY_ID")
         optional_id(workflow_name, field="workflow_name", operation="GET_WORKFLOW_RUN_BY_ID")
         return await self.backend.find_run(run_id, workflow_name)
 
     async def delete_workflow_run_by_id(self, run_id: str, *, workflow_name: str) -> None:
+        """Delete one run and its snapshot; a missing run is a no-op. One atomic write.
+
+        :raises ValidationError: an empty ``run_id`` or ``workflow_name``, before any write.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(run_id, field="run_id", operation="DELETE_WORKFLOW_RUN_BY_ID")
         require_non_empty(
             workflow_name, field="workflow_name", operation="DELETE_WORKFLOW_RUN_BY_ID"
