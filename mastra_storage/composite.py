@@ -197,6 +197,7 @@ class MastraStorage:
 
     @property
     def initialized(self) -> bool:
+        """Whether :meth:`init` has completed on this store (it then returns at once)."""
         return self._initialized
 
     @property

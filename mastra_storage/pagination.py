@@ -153,6 +153,10 @@ class DateRange(msgspec.Struct, kw_only=True, frozen=True):
     end_exclusive: bool = False
 
     def resolved(self) -> ResolvedDateRange:
+        """The range with its bounds parsed to aware UTC datetimes.
+
+        :raises ValidationError: a bound that is not an ISO-8601 date or datetime.
+        """
         return ResolvedDateRange(
             start=None if self.start is None else parse_iso(self.start, field="start"),
             end=None if self.end is None else parse_iso(self.end, field="end"),

@@ -114,6 +114,10 @@ class MessageQuery(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class MessageQueryResult(msgspec.Struct, kw_only=True):
+    """What ``query_messages`` returns: the page (up to ``limit + 1`` rows), the total of
+    the filtered set (0 when the query did not ask for it), and the ``include`` context
+    messages (the windows around the ids the query names)."""
+
     page: list[StoredMessage]
     total: int
     included: list[StoredMessage]

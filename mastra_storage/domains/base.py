@@ -13,9 +13,17 @@ class StorageDomain(Protocol):
     ``dangerously_clear_all`` deletes every record the domain owns (meant for tests).
     """
 
-    async def init(self) -> None: ...
+    async def init(self) -> None:
+        """Create or upgrade the tables, indexes or keys the domain needs. Idempotent.
 
-    async def dangerously_clear_all(self) -> None: ...
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        :raises SchemaMismatchError: a verify-only store whose schema is not ready.
+        """
+        ...
+
+    async def dangerously_clear_all(self) -> None:
+        """Delete every record the domain owns (meant for tests; no undo)."""
+        ...
 
 
 __all__ = ["StorageDomain"]
