@@ -26,7 +26,10 @@ class Embedder(Protocol):
         """Length of every vector this embedder returns (names the vector index)."""
         ...
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector of :attr:`dimension` floats per text, in the order of ``texts``.
+        Implementations should bound their own network calls (a provider's API)."""
+        ...
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -50,9 +53,11 @@ class HashingEmbedder:
 
     @property
     def dimension(self) -> int:
+        """The number of hash buckets, which is the length of every vector."""
         return self._dimension
 
     def embed_one(self, text: str) -> list[float]:
+        """The unit vector of one text (synchronous, pure: no I/O)."""
         vector = [0.0] * self._dimension
         for token in _TOKEN.findall(text.lower()):
             digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
@@ -67,6 +72,7 @@ class HashingEmbedder:
         return [v / norm for v in vector]
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """:meth:`embed_one` of each text, in order."""
         return [self.embed_one(t) for t in texts]
 
     def __repr__(self) -> str:

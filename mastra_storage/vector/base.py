@@ -77,6 +77,8 @@ class BaseVectorStore(abc.ABC):
 
     @property
     def index_separator(self) -> str:
+        """What :class:`~mastra_storage.memory.Memory` puts between the parts of its index
+        names (``_``)."""
         return "_"
 
     # ---- primitives -------------------------------------------------------------------
@@ -158,6 +160,7 @@ class BaseVectorStore(abc.ABC):
 
     @staticmethod
     def contains_regex(node: Node) -> bool:
+        """Whether a parsed filter uses ``$regex`` anywhere (for backends that cannot run it)."""
         from .filter import And, ElemMatch, Not, Or
 
         if isinstance(node, Regex):
@@ -175,6 +178,14 @@ class BaseVectorStore(abc.ABC):
     async def create_index(
         self, index_name: str, dimension: int, metric: Metric = "cosine"
     ) -> None:
+        """Create the index ``index_name`` for vectors of ``dimension`` floats compared by
+        ``metric`` (``"cosine"``, ``"euclidean"`` or ``"dotproduct"``). Idempotent for the same
+        dimension and metric, safe under concurrent creators.
+
+        :raises ValidationError: a bad name, dimension or metric, or an existing index with
+            another dimension or metric; nothing is created.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         name, dim, chosen = self._check_create(index_name, dimension, metric)
         existing = await self._index_config(name)
         if existing is None:
@@ -221,6 +232,16 @@ class BaseVectorStore(abc.ABC):
         metadata: Sequence[Mapping[str, Any] | None] | None = None,
         ids: Sequence[str] | None = None,
     ) -> list[str]:
+        """Insert or replace vectors in one atomic write; returns their ids, in order
+        (``ids`` when given, else new UUIDs). ``metadata`` holds one JSON object per vector. A
+        repeated id keeps its last vector, as in Mastra.
+
+        :raises ValidationError: an empty batch, a vector of the wrong dimension or with a
+            non-finite value, metadata that is not a JSON object, or ``ids``/``metadata`` of
+            another length; nothing is written.
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         op = "upsert"
         name = check_index_name(self.store_name, op, index_name)
         raw: Any = vectors  # callers may pass anything; check before trusting the type
@@ -276,6 +297,16 @@ class BaseVectorStore(abc.ABC):
         include_vector: bool = False,
         min_score: float | None = None,
     ) -> list[QueryResult]:
+        """The ``top_k`` vectors most similar to ``query_vector`` that match ``filter``
+        (Mastra's metadata filter language, values passed as parameters), best first, each a
+        :class:`~mastra_storage.vector.QueryResult`; ``min_score`` drops weaker matches and
+        ``include_vector`` returns the stored vectors too. Read-only.
+
+        :raises ValidationError: a bad ``top_k``, ``min_score``, vector or filter.
+        :raises NotSupportedError: a filter operator this backend cannot run (``$regex`` on some).
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         op = "query"
         name = check_index_name(self.store_name, op, index_name)
         k = check_top_k(self.store_name, top_k)
@@ -293,15 +324,30 @@ class BaseVectorStore(abc.ABC):
         return await self._query(name, config, query)
 
     async def list_indexes(self) -> list[str]:
+        """The names of every index, sorted. Read-only.
+
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         return sorted(await self._list_indexes())
 
     async def describe_index(self, index_name: str) -> IndexStats:
+        """The index's dimension, vector count and metric as an
+        :class:`~mastra_storage.vector.IndexStats`. Read-only.
+
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         name = check_index_name(self.store_name, "describeIndex", index_name)
         config = await self._require("describeIndex", name)
         count = await self._count(name)
         return IndexStats(dimension=config.dimension, count=count, metric=config.metric)
 
     async def delete_index(self, index_name: str) -> None:
+        """Drop the index and every vector in it.
+
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         name = check_index_name(self.store_name, "deleteIndex", index_name)
         if not await self._drop_index(name):
             raise index_not_found(self.store_name, "deleteIndex", name)
@@ -315,6 +361,14 @@ class BaseVectorStore(abc.ABC):
         *,
         filter: Mapping[str, Any] | None = None,
     ) -> None:
+        """Replace the vector and/or the metadata of one ``id``, or of every vector matching
+        ``filter`` (exactly one of the two), in one atomic write; a value left ``None`` is kept.
+
+        :raises ValidationError: neither or both of ``id`` and ``filter``, nothing to update, an
+            empty filter, or a bad vector or metadata; nothing is changed.
+        :raises NotFoundError: the index, or the vector ``id``, does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         op = "updateVector"
         name = check_index_name(self.store_name, op, index_name)
         target = self._id_or_filter(op, id, filter, action="update")
@@ -339,6 +393,11 @@ class BaseVectorStore(abc.ABC):
             )
 
     async def delete_vector(self, index_name: str, id: str) -> None:
+        """Delete one vector; an unknown id is a no-op.
+
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         op = "deleteVector"
         name = check_index_name(self.store_name, op, index_name)
         vector_id = check_id(self.store_name, op, id)
@@ -351,6 +410,13 @@ class BaseVectorStore(abc.ABC):
         ids: Sequence[str] | None = None,
         filter: Mapping[str, Any] | None = None,
     ) -> None:
+        """Delete the vectors with ``ids``, or every vector matching ``filter`` (exactly one of
+        the two), in one atomic write; unknown ids are ignored.
+
+        :raises ValidationError: neither or both arguments, or an empty filter; nothing deleted.
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
         op = "deleteVectors"
         name = check_index_name(self.store_name, op, index_name)
         if ids is not None and filter is not None:

@@ -49,11 +49,29 @@ class VectorStore(Protocol):
         """The ``top_k`` most similar vectors matching ``filter``, best first."""
         ...
 
-    async def list_indexes(self) -> list[str]: ...
+    async def list_indexes(self) -> list[str]:
+        """The names of every index, sorted. Read-only.
 
-    async def describe_index(self, index_name: str) -> IndexStats: ...
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
+        ...
 
-    async def delete_index(self, index_name: str) -> None: ...
+    async def describe_index(self, index_name: str) -> IndexStats:
+        """The index's dimension, vector count and metric as an
+        :class:`~mastra_storage.vector.IndexStats`. Read-only.
+
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
+        ...
+
+    async def delete_index(self, index_name: str) -> None:
+        """Drop the index and every vector in it.
+
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
+        ...
 
     async def update_vector(
         self,
@@ -67,7 +85,13 @@ class VectorStore(Protocol):
         """Replace the vector and/or metadata of one id, or of every match of ``filter``."""
         ...
 
-    async def delete_vector(self, index_name: str, id: str) -> None: ...
+    async def delete_vector(self, index_name: str, id: str) -> None:
+        """Delete one vector; an unknown id is a no-op.
+
+        :raises NotFoundError: the index does not exist.
+        :raises UnavailableError: the database cannot be reached or did not answer in time.
+        """
+        ...
 
     async def delete_vectors(
         self,
@@ -78,7 +102,9 @@ class VectorStore(Protocol):
         """Delete by ids or by filter (exactly one of the two)."""
         ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Release the store's connections; idempotent. The store cannot be used afterwards."""
+        ...
 
 
 __all__ = ["VectorStore"]

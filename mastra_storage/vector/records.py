@@ -29,6 +29,7 @@ class QueryResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     vector: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON-compatible Python values (dicts, lists, numbers)."""
         out: dict[str, Any] = msgspec.to_builtins(self)
         return out
 
@@ -41,6 +42,7 @@ class IndexStats(msgspec.Struct, kw_only=True, frozen=True):
     metric: Metric
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON-compatible Python values (dicts, lists, numbers)."""
         out: dict[str, Any] = msgspec.to_builtins(self)
         return out
 

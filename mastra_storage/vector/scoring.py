@@ -14,6 +14,11 @@ from .records import Metric
 
 
 def score(metric: Metric, a: Sequence[float], b: Sequence[float]) -> float:
+    """The similarity of two vectors as the backends report it, higher is closer: cosine
+    similarity, ``1 / (1 + euclidean distance)``, or the dot product.
+
+    :raises ValueError: the vectors differ in length.
+    """
     if metric == "cosine":
         dot = math.fsum(x * y for x, y in zip(a, b, strict=True))
         norm = math.sqrt(math.fsum(x * x for x in a)) * math.sqrt(math.fsum(y * y for y in b))
