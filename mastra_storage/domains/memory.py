@@ -186,6 +186,11 @@ class MemoryStore:
     # ---- threads --------------------------------------------------------------------------
 
     async def get_thread_by_id(self, thread_id: str) -> Thread | None:
+        """The thread with this id, or ``None``. One read.
+
+        :raises ValidationError: an empty or non-string ``thread_id``, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(thread_id, field="thread_id", operation="GET_THREAD_BY_ID")
         return await self.backend.get_thread(thread_id)
 
@@ -588,6 +593,11 @@ class MemoryStore:
     # ---- resources ------------------------------------------------------------------------
 
     async def get_resource_by_id(self, resource_id: str) -> Resource | None:
+        """The resource (a user's working memory and metadata), or ``None``. One read.
+
+        :raises ValidationError: an empty or non-string ``resource_id``, before any I/O.
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        """
         require_non_empty(resource_id, field="resource_id", operation="GET_RESOURCE_BY_ID")
         return await self.backend.get_resource(resource_id)
 
