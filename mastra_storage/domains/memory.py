@@ -144,6 +144,14 @@ class MemoryStore:
     :class:`~mastra_storage.backend.MemoryBackend` it wraps does the I/O, one atomic unit
     per call. Every method is a coroutine; bad input raises
     :class:`~mastra_storage.errors.ValidationError` before anything is read or written.
+
+    Errors every method may raise, besides those its own docstring names:
+    :class:`~mastra_storage.errors.UnavailableError` (the backend cannot be reached, or
+    did not answer within ``operation_timeout``; a write that fails this way was either
+    applied whole or not at all), :class:`~mastra_storage.errors.StoreClosedError` (the
+    store was closed), :class:`~mastra_storage.errors.EventLoopMismatchError` (called
+    from another event loop than the store's) and
+    :class:`~mastra_storage.errors.BackendError` (an unexpected backend failure).
     """
 
     def __init__(self, backend: MemoryBackend) -> None:

@@ -49,7 +49,17 @@ class ObservabilityStore:
     """AI-tracing spans grouped into traces, composed over an
     :class:`~mastra_storage.backend.ObservabilityBackend`.
 
-    Validates spans and changes before any I/O and pages the backend's trace queries.
+    Validates spans and changes before any I/O
+    (:class:`~mastra_storage.errors.ValidationError`, nothing written) and pages the
+    backend's trace queries. Each batch write is one atomic unit.
+
+    Errors every method may raise, besides those its own docstring names:
+    :class:`~mastra_storage.errors.UnavailableError` (the backend cannot be reached, or
+    did not answer within ``operation_timeout``; a write that fails this way was either
+    applied whole or not at all), :class:`~mastra_storage.errors.StoreClosedError` (the
+    store was closed), :class:`~mastra_storage.errors.EventLoopMismatchError` (called
+    from another event loop than the store's) and
+    :class:`~mastra_storage.errors.BackendError` (an unexpected backend failure).
     """
 
     def __init__(self, backend: ObservabilityBackend) -> None:

@@ -27,7 +27,16 @@ DEFAULT_SCORES_PER_PAGE = 100
 class ScoresStore:
     """Scorer results (evals), composed over a :class:`~mastra_storage.backend.ScoresBackend`.
 
-    Validates payloads before any I/O and pages the backend's queries.
+    Validates payloads before any I/O (:class:`~mastra_storage.errors.ValidationError`,
+    nothing written) and pages the backend's queries. Each write is one atomic unit.
+
+    Errors every method may raise, besides those its own docstring names:
+    :class:`~mastra_storage.errors.UnavailableError` (the backend cannot be reached, or
+    did not answer within ``operation_timeout``; a write that fails this way was either
+    applied whole or not at all), :class:`~mastra_storage.errors.StoreClosedError` (the
+    store was closed), :class:`~mastra_storage.errors.EventLoopMismatchError` (called
+    from another event loop than the store's) and
+    :class:`~mastra_storage.errors.BackendError` (an unexpected backend failure).
     """
 
     def __init__(self, backend: ScoresBackend) -> None:

@@ -66,6 +66,14 @@ class WorkflowsStore:
     Validates input, holds the merge rules of ``update_workflow_results`` and
     ``update_workflow_state`` and hands them to the backend's atomic ``modify_run``, so
     concurrent step updates never overwrite each other.
+
+    Errors every method may raise, besides those its own docstring names:
+    :class:`~mastra_storage.errors.UnavailableError` (the backend cannot be reached, or
+    did not answer within ``operation_timeout``; a write that fails this way was either
+    applied whole or not at all), :class:`~mastra_storage.errors.StoreClosedError` (the
+    store was closed), :class:`~mastra_storage.errors.EventLoopMismatchError` (called
+    from another event loop than the store's) and
+    :class:`~mastra_storage.errors.BackendError` (an unexpected backend failure).
     """
 
     def __init__(self, backend: WorkflowsBackend) -> None:
