@@ -74,7 +74,22 @@ def _init_disabled_by_env() -> bool:
 
 
 class MastraStorage:
-    """A composite store: ``stores`` maps domain names to domain objects."""
+    """A store: ``stores`` maps domain names (``memory``, ``workflows``, ``scores``,
+    ``observability``) to domain objects.
+
+    What :func:`~mastra_storage.connect` returns (an adapter's subclass), and what
+    applications compose to route domains to different backends
+    (``MastraStorage(default=..., domains={...})``). Use it as ``async with`` (``init()``
+    on enter, ``close()`` on exit), then ``await require_store("memory")``.
+
+    Every public coroutine method runs under the store's lifecycle: bounded by
+    ``operation_timeout`` (``init`` by ``init_timeout``), refused after ``close()``
+    (:class:`~mastra_storage.errors.StoreClosedError`) and from a foreign event loop
+    (:class:`~mastra_storage.errors.EventLoopMismatchError`); a timeout raises
+    :class:`~mastra_storage.errors.UnavailableError`.
+
+    :raises ConfigurationError: a bad ``id`` or ``init_mode`` (constructor).
+    """
 
     name: str = "MastraStorage"
     #: Largest record (row, item, document) the backend stores, in bytes; ``None`` when

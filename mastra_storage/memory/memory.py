@@ -71,6 +71,17 @@ class Memory:
     or a memory domain object. ``vector`` and ``embedder`` are needed only for semantic
     recall. ``options`` (a :class:`MemoryOptions` or Mastra-style mapping such as
     ``{"lastMessages": 10}``) are the defaults; every call takes an ``options`` override.
+
+    Every thread call acts for one ``resource_id`` and only on that resource's threads:
+    naming another resource's thread raises :class:`ResourceMismatchError` and changes
+    nothing. Writes go through the memory domain's atomic operations (a turn's messages
+    in one write); vectors are written after the messages they index. Errors: invalid
+    options :class:`~mastra_storage.errors.ValidationError`, semantic recall without a
+    vector store or embedder :class:`~mastra_storage.errors.ConfigurationError`, and the
+    storage's own errors (:class:`~mastra_storage.errors.UnavailableError`, ...).
+
+    :raises ConfigurationError: ``storage``, ``vector`` or ``embedder`` of the wrong kind
+        (constructor).
     """
 
     def __init__(
