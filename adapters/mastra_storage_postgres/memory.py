@@ -6,8 +6,9 @@ fixed key derived from their id (``schema.message_order_key``).
 Round trips are the point of this module:
 
 * appending a turn (``save_messages``) is **one statement**: a CTE bumps the threads'
-  ``updatedAt``, upserts every message from parameter arrays, and fails the statement
-  (so nothing is written) when a thread is missing;
+  ``updatedAt``, inserts every message from parameter arrays, and fails the statement
+  (so nothing is written) when a thread is missing; a batch that repeats a stored id
+  fails that insert whole and runs the upserting twin (a second statement, only then);
 * a page of messages (newest N for recall, or any page) and its total are one statement
   (``count(*)`` joined with a ``LATERAL`` page that walks the ``(thread_id, createdAt,
   seq)`` index, no sort);
@@ -42,6 +43,7 @@ from mastra_storage.layout import (
     MESSAGES,
     RESOURCES,
     TABLE_MESSAGES,
+    TABLE_OBSERVATIONAL_MEMORY,
     TABLE_RESOURCES,
     TABLE_THREADS,
     THREADS,
@@ -51,6 +53,7 @@ from mastra_storage.records import Message, MessageContent, Resource, Thread
 from .connection import Runner
 from .domain import PgBackend, PgContext
 from .errors import MISSING_THREAD_MARKER, missing_thread_error
+from .observational_memory import PgObservationalMemory
 from .schema import message_order_key
 from .sqlutil import (
     Params,
@@ -193,14 +196,21 @@ _UNNEST_MESSAGES = (
 )
 
 
-class PgMemoryBackend(PgBackend, MemoryBackend):
+_ON_CONFLICT_MESSAGES = (
+    "ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, "
+    "content = EXCLUDED.content, role = EXCLUDED.role, type = EXCLUDED.type, "
+    '"resourceId" = EXCLUDED."resourceId" '
+)
+
+
+class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
     """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``.
 
     Each method is one statement or one transaction (module docstring); driver errors
     are typed by :mod:`.errors`, and a missing thread is a
     :class:`~mastra_storage.errors.NotFoundError`."""
 
-    tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)
+    tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES, TABLE_OBSERVATIONAL_MEMORY)
 
     def __init__(self, ctx: PgContext) -> None:
         super().__init__(ctx)
@@ -238,13 +248,17 @@ class PgMemoryBackend(PgBackend, MemoryBackend):
             '(id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
             "SELECT i.id, i.thread_id, i.content, i.role, i.type, i.created, i.created_z, "
             f"i.resource_id FROM {_UNNEST_MESSAGES} ORDER BY i.ord "
-            "ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, "
-            "content = EXCLUDED.content, role = EXCLUDED.role, type = EXCLUDED.type, "
-            '"resourceId" = EXCLUDED."resourceId" RETURNING 1) '
+            f"{_ON_CONFLICT_MESSAGES}RETURNING 1) "
             "SELECT (SELECT count(*) FROM upserted), "
             f"(SELECT CAST('{MISSING_THREAD_MARKER}' || x AS integer) "
             "FROM unnest($11::text[]) AS x WHERE x NOT IN (SELECT id FROM bumped) LIMIT 1)"
         )
+        # The same statement without ``ON CONFLICT``: what a turn of new messages runs.
+        # An upsert is a speculative insertion (an extra unique-index probe and a second
+        # WAL record per row, ~15% of the statement's server time); new ids never need it,
+        # and a duplicate id fails this statement whole (autocommit: nothing is written),
+        # after which the upsert above runs on the same connection.
+        self._insert_messages_sql = self._save_messages_sql.replace(_ON_CONFLICT_MESSAGES, "")
         self._bump_sql = (
             f'UPDATE {threads} SET "updatedAt" = GREATEST("updatedAt", $1::timestamp), '
             '"updatedAtZ" = GREATEST("updatedAtZ", $2::timestamptz) WHERE id = ANY($3::text[]) '
@@ -436,12 +450,16 @@ class PgMemoryBackend(PgBackend, MemoryBackend):
         """One statement (module docstring); a missing thread fails it, writing
         nothing, as :class:`~mastra_storage.errors.NotFoundError`."""
         thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
-        arrays = _MessageArrays(messages)
+        args = (*_MessageArrays(messages).args(), naive(now), now, thread_ids)
         try:
             async with self._db.connection("saveMessages") as conn:
-                await conn.fetchrow(
-                    self._save_messages_sql, *arrays.args(), naive(now), now, thread_ids
-                )
+                try:
+                    await conn.fetchrow(self._insert_messages_sql, *args)
+                except Exception as exc:
+                    if getattr(exc, "sqlstate", None) != "23505":
+                        raise
+                    # An id that exists already: the insert wrote nothing; upsert instead.
+                    await conn.fetchrow(self._save_messages_sql, *args)
         except Exception as exc:
             missing = missing_thread_error(exc, "SAVE_MESSAGES")
             if missing is not None:

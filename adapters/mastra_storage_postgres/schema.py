@@ -39,6 +39,7 @@ from mastra_storage import layout
 from mastra_storage.layout import (
     TABLE_MESSAGES,
     TABLE_NAMES,
+    TABLE_OBSERVATIONAL_MEMORY,
     TABLE_SCORERS,
     TABLE_SPANS,
     TABLE_THREADS,
@@ -55,7 +56,7 @@ from .errors import import_asyncpg
 logger = logging.getLogger("mastra_storage_postgres")
 
 #: Bump when what ``ensure_schema`` creates changes; older databases are upgraded.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_COMPONENT = "postgres"
 SCHEMA_TABLE = "mastra_storage_schema"
 
@@ -159,10 +160,22 @@ RESOURCES = Table(layout.RESOURCES)
 WORKFLOW_SNAPSHOT = Table(layout.WORKFLOW_SNAPSHOT)
 SCORERS = Table(layout.SCORERS, extra=(("structuredOutput", "BOOLEAN"),))
 SPANS = Table(layout.SPANS)
+# Exactly @mastra/pg 1.27.1's table (Z twins of all five timestamps, no triggers).
+OBSERVATIONAL_MEMORY = Table(layout.OBSERVATIONAL_MEMORY)
 
-TABLES: tuple[Table, ...] = (THREADS, MESSAGES, RESOURCES, WORKFLOW_SNAPSHOT, SCORERS, SPANS)
+TABLES: tuple[Table, ...] = (
+    THREADS,
+    MESSAGES,
+    RESOURCES,
+    WORKFLOW_SNAPSHOT,
+    SCORERS,
+    SPANS,
+    OBSERVATIONAL_MEMORY,
+)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
-assert tuple(TABLES_BY_NAME) == TABLE_NAMES, "a table of mastra_storage.layout is missing here"
+#: Every table ``init`` creates: Mastra's core tables and the optional OM table.
+ALL_TABLE_NAMES: tuple[str, ...] = (*TABLE_NAMES, TABLE_OBSERVATIONAL_MEMORY)
+assert tuple(TABLES_BY_NAME) == ALL_TABLE_NAMES, "a table of mastra_storage.layout is missing"
 
 # --------------------------------------------------------------------------- names
 
@@ -294,6 +307,9 @@ REQUIRED_INDEXES: tuple[IndexDef, ...] = (
              ("thread_id", '"createdAt"', f"({message_order_key('')})")),
     IndexDef("mastra_storage_messages_resource_order_idx", TABLE_MESSAGES,
              ('"resourceId"', '"createdAt"', f"({message_order_key('')})")),
+    # @mastra/pg's own name, unprefixed in every schema, so its init finds ours
+    IndexDef("idx_om_lookup_key", TABLE_OBSERVATIONAL_MEMORY, ('"lookupKey"',),
+             schema_prefixed=False),
 )  # fmt: skip
 
 #: Indexes of older layouts that nothing reads any more (dropped ``CONCURRENTLY``).
@@ -353,7 +369,7 @@ async def warm_check(
     sql = WARM_CHECK.format(schema=q(schema), table=q(SCHEMA_TABLE))
     try:
         row = await runner.fetchrow(
-            sql, schema, SCHEMA_COMPONENT, list(index_names), list(TABLE_NAMES)
+            sql, schema, SCHEMA_COMPONENT, list(index_names), list(ALL_TABLE_NAMES)
         )
     except (asyncpg.exceptions.UndefinedTableError, asyncpg.exceptions.InvalidSchemaNameError):
         return None
@@ -388,7 +404,7 @@ SELECT
 
 async def read_state(runner: Runner, schema: str) -> SchemaState:
     """The catalog facts :func:`plan_ddl` needs (one read-only statement)."""
-    row = await runner.fetchrow(CATALOG_STATE, schema, list(TABLE_NAMES), SCHEMA_TABLE)
+    row = await runner.fetchrow(CATALOG_STATE, schema, list(ALL_TABLE_NAMES), SCHEMA_TABLE)
     columns = {k: set(v) for k, v in json.loads(row[1]).items()}
     unique_keys = {k: [sorted(x or []) for x in v] for k, v in json.loads(row[3]).items()}
     return SchemaState(
@@ -635,8 +651,10 @@ async def analyze(runner: Runner, schema: str, tables: Sequence[str]) -> None:
 
 
 __all__ = [
+    "ALL_TABLE_NAMES",
     "DEFAULT_INDEXES",
     "MESSAGES",
+    "OBSERVATIONAL_MEMORY",
     "OBSOLETE_INDEXES",
     "REQUIRED_INDEXES",
     "RESOURCES",

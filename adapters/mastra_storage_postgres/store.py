@@ -17,7 +17,6 @@ from mastra_storage.domains.observability import ObservabilityStore
 from mastra_storage.domains.scores import ScoresStore
 from mastra_storage.domains.workflows import WorkflowsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
-from mastra_storage.layout import TABLE_NAMES
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
     DEFAULT_INIT_TIMEOUT_S,
@@ -34,6 +33,7 @@ from .memory import PgMemoryBackend
 from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, schema_script
 from .observability import PgObservabilityBackend
 from .schema import (
+    ALL_TABLE_NAMES,
     SCHEMA_COMPONENT,
     SCHEMA_TABLE,
     SCHEMA_VERSION,
@@ -269,7 +269,7 @@ class PostgresStore(MastraStorage):
                     "SELECT table_name::text, column_name::text FROM information_schema.columns "
                     "WHERE table_schema = $1 AND table_name = ANY($2::text[])",
                     schema,
-                    list(TABLE_NAMES),
+                    list(ALL_TABLE_NAMES),
                 )
                 index_rows = await conn.fetch(
                     # An INVALID index (a failed concurrent build) is unusable: missing.
@@ -283,7 +283,7 @@ class PostgresStore(MastraStorage):
                     "AND relname = ANY($2::text[]) AND last_analyze IS NULL "
                     "AND last_autoanalyze IS NULL AND n_live_tup > 0",
                     schema,
-                    list(TABLE_NAMES),
+                    list(ALL_TABLE_NAMES),
                 )
         except MastraStorageError as exc:
             checks.append(DoctorCheck(name="connectivity", ok=False, detail=str(exc)))
