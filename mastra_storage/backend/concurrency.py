@@ -74,8 +74,19 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
         return random.uniform(0, min(self.cap_s, self.base_s * 2 ** min(attempt, 30)))
 
     async def pause(self, attempt: int) -> None:
-        """Sleep :meth:`delay` seconds (no-op for a zero delay)."""
+        """Sleep :meth:`delay` seconds (no-op for a zero delay); logs the retry at ``INFO``
+        on the ``mastra_storage`` logger (no record contents)."""
         seconds = self.delay(attempt)
+        import logging  # imported by asyncio already; not at ``import mastra_storage``
+
+        logger = logging.getLogger("mastra_storage")
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "write lost a race; retrying (try %d of %d) after %.1f ms",
+                attempt + 2,
+                self.attempts,
+                seconds * 1000,
+            )
         if seconds > 0:
             await anyio.sleep(seconds)
 
