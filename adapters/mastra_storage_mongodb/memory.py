@@ -29,6 +29,7 @@ from mastra_storage.backend.memory import (
 from mastra_storage.codec import dumps, loads
 from mastra_storage.errors import ConflictError, NotFoundError, ValidationError
 from mastra_storage.layout import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS
+from mastra_storage.om_records import TABLE_OBSERVATIONAL_MEMORY
 from mastra_storage.records import Message, MessageContent, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms
 
@@ -42,6 +43,7 @@ from .documents import (
     read_object,
 )
 from .domain import MongoDomain
+from .observational_memory import MongoObservationalMemory
 from .schema import MEMORY_INDEXES
 
 # --------------------------------------------------------------------------- documents
@@ -175,7 +177,7 @@ def _metadata_filter(metadata: dict[str, Any] | None) -> tuple[Document, bool]:
 # --------------------------------------------------------------------------- the domain
 
 
-class MongoMemoryBackend(MongoDomain, MemoryBackend):
+class MongoMemoryBackend(MongoDomain, MongoObservationalMemory, MemoryBackend):
     """Threads, messages and resources in three collections.
 
     Multi-document writes (saving, moving or deleting messages with their threads'
@@ -183,12 +185,12 @@ class MongoMemoryBackend(MongoDomain, MemoryBackend):
     has them, otherwise as ordered writes that never leave a message without its thread
     (:meth:`~.connection.MongoConnection.atomic`); read-modify-writes are
     :meth:`~.connection.MongoConnection.read_modify_write`. Driver errors arrive typed
-    (:mod:`.errors`). Capabilities: resource-scoped message queries, resource scans and
-    resource deletes.
+    (:mod:`.errors`). Capabilities: resource-scoped message queries, resource scans,
+    resource deletes and observational memory (:mod:`.observational_memory`).
     """
 
     message_seq_kind = str  # the ObjectId's hex: cursors carry it as a string
-    collections = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)
+    collections = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES, TABLE_OBSERVATIONAL_MEMORY)
     indexes = MEMORY_INDEXES
 
     # ---- threads ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from mastra_storage.layout import (
     TABLE_THREADS,
     TABLE_WORKFLOW_SNAPSHOT,
 )
+from mastra_storage.om_records import TABLE_OBSERVATIONAL_MEMORY
 
 from .connection import MongoConnection
 
@@ -48,6 +49,8 @@ MEMORY_INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec(TABLE_MESSAGES, (("thread_id", 1), ("createdAt", 1))),
     IndexSpec(TABLE_MESSAGES, (("resourceId", 1), ("createdAt", 1))),
     IndexSpec(TABLE_RESOURCES, (("id", 1),), unique=True),
+    IndexSpec(TABLE_OBSERVATIONAL_MEMORY, (("id", 1),), unique=True),
+    IndexSpec(TABLE_OBSERVATIONAL_MEMORY, (("lookupKey", 1), ("generationCount", -1))),
 )
 WORKFLOW_INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec(TABLE_WORKFLOW_SNAPSHOT, (("workflow_name", 1), ("run_id", 1)), unique=True),
