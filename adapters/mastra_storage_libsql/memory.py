@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +19,17 @@ from mastra_storage.backend.memory import (
     plan_message_updates,
 )
 from mastra_storage.errors import ConflictError, NotFoundError
-from mastra_storage.layout import TABLE_MESSAGES, TABLE_RESOURCES, TABLE_THREADS
+from mastra_storage.layout import (
+    TABLE_MESSAGES,
+    TABLE_OBSERVATIONAL_MEMORY,
+    TABLE_RESOURCES,
+    TABLE_THREADS,
+)
 from mastra_storage.records import Message, MessageContent, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms
 
 from .domain import LibSQLDomain
+from .observational_memory import LibSQLObservationalMemory
 from .sqlutil import (
     INCLUDED_ROW,
     PAGE_ROW,
@@ -129,7 +136,7 @@ def stored_message_from_row(row: tuple[Any, ...]) -> StoredMessage:
         type=None if not type_ or type_ == "v2" else type_,
         content=MessageContent.from_column(content),
     )
-    return StoredMessage(message, int(seq))
+    return StoredMessage(message, seq if type(seq) is int else int(seq))
 
 
 def message_params(message: Message) -> tuple[Any, ...]:
@@ -203,7 +210,7 @@ def _threads_not_found(thread_ids: list[str]) -> NotFoundError:
 # --------------------------------------------------------------------------- the domain
 
 
-class LibSQLMemoryBackend(LibSQLDomain, MemoryBackend):
+class LibSQLMemoryBackend(LibSQLDomain, LibSQLObservationalMemory, MemoryBackend):
     """Threads, messages and resources in ``mastra_threads``/``_messages``/``_resources``.
 
     Every method is one job on the store's worker thread: writes are one ``BEGIN
@@ -214,7 +221,7 @@ class LibSQLMemoryBackend(LibSQLDomain, MemoryBackend):
     :func:`~mastra_storage_libsql.errors.translate`.
     """
 
-    tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES)
+    tables = (TABLE_MESSAGES, TABLE_THREADS, TABLE_RESOURCES, TABLE_OBSERVATIONAL_MEMORY)
 
     # ---- threads ----------------------------------------------------------------------
 
@@ -288,6 +295,8 @@ class LibSQLMemoryBackend(LibSQLDomain, MemoryBackend):
             base = f"SELECT {THREAD_COLUMNS} FROM {TABLE_THREADS}{where_sql}"
             if in_python:
                 return query.execute(map(thread_from_row, tx.fetchall(base, params)))
+            if plain:
+                return [thread_from_row(row) for row in tx.fetchall(page_sql, page_params)], 0
             page: list[Thread] = []
             total = 0
             for row in tx.fetchall(page_sql, page_params):
@@ -297,7 +306,7 @@ class LibSQLMemoryBackend(LibSQLDomain, MemoryBackend):
                     total = int(row[1])
             return page, total
 
-        page_sql, page_params = "", list(params)
+        page_sql, page_params, plain = "", list(params), False
         if not in_python:
             page_where = where_sql
             if after is not None:
@@ -312,7 +321,9 @@ class LibSQLMemoryBackend(LibSQLDomain, MemoryBackend):
                 page_sql = with_total(count_sql, rows_sql, THREAD_WIDTH)
                 page_params = [*params, *page_params, *limit_params]
             else:
-                page_sql = page_rows(rows_sql)
+                # No count: the page alone, without the row-kind wrapper (which made
+                # SQLite copy the page through a subquery, a quarter of a small page).
+                page_sql, plain = rows_sql, True
                 page_params = [*page_params, *limit_params]
         # One statement either way: an autocommit SELECT is its own consistent snapshot.
         return await self.db.run("listThreads", job, mode="none")
@@ -331,6 +342,17 @@ class LibSQLMemoryBackend(LibSQLDomain, MemoryBackend):
         return await self._message_query(query)
 
     async def _message_query(self, query: MessageQuery) -> MessageQueryResult:
+        if not query.count and not query.include and query.limit != 0:
+            # The plain page (a recall): one statement, no row kinds, no total, no windows.
+            sql, params = _plain_page(query)
+
+            def plain_job(tx: Tx) -> MessageQueryResult:
+                rows = tx.fetchall(sql, params)
+                return MessageQueryResult(
+                    page=[stored_message_from_row(row) for row in rows], total=0, included=[]
+                )
+
+            return await self.db.run("listMessages", plain_job, mode="none")
         statements = _message_statements(query)
 
         def job(tx: Tx) -> MessageQueryResult:
@@ -533,13 +555,8 @@ class LibSQLMemoryBackend(LibSQLDomain, MemoryBackend):
         return await self.db.run("cloneThread", job)
 
 
-def _message_statements(query: MessageQuery) -> list[tuple[str, list[Any]]]:
-    """``list_messages`` as few statements as possible (usually one).
-
-    Every row starts with its kind (``PAGE_ROW``, ``INCLUDED_ROW``, ``TOTAL_ROW``). The
-    page, its total and the include windows of up to 100 specs are one ``UNION ALL``
-    statement; each further 100 specs add one.
-    """
+def _page_filter(query: MessageQuery) -> tuple[list[str], list[Any]]:
+    """The main set's ``WHERE`` conditions and their parameters."""
     where: list[str] = []
     params: list[Any] = []
     if query.thread_ids is not None:
@@ -552,28 +569,57 @@ def _message_statements(query: MessageQuery) -> list[tuple[str, list[Any]]]:
     range_where, range_params = date_range_conditions('m."createdAt"', query.date_range)
     where.extend(range_where)
     params.extend(range_params)
+    return where, params
+
+
+def _page_select(query: MessageQuery, where: list[str], params: list[Any]) -> tuple[str, list[Any]]:
+    """The page's ``SELECT`` (cursor, order, ``limit + 1``) over the main set's filter."""
+    page_where = list(where)
+    page_params = list(params)
+    if query.after is not None:
+        op = "<" if query.descending else ">"
+        page_where.append(f'(m."createdAt", m.rowid) {op} (?, ?)')
+        page_params.extend([ts(from_epoch_ms(query.after.key)), int(query.after.tie)])
+    limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
+    sql = _page_sql(_where(page_where), query.descending, limit_sql)
+    return sql, [*page_params, *limit_params]
+
+
+@functools.lru_cache(maxsize=256)
+def _page_sql(where_sql: str, descending: bool, limit_sql: str) -> str:
+    """The page statement's text, built once per shape (filters, direction)."""
+    direction = "DESC" if descending else "ASC"
+    return (
+        f"SELECT {message_columns()} FROM {TABLE_MESSAGES} m{where_sql}"
+        f' ORDER BY m."createdAt" {direction}, m.rowid {direction}{limit_sql}'
+    )
+
+
+def _plain_page(query: MessageQuery) -> tuple[str, list[Any]]:
+    """A page without total or include windows: its rows are plain message rows."""
+    where, params = _page_filter(query)
+    return _page_select(query, where, params)
+
+
+def _message_statements(query: MessageQuery) -> list[tuple[str, list[Any]]]:
+    """``list_messages`` as few statements as possible (usually one).
+
+    Every row starts with its kind (``PAGE_ROW``, ``INCLUDED_ROW``, ``TOTAL_ROW``). The
+    page, its total and the include windows of up to 100 specs are one ``UNION ALL``
+    statement; each further 100 specs add one.
+    """
+    where, params = _page_filter(query)
     parts: list[str] = []
     all_params: list[Any] = []
     if query.limit != 0:
-        page_where = list(where)
-        page_params = list(params)
-        if query.after is not None:
-            op = "<" if query.descending else ">"
-            page_where.append(f'(m."createdAt", m.rowid) {op} (?, ?)')
-            page_params.extend([ts(from_epoch_ms(query.after.key)), int(query.after.tie)])
-        direction = "DESC" if query.descending else "ASC"
-        limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
-        page_sql = (
-            f"SELECT {message_columns()} FROM {TABLE_MESSAGES} m{_where(page_where)}"
-            f' ORDER BY m."createdAt" {direction}, m.rowid {direction}{limit_sql}'
-        )
+        page_sql, page_params = _page_select(query, where, params)
         if query.count:
             count_sql = f"SELECT COUNT(*) FROM {TABLE_MESSAGES} m{_where(where)}"
             parts.append(with_total(count_sql, page_sql, MESSAGE_WIDTH))
             all_params.extend(params)
         else:
             parts.append(page_rows(page_sql))
-        all_params.extend([*page_params, *limit_params])
+        all_params.extend(page_params)
     statements: list[tuple[str, list[Any]]] = []
     for sql, include_params in _include_parts(query):
         statements.append((" UNION ALL ".join([*parts, sql]), [*all_params, *include_params]))

@@ -26,7 +26,7 @@ from .errors import DriverError
 from .tx import Tx
 
 #: Bump when the layout changes; ``init()`` migrates databases with an older (or no) row.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_COMPONENT = "libsql"
 SCHEMA_TABLE = "mastra_storage_schema"
 
@@ -124,8 +124,18 @@ SCORERS = Table(
     extra=layout.columns("structuredOutput:boolean"),
 )
 SPANS = Table(layout.SPANS, constraints=("UNIQUE (spanId, traceId)",))
+# Exactly the release's table (its alterTable adds the buffering columns to older files).
+OBSERVATIONAL_MEMORY = Table(layout.OBSERVATIONAL_MEMORY)
 
-TABLES: tuple[Table, ...] = (THREADS, MESSAGES, RESOURCES, WORKFLOW_SNAPSHOT, SCORERS, SPANS)
+TABLES: tuple[Table, ...] = (
+    THREADS,
+    MESSAGES,
+    RESOURCES,
+    WORKFLOW_SNAPSHOT,
+    SCORERS,
+    SPANS,
+    OBSERVATIONAL_MEMORY,
+)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 #: Indexes ``@mastra/libsql`` 1.23.1 creates on these tables (same names and definitions).
@@ -145,6 +155,10 @@ MASTRA_INDEXES: dict[str, str] = {
     "mastra_ai_spans_spanid_traceid_idx": (
         'CREATE UNIQUE INDEX IF NOT EXISTS "mastra_ai_spans_spanid_traceid_idx" '
         'ON "mastra_ai_spans" ("spanId", "traceId")'
+    ),
+    "idx_om_lookup_key": (
+        'CREATE INDEX IF NOT EXISTS idx_om_lookup_key ON "mastra_observational_memory" '
+        '("lookupKey")'
     ),
     "mastra_ai_spans_trace_started_at_idx": (
         'CREATE INDEX IF NOT EXISTS "mastra_ai_spans_trace_started_at_idx" '
