@@ -52,6 +52,8 @@ from . import keys
 from .domain import DynamoBackendBase
 from .errors import ConditionFailed, TransactionCancelled
 from .identity import holds_other, key_collision, same_record_condition
+from .observational_memory import ENTITY as OM_ENTITY
+from .observational_memory import POINTER, DynamoObservationalMemory
 from .optimistic import optimistic
 from .table import Expr, Item, cas_condition, check_item_size, chunk_actions, next_rev
 
@@ -69,7 +71,7 @@ def _thread_bump(table_expr: Expr, now_iso: str) -> str:
     )
 
 
-class DynamoMemoryBackend(DynamoBackendBase, MemoryBackend):
+class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBackend):
     """Threads, messages and resources as ElectroDB items in the shared table.
 
     Capabilities: ``scan_resources`` and ``delete_resource``. Not resource-scoped message
@@ -77,7 +79,7 @@ class DynamoMemoryBackend(DynamoBackendBase, MemoryBackend):
     acceptable query path (the core raises ``NotSupportedError``).
     """
 
-    entities = ("thread", "message", "resource")
+    entities = ("thread", "message", "resource", OM_ENTITY, POINTER)
 
     # ---- threads -------------------------------------------------------------------------
 
