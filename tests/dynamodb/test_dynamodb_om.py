@@ -1,0 +1,67 @@
+"""Observational memory on DynamoDB: the documented item layout, the request count of each
+access path (bounded, independent of the number of generations) and lookup keys that
+differ only in case (they share a lower-cased partition but never each other's records)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mastra_storage_dynamodb import DynamoDBStore
+from mastra_storage_dynamodb.observational_memory import memory_partition, pointer_key
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_layout_and_request_counts(store: DynamoDBStore) -> None:
+    om = (await store.require_store("memory")).observational_memory
+    first = await om.initialize_observational_memory(
+        thread_id=None, resource_id="User-1", scope="resource", config={"x": 1.5}
+    )
+    rows = await store.table.scan_all()
+    generation = next(r for r in rows if r["__edb_e__"] == "observational_memory")
+    pointer = next(r for r in rows if r["__edb_e__"] == "observational_memory_id")
+    assert generation["pk"] == "$mastra#entity_observational_memory#lookupkey_resource:user-1"
+    assert generation["sk"].startswith(
+        "$observational_memory_1#generationcount_00000000000000000000#createdat_"
+    )
+    assert generation["lookupKey"] == "resource:User-1" and generation["config"] == '{"x":1.5}'
+    assert pointer["pk"] == pointer_key(first.id)["pk"] and pointer["recordSk"] == generation["sk"]
+
+    current = first
+    for n in range(4):
+        current = await om.create_reflection_generation(
+            current_record=current, reflection=f"r{n}", token_count=5
+        )
+    meter = store.capacity
+    meter.reset()
+    latest = await om.get_observational_memory(None, "User-1")
+    assert latest is not None and latest.id == current.id
+    assert meter.requests == 1  # one Query, Limit 1
+    meter.reset()
+    assert len(await om.get_observational_memory_history(None, "User-1", 3)) == 3
+    assert meter.requests == 1
+    meter.reset()
+    await om.set_observing_flag(current.id, True)
+    assert meter.requests == 3  # pointer GetItem, generation GetItem, conditional PutItem
+    meter.reset()
+    await om.clear_observational_memory(None, "User-1")
+    assert meter.requests == 2  # keys-only Query + one TransactWriteItems (5 x 2 deletes)
+    assert [r for r in await store.table.scan_all() if "observational" in r["__edb_e__"]] == []
+
+
+async def test_case_twins_share_a_partition_not_records(store: DynamoDBStore) -> None:
+    om = (await store.require_store("memory")).observational_memory
+    upper = await om.initialize_observational_memory(
+        thread_id="T1", resource_id="r", scope="thread", config={}
+    )
+    lower = await om.initialize_observational_memory(
+        thread_id="t1", resource_id="r", scope="thread", config={}
+    )
+    assert memory_partition("thread:T1") == memory_partition("thread:t1")
+    got_upper = await om.get_observational_memory("T1", "r")
+    assert got_upper is not None and got_upper.id == upper.id
+    assert [r.id for r in await om.get_observational_memory_history("t1", "r")] == [lower.id]
+    await om.clear_observational_memory("T1", "r")
+    assert await om.get_observational_memory("T1", "r") is None
+    still = await om.get_observational_memory("t1", "r")
+    assert still is not None and still.id == lower.id
