@@ -22,7 +22,7 @@ import msgspec
 from .codec import parse_json_column
 from .errors import ValidationError
 from .parts import Part, parse_part, part_to_dict
-from .timeutil import normalize_datetime, parse_iso, to_iso
+from .timeutil import UTC, normalize_datetime, parse_iso, to_iso
 from .versioning import version_token
 
 JSON = Any
@@ -59,10 +59,12 @@ class Record(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
     def __post_init__(self) -> None:
         for name in self._datetime_fields:
             value = getattr(self, name)
-            if value is not None:
-                normalized = normalize_datetime(value, field=name)
-                if normalized is not value:
-                    setattr(self, name, normalized)
+            # The check inline: almost every value is already normalised (decoded rows,
+            # ``utc_now()``), and a call per field was a visible share of decoding a page.
+            if value is not None and (
+                type(value) is not datetime or value.tzinfo is not UTC or value.microsecond % 1000
+            ):
+                setattr(self, name, normalize_datetime(value, field=name))
 
     def to_dict(self) -> dict[str, Any]:
         """The record under Mastra's camelCase names; datetimes as ISO strings."""
@@ -135,6 +137,15 @@ class Thread(Record, kw_only=True):
     created_at: datetime
     updated_at: datetime
     metadata: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # Record's loop, unrolled: a thread is built per listed row (see Record).
+        value = self.created_at
+        if type(value) is not datetime or value.tzinfo is not UTC or value.microsecond % 1000:
+            self.created_at = normalize_datetime(value, field="created_at")
+        value = self.updated_at
+        if type(value) is not datetime or value.tzinfo is not UTC or value.microsecond % 1000:
+            self.updated_at = normalize_datetime(value, field="updated_at")
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
@@ -296,6 +307,12 @@ class Message(Record, kw_only=True):
     resource_id: str | None = None
     type: str | None = None
     content: MessageContent
+
+    def __post_init__(self) -> None:
+        # Record's loop, unrolled: a message is built per recalled row (see Record).
+        value = self.created_at
+        if type(value) is not datetime or value.tzinfo is not UTC or value.microsecond % 1000:
+            self.created_at = normalize_datetime(value, field="created_at")
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()

@@ -8,7 +8,7 @@ from typing import Any
 
 from mastra_storage.codec import dumps, parse_json_column
 from mastra_storage.pagination import ResolvedDateRange
-from mastra_storage.timeutil import parse_iso, to_iso
+from mastra_storage.timeutil import UTC, parse_iso, to_iso
 
 #: Above this many values an ``IN`` list is passed as one JSON array parameter instead.
 MAX_INLINE_PARAMS = 500
@@ -59,11 +59,24 @@ def ts_opt(value: datetime | None) -> str | None:
 
 
 def parse_ts(raw: Any) -> datetime:
+    """A stored timestamp as an aware UTC datetime.
+
+    Fast path for what this SDK and Mastra write (``2024-01-01T00:00:00.000Z``): one C
+    parse, already UTC at millisecond precision; anything else takes :func:`parse_iso`.
+    """
+    if type(raw) is str:
+        try:
+            parsed = datetime.fromisoformat(raw)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is UTC and not parsed.microsecond % 1000:
+                return parsed
     return parse_iso(str(raw))
 
 
 def parse_ts_opt(raw: Any) -> datetime | None:
-    return None if raw is None or raw == "" else parse_iso(str(raw))
+    return None if raw is None or raw == "" else parse_ts(raw)
 
 
 def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
