@@ -196,6 +196,9 @@ _UNNEST_MESSAGES = (
 )
 
 
+#: Batches up to this many messages (and threads) take the scalar-parameter statement
+#: of ``PgMemoryBackend._save_sql``; larger ones the fixed ``unnest`` statement.
+_SMALL_BATCH = 8
 _ON_CONFLICT_MESSAGES = (
     "ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, "
     "content = EXCLUDED.content, role = EXCLUDED.role, type = EXCLUDED.type, "
@@ -259,6 +262,7 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
         # and a duplicate id fails this statement whole (autocommit: nothing is written),
         # after which the upsert above runs on the same connection.
         self._insert_messages_sql = self._save_messages_sql.replace(_ON_CONFLICT_MESSAGES, "")
+        self._small_save_sql: dict[tuple[int, int, bool], str] = {}
         self._bump_sql = (
             f'UPDATE {threads} SET "updatedAt" = GREATEST("updatedAt", $1::timestamp), '
             '"updatedAtZ" = GREATEST("updatedAtZ", $2::timestamptz) WHERE id = ANY($3::text[]) '
@@ -446,20 +450,80 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
         )
         return [stored_message_from_row(r) for r in rows]
 
+    def _save_sql(self, messages: int, threads: int, upsert: bool) -> str:
+        """The save statement for a small batch, with one scalar parameter per value.
+
+        Why not the ``unnest`` form: the planner cannot see an array parameter's length,
+        so its generic plan (costed for 100 rows) never beats a custom one and PostgreSQL
+        re-plans the statement on every call (about as long as running it). With the
+        rows spelled out, the generic plan is the custom plan and is reused."""
+        key = (messages, threads, upsert)
+        sql = self._small_save_sql.get(key)
+        if sql is not None:
+            return sql
+        rows = ", ".join(
+            f"(${8 * i + 1}::text, ${8 * i + 2}::text, ${8 * i + 3}::text, ${8 * i + 4}::text, "
+            f"${8 * i + 5}::text, ${8 * i + 6}::timestamp, ${8 * i + 7}::timestamptz, "
+            f"${8 * i + 8}::text, {i})"
+            for i in range(messages)
+        )
+        at = 8 * messages
+        ids = [f"${at + 3 + j}::text" for j in range(threads)]
+        sql = (
+            f"WITH bumped AS (UPDATE {self._threads} t SET "
+            f'"updatedAt" = GREATEST(t."updatedAt", ${at + 1}::timestamp), '
+            f'"updatedAtZ" = GREATEST(t."updatedAtZ", ${at + 2}::timestamptz) '
+            f"WHERE t.id IN ({', '.join(ids)}) RETURNING t.id), "
+            f"upserted AS (INSERT INTO {self._messages} "
+            '(id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
+            "SELECT i.id, i.thread_id, i.content, i.role, i.type, i.created, i.created_z, "
+            f"i.resource_id FROM (VALUES {rows}) AS i(id, thread_id, content, role, type, "
+            "created, created_z, resource_id, ord) ORDER BY i.ord "
+            f"{_ON_CONFLICT_MESSAGES if upsert else ''}RETURNING 1) "
+            "SELECT (SELECT count(*) FROM upserted), "
+            f"(SELECT CAST('{MISSING_THREAD_MARKER}' || x AS integer) "
+            # unnest, not VALUES: a VALUES row of constants would be folded at planning,
+            # raising the marker error before the WHERE clause could filter it out.
+            f"FROM unnest(ARRAY[{', '.join(ids)}]) AS x "
+            "WHERE x NOT IN (SELECT id FROM bumped) LIMIT 1)"
+        )
+        if len(self._small_save_sql) < 256:
+            self._small_save_sql[key] = sql
+        return sql
+
     async def save_messages(self, messages: list[Message], now: datetime) -> None:
         """One statement (module docstring); a missing thread fails it, writing
         nothing, as :class:`~mastra_storage.errors.NotFoundError`."""
         thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
-        args = (*_MessageArrays(messages).args(), naive(now), now, thread_ids)
+        args: tuple[Any, ...]
+        if len(messages) <= _SMALL_BATCH and len(thread_ids) <= _SMALL_BATCH:
+            values: list[Any] = []
+            for m in messages:
+                values += (
+                    m.id,
+                    m.thread_id,
+                    json_param_required(m.content.to_dict()),
+                    m.role,
+                    m.type or "v2",
+                    m.created_at.replace(tzinfo=None),
+                    m.created_at,
+                    m.resource_id,
+                )
+            args = (*values, naive(now), now, *thread_ids)
+            insert = self._save_sql(len(messages), len(thread_ids), False)
+            upsert = self._save_sql(len(messages), len(thread_ids), True)
+        else:
+            args = (*_MessageArrays(messages).args(), naive(now), now, thread_ids)
+            insert, upsert = self._insert_messages_sql, self._save_messages_sql
         try:
             async with self._db.connection("saveMessages") as conn:
                 try:
-                    await conn.fetchrow(self._insert_messages_sql, *args)
+                    await conn.fetchrow(insert, *args)
                 except Exception as exc:
                     if getattr(exc, "sqlstate", None) != "23505":
                         raise
                     # An id that exists already: the insert wrote nothing; upsert instead.
-                    await conn.fetchrow(self._save_messages_sql, *args)
+                    await conn.fetchrow(upsert, *args)
         except Exception as exc:
             missing = missing_thread_error(exc, "SAVE_MESSAGES")
             if missing is not None:
