@@ -215,6 +215,14 @@ class Keys:
         """Scores newest first, by ``scorer``, ``run``, ``entity`` (id, type) or ``span``."""
         return self._ours("scores", kind, *values)
 
+    def om_record(self, record_id: str) -> str:
+        """An observational memory record (JSON)."""
+        return self._ours("om", record_id)
+
+    def om_generations(self, lookup_key: str) -> str:
+        """The generations of one observational memory, newest last (lexicographic)."""
+        return self._ours("om-generations", lookup_key)
+
     def ours_pattern(self, kind: str | None = None) -> str:
         """SCAN pattern of our index keys (of one kind) (clear-all and reindex only)."""
         if kind is None:

@@ -62,6 +62,7 @@ from .lex import (
     tighter_upper,
     upper_from_date,
 )
+from .observational_memory import UpstashObservationalMemory
 from .rows import (
     message_from_json,
     message_to_json,
@@ -82,11 +83,12 @@ MESSAGE_REREAD = RetryPolicy(attempts=4, base_s=0.0, cap_s=0.0)
 _MGET_CHUNK = 500
 
 
-class UpstashMemoryBackend(MemoryBackend):
+class UpstashMemoryBackend(UpstashObservationalMemory, MemoryBackend):
     """Threads, messages and resources (see the module docstring for the cost model).
 
     Capabilities: resource-scoped message queries (a per-resource message index), resource
-    scans and resource deletes (a resource is one key), see
+    scans, resource deletes (a resource is one key) and observational memory
+    (:mod:`.observational_memory`), see
     :mod:`mastra_storage.backend.capabilities`.
     """
 
@@ -870,6 +872,8 @@ class UpstashMemoryBackend(MemoryBackend):
                 "thread-resource-messages",
                 "resource-messages",
                 "threads",
+                "om",
+                "om-generations",
             )
         ]
         for pattern in patterns:
