@@ -105,7 +105,8 @@ def om_from_row(row: Any) -> ObservationalMemoryRecord:
     """A record from a row selected with :data:`OM_COLUMNS` (each ``X`` then ``XZ``).
 
     ``XZ`` wins when set (what this SDK and ``@mastra/pg`` write); the wall-clock ``X``
-    covers rows whose writer left the twin NULL.
+    covers rows whose writer left the twin NULL. ``lastBufferedAtTime`` is read from its
+    wall column alone (see below).
     """
     v = dict(zip(_SELECT_NAMES, row, strict=True))
     chunks = parse_json_column(v["bufferedObservationChunks"])
@@ -145,7 +146,8 @@ def om_from_row(row: Any) -> ObservationalMemoryRecord:
         is_buffering_observation=bool(v["isBufferingObservation"]),
         is_buffering_reflection=bool(v["isBufferingReflection"]),
         last_buffered_at_tokens=int(v["lastBufferedAtTokens"] or 0),
-        last_buffered_at_time=read_ts(v["lastBufferedAtTimeZ"], v["lastBufferedAtTime"]),
+        # the wall column only: @mastra/pg never writes this twin, which defaults to now()
+        last_buffered_at_time=read_ts(None, v["lastBufferedAtTime"]),
         config=config if isinstance(config, dict) else {},
         metadata=metadata if isinstance(metadata, dict) else None,
     )
