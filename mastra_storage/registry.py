@@ -236,7 +236,8 @@ def connect(url: str | None = None, **options: Any) -> MastraStorage:
     replaced by ``***``.
 
     :raises ConfigurationError: no URL, an unknown scheme (the message lists the known
-        ones), or an option the backend does not take.
+        ones), or an option value the backend refuses.
+    :raises TypeError: an option the backend's store class does not take.
     :raises MissingDependencyError: the backend's driver is not installed (the message
         names the extra to install).
     """
