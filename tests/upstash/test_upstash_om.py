@@ -1,0 +1,55 @@
+"""Observational memory on Redis: the documented keys and the command count of each
+access path (constant, whatever the number of generations), counted client-side."""
+
+from __future__ import annotations
+
+import pytest
+from upstash_counting import counting_client
+
+from mastra_storage.codec import loads
+from mastra_storage_upstash import UpstashStore
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_keys_and_command_counts(redis_server_url: str, prefix: str) -> None:
+    client, counter = counting_client(redis_server_url)
+    store = UpstashStore(client=client, prefix=prefix)
+    await store.init()
+    try:
+        om = (await store.require_store("memory")).observational_memory
+        counter.clear()
+        first = await om.initialize_observational_memory(
+            thread_id="t:1", resource_id="r", scope="thread", config={"x": 1}
+        )
+        # WATCH, EXISTS, MULTI, SET, ZADD, EXEC
+        assert sum(counter.values()) == 6, counter
+        stored = loads(await client.get(f'{prefix}mastra-storage:["om","{first.id}"]'))
+        assert stored["threadId"] == "t:1" and stored["config"] == {"x": 1}
+        index = f'{prefix}mastra-storage:["om-generations","thread:t:1"]'
+        (member,) = await client.zrange(index, 0, -1)
+        assert member.startswith("0" * 20 + ":") and member.endswith(f'"{first.id}"')
+
+        current = first
+        for n in range(5):
+            current = await om.create_reflection_generation(
+                current_record=current, reflection=f"r{n}", token_count=3
+            )
+        counter.clear()
+        latest = await om.get_observational_memory("t:1", "r")
+        assert latest is not None and latest.id == current.id
+        assert sum(counter.values()) == 2  # ZRANGE BYLEX REV LIMIT 0 1, MGET
+        counter.clear()
+        history = await om.get_observational_memory_history("t:1", "r", 4)
+        assert [h.generation_count for h in history] == [5, 4, 3, 2]
+        assert sum(counter.values()) == 2
+        counter.clear()
+        await om.set_reflecting_flag(current.id, True)
+        assert sum(counter.values()) == 5  # WATCH, GET, MULTI, SET, EXEC
+        counter.clear()
+        await om.clear_observational_memory("t:1", "r")
+        assert sum(counter.values()) == 5  # WATCH, ZRANGE, MULTI, DEL, EXEC
+        assert await client.keys(f"{prefix}mastra-storage:*om*") == []
+    finally:
+        await store.close()
+        await client.aclose()
