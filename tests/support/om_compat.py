@@ -53,22 +53,16 @@ def mastra_om_view(view: Any) -> Any:
 
 async def our_read(om: ObservationalMemoryStore, resource_id: str, thread_id: str) -> Any:
     """What the harness's ``read`` prints, through our store."""
+    resource = await om.get_observational_memory_history(None, resource_id, 50)
+    thread = await om.get_observational_memory_history(thread_id, resource_id, 50)
+    current = {
+        "resource": om_dict(await om.get_observational_memory(None, resource_id)),
+        "thread": om_dict(await om.get_observational_memory(thread_id, resource_id)),
+    }
     return {
-        "resource": [
-            om_dict(r) for r in await om.get_observational_memory_history(None, resource_id, 50)
-        ],
-        "thread": [
-            om_dict(r)
-            for r in await om.get_observational_memory_history(thread_id, resource_id, 50)
-        ],
-        "current": {
-            k: v
-            for k, v in {
-                "resource": om_dict(await om.get_observational_memory(None, resource_id)),
-                "thread": om_dict(await om.get_observational_memory(thread_id, resource_id)),
-            }.items()
-            if v is not None
-        },
+        "resource": [om_dict(r) for r in resource],
+        "thread": [om_dict(r) for r in thread],
+        "current": {k: v for k, v in current.items() if v is not None},
     }
 
 
