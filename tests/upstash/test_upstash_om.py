@@ -24,10 +24,12 @@ async def test_keys_and_command_counts(redis_server_url: str, prefix: str) -> No
         )
         # WATCH, EXISTS, MULTI, SET, ZADD, EXEC
         assert sum(counter.values()) == 6, counter
-        stored = loads(await client.get(f'{prefix}mastra-storage:["om","{first.id}"]'))
+        raw = await client.get(f'{prefix}mastra-storage:["om","{first.id}"]')
+        assert isinstance(raw, str)
+        stored = loads(raw)
         assert stored["threadId"] == "t:1" and stored["config"] == {"x": 1}
         index = f'{prefix}mastra-storage:["om-generations","thread:t:1"]'
-        (member,) = await client.zrange(index, 0, -1)
+        (member,) = [str(m) for m in await client.zrange(index, 0, -1)]
         assert member.startswith("0" * 20 + ":") and member.endswith(f'"{first.id}"')
 
         current = first
