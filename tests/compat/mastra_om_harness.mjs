@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Observational memory through the real @mastra/pg or @mastra/libsql (TypeScript reference).
+// Observational memory through the real @mastra/pg, @mastra/libsql or @mastra/mongodb
+// (TypeScript reference).
 //
 // Usage (stdout is exactly one JSON line; Mastra logs go to stderr):
 //   node mastra_om_harness.mjs pg URL SCHEMA write RESOURCE THREAD
 //   node mastra_om_harness.mjs pg URL SCHEMA read RESOURCE THREAD [--no-init]
 //   node mastra_om_harness.mjs libsql FILE_URL - write RESOURCE THREAD
 //   node mastra_om_harness.mjs libsql FILE_URL - read RESOURCE THREAD [--no-init]
+//   node mastra_om_harness.mjs mongodb URI DB write|read RESOURCE THREAD [--no-init]
 //
 // write: through Mastra's own OM methods, a resource-scoped memory (observations, flags,
 //   two buffered chunks, one activated, a reflection generation with a buffered reflection)
@@ -20,6 +22,9 @@ async function openStore(kind, target, schema, init) {
   if (kind === 'pg') {
     const { mod } = await loadPackage('@mastra/pg');
     store = new mod.PostgresStore({ id: 'om-compat', connectionString: target, schemaName: schema });
+  } else if (kind === 'mongodb') {
+    const { mod } = await loadPackage('@mastra/mongodb');
+    store = new mod.MongoDBStore({ id: 'om-compat', uri: target, dbName: schema });
   } else {
     const { mod } = await loadPackage('@mastra/libsql');
     store = new mod.LibSQLStore({ id: 'om-compat', url: target });
@@ -119,8 +124,8 @@ async function main() {
   const argv = process.argv.slice(2);
   const init = !argv.includes('--no-init');
   const [kind, target, schema, cmd, resourceId, threadId] = argv.filter((a) => a !== '--no-init');
-  if (!['pg', 'libsql'].includes(kind) || !['write', 'read'].includes(cmd) || !resourceId || !threadId) {
-    throw new Error('usage: mastra_om_harness.mjs pg|libsql TARGET SCHEMA write|read RESOURCE THREAD [--no-init]');
+  if (!['pg', 'libsql', 'mongodb'].includes(kind) || !['write', 'read'].includes(cmd) || !resourceId || !threadId) {
+    throw new Error('usage: mastra_om_harness.mjs pg|libsql|mongodb TARGET SCHEMA write|read RESOURCE THREAD [--no-init]');
   }
   const store = await openStore(kind, target, schema === '-' ? undefined : schema, init);
   const memory = await store.getStore('memory');
