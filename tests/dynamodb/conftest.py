@@ -1,6 +1,6 @@
 """Fixtures for the DynamoDB adapter tests: one moto table per session, emptied per test.
 
-The moto server comes from :mod:`mastra_storage.testing.servers` (``MASTRA_TEST_REQUIRE``
+The moto server comes from :mod:`tests.support.servers` (``MASTRA_TEST_REQUIRE``
 name ``dynamodb``). Creating a table with seven GSIs costs 0.2-1 s on moto, so the session
 shares one private table (named and dropped by ``dynamodb_table_name``) and every test
 deletes what it wrote afterwards, which keeps each test's view of the table empty.
