@@ -1,4 +1,5 @@
-"""Agent memory on top of storage: ``Memory`` (history, semantic recall, working memory).
+"""Agent memory on top of storage: ``Memory`` (history, semantic recall, working memory,
+stored observations).
 
 Imports no database driver and no embedding model; :mod:`.minilm` loads its model only
 when a :class:`~.minilm.MiniLMEmbedder` is created.
@@ -12,6 +13,7 @@ from .options import (
     DEFAULT_WORKING_MEMORY_TEMPLATE,
     MemoryOptions,
     MessageRange,
+    ObservationalMemoryOptions,
     SemanticRecallOptions,
     WorkingMemoryOptions,
     parse_options,
@@ -28,6 +30,7 @@ __all__ = [
     "Memory",
     "MemoryOptions",
     "MessageRange",
+    "ObservationalMemoryOptions",
     "RecallHit",
     "RecallResult",
     "ResourceMismatchError",

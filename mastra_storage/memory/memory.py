@@ -27,6 +27,7 @@ from ..composite import MastraStorage
 from ..domains.base import StorageDomain
 from ..domains.memory import IncludeSpec, MemoryStore
 from ..errors import ConfigurationError, NotFoundError, ValidationError
+from ..om_records import ObservationalMemoryRecord
 from ..pagination import OrderBy, Page
 from ..records import Message, MessageContent, MessageUpdate, Role, Thread
 from ..timeutil import utc_now
@@ -768,6 +769,30 @@ class Memory:
             ids=[m.id for m, _ in pairs],
         )
         return len(pairs)
+
+    # ---- observational memory -------------------------------------------------------------
+
+    async def get_observational_memory(
+        self, thread_id: str, resource_id: str, *, options: OptionsInput = None
+    ) -> ObservationalMemoryRecord | None:
+        """The current observational memory record of the thread (``scope="thread"``) or of
+        the resource, as an observer stored it; ``None`` when the ``observational_memory``
+        option is off or nothing is stored. Raises
+        :class:`~mastra_storage.errors.NotSupportedError` when the backend stores no OM."""
+        opts = self.resolve(options).observational_memory
+        if not opts.enabled:
+            return None
+        om = (await self.store()).observational_memory
+        thread = thread_id if opts.scope == "thread" else None
+        return await om.get_observational_memory(thread, resource_id)
+
+    async def get_observations(
+        self, thread_id: str, resource_id: str, *, options: OptionsInput = None
+    ) -> str | None:
+        """The current active observations text to show the model (see
+        :meth:`get_observational_memory`); ``None`` when off or none stored."""
+        record = await self.get_observational_memory(thread_id, resource_id, options=options)
+        return None if record is None else record.active_observations
 
     # ---- working memory -------------------------------------------------------------------
 

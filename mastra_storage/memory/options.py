@@ -111,6 +111,26 @@ class WorkingMemoryOptions:
 
 
 @dataclass(frozen=True)
+class ObservationalMemoryOptions:
+    """``observationalMemory``: serve the observations an observer stored (the observer
+    and reflector models are the caller's; this SDK stores and reads), per thread (Mastra's
+    default) or per resource."""
+
+    enabled: bool = False
+    scope: Scope = "thread"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.enabled, bool):
+            raise _invalid("observational_memory.enabled must be a bool")
+        _check_scope(self.scope, "observational_memory.scope")
+
+
+#: Keys of Mastra's ``observationalMemory`` config that configure the observer models;
+#: accepted (so a Mastra config ports verbatim) and ignored here.
+_OM_MODEL_KEYS = frozenset({"model", "observation", "reflection", "shareTokenBudget"})
+
+
+@dataclass(frozen=True)
 class MemoryOptions:
     """Everything a :class:`~mastra_storage.memory.Memory` call is configured by.
 
@@ -125,6 +145,9 @@ class MemoryOptions:
     working_memory: WorkingMemoryOptions = field(default_factory=WorkingMemoryOptions)
     generate_title: TitleGenerator | None = None
     read_only: bool = False
+    observational_memory: ObservationalMemoryOptions = field(
+        default_factory=ObservationalMemoryOptions
+    )
 
     def __post_init__(self) -> None:
         lm = self.last_messages
@@ -140,6 +163,8 @@ class MemoryOptions:
             raise _invalid("generate_title must be an async callable")
         if not isinstance(self.read_only, bool):
             raise _invalid("read_only must be a bool")
+        if not isinstance(self.observational_memory, ObservationalMemoryOptions):
+            raise _invalid("observational_memory must be ObservationalMemoryOptions")
 
     @property
     def history_limit(self) -> int:
@@ -163,6 +188,7 @@ _ALIASES = {
     "workingMemory": "working_memory",
     "generateTitle": "generate_title",
     "readOnly": "read_only",
+    "observationalMemory": "observational_memory",
     "topK": "top_k",
     "messageRange": "message_range",
     "indexName": "index_name",
@@ -212,6 +238,21 @@ def _working(value: Any, base: WorkingMemoryOptions) -> WorkingMemoryOptions:
     )
 
 
+def _observational(value: Any, base: ObservationalMemoryOptions) -> ObservationalMemoryOptions:
+    if isinstance(value, ObservationalMemoryOptions):
+        return value
+    if isinstance(value, bool):
+        return dataclasses.replace(base, enabled=value)
+    if not isinstance(value, Mapping):
+        raise _invalid(
+            "observational_memory must be a bool, a mapping or ObservationalMemoryOptions"
+        )
+    own = {k: v for k, v in value.items() if k not in _OM_MODEL_KEYS}
+    fields = _snake(own, _field_names(ObservationalMemoryOptions), "observational_memory")
+    # a Mastra config object turns the feature on unless it says enabled: false
+    return dataclasses.replace(base, **{"enabled": True, **fields})
+
+
 def parse_options(raw: OptionsInput, *, base: MemoryOptions | None = None) -> MemoryOptions:
     """Options from a dataclass or a (camelCase or snake_case) mapping, over ``base``."""
     start = base or MemoryOptions()
@@ -226,6 +267,10 @@ def parse_options(raw: OptionsInput, *, base: MemoryOptions | None = None) -> Me
         fields["semantic_recall"] = _semantic(fields["semantic_recall"], start.semantic_recall)
     if "working_memory" in fields:
         fields["working_memory"] = _working(fields["working_memory"], start.working_memory)
+    if "observational_memory" in fields:
+        fields["observational_memory"] = _observational(
+            fields["observational_memory"], start.observational_memory
+        )
     try:
         return dataclasses.replace(start, **fields)
     except TypeError as exc:  # pragma: no cover - _snake already rejects unknown keys
