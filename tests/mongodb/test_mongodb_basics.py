@@ -152,6 +152,7 @@ async def test_init_creates_mastras_indexes_and_is_idempotent(
     assert sorted(await db.list_collection_names()) == [
         "mastra_ai_spans",
         "mastra_messages",
+        "mastra_observational_memory",
         "mastra_resources",
         "mastra_scorers",
         "mastra_threads",
