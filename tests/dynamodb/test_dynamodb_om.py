@@ -43,9 +43,19 @@ async def test_layout_and_request_counts(store: DynamoDBStore) -> None:
     meter.reset()
     await om.set_observing_flag(current.id, True)
     assert meter.requests == 3  # pointer GetItem, generation GetItem, conditional PutItem
+    await om.update_buffered_reflection(
+        id=current.id,
+        reflection="b",
+        token_count=1,
+        input_token_count=1,
+        reflected_observation_line_count=0,
+    )
+    meter.reset()
+    await om.swap_buffered_reflection_to_active(current_record=current, token_count=1)
+    assert meter.requests == 3  # 2 GetItem + one TransactWriteItems (record, new generation)
     meter.reset()
     await om.clear_observational_memory(None, "User-1")
-    assert meter.requests == 2  # keys-only Query + one TransactWriteItems (5 x 2 deletes)
+    assert meter.requests == 2  # keys-only Query + one TransactWriteItems (6 x 2 deletes)
     assert [r for r in await store.table.scan_all() if "observational" in r["__edb_e__"]] == []
 
 

@@ -48,6 +48,16 @@ async def test_keys_and_command_counts(redis_server_url: str, prefix: str) -> No
         counter.clear()
         await om.set_reflecting_flag(current.id, True)
         assert sum(counter.values()) == 5  # WATCH, GET, MULTI, SET, EXEC
+        await om.update_buffered_reflection(
+            id=current.id,
+            reflection="b",
+            token_count=1,
+            input_token_count=1,
+            reflected_observation_line_count=0,
+        )
+        counter.clear()
+        await om.swap_buffered_reflection_to_active(current_record=current, token_count=1)
+        assert sum(counter.values()) == 9  # the 5 above + WATCH, EXISTS, SET, ZADD (new)
         counter.clear()
         await om.clear_observational_memory("t:1", "r")
         assert sum(counter.values()) == 5  # WATCH, ZRANGE, MULTI, DEL, EXEC
