@@ -198,12 +198,19 @@ def test_connect_picks_adapters_by_scheme_and_names_missing_extras() -> None:
         connect("gopher://x")
 
 
-def test_connect_names_the_extra_for_a_known_but_missing_adapter(
+def test_connect_names_the_extra_when_the_driver_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Every shipped adapter registers its spec; what can be missing is its driver (the
+    extra was not installed): the error names the extra and never the URL's password."""
+    import dataclasses
+
     import mastra_storage.registry as registry
 
-    monkeypatch.setattr(registry, "available_adapters", dict)
+    specs = dict(registry._scan_adapters())
+    missing = dataclasses.replace(specs["postgresql"], drivers=("no_such_driver_module",))
+    specs.update(dict.fromkeys(missing.schemes, missing))
+    monkeypatch.setattr(registry, "_scan_adapters", lambda: specs)
     with pytest.raises(MissingDependencyError, match=r"mastra-storage\[postgres\]") as info:
         connect("postgresql://user:secret@db/app")
     assert "secret" not in str(info.value)
