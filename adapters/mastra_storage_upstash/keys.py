@@ -223,6 +223,18 @@ class Keys:
         """The generations of one observational memory, newest last (lexicographic)."""
         return self._ours("om-generations", lookup_key)
 
+    def span(self, trace_id: str, span_id: str) -> str:
+        """A tracing span (JSON)."""
+        return self._ours("span", trace_id, span_id)
+
+    def trace(self, trace_id: str) -> str:
+        """A trace's hash: span id -> the facts its index entries derive from."""
+        return self._ours("trace", trace_id)
+
+    def traces_by(self, order: str, *family: str) -> str:
+        """Root spans by ``started_at``/``ended_at`` (lexicographic), per access path."""
+        return self._ours("traces", order, *family)
+
     def ours_pattern(self, kind: str | None = None) -> str:
         """SCAN pattern of our index keys (of one kind) (clear-all and reindex only)."""
         if kind is None:

@@ -5,8 +5,8 @@ Data layout: ``@mastra/upstash`` 1.3.1's keys and JSON values, plus secondary in
 Transport: an ``https://`` (or ``upstash+https://``) URL plus token goes over Upstash's
 REST API, as Mastra does (:mod:`mastra_storage_upstash.rest`); ``redis://``, ``rediss://``
 and ``upstash://`` URLs use redis-py's asyncio client with the hiredis parser.
-Observability is not offered (neither does Mastra's Upstash adapter): spans are many small
-writes better kept in a store with range queries.
+Observability (which Mastra's Upstash adapter lacks) keeps spans under our own keys with one
+index set per ``list_traces`` access path (:mod:`mastra_storage_upstash.observability`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, quote, unquote
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.domains.memory import MemoryStore
+from mastra_storage.domains.observability import ObservabilityStore
 from mastra_storage.domains.scores import ScoresStore
 from mastra_storage.domains.workflows import WorkflowsStore
 from mastra_storage.errors import ConfigurationError
@@ -33,6 +34,7 @@ from .db import RedisDB
 from .errors import operation
 from .keys import Keys
 from .memory import UpstashMemoryBackend
+from .observability import UpstashObservabilityBackend
 from .scores import UpstashScoresBackend
 from .ttl import parse_ttl
 from .workflows import UpstashWorkflowsBackend
@@ -289,6 +291,7 @@ class UpstashStore(MastraStorage):
             "memory": MemoryStore(UpstashMemoryBackend(self._db)),
             "workflows": WorkflowsStore(UpstashWorkflowsBackend(self._db)),
             "scores": ScoresStore(UpstashScoresBackend(self._db)),
+            "observability": ObservabilityStore(UpstashObservabilityBackend(self._db)),
         }
 
     @classmethod
