@@ -14,7 +14,7 @@ from upstash_counting import counting_client
 from mastra_storage import connect
 from mastra_storage.cli import main as core_cli
 from mastra_storage.codec import loads
-from mastra_storage.errors import ConfigurationError, NotSupportedError, UnavailableError
+from mastra_storage.errors import ConfigurationError, UnavailableError
 from mastra_storage.pagination import OrderBy
 from mastra_storage.records import Message, MessageContent, Resource, ScorePayload, Thread
 from mastra_storage_upstash import UpstashStore
@@ -355,9 +355,3 @@ async def test_store_from_an_existing_client(redis_server_url: str, prefix: str)
     await store.close()  # not ours to close
     assert await client.ping()
     await client.aclose()
-
-
-async def test_observability_is_a_clear_not_supported(store: UpstashStore) -> None:
-    assert await store.get_store("observability") is None
-    with pytest.raises(NotSupportedError, match="observability"):
-        await store.require_store("observability")
