@@ -19,6 +19,7 @@ PEER_MODULES: tuple[str, ...] = (
     "benchmarks.peers_openai",
     "benchmarks.peers_pydantic_ai",
     "benchmarks.peers_langchain",
+    "benchmarks.peers_agno",
 )
 
 
