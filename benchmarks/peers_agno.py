@@ -32,7 +32,6 @@ from mastra_storage import Message, MessageContent, OrderBy, Thread, connect
 TEXT_CHARS = 200
 PEER = "agno AsyncPostgresDb"
 NEWEST_FIRST = OrderBy(field="created_at", direction="DESC")
-ROLES: tuple[Literal["user"], Literal["assistant"]] = ("user", "assistant")
 
 
 @dataclass(frozen=True)
@@ -70,16 +69,22 @@ class Ours:
         text = _text(i)
         await self.memory.save_messages(
             [
-                Message(
-                    id=uuid.uuid4().hex,
-                    role=role,
-                    created_at=now + timedelta(milliseconds=k),
-                    thread_id=conversation,
-                    resource_id="bench",
-                    content=MessageContent.text(text),
-                )
-                for k, role in enumerate(ROLES)
+                self._message(conversation, "user", now, text),
+                self._message(conversation, "assistant", now + timedelta(milliseconds=1), text),
             ]
+        )
+
+    @staticmethod
+    def _message(
+        conversation: str, role: Literal["user", "assistant"], at: datetime, text: str
+    ) -> Message:
+        return Message(
+            id=uuid.uuid4().hex,
+            role=role,
+            created_at=at,
+            thread_id=conversation,
+            resource_id="bench",
+            content=MessageContent.text(text),
         )
 
     async def recall(self, conversation: str, n: int) -> int:
