@@ -42,6 +42,7 @@ from ..backend.memory import (
     thread_matches,
 )
 from ..errors import NotFoundError, NotSupportedError, ValidationError
+from ..om_records import om_lookup_key
 from ..pagination import (
     MAX_SAFE_INTEGER,
     Cursor,
@@ -261,9 +262,13 @@ class MemoryStore:
         return updated
 
     async def delete_thread(self, thread_id: str) -> None:
-        """Delete a thread and all its messages (atomically); a missing thread is a no-op."""
+        """Delete a thread and all its messages (atomically); a missing thread is a no-op.
+        Then its thread-scoped observational memory, so a deleted conversation's notes do
+        not outlive it (a failure there leaves the thread deleted; calling again finishes)."""
         require_non_empty(thread_id, field="thread_id", operation="DELETE_THREAD")
         await self.backend.delete_thread(thread_id)
+        if isinstance(self.backend, SupportsObservationalMemory):
+            await self.backend.delete_om_records(om_lookup_key(thread_id, None))
 
     async def list_threads(
         self,

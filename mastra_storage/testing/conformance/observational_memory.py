@@ -96,6 +96,11 @@ class ObservationalMemoryTests(ConformanceBase):
         fetched_other = await om.get_observational_memory(None, other.resource_id or "")
         assert fetched_other is not None and fetched_other.resource_id == other.resource_id
 
+        # deleting the thread deletes its thread-scoped memory, not the resource's
+        await (await self.memory(storage)).delete_thread(thread_id)
+        assert await om.get_observational_memory(thread_id, record.resource_id or "") is None
+        assert await om.get_observational_memory(None, record.resource_id or "") is not None
+
     async def test_history_generations_and_clear(self, storage: MastraStorage) -> None:
         om = await self.om(storage)
         assert await om.get_observational_memory_history(None, uid("missing-")) == []
