@@ -173,6 +173,9 @@ class MessageContent(Record, kw_only=True):
     provider_metadata: dict[str, Any] | None = None
     extra: dict[str, Any] = msgspec.field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """No datetime fields: nothing to normalise (skips Record's loop per message)."""
+
     _known: ClassVar[frozenset[str]] = frozenset(
         {
             "format",

@@ -192,9 +192,11 @@ def kept(part: Mapping[str, Any], namespace: str) -> Mapping[str, Any]:
     """What :func:`preserve` kept under ``namespace``, not copied (``{}`` when nothing):
     for converters that detach their whole result once (:func:`detached`)."""
     metadata = part.get("providerMetadata")
-    if isinstance(metadata, Mapping):
+    if metadata is None:  # most parts: no ABC isinstance check (it ran per part per read)
+        return _EMPTY
+    if type(metadata) is dict or isinstance(metadata, Mapping):
         value = metadata.get(namespace)
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):
             return value
     return _EMPTY
 
