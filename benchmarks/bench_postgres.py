@@ -225,6 +225,11 @@ class Bench:
         self.cells.clear()
 
 
+def spread(values: list[float]) -> float:
+    """Half the range of the repetitions, relative to their median."""
+    return (max(values) - min(values)) / 2 / statistics.median(values)
+
+
 def us(value: float) -> str:
     return f"{value * 1e6:,.0f}"
 
@@ -234,7 +239,7 @@ def report(bench: Bench, reps: int) -> None:
     header = (
         f"{'cell':<5} {'stmts':>5} | {'wall sdk':>9} {'raw':>7} {'x':>5} | "
         f"{'client sdk':>10} {'raw':>6} {'x':>5} | {'server sdk':>10} {'raw':>6} {'x':>5} | "
-        f"{'total CPU x':>11}"
+        f"{'total CPU x':>11} | spread (client sdk/raw)"
     )
     print(header)
     print("-" * len(header))
@@ -253,7 +258,8 @@ def report(bench: Bench, reps: int) -> None:
         print(
             f"{name:<5} {bench.stmts.get(name, 0):>5.1f} | {us(wall_s):>9} {us(wall_r):>7} "
             f"{wall_s / wall_r:>4.2f}x | {us(cs):>10} {us(cr):>6} {cs / cr:>4.2f}x | "
-            f"{us(ss):>10} {us(sr):>6} {ss / sr:>4.2f}x | {(cs + ss) / (cr + sr):>10.2f}x"
+            f"{us(ss):>10} {us(sr):>6} {ss / sr:>4.2f}x | {(cs + ss) / (cr + sr):>10.2f}x | "
+            f"±{spread(sdk.client):.0%} / ±{spread(raw.client):.0%}"
         )
     print("(W5 wall = 1 / throughput, i.e. wall time per turn with 50 tasks)")
 
