@@ -219,6 +219,10 @@ def _invalid_cursor(reason: str) -> ValidationError:
     )
 
 
+#: The cursor key of a null ``ended_at`` (JavaScript's largest safe integer).
+_NULL_TIME_KEY = 2**53 - 1
+
+
 def decode_cursor(
     token: str, *, scope: str, tie_kind: type[int] | type[str] | None = None
 ) -> Cursor:
@@ -243,7 +247,9 @@ def decode_cursor(
             "cursor belongs to a different query (filters or order changed)",
             id="MASTRA_STORAGE_INVALID_CURSOR",
         )
-    if not MIN_EPOCH_MS <= cursor.key <= MAX_EPOCH_MS:
+    # A trace page ordered by ``ended_at`` ends on a running trace with the null time key
+    # (``backend.observability.NULL_TIME_KEY``, not imported: it imports this module).
+    if not MIN_EPOCH_MS <= cursor.key <= MAX_EPOCH_MS and cursor.key != _NULL_TIME_KEY:
         raise _invalid_cursor("time key out of range")
     tie = cursor.tie
     if isinstance(tie, int):
