@@ -61,6 +61,8 @@ def sort_rows(
 ) -> list[T]:
     """``rows`` in the order of a query (primary ``descending``, tie ``tie_descending``)."""
     tie_desc = descending if tie_descending is None else tie_descending
+    if tie_desc == descending:  # the usual order: one sort on the whole key, one key per row
+        return sorted(rows, key=key, reverse=descending)
     ordered = sorted(rows, key=lambda row: key(row)[1], reverse=tie_desc)
     ordered.sort(key=lambda row: key(row)[0], reverse=descending)  # stable: keeps ties
     return ordered
