@@ -222,8 +222,11 @@ class UpstashObservabilityBackend(ObservabilityBackend):
             for trace_id in trace_ids:
                 old_entries = self._entries(trace_id, before[trace_id])
                 new_entries = self._entries(trace_id, after[trace_id])
+                removals: dict[str, list[str]] = {}
                 for key, member in sorted(old_entries - new_entries):
-                    pipe.zrem(key, member)
+                    removals.setdefault(key, []).append(member)
+                for key, members in removals.items():
+                    pipe.zrem(key, *members)
                 # with a TTL every entry is re-added, so each set's expiry is refreshed
                 for key, member in sorted(new_entries if ttl else new_entries - old_entries):
                     batch.zadd(key, {member: 0}, ENTITY)
@@ -388,16 +391,15 @@ class UpstashObservabilityBackend(ObservabilityBackend):
         return tighter_lower(lower, "(" + head + "\x01"), upper
 
     async def _range(
-        self, key: str, lower: str, upper: str, descending: bool, start: int, num: int
+        self, key: str, lower: str, upper: str, descending: bool, num: int
     ) -> list[str]:
+        """Up to ``num`` members between the bounds, in the query's direction."""
         if descending:
             rows = await self._db.client.zrange(
-                key, upper, lower, desc=True, bylex=True, offset=start, num=num
+                key, upper, lower, desc=True, bylex=True, offset=0, num=num
             )
         else:
-            rows = await self._db.client.zrange(
-                key, lower, upper, bylex=True, offset=start, num=num
-            )
+            rows = await self._db.client.zrange(key, lower, upper, bylex=True, offset=0, num=num)
         return [str(m) for m in rows]
 
     @operation("listTraces")
@@ -463,12 +465,15 @@ class UpstashObservabilityBackend(ObservabilityBackend):
         total = 0
         candidates: list[Span] = []
         errored: set[str] = set()
-        position = 0
         while True:
-            members = await self._range(key, walk_lower, walk_upper, descending, position, CHUNK)
-            position += len(members)
+            members = await self._range(key, walk_lower, walk_upper, descending, CHUNK)
             if not members:
                 break
+            # the next chunk starts after this one's last member (no server-side offset walk)
+            if descending:
+                walk_upper = "(" + members[-1]
+            else:
+                walk_lower = "(" + members[-1]
             spans = await self._load([_parse_member(m) for m in members])
             flags: list[Any] = [None] * len(members)
             if check_errors:
