@@ -3,10 +3,14 @@ access path (constant, whatever the number of generations), counted client-side.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from upstash_counting import counting_client
 
 from mastra_storage.codec import loads
+from mastra_storage.errors import ConflictError
+from mastra_storage.om_records import NewObservationChunk
 from mastra_storage_upstash import UpstashStore
 
 pytestmark = pytest.mark.anyio
@@ -65,3 +69,48 @@ async def test_keys_and_command_counts(redis_server_url: str, prefix: str) -> No
     finally:
         await store.close()
         await client.aclose()
+
+
+async def test_two_stores_never_lose_writes(redis_server_url: str, prefix: str) -> None:
+    """Two stores (separate clients and in-process locks, as two processes) race on one
+    record: WATCH keeps every chunk, and a buffered reflection becomes one generation."""
+    stores = [UpstashStore(redis_server_url, prefix=prefix) for _ in range(2)]
+    try:
+        a, b = [(await s.require_store("memory")).observational_memory for s in stores]
+        record = await a.initialize_observational_memory(
+            thread_id=None, resource_id="race", scope="resource", config={}
+        )
+        chunks = [
+            NewObservationChunk(
+                cycle_id=f"c{n}", observations=f"o{n}", token_count=1, message_ids=[f"m{n}"]
+            )
+            for n in range(8)
+        ]
+        await asyncio.gather(
+            *(
+                (a, b)[n % 2].update_buffered_observations(id=record.id, chunk=c)
+                for n, c in enumerate(chunks)
+            )
+        )
+        got = await b.get_observational_memory(None, "race")
+        assert got is not None
+        assert sorted(c.cycle_id for c in got.buffered_observation_chunks or []) == [
+            f"c{n}" for n in range(8)
+        ]
+        await a.update_buffered_reflection(
+            id=record.id,
+            reflection="r",
+            token_count=1,
+            input_token_count=1,
+            reflected_observation_line_count=0,
+        )
+        outcomes = await asyncio.gather(
+            a.swap_buffered_reflection_to_active(current_record=got, token_count=1),
+            b.swap_buffered_reflection_to_active(current_record=got, token_count=1),
+            return_exceptions=True,
+        )
+        assert sum(isinstance(o, ConflictError) for o in outcomes) == 1, outcomes
+        assert len(await a.get_observational_memory_history(None, "race")) == 2
+    finally:
+        for s in stores:
+            await s.close()
