@@ -23,6 +23,14 @@ PEER_MODULES: tuple[str, ...] = (
 )
 
 
+def _load() -> str:
+    """The 1/5/15-minute load averages (a busy machine inflates every figure)."""
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def main(out_dir: Path, *, quick: bool) -> int:
     """Run every registered peer benchmark, writing ``out_dir/peers.md``; 0 when all ran."""
     os.environ.setdefault("MASTRA_TEST_NO_STANDARD_PORTS", "1")  # private servers, as runner
@@ -32,7 +40,8 @@ def main(out_dir: Path, *, quick: bool) -> int:
     path.write_text(
         "# Framework adapters vs the frameworks' own stores\n\n"
         f"{stamp}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"quick: {quick}. Regenerate: `python -m benchmarks --peers`.\n",
+        f"quick: {quick}, load average at start {_load()}. Regenerate: "
+        "`python -m benchmarks --peers`.\n",
         encoding="utf-8",
     )
     failed = []
