@@ -22,6 +22,7 @@ from mastra_storage.pagination import DateRange
 from mastra_storage.records import Span
 from mastra_storage.testing.data import BASE_TIME, sample_span
 from mastra_storage_upstash import UpstashStore
+from mastra_storage_upstash.keys import glob_escape
 from mastra_storage_upstash.observability import UpstashObservabilityBackend
 
 pytestmark = pytest.mark.anyio
@@ -311,3 +312,26 @@ async def test_trace_ids_of_any_shape_stay_apart(store: UpstashStore) -> None:
     assert [s.trace_id for s in page.items] == sorted(ids)
     with pytest.raises(ValidationError):
         await obs.create_span(sample_span(trace_id="a\x00b"))
+
+
+async def test_trace_ttl_expires_every_key_and_pages_skip_expired_roots(
+    redis_server_url: str, prefix: str
+) -> None:
+    """With a trace TTL every key of a trace expires; a root whose key expired leaves the
+    index on the next read (simulated by deleting it: no sleeping)."""
+    ttl = {"trace": {"enabled": True, "default_ttl_seconds": 3600}}
+    store = UpstashStore(redis_server_url, prefix=prefix, ttl=ttl)
+    obs = await store.require_store("observability")
+    roots = [sample_span(trace_id=f"t{i}", span_id="r") for i in range(3)]
+    await obs.batch_create_spans(
+        [*roots, sample_span(trace_id="t0", span_id="c", parent_span_id="r", error={"e": 1})]
+    )
+    client = store.client
+    keys = [str(k) async for k in client.scan_iter(match=glob_escape(prefix) + "*")]
+    ttls = [await client.ttl(k) for k in keys]
+    assert keys and all(0 < t <= 3600 for t in ttls), dict(zip(keys, ttls, strict=True))
+    await client.delete(store.db.keys.span("t1", "r"))  # as if it expired
+    for flt in (TraceFilter(), TraceFilter(entity_type="agent", entity_id="agent-1")):
+        page = await obs.list_traces(filter=flt)
+        assert [s.trace_id for s in page.items] == ["t2", "t0"] and page.total == 2
+    await store.close()
