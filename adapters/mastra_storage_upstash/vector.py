@@ -315,19 +315,21 @@ class UpstashVector(BaseVectorStore):
                 async for item in self._range("updateVector", index_name, vectors=False)
                 if matches(condition, item.metadata or {})
             ]
-        metadata = None if update.metadata_json is None else json.loads(update.metadata_json)
+        kwargs: dict[str, Any] = {"namespace": index_name}
+        if update.vector is not None:
+            kwargs["vector"] = update.vector
+        if update.metadata_json is not None:
+            kwargs["metadata"] = json.loads(update.metadata_json)
         updated = 0
         for target in targets:
-            kwargs: dict[str, Any] = {"namespace": index_name}
-            if update.vector is not None:
-                kwargs["vector"] = update.vector
-            if metadata is not None:
-                kwargs["metadata"] = metadata
-            ok = await self._call(
-                "updateVector", lambda t=target: self._client.update(t, **kwargs)  # type: ignore[misc]
-            )
-            updated += 1 if ok else 0
+            # One ``update`` request per vector: it keeps whatever is not given (Upstash's
+            # OVERWRITE mode replaces the metadata as a whole, as this API requires).
+            if await self._update_one(target, kwargs):
+                updated += 1
         return updated
+
+    async def _update_one(self, target: str, kwargs: dict[str, Any]) -> bool:
+        return bool(await self._call("updateVector", lambda: self._client.update(target, **kwargs)))
 
     async def _delete(self, index_name: str, target: list[str] | Node) -> int:
         if isinstance(target, list):
@@ -354,4 +356,3 @@ class UpstashVector(BaseVectorStore):
 
 
 __all__ = ["REGISTRY_NAMESPACE", "UpstashVector"]
-

@@ -10,7 +10,7 @@ must raise NotSupportedError (listed by name, so the list cannot drift silently)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,7 +26,6 @@ from mastra_storage.testing.vector_conformance.cases import FILTER_CASES
 from mastra_storage.testing.vector_conformance.suite import INDEX
 from mastra_storage.vector import InMemoryVector, score
 from mastra_storage_upstash.vector import REGISTRY_NAMESPACE, UpstashVector
-
 from tests.upstash.upstash_vector_server import StandInUpstashVector
 
 pytestmark = pytest.mark.anyio
@@ -59,16 +58,22 @@ def standin() -> Iterator[StandInUpstashVector]:
     server.close()
 
 
+@pytest.fixture(scope="module")
+def shared_store(standin: StandInUpstashVector) -> UpstashVector:
+    """One store for the suite: building httpx clients (TLS contexts) costs ~0.3 s each."""
+    return UpstashVector(standin.url, standin.token, timeout_s=5)
+
+
 class TestUpstashVector(VectorConformance):
     supports_regex = False
     metrics = ("cosine",)
 
     @pytest.fixture
-    async def vector_store(self, standin: StandInUpstashVector) -> AsyncIterator[UpstashVector]:
+    async def vector_store(
+        self, standin: StandInUpstashVector, shared_store: UpstashVector
+    ) -> UpstashVector:
         standin.reset()
-        store = UpstashVector(standin.url, standin.token, timeout_s=5)
-        yield store
-        await store.close()
+        return shared_store
 
     async def test_create_list_describe_delete(self, vector_store: Any) -> None:
         """One Upstash index = one dimension and metric: names are namespaces of it."""
