@@ -20,11 +20,13 @@ from .table import DynamoTable
 
 T = TypeVar("T")
 
-#: Twelve tries with jittered backoff from 10 ms up to 0.64 s a wait (about 2 s in all on
-#: average): the per-item locks already queue this process's writers, so a lost race means
-#: a writer in another process, and a dozen rounds outlast any realistic burst of them on
-#: one item before the caller sees ``ConflictError``.
-WRITE_RETRY = RetryPolicy(attempts=12, base_s=0.01, cap_s=0.64)
+#: Twelve tries, each pause between 5 ms x 2**n and 10 ms x 2**n (capped at 0.64 s; about
+#: 3 s in all): the per-item locks already queue this process's writers, so a lost race
+#: means a writer in another process, and a dozen rounds outlast any realistic burst of
+#: them on one item before the caller sees ``ConflictError``. The floor keeps a minimum
+#: pause: an immediate retry mostly meets the same writer again (and, against moto, makes
+#: its non-atomic conditional writes race more often).
+WRITE_RETRY = RetryPolicy(attempts=12, base_s=0.01, cap_s=0.64, floor=0.5)
 
 
 async def optimistic(

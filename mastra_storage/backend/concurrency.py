@@ -62,16 +62,21 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
     """How often and how patiently a backend retries an optimistic write that lost a race.
 
     ``attempts`` bounds the tries (the first included); between tries the backend waits
-    :meth:`delay` seconds: full jitter over ``base_s * 2**attempt``, capped at ``cap_s``.
+    :meth:`delay` seconds: a random pause between ``floor * d`` and ``d``, where
+    ``d = min(cap_s, base_s * 2**attempt)``. ``floor=0`` is full jitter (spreads writers
+    most); a floor such as ``0.5`` keeps a minimum pause, for a backend where an immediate
+    retry tends to meet the same writer again.
     """
 
     attempts: int
     base_s: float = 0.002
     cap_s: float = 0.2
+    floor: float = 0.0
 
     def delay(self, attempt: int) -> float:
         """The pause after failed try number ``attempt`` (0-based), in seconds."""
-        return random.uniform(0, min(self.cap_s, self.base_s * 2 ** min(attempt, 30)))
+        ceiling = min(self.cap_s, self.base_s * 2 ** min(attempt, 30))
+        return random.uniform(self.floor * ceiling, ceiling)
 
     async def pause(self, attempt: int) -> None:
         """Sleep :meth:`delay` seconds (no-op for a zero delay); logs the retry at ``INFO``
