@@ -44,7 +44,7 @@ from .dataset import dump, seed
 __all__ = ["dynamodb_server", "mongodb_server", "postgres_server", "upstash_server"]
 
 PERSISTENT = ["libsql", "sqld", "postgres", "mongodb", "dynamodb", "upstash"]
-NO_OBSERVABILITY = {"dynamodb", "upstash"}
+NO_OBSERVABILITY = {"dynamodb"}
 REQUIRE = {"libsql": "libsql", "sqld": "sqld", "postgres": "postgres", "mongodb": "mongodb"}
 REQUIRE |= {"dynamodb": "dynamodb", "upstash": "redis"}
 
