@@ -94,6 +94,7 @@ class Facts:
 
     @classmethod
     def of(cls, span: Span) -> Facts:
+        """The facts of a span as it will be stored."""
         return cls(
             root=span.parent_span_id is None,
             error=span.error is not None,
@@ -105,17 +106,20 @@ class Facts:
 
     @property
     def status(self) -> str:
+        """The span's computed status (``Span.status``): error, running or success."""
         if self.error:
             return "error"
         return "running" if self.ended is None else "success"
 
     def to_json(self) -> str:
+        """The hash value: a compact JSON array."""
         return dumps(
             [self.root, self.error, self.started, self.ended, self.entity_type, self.entity_id]
         )
 
     @classmethod
     def from_json(cls, raw: Any) -> Facts | None:
+        """Decode a hash value; ``None`` for anything this module did not write."""
         data = decode_json(raw)
         try:
             root, error, started, ended, entity_type, entity_id = data
