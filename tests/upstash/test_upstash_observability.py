@@ -8,12 +8,13 @@ import asyncio
 import itertools
 import random
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from upstash_counting import counting_client
+from upstash_rest_shim import rest_shim
 
 from mastra_storage.domains.observability import ObservabilityStore, SpanUpdate, TraceFilter
 from mastra_storage.errors import ValidationError
@@ -26,6 +27,8 @@ from mastra_storage_upstash.keys import glob_escape
 from mastra_storage_upstash.observability import UpstashObservabilityBackend
 
 pytestmark = pytest.mark.anyio
+
+REST_TOKEN = "rest-token-observability"
 
 ORDERS = [(f, d) for f in ("started_at", "ended_at") for d in ("DESC", "ASC")]
 
@@ -129,12 +132,28 @@ async def _all_pages(
     return seen
 
 
-@pytest.fixture
-async def pair(store: UpstashStore) -> tuple[ObservabilityStore, ObservabilityStore]:
+@pytest.fixture(scope="module")
+def rest_url(redis_server_url: str) -> Iterator[str]:
+    """An Upstash REST stand-in in front of the test Redis (``upstash_rest_shim``)."""
+    with rest_shim(redis_server_url, "", REST_TOKEN) as shim:
+        yield shim.url
+
+
+@pytest.fixture(params=["tcp", "rest"])
+async def pair(
+    request: pytest.FixtureRequest, redis_server_url: str, prefix: str
+) -> AsyncIterator[tuple[ObservabilityStore, ObservabilityStore]]:
+    """Our store over one transport, and the in-memory reference."""
+    if request.param == "rest":
+        store = UpstashStore(request.getfixturevalue("rest_url"), REST_TOKEN, prefix=prefix)
+    else:
+        store = UpstashStore(redis_server_url, prefix=prefix)
     reference = InMemoryStore()
-    return await store.require_store("observability"), await reference.require_store(
-        "observability"
+    yield (
+        await store.require_store("observability"),
+        await reference.require_store("observability"),
     )
+    await store.close()
 
 
 async def test_every_access_path_matches_the_reference(
