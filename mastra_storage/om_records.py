@@ -18,11 +18,13 @@ Attributes are snake_case; :meth:`~mastra_storage.records.Record.to_dict` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 import msgspec
 
+from .codec import parse_json_column
 from .records import Record
 
 OMScope = Literal["thread", "resource"]
@@ -143,6 +145,117 @@ class OMUpdate(NamedTuple):
     new_generation: ObservationalMemoryRecord | None = None
 
 
+def om_columns(record: ObservationalMemoryRecord) -> dict[str, Any]:
+    """``record`` as Mastra's ``mastra_observational_memory`` columns (logical values:
+    datetimes, bools, lists and dicts; each adapter renders them in its dialect).
+
+    The buffered observations text goes to ``activeObservationsPendingUpdate``, the column
+    Mastra's readers take it from; ``bufferedObservations`` stays null, as Mastra leaves it.
+    """
+    chunks = (
+        None
+        if record.buffered_observation_chunks is None
+        else [c.to_dict() for c in record.buffered_observation_chunks]
+    )
+    return {
+        "id": record.id,
+        "lookupKey": record.lookup_key,
+        "scope": record.scope,
+        "resourceId": record.resource_id,
+        "threadId": record.thread_id,
+        "activeObservations": record.active_observations,
+        "activeObservationsPendingUpdate": record.buffered_observations,
+        "originType": record.origin_type,
+        "config": record.config,
+        "generationCount": record.generation_count,
+        "lastObservedAt": record.last_observed_at,
+        "lastReflectionAt": record.last_reflection_at,
+        "pendingMessageTokens": record.pending_message_tokens,
+        "totalTokensObserved": record.total_tokens_observed,
+        "observationTokenCount": record.observation_token_count,
+        "isObserving": record.is_observing,
+        "isReflecting": record.is_reflecting,
+        "observedMessageIds": record.observed_message_ids,
+        "observedTimezone": record.observed_timezone,
+        "bufferedObservations": None,
+        "bufferedObservationTokens": record.buffered_observation_tokens,
+        "bufferedMessageIds": record.buffered_message_ids,
+        "bufferedReflection": record.buffered_reflection,
+        "bufferedReflectionTokens": record.buffered_reflection_tokens,
+        "bufferedReflectionInputTokens": record.buffered_reflection_input_tokens,
+        "reflectedObservationLineCount": record.reflected_observation_line_count,
+        "bufferedObservationChunks": chunks,
+        "isBufferingObservation": record.is_buffering_observation,
+        "isBufferingReflection": record.is_buffering_reflection,
+        "lastBufferedAtTokens": record.last_buffered_at_tokens,
+        "lastBufferedAtTime": record.last_buffered_at_time,
+        "metadata": record.metadata,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+    }
+
+
+def _int_opt(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _flag(value: Any) -> bool:
+    # JS booleans arrive as true/false, 0/1 (SQLite) or, in old rows, "true"/"false" text
+    return value in (1, True, "1", "true")
+
+
+def om_from_columns(
+    v: Mapping[str, Any], times: Mapping[str, datetime | None]
+) -> ObservationalMemoryRecord:
+    """A record from Mastra's column values ``v`` (JSON columns as text or decoded) and the
+    timestamp columns already read by the adapter (``times``: column name -> datetime or
+    ``None``), tolerant of what Mastra's writers leave null."""
+    chunks = parse_json_column(v["bufferedObservationChunks"])
+    config = parse_json_column(v["config"])
+    ids = parse_json_column(v["observedMessageIds"])
+    buffered_ids = parse_json_column(v["bufferedMessageIds"])
+    metadata = parse_json_column(v["metadata"])
+    created_at, updated_at = times["createdAt"], times["updatedAt"]
+    if created_at is None or updated_at is None:
+        raise ValueError("an observational memory row needs createdAt and updatedAt")
+    return ObservationalMemoryRecord(
+        id=v["id"],
+        scope=v["scope"],
+        thread_id=v["threadId"] or None,
+        resource_id=v["resourceId"],
+        created_at=created_at,
+        updated_at=updated_at,
+        last_observed_at=times["lastObservedAt"],
+        last_reflection_at=times["lastReflectionAt"],
+        origin_type=v["originType"] or "initial",
+        generation_count=int(v["generationCount"] or 0),
+        active_observations=v["activeObservations"] or "",
+        buffered_observation_chunks=None
+        if not isinstance(chunks, list)
+        else [BufferedObservationChunk.from_dict(c) for c in chunks],
+        buffered_observations=v["activeObservationsPendingUpdate"] or v["bufferedObservations"],
+        buffered_observation_tokens=_int_opt(v["bufferedObservationTokens"]),
+        buffered_message_ids=buffered_ids if isinstance(buffered_ids, list) else None,
+        buffered_reflection=v["bufferedReflection"],
+        buffered_reflection_tokens=_int_opt(v["bufferedReflectionTokens"]),
+        buffered_reflection_input_tokens=_int_opt(v["bufferedReflectionInputTokens"]),
+        reflected_observation_line_count=_int_opt(v["reflectedObservationLineCount"]),
+        observed_message_ids=ids if isinstance(ids, list) else None,
+        observed_timezone=v["observedTimezone"],
+        total_tokens_observed=int(v["totalTokensObserved"] or 0),
+        observation_token_count=int(v["observationTokenCount"] or 0),
+        pending_message_tokens=int(v["pendingMessageTokens"] or 0),
+        is_reflecting=_flag(v["isReflecting"]),
+        is_observing=_flag(v["isObserving"]),
+        is_buffering_observation=_flag(v["isBufferingObservation"]),
+        is_buffering_reflection=_flag(v["isBufferingReflection"]),
+        last_buffered_at_tokens=int(v["lastBufferedAtTokens"] or 0),
+        last_buffered_at_time=times["lastBufferedAtTime"],
+        config=config if isinstance(config, dict) else {},
+        metadata=metadata if isinstance(metadata, dict) else None,
+    )
+
+
 class ChunkActivation(msgspec.Struct, kw_only=True):
     """One activated chunk in :class:`SwapBufferedResult.per_chunk`."""
 
@@ -179,5 +292,7 @@ __all__ = [
     "OMUpdate",
     "ObservationalMemoryRecord",
     "SwapBufferedResult",
+    "om_columns",
+    "om_from_columns",
     "om_lookup_key",
 ]

@@ -14,16 +14,17 @@ one record serialise on its row lock and none is lost.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mastra_storage.backend.capabilities import OMMutation
-from mastra_storage.codec import dumps, parse_json_column
+from mastra_storage.codec import dumps
 from mastra_storage.layout import OBSERVATIONAL_MEMORY, TABLE_OBSERVATIONAL_MEMORY
-from mastra_storage.om_records import BufferedObservationChunk, ObservationalMemoryRecord
+from mastra_storage.om_records import ObservationalMemoryRecord, om_columns, om_from_columns
 
 from .connection import Runner
 from .schema import q
-from .sqlutil import naive_opt, read_ts, read_ts_required, select_columns
+from .sqlutil import naive_opt, read_ts, select_columns
 
 OM_COLUMNS = select_columns(OBSERVATIONAL_MEMORY)
 #: Written columns, in the order of :func:`om_params` (``bufferedObservations`` stays NULL:
@@ -32,6 +33,7 @@ _WRITE_COLUMNS = [
     c.name for c in OBSERVATIONAL_MEMORY.columns if c.name != "bufferedObservations"
 ] + [c + "Z" for c in OBSERVATIONAL_MEMORY.timestamp_columns]
 _JSONB = {"observedMessageIds", "bufferedMessageIds", "bufferedObservationChunks", "metadata"}
+_TIMES = set(OBSERVATIONAL_MEMORY.timestamp_columns)
 _PLACEHOLDERS = ", ".join(
     f"${i}::jsonb" if name in _JSONB else f"${i}" for i, name in enumerate(_WRITE_COLUMNS, 1)
 )
@@ -43,62 +45,26 @@ _SET_LIST = ", ".join(
 )
 
 
-def _json_opt(value: Any) -> str | None:
-    return None if value is None else dumps(value)
+def _sql_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name == "config" or name in _JSONB:
+        return dumps(value)  # config is JSON in a text column, the others jsonb
+    if isinstance(value, datetime):
+        return naive_opt(value)
+    return value
 
 
 def om_params(record: ObservationalMemoryRecord) -> list[Any]:
-    """The row of ``record``, in :data:`_WRITE_COLUMNS` order."""
-    chunks = (
-        None
-        if record.buffered_observation_chunks is None
-        else [c.to_dict() for c in record.buffered_observation_chunks]
-    )
-    by_name: dict[str, Any] = {
-        "id": record.id,
-        "lookupKey": record.lookup_key,
-        "scope": record.scope,
-        "resourceId": record.resource_id,
-        "threadId": record.thread_id,
-        "activeObservations": record.active_observations,
-        "activeObservationsPendingUpdate": record.buffered_observations,
-        "originType": record.origin_type,
-        "config": dumps(record.config),
-        "generationCount": record.generation_count,
-        "lastObservedAt": naive_opt(record.last_observed_at),
-        "lastReflectionAt": naive_opt(record.last_reflection_at),
-        "pendingMessageTokens": record.pending_message_tokens,
-        "totalTokensObserved": record.total_tokens_observed,
-        "observationTokenCount": record.observation_token_count,
-        "isObserving": record.is_observing,
-        "isReflecting": record.is_reflecting,
-        "observedMessageIds": _json_opt(record.observed_message_ids),
-        "observedTimezone": record.observed_timezone,
-        "bufferedObservationTokens": record.buffered_observation_tokens,
-        "bufferedMessageIds": _json_opt(record.buffered_message_ids),
-        "bufferedReflection": record.buffered_reflection,
-        "bufferedReflectionTokens": record.buffered_reflection_tokens,
-        "bufferedReflectionInputTokens": record.buffered_reflection_input_tokens,
-        "reflectedObservationLineCount": record.reflected_observation_line_count,
-        "bufferedObservationChunks": _json_opt(chunks),
-        "isBufferingObservation": record.is_buffering_observation,
-        "isBufferingReflection": record.is_buffering_reflection,
-        "lastBufferedAtTokens": record.last_buffered_at_tokens,
-        "lastBufferedAtTime": naive_opt(record.last_buffered_at_time),
-        "metadata": _json_opt(record.metadata),
-        "createdAt": naive_opt(record.created_at),
-        "updatedAt": naive_opt(record.updated_at),
-        "lastObservedAtZ": record.last_observed_at,
-        "lastReflectionAtZ": record.last_reflection_at,
-        "lastBufferedAtTimeZ": record.last_buffered_at_time,
-        "createdAtZ": record.created_at,
-        "updatedAtZ": record.updated_at,
-    }
-    return [by_name[name] for name in _WRITE_COLUMNS]
-
-
-def _int_opt(value: Any) -> int | None:
-    return None if value is None else int(value)
+    """The row of ``record``, in :data:`_WRITE_COLUMNS` order (wall-clock ``X`` and
+    ``TIMESTAMPTZ`` ``XZ`` twins, JSON as text cast by the placeholders)."""
+    columns = om_columns(record)
+    return [
+        columns[name[:-1]]
+        if name.endswith("Z") and name[:-1] in _TIMES
+        else _sql_value(name, columns[name])
+        for name in _WRITE_COLUMNS
+    ]
 
 
 def om_from_row(row: Any) -> ObservationalMemoryRecord:
@@ -106,51 +72,12 @@ def om_from_row(row: Any) -> ObservationalMemoryRecord:
 
     ``XZ`` wins when set (what this SDK and ``@mastra/pg`` write); the wall-clock ``X``
     covers rows whose writer left the twin NULL. ``lastBufferedAtTime`` is read from its
-    wall column alone (see below).
+    wall column alone: ``@mastra/pg`` never writes that twin, which defaults to ``now()``.
     """
     v = dict(zip(_SELECT_NAMES, row, strict=True))
-    chunks = parse_json_column(v["bufferedObservationChunks"])
-    config = parse_json_column(v["config"])
-    ids = parse_json_column(v["observedMessageIds"])
-    buffered_ids = parse_json_column(v["bufferedMessageIds"])
-    metadata = parse_json_column(v["metadata"])
-    return ObservationalMemoryRecord(
-        id=v["id"],
-        scope=v["scope"],
-        thread_id=v["threadId"] or None,
-        resource_id=v["resourceId"],
-        created_at=read_ts_required(v["createdAtZ"], v["createdAt"]),
-        updated_at=read_ts_required(v["updatedAtZ"], v["updatedAt"]),
-        last_observed_at=read_ts(v["lastObservedAtZ"], v["lastObservedAt"]),
-        last_reflection_at=read_ts(v["lastReflectionAtZ"], v["lastReflectionAt"]),
-        origin_type=v["originType"] or "initial",
-        generation_count=int(v["generationCount"] or 0),
-        active_observations=v["activeObservations"] or "",
-        buffered_observation_chunks=None
-        if not isinstance(chunks, list)
-        else [BufferedObservationChunk.from_dict(c) for c in chunks],
-        buffered_observations=v["activeObservationsPendingUpdate"] or v["bufferedObservations"],
-        buffered_observation_tokens=_int_opt(v["bufferedObservationTokens"]),
-        buffered_message_ids=buffered_ids if isinstance(buffered_ids, list) else None,
-        buffered_reflection=v["bufferedReflection"],
-        buffered_reflection_tokens=_int_opt(v["bufferedReflectionTokens"]),
-        buffered_reflection_input_tokens=_int_opt(v["bufferedReflectionInputTokens"]),
-        reflected_observation_line_count=_int_opt(v["reflectedObservationLineCount"]),
-        observed_message_ids=ids if isinstance(ids, list) else None,
-        observed_timezone=v["observedTimezone"],
-        total_tokens_observed=int(v["totalTokensObserved"] or 0),
-        observation_token_count=int(v["observationTokenCount"] or 0),
-        pending_message_tokens=int(v["pendingMessageTokens"] or 0),
-        is_reflecting=bool(v["isReflecting"]),
-        is_observing=bool(v["isObserving"]),
-        is_buffering_observation=bool(v["isBufferingObservation"]),
-        is_buffering_reflection=bool(v["isBufferingReflection"]),
-        last_buffered_at_tokens=int(v["lastBufferedAtTokens"] or 0),
-        # the wall column only: @mastra/pg never writes this twin, which defaults to now()
-        last_buffered_at_time=read_ts(None, v["lastBufferedAtTime"]),
-        config=config if isinstance(config, dict) else {},
-        metadata=metadata if isinstance(metadata, dict) else None,
-    )
+    times = {name: read_ts(v[name + "Z"], v[name]) for name in _TIMES}
+    times["lastBufferedAtTime"] = read_ts(None, v["lastBufferedAtTime"])
+    return om_from_columns(v, times)
 
 
 def _select_names() -> list[str]:
