@@ -33,7 +33,7 @@ from mastra_storage.errors import (
 )
 
 from .abandoned import AbandonedSessions
-from .errors import DocumentTooLargeError, translate_error
+from .errors import DocumentTooLargeError, chained_cause, translate_error
 
 T = TypeVar("T")
 Session = AsyncClientSession | None
@@ -297,7 +297,7 @@ class MongoConnection:
             )
             if error is None:
                 raise
-            raise error from exc
+            raise error from chained_cause(exc)
 
     async def close(self) -> None:
         await self.abandoned.close()

@@ -9,6 +9,8 @@ connection string never reaches a message (it is scrubbed with
 
 from __future__ import annotations
 
+import re
+
 from bson.errors import InvalidDocument
 from pymongo.errors import (
     AutoReconnect,
@@ -37,6 +39,29 @@ class DocumentTooLargeError(ValidationError):
     Raised *before* anything is written, so the stored version (e.g. the last good
     workflow snapshot) stays intact and the run can still be resumed from it.
     """
+
+
+#: PyMongo appends ", Timeout: 30s, Topology Description: <...>" (hundreds of characters
+#: of per-server state) to server-selection errors; the part before it says what failed.
+_SELECTION_TAIL = re.compile(r",\s*Timeout:.*$", re.DOTALL)
+#: ... and " (configured timeouts: socketTimeoutMS: ..., connectTimeoutMS: ...)" per server.
+_CONFIGURED_TIMEOUTS = re.compile(r"\s*\(configured timeouts:[^)]*\)")
+_MAX_REASON = 200
+
+
+def short_reason(error: BaseException, secret_url: str | None) -> str:
+    """The first line of a driver error without PyMongo's topology dump, scrubbed and at
+    most 200 characters (an unreachable server is then a one-line message)."""
+    text = redact_text(str(error), secret_url)
+    text = _CONFIGURED_TIMEOUTS.sub("", _SELECTION_TAIL.sub("", text))
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+
+
+def chained_cause(exc: BaseException) -> BaseException | None:
+    """What a translated error is chained to: the driver's exception, except for server
+    selection, whose text is the topology dump the translated message leaves out."""
+    return None if isinstance(exc, ServerSelectionTimeoutError) else exc
 
 
 def translate_error(
@@ -71,7 +96,8 @@ def translate_error(
         )
     if isinstance(exc, (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)):
         return UnavailableError(
-            f"{operation}: MongoDB at {display_url} is unreachable: {scrub(exc)}",
+            f"{operation}: MongoDB at {display_url} is unreachable: "
+            f"{short_reason(exc, secret_url)}",
             id=storage_error_id("MONGODB", operation, "UNAVAILABLE"),
         )
     if not isinstance(exc, PyMongoError):
@@ -92,4 +118,4 @@ def translate_error(
     )
 
 
-__all__ = ["DocumentTooLargeError", "translate_error"]
+__all__ = ["DocumentTooLargeError", "chained_cause", "short_reason", "translate_error"]

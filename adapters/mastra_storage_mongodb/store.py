@@ -42,6 +42,8 @@ from .workflows import MongoWorkflowsBackend
 SCHEMES = ("mongodb://", "mongodb+srv://")
 #: How long ``doctor`` waits for the server before reporting it unreachable.
 DOCTOR_CONNECT_TIMEOUT_S = 5.0
+#: How long finding a usable server may take before an operation fails as unreachable.
+DEFAULT_SERVER_SELECTION_TIMEOUT_S = 5.0
 _EMPTY_URL = (
     "MongoDBStore: url must be provided and cannot be empty. Passing an empty string may "
     "cause fallback to local MongoDB defaults."
@@ -117,7 +119,9 @@ class MongoDBStore(MastraStorage):
     Time bounds (seconds, ``docs/decisions.md`` "Timeouts and closing"): ``operation_timeout``
     (default 30, ``None``: none) is the overall deadline of one call, retries included;
     ``init_timeout`` (300) that of ``init()``; ``connect_timeout`` (10) of opening a
-    connection (``connectTimeoutMS``, unless the URI or ``options`` set it);
+    connection (``connectTimeoutMS``); ``server_selection_timeout`` (5) of finding a
+    usable server (``serverSelectionTimeoutMS``; ``None``: PyMongo's 30 s), each unless
+    the URI or ``options`` set it;
     ``close_timeout`` (5) of ``close()``. A call past its deadline raises
     ``UnavailableError``.
     """
@@ -141,6 +145,7 @@ class MongoDBStore(MastraStorage):
         operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT_S,
         init_timeout: float | None = DEFAULT_INIT_TIMEOUT_S,
         connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_S,
+        server_selection_timeout: float | None = DEFAULT_SERVER_SELECTION_TIMEOUT_S,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init, init_mode=init_mode)
@@ -150,6 +155,9 @@ class MongoDBStore(MastraStorage):
             check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
         )
         connect_timeout = check_timeout(self.name, "connect_timeout", connect_timeout)
+        server_selection_timeout = check_timeout(
+            self.name, "server_selection_timeout", server_selection_timeout
+        )
         if url is not None:
             warnings.warn(
                 "MongoDBStore: 'url' is deprecated, use 'uri' instead",
@@ -192,6 +200,14 @@ class MongoDBStore(MastraStorage):
                 and "connecttimeoutms=" not in text.lower()
             ):
                 client_options["connectTimeoutMS"] = int(connect_timeout * 1000)
+            if (
+                server_selection_timeout is not None
+                and "serverselectiontimeoutms" not in given
+                and "serverselectiontimeoutms=" not in text.lower()
+            ):
+                # PyMongo waits 30 s for a usable server by default: an unreachable server
+                # took ~36 s to report through init. A few seconds say the same sooner.
+                client_options["serverSelectionTimeoutMS"] = int(server_selection_timeout * 1000)
             try:
                 new_client: AsyncMongoClient[Document] = AsyncMongoClient(
                     text, **client_options, driver=_driver_info()

@@ -423,11 +423,6 @@ def test_copy_progress_on_a_pipe_is_plain(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pymongo") is None, reason="pymongo not installed")
-@pytest.mark.xfail(
-    reason="needs the MongoDB adapter (under conversion) to bound server selection by its "
-    "connect timeout and to drop PyMongo's topology description from the message",
-    strict=False,
-)
 def test_unreachable_mongodb_is_a_bounded_one_line_error(tmp_path: Path) -> None:
     started = datetime.now()
     result = _run("init", "mongodb://127.0.0.1:1/db", timeout=60)
