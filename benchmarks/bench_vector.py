@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_vector.py`` (defaults: 10,000 random 384-dim vectors, 100
 queries, top_k 10, cosine). Needs numpy (ground truth), ``libsql`` for LibSQLVector and a
 PostgreSQL with pgvector for PgVector (``MASTRA_TEST_PGVECTOR_URL``, or the ``pgserver``
-package, via :func:`mastra_storage.testing.servers.pgvector_url`). Everything runs in a
+package, via :func:`tests.support.servers.pgvector_url`). Everything runs in a
 temporary directory / a temporary database that is removed afterwards.
 
 Per store it reports: load time (``upsert`` in batches of 1,000, index maintained during the

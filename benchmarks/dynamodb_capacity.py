@@ -1,6 +1,6 @@
 """Capacity units of the DynamoDB adapter's hot paths (``python -m benchmarks.dynamodb_capacity``).
 
-Runs against the moto server of :mod:`mastra_storage.testing.servers` and prints, per
+Runs against the moto server of :mod:`tests.support.servers` and prints, per
 operation, the API calls made, what moto reports through ``ReturnConsumedCapacity`` and
 an estimate computed from the real item sizes with DynamoDB's rules (moto reports fixed
 per-call values, not size-based ones):

@@ -14,7 +14,7 @@ Two parts (results and the decision: ``docs/libsql-engine.md``):
   its current one (``apsw``): W1 = ``save_messages`` of a turn, W2 = ``list_messages``
   newest 40 of 1,000.
 
-For each, a 1 ms ticker on the event loop (:class:`mastra_storage.testing.looplag.LoopLag`)
+For each, a 1 ms ticker on the event loop (:class:`tests.support.looplag.LoopLag`)
 records the loop's lag during: the W1/W2 runs, a long query (recursive CTE, ~0.3-0.5 s), and
 a W1 that waits 2 s for a write lock another process holds.
 """

@@ -12,7 +12,7 @@ connection, recording every operation's latency; a monitor polls ``pg_locks`` fo
     python -m benchmarks.pg_init_live --rows 1000000 --label after
     python -m benchmarks.pg_init_live --rows 50000 --json /tmp/out.json
 
-The database comes from ``mastra_storage.testing.servers.postgres_database()`` (the server
+The database comes from ``tests.support.servers.postgres_database()`` (the server
 in ``MASTRA_TEST_POSTGRES_URL``, else 127.0.0.1:5432) unless ``--url`` is given; the
 schema is created and dropped by the run. ``tests/postgres/test_postgres_init_live.py``
 runs :func:`measure` on 50,000 rows.

@@ -1,4 +1,4 @@
-"""Tests for mastra_storage.testing.servers against real local servers.
+"""Tests for tests.support.servers against real local servers.
 
 Servers that are missing on this machine (or drivers not installed) make the affected tests
 skip through skip_or_fail, which fails them instead when MASTRA_TEST_REQUIRE names the backend.

@@ -5,7 +5,7 @@ The raw side is the best a careful asyncpg user would write for the same tables 
 size as the SDK's, no reset query on release (as the SDK), stdlib ``json``. It skips what
 the SDK adds for correctness (the missing-thread check, upsert of existing message ids).
 
-The server and database come from :mod:`mastra_storage.testing.servers` as in the tests:
+The server and database come from :mod:`tests.support.servers` as in the tests:
 by default a private throw-away cluster (``fsync=off``, ``synchronous_commit=off``), so
 figures measure CPU and round trips, not the disk.
 """

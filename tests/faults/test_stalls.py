@@ -3,7 +3,7 @@
 Every network backend (PostgreSQL, Redis, sqld, DynamoDB, MongoDB) is built with its
 *default* client settings plus a short overall ``operation_timeout`` and ``close_timeout``
 (no driver socket timeouts set for the test), then its server stops answering in one of
-three ways (:class:`~mastra_storage.testing.faults.FaultProxy`):
+three ways (:class:`~tests.support.faults.FaultProxy`):
 
 * ``before_first_byte``: requests reach the server, no reply byte comes back;
 * ``mid_reply``: each connection gets three more reply bytes, then nothing;

@@ -1,7 +1,7 @@
 """Fixtures for the libSQL adapter tests (anyio on the asyncio backend).
 
 The Mastra compatibility tests drive the real ``@mastra/libsql`` through
-``tests/compat/mastra_libsql_harness.mjs``; :mod:`mastra_storage.testing.node` finds or
+``tests/compat/mastra_libsql_harness.mjs``; :mod:`tests.support.node` finds or
 installs its npm packages (without ``node`` they skip, or fail when ``MASTRA_TEST_REQUIRE``
 lists ``node``, as CI does).
 """

@@ -1,6 +1,6 @@
 """The local engine keeps the event loop free while SQLite works or waits.
 
-A 1 ms ticker (:class:`mastra_storage.testing.looplag.LoopLag`) runs on the loop while the
+A 1 ms ticker (:class:`tests.support.looplag.LoopLag`) runs on the loop while the
 store waits for a write lock another process holds for 2 s, runs a long query, and while
 LibSQLVector upserts, builds its DiskANN index and queries. The target is no lag above
 10 ms; the assertions use a bound that survives a loaded 2-core CI machine (``LAG_BOUND_S``)

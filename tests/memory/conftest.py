@@ -2,7 +2,7 @@
 
 ``storage`` is parametrised over every adapter: in-memory, a libSQL file, PostgreSQL,
 Upstash (Redis), MongoDB and DynamoDB (moto). The servers come from
-:mod:`mastra_storage.testing.servers`; without one a test skips, or fails when
+:mod:`tests.support.servers`; without one a test skips, or fails when
 ``MASTRA_TEST_REQUIRE`` names the backend. Each server backend is set up once per session
 (a private database / schema / table, initialised once, dropped at the end) and every test
 starts from an empty store: PostgreSQL and MongoDB empty the shared schema / database,

@@ -1,6 +1,6 @@
 """Fixtures for the MongoDB adapter tests (anyio on the asyncio backend).
 
-The server is ``mastra_storage.testing.servers.mongodb_uri()``: ``MASTRA_TEST_MONGODB_URI``
+The server is ``tests.support.servers.mongodb_uri()``: ``MASTRA_TEST_MONGODB_URI``
 when set (a real mongod), else a SecantusDB wire-compatible server started for the session.
 Tests that inspect or break the database itself get their own (``db_name``:
 ``mastra_test_<random>``, dropped afterwards). The conformance suite and the stateful test

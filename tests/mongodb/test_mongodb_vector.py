@@ -1,7 +1,7 @@
 """MongoDBVector: filter semantics checked on a real server, the store's non-search
 operations, and the whole vector suite where Atlas Vector Search exists.
 
-The local test server (SecantusDB, via :mod:`mastra_storage.testing.servers`) speaks the
+The local test server (SecantusDB, via :mod:`tests.support.servers`) speaks the
 MongoDB query language but has no search indexes or ``$vectorSearch``. So, locally:
 
 * every case of the shared filter table is translated and run with ``find`` on the real

@@ -1,6 +1,6 @@
 """Fixtures for the PostgreSQL adapter tests (anyio on the asyncio backend).
 
-One database per test session (``mastra_storage.testing.servers.postgres_database``: the
+One database per test session (``tests.support.servers.postgres_database``: the
 server from ``MASTRA_TEST_POSTGRES_URL``, else 127.0.0.1:5432 with trust auth, else a
 throw-away cluster) and a fresh schema per test (``schema_name``), dropped afterwards:
 creating a database per test would dominate the run time.

