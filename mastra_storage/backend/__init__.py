@@ -19,6 +19,7 @@ example.
 
 from .capabilities import (
     CAPABILITIES,
+    SupportsMessageJSON,
     SupportsResourceDelete,
     SupportsResourceMessages,
     SupportsResourceScan,
@@ -41,6 +42,7 @@ __all__ = [
     "ScoresBackend",
     "SpanUpdate",
     "StoredMessage",
+    "SupportsMessageJSON",
     "SupportsResourceDelete",
     "SupportsResourceMessages",
     "SupportsResourceScan",

@@ -18,6 +18,8 @@ What the core does without a capability:
   pages instead.
 * :class:`SupportsObservationalMemory` missing: ``MemoryStore.observational_memory``
   raises :class:`~mastra_storage.errors.NotSupportedError`.
+* :class:`SupportsMessageJSON` missing: ``MemoryStore.list_message_parts`` builds the
+  page's records and copies their parts (same result, more CPU).
 """
 
 from __future__ import annotations
@@ -75,6 +77,20 @@ class SupportsScoreScan(Protocol):
         ...
 
 
+@runtime_checkable
+class SupportsMessageJSON(Protocol):
+    """A plain message page as the stored content JSON, without building records."""
+
+    async def query_message_json(self, query: MessageQuery) -> list[tuple[str, str, Any]]:
+        """Execute the main set of ``query`` (thread-scoped, ``count`` false, no
+        ``include``, ``limit`` not 0) with the paging contract of
+        :meth:`~mastra_storage.backend.memory.MemoryBackend.query_messages` (up to
+        ``limit + 1`` rows, in the query's order) and return ``(id, role, content)`` per
+        message: ``content`` is the stored ``content`` column as read (JSON text as ``str``
+        or ``bytes``, or what an older writer stored), never decoded. One read, no write."""
+        ...
+
+
 #: The pure function :meth:`SupportsObservationalMemory.modify_om_record` applies.
 OMMutation = Callable[["ObservationalMemoryRecord"], "OMUpdate"]
 
@@ -128,6 +144,7 @@ CAPABILITIES: dict[str, type[Any]] = {
     "resource_delete": SupportsResourceDelete,
     "score_scan": SupportsScoreScan,
     "observational_memory": SupportsObservationalMemory,
+    "message_json": SupportsMessageJSON,
 }
 
 
@@ -139,6 +156,7 @@ def has_capability(backend: object, capability: type[Any]) -> bool:
 __all__ = [
     "CAPABILITIES",
     "OMMutation",
+    "SupportsMessageJSON",
     "SupportsObservationalMemory",
     "SupportsResourceDelete",
     "SupportsResourceMessages",
