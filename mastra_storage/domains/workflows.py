@@ -1,8 +1,8 @@
 """The workflows domain: workflow run snapshots, keyed by ``(workflow_name, run_id)``.
 
-``BaseWorkflowsStore`` holds the merge rules of ``update_workflow_results`` and
-``update_workflow_state``; adapters apply them inside one atomic read-modify-write
-(``_modify_run``), so concurrent step updates never overwrite each other.
+``WorkflowsStore`` holds the merge rules of ``update_workflow_results`` and
+``update_workflow_state``; backends apply them inside one atomic read-modify-write
+(``modify_run``), so concurrent step updates never overwrite each other.
 """
 
 from __future__ import annotations

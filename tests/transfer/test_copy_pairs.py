@@ -101,7 +101,7 @@ def test_copy_to_and_from_in_memory(backend: str, sources: Any, destinations: An
 
 @pytest.mark.parametrize("backend", PERSISTENT)
 def test_resources_without_threads(backend: str, destinations: Any) -> None:
-    """Every backend implements ``_scan_resources``: a resource that has no thread is
+    """Every backend implements ``scan_resources``: a resource that has no thread is
     copied too, without the "cannot list resources" notice."""
     place: Place = destinations(backend)
     notices: list[str] = []
