@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import os
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -66,7 +66,16 @@ INIT_MODES: tuple[str, ...] = ("migrate", "verify")
 ADVISORY_CHECKS = frozenset({"schema_version", "statistics", "domains"})
 
 #: Domain names, in the order ``init()`` visits them.
-DOMAIN_NAMES: tuple[str, ...] = ("memory", "workflows", "scores", "observability")
+DOMAIN_NAMES: tuple[str, ...] = (
+    "memory",
+    "workflows",
+    "scores",
+    "observability",
+    # Mastra Studio's evals (optional: adapters that have them add them to ``stores``)
+    "datasets",
+    "experiments",
+    "blobs",
+)
 
 
 def _init_disabled_by_env() -> bool:
@@ -346,6 +355,17 @@ class MastraStorage:
                 details={"domain": name},
             )
         return domain
+
+    def prune(self, policies: Mapping[str, Any], **options: Any) -> Coroutine[Any, Any, Any]:
+        """Age-based retention over every domain (a coroutine): one ``PruneResult`` per
+        table, batched, resumable (``done=False``: run it again) and cancellable. See
+        :func:`mastra_storage.prune.prune_storage` for the policies and options.
+
+        A plain ``def`` on purpose: each batch is its own call under ``operation_timeout``;
+        one deadline over a whole prune would cut long ones."""
+        from .prune import prune_storage  # the domains load only when pruning
+
+        return prune_storage(self, policies, **options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, domains={sorted(self.stores)})"

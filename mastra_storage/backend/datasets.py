@@ -1,0 +1,220 @@
+"""The datasets backend contract: datasets, their SCD-2 item rows and version rows.
+
+The core (:class:`~mastra_storage.domains.datasets.DatasetsStore`) builds every row; a
+backend stores them. The one write primitive for items, :meth:`DatasetsBackend.write_items`,
+makes "close the current rows, insert the new rows, bump the dataset's version, insert the
+version row" one atomic unit and serialises writers of one dataset, so two writers can never
+produce the same dataset version.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+
+import msgspec
+
+from ..eval_records import Dataset, DatasetItem, DatasetVersion
+from ..pagination import Cursor
+from ..timeutil import to_epoch_ms
+from .paging import PageKey, run_page
+
+
+class ItemChanges(msgspec.Struct, kw_only=True, frozen=True):
+    """What one item mutation writes: ``rows`` (each at ``version.version``, ``valid_to``
+    ``None``; a tombstone has ``is_deleted``) and the new ``version`` row. The current row
+    of every id in ``rows`` is closed with ``valid_to = version.version``."""
+
+    rows: tuple[DatasetItem, ...]
+    version: DatasetVersion
+
+
+#: ``mutate(dataset, current)``: the dataset as stored (locked for this write) and the
+#: current rows (``valid_to is None``, tombstones included) of the requested item ids,
+#: whatever their dataset; returns the changes, or ``None`` to write nothing. It may raise
+#: (a core error): nothing is written then.
+ItemMutation = Callable[[Dataset, dict[str, DatasetItem]], "ItemChanges | None"]
+DatasetMutation = Callable[[Dataset], Dataset]
+
+
+class DatasetQuery(msgspec.Struct, kw_only=True, frozen=True):
+    """Datasets, newest first (``created_at`` DESC, ``id`` ASC); exact-match filters
+    (``None``: not filtered), ``name`` a case-insensitive substring; paging as in
+    :mod:`mastra_storage.backend.paging`."""
+
+    organization_id: str | None = None
+    project_id: str | None = None
+    target_type: str | None = None
+    name: str | None = None
+    offset: int = 0
+    limit: int | None = None
+    after: Cursor | None = None
+    count: bool = True
+
+    def matches(self, dataset: Dataset) -> bool:
+        """The filter, for backends that filter in Python."""
+        for field in ("organization_id", "project_id", "target_type"):
+            wanted = getattr(self, field)
+            if wanted is not None and getattr(dataset, field) != wanted:
+                return False
+        return self.name is None or self.name.casefold() in dataset.name.casefold()
+
+    @staticmethod
+    def key(dataset: Dataset) -> PageKey:
+        """``(created_at ms, id)``: ms descending, id ascending."""
+        return (to_epoch_ms(dataset.created_at), dataset.id)
+
+    def execute(self, datasets: Iterable[Dataset]) -> tuple[list[Dataset], int]:
+        """The reference executor (filter, order, count, cursor, ``limit + 1``)."""
+        return run_page(
+            (d for d in datasets if self.matches(d)),
+            key=self.key,
+            descending=True,
+            tie_descending=False,
+            after=self.after,
+            offset=self.offset,
+            limit=self.limit,
+            count=self.count,
+        )
+
+
+class ItemQuery(msgspec.Struct, kw_only=True, frozen=True):
+    """A dataset's items as of ``version`` (``None``: the current rows), newest first
+    (``created_at`` DESC, ``id`` ASC). A row is visible at ``v`` when
+    ``dataset_version <= v``, ``valid_to`` is ``None`` or ``> v``, and it is not a tombstone
+    (:meth:`DatasetItem.visible_at`)."""
+
+    dataset_id: str
+    version: int | None = None
+    offset: int = 0
+    limit: int | None = None
+    after: Cursor | None = None
+    count: bool = True
+
+    def matches(self, row: DatasetItem) -> bool:
+        """The filter, for backends that filter in Python."""
+        return row.dataset_id == self.dataset_id and row.visible_at(self.version)
+
+    @staticmethod
+    def key(row: DatasetItem) -> PageKey:
+        """``(created_at ms, id)``: ms descending, id ascending."""
+        return (to_epoch_ms(row.created_at), row.id)
+
+    def execute(self, rows: Iterable[DatasetItem]) -> tuple[list[DatasetItem], int]:
+        """The reference executor over item rows."""
+        return run_page(
+            (r for r in rows if self.matches(r)),
+            key=self.key,
+            descending=True,
+            tie_descending=False,
+            after=self.after,
+            offset=self.offset,
+            limit=self.limit,
+            count=self.count,
+        )
+
+
+class VersionQuery(msgspec.Struct, kw_only=True, frozen=True):
+    """A dataset's version rows, newest first (``version`` DESC)."""
+
+    dataset_id: str
+    offset: int = 0
+    limit: int | None = None
+    after: Cursor | None = None
+    count: bool = True
+
+    @staticmethod
+    def key(row: DatasetVersion) -> PageKey:
+        """``(version, id)``, both descending (versions are unique per dataset)."""
+        return (row.version, row.id)
+
+    def execute(self, rows: Iterable[DatasetVersion]) -> tuple[list[DatasetVersion], int]:
+        """The reference executor over version rows."""
+        return run_page(
+            (r for r in rows if r.dataset_id == self.dataset_id),
+            key=self.key,
+            descending=True,
+            after=self.after,
+            offset=self.offset,
+            limit=self.limit,
+            count=self.count,
+        )
+
+
+class DatasetsBackend(ABC):
+    """What a backend implements for the datasets domain. Every method is one atomic unit of
+    I/O; arguments arrive validated and rows fully built by the core."""
+
+    async def init(self) -> None:
+        """Create or upgrade what this domain needs. Idempotent; the default does nothing."""
+
+    @abstractmethod
+    async def dangerously_clear_all(self) -> None:
+        """Delete every dataset, item row and version row (meant for tests)."""
+
+    @abstractmethod
+    async def insert_dataset(self, dataset: Dataset) -> None:
+        """Insert a new dataset; an existing id raises
+        :class:`~mastra_storage.errors.ConflictError` and writes nothing."""
+
+    @abstractmethod
+    async def get_dataset(self, dataset_id: str) -> Dataset | None:
+        """The dataset with this id, or ``None``."""
+
+    @abstractmethod
+    async def modify_dataset(self, dataset_id: str, mutate: DatasetMutation) -> Dataset | None:
+        """Atomically replace the dataset with ``mutate(current)`` (never its ``version``:
+        the backend keeps the stored one); ``None`` when it does not exist."""
+
+    @abstractmethod
+    async def delete_dataset(self, dataset_id: str) -> None:
+        """Delete the dataset, its item rows and its version rows in one atomic unit (no-op
+        when absent). When the same database holds the experiments domain, the results of
+        experiments on this dataset go too and those experiments keep their row with
+        ``dataset_id``/``dataset_version`` cleared, in the same unit (as Mastra does)."""
+
+    @abstractmethod
+    async def query_datasets(self, query: DatasetQuery) -> tuple[list[Dataset], int]:
+        """Execute a :class:`DatasetQuery` (:meth:`DatasetQuery.execute` is the reference)."""
+
+    @abstractmethod
+    async def write_items(
+        self, dataset_id: str, item_ids: list[str], mutate: ItemMutation
+    ) -> tuple[Dataset, ItemChanges | None] | None:
+        """One item mutation, atomically and serialised per dataset: lock the dataset
+        (``None`` when it does not exist), read the current rows of ``item_ids``, call
+        ``mutate``; when it returns changes, close the current row of each id in
+        ``changes.rows`` (``valid_to = changes.version.version``; tombstones stay as they
+        are), insert the rows and the version row, and set the dataset's ``version`` to
+        ``changes.version.version``. Returns the dataset after the write and the changes
+        (``None``: nothing written). An exception from ``mutate`` writes nothing.
+        A duplicate ``(dataset_id, version)`` raises
+        :class:`~mastra_storage.errors.ConflictError` and writes nothing."""
+
+    @abstractmethod
+    async def get_item(self, item_id: str, version: int | None) -> DatasetItem | None:
+        """The row of the item visible at ``version`` (``None``: the current row, not a
+        tombstone), or ``None``."""
+
+    @abstractmethod
+    async def item_history(self, item_id: str) -> list[DatasetItem]:
+        """Every row of the item, tombstones included, ``dataset_version`` DESC."""
+
+    @abstractmethod
+    async def query_items(self, query: ItemQuery) -> tuple[list[DatasetItem], int]:
+        """Execute an :class:`ItemQuery` (:meth:`ItemQuery.execute` is the reference)."""
+
+    @abstractmethod
+    async def query_versions(self, query: VersionQuery) -> tuple[list[DatasetVersion], int]:
+        """Execute a :class:`VersionQuery` (:meth:`VersionQuery.execute` is the reference)."""
+
+
+__all__ = [
+    "DatasetMutation",
+    "DatasetQuery",
+    "DatasetsBackend",
+    "ItemChanges",
+    "ItemMutation",
+    "ItemQuery",
+    "VersionQuery",
+]
