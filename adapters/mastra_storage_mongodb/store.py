@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import unquote
@@ -30,12 +30,20 @@ from mastra_storage.lifecycle import (
     check_timeout,
 )
 from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
+from mastra_storage.retention import RetentionPolicy
 
 from .connection import DEFAULT_MAX_BSON_SIZE, Document, MongoConnection
 from .errors import DocumentTooLargeError
 from .memory import MongoMemoryBackend
 from .observability import MongoObservabilityBackend
-from .schema import ALL_INDEXES, ensure_indexes, missing_indexes
+from .schema import (
+    ALL_INDEXES,
+    IndexSpec,
+    custom_index_specs,
+    ensure_indexes,
+    missing_indexes,
+    ttl_index_specs,
+)
 from .scores import MongoScoresBackend
 from .workflows import MongoWorkflowsBackend
 
@@ -124,6 +132,13 @@ class MongoDBStore(MastraStorage):
     the URI or ``options`` set it;
     ``close_timeout`` (5) of ``close()``. A call past its deadline raises
     ``UnavailableError``.
+
+    Indexes (``init()``, ``docs/mongodb-layout.md``): ``skip_default_indexes=True`` leaves
+    out Mastra's default indexes; ``indexes`` adds custom ones (Mastra's shape:
+    ``[{"collection", "keys": {field: 1 | -1}, "options": {...}}]``, validated here, a
+    ``ConfigurationError`` otherwise); ``retention`` (a
+    :class:`~mastra_storage.retention.RetentionPolicy`) adds TTL indexes, so MongoDB
+    expires old messages, workflow runs and spans itself (threads still need ``prune``).
     """
 
     name: str = "MongoDBStore"
@@ -147,6 +162,9 @@ class MongoDBStore(MastraStorage):
         connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_S,
         server_selection_timeout: float | None = DEFAULT_SERVER_SELECTION_TIMEOUT_S,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
+        skip_default_indexes: bool = False,
+        indexes: Sequence[Mapping[str, Any]] | None = None,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         super().__init__(id=id, disable_init=disable_init, init_mode=init_mode)
         self.operation_timeout = check_timeout(self.name, "operation_timeout", operation_timeout)
@@ -155,6 +173,17 @@ class MongoDBStore(MastraStorage):
             check_timeout(self.name, "close_timeout", close_timeout, optional=False) or 0
         )
         connect_timeout = check_timeout(self.name, "connect_timeout", connect_timeout)
+        if retention is not None and not isinstance(retention, RetentionPolicy):
+            raise ConfigurationError(
+                "MongoDBStore: retention must be a RetentionPolicy",
+                id="MASTRA_STORAGE_MONGODB_CONSTRUCTOR_FAILED",
+            )
+        #: What init() creates: Mastra's defaults (unless skipped), custom, then TTL indexes.
+        self.index_specs: tuple[IndexSpec, ...] = (
+            *(() if skip_default_indexes else ALL_INDEXES),
+            *(custom_index_specs(indexes) if indexes is not None else ()),
+            *(ttl_index_specs(retention) if retention is not None else ()),
+        )
         server_selection_timeout = check_timeout(
             self.name, "server_selection_timeout", server_selection_timeout
         )
@@ -258,7 +287,7 @@ class MongoDBStore(MastraStorage):
 
     async def _initialize(self) -> None:
         await self._conn.probe()
-        await ensure_indexes(self._conn, ALL_INDEXES)
+        await ensure_indexes(self._conn, self.index_specs)
 
     async def close(self) -> None:
         """Close the client (unless it was injected)."""
@@ -273,7 +302,7 @@ class MongoDBStore(MastraStorage):
             # server selection when nothing listens.
             transactions = await asyncio.wait_for(self._conn.probe(), DOCTOR_CONNECT_TIMEOUT_S)
             server_version = await self._conn.server_version()
-            missing = await missing_indexes(self._conn)
+            missing = await missing_indexes(self._conn, self.index_specs)
         except MastraStorageError as exc:
             checks.append(DoctorCheck(name="connectivity", ok=False, detail=str(exc)))
             return report
