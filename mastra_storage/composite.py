@@ -75,6 +75,14 @@ DOMAIN_NAMES: tuple[str, ...] = (
     "datasets",
     "experiments",
     "blobs",
+    # the versioned editor domains (optional: ``mastra_storage.backend.editor``)
+    "agents",
+    "promptBlocks",
+    "scorerDefinitions",
+    "mcpClients",
+    "mcpServers",
+    "workspaces",
+    "skills",
 )
 
 

@@ -207,27 +207,182 @@ def record_columns(record_type: type[msgspec.Struct]) -> tuple[tuple[str, str], 
 #: Span field -> ``mastra_ai_spans`` column, for the adapters that map spans to rows.
 SPAN_FIELD_COLUMNS: tuple[tuple[str, str], ...] = record_columns(Span)
 
+
+# ---- the versioned editor domains (Mastra Studio): a thin record table and a versions
+# table each, as ``@mastra/core`` 1.71.0 declares them (``TABLE_SCHEMAS``). Like
+# observational memory they are not part of :data:`TABLES`: an adapter that provides the
+# editor domains creates them (``mastra_storage.backend.editor.EDITOR_DOMAINS``).
+
+TABLE_AGENTS = "mastra_agents"
+TABLE_AGENT_VERSIONS = "mastra_agent_versions"
+TABLE_PROMPT_BLOCKS = "mastra_prompt_blocks"
+TABLE_PROMPT_BLOCK_VERSIONS = "mastra_prompt_block_versions"
+TABLE_SCORER_DEFINITIONS = "mastra_scorer_definitions"
+TABLE_SCORER_DEFINITION_VERSIONS = "mastra_scorer_definition_versions"
+TABLE_MCP_CLIENTS = "mastra_mcp_clients"
+TABLE_MCP_CLIENT_VERSIONS = "mastra_mcp_client_versions"
+TABLE_MCP_SERVERS = "mastra_mcp_servers"
+TABLE_MCP_SERVER_VERSIONS = "mastra_mcp_server_versions"
+TABLE_WORKSPACES = "mastra_workspaces"
+TABLE_WORKSPACE_VERSIONS = "mastra_workspace_versions"
+TABLE_SKILLS = "mastra_skills"
+TABLE_SKILL_VERSIONS = "mastra_skill_versions"
+
+_ENTITY_HEAD = "id:text!* status:text! activeVersionId:text authorId:text "
+_ENTITY_TAIL = "createdAt:timestamp! updatedAt:timestamp!"
+_VERSION_TAIL = "changedFields:jsonb changeMessage:text createdAt:timestamp!"
+
+AGENTS = LogicalTable(
+    TABLE_AGENTS,
+    columns(_ENTITY_HEAD + "visibility:text metadata:jsonb favoriteCount:integer " + _ENTITY_TAIL),
+)
+AGENT_VERSIONS = LogicalTable(
+    TABLE_AGENT_VERSIONS,
+    columns(
+        "id:text!* agentId:text! versionNumber:integer! name:text! description:text "
+        "instructions:text! model:jsonb! tools:jsonb defaultOptions:jsonb workflows:jsonb "
+        "agents:jsonb integrationTools:jsonb toolProviders:jsonb inputProcessors:jsonb "
+        "outputProcessors:jsonb memory:jsonb scorers:jsonb mcpClients:jsonb "
+        "requestContextSchema:jsonb workspace:jsonb skills:jsonb skillsFormat:text "
+        "durable:jsonb browser:jsonb " + _VERSION_TAIL
+    ),
+)
+PROMPT_BLOCKS = LogicalTable(
+    TABLE_PROMPT_BLOCKS, columns(_ENTITY_HEAD + "metadata:jsonb " + _ENTITY_TAIL)
+)
+PROMPT_BLOCK_VERSIONS = LogicalTable(
+    TABLE_PROMPT_BLOCK_VERSIONS,
+    columns(
+        "id:text!* blockId:text! versionNumber:integer! name:text! description:text "
+        "content:text! rules:jsonb requestContextSchema:jsonb " + _VERSION_TAIL
+    ),
+)
+SCORER_DEFINITIONS = LogicalTable(
+    TABLE_SCORER_DEFINITIONS,
+    columns(_ENTITY_HEAD + "organizationId:text projectId:text metadata:jsonb " + _ENTITY_TAIL),
+)
+SCORER_DEFINITION_VERSIONS = LogicalTable(
+    TABLE_SCORER_DEFINITION_VERSIONS,
+    columns(
+        "id:text!* scorerDefinitionId:text! versionNumber:integer! name:text! "
+        "description:text type:text! model:jsonb instructions:text scoreRange:jsonb "
+        "presetConfig:jsonb defaultSampling:jsonb " + _VERSION_TAIL
+    ),
+)
+MCP_CLIENTS = LogicalTable(
+    TABLE_MCP_CLIENTS, columns(_ENTITY_HEAD + "metadata:jsonb " + _ENTITY_TAIL)
+)
+MCP_CLIENT_VERSIONS = LogicalTable(
+    TABLE_MCP_CLIENT_VERSIONS,
+    columns(
+        "id:text!* mcpClientId:text! versionNumber:integer! name:text! description:text "
+        "servers:jsonb! " + _VERSION_TAIL
+    ),
+)
+MCP_SERVERS = LogicalTable(
+    TABLE_MCP_SERVERS, columns(_ENTITY_HEAD + "metadata:jsonb " + _ENTITY_TAIL)
+)
+MCP_SERVER_VERSIONS = LogicalTable(
+    TABLE_MCP_SERVER_VERSIONS,
+    columns(
+        "id:text!* mcpServerId:text! versionNumber:integer! name:text! version:text! "
+        "description:text instructions:text repository:jsonb releaseDate:text "
+        "isLatest:boolean packageCanonical:text tools:jsonb agents:jsonb workflows:jsonb "
+        + _VERSION_TAIL
+    ),
+)
+WORKSPACES = LogicalTable(
+    TABLE_WORKSPACES, columns(_ENTITY_HEAD + "metadata:jsonb " + _ENTITY_TAIL)
+)
+WORKSPACE_VERSIONS = LogicalTable(
+    TABLE_WORKSPACE_VERSIONS,
+    columns(
+        "id:text!* workspaceId:text! versionNumber:integer! name:text! description:text "
+        "filesystem:jsonb sandbox:jsonb mounts:jsonb search:jsonb skills:jsonb tools:jsonb "
+        "autoSync:boolean operationTimeout:integer " + _VERSION_TAIL
+    ),
+)
+SKILLS = LogicalTable(
+    TABLE_SKILLS,
+    columns(_ENTITY_HEAD + "visibility:text favoriteCount:integer " + _ENTITY_TAIL),
+)
+SKILL_VERSIONS = LogicalTable(
+    TABLE_SKILL_VERSIONS,
+    columns(
+        "id:text!* skillId:text! versionNumber:integer! name:text! description:text! "
+        "instructions:text! license:text compatibility:jsonb source:jsonb references:jsonb "
+        "scripts:jsonb assets:jsonb files:jsonb metadata:jsonb tree:jsonb " + _VERSION_TAIL
+    ),
+)
+
+#: Every editor table, thin record table before its versions table.
+EDITOR_TABLES: tuple[LogicalTable, ...] = (
+    AGENTS,
+    AGENT_VERSIONS,
+    PROMPT_BLOCKS,
+    PROMPT_BLOCK_VERSIONS,
+    SCORER_DEFINITIONS,
+    SCORER_DEFINITION_VERSIONS,
+    MCP_CLIENTS,
+    MCP_CLIENT_VERSIONS,
+    MCP_SERVERS,
+    MCP_SERVER_VERSIONS,
+    WORKSPACES,
+    WORKSPACE_VERSIONS,
+    SKILLS,
+    SKILL_VERSIONS,
+)
+
 __all__ = [
+    "AGENTS",
+    "AGENT_VERSIONS",
+    "EDITOR_TABLES",
     "LOGICAL_TYPES",
+    "MCP_CLIENTS",
+    "MCP_CLIENT_VERSIONS",
+    "MCP_SERVERS",
+    "MCP_SERVER_VERSIONS",
     "MESSAGES",
     "OBSERVATIONAL_MEMORY",
+    "PROMPT_BLOCKS",
+    "PROMPT_BLOCK_VERSIONS",
     "RESOURCES",
     "SCORERS",
+    "SCORER_DEFINITIONS",
+    "SCORER_DEFINITION_VERSIONS",
     "SCORE_FILTER_COLUMNS",
+    "SKILLS",
+    "SKILL_VERSIONS",
     "SPANS",
     "SPAN_FIELD_COLUMNS",
     "TABLES",
     "TABLES_BY_NAME",
+    "TABLE_AGENTS",
+    "TABLE_AGENT_VERSIONS",
+    "TABLE_MCP_CLIENTS",
+    "TABLE_MCP_CLIENT_VERSIONS",
+    "TABLE_MCP_SERVERS",
+    "TABLE_MCP_SERVER_VERSIONS",
     "TABLE_MESSAGES",
     "TABLE_NAMES",
     "TABLE_OBSERVATIONAL_MEMORY",
+    "TABLE_PROMPT_BLOCKS",
+    "TABLE_PROMPT_BLOCK_VERSIONS",
     "TABLE_RESOURCES",
     "TABLE_SCORERS",
+    "TABLE_SCORER_DEFINITIONS",
+    "TABLE_SCORER_DEFINITION_VERSIONS",
+    "TABLE_SKILLS",
+    "TABLE_SKILL_VERSIONS",
     "TABLE_SPANS",
     "TABLE_THREADS",
     "TABLE_WORKFLOW_SNAPSHOT",
+    "TABLE_WORKSPACES",
+    "TABLE_WORKSPACE_VERSIONS",
     "THREADS",
     "WORKFLOW_SNAPSHOT",
+    "WORKSPACES",
+    "WORKSPACE_VERSIONS",
     "Logical",
     "LogicalColumn",
     "LogicalTable",

@@ -41,6 +41,7 @@ from ..domains.workflows import WorkflowsStore
 from ..errors import ConflictError, NotFoundError
 from ..om_records import ObservationalMemoryRecord
 from ..records import Message, Resource, Score, Span, Thread, WorkflowRun
+from .editor import EditorTables, inmemory_editor_stores
 
 T = TypeVar("T")
 
@@ -61,6 +62,7 @@ class InMemoryDB:
         self.scores: dict[str, tuple[Score, int]] = {}
         self.spans: dict[tuple[str, str], Span] = {}
         self.om: dict[str, ObservationalMemoryRecord] = {}
+        self.editor: dict[str, EditorTables] = {}
 
 
 class InMemoryMemoryBackend(MemoryBackend):
@@ -417,6 +419,7 @@ class InMemoryStore(MastraStorage):
             "workflows": WorkflowsStore(InMemoryWorkflowsBackend(self.db)),
             "scores": ScoresStore(InMemoryScoresBackend(self.db)),
             "observability": ObservabilityStore(InMemoryObservabilityBackend(self.db)),
+            **inmemory_editor_stores(self.db.editor),
         }
 
     @classmethod
