@@ -25,7 +25,7 @@ from mastra_storage.layout import SPAN_FIELD_COLUMNS, TABLE_SPANS
 from mastra_storage.records import Span
 from mastra_storage.timeutil import from_epoch_ms
 
-from .domain import LibSQLDomain
+from .domain import LibSQLDomain, count_then_page, row_values
 from .schema import SPANS
 from .sqlutil import (
     date_range_conditions,
@@ -33,8 +33,7 @@ from .sqlutil import (
     json_param,
     json_read,
     json_source,
-    json_value,
-    parse_ts_opt,
+    limit_offset,
     q,
     ts,
     ts_opt,
@@ -90,17 +89,11 @@ def span_params(span: Span) -> list[Any]:
 
 
 def span_from_row(row: tuple[Any, ...]) -> Span:
-    values: dict[str, Any] = {}
-    for (name, column), raw in zip(_FIELDS, row, strict=False):
-        if column in _JSON:
-            values[name] = json_value(raw)
-        elif name in _DATETIMES:
-            values[name] = parse_ts_opt(raw)
-        elif name == "is_event":
-            values[name] = bool(raw)
-        else:
-            values[name] = raw
-    return Span(**values)
+    return Span(
+        **row_values(
+            _FIELDS, row, json_columns=_JSON, datetimes=_DATETIMES, convert={"is_event": bool}
+        )
+    )
 
 
 # --------------------------------------------------------------------------- JSON containment
@@ -347,6 +340,7 @@ class LibSQLObservabilityBackend(LibSQLDomain, ObservabilityBackend):
             in_python = True
         where_sql = " WHERE " + " AND ".join(where)
         order = _trace_order(query)
+        limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
 
         def job(tx: Tx) -> tuple[list[Span], int]:
             if in_python:
@@ -357,19 +351,18 @@ class LibSQLObservabilityBackend(LibSQLDomain, ObservabilityBackend):
                 roots = [span_from_row(r) for r in rows]
                 errored = {span.trace_id for span, row in zip(roots, rows, strict=True) if row[-1]}
                 return query.execute(roots, errored)
-            total = 0
-            if query.count:
-                row = tx.fetchone(f"SELECT COUNT(*) FROM {TABLE_SPANS} s{where_sql}", params)
-                total = int(row[0]) if row else 0
-            if query.limit == 0:
-                return [], total
             after_sql, after_params = _trace_after(query)
-            rows = tx.fetchall(
-                f"SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s{where_sql}{after_sql}{order} "
-                "LIMIT ? OFFSET ?",
-                [*params, *after_params, query.limit + 1, query.offset],
+            return count_then_page(
+                tx,
+                count=query.count,
+                limit=query.limit,
+                count_sql=f"SELECT COUNT(*) FROM {TABLE_SPANS} s{where_sql}",
+                count_params=params,
+                page_sql=f"SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s{where_sql}{after_sql}{order}"
+                f"{limit_sql}",
+                page_params=[*params, *after_params, *limit_params],
+                from_row=span_from_row,
             )
-            return [span_from_row(r) for r in rows], total
 
         return await self.db.run("listTraces", job, mode="read")
 

@@ -9,24 +9,26 @@ from mastra_storage.layout import SCORE_FILTER_COLUMNS, TABLE_SCORERS, record_co
 from mastra_storage.records import Score
 from mastra_storage.timeutil import from_epoch_ms
 
-from .domain import LibSQLDomain
+from .domain import LibSQLDomain, row_values
 from .schema import SCORERS
 from .sqlutil import (
     json_param,
     json_read,
-    json_value,
     limit_offset,
-    parse_ts_opt,
     q,
     ts,
     ts_opt,
 )
-from .tx import Tx, TxMode
+from .tx import Tx
 
 # (attribute, column) for every Score field; all of them have a column (structuredOutput is ours).
 _FIELDS = record_columns(Score)
 _JSON = SCORERS.json_columns
 _DATETIMES = frozenset(Score._datetime_fields)
+_CONVERT = {
+    "structured_output": lambda raw: None if raw is None else bool(raw),
+    "score": lambda raw: None if raw is None else float(raw),
+}
 _COLUMN_NAMES = {c.name for c in SCORERS.all_columns}
 assert all(column in _COLUMN_NAMES for _, column in _FIELDS), "Score field without a column"
 
@@ -61,19 +63,11 @@ def score_params(score: Score) -> list[Any]:
 
 
 def score_from_row(row: tuple[Any, ...]) -> Score:
-    values: dict[str, Any] = {}
-    for (name, column), raw in zip(_FIELDS, row, strict=True):
-        if column in _JSON:
-            values[name] = json_value(raw)
-        elif name in _DATETIMES:
-            values[name] = parse_ts_opt(raw)
-        elif name == "structured_output":
-            values[name] = None if raw is None else bool(raw)
-        elif name == "score":
-            values[name] = None if raw is None else float(raw)
-        else:
-            values[name] = raw
-    return Score(**values)
+    return Score(
+        **row_values(
+            fields=_FIELDS, row=row, json_columns=_JSON, datetimes=_DATETIMES, convert=_CONVERT
+        )
+    )
 
 
 class LibSQLScoresBackend(LibSQLDomain, ScoresBackend):
@@ -129,22 +123,16 @@ class LibSQLScoresBackend(LibSQLDomain, ScoresBackend):
             f"{' WHERE ' + ' AND '.join(page_where) if page_where else ''} "
             f'ORDER BY "createdAt" DESC, id ASC{limit_sql}'
         )
-        count_sql = f"SELECT COUNT(*) FROM {TABLE_SCORERS}{where_sql}"
-
-        def job(tx: Tx) -> tuple[list[Score], int]:
-            total = 0
-            if query.count:
-                row = tx.fetchone(count_sql, params)
-                total = int(row[0]) if row else 0
-            if query.limit == 0:
-                return [], total
-            rows = tx.fetchall(page_sql, page_params + limit_params)
-            return [score_from_row(r) for r in rows], total
-
-        # Count and page in one read transaction (one snapshot); a page alone is one
-        # statement, its own snapshot.
-        mode: TxMode = "read" if query.count and query.limit != 0 else "none"
-        return await self.db.run("listScores", job, mode=mode)
+        return await self.read_page(
+            "listScores",
+            count=query.count,
+            limit=query.limit,
+            count_sql=f"SELECT COUNT(*) FROM {TABLE_SCORERS}{where_sql}",
+            count_params=params,
+            page_sql=page_sql,
+            page_params=page_params + limit_params,
+            from_row=score_from_row,
+        )
 
 
 __all__ = ["LibSQLScoresBackend"]

@@ -11,7 +11,7 @@ from mastra_storage.timeutil import from_epoch_ms
 
 from .domain import LibSQLDomain
 from .sqlutil import json_param, json_read, json_value, limit_offset, parse_ts, ts
-from .tx import Tx, TxMode
+from .tx import Tx
 
 RUN_COLUMNS = (
     f'workflow_name, run_id, "resourceId", {json_read("snapshot")}, "createdAt", "updatedAt"'
@@ -128,22 +128,16 @@ class LibSQLWorkflowsBackend(LibSQLDomain, WorkflowsBackend):
             f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT}"
             f"{' WHERE ' + ' AND '.join(page_where) if page_where else ''}{_ORDER}{limit_sql}"
         )
-        count_sql = f"SELECT COUNT(*) FROM {TABLE_WORKFLOW_SNAPSHOT}{where_sql}"
-
-        def job(tx: Tx) -> tuple[list[WorkflowRun], int]:
-            total = 0
-            if query.count:
-                row = tx.fetchone(count_sql, params)
-                total = int(row[0]) if row else 0
-            if query.limit == 0:
-                return [], total
-            rows = tx.fetchall(page_sql, page_params + limit_params)
-            return [run_from_row(r) for r in rows], total
-
-        # Count and page in one read transaction (one snapshot); a page alone is one
-        # statement, its own snapshot.
-        mode: TxMode = "read" if query.count and query.limit != 0 else "none"
-        return await self.db.run("listWorkflowRuns", job, mode=mode)
+        return await self.read_page(
+            "listWorkflowRuns",
+            count=query.count,
+            limit=query.limit,
+            count_sql=f"SELECT COUNT(*) FROM {TABLE_WORKFLOW_SNAPSHOT}{where_sql}",
+            count_params=params,
+            page_sql=page_sql,
+            page_params=page_params + limit_params,
+            from_row=run_from_row,
+        )
 
     async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
         sql = f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT} WHERE run_id = ?"
