@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
-from .connection import MongoConnection
+from mastra_storage.pagination import Cursor
+from mastra_storage.timeutil import from_epoch_ms
+
+from .connection import Document, MongoConnection
+from .documents import and_filters, position_filter
 from .schema import IndexSpec, ensure_indexes
 
 
@@ -34,6 +39,53 @@ class MongoDomain:
             await self._conn.guard(
                 "dangerouslyClearAll", self._conn.collection(name).delete_many({})
             )
+
+    async def find_page(
+        self,
+        operation: str,
+        collection: str,
+        match: Document,
+        *,
+        sort: Sequence[tuple[str, int]],
+        keyset: tuple[str, str],
+        after: Cursor | None,
+        ascending: bool,
+        tie_ascending: bool | None = None,
+        tie_value: Callable[[Any], Any] = str,
+        offset: int,
+        limit: int | None,
+        count: bool,
+    ) -> tuple[list[Document], int]:
+        """One page under the paging contract: the documents matching ``match`` strictly
+        after the ``after`` cursor in ``sort`` order (``keyset`` names its date field and
+        tie-break; ``ascending``/``tie_ascending`` say which way "after" goes; the cursor's
+        tie is stored as ``tie_value(tie)``), ``offset`` skipped, up to ``limit + 1``;
+        and the matching total when ``count`` (else 0). Two reads, not one snapshot: the
+        total may miss a write landing between them. Driver errors are typed by
+        ``guard``."""
+        coll = self._conn.collection(collection)
+        total = 0
+        if count:
+            total = int(await self._conn.guard(operation, coll.count_documents(match)))
+        page_filter = match
+        if after is not None:
+            field, tie = keyset
+            page_filter = and_filters(
+                match,
+                position_filter(
+                    field,
+                    tie,
+                    from_epoch_ms(after.key),
+                    tie_value(after.tie),
+                    after=ascending,
+                    tie_after=tie_ascending,
+                ),
+            )
+        cursor = coll.find(page_filter).sort(list(sort)).skip(offset)
+        if limit is not None:
+            cursor = cursor.limit(limit + 1)
+        docs: list[Document] = await self._conn.guard(operation, cursor.to_list())
+        return docs, total
 
 
 __all__ = ["MongoDomain"]

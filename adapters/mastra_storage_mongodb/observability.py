@@ -22,7 +22,6 @@ from mastra_storage.backend.observability import (
 )
 from mastra_storage.layout import SPAN_FIELD_COLUMNS, SPANS, TABLE_SPANS
 from mastra_storage.records import Span
-from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import Document, Session
 from .documents import (
@@ -30,7 +29,6 @@ from .documents import (
     date_range_filter,
     eq,
     plain,
-    position_filter,
     read_optional_date,
 )
 from .domain import MongoDomain
@@ -163,31 +161,18 @@ class MongoObservabilityBackend(MongoDomain, ObservabilityBackend):
         )
         if not in_python:
             direction = -1 if query.direction == "DESC" else 1
-            total = 0
-            if query.count:
-                total = int(
-                    await self._conn.guard("listTraces", coll.count_documents(server_filter))
-                )
-            page_filter = server_filter
-            if query.after is not None:
-                page_filter = and_filters(
-                    server_filter,
-                    position_filter(
-                        "startedAt",
-                        "traceId",
-                        from_epoch_ms(query.after.key),
-                        str(query.after.tie),
-                        after=direction == 1,
-                    ),
-                )
-            cursor = (
-                coll.find(page_filter)
-                .sort([("startedAt", direction), ("traceId", direction)])
-                .skip(query.offset)
+            docs, total = await self.find_page(
+                "listTraces",
+                TABLE_SPANS,
+                server_filter,
+                sort=[("startedAt", direction), ("traceId", direction)],
+                keyset=("startedAt", "traceId"),
+                after=query.after,
+                ascending=direction == 1,
+                offset=query.offset,
+                limit=query.limit,
+                count=query.count,
             )
-            if query.limit is not None:
-                cursor = cursor.limit(query.limit + 1)
-            docs = await self._conn.guard("listTraces", cursor.to_list())
             return [span_from_doc(d) for d in docs], total
         roots = [
             span_from_doc(d)

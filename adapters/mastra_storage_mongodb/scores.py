@@ -12,15 +12,12 @@ from typing import Any
 from mastra_storage.backend.scores import ScoreQuery, ScoresBackend
 from mastra_storage.layout import SCORE_FILTER_COLUMNS, SCORERS, TABLE_SCORERS
 from mastra_storage.records import Score
-from mastra_storage.timeutil import from_epoch_ms
 from mastra_storage.validation import MAX_JSON_DEPTH, json_depth_exceeds
 
 from .connection import Document
 from .documents import (
-    and_filters,
     eq,
     plain,
-    position_filter,
     read_date,
     read_json,
     read_object,
@@ -117,27 +114,19 @@ class MongoScoresBackend(MongoDomain, ScoresBackend):
             value = getattr(query, name)
             if value is not None:
                 match[field] = eq(value)
-        coll = self._conn.collection(TABLE_SCORERS)
-        total = 0
-        if query.count:
-            total = int(await self._conn.guard("listScores", coll.count_documents(match)))
-        page_filter = match
-        if query.after is not None:
-            page_filter = and_filters(
-                match,
-                position_filter(
-                    "createdAt",
-                    "id",
-                    from_epoch_ms(query.after.key),
-                    str(query.after.tie),
-                    after=False,
-                    tie_after=True,
-                ),
-            )
-        cursor = coll.find(page_filter).sort(SCORE_SORT).skip(query.offset)
-        if query.limit is not None:
-            cursor = cursor.limit(query.limit + 1)
-        docs = await self._conn.guard("listScores", cursor.to_list())
+        docs, total = await self.find_page(
+            "listScores",
+            TABLE_SCORERS,
+            match,
+            sort=SCORE_SORT,
+            keyset=("createdAt", "id"),
+            after=query.after,
+            ascending=False,
+            tie_ascending=True,
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+        )
         return [score_from_doc(d) for d in docs], total
 
 

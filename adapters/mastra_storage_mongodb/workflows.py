@@ -13,10 +13,9 @@ from typing import Any
 from mastra_storage.backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
 from mastra_storage.layout import TABLE_WORKFLOW_SNAPSHOT
 from mastra_storage.records import WorkflowRun
-from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import Document
-from .documents import and_filters, eq, position_filter, read_date, read_json
+from .documents import eq, read_date, read_json
 from .domain import MongoDomain
 from .schema import WORKFLOW_INDEXES
 
@@ -111,26 +110,18 @@ class MongoWorkflowsBackend(MongoDomain, WorkflowsBackend):
             created["$lte"] = query.to_date
         if created:
             match["createdAt"] = created
-        coll = self._conn.collection(TABLE_WORKFLOW_SNAPSHOT)
-        total = 0
-        if query.count:
-            total = int(await self._conn.guard("listWorkflowRuns", coll.count_documents(match)))
-        page_filter = match
-        if query.after is not None:
-            page_filter = and_filters(
-                match,
-                position_filter(
-                    "createdAt",
-                    "run_id",
-                    from_epoch_ms(query.after.key),
-                    str(query.after.tie),
-                    after=False,
-                ),
-            )
-        cursor = coll.find(page_filter).sort(RUN_SORT).skip(query.offset)
-        if query.limit is not None:
-            cursor = cursor.limit(query.limit + 1)
-        docs = await self._conn.guard("listWorkflowRuns", cursor.to_list())
+        docs, total = await self.find_page(
+            "listWorkflowRuns",
+            TABLE_WORKFLOW_SNAPSHOT,
+            match,
+            sort=RUN_SORT,
+            keyset=("createdAt", "run_id"),
+            after=query.after,
+            ascending=False,
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+        )
         return [run_from_doc(d) for d in docs], total
 
     async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
