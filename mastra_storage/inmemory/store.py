@@ -42,6 +42,7 @@ from ..errors import ConflictError, NotFoundError
 from ..om_records import ObservationalMemoryRecord
 from ..records import Message, Resource, Score, Span, Thread, WorkflowRun
 from .editor import EditorTables, inmemory_editor_stores
+from .evals import EvalsDB, evals_domains
 
 T = TypeVar("T")
 
@@ -414,12 +415,14 @@ class InMemoryStore(MastraStorage):
     def __init__(self, *, id: str = "in-memory", disable_init: bool = False) -> None:
         super().__init__(id=id, disable_init=disable_init)
         self.db = InMemoryDB()
+        self.evals = EvalsDB()
         self.stores = {
             "memory": MemoryStore(InMemoryMemoryBackend(self.db)),
             "workflows": WorkflowsStore(InMemoryWorkflowsBackend(self.db)),
             "scores": ScoresStore(InMemoryScoresBackend(self.db)),
             "observability": ObservabilityStore(InMemoryObservabilityBackend(self.db)),
             **inmemory_editor_stores(self.db.editor),
+            **evals_domains(self.evals),
         }
 
     @classmethod

@@ -1,0 +1,264 @@
+"""The experiments domain: runs of a target over a dataset version, and per-item results."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from ..backend.experiments import ExperimentQuery, ExperimentsBackend, ResultQuery
+from ..errors import NotFoundError, ValidationError
+from ..eval_records import (
+    EXPERIMENT_STATUSES,
+    Experiment,
+    ExperimentInput,
+    ExperimentResult,
+    ExperimentUpdate,
+    ResultInput,
+    ResultUpdate,
+)
+from ..pagination import Page
+from ..timeutil import utc_now
+from ..validation import (
+    check_int64,
+    check_record_fields,
+    dumps_record,
+    optional_id,
+    require_non_empty,
+)
+from .datasets import DEFAULT_PER_PAGE, DatasetsStore
+
+_COUNTERS = ("total_items", "succeeded_count", "failed_count", "skipped_count")
+
+
+def _invalid(message: str, op: str) -> ValidationError:
+    return ValidationError(message, id=f"MASTRA_STORAGE_{op}_INVALID_ARGS")
+
+
+def _set_fields(update: msgspec.Struct) -> dict[str, Any]:
+    return {
+        f: getattr(update, f)
+        for f in update.__struct_fields__
+        if getattr(update, f) is not msgspec.UNSET
+    }
+
+
+class ExperimentsStore:
+    """Experiments and their results, composed over an
+    :class:`~mastra_storage.backend.experiments.ExperimentsBackend`.
+
+    Validates before any write (:class:`~mastra_storage.errors.ValidationError`, nothing
+    stored); each write is one atomic unit (an update is a read-modify-write that loses no
+    concurrent update; deleting an experiment takes its results with it).
+    """
+
+    def __init__(self, backend: ExperimentsBackend) -> None:
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.backend!r})"
+
+    async def init(self) -> None:
+        """Create or upgrade the backend's tables and indexes. Idempotent."""
+        await self.backend.init()
+
+    async def dangerously_clear_all(self) -> None:
+        """Delete every experiment and result (meant for tests)."""
+        await self.backend.dangerously_clear_all()
+
+    @staticmethod
+    def _check(record: Any, op: str) -> None:
+        check_record_fields(record, operation=op)
+        dumps_record(record, operation=op)
+        if isinstance(record, Experiment):
+            if record.status not in EXPERIMENT_STATUSES:
+                raise _invalid(f"status must be one of {', '.join(EXPERIMENT_STATUSES)}", op)
+            for name in _COUNTERS:
+                check_int64(getattr(record, name), field=name, operation=op, minimum=0)
+        for name in ("dataset_version", "trial_index", "item_dataset_version", "attempt"):
+            value = getattr(record, name, None)
+            if value is not None:
+                check_int64(value, field=name, operation=op, minimum=0)
+
+    async def create_experiment(self, payload: ExperimentInput) -> Experiment:
+        """Create an experiment (``pending``, counters at 0 but ``total_items``).
+
+        :raises ValidationError: a bad payload. :raises ConflictError: the id exists.
+        """
+        op = "CREATE_EXPERIMENT"
+        if not isinstance(payload, ExperimentInput):
+            raise _invalid(f"expected an ExperimentInput, got {type(payload).__name__}", op)
+        for name in ("id", "dataset_id", "target_id", "experiment_set_id"):
+            optional_id(getattr(payload, name), field=name, operation=op)
+        now = utc_now()
+        fields = {f: getattr(payload, f) for f in payload.__struct_fields__}
+        fields["id"] = payload.id or str(uuid.uuid4())
+        experiment = Experiment(**fields, status="pending", created_at=now, updated_at=now)
+        self._check(experiment, op)
+        await self.backend.insert_experiment(experiment)
+        return experiment
+
+    async def get_experiment(self, experiment_id: str) -> Experiment | None:
+        """The experiment, or ``None``."""
+        require_non_empty(experiment_id, field="experiment_id", operation="GET_EXPERIMENT")
+        return await self.backend.get_experiment(experiment_id)
+
+    async def update_experiment(self, experiment_id: str, update: ExperimentUpdate) -> Experiment:
+        """Change an experiment (status, counters, times), atomically.
+
+        :raises ValidationError: a bad update. :raises NotFoundError: no such experiment.
+        """
+        op = "UPDATE_EXPERIMENT"
+        require_non_empty(experiment_id, field="experiment_id", operation=op)
+        if not isinstance(update, ExperimentUpdate):
+            raise _invalid(f"expected an ExperimentUpdate, got {type(update).__name__}", op)
+        changes = _set_fields(update)
+        now = utc_now()
+
+        def mutate(current: Experiment) -> Experiment:
+            updated = current.replace(**changes, updated_at=max(now, current.updated_at))
+            self._check(updated, op)
+            return updated
+
+        result = await self.backend.modify_experiment(experiment_id, mutate)
+        if result is None:
+            raise NotFoundError(
+                f"Experiment {experiment_id} not found",
+                id="MASTRA_STORAGE_UPDATE_EXPERIMENT_NOT_FOUND",
+                details={"experiment_id": experiment_id},
+            )
+        return result
+
+    async def delete_experiment(self, experiment_id: str) -> None:
+        """Delete an experiment and its results, atomically. Idempotent."""
+        require_non_empty(experiment_id, field="experiment_id", operation="DELETE_EXPERIMENT")
+        await self.backend.delete_experiment(experiment_id)
+
+    async def list_experiments(
+        self,
+        *,
+        dataset_id: str | None = None,
+        status: str | None = None,
+        page: int = 0,
+        per_page: int | None = DEFAULT_PER_PAGE,
+        cursor: str | None = None,
+        include_total: bool = True,
+    ) -> Page[Experiment]:
+        """Experiments, newest first, optionally of one dataset or status."""
+        op = "LIST_EXPERIMENTS"
+        optional_id(dataset_id, field="dataset_id", operation=op)
+        optional_id(status, field="status", operation=op)
+        query = ExperimentQuery(dataset_id=dataset_id, status=status)
+        return await DatasetsStore._page(
+            lambda **p: self.backend.query_experiments(msgspec.structs.replace(query, **p)),
+            query,
+            "experiments",
+            ExperimentQuery.key,
+            "DESC",
+            page,
+            per_page,
+            cursor,
+            include_total,
+            op,
+        )
+
+    async def add_experiment_result(self, payload: ResultInput) -> ExperimentResult:
+        """Store one item's result.
+
+        :raises ValidationError: a bad payload. :raises NotFoundError: no such experiment.
+        :raises ConflictError: the id exists.
+        """
+        op = "ADD_EXPERIMENT_RESULT"
+        if not isinstance(payload, ResultInput):
+            raise _invalid(f"expected a ResultInput, got {type(payload).__name__}", op)
+        require_non_empty(payload.experiment_id, field="experiment_id", operation=op)
+        require_non_empty(payload.item_id, field="item_id", operation=op)
+        optional_id(payload.id, field="id", operation=op)
+        fields = {f: getattr(payload, f) for f in payload.__struct_fields__}
+        fields["id"] = payload.id or str(uuid.uuid4())
+        experiment = await self.backend.get_experiment(payload.experiment_id)
+        if experiment is None:
+            raise NotFoundError(
+                f"Experiment {payload.experiment_id} not found",
+                id="MASTRA_STORAGE_ADD_EXPERIMENT_RESULT_EXPERIMENT_NOT_FOUND",
+                details={"experiment_id": payload.experiment_id},
+            )
+        result = ExperimentResult(
+            **fields,
+            organization_id=experiment.organization_id,
+            project_id=experiment.project_id,
+            created_at=utc_now(),
+        )
+        self._check(result, op)
+        await self.backend.insert_result(result)
+        return result
+
+    async def update_experiment_result(
+        self, result_id: str, update: ResultUpdate
+    ) -> ExperimentResult:
+        """Change a result's review fields (status, tags, comment, metadata), atomically.
+
+        :raises NotFoundError: no such result.
+        """
+        op = "UPDATE_EXPERIMENT_RESULT"
+        require_non_empty(result_id, field="result_id", operation=op)
+        if not isinstance(update, ResultUpdate):
+            raise _invalid(f"expected a ResultUpdate, got {type(update).__name__}", op)
+        changes = _set_fields(update)
+
+        def mutate(current: ExperimentResult) -> ExperimentResult:
+            updated = current.replace(**changes)
+            self._check(updated, op)
+            return updated
+
+        result = await self.backend.modify_result(result_id, mutate)
+        if result is None:
+            raise NotFoundError(
+                f"Experiment result {result_id} not found",
+                id="MASTRA_STORAGE_UPDATE_EXPERIMENT_RESULT_NOT_FOUND",
+                details={"result_id": result_id},
+            )
+        return result
+
+    async def get_experiment_result(self, result_id: str) -> ExperimentResult | None:
+        """The result, or ``None``."""
+        require_non_empty(result_id, field="result_id", operation="GET_EXPERIMENT_RESULT")
+        return await self.backend.get_result(result_id)
+
+    async def list_experiment_results(
+        self,
+        experiment_id: str,
+        *,
+        status: str | None = None,
+        page: int = 0,
+        per_page: int | None = DEFAULT_PER_PAGE,
+        cursor: str | None = None,
+        include_total: bool = True,
+    ) -> Page[ExperimentResult]:
+        """One experiment's results in run order (``started_at`` ascending)."""
+        op = "LIST_EXPERIMENT_RESULTS"
+        require_non_empty(experiment_id, field="experiment_id", operation=op)
+        optional_id(status, field="status", operation=op)
+        query = ResultQuery(experiment_id=experiment_id, status=status)
+        return await DatasetsStore._page(
+            lambda **p: self.backend.query_results(msgspec.structs.replace(query, **p)),
+            query,
+            "experiment_results",
+            ResultQuery.key,
+            "ASC",
+            page,
+            per_page,
+            cursor,
+            include_total,
+            op,
+        )
+
+    async def delete_experiment_results(self, experiment_id: str) -> None:
+        """Delete every result of an experiment (the experiment stays), atomically."""
+        op = "DELETE_EXPERIMENT_RESULTS"
+        require_non_empty(experiment_id, field="experiment_id", operation=op)
+        await self.backend.delete_results(experiment_id)
+
+
+__all__ = ["ExperimentsStore"]
