@@ -26,7 +26,7 @@ from .errors import DriverError
 from .tx import Tx
 
 #: Bump when the layout changes; ``init()`` migrates databases with an older (or no) row.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_COMPONENT = "libsql"
 SCHEMA_TABLE = "mastra_storage_schema"
 
@@ -127,6 +127,9 @@ SPANS = Table(layout.SPANS, constraints=("UNIQUE (spanId, traceId)",))
 # Exactly the release's table (its alterTable adds the buffering columns to older files).
 OBSERVATIONAL_MEMORY = Table(layout.OBSERVATIONAL_MEMORY)
 
+# The versioned editor domains' tables, exactly as the release creates them.
+EDITOR_TABLES: tuple[Table, ...] = tuple(Table(t) for t in layout.EDITOR_TABLES)
+
 TABLES: tuple[Table, ...] = (
     THREADS,
     MESSAGES,
@@ -135,6 +138,7 @@ TABLES: tuple[Table, ...] = (
     SCORERS,
     SPANS,
     OBSERVATIONAL_MEMORY,
+    *EDITOR_TABLES,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
@@ -164,6 +168,27 @@ MASTRA_INDEXES: dict[str, str] = {
         'CREATE INDEX IF NOT EXISTS "mastra_ai_spans_trace_started_at_idx" '
         'ON "mastra_ai_spans" ("traceId", "startedAt")'
     ),
+    # One version number per parent on six version tables; 1.23.1 gives
+    # mastra_agent_versions no such index (the editor backend's transactions guard it).
+    **{
+        name: f'CREATE UNIQUE INDEX IF NOT EXISTS {name} ON "{table}" ("{parent}", "versionNumber")'
+        for name, table, parent in (
+            ("idx_prompt_block_versions_block_version", "mastra_prompt_block_versions", "blockId"),
+            (
+                "idx_scorer_definition_versions_scorer_version",
+                "mastra_scorer_definition_versions",
+                "scorerDefinitionId",
+            ),
+            ("idx_mcp_client_versions_client_version", "mastra_mcp_client_versions", "mcpClientId"),
+            ("idx_mcp_server_versions_server_version", "mastra_mcp_server_versions", "mcpServerId"),
+            (
+                "idx_workspace_versions_workspace_version",
+                "mastra_workspace_versions",
+                "workspaceId",
+            ),
+            ("idx_skill_versions_skill_version", "mastra_skill_versions", "skillId"),
+        )
+    },
 }
 
 #: Our read indexes (names never collide with Mastra's).
@@ -374,6 +399,7 @@ async def ensure_schema(db: LibSQLDatabase) -> None:
 
 __all__ = [
     "ALL_INDEXES",
+    "EDITOR_TABLES",
     "MASTRA_INDEXES",
     "MESSAGES",
     "OUR_INDEXES",

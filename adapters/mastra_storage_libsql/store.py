@@ -17,6 +17,7 @@ import urllib.parse
 from typing import Any
 from urllib.parse import unquote
 
+from mastra_storage.backend.editor import editor_stores
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.domains import MemoryStore, ObservabilityStore, ScoresStore, WorkflowsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
@@ -29,6 +30,7 @@ from mastra_storage.lifecycle import (
 from mastra_storage.redact import protect_logs, redact_text, redact_url
 
 from .connection import DatabaseTarget, LibSQLDatabase
+from .editor import LibSQLEditorBackend
 from .hrana import DEFAULT_TIMEOUT_S
 from .memory import LibSQLMemoryBackend
 from .observability import LibSQLObservabilityBackend
@@ -303,6 +305,7 @@ class LibSQLStore(MastraStorage):
             "workflows": WorkflowsStore(LibSQLWorkflowsBackend(self._db)),
             "scores": ScoresStore(LibSQLScoresBackend(self._db)),
             "observability": ObservabilityStore(LibSQLObservabilityBackend(self._db)),
+            **editor_stores(lambda domain: LibSQLEditorBackend(self._db, domain)),
         }
 
     @classmethod
