@@ -8,6 +8,7 @@ the memory ones for a memory-only adapter). See :mod:`mastra_storage.testing`.
 from ._base import ConformanceBase, DivergenceMixin
 from .composite import CompositeTests
 from .concurrency import ConcurrencyTests
+from .editor import EditorDomainTests
 from .hostile import HostileInputTests
 from .key_identity import KeyIdentityTests
 from .keyset_paging import KeysetPagingTests
@@ -62,6 +63,7 @@ class StorageConformance(
     ObservabilityTests,
     CompositeTests,
     ReliabilityConformance,
+    EditorDomainTests,
 ):
     """The whole suite. Subclass it and provide an async ``storage`` fixture."""
 
@@ -72,6 +74,7 @@ __all__ = [
     "ConcurrencyTests",
     "ConformanceBase",
     "DivergenceMixin",
+    "EditorDomainTests",
     "HostileInputTests",
     "KeyIdentityTests",
     "KeysetPagingTests",
