@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .connection import PgDatabase
 from .indexes import IndexManager, IndexSpec
 from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, ensure_schema, verify_schema
 from .schema import q
+from .sqlutil import Params, page_limit, split_total, where_sql, with_total
 
 logger = logging.getLogger("mastra_storage_postgres")
 
@@ -101,6 +102,36 @@ class PgBackend:
         """Empty this backend's tables in one round trip (meant for tests)."""
         script = "; ".join(f"DELETE FROM {self.t(name)}" for name in self.tables)
         await self._db.execute("dangerouslyClearAll", script)
+
+    async def fetch_page(
+        self,
+        operation: str,
+        p: Params,
+        *,
+        select: str,
+        source: str,
+        where: Sequence[str],
+        after: str | None,
+        order_sql: str,
+        limit: int | None,
+        offset: int,
+        count: bool,
+    ) -> tuple[list[Any], int]:
+        """One statement, one snapshot: the page (``SELECT select FROM source`` under
+        ``where`` plus the ``after`` keyset condition, ``order_sql`` (`` ORDER BY ...``),
+        ``offset`` skipped, up to ``limit + 1`` rows) and, when ``count``, the total of
+        ``where`` alone (else 0). Rows come as :func:`~.sqlutil.split_total` returns
+        them (the page's columns from index 1). ``p`` holds the conditions' values; driver
+        errors are translated by the database handle."""
+        page_where = [*where] if after is None else [*where, after]
+        lim = p.add(page_limit(limit), "::bigint")
+        off = p.add(offset, "::bigint")
+        page = (
+            f"SELECT {select} FROM {source}{where_sql(page_where)}{order_sql} "
+            f"LIMIT {lim} OFFSET {off}"
+        )
+        sql = with_total(f"{source}{where_sql(where)}", page, count=count)
+        return split_total(await self._db.fetch(operation, sql, *p.values))
 
 
 __all__ = ["PgBackend", "PgContext"]

@@ -32,12 +32,8 @@ from .sqlutil import (
     json_value,
     keyset_after,
     naive_opt,
-    page_limit,
     read_ts,
     read_ts_required,
-    split_total,
-    where_sql,
-    with_total,
 )
 
 _COLUMN_OF: dict[str, str] = dict(SPAN_FIELD_COLUMNS)
@@ -244,31 +240,33 @@ class PgObservabilityBackend(PgBackend, ObservabilityBackend):
                 where.append(f"s.{q(column)} @> {p.add(json_param(wanted), '::jsonb')}")
         d = query.direction
         column = '"startedAt"' if query.order_field == "started_at" else '"endedAt"'
-        page_where = list(where)
+        after = None
         if query.after is not None:
             time_sql = (
                 's."startedAt"'
                 if query.order_field == "started_at"
                 else "COALESCE(s.\"endedAt\", 'infinity'::timestamp)"
             )
-            page_where.append(
-                keyset_after(
-                    time_sql,
-                    's."traceId"',
-                    query.after,
-                    p,
-                    descending=d == "DESC",
-                    null_key=NULL_TIME_KEY,
-                )
+            after = keyset_after(
+                time_sql,
+                's."traceId"',
+                query.after,
+                p,
+                descending=d == "DESC",
+                null_key=NULL_TIME_KEY,
             )
-        limit = p.add(page_limit(query.limit), "::bigint")
-        offset = p.add(query.offset, "::bigint")
-        page = (
-            f"SELECT {self._columns} FROM {self._table} s{where_sql(page_where)} "
-            f'ORDER BY s.{column} {d}, s."traceId" {d} LIMIT {limit} OFFSET {offset}'
+        rows, total = await self.fetch_page(
+            "listTraces",
+            p,
+            select=self._columns,
+            source=f"{self._table} s",
+            where=where,
+            after=after,
+            order_sql=f' ORDER BY s.{column} {d}, s."traceId" {d}',
+            limit=query.limit,
+            offset=query.offset,
+            count=query.count,
         )
-        sql = with_total(f"{self._table} s{where_sql(where)}", page, count=query.count)
-        rows, total = split_total(await self._db.fetch("listTraces", sql, *p.values))
         return [span_from_row(r[1:]) for r in rows], total
 
 

@@ -18,12 +18,8 @@ from .sqlutil import (
     json_value_unwrapped,
     keyset_after,
     naive,
-    page_limit,
     read_ts,
     read_ts_required,
-    split_total,
-    where_sql,
-    with_total,
 )
 
 # (attribute, column) for every Score field except the timestamps (two columns each).
@@ -150,21 +146,23 @@ class PgScoresBackend(PgBackend, ScoresBackend):
             value = getattr(query, name)
             if value is not None:
                 where.append(f"{q(column)} = {p.add(value)}")
-        page_where = list(where)
+        after = None
         if query.after is not None:
-            page_where.append(
-                keyset_after(
-                    '"createdAt"', "id", query.after, p, descending=True, tie_descending=False
-                )
+            after = keyset_after(
+                '"createdAt"', "id", query.after, p, descending=True, tie_descending=False
             )
-        limit = p.add(page_limit(query.limit), "::bigint")
-        offset = p.add(query.offset, "::bigint")
-        page = (
-            f"SELECT {_SELECT} FROM {self._table}{where_sql(page_where)} "
-            f'ORDER BY "createdAt" DESC, id ASC LIMIT {limit} OFFSET {offset}'
+        rows, total = await self.fetch_page(
+            "listScores",
+            p,
+            select=_SELECT,
+            source=self._table,
+            where=where,
+            after=after,
+            order_sql=' ORDER BY "createdAt" DESC, id ASC',
+            limit=query.limit,
+            offset=query.offset,
+            count=query.count,
         )
-        sql = with_total(f"{self._table}{where_sql(where)}", page, count=query.count)
-        rows, total = split_total(await self._db.fetch("listScores", sql, *p.values))
         return [score_from_row(r, 1) for r in rows], total
 
 

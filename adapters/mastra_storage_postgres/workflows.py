@@ -23,12 +23,8 @@ from .sqlutil import (
     json_value,
     keyset_after,
     naive,
-    page_limit,
     read_ts_required,
     select_columns,
-    split_total,
-    where_sql,
-    with_total,
 )
 
 RUN_COLUMNS = select_columns(WORKFLOW_SNAPSHOT)
@@ -142,19 +138,21 @@ class PgWorkflowsBackend(PgBackend, WorkflowsBackend):
             where.append(f'"createdAt" >= {p.add(naive(query.from_date), "::timestamp")}')
         if query.to_date is not None:
             where.append(f'"createdAt" <= {p.add(naive(query.to_date), "::timestamp")}')
-        page_where = list(where)
+        after = None
         if query.after is not None:
-            page_where.append(
-                keyset_after('"createdAt"', "run_id", query.after, p, descending=True)
-            )
-        limit = p.add(page_limit(query.limit), "::bigint")
-        offset = p.add(query.offset, "::bigint")
-        page = (
-            f"SELECT {RUN_COLUMNS} FROM {self._table}{where_sql(page_where)}{_ORDER} "
-            f"LIMIT {limit} OFFSET {offset}"
+            after = keyset_after('"createdAt"', "run_id", query.after, p, descending=True)
+        rows, total = await self.fetch_page(
+            "listWorkflowRuns",
+            p,
+            select=RUN_COLUMNS,
+            source=self._table,
+            where=where,
+            after=after,
+            order_sql=_ORDER,
+            limit=query.limit,
+            offset=query.offset,
+            count=query.count,
         )
-        sql = with_total(f"{self._table}{where_sql(where)}", page, count=query.count)
-        rows, total = split_total(await self._db.fetch("listWorkflowRuns", sql, *p.values))
         return [run_from_row(r, 1) for r in rows], total
 
     async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
