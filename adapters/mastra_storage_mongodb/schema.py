@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from mastra_storage.backend.editor import EDITOR_DOMAINS, EditorDomain
 from mastra_storage.errors import BackendError, ConfigurationError, ConflictError
 from mastra_storage.layout import (
     TABLE_MESSAGES,
@@ -95,11 +96,37 @@ SPAN_INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec(TABLE_SPANS, (("spanType", 1),)),
     IndexSpec(TABLE_SPANS, (("name", 1),)),
 )
+
+
+def editor_indexes(domain: EditorDomain) -> tuple[IndexSpec, ...]:
+    """The indexes @mastra/mongodb 1.19.0 creates for one versioned editor domain: a
+    unique ``id`` on both collections and a unique version number per parent (which is
+    what keeps two writers from storing the same number)."""
+    entities, versions = domain.entity_table.name, domain.version_table.name
+    parent = domain.parent_column
+    # Skills and workspaces index status and the parent alone; the other five index
+    # updatedAt and (parent, createdAt); agents have no authorId index.
+    short = domain.name in ("skills", "workspaces")
+    specs = [IndexSpec(entities, (("id", 1),), unique=True)]
+    if domain.name != "agents":
+        specs.append(IndexSpec(entities, (("authorId", 1),)))
+    specs.append(IndexSpec(entities, (("createdAt", -1),)))
+    specs.append(IndexSpec(entities, (("status", 1),) if short else (("updatedAt", -1),)))
+    specs.append(IndexSpec(versions, (("id", 1),), unique=True))
+    specs.append(IndexSpec(versions, ((parent, 1), ("versionNumber", -1)), unique=True))
+    specs.append(IndexSpec(versions, ((parent, 1),) if short else ((parent, 1), ("createdAt", -1))))
+    return tuple(specs)
+
+
+EDITOR_INDEXES: tuple[IndexSpec, ...] = tuple(
+    spec for domain in EDITOR_DOMAINS for spec in editor_indexes(domain)
+)
 ALL_INDEXES: tuple[IndexSpec, ...] = (
     *MEMORY_INDEXES,
     *WORKFLOW_INDEXES,
     *SCORE_INDEXES,
     *SPAN_INDEXES,
+    *EDITOR_INDEXES,
 )
 
 
@@ -305,6 +332,7 @@ async def missing_indexes(
 
 __all__ = [
     "ALL_INDEXES",
+    "EDITOR_INDEXES",
     "MEMORY_INDEXES",
     "SCORE_INDEXES",
     "SPAN_INDEXES",
@@ -312,6 +340,7 @@ __all__ = [
     "WORKFLOW_INDEXES",
     "IndexSpec",
     "custom_index_specs",
+    "editor_indexes",
     "ensure_indexes",
     "missing_indexes",
     "ttl_index_specs",

@@ -19,6 +19,7 @@ from pymongo import AsyncMongoClient
 from pymongo.driver_info import DriverInfo
 from pymongo.errors import ConfigurationError as PyMongoConfigurationError
 
+from mastra_storage.backend.editor import editor_stores
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.domains import MemoryStore, ObservabilityStore, ScoresStore, WorkflowsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
@@ -33,6 +34,7 @@ from mastra_storage.redact import protect_logs, redact_text, redact_url, url_sec
 from mastra_storage.retention import RetentionPolicy
 
 from .connection import DEFAULT_MAX_BSON_SIZE, Document, MongoConnection
+from .editor import MongoEditorBackend
 from .errors import DocumentTooLargeError
 from .memory import MongoMemoryBackend
 from .observability import MongoObservabilityBackend
@@ -260,6 +262,7 @@ class MongoDBStore(MastraStorage):
             "workflows": WorkflowsStore(MongoWorkflowsBackend(self._conn)),
             "scores": ScoresStore(MongoScoresBackend(self._conn)),
             "observability": ObservabilityStore(MongoObservabilityBackend(self._conn)),
+            **editor_stores(lambda domain: MongoEditorBackend(self._conn, domain)),
         }
 
     @classmethod

@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 import mastra_storage
 from mastra_storage import Thread
 from mastra_storage.errors import ConfigurationError, UnavailableError
+from mastra_storage.layout import EDITOR_TABLES
 from mastra_storage_mongodb import MongoDBStore
 from mastra_storage_mongodb.schema import ALL_INDEXES
 
@@ -149,15 +150,18 @@ async def test_init_creates_mastras_indexes_and_is_idempotent(
         info = await db[spec.collection].index_information()
         assert spec.name in info, (spec.collection, spec.name)
         assert bool(info[spec.name].get("unique")) == spec.unique
-    assert sorted(await db.list_collection_names()) == [
-        "mastra_ai_spans",
-        "mastra_messages",
-        "mastra_observational_memory",
-        "mastra_resources",
-        "mastra_scorers",
-        "mastra_threads",
-        "mastra_workflow_snapshot",
-    ]
+    assert sorted(await db.list_collection_names()) == sorted(
+        [
+            "mastra_ai_spans",
+            "mastra_messages",
+            "mastra_observational_memory",
+            "mastra_resources",
+            "mastra_scorers",
+            "mastra_threads",
+            "mastra_workflow_snapshot",
+            *(t.name for t in EDITOR_TABLES),
+        ]
+    )
     report = await store.doctor()
     assert report.ok, report
     assert store.uses_transactions is not None
