@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -24,6 +25,7 @@ from ..validation import (
     check_int64,
     check_record_fields,
     dumps_record,
+    optional_datetime,
     optional_id,
     require_non_empty,
 )
@@ -259,6 +261,22 @@ class ExperimentsStore:
         op = "DELETE_EXPERIMENT_RESULTS"
         require_non_empty(experiment_id, field="experiment_id", operation=op)
         await self.backend.delete_results(experiment_id)
+
+    async def prune_experiments(self, completed_before: datetime, limit: int) -> tuple[int, int]:
+        """One retention batch: delete up to ``limit`` experiments completed before
+        ``completed_before`` with their results, atomically; returns ``(experiments,
+        results)``. Running experiments are never pruned. Used by ``storage.prune``.
+
+        :raises ValidationError: a naive datetime or a limit outside 1..10000.
+        """
+        op = "PRUNE_EXPERIMENTS"
+        cut = optional_datetime(completed_before, field="completed_before", operation=op)
+        if cut is None:
+            raise _invalid("completed_before is required", op)
+        check_int64(limit, field="limit", operation=op, minimum=1)
+        if limit > 10_000:
+            raise _invalid("limit must be at most 10000", op)
+        return await self.backend.prune_experiments(cut, limit)
 
 
 __all__ = ["ExperimentsStore"]

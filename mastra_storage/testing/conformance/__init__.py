@@ -9,6 +9,7 @@ from ._base import ConformanceBase, DivergenceMixin
 from .composite import CompositeTests
 from .concurrency import ConcurrencyTests
 from .editor import EditorDomainTests
+from .evals import EvalsTests
 from .hostile import HostileInputTests
 from .key_identity import KeyIdentityTests
 from .keyset_paging import KeysetPagingTests
@@ -64,6 +65,7 @@ class StorageConformance(
     CompositeTests,
     ReliabilityConformance,
     EditorDomainTests,
+    EvalsTests,
 ):
     """The whole suite. Subclass it and provide an async ``storage`` fixture."""
 
@@ -75,6 +77,7 @@ __all__ = [
     "ConformanceBase",
     "DivergenceMixin",
     "EditorDomainTests",
+    "EvalsTests",
     "HostileInputTests",
     "KeyIdentityTests",
     "KeysetPagingTests",

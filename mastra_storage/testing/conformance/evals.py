@@ -1,0 +1,359 @@
+"""Datasets (SCD-2 item versions), experiments and blobs (spec 10.1-10.3, 12.10).
+
+Each test covers one rule group densely. A storage without one of these domains skips the
+tests of that domain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from ...composite import MastraStorage
+from ...domains.blobs import BlobsStore, blob_hash
+from ...domains.datasets import DatasetsStore
+from ...domains.experiments import ExperimentsStore
+from ...errors import ConflictError, NotFoundError, ValidationError
+from ...eval_records import (
+    DatasetInput,
+    DatasetUpdate,
+    ExperimentInput,
+    ExperimentUpdate,
+    ItemInput,
+    ItemUpdate,
+    ResultInput,
+    ResultUpdate,
+)
+from ..data import uid
+from ._base import ConformanceBase
+
+_SCHEMA = {
+    "type": "object",
+    "properties": {"question": {"type": "string"}},
+    "required": ["question"],
+}
+
+
+async def _domain(storage: MastraStorage, name: str) -> Any:
+    domain = await storage.get_store(name)
+    if domain is None:
+        pytest.skip(f"the storage has no {name} domain")
+    return domain
+
+
+def _at(seconds: int) -> datetime:
+    return datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
+
+
+class EvalsTests(ConformanceBase):
+    """Datasets with versioned items, experiments with results, content-addressed blobs."""
+
+    @staticmethod
+    async def datasets(storage: MastraStorage) -> DatasetsStore:
+        result: DatasetsStore = await _domain(storage, "datasets")
+        return result
+
+    @staticmethod
+    async def experiments(storage: MastraStorage) -> ExperimentsStore:
+        result: ExperimentsStore = await _domain(storage, "experiments")
+        return result
+
+    @staticmethod
+    async def blobs(storage: MastraStorage) -> BlobsStore:
+        result: BlobsStore = await _domain(storage, "blobs")
+        return result
+
+    async def test_dataset_create_get_update_list(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        created = await ds.create_dataset(
+            DatasetInput(name="Support QA", input_schema=_SCHEMA, tags=["a"], metadata={"k": 1})
+        )
+        assert uuid.UUID(created.id) and created.version == 0
+        assert await ds.get_dataset(created.id) == created
+        assert await ds.get_dataset("no-such-dataset") is None
+        custom = await ds.create_dataset(DatasetInput(name="other qa", id=uid("ds")))
+        with pytest.raises(ConflictError):
+            await ds.create_dataset(DatasetInput(name="dup", id=custom.id))
+        for bad in (
+            DatasetInput(name=""),
+            DatasetInput(name="x", input_schema={"type": "no-such-type"}),
+            DatasetInput(name="x", metadata={"k": object()}),
+        ):
+            with pytest.raises(ValidationError):
+                await ds.create_dataset(bad)
+        updated = await ds.update_dataset(
+            created.id, DatasetUpdate(description="d", metadata=None, tags=["b"])
+        )
+        assert (updated.description, updated.metadata, updated.tags) == ("d", None, ["b"])
+        assert updated.version == 0 and updated.updated_at >= created.updated_at
+        assert await ds.get_dataset(created.id) == updated
+        with pytest.raises(NotFoundError):
+            await ds.update_dataset("no-such-dataset", DatasetUpdate(name="x"))
+        with pytest.raises(ValidationError):
+            await ds.update_dataset(created.id, DatasetUpdate(input_schema={"type": 5}))
+        assert await ds.get_dataset(created.id) == updated
+        page = await ds.list_datasets(name="QA", per_page=1)
+        assert (page.total, len(page.items), page.has_more) == (2, 1, True)
+        rest = await ds.list_datasets(name="QA", per_page=1, cursor=page.next_cursor)
+        assert {page.items[0].id, rest.items[0].id} == {created.id, custom.id}
+
+    async def test_item_versions_scd2_and_time_travel(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        dataset = await ds.create_dataset(DatasetInput(name=uid("ds"), input_schema=_SCHEMA))
+        first = await ds.add_item(dataset.id, ItemInput(input={"question": "a"}, ground_truth=1))
+        assert (first.dataset_version, first.valid_to, first.is_deleted) == (1, None, False)
+        other = await ds.add_item(dataset.id, ItemInput(input={"question": "b"}))
+        updated = await ds.update_item(dataset.id, first.id, ItemUpdate(input={"question": "a2"}))
+        assert (updated.dataset_version, updated.ground_truth) == (3, 1)
+        assert updated.created_at == first.created_at
+        await ds.delete_item(dataset.id, other.id)
+        assert (await ds.get_dataset(dataset.id)).version == 4  # type: ignore[union-attr]
+        history = await ds.get_item_history(first.id)
+        assert [(r.dataset_version, r.valid_to, r.is_deleted) for r in history] == [
+            (3, None, False),
+            (1, 3, False),
+        ]
+        tomb = await ds.get_item_history(other.id)
+        assert [(r.dataset_version, r.valid_to, r.is_deleted) for r in tomb] == [
+            (4, None, True),
+            (2, 4, False),
+        ]
+        assert (await ds.get_item(first.id)).input == {"question": "a2"}  # type: ignore[union-attr]
+        assert (await ds.get_item(first.id, version=2)).input == {"question": "a"}  # type: ignore[union-attr]
+        assert await ds.get_item(other.id) is None
+        assert (await ds.get_item(other.id, version=3)).input == {"question": "b"}  # type: ignore[union-attr]
+        assert await ds.get_item(first.id, version=0) is None
+
+        async def inputs(version: int | None) -> list[Any]:
+            page = await ds.list_items(dataset.id, version=version, per_page=None)
+            assert page.total == len(page.items)
+            return sorted(i.input["question"] for i in page.items)
+
+        assert [await inputs(v) for v in (0, 1, 2, 3, 4, None)] == [
+            [],
+            ["a"],
+            ["a", "b"],
+            ["a2", "b"],
+            ["a2"],
+            ["a2"],
+        ]
+        assert len(await ds.get_items_by_version(dataset.id, 2)) == 2
+        versions = await ds.list_dataset_versions(dataset.id, per_page=3)
+        assert [v.version for v in versions.items] == [4, 3, 2] and versions.total == 4
+        more = await ds.list_dataset_versions(dataset.id, per_page=3, cursor=versions.next_cursor)
+        assert [v.version for v in more.items] == [1] and not more.has_more
+
+    async def test_batches_bump_once_and_are_all_or_nothing(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        dataset = await ds.create_dataset(DatasetInput(name=uid("ds"), input_schema=_SCHEMA))
+        items = await ds.batch_insert_items(
+            dataset.id, [ItemInput(input={"question": str(i)}) for i in range(3)]
+        )
+        assert {i.dataset_version for i in items} == {1}
+        with pytest.raises(ValidationError):  # the third item breaks the schema: none written
+            await ds.batch_insert_items(
+                dataset.id,
+                [ItemInput(input={"question": "ok"}), ItemInput(input={"question": 5})],
+            )
+        with pytest.raises(NotFoundError):  # one unknown id: nothing deleted
+            await ds.batch_delete_items(dataset.id, [items[0].id, "no-such-item"])
+        assert (await ds.get_dataset(dataset.id)).version == 1  # type: ignore[union-attr]
+        await ds.batch_delete_items(dataset.id, [items[0].id, items[1].id])
+        assert (await ds.get_dataset(dataset.id)).version == 2  # type: ignore[union-attr]
+        current = await ds.list_items(dataset.id)
+        assert [i.id for i in current.items] == [items[2].id]
+        versions = await ds.list_dataset_versions(dataset.id)
+        assert [v.version for v in versions.items] == [2, 1]
+
+    async def test_item_errors_write_nothing(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        one = await ds.create_dataset(DatasetInput(name=uid("ds"), input_schema=_SCHEMA))
+        two = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        item = await ds.add_item(one.id, ItemInput(input={"question": "q"}))
+        with pytest.raises(NotFoundError):  # the item belongs to another dataset
+            await ds.update_item(two.id, item.id, ItemUpdate(input={"x": 1}))
+        with pytest.raises(NotFoundError):
+            await ds.delete_item(two.id, item.id)
+        with pytest.raises(NotFoundError):
+            await ds.update_item(one.id, "no-such-item", ItemUpdate(input={"question": "x"}))
+        with pytest.raises(NotFoundError):
+            await ds.add_item("no-such-dataset", ItemInput(input={"question": "q"}))
+        with pytest.raises(ValidationError):  # the merged item breaks the schema
+            await ds.update_item(one.id, item.id, ItemUpdate(input={"question": 1}))
+        with pytest.raises(ValidationError):
+            await ds.add_item(one.id, ItemInput(input=None))
+        with pytest.raises(ValidationError):
+            await ds.list_items(one.id, version=-1)
+        await ds.delete_item(one.id, item.id)
+        with pytest.raises(NotFoundError):  # deleted: no current row to update
+            await ds.update_item(one.id, item.id, ItemUpdate(input={"question": "x"}))
+        assert [(await ds.get_dataset(d.id)).version for d in (one, two)] == [2, 0]  # type: ignore[union-attr]
+        assert len(await ds.get_item_history(item.id)) == 2
+
+    async def test_concurrent_item_writers_never_share_a_version(
+        self, storage: MastraStorage
+    ) -> None:
+        ds = await self.datasets(storage)
+        dataset = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        seed = await ds.add_item(dataset.id, ItemInput(input={"n": 0}))
+        writes = [ds.add_item(dataset.id, ItemInput(input={"n": i})) for i in range(1, 9)]
+        writes += [
+            ds.update_item(dataset.id, seed.id, ItemUpdate(input={"n": -i})) for i in range(4)
+        ]
+        done = await asyncio.gather(*writes)
+        versions = sorted(r.dataset_version for r in done)
+        assert versions == list(range(2, 14))
+        assert (await ds.get_dataset(dataset.id)).version == 13  # type: ignore[union-attr]
+        history = await ds.get_item_history(seed.id)
+        assert sum(r.valid_to is None for r in history) == 1 and len(history) == 5
+        rows = await ds.list_dataset_versions(dataset.id, per_page=None)
+        assert sorted(v.version for v in rows.items) == list(range(1, 14))
+
+    async def test_delete_dataset_cascades(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        dataset = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        item = await ds.add_item(dataset.id, ItemInput(input={"q": 1}))
+        ex = await storage.get_store("experiments")
+        experiment = None
+        if ex is not None:
+            experiment = await ex.create_experiment(
+                ExperimentInput(dataset_id=dataset.id, dataset_version=1)
+            )
+            await ex.add_experiment_result(
+                ResultInput(
+                    experiment_id=experiment.id,
+                    item_id=item.id,
+                    input={"q": 1},
+                    started_at=_at(0),
+                    completed_at=_at(1),
+                )
+            )
+        await ds.delete_dataset(dataset.id)
+        await ds.delete_dataset(dataset.id)  # idempotent
+        assert await ds.get_dataset(dataset.id) is None
+        assert await ds.get_item_history(item.id) == []
+        assert (await ds.list_dataset_versions(dataset.id)).total == 0
+        if ex is not None and experiment is not None:
+            kept = await ex.get_experiment(experiment.id)
+            assert kept is not None and (kept.dataset_id, kept.dataset_version) == (None, None)
+            assert (await ex.list_experiment_results(experiment.id)).total == 0
+
+    async def test_experiments_and_results(self, storage: MastraStorage) -> None:
+        ex = await self.experiments(storage)
+        created = await ex.create_experiment(
+            ExperimentInput(id=uid("exp"), dataset_id=None, dataset_version=3, name="run")
+        )
+        assert created.status == "pending" and created.dataset_version == 3
+        assert (created.succeeded_count, created.failed_count, created.skipped_count) == (0, 0, 0)
+        assert await ex.get_experiment(created.id) == created
+        with pytest.raises(ConflictError):
+            await ex.create_experiment(ExperimentInput(id=created.id))
+        with pytest.raises(NotFoundError):
+            await ex.update_experiment("no-such-exp", ExperimentUpdate(status="running"))
+        with pytest.raises(ValidationError):
+            await ex.update_experiment(created.id, ExperimentUpdate(status="bogus"))
+        with pytest.raises(ValidationError):
+            await ex.update_experiment(created.id, ExperimentUpdate(failed_count=-1))
+        running = await ex.update_experiment(
+            created.id, ExperimentUpdate(status="running", started_at=_at(0), total_items=3)
+        )
+        assert (running.status, running.total_items, running.name) == ("running", 3, "run")
+        with pytest.raises(NotFoundError):
+            await ex.add_experiment_result(
+                ResultInput(
+                    experiment_id="no-such-exp",
+                    item_id="i",
+                    input=1,
+                    started_at=_at(0),
+                    completed_at=_at(0),
+                )
+            )
+        results = [
+            await ex.add_experiment_result(
+                ResultInput(
+                    experiment_id=created.id,
+                    item_id=f"item-{n}",
+                    input={"n": n},
+                    output="out",
+                    started_at=_at(10 - n),
+                    completed_at=_at(11 - n),
+                    status="passed" if n else "failed",
+                )
+            )
+            for n in range(3)
+        ]
+        page = await ex.list_experiment_results(created.id)
+        assert [r.id for r in page.items] == [r.id for r in reversed(results)]
+        assert (await ex.list_experiment_results(created.id, status="failed")).total == 1
+        reviewed = await ex.update_experiment_result(
+            results[0].id, ResultUpdate(comment="ok", tags=["x"])
+        )
+        assert (reviewed.comment, reviewed.tags, reviewed.output) == ("ok", ["x"], "out")
+        assert await ex.get_experiment_result(results[0].id) == reviewed
+        other = await ex.create_experiment(ExperimentInput(dataset_id=uid("ds")))
+        listed = await ex.list_experiments(dataset_id=other.dataset_id)
+        assert [e.id for e in listed.items] == [other.id]
+        await ex.delete_experiment_results(other.id)
+        await ex.delete_experiment(created.id)
+        assert await ex.get_experiment(created.id) is None
+        assert await ex.get_experiment_result(results[1].id) is None
+
+    async def test_blobs_are_content_addressed(self, storage: MastraStorage) -> None:
+        blobs = await self.blobs(storage)
+        text = "# Skill\nnaïve ✓ " + uid("c")
+        stored = await blobs.put(text, mime_type="text/markdown")
+        assert stored.hash == blob_hash(text) and stored.size == len(text.encode())
+        again = await blobs.put(text)  # same content: kept as stored
+        assert (await blobs.get(again.hash)) == stored
+        assert await blobs.has(stored.hash) and not await blobs.has("0" * 64)
+        binary = await blobs.put_bytes(b"\x00\xff" + uid("b").encode(), mime_type="image/png")
+        found = await blobs.get_many([stored.hash, binary.hash, "f" * 64])
+        assert set(found) == {stored.hash, binary.hash} and found[binary.hash] == binary
+        with pytest.raises(ValidationError):
+            await blobs.get("not-a-hash")
+        with pytest.raises(ValidationError):
+            await blobs.put("bad\x00nul")
+        assert await blobs.delete(stored.hash) and not await blobs.delete(stored.hash)
+        assert await blobs.get(stored.hash) is None
+
+    async def test_prune_experiments_batched_resumable(self, storage: MastraStorage) -> None:
+        ex = await self.experiments(storage)
+        await ex.dangerously_clear_all()
+        old = datetime.now(timezone.utc) - timedelta(days=40)
+        ids = []
+        for n in range(5):
+            e = await ex.create_experiment(ExperimentInput())
+            await ex.update_experiment(e.id, ExperimentUpdate(status="completed", completed_at=old))
+            await ex.add_experiment_result(
+                ResultInput(
+                    experiment_id=e.id, item_id="i", input=n, started_at=old, completed_at=old
+                )
+            )
+            ids.append(e.id)
+        running = await ex.create_experiment(ExperimentInput())
+        fresh = await ex.create_experiment(ExperimentInput())
+        await ex.update_experiment(
+            fresh.id, ExperimentUpdate(status="completed", completed_at=datetime.now(timezone.utc))
+        )
+        policies = {"experiments": {"max_age": timedelta(days=30), "batch_size": 2}}
+        first = await storage.prune(policies, max_batches=1)
+        by_table = {r.table: r for r in first}
+        assert (
+            by_table["mastra_experiments"].deleted == 2 and not by_table["mastra_experiments"].done
+        )
+        assert by_table["mastra_experiment_results"].deleted == 2
+        rest = await storage.prune(policies)
+        assert {r.table: (r.deleted, r.done) for r in rest}["mastra_experiments"] == (3, True)
+        remaining = await ex.list_experiments(per_page=None)
+        assert {e.id for e in remaining.items} == {running.id, fresh.id}
+        cancelled = asyncio.Event()
+        cancelled.set()
+        stopped = await storage.prune(policies, cancel=cancelled)
+        assert all(not r.done and r.deleted == 0 for r in stopped)
+
+
+__all__ = ["EvalsTests"]
