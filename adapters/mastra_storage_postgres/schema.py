@@ -56,7 +56,7 @@ from .errors import import_asyncpg
 logger = logging.getLogger("mastra_storage_postgres")
 
 #: Bump when what ``ensure_schema`` creates changes; older databases are upgraded.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA_COMPONENT = "postgres"
 SCHEMA_TABLE = "mastra_storage_schema"
 
@@ -163,6 +163,9 @@ SPANS = Table(layout.SPANS)
 # Exactly @mastra/pg 1.27.1's table (Z twins of all five timestamps, no triggers).
 OBSERVATIONAL_MEMORY = Table(layout.OBSERVATIONAL_MEMORY)
 
+#: The versioned editor domains' tables, exactly as @mastra/pg 1.27.1 creates them.
+EDITOR_TABLES: tuple[Table, ...] = tuple(Table(t) for t in layout.EDITOR_TABLES)
+
 TABLES: tuple[Table, ...] = (
     THREADS,
     MESSAGES,
@@ -171,10 +174,15 @@ TABLES: tuple[Table, ...] = (
     SCORERS,
     SPANS,
     OBSERVATIONAL_MEMORY,
+    *EDITOR_TABLES,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
-#: Every table ``init`` creates: Mastra's core tables and the optional OM table.
-ALL_TABLE_NAMES: tuple[str, ...] = (*TABLE_NAMES, TABLE_OBSERVATIONAL_MEMORY)
+#: Every table ``init`` creates: Mastra's core tables, the optional OM and editor tables.
+ALL_TABLE_NAMES: tuple[str, ...] = (
+    *TABLE_NAMES,
+    TABLE_OBSERVATIONAL_MEMORY,
+    *(t.name for t in layout.EDITOR_TABLES),
+)
 assert tuple(TABLES_BY_NAME) == ALL_TABLE_NAMES, "a table of mastra_storage.layout is missing"
 
 # --------------------------------------------------------------------------- names
@@ -286,6 +294,19 @@ DEFAULT_INDEXES: tuple[IndexDef, ...] = (
              ('"organizationId"', '"userId"')),
     IndexDef("mastra_ai_spans_metadata_gin_idx", TABLE_SPANS, ("metadata",), method="gin"),
     IndexDef("mastra_ai_spans_tags_gin_idx", TABLE_SPANS, ("tags",), method="gin"),
+    # the editor domains' version numbers, unique per entity (agents have none in 1.27.1)
+    IndexDef("idx_prompt_block_versions_block_version", "mastra_prompt_block_versions",
+             ('"blockId"', '"versionNumber"'), unique=True),
+    IndexDef("idx_scorer_definition_versions_def_version", "mastra_scorer_definition_versions",
+             ('"scorerDefinitionId"', '"versionNumber"'), unique=True),
+    IndexDef("idx_mcp_client_versions_client_version", "mastra_mcp_client_versions",
+             ('"mcpClientId"', '"versionNumber"'), unique=True),
+    IndexDef("idx_mcp_server_versions_server_version", "mastra_mcp_server_versions",
+             ('"mcpServerId"', '"versionNumber"'), unique=True),
+    IndexDef("idx_workspace_versions_workspace_version", "mastra_workspace_versions",
+             ('"workspaceId"', '"versionNumber"'), unique=True),
+    IndexDef("idx_skill_versions_skill_version", "mastra_skill_versions",
+             ('"skillId"', '"versionNumber"'), unique=True),
 )  # fmt: skip
 
 
@@ -653,6 +674,7 @@ async def analyze(runner: Runner, schema: str, tables: Sequence[str]) -> None:
 __all__ = [
     "ALL_TABLE_NAMES",
     "DEFAULT_INDEXES",
+    "EDITOR_TABLES",
     "MESSAGES",
     "OBSERVATIONAL_MEMORY",
     "OBSOLETE_INDEXES",

@@ -11,6 +11,7 @@ import ssl as ssl_module
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mastra_storage.backend.editor import editor_stores
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.domains.memory import MemoryStore
 from mastra_storage.domains.observability import ObservabilityStore
@@ -28,6 +29,7 @@ from mastra_storage.redact import protect_logs, url_secrets
 
 from .connection import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, PgConnectOptions, PgDatabase
 from .domain import PgContext
+from .editor import PgEditorBackend
 from .indexes import IndexInfo, IndexSpec, IndexStats, build_create_index
 from .memory import PgMemoryBackend
 from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, schema_script
@@ -177,6 +179,7 @@ class PostgresStore(MastraStorage):
             "workflows": WorkflowsStore(PgWorkflowsBackend(self._ctx)),
             "scores": ScoresStore(PgScoresBackend(self._ctx)),
             "observability": ObservabilityStore(PgObservabilityBackend(self._ctx)),
+            **editor_stores(lambda domain: PgEditorBackend(self._ctx, domain)),
         }
 
     @classmethod

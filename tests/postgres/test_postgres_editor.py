@@ -1,0 +1,96 @@
+"""The editor domains on PostgreSQL: the conformance tests, the tables and indexes against
+``@mastra/core`` 1.71.0 / ``@mastra/pg`` 1.27.1, and ``init_mode="verify"``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from mastra_storage import MastraStorage
+from mastra_storage.errors import SchemaMismatchError
+from mastra_storage.layout import EDITOR_TABLES
+from mastra_storage.testing.conformance.editor import EditorDomainTests
+from mastra_storage_postgres import PostgresStore
+
+pytestmark = pytest.mark.anyio
+
+_SQL_TYPE = {
+    "text": "text",
+    "jsonb": "jsonb",
+    "integer": "integer",
+    "boolean": "boolean",
+    "timestamp": "timestamp without time zone",
+}
+#: The unique (parent, versionNumber) indexes @mastra/pg 1.27.1 creates (none for agents).
+MASTRA_VERSION_INDEXES = {
+    "idx_prompt_block_versions_block_version": ("mastra_prompt_block_versions", "blockId"),
+    "idx_scorer_definition_versions_def_version": (
+        "mastra_scorer_definition_versions",
+        "scorerDefinitionId",
+    ),
+    "idx_mcp_client_versions_client_version": ("mastra_mcp_client_versions", "mcpClientId"),
+    "idx_mcp_server_versions_server_version": ("mastra_mcp_server_versions", "mcpServerId"),
+    "idx_workspace_versions_workspace_version": ("mastra_workspace_versions", "workspaceId"),
+    "idx_skill_versions_skill_version": ("mastra_skill_versions", "skillId"),
+}
+
+
+class TestPostgresEditor(EditorDomainTests):
+    supports_multiprocess = False  # covered by the main conformance class
+
+    @pytest.fixture
+    async def storage(self, schemas: Any, shared_schema: str) -> AsyncIterator[MastraStorage]:
+        store = await schemas.open_emptied(shared_schema, max_size=4)
+        try:
+            yield store
+        finally:
+            await store.close()
+
+
+async def test_editor_tables_match_the_release_and_verify(pg_url: str, schema: str) -> None:
+    """Every editor table has exactly the release's columns (type, nullability, the ``Z``
+    twin of each timestamp) and the release's unique version indexes; ``init_mode="verify"``
+    names a missing editor table."""
+    store = PostgresStore(pg_url, schema_name=schema, max_size=2)
+    await store.init()
+    await store.close()
+    conn = await asyncpg.connect(pg_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text "
+            "FROM information_schema.columns WHERE table_schema = $1",
+            schema,
+        )
+        found: dict[str, dict[str, tuple[str, bool]]] = {}
+        for table, column, data_type, nullable in rows:
+            found.setdefault(table, {})[column] = (data_type, nullable == "NO")
+        for table in EDITOR_TABLES:
+            expected = {}
+            for c in table.columns:
+                expected[c.name] = (_SQL_TYPE[c.logical], c.not_null or c.primary_key)
+                if c.logical == "timestamp":
+                    expected[c.name + "Z"] = ("timestamp with time zone", False)
+            assert found[table.name] == expected, table.name
+        indexes = await conn.fetch(
+            "SELECT indexname::text, tablename::text, indexdef::text FROM pg_indexes "
+            "WHERE schemaname = $1 AND tablename LIKE 'mastra_%versions'",
+            schema,
+        )
+        by_name = {r[0]: (r[1], r[2]) for r in indexes}
+        for name, (table, parent) in MASTRA_VERSION_INDEXES.items():
+            table_found, ddl = by_name[f"{schema}_{name}"]  # prefixed outside "public"
+            assert table_found == table and "UNIQUE" in ddl and f'"{parent}"' in ddl
+        agent_indexes = [n for n, (t, _) in by_name.items() if t == "mastra_agent_versions"]
+        assert agent_indexes == ["mastra_agent_versions_pkey"]
+        await conn.execute(f'DROP TABLE "{schema}"."mastra_skill_versions"')
+    finally:
+        await conn.close()
+    verifier = PostgresStore(pg_url, schema_name=schema, max_size=1, init_mode="verify")
+    try:
+        with pytest.raises(SchemaMismatchError, match="mastra_skill_versions"):
+            await verifier.init()
+    finally:
+        await verifier.close()
