@@ -36,8 +36,16 @@ from mastra_storage.records import Score, Thread, WorkflowRun
 from mastra_storage.timeutil import to_epoch_ms
 
 from .db import RedisDB, decode_json
-from .indexes import thread_index_ops
-from .keys import OURS, run_tail, timed_member
+from .indexes import (
+    newest_runs,
+    run_index_keys,
+    run_member,
+    run_pointer,
+    score_index_keys,
+    score_member,
+    thread_index_ops,
+)
+from .keys import OURS, timed_member
 from .rows import run_from_json, score_from_json, thread_from_json
 
 #: ``COUNT`` hint of one adoption ``SCAN`` step (keyspace slots visited per listing).
@@ -162,18 +170,9 @@ def thread_adopter(db: RedisDB) -> Adopter:
 
 def run_index_writes(db: RedisDB, pipe: Any, key: str, run: WorkflowRun) -> None:
     """Queue the pointer and index entries of a run stored under ``key`` (foreign data)."""
-    k = db.keys
-    pointer = {"k": key, "m": to_epoch_ms(run.created_at), "r": run.resource_id}
-    pipe.set(k.run_meta(run.workflow_name, run.run_id), dumps(pointer))
-    member = timed_member(to_epoch_ms(run.created_at), run_tail(run.workflow_name, run.run_id))
-    index_keys = [
-        k.runs_by("all", None),
-        k.runs_by("workflow", run.workflow_name),
-        k.runs_by("run", run.run_id),
-    ]
-    if run.resource_id:
-        index_keys.append(k.runs_by("resource", run.resource_id))
-    for index_key in index_keys:
+    pipe.set(db.keys.run_meta(run.workflow_name, run.run_id), dumps(run_pointer(key, run)))
+    member = run_member(run)
+    for index_key in run_index_keys(db, run):
         pipe.zadd(index_key, {member: 0})
 
 
@@ -182,16 +181,13 @@ def run_adopter(db: RedisDB) -> Adopter:
     k = db.keys
 
     async def adopt(rows: list[tuple[str, Any]]) -> int:
-        newest: dict[tuple[str, str], tuple[str, WorkflowRun]] = {}
-        for key, data in rows:
-            run = _parsed(data, run_from_json)
-            if not isinstance(run, WorkflowRun):
-                continue
-            if k.workflow(run.workflow_name, run.run_id, run.resource_id) != key:
-                continue
-            current = newest.get((run.workflow_name, run.run_id))
-            if current is None or run.updated_at > current[1].updated_at:
-                newest[(run.workflow_name, run.run_id)] = (key, run)
+        parsed = [(key, _parsed(data, run_from_json)) for key, data in rows]
+        newest = newest_runs(
+            (key, run)
+            for key, run in parsed
+            if isinstance(run, WorkflowRun)
+            and k.workflow(run.workflow_name, run.run_id, run.resource_id) == key
+        )
         if not newest:
             return 0
         names = list(newest)
@@ -205,19 +201,6 @@ def run_adopter(db: RedisDB) -> Adopter:
         return len(missing)
 
     return Adopter(db, "runs", k.table_pattern(TABLE_WORKFLOW_SNAPSHOT), adopt)
-
-
-def score_index_keys(db: RedisDB, score: Score) -> list[str]:
-    """The listing indexes a score belongs to (by scorer, run, entity, and span if any)."""
-    k = db.keys
-    keys = [
-        k.scores_by("scorer", score.scorer_id),
-        k.scores_by("run", score.run_id),
-        k.scores_by("entity", score.entity_id, score.entity_type or ""),
-    ]
-    if score.trace_id and score.span_id:
-        keys.append(k.scores_by("span", score.trace_id, score.span_id))
-    return keys
 
 
 def score_adopter(db: RedisDB) -> Adopter:
@@ -234,7 +217,7 @@ def score_adopter(db: RedisDB) -> Adopter:
             return 0
         async with db.client.pipeline(transaction=False) as pipe:
             for scorer_id, scores in by_scorer.items():
-                members = [timed_member(to_epoch_ms(s.created_at), s.id) for s in scores]
+                members = [score_member(s) for s in scores]
                 pipe.zmscore(k.scores_by("scorer", scorer_id), members)
             replies = await pipe.execute()
         missing = [
@@ -246,7 +229,7 @@ def score_adopter(db: RedisDB) -> Adopter:
         if missing:
             async with db.client.pipeline(transaction=False) as pipe:
                 for s in missing:
-                    member = timed_member(to_epoch_ms(s.created_at), s.id)
+                    member = score_member(s)
                     for index_key in score_index_keys(db, s):
                         pipe.zadd(index_key, {member: 0})
                 await pipe.execute()
@@ -273,6 +256,5 @@ __all__ = [
     "run_adopter",
     "run_index_writes",
     "score_adopter",
-    "score_index_keys",
     "thread_adopter",
 ]

@@ -12,19 +12,19 @@ the callers then hand to the core's reference executors.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from redis.asyncio.client import Pipeline
 
 from mastra_storage.backend.concurrency import RetryPolicy
 from mastra_storage.backend.paging import sort_rows
-from mastra_storage.records import Thread
+from mastra_storage.records import Score, Thread, WorkflowRun
 from mastra_storage.timeutil import to_epoch_ms
 
 from .db import RedisDB, WriteBatch, lex_members
-from .keys import message_member, ms_text, parse_timed_member, timed_member
+from .keys import message_member, ms_text, parse_timed_member, run_tail, timed_member
 from .lex import tighter_upper
 
 T = TypeVar("T")
@@ -129,6 +129,62 @@ def thread_index_ops(db: RedisDB, pipe: Pipeline, old: Thread | None, new: Threa
     if db.ttl.get("thread"):
         for key, member in sorted(after & before):
             db.zadd(pipe, key, [member], "thread")  # refresh the index's expiry
+
+
+def run_member(run: WorkflowRun) -> str:
+    """A run's member in every run index: its creation time, then ``workflow/run``."""
+    return timed_member(to_epoch_ms(run.created_at), run_tail(run.workflow_name, run.run_id))
+
+
+def run_index_keys(db: RedisDB, run: WorkflowRun) -> list[str]:
+    """The listing indexes a run belongs to (all, by workflow, by run id, and by resource
+    when it has one)."""
+    k = db.keys
+    keys = [
+        k.runs_by("all", None),
+        k.runs_by("workflow", run.workflow_name),
+        k.runs_by("run", run.run_id),
+    ]
+    if run.resource_id:
+        keys.append(k.runs_by("resource", run.resource_id))
+    return keys
+
+
+def run_pointer(record_key: str, run: WorkflowRun) -> dict[str, Any]:
+    """The per-run pointer document: where the run is stored (``k``), its creation time in
+    epoch ms (``m``) and its resource (``r``)."""
+    return {"k": record_key, "m": to_epoch_ms(run.created_at), "r": run.resource_id}
+
+
+def newest_runs(
+    stored: Iterable[tuple[str, WorkflowRun]],
+) -> dict[tuple[str, str], tuple[str, WorkflowRun]]:
+    """One ``(key, run)`` per (workflow name, run id): the latest ``updated_at`` among the
+    copies found under several keys (a run whose resource changed in a Mastra app)."""
+    newest: dict[tuple[str, str], tuple[str, WorkflowRun]] = {}
+    for key, run in stored:
+        current = newest.get((run.workflow_name, run.run_id))
+        if current is None or run.updated_at > current[1].updated_at:
+            newest[(run.workflow_name, run.run_id)] = (key, run)
+    return newest
+
+
+def score_member(score: Score) -> str:
+    """A score's member in every score index: its creation time, then its id."""
+    return timed_member(to_epoch_ms(score.created_at), score.id)
+
+
+def score_index_keys(db: RedisDB, score: Score) -> list[str]:
+    """The listing indexes a score belongs to (by scorer, run, entity, and span if any)."""
+    k = db.keys
+    keys = [
+        k.scores_by("scorer", score.scorer_id),
+        k.scores_by("run", score.run_id),
+        k.scores_by("entity", score.entity_id, score.entity_type or ""),
+    ]
+    if score.trace_id and score.span_id:
+        keys.append(k.scores_by("span", score.trace_id, score.span_id))
+    return keys
 
 
 async def index_members(db: RedisDB, key: str, bounds: tuple[str, str]) -> list[str]:
@@ -281,6 +337,12 @@ __all__ = [
     "mastra_score",
     "message_index_keys",
     "newest_first",
+    "newest_runs",
     "remove_message_index",
+    "run_index_keys",
+    "run_member",
+    "run_pointer",
+    "score_index_keys",
+    "score_member",
     "thread_index_ops",
 ]

@@ -20,12 +20,21 @@ from mastra_storage.layout import (
     TABLE_THREADS,
     TABLE_WORKFLOW_SNAPSHOT,
 )
-from mastra_storage.records import Thread, WorkflowRun
+from mastra_storage.records import Thread
 from mastra_storage.timeutil import to_epoch_ms
 
 from .db import RedisDB, WriteBatch
-from .indexes import MessageMeta, message_index_keys, thread_index_ops
-from .keys import run_tail, timed_member
+from .indexes import (
+    MessageMeta,
+    message_index_keys,
+    newest_runs,
+    run_index_keys,
+    run_member,
+    run_pointer,
+    score_index_keys,
+    score_member,
+    thread_index_ops,
+)
 from .rows import message_from_json, run_from_json, score_from_json, thread_from_json
 from .scan import delete_matching, scan_keys
 
@@ -131,24 +140,13 @@ async def reindex(db: RedisDB) -> ReindexReport:
     report.messages = len(messages)
 
     runs = _parsed(await _records(db, TABLE_WORKFLOW_SNAPSHOT), run_from_json, report)
-    newest: dict[tuple[str, str], tuple[str, WorkflowRun]] = {}
-    for key, run, _ in runs:
-        current = newest.get((run.workflow_name, run.run_id))
-        if current is None or run.updated_at > current[1].updated_at:
-            newest[(run.workflow_name, run.run_id)] = (key, run)
+    newest = newest_runs((key, run) for key, run, _ in runs)
     batch = WriteBatch(plain)
     for key, run in newest.values():
-        pointer = {"k": key, "m": to_epoch_ms(run.created_at), "r": run.resource_id}
+        pointer = run_pointer(key, run)
         batch.set_json(k.run_meta(run.workflow_name, run.run_id), pointer, "workflow_snapshot")
-        member = timed_member(to_epoch_ms(run.created_at), run_tail(run.workflow_name, run.run_id))
-        index_keys = [
-            k.runs_by("all", None),
-            k.runs_by("workflow", run.workflow_name),
-            k.runs_by("run", run.run_id),
-        ]
-        if run.resource_id:
-            index_keys.append(k.runs_by("resource", run.resource_id))
-        for index_key in index_keys:
+        member = run_member(run)
+        for index_key in run_index_keys(db, run):
             batch.zadd(index_key, {member: 0}, "workflow_snapshot")
     async with db.client.pipeline(transaction=False) as pipe:
         batch.flush(pipe)
@@ -158,15 +156,8 @@ async def reindex(db: RedisDB) -> ReindexReport:
     scores = _parsed(await _records(db, TABLE_SCORERS), score_from_json, report)
     batch = WriteBatch(plain)
     for _, score, _ in scores:
-        member = timed_member(to_epoch_ms(score.created_at), score.id)
-        index_keys = [
-            k.scores_by("scorer", score.scorer_id),
-            k.scores_by("run", score.run_id),
-            k.scores_by("entity", score.entity_id, score.entity_type or ""),
-        ]
-        if score.trace_id and score.span_id:
-            index_keys.append(k.scores_by("span", score.trace_id, score.span_id))
-        for index_key in index_keys:
+        member = score_member(score)
+        for index_key in score_index_keys(db, score):
             batch.zadd(index_key, {member: 0}, "score")
     async with db.client.pipeline(transaction=False) as pipe:
         batch.flush(pipe)

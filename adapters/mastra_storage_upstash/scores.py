@@ -13,12 +13,17 @@ from redis.asyncio.client import Pipeline
 from mastra_storage.backend.scores import ScoreQuery, ScoresBackend
 from mastra_storage.layout import TABLE_SCORERS
 from mastra_storage.records import Score
-from mastra_storage.timeutil import to_epoch_ms
 
 from .adopt import score_adopter
 from .db import RedisDB, begin, decode_json
 from .errors import operation
-from .indexes import index_members, load_members, newest_first
+from .indexes import (
+    index_members,
+    load_members,
+    newest_first,
+    score_index_keys,
+    score_member,
+)
 from .keys import parse_timed_member, timed_member
 from .lex import HIGHEST, LOWEST
 from .rows import score_from_json, score_to_json
@@ -35,25 +40,14 @@ class UpstashScoresBackend(ScoresBackend):
         #: Indexes scores a Mastra app saved, a bounded step per listing (adopt.py).
         self.adopter = score_adopter(db)
 
-    def _index_keys(self, score: Score) -> list[str]:
-        k = self._k
-        keys = [
-            k.scores_by("scorer", score.scorer_id),
-            k.scores_by("run", score.run_id),
-            k.scores_by("entity", score.entity_id, score.entity_type or ""),
-        ]
-        if score.trace_id and score.span_id:
-            keys.append(k.scores_by("span", score.trace_id, score.span_id))
-        return keys
-
     @operation("saveScore")
     async def insert_score(self, score: Score) -> None:
         """Write the score and its index entries in one ``MULTI`` (generated ids are new,
         so nothing is read first)."""
-        member = timed_member(to_epoch_ms(score.created_at), score.id)
+        member = score_member(score)
         async with self._db.client.pipeline(transaction=True) as pipe:
             self._db.set_json(pipe, self._k.score(score.id), score_to_json(score), "score")
-            for key in self._index_keys(score):
+            for key in score_index_keys(self._db, score):
                 self._db.zadd(pipe, key, [member], "score")
             await pipe.execute()
 
@@ -63,18 +57,18 @@ class UpstashScoresBackend(ScoresBackend):
         optimistic transaction (``WATCH`` the key, ``GET`` it, then ``MULTI``: the old
         entries out, the new record and entries in)."""
         key = self._k.score(score.id)
-        member = timed_member(to_epoch_ms(score.created_at), score.id)
+        member = score_member(score)
 
         async def body(pipe: Pipeline) -> None:
             row = decode_json(await pipe.get(key))
             old = score_from_json(row) if _is_score(row, score.id) else None
             begin(pipe)
             if old is not None:
-                old_member = timed_member(to_epoch_ms(old.created_at), old.id)
-                for index_key in self._index_keys(old):
+                old_member = score_member(old)
+                for index_key in score_index_keys(self._db, old):
                     pipe.zrem(index_key, old_member)
             self._db.set_json(pipe, key, score_to_json(score), "score")
-            for index_key in self._index_keys(score):
+            for index_key in score_index_keys(self._db, score):
                 self._db.zadd(pipe, index_key, [member], "score")
 
         await self._db.transaction([key], body)

@@ -21,12 +21,18 @@ from redis.asyncio.client import Pipeline
 from mastra_storage.backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
 from mastra_storage.layout import TABLE_WORKFLOW_SNAPSHOT
 from mastra_storage.records import WorkflowRun
-from mastra_storage.timeutil import to_epoch_ms
 
 from .adopt import run_adopter, run_index_writes
 from .db import RedisDB, begin, decode_json
 from .errors import operation
-from .indexes import index_members, load_members, newest_first
+from .indexes import (
+    index_members,
+    load_members,
+    newest_first,
+    run_index_keys,
+    run_member,
+    run_pointer,
+)
 from .keys import (
     check_run_key_ids,
     glob_escape,
@@ -51,16 +57,8 @@ class UpstashWorkflowsBackend(WorkflowsBackend):
         self.adopter = run_adopter(db)
 
     def _index_entries(self, run: WorkflowRun) -> set[tuple[str, str]]:
-        member = timed_member(to_epoch_ms(run.created_at), run_tail(run.workflow_name, run.run_id))
-        k = self._k
-        entries = {
-            (k.runs_by("all", None), member),
-            (k.runs_by("workflow", run.workflow_name), member),
-            (k.runs_by("run", run.run_id), member),
-        }
-        if run.resource_id:
-            entries.add((k.runs_by("resource", run.resource_id), member))
-        return entries
+        member = run_member(run)
+        return {(key, member) for key in run_index_keys(self._db, run)}
 
     def _write(self, pipe: Pipeline, old: WorkflowRun | None, new: WorkflowRun | None) -> None:
         db, k = self._db, self._k
@@ -78,7 +76,7 @@ class UpstashWorkflowsBackend(WorkflowsBackend):
             return
         record_key = k.workflow(new.workflow_name, new.run_id, new.resource_id)
         db.set_json(pipe, record_key, run_to_json(new), "workflow_snapshot")
-        meta = {"k": record_key, "m": to_epoch_ms(new.created_at), "r": new.resource_id}
+        meta = run_pointer(record_key, new)
         db.set_json(pipe, k.run_meta(new.workflow_name, new.run_id), meta, "workflow_snapshot")
         refresh = after if db.ttl.get("workflow_snapshot") else after - before
         for key, member in sorted(refresh):
