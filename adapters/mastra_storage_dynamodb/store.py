@@ -1,9 +1,9 @@
-"""``DynamoDBStore``: memory, workflows and scores in one DynamoDB table, shared with Mastra.
+"""``DynamoDBStore``: memory, workflows, scores and traces in one DynamoDB table, shared
+with Mastra.
 
-Layout: exactly ``@mastra/dynamodb`` 1.0.0's ElectroDB items (``docs/dynamodb-layout.md``).
-No observability domain: Mastra's DynamoDB store has none either, and spans (high-volume,
-listed by a dozen filters with total counts) have no efficient single-table access path;
-compose ``MastraStorage(default=dynamo, domains={"observability": ...})`` instead.
+Layout: exactly ``@mastra/dynamodb`` 1.0.0's ElectroDB items for what Mastra stores, plus
+layouts of ours where Mastra has none (spans, observational memory) and the SDK-maintained
+message-by-resource index (``docs/dynamodb-layout.md``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.domains.memory import MemoryStore
+from mastra_storage.domains.observability import ObservabilityStore
 from mastra_storage.domains.scores import ScoresStore
 from mastra_storage.domains.workflows import WorkflowsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError, SchemaMismatchError
@@ -34,6 +35,7 @@ from .config import (
     validate_table_name,
 )
 from .memory import DynamoMemoryBackend
+from .observability import DynamoObservabilityBackend
 from .schema import create_table, describe, layout_problems, ttl_status
 from .scores import DynamoScoresBackend
 from .table import MAX_ITEM_BYTES, CapacityMeter, DynamoTable
@@ -140,6 +142,7 @@ class DynamoDBStore(MastraStorage):
             "memory": MemoryStore(DynamoMemoryBackend(self._table, self.ttl)),
             "workflows": WorkflowsStore(DynamoWorkflowsBackend(self._table, self.ttl)),
             "scores": ScoresStore(DynamoScoresBackend(self._table, self.ttl)),
+            "observability": ObservabilityStore(DynamoObservabilityBackend(self._table, self.ttl)),
         }
 
     @classmethod
