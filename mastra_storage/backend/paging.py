@@ -26,7 +26,7 @@ instead of writing the routine again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..pagination import Cursor
 
@@ -34,6 +34,23 @@ T = TypeVar("T")
 
 #: The sort key of a row as a cursor sees it: ``(epoch ms, tie-break)``.
 PageKey = tuple[int, Any]
+
+
+class PageRequest(Protocol):
+    """The four paging fields every query type carries (see the module docstring), so an
+    adapter's one page-reading helper can take any query."""
+
+    @property
+    def after(self) -> Cursor | None: ...
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def limit(self) -> int | None: ...
+
+    @property
+    def count(self) -> bool: ...
 
 
 def is_after(
@@ -101,4 +118,4 @@ def cut_page(rows: list[T], limit: int | None) -> tuple[list[T], bool]:
     return rows[:limit], True
 
 
-__all__ = ["PageKey", "cut_page", "is_after", "run_page", "sort_rows"]
+__all__ = ["PageKey", "PageRequest", "cut_page", "is_after", "run_page", "sort_rows"]
