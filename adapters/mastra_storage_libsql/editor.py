@@ -16,7 +16,7 @@ these transactions (an older Mastra, a hand-written script).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -37,7 +37,9 @@ from mastra_storage.timeutil import from_epoch_ms
 from .connection import LibSQLDatabase
 from .domain import LibSQLDomain
 from .sqlutil import in_list, json_param, json_read, json_value, parse_ts, q, ts
-from .tx import Tx
+from .tx import Tx, TxMode
+
+T = TypeVar("T")
 
 # Text columns that Mastra fills with JSON when the value is not a string (an agent's
 # ``instructions`` may be a list of message parts; ``@mastra/libsql`` stores it as JSON text).
@@ -275,7 +277,7 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
         count_sql = f"SELECT COUNT(*) FROM {self.entities.table}" + (
             " WHERE " + " AND ".join(where) if where else ""
         )
-        return await self.read_page(
+        return await self._page(
             "list",
             count=query.count,
             limit=query.limit,
@@ -285,6 +287,33 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
             page_params=page_params,
             from_row=self._entity,
         )
+
+    async def _page(
+        self,
+        operation: str,
+        *,
+        count: bool,
+        limit: int | None,
+        count_sql: str,
+        count_params: Sequence[Any],
+        page_sql: str,
+        page_params: Sequence[Any],
+        from_row: Callable[[Sequence[Any]], T],
+    ) -> tuple[list[T], int]:
+        """The paging contract's two reads as one job: the filtered total (when ``count``)
+        and up to ``limit + 1`` rows, in one read transaction (one snapshot)."""
+
+        def job(tx: Tx) -> tuple[list[T], int]:
+            total = 0
+            if count:
+                row = tx.fetchone(count_sql, count_params)
+                total = int(row[0]) if row else 0
+            if limit == 0:
+                return [], total
+            return [from_row(r) for r in tx.fetchall(page_sql, page_params)], total
+
+        mode: TxMode = "read" if count and limit != 0 else "none"
+        return await self.db.run(operation, job, mode=mode)
 
     # ---- versions -------------------------------------------------------------------------
 
@@ -388,7 +417,7 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
             ]
         )
         count_sql = f"SELECT COUNT(*) FROM {self.versions.table} WHERE {' AND '.join(where)}"
-        return await self.read_page(
+        return await self._page(
             "listVersions",
             count=query.count,
             limit=query.limit,
