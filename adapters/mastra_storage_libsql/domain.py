@@ -4,11 +4,14 @@ reads and row decoding."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from mastra_storage.backend.paging import PageRequest
 
 from .connection import LibSQLDatabase
 from .schema import ensure_schema
-from .sqlutil import json_value, parse_ts_opt
+from .sqlutil import json_value, limit_offset, parse_ts_opt
 from .tx import Tx, TxMode
 
 T = TypeVar("T")
@@ -41,28 +44,23 @@ def row_values(
     return values
 
 
-def count_then_page(
-    tx: Tx,
-    *,
-    count: bool,
-    limit: int | None,
-    count_sql: str,
-    count_params: Sequence[Any],
-    page_sql: str,
-    page_params: Sequence[Any],
-    from_row: Callable[[tuple[Any, ...]], T],
-) -> tuple[list[T], int]:
-    """The paging contract's two reads inside one job: the filtered total when ``count``
-    (``count_sql`` is a one-value ``SELECT COUNT(*)``; else 0), then the page unless
-    ``limit == 0`` (``page_sql`` already carries the keyset, order and ``limit + 1``).
-    Atomic as the job's transaction mode makes it (``"read"``: one snapshot)."""
-    total = 0
-    if count:
-        row = tx.fetchone(count_sql, count_params)
-        total = int(row[0]) if row else 0
-    if limit == 0:
-        return [], total
-    return [from_row(r) for r in tx.fetchall(page_sql, page_params)], total
+#: A keyset condition (``"(a, b) < (?, ?)"``, no leading ``AND``) and its values.
+Keyset = tuple[str, Sequence[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class PageStatement(Generic[T]):
+    """What a listing reads: ``SELECT select FROM source`` under ``where`` (values
+    ``params``), the page also under the ``after`` keyset and in ``order_sql``
+    (`` ORDER BY ...``), each row decoded by ``from_row``."""
+
+    select: str
+    source: str
+    where: Sequence[str]
+    params: Sequence[Any]
+    after: Keyset | None
+    order_sql: str
+    from_row: Callable[[tuple[Any, ...]], T]
 
 
 class LibSQLDomain:
@@ -104,24 +102,51 @@ class LibSQLDomain:
         page_params: Sequence[Any],
         from_row: Callable[[tuple[Any, ...]], T],
     ) -> tuple[list[T], int]:
-        """:func:`count_then_page` as one job: count and page share one read transaction
-        (one snapshot); a page alone is one statement, its own snapshot. Driver errors are
-        translated as :meth:`LibSQLDatabase.run` does."""
+        """The paging contract's two reads as one job: the filtered total when ``count``
+        (``count_sql`` is a one-value ``SELECT COUNT(*)``; else 0), then the page unless
+        ``limit == 0`` (``page_sql`` already carries the keyset, order and ``limit + 1``).
+        Count and page share one read transaction (one snapshot); a page alone is one
+        statement, its own snapshot. Driver errors are translated as
+        :meth:`LibSQLDatabase.run` does."""
 
         def job(tx: Tx) -> tuple[list[T], int]:
-            return count_then_page(
-                tx,
-                count=count,
-                limit=limit,
-                count_sql=count_sql,
-                count_params=count_params,
-                page_sql=page_sql,
-                page_params=page_params,
-                from_row=from_row,
-            )
+            total = 0
+            if count:
+                row = tx.fetchone(count_sql, count_params)
+                total = int(row[0]) if row else 0
+            if limit == 0:
+                return [], total
+            return [from_row(r) for r in tx.fetchall(page_sql, page_params)], total
 
         mode: TxMode = "read" if count and limit != 0 else "none"
         return await self.db.run(operation, job, mode=mode)
 
+    async def read_listing(
+        self, operation: str, page: PageRequest, stmt: PageStatement[T]
+    ) -> tuple[list[T], int]:
+        """:meth:`read_page` of ``stmt`` under ``page``: the total under ``stmt.where``,
+        and the rows after the keyset, ``page.offset`` skipped, up to ``page.limit + 1``."""
+        page_where, page_params = list(stmt.where), list(stmt.params)
+        if stmt.after is not None:
+            page_where.append(stmt.after[0])
+            page_params.extend(stmt.after[1])
+        limit_sql, limit_params = limit_offset(page.limit, page.offset, extra=1)
+        return await self.read_page(
+            operation,
+            count=page.count,
+            limit=page.limit,
+            count_sql=f"SELECT COUNT(*) FROM {stmt.source}{where_sql(stmt.where)}",
+            count_params=stmt.params,
+            page_sql=f"SELECT {stmt.select} FROM {stmt.source}{where_sql(page_where)}"
+            f"{stmt.order_sql}{limit_sql}",
+            page_params=page_params + limit_params,
+            from_row=stmt.from_row,
+        )
 
-__all__ = ["LibSQLDomain", "count_then_page", "row_values"]
+
+def where_sql(conditions: Sequence[str]) -> str:
+    """`` WHERE a AND b`` (empty without conditions)."""
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+
+__all__ = ["Keyset", "LibSQLDomain", "PageStatement", "row_values"]

@@ -25,7 +25,7 @@ from mastra_storage.layout import SPAN_FIELD_COLUMNS, TABLE_SPANS
 from mastra_storage.records import Span
 from mastra_storage.timeutil import from_epoch_ms
 
-from .domain import LibSQLDomain, count_then_page, row_values
+from .domain import Keyset, LibSQLDomain, PageStatement, row_values
 from .schema import SPANS
 from .sqlutil import (
     date_range_conditions,
@@ -33,7 +33,6 @@ from .sqlutil import (
     json_param,
     json_read,
     json_source,
-    limit_offset,
     q,
     ts,
     ts_opt,
@@ -217,17 +216,17 @@ def _trace_order(query: TraceQuery) -> str:
     return f' ORDER BY (s."endedAt" IS NULL) {d}, s."endedAt" {d}, s."traceId" {d}, s.rowid {d}'
 
 
-def _trace_after(query: TraceQuery) -> tuple[str, list[Any]]:
-    """`` AND ...``: the roots strictly after ``query.after`` in the listing's order
+def _trace_after(query: TraceQuery) -> Keyset | None:
+    """The roots strictly after ``query.after`` in the listing's order
     (order field, then trace id, both in ``query.direction``; a null ``endedAt`` sorts as
     the largest value, :data:`NULL_TIME_KEY`)."""
     cursor = query.after
     if cursor is None:
-        return "", []
+        return None
     op = "<" if query.direction == "DESC" else ">"
     tie = str(cursor.tie)
     if query.order_field == "started_at":
-        return f' AND (s."startedAt", s."traceId") {op} (?, ?)', [
+        return f'(s."startedAt", s."traceId") {op} (?, ?)', [
             ts(from_epoch_ms(cursor.key)),
             tie,
         ]
@@ -237,12 +236,12 @@ def _trace_after(query: TraceQuery) -> tuple[str, list[Any]]:
         # finished one.
         running = f'(s."endedAt" IS NULL AND s."traceId" {op} ?)'
         if query.direction == "DESC":
-            return f' AND ({running} OR s."endedAt" IS NOT NULL)', [tie]
-        return f" AND {running}", [tie]
+            return f'({running} OR s."endedAt" IS NOT NULL)', [tie]
+        return running, [tie]
     ended = ts(from_epoch_ms(cursor.key))
     if query.direction == "DESC":
-        return f" AND {after_value}", [ended, tie]
-    return f' AND ({after_value} OR s."endedAt" IS NULL)', [ended, tie]
+        return after_value, [ended, tie]
+    return f'({after_value} OR s."endedAt" IS NULL)', [ended, tie]
 
 
 class LibSQLObservabilityBackend(LibSQLDomain, ObservabilityBackend):
@@ -340,10 +339,10 @@ class LibSQLObservabilityBackend(LibSQLDomain, ObservabilityBackend):
             in_python = True
         where_sql = " WHERE " + " AND ".join(where)
         order = _trace_order(query)
-        limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
 
-        def job(tx: Tx) -> tuple[list[Span], int]:
-            if in_python:
+        if in_python:
+
+            def job(tx: Tx) -> tuple[list[Span], int]:
                 rows = tx.fetchall(
                     f"SELECT {SPAN_COLUMNS}, {_CHILD_ERROR} FROM {TABLE_SPANS} s{where_sql}",
                     params,
@@ -351,20 +350,21 @@ class LibSQLObservabilityBackend(LibSQLDomain, ObservabilityBackend):
                 roots = [span_from_row(r) for r in rows]
                 errored = {span.trace_id for span, row in zip(roots, rows, strict=True) if row[-1]}
                 return query.execute(roots, errored)
-            after_sql, after_params = _trace_after(query)
-            return count_then_page(
-                tx,
-                count=query.count,
-                limit=query.limit,
-                count_sql=f"SELECT COUNT(*) FROM {TABLE_SPANS} s{where_sql}",
-                count_params=params,
-                page_sql=f"SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s{where_sql}{after_sql}{order}"
-                f"{limit_sql}",
-                page_params=[*params, *after_params, *limit_params],
-                from_row=span_from_row,
-            )
 
-        return await self.db.run("listTraces", job, mode="read")
+            return await self.db.run("listTraces", job, mode="none")
+        return await self.read_listing(
+            "listTraces",
+            query,
+            PageStatement(
+                SPAN_COLUMNS,
+                f"{TABLE_SPANS} s",
+                where,
+                params,
+                _trace_after(query),
+                order,
+                span_from_row,
+            ),
+        )
 
 
 __all__ = ["LibSQLObservabilityBackend"]

@@ -9,12 +9,11 @@ from mastra_storage.layout import SCORE_FILTER_COLUMNS, TABLE_SCORERS, record_co
 from mastra_storage.records import Score
 from mastra_storage.timeutil import from_epoch_ms
 
-from .domain import LibSQLDomain, row_values
+from .domain import Keyset, LibSQLDomain, PageStatement, row_values
 from .schema import SCORERS
 from .sqlutil import (
     json_param,
     json_read,
-    limit_offset,
     q,
     ts,
     ts_opt,
@@ -110,28 +109,26 @@ class LibSQLScoresBackend(LibSQLDomain, ScoresBackend):
             if value is not None:
                 where.append(f"{q(column)} = ?")
                 params.append(value)
-        where_sql = " WHERE " + " AND ".join(where) if where else ""
-        page_where, page_params = list(where), list(params)
+        after: Keyset | None = None
         if query.after is not None:
             # Keyset in the listing's order: createdAt descending, then id ascending.
             created = ts(from_epoch_ms(query.after.key))
-            page_where.append('("createdAt" < ? OR ("createdAt" = ? AND id > ?))')
-            page_params.extend([created, created, str(query.after.tie)])
-        limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
-        page_sql = (
-            f"SELECT {SCORE_COLUMNS} FROM {TABLE_SCORERS}"
-            f"{' WHERE ' + ' AND '.join(page_where) if page_where else ''} "
-            f'ORDER BY "createdAt" DESC, id ASC{limit_sql}'
-        )
-        return await self.read_page(
+            after = (
+                '("createdAt" < ? OR ("createdAt" = ? AND id > ?))',
+                [created, created, str(query.after.tie)],
+            )
+        return await self.read_listing(
             "listScores",
-            count=query.count,
-            limit=query.limit,
-            count_sql=f"SELECT COUNT(*) FROM {TABLE_SCORERS}{where_sql}",
-            count_params=params,
-            page_sql=page_sql,
-            page_params=page_params + limit_params,
-            from_row=score_from_row,
+            query,
+            PageStatement(
+                SCORE_COLUMNS,
+                TABLE_SCORERS,
+                where,
+                params,
+                after,
+                ' ORDER BY "createdAt" DESC, id ASC',
+                score_from_row,
+            ),
         )
 
 

@@ -9,8 +9,8 @@ from mastra_storage.layout import TABLE_WORKFLOW_SNAPSHOT
 from mastra_storage.records import WorkflowRun
 from mastra_storage.timeutil import from_epoch_ms
 
-from .domain import LibSQLDomain
-from .sqlutil import json_param, json_read, json_value, limit_offset, parse_ts, ts
+from .domain import Keyset, LibSQLDomain, PageStatement
+from .sqlutil import json_param, json_read, json_value, parse_ts, ts
 from .tx import Tx
 
 RUN_COLUMNS = (
@@ -117,26 +117,19 @@ class LibSQLWorkflowsBackend(LibSQLDomain, WorkflowsBackend):
         if query.to_date is not None:
             where.append('"createdAt" <= ?')
             params.append(ts(query.to_date))
-        where_sql = " WHERE " + " AND ".join(where) if where else ""
-        page_where, page_params = list(where), list(params)
+        after: Keyset | None = None
         if query.after is not None:
             # Keyset in the listing's order: (createdAt, run_id) both descending.
-            page_where.append('("createdAt", run_id) < (?, ?)')
-            page_params.extend([ts(from_epoch_ms(query.after.key)), str(query.after.tie)])
-        limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
-        page_sql = (
-            f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT}"
-            f"{' WHERE ' + ' AND '.join(page_where) if page_where else ''}{_ORDER}{limit_sql}"
-        )
-        return await self.read_page(
+            after = (
+                '("createdAt", run_id) < (?, ?)',
+                [ts(from_epoch_ms(query.after.key)), str(query.after.tie)],
+            )
+        return await self.read_listing(
             "listWorkflowRuns",
-            count=query.count,
-            limit=query.limit,
-            count_sql=f"SELECT COUNT(*) FROM {TABLE_WORKFLOW_SNAPSHOT}{where_sql}",
-            count_params=params,
-            page_sql=page_sql,
-            page_params=page_params + limit_params,
-            from_row=run_from_row,
+            query,
+            PageStatement(
+                RUN_COLUMNS, TABLE_WORKFLOW_SNAPSHOT, where, params, after, _ORDER, run_from_row
+            ),
         )
 
     async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
