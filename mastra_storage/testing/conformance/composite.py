@@ -45,7 +45,7 @@ class CompositeTests(ConformanceBase):
         assert {"memory", "workflows", "scores"} <= set(storage.stores)
         for name in DOMAIN_NAMES:
             assert await storage.get_store(name) is storage.stores.get(name)
-        assert await storage.get_store("agents") is None
+        assert await storage.get_store("no-such-domain") is None
 
     async def test_default_storage_serves_every_domain(self, storage: MastraStorage) -> None:
         composite = MastraStorage(default=storage)
