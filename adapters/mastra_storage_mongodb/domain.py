@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from mastra_storage.pagination import Cursor
+from mastra_storage.backend.paging import PageRequest
 from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import Document, MongoConnection
@@ -45,27 +45,25 @@ class MongoDomain:
         operation: str,
         collection: str,
         match: Document,
+        page: PageRequest,
         *,
         sort: Sequence[tuple[str, int]],
         keyset: tuple[str, str],
-        after: Cursor | None,
         ascending: bool,
         tie_ascending: bool | None = None,
         tie_value: Callable[[Any], Any] = str,
-        offset: int,
-        limit: int | None,
-        count: bool,
     ) -> tuple[list[Document], int]:
         """One page under the paging contract: the documents matching ``match`` strictly
-        after the ``after`` cursor in ``sort`` order (``keyset`` names its date field and
+        after ``page.after`` in ``sort`` order (``keyset`` names its date field and
         tie-break; ``ascending``/``tie_ascending`` say which way "after" goes; the cursor's
-        tie is stored as ``tie_value(tie)``), ``offset`` skipped, up to ``limit + 1``;
-        and the matching total when ``count`` (else 0). Two reads, not one snapshot: the
-        total may miss a write landing between them. Driver errors are typed by
-        ``guard``."""
+        tie is stored as ``tie_value(tie)``), ``page.offset`` skipped, up to
+        ``page.limit + 1``; and the matching total when ``page.count`` (else 0). Two
+        reads, not one snapshot: the total may miss a write landing between them. Driver
+        errors are typed by ``guard``."""
         coll = self._conn.collection(collection)
         total = 0
-        if count:
+        after = page.after
+        if page.count:
             total = int(await self._conn.guard(operation, coll.count_documents(match)))
         page_filter = match
         if after is not None:
@@ -81,9 +79,9 @@ class MongoDomain:
                     tie_after=tie_ascending,
                 ),
             )
-        cursor = coll.find(page_filter).sort(list(sort)).skip(offset)
-        if limit is not None:
-            cursor = cursor.limit(limit + 1)
+        cursor = coll.find(page_filter).sort(list(sort)).skip(page.offset)
+        if page.limit is not None:
+            cursor = cursor.limit(page.limit + 1)
         docs: list[Document] = await self._conn.guard(operation, cursor.to_list())
         return docs, total
 

@@ -165,13 +165,10 @@ class MongoObservabilityBackend(MongoDomain, ObservabilityBackend):
                 "listTraces",
                 TABLE_SPANS,
                 server_filter,
+                query,
                 sort=[("startedAt", direction), ("traceId", direction)],
                 keyset=("startedAt", "traceId"),
-                after=query.after,
                 ascending=direction == 1,
-                offset=query.offset,
-                limit=query.limit,
-                count=query.count,
             )
             return [span_from_doc(d) for d in docs], total
         roots = [

@@ -118,14 +118,11 @@ class MongoScoresBackend(MongoDomain, ScoresBackend):
             "listScores",
             TABLE_SCORERS,
             match,
+            query,
             sort=SCORE_SORT,
             keyset=("createdAt", "id"),
-            after=query.after,
             ascending=False,
             tie_ascending=True,
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
         )
         return [score_from_doc(d) for d in docs], total
 

@@ -114,13 +114,10 @@ class MongoWorkflowsBackend(MongoDomain, WorkflowsBackend):
             "listWorkflowRuns",
             TABLE_WORKFLOW_SNAPSHOT,
             match,
+            query,
             sort=RUN_SORT,
             keyset=("createdAt", "run_id"),
-            after=query.after,
             ascending=False,
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
         )
         return [run_from_doc(d) for d in docs], total
 
