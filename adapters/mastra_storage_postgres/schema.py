@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mastra_storage import layout
+from mastra_storage import eval_layout, layout
 from mastra_storage.layout import (
     TABLE_MESSAGES,
     TABLE_NAMES,
@@ -56,7 +56,7 @@ from .errors import import_asyncpg
 logger = logging.getLogger("mastra_storage_postgres")
 
 #: Bump when what ``ensure_schema`` creates changes; older databases are upgraded.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA_COMPONENT = "postgres"
 SCHEMA_TABLE = "mastra_storage_schema"
 
@@ -148,6 +148,9 @@ class Table:
     def create_ddl(self, schema: str) -> str:
         parts = [column_ddl(c) for c in self.columns]
         parts += [f"{q(c + 'Z')} TIMESTAMPTZ DEFAULT NOW()" for c in self.timestamp_columns]
+        composite = eval_layout.COMPOSITE_KEYS.get(self.name)
+        if composite:  # as Mastra's createTable: an unnamed table constraint (``_pkey``)
+            parts.append(f"PRIMARY KEY ({', '.join(q(c) for c in composite)})")
         body = ",\n  ".join(parts)
         return f"CREATE TABLE IF NOT EXISTS {q(schema)}.{q(self.name)} (\n  {body}\n)"
 
@@ -166,6 +169,9 @@ OBSERVATIONAL_MEMORY = Table(layout.OBSERVATIONAL_MEMORY)
 #: The versioned editor domains' tables, exactly as @mastra/pg 1.27.1 creates them.
 EDITOR_TABLES: tuple[Table, ...] = tuple(Table(t) for t in layout.EDITOR_TABLES)
 
+#: Datasets, experiments and blobs, exactly as @mastra/pg 1.27.1 creates them.
+EVAL_TABLES: tuple[Table, ...] = tuple(Table(t) for t in eval_layout.EVAL_TABLES)
+
 TABLES: tuple[Table, ...] = (
     THREADS,
     MESSAGES,
@@ -175,6 +181,7 @@ TABLES: tuple[Table, ...] = (
     SPANS,
     OBSERVATIONAL_MEMORY,
     *EDITOR_TABLES,
+    *EVAL_TABLES,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 #: Every table ``init`` creates: Mastra's core tables, the optional OM and editor tables.
@@ -182,6 +189,7 @@ ALL_TABLE_NAMES: tuple[str, ...] = (
     *TABLE_NAMES,
     TABLE_OBSERVATIONAL_MEMORY,
     *(t.name for t in layout.EDITOR_TABLES),
+    *(t.name for t in eval_layout.EVAL_TABLES),
 )
 assert tuple(TABLES_BY_NAME) == ALL_TABLE_NAMES, "a table of mastra_storage.layout is missing"
 
@@ -264,6 +272,34 @@ _THREAD_ID_EXPR = (
 )
 
 #: ``@mastra/pg`` 1.27.1's default indexes on our tables (skipped by ``skip_default_indexes``).
+#: @mastra/pg 1.27.1's default indexes of datasets and experiments (same names); the
+#: unique (datasetId, version) one is what makes two writers of one version impossible.
+_DS, _DI, _DV = "mastra_datasets", "mastra_dataset_items", "mastra_dataset_versions"
+_EX, _ER = "mastra_experiments", "mastra_experiment_results"
+EVAL_INDEXES: tuple[IndexDef, ...] = (
+    IndexDef("idx_dataset_items_dataset_validto", _DI, ('"datasetId"', '"validTo"')),
+    IndexDef("idx_dataset_items_dataset_version", _DI, ('"datasetId"', '"datasetVersion"')),
+    IndexDef("idx_dataset_items_external_id_history", _DI,
+             ('"datasetId"', '"externalId"', '"datasetVersion"')),
+    IndexDef("idx_dataset_items_dataset_validto_deleted", _DI,
+             ('"datasetId"', '"validTo"', '"isDeleted"')),
+    IndexDef("idx_dataset_versions_dataset_version", _DV, ('"datasetId"', '"version"')),
+    IndexDef("idx_dataset_versions_dataset_version_unique", _DV, ('"datasetId"', '"version"'),
+             unique=True),
+    IndexDef("idx_datasets_org_project", _DS, ('"organizationId"', '"projectId"')),
+    IndexDef("idx_datasets_candidate", _DS, ('"candidateKey"', '"candidateId"')),
+    IndexDef("idx_dataset_items_org_project", _DI, ('"organizationId"', '"projectId"')),
+    IndexDef("idx_experiments_datasetid", _EX, ('"datasetId"',)),
+    IndexDef("idx_experiments_grouping", _EX,
+             ('"experimentSetId"', '"comparisonId"', '"variantId"', '"trialIndex"')),
+    IndexDef("idx_experiment_results_experimentid", _ER, ('"experimentId"',)),
+    IndexDef("idx_experiment_results_exp_item_attempt", _ER,
+             ('"experimentId"', '"itemId"', '"attempt"'), unique=True),
+    IndexDef("idx_experiments_org_project", _EX, ('"organizationId"', '"projectId"')),
+    IndexDef("idx_experiment_results_org_project", _ER, ('"organizationId"', '"projectId"')),
+    IndexDef("idx_experiment_results_tags_gin", _ER, ("tags",), method="gin"),
+)  # fmt: skip
+
 DEFAULT_INDEXES: tuple[IndexDef, ...] = (
     IndexDef("mastra_threads_resourceid_createdat_idx", TABLE_THREADS,
              ('"resourceId"', '"createdAt" DESC')),
@@ -307,6 +343,7 @@ DEFAULT_INDEXES: tuple[IndexDef, ...] = (
              ('"workspaceId"', '"versionNumber"'), unique=True),
     IndexDef("idx_skill_versions_skill_version", "mastra_skill_versions",
              ('"skillId"', '"versionNumber"'), unique=True),
+    *EVAL_INDEXES,
 )  # fmt: skip
 
 
@@ -675,6 +712,8 @@ __all__ = [
     "ALL_TABLE_NAMES",
     "DEFAULT_INDEXES",
     "EDITOR_TABLES",
+    "EVAL_INDEXES",
+    "EVAL_TABLES",
     "MESSAGES",
     "OBSERVATIONAL_MEMORY",
     "OBSOLETE_INDEXES",

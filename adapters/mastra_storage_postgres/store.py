@@ -30,6 +30,7 @@ from mastra_storage.redact import protect_logs, url_secrets
 from .connection import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, PgConnectOptions, PgDatabase
 from .domain import PgContext
 from .editor import PgEditorBackend
+from .evals import pg_evals_stores
 from .indexes import IndexInfo, IndexSpec, IndexStats, build_create_index
 from .memory import PgMemoryBackend
 from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, schema_script
@@ -180,6 +181,7 @@ class PostgresStore(MastraStorage):
             "scores": ScoresStore(PgScoresBackend(self._ctx)),
             "observability": ObservabilityStore(PgObservabilityBackend(self._ctx)),
             **editor_stores(lambda domain: PgEditorBackend(self._ctx, domain)),
+            **pg_evals_stores(self._ctx),
         }
 
     @classmethod
