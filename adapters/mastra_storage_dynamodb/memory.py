@@ -42,8 +42,8 @@ from mastra_storage.backend.memory import (
     stored_message_key,
 )
 from mastra_storage.backend.paging import is_after, run_page
-from mastra_storage.errors import ConflictError, NotFoundError
-from mastra_storage.pagination import ResolvedDateRange
+from mastra_storage.errors import ConflictError, NotFoundError, ValidationError
+from mastra_storage.pagination import Cursor, ResolvedDateRange
 from mastra_storage.records import Message, Resource, Thread
 from mastra_storage.timeutil import from_epoch_ms, to_iso
 
@@ -52,9 +52,20 @@ from . import keys
 from .domain import DynamoBackendBase
 from .errors import ConditionFailed, TransactionCancelled
 from .identity import holds_other, key_collision, same_record_condition
+from .observability import ms_bounds, time_key
 from .observational_memory import ENTITY as OM_ENTITY
 from .observational_memory import POINTER, DynamoObservationalMemory
 from .optimistic import optimistic
+from .resource_index import (
+    INDEX as RESOURCE_INDEX,
+)
+from .resource_index import (
+    ResourceIndexIncompleteError,
+    read_state,
+    resource_pk,
+    resource_sk,
+    with_index,
+)
 from .table import Expr, Item, cas_condition, check_item_size, chunk_actions, next_rev
 
 Action = tuple[str, dict[str, Any]]
@@ -74,12 +85,15 @@ def _thread_bump(table_expr: Expr, now_iso: str) -> str:
 class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBackend):
     """Threads, messages and resources as ElectroDB items in the shared table.
 
-    Capabilities: ``scan_resources`` and ``delete_resource``. Not resource-scoped message
-    queries: Mastra's layout has no message-by-resource index and a table scan is not an
-    acceptable query path (the core raises ``NotSupportedError``).
+    Capabilities: ``scan_resources``, ``delete_resource`` and ``query_resource_messages``
+    (through the message-by-resource index this SDK maintains on ``gsi2``:
+    :mod:`.resource_index`).
     """
 
     entities = ("thread", "message", "resource", OM_ENTITY, POINTER)
+    #: Set once the table's state item says the resource index is complete (it stays so:
+    #: only a Mastra app's later writes escape it, and those the backfill catches).
+    _resource_index_complete = False
 
     # ---- threads -------------------------------------------------------------------------
 
@@ -249,6 +263,128 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
                 page, total = await self._full_window(query)
         included = await self._included(query)
         return MessageQueryResult(page=page, total=total, included=included)
+
+    async def query_resource_messages(self, query: MessageQuery) -> MessageQueryResult:
+        """Every message of ``query.resource_id`` through the resource index (``gsi2``,
+        ordered by ``(createdAt, seq)``): a bounded page reads from the requested end (or
+        the cursor) and stops after ``offset + limit + 1`` rows; ``total`` is one
+        ``Select=COUNT`` query over the same range. Raises
+        :class:`ResourceIndexIncompleteError` while the table's index is not known to be
+        complete (messages a Mastra app wrote would be missing: run the backfill)."""
+        assert query.resource_id is not None, "the core sends resource-scoped queries here"
+        await self._require_resource_index()
+        page: list[StoredMessage] = []
+        total = 0
+        if query.limit != 0:
+            page, total = await self._resource_window(query, query.resource_id)
+        included = await self._included(query)
+        return MessageQueryResult(page=page, total=total, included=included)
+
+    async def _require_resource_index(self) -> None:
+        if self._resource_index_complete:
+            return
+        if not (await read_state(self.table)).complete:
+            raise ResourceIndexIncompleteError(
+                f"DynamoDB table {self.table.name!r}: the message-by-resource index has not "
+                "been backfilled, so messages written by a Mastra app would be missing from "
+                "resource-scoped queries. Run `mastra-storage dynamodb "
+                f"backfill-resource-index {self.table.name}` once (resumable).",
+                id="MASTRA_STORAGE_DYNAMODB_RESOURCE_INDEX_INCOMPLETE",
+                details={"table": self.table.name},
+            )
+        self._resource_index_complete = True
+
+    def _resource_range(
+        self,
+        resource_id: str,
+        date_range: ResolvedDateRange | None,
+        after: Cursor | None,
+        descending: bool,
+    ) -> dict[str, Any] | None:
+        """Query arguments for a resource's messages in ``date_range`` from the cursor's
+        row on (inclusive: the caller drops it); ``None`` when the range is empty."""
+        expr = Expr()
+        # Inclusive bounds; "<time>" sorts before and "<time>$" after every key of a ms.
+        low: str | None = None
+        high: str | None = None
+        if date_range is not None:
+            lo_ms, hi_ms = ms_bounds(date_range)
+            low = None if lo_ms is None else time_key(lo_ms)
+            high = None if hi_ms is None else time_key(hi_ms) + "$"
+        if after is not None:
+            if isinstance(after.tie, bool) or not isinstance(after.tie, int):
+                raise ValidationError(
+                    "invalid cursor for this store", id="MASTRA_STORAGE_INVALID_CURSOR"
+                )
+            at = resource_sk(after.key, after.tie)
+            if descending:
+                high = at if high is None or at < high else high
+            else:
+                low = at if low is None or at > low else low
+        sk = f"{RESOURCE_INDEX}sk"
+        condition = f"{expr.n(RESOURCE_INDEX + 'pk')} = {expr.v(resource_pk(resource_id))}"
+        if low is not None and high is not None:
+            if low > high:
+                return None
+            condition += f" AND {expr.n(sk)} BETWEEN {expr.v(low)} AND {expr.v(high)}"
+        elif low is not None:
+            condition += f" AND {expr.n(sk)} >= {expr.v(low)}"
+        elif high is not None:
+            condition += f" AND {expr.n(sk)} <= {expr.v(high)}"
+        return {
+            "index": RESOURCE_INDEX,
+            "key_condition": condition,
+            # A Mastra update may have moved the message to another resource since it
+            # was indexed: trust the attribute, not the stale entry.
+            "filter": f"{expr.n('resourceId')} = {expr.v(resource_id)}",
+            "expr": expr,
+        }
+
+    async def _resource_window(
+        self, query: MessageQuery, resource_id: str
+    ) -> tuple[list[StoredMessage], int]:
+        descending = query.descending
+        ranged = self._resource_range(resource_id, query.date_range, query.after, descending)
+        counted = (
+            self._resource_range(resource_id, query.date_range, None, descending)
+            if query.count
+            else None
+        )
+        need = (
+            None
+            if query.limit is None
+            else query.offset + query.limit + 1 + (query.after is not None)
+        )
+        count_task = (
+            asyncio.ensure_future(self.table.query_count(**counted))
+            if counted is not None
+            else None
+        )
+        rows: list[StoredMessage] = []
+        try:
+            if ranged is not None:
+                async for items, _ in self.table.query_pages(
+                    **ranged,
+                    forward=not descending,
+                    page_size=None if need is None else min(need, 1000),
+                ):
+                    rows.extend(_stored(i) for i in items)
+                    if need is not None and len(rows) >= need:
+                        break
+            total = await count_task if count_task is not None else 0
+        finally:
+            if count_task is not None and not count_task.done():
+                count_task.cancel()
+        page, _ = run_page(
+            rows,
+            key=stored_message_key,
+            descending=descending,
+            after=query.after,
+            offset=query.offset,
+            limit=query.limit,
+            count=False,
+        )
+        return page, total
 
     async def _full_window(self, query: MessageQuery) -> tuple[list[StoredMessage], int]:
         """Every matching message of every thread, ordered in memory (multi-thread or all)."""
@@ -464,6 +600,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
                         "seq": old["seq"] if "seq" in old else conv.next_seq(),
                         "rev": next_rev(old),
                     }
+                with_index(item)
                 size = check_item_size(item, what=f"message {message.id}")
                 expr = Expr()
                 action = self.table.put_action(item, expr=expr, condition=cas_condition(expr, old))
@@ -539,7 +676,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
                     # Like Mastra's update: an item stored without ``type`` keeps none.
                     item.pop("type", None)
                     item.pop("untyped", None)
-                self.with_ttl("message", item)
+                self.with_ttl("message", with_index(item))
                 size = check_item_size(item, what=f"message {new.id}")
                 expr = Expr()
                 action = self.table.put_action(item, expr=expr, condition=cas_condition(expr, old))
@@ -685,7 +822,8 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
         body = []
         for message in copies:
             item = self.with_ttl(
-                "message", conv.message_item(message, seq=conv.next_seq(), updated_at=now_iso)
+                "message",
+                with_index(conv.message_item(message, seq=conv.next_seq(), updated_at=now_iso)),
             )
             # Copies get fresh ids: their keys must be free (no twin, no same id).
             expr = Expr()

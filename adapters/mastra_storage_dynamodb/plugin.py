@@ -13,7 +13,7 @@ ADAPTER = AdapterSpec(
     extra="dynamodb",
     drivers=("aioboto3",),
     cli="mastra_storage_dynamodb.cli:main",
-    cli_help="DynamoDB table tools (create-table)",
+    cli_help="DynamoDB table tools (create-table, backfill-resource-index)",
 )
 
 __all__ = ["ADAPTER"]

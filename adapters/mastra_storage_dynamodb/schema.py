@@ -13,6 +13,7 @@ from typing import Any
 from mastra_storage.errors import BackendError, ConfigurationError
 
 from .keys import index_names, table_definition
+from .resource_index import mark_complete
 from .table import DynamoTable
 
 _ACTIVE_TIMEOUT_S = 300.0
@@ -37,9 +38,11 @@ async def create_table(table: DynamoTable, *, ttl_attribute: str | None) -> list
     per step, for the CLI.
     """
     done: list[str] = []
+    created = False
     try:
         await table.call("create_table", **table_definition(table.name))
         done.append(f"created table {table.name} with {', '.join(index_names())}")
+        created = True
     except BackendError as exc:
         if exc.details.get("code") != "ResourceInUseException":
             raise
@@ -62,6 +65,10 @@ async def create_table(table: DynamoTable, *, ttl_attribute: str | None) -> list
             f"table {table.name} exists with another layout: " + "; ".join(problems),
             id="MASTRA_STORAGE_DYNAMODB_TABLE_MISMATCH",
         )
+    if created:
+        # A new table holds no message the resource index could miss.
+        await mark_complete(table)
+        done.append("marked the message-by-resource index complete (new table)")
     if ttl_attribute is not None:
         done.append(await enable_ttl(table, ttl_attribute))
     return done

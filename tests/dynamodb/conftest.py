@@ -147,8 +147,14 @@ def table_name(dynamo_endpoint: str) -> Iterator[str]:
 
 async def empty_table(store: DynamoDBStore) -> None:
     """Delete every item (Scan + BatchWriteItem): the next test starts from an empty table."""
+    from mastra_storage_dynamodb.resource_index import STATE_KEY
+
     rows = await store.table.scan_all()
-    await store.table.batch_write(deletes=[{"pk": r["pk"], "sk": r["sk"]} for r in rows])
+    # The resource index's state item stays: the table itself is still the one
+    # create_table made, whose index is complete.
+    await store.table.batch_write(
+        deletes=[{"pk": r["pk"], "sk": r["sk"]} for r in rows if r["pk"] != STATE_KEY["pk"]]
+    )
 
 
 @pytest.fixture
