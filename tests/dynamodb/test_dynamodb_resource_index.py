@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -23,7 +23,7 @@ from mastra_storage_dynamodb.resource_index import (
     write_state,
 )
 from mastra_storage_dynamodb.table import Expr
-from tests.support.compat import Harness
+from tests.support.compat import UTC, Harness
 from tests.support.servers import dynamodb_client_kwargs
 
 pytestmark = pytest.mark.anyio
