@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-from mastra_storage import layout
+from mastra_storage import eval_layout, layout
 from mastra_storage.layout import Logical, LogicalColumn, LogicalTable
 from mastra_storage.timeutil import to_iso, utc_now
 
@@ -129,6 +129,11 @@ OBSERVATIONAL_MEMORY = Table(layout.OBSERVATIONAL_MEMORY)
 
 # The versioned editor domains' tables, exactly as the release creates them.
 EDITOR_TABLES: tuple[Table, ...] = tuple(Table(t) for t in layout.EDITOR_TABLES)
+# Datasets, experiments and blobs, exactly as the release creates them: in 1.23.1
+# mastra_dataset_items has no primary key (core's TABLE_CONFIGS declares (id,
+# datasetVersion), which this release does not render); the datasets backend keeps that
+# pair unique inside its write transactions.
+EVAL_TABLES: tuple[Table, ...] = tuple(Table(t) for t in eval_layout.EVAL_TABLES)
 
 TABLES: tuple[Table, ...] = (
     THREADS,
@@ -139,6 +144,7 @@ TABLES: tuple[Table, ...] = (
     SPANS,
     OBSERVATIONAL_MEMORY,
     *EDITOR_TABLES,
+    *EVAL_TABLES,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
@@ -168,6 +174,99 @@ MASTRA_INDEXES: dict[str, str] = {
         'CREATE INDEX IF NOT EXISTS "mastra_ai_spans_trace_started_at_idx" '
         'ON "mastra_ai_spans" ("traceId", "startedAt")'
     ),
+    **{
+        name: f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {name} ON "
+        + f'"{table}" ('
+        + ", ".join(f'"{c}"' for c in cols)
+        + ")"
+        for name, unique, table, cols in (
+            (
+                "idx_dataset_items_dataset_externalid_version",
+                False,
+                "mastra_dataset_items",
+                ("datasetId", "externalId", "datasetVersion"),
+            ),
+            (
+                "idx_dataset_items_dataset_validto",
+                False,
+                "mastra_dataset_items",
+                ("datasetId", "validTo"),
+            ),
+            (
+                "idx_dataset_items_dataset_validto_deleted",
+                False,
+                "mastra_dataset_items",
+                ("datasetId", "validTo", "isDeleted"),
+            ),
+            (
+                "idx_dataset_items_dataset_version",
+                False,
+                "mastra_dataset_items",
+                ("datasetId", "datasetVersion"),
+            ),
+            (
+                "idx_dataset_items_tenancy_list",
+                False,
+                "mastra_dataset_items",
+                ("organizationId", "projectId", "datasetId", "validTo", "isDeleted"),
+            ),
+            (
+                "idx_dataset_versions_dataset_version",
+                False,
+                "mastra_dataset_versions",
+                ("datasetId", "version"),
+            ),
+            (
+                "idx_dataset_versions_dataset_version_unique",
+                True,
+                "mastra_dataset_versions",
+                ("datasetId", "version"),
+            ),
+            (
+                "idx_datasets_tenancy_candidate",
+                False,
+                "mastra_datasets",
+                ("organizationId", "projectId", "candidateKey", "candidateId"),
+            ),
+            (
+                "idx_datasets_tenancy_createdat",
+                False,
+                "mastra_datasets",
+                ("organizationId", "projectId", "createdAt", "id"),
+            ),
+            (
+                "idx_experiment_results_exp_item_attempt",
+                True,
+                "mastra_experiment_results",
+                ("experimentId", "itemId", "attempt"),
+            ),
+            (
+                "idx_experiment_results_experimentid",
+                False,
+                "mastra_experiment_results",
+                ("experimentId",),
+            ),
+            (
+                "idx_experiment_results_org_project",
+                False,
+                "mastra_experiment_results",
+                ("organizationId", "projectId"),
+            ),
+            ("idx_experiments_datasetid", False, "mastra_experiments", ("datasetId",)),
+            (
+                "idx_experiments_grouping",
+                False,
+                "mastra_experiments",
+                ("experimentSetId", "comparisonId", "variantId", "trialIndex"),
+            ),
+            (
+                "idx_experiments_org_project",
+                False,
+                "mastra_experiments",
+                ("organizationId", "projectId"),
+            ),
+        )
+    },
     # One version number per parent on six version tables; 1.23.1 gives
     # mastra_agent_versions no such index (the editor backend's transactions guard it).
     **{
@@ -221,6 +320,22 @@ OUR_INDEXES: dict[str, str] = {
         # sorts every root: an index on parentSpanId would win the planner and force a sort.
         "mastra_storage_ai_spans_roots_started_idx": (
             'mastra_ai_spans ("startedAt", "traceId") WHERE "parentSpanId" IS NULL'
+        ),
+        # The release indexes neither agent versions by agent nor item rows, results and
+        # experiments in the orders the backends read them.
+        "mastra_storage_agent_versions_agent_number_idx": (
+            'mastra_agent_versions ("agentId", "versionNumber")'
+        ),
+        "mastra_storage_dataset_items_id_version_idx": (
+            'mastra_dataset_items (id, "datasetVersion")'
+        ),
+        "mastra_storage_dataset_items_dataset_created_idx": (
+            'mastra_dataset_items ("datasetId", "createdAt", id)'
+        ),
+        "mastra_storage_datasets_created_idx": 'mastra_datasets ("createdAt", id)',
+        "mastra_storage_experiments_created_idx": 'mastra_experiments ("createdAt", id)',
+        "mastra_storage_experiment_results_started_idx": (
+            'mastra_experiment_results ("experimentId", "startedAt", id)'
         ),
         "mastra_storage_ai_spans_roots_ended_idx": (
             'mastra_ai_spans (("endedAt" IS NULL), "endedAt", "traceId") '
@@ -400,6 +515,7 @@ async def ensure_schema(db: LibSQLDatabase) -> None:
 __all__ = [
     "ALL_INDEXES",
     "EDITOR_TABLES",
+    "EVAL_TABLES",
     "MASTRA_INDEXES",
     "MESSAGES",
     "OUR_INDEXES",
