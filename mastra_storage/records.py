@@ -249,6 +249,22 @@ class MessageContent(Record, kw_only=True):
         return cls.text(raw if isinstance(raw, str) else str(value))
 
     @classmethod
+    def parts_from_column(cls, raw: Any) -> list[dict[str, Any]]:
+        """Only the parts of a stored ``content`` column: ``from_column(raw).parts``
+        without building the record, decoded fresh (nothing shared; the caller owns them).
+
+        Why: a framework session's recall needs the parts alone, and one typed decode that
+        skips the other keys costs a fraction of the record. Raises like
+        :meth:`from_column` on content whose parts are malformed.
+        """
+        if isinstance(raw, (str, bytes)):
+            try:
+                return _parts_wire_decoder.decode(raw).parts
+            except (msgspec.DecodeError, RecursionError):
+                pass  # null parts, legacy text, bad JSON, deep nesting: the general path
+        return cls.from_column(raw).parts
+
+    @classmethod
     def from_parts(
         cls, parts: Sequence[Part | Mapping[str, Any]], *, content: str | None = None
     ) -> MessageContent:
@@ -296,6 +312,17 @@ class _ContentWire(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
 
 
 _content_wire_decoder = msgspec.json.Decoder(_ContentWire)
+
+
+class _PartsWire(msgspec.Struct):
+    """The parts of a content column; other keys are skipped unread (they may be anything
+    :class:`MessageContent` accepts), a ``format`` other than 2 fails as it does there."""
+
+    format: Literal[2] = 2
+    parts: list[dict[str, Any]] = msgspec.field(default_factory=list)
+
+
+_parts_wire_decoder = msgspec.json.Decoder(_PartsWire)
 
 
 class Message(Record, kw_only=True):

@@ -75,6 +75,9 @@ def message_columns(alias: str = "m") -> str:
     )
 
 
+#: The rows of ``query_message_json``: id, role and the content as JSON text.
+JSON_ROW_COLUMNS = f"m.id, m.role, {json_read('content', 'm')}"
+
 # Upserts keep the row (so its rowid, our insertion sequence) and the stored createdAt.
 UPSERT_MESSAGE = (
     f'INSERT INTO {TABLE_MESSAGES} (id, thread_id, content, role, type, "createdAt", "resourceId") '
@@ -375,6 +378,15 @@ class LibSQLMemoryBackend(LibSQLDomain, LibSQLObservationalMemory, MemoryBackend
         mode: TxMode = "read" if len(statements) > 1 else "none"
         return await self.db.run("listMessages", job, mode=mode)
 
+    async def query_message_json(self, query: MessageQuery) -> list[tuple[str, str, Any]]:
+        """The :class:`~mastra_storage.backend.SupportsMessageJSON` capability: the plain
+        page's ``(id, role, content JSON text)`` rows, one statement."""
+        where, params = _page_filter(query)
+        sql, page_params = _page_select(query, where, params, columns=JSON_ROW_COLUMNS)
+        return await self.db.run(
+            "listMessages", lambda tx: tx.fetchall(sql, page_params), mode="none"
+        )
+
     async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
         clause, params = in_list("m.id", message_ids)
 
@@ -572,8 +584,11 @@ def _page_filter(query: MessageQuery) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def _page_select(query: MessageQuery, where: list[str], params: list[Any]) -> tuple[str, list[Any]]:
-    """The page's ``SELECT`` (cursor, order, ``limit + 1``) over the main set's filter."""
+def _page_select(
+    query: MessageQuery, where: list[str], params: list[Any], *, columns: str | None = None
+) -> tuple[str, list[Any]]:
+    """The page's ``SELECT`` (cursor, order, ``limit + 1``) over the main set's filter,
+    of ``columns`` (default: the message row)."""
     page_where = list(where)
     page_params = list(params)
     if query.after is not None:
@@ -581,16 +596,16 @@ def _page_select(query: MessageQuery, where: list[str], params: list[Any]) -> tu
         page_where.append(f'(m."createdAt", m.rowid) {op} (?, ?)')
         page_params.extend([ts(from_epoch_ms(query.after.key)), int(query.after.tie)])
     limit_sql, limit_params = limit_offset(query.limit, query.offset, extra=1)
-    sql = _page_sql(_where(page_where), query.descending, limit_sql)
+    sql = _page_sql(_where(page_where), query.descending, limit_sql, columns)
     return sql, [*page_params, *limit_params]
 
 
 @functools.lru_cache(maxsize=256)
-def _page_sql(where_sql: str, descending: bool, limit_sql: str) -> str:
-    """The page statement's text, built once per shape (filters, direction)."""
+def _page_sql(where_sql: str, descending: bool, limit_sql: str, columns: str | None) -> str:
+    """The page statement's text, built once per shape (filters, direction, columns)."""
     direction = "DESC" if descending else "ASC"
     return (
-        f"SELECT {message_columns()} FROM {TABLE_MESSAGES} m{where_sql}"
+        f"SELECT {columns or message_columns()} FROM {TABLE_MESSAGES} m{where_sql}"
         f' ORDER BY m."createdAt" {direction}, m.rowid {direction}{limit_sql}'
     )
 

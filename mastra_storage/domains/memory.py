@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
-from ..backend.capabilities import SupportsObservationalMemory, SupportsResourceMessages
+from ..backend.capabilities import (
+    SupportsMessageJSON,
+    SupportsObservationalMemory,
+    SupportsResourceMessages,
+)
 from ..backend.memory import (
     CloneBuilder,
     IncludeSpec,
@@ -74,6 +78,15 @@ from ..validation import (
 from ..versioning import NEW, check_expected_version, check_version, next_updated_at
 from .observational_memory import ObservationalMemoryStore
 from .paging import cursor_scope
+
+
+class MessageParts(NamedTuple):
+    """One message as :meth:`MemoryStore.list_message_parts` returns it."""
+
+    id: str
+    role: str
+    parts: list[dict[str, Any]]
+
 
 DEFAULT_MESSAGES_PER_PAGE = 40
 DEFAULT_THREADS_PER_PAGE = 100
@@ -531,6 +544,64 @@ class MemoryStore:
         found = await self.backend.get_messages(ids)
         return [item.message for item in sorted(found, key=message_sort_key)]
 
+    async def list_message_parts(
+        self, thread_id: str, *, limit: int | None = None
+    ) -> list[MessageParts]:
+        """The parts of a thread's newest ``limit`` messages (``None``: all), oldest first.
+
+        What a framework session's recall needs, without the message records: each entry
+        is ``(id, role, parts)`` with the parts decoded fresh from storage (nothing is
+        shared with any other result; the caller may mutate them). The same messages, in
+        the same order, as ``list_messages(thread_id=..., per_page=limit, order_by=newest
+        first)`` reversed. One read. Raises :class:`~mastra_storage.errors.ValidationError`
+        for a blank ``thread_id`` or a negative ``limit``.
+        """
+        thread_ids = normalize_thread_ids(thread_id)
+        if limit is not None and (type(limit) is not int or limit < 0):
+            raise ValidationError(
+                "limit must be a non-negative integer or None",
+                id="MASTRA_STORAGE_LIST_MESSAGE_PARTS_INVALID_ARGS",
+            )
+        if limit == 0:
+            return []
+        newest_first = limit is not None
+        query = MessageQuery(
+            thread_ids=thread_ids,
+            resource_id=None,
+            date_range=None,
+            descending=newest_first,
+            offset=0,
+            limit=limit,
+            after=None,
+            count=False,
+            include=[],
+        )
+        backend = self.backend
+        json_rows = self.__dict__.get("_json_rows")
+        if json_rows is None:  # a protocol isinstance costs microseconds: once per store
+            json_rows = self.__dict__["_json_rows"] = isinstance(backend, SupportsMessageJSON)
+        if json_rows:
+            rows = await backend.query_message_json(query)  # type: ignore[attr-defined]
+            if newest_first:
+                del rows[limit:]
+                rows.reverse()
+            parts_of = MessageContent.parts_from_column
+            new = tuple.__new__  # MessageParts without its keyword-handling constructor
+            return [new(MessageParts, (row[0], row[1], parts_of(row[2]))) for row in rows]
+        page = (await backend.query_messages(query)).page
+        if newest_first:
+            page = page[:limit]
+            page.reverse()
+        messages = [item.message for item in page]
+        # One msgspec round trip detaches every part from the records (cheaper than a
+        # deep copy per part).
+        copied: list[list[dict[str, Any]]] = msgspec.json.decode(
+            msgspec.json.encode([m.content.parts for m in messages])
+        )
+        return [
+            MessageParts(m.id, m.role, parts) for m, parts in zip(messages, copied, strict=True)
+        ]
+
     async def save_messages(self, messages: Sequence[Message]) -> list[Message]:
         """Insert or update messages (upsert by id) and bump their threads' ``updated_at``.
 
@@ -838,6 +909,7 @@ __all__ = [
     "MemoryStore",
     "MessageFilter",
     "MessageMutation",
+    "MessageParts",
     "MessageQuery",
     "MessageQueryResult",
     "ResourceMutation",

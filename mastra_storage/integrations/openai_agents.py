@@ -117,26 +117,19 @@ class MastraSession:
         """The session's items, oldest first; with ``limit``, only the newest ``limit``.
 
         Reads only as many messages as the newest ``limit`` items can span (each message
-        holds at least one item), newest first, without counting the thread.
+        holds at least one item), in one read, without counting the thread.
         """
         if limit is None:
             limit = getattr(self.session_settings, "limit", None)
-        memory = await self._store()
-        if limit is None:
-            page = await memory.list_messages(
-                thread_id=self.session_id, per_page=None, include_total=False
-            )
-            return cast("list[TResponseInputItem]", conv.messages_to_items(page.items))
-        if limit <= 0:
+        if limit is not None and limit <= 0:
             return []
-        page = await memory.list_messages(
-            thread_id=self.session_id,
-            per_page=limit,
-            order_by=_NEWEST_FIRST,
-            include_total=False,
-        )
-        items = conv.messages_to_items(reversed(page.items))
-        return cast("list[TResponseInputItem]", items[-limit:])
+        memory = await self._store()
+        # Parts decoded straight from storage, owned by this call: no records, no copy.
+        rows = await memory.list_message_parts(self.session_id, limit=limit)
+        items = conv.owned_parts_to_items(rows)
+        if limit is not None and len(items) > limit:
+            del items[:-limit]
+        return cast("list[TResponseInputItem]", items)
 
     async def add_items(
         self, items: Sequence[TResponseInputItem] | Sequence[Mapping[str, Any]]

@@ -49,6 +49,7 @@ __all__ = [
     "message_to_items",
     "messages_to_items",
     "output_extra",
+    "owned_parts_to_items",
     "parts_to_items",
 ]
 
@@ -277,10 +278,6 @@ def items_to_messages(
     )
 
 
-def _native_text_item(role: Role, text: str) -> dict[str, Any]:
-    return {"role": role, "content": text}
-
-
 def _call_item(call: tp.ToolCall, kept: Mapping[str, Any]) -> dict[str, Any]:
     arguments = kept["arguments"] if "arguments" in kept else compact_json(call.args)
     return {
@@ -321,11 +318,22 @@ def parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[
 
 def _parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    placed: list[tuple[int, dict[str, Any]]] = []
+    _append_items(items, parts, role)
+    return items
+
+
+def _append_items(
+    items: list[dict[str, Any]], parts: Sequence[Mapping[str, Any]], role: Role | str
+) -> None:
+    """Append the items of one message's parts to ``items`` (shared by a whole read, so a
+    page is one list; ``outputIndex`` positions count from this message's first item)."""
+    base = len(items)
+    placed: list[tuple[int, dict[str, Any]]] | None = None
     current: dict[str, Any] | None = None  # the item whose content list text parts extend
     for part in parts:
         kind = part.get("type")
-        kept = tp.kept(part, NAMESPACE)
+        # Most parts of a Mastra-written message carry no metadata: skip the lookup.
+        kept = _NOTHING if part.get("providerMetadata") is None else tp.kept(part, NAMESPACE)
         if kind == "text":
             text = part.get("text", "")
             if "item" in kept:
@@ -338,7 +346,7 @@ def _parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict
             elif "part" in kept and current is not None and isinstance(current["content"], list):
                 current["content"].append({**kept["part"], "text": text})
             else:
-                items.append(_native_text_item(role, text))
+                items.append({"role": role, "content": text})
                 current = None
             continue
         current = None
@@ -348,6 +356,8 @@ def _parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict
             if call.has_result:
                 output = _output_item(call, kept)
                 if "outputIndex" in kept:
+                    if placed is None:
+                        placed = []
                     placed.append((int(kept["outputIndex"]), output))
                 else:
                     items.append(output)
@@ -363,8 +373,24 @@ def _parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict
             items.append({**kept["item"], "summary": summary})
         elif kind == _OPAQUE and "data" in part:
             items.append(part["data"])
-    for index, output in sorted(placed, key=lambda entry: entry[0]):
-        items.insert(index, output)
+    if placed:
+        for index, output in sorted(placed, key=lambda entry: entry[0]):
+            items.insert(base + index, output)
+
+
+_NOTHING: Mapping[str, Any] = {}
+
+
+def owned_parts_to_items(
+    messages: Iterable[tuple[str, str, list[dict[str, Any]]]],
+) -> list[dict[str, Any]]:
+    """The input items of ``(id, role, parts)`` messages, oldest first, taking the parts
+    over: the items reuse their objects instead of copying them, so only pass parts
+    nothing else holds (:meth:`~mastra_storage.domains.memory.MemoryStore.list_message_parts`
+    decodes them fresh for each call)."""
+    items: list[dict[str, Any]] = []
+    for _id, role, parts in messages:
+        _append_items(items, parts, role)
     return items
 
 
@@ -372,5 +398,5 @@ def messages_to_items(messages: Iterable[Message]) -> list[dict[str, Any]]:
     """The input items of messages, oldest message first (as a session returns them)."""
     items: list[dict[str, Any]] = []
     for message in messages:
-        items.extend(_parts_to_items(message.content.parts, message.role))
+        _append_items(items, message.content.parts, message.role)
     return tp.detached(items)
