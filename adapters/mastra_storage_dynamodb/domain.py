@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from .config import EntityTtl, ttl_fields
-from .table import DynamoTable, Expr
+from .errors import ConditionFailed
+from .identity import Identity, key_collision, same_record_condition
+from .table import DynamoTable, Expr, Item
 
 
 class DynamoBackendBase:
@@ -26,6 +28,53 @@ class DynamoBackendBase:
         """``item`` plus the TTL attribute when TTL is enabled for ``entity``."""
         item.update(ttl_fields(self.ttl, entity))
         return item
+
+    async def put_own(self, kind: str, item: Item, identity: Identity) -> None:
+        """Create ``item`` or replace the record with exactly this ``identity`` in one
+        conditional ``PutItem`` (atomic). A case twin under the lower-cased key raises
+        :class:`~mastra_storage.errors.KeyCollisionError` naming ``kind``; nothing is
+        written."""
+        expr = Expr()
+        try:
+            await self.table.put(item, expr=expr, condition=same_record_condition(expr, identity))
+        except ConditionFailed:
+            raise key_collision(kind, identity) from None
+
+    async def query_prefix(
+        self,
+        partition: tuple[str, str],
+        sort_prefix: tuple[str, str],
+        *,
+        index: str | None = None,
+        equal: Mapping[str, Any] | None = None,
+    ) -> list[Item]:
+        """Every item of one partition (``(key attribute, value)``, of the table or of
+        ``index``) whose sort key begins with ``sort_prefix`` (``(attribute, prefix)``),
+        kept only where each ``equal`` attribute has exactly that value (keys are
+        lower-cased, so a case twin shares the partition). All pages, read in turn."""
+        expr = Expr()
+        (pk, pk_value), (sk, prefix) = partition, sort_prefix
+        args: dict[str, Any] = {
+            "key_condition": (
+                f"{expr.n(pk)} = {expr.v(pk_value)} AND begins_with({expr.n(sk)}, {expr.v(prefix)})"
+            ),
+            "expr": expr,
+        }
+        if index is not None:
+            args["index"] = index
+        if equal:
+            args["filter"] = " AND ".join(
+                f"{expr.n(name)} = {expr.v(value)}" for name, value in equal.items()
+            )
+        return await self.table.query_all(**args)
+
+    async def scan_all_of(self, entity: str) -> list[Item]:
+        """Every item of ``entity`` (a filtered full-table ``Scan``): listings with no
+        partition to read."""
+        expr = Expr()
+        return await self.table.scan_all(
+            filter=f"{expr.n('__edb_e__')} = {expr.v(entity)}", expr=expr
+        )
 
     async def dangerously_clear_all(self) -> None:
         """Scan for this domain's entities and delete them in batches of 25 (tests only;

@@ -19,7 +19,7 @@ from . import items as conv
 from . import keys
 from .domain import DynamoBackendBase
 from .errors import ConditionFailed
-from .identity import holds_other, key_collision, same_record_condition
+from .identity import holds_other, key_collision
 from .table import Expr, check_item_size
 
 
@@ -69,12 +69,7 @@ class DynamoScoresBackend(DynamoBackendBase, ScoresBackend):
         """
         item = self.with_ttl("score", conv.score_item(score))
         check_item_size(item, what=f"score {score.id}")
-        expr = Expr()
-        identity = {"id": score.id}
-        try:
-            await self.table.put(item, expr=expr, condition=same_record_condition(expr, identity))
-        except ConditionFailed:
-            raise key_collision("score", identity) from None
+        await self.put_own("score", item, {"id": score.id})
 
     async def get_score(self, score_id: str) -> Score | None:
         """The score stored under exactly this id (a case twin under the key is not it)."""
@@ -86,15 +81,10 @@ class DynamoScoresBackend(DynamoBackendBase, ScoresBackend):
     async def query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
         """Read the narrowest GSI's partition, then filter, order and page it in memory."""
         index, values = _index_for(query)
-        expr = Expr()
-        found = await self.table.query_all(
+        found = await self.query_prefix(
+            (index + "pk", keys.score_gsi_pk(index, values)),
+            (index + "sk", keys.sort_prefix("score", "createdAt")),
             index=index,
-            key_condition=(
-                f"{expr.n(index + 'pk')} = {expr.v(keys.score_gsi_pk(index, values))} AND "
-                f"begins_with({expr.n(index + 'sk')}, "
-                f"{expr.v(keys.sort_prefix('score', 'createdAt'))})"
-            ),
-            expr=expr,
         )
         return query.execute(map(conv.score_from_item, found))
 

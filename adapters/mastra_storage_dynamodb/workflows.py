@@ -115,37 +115,25 @@ class DynamoWorkflowsBackend(DynamoBackendBase, WorkflowsBackend):
     async def query_runs(self, query: WorkflowRunQuery) -> tuple[list[WorkflowRun], int]:
         """A workflow's partition (or, without a workflow name, a table scan), filtered,
         ordered and paged in memory by the core's reference executor."""
-        expr = Expr()
         if query.workflow_name is not None:
-            found = await self.table.query_all(
-                key_condition=(
-                    f"{expr.n('pk')} = {expr.v(keys.run_partition(query.workflow_name))} AND "
-                    f"begins_with({expr.n('sk')}, "
-                    f"{expr.v(keys.sort_prefix('workflow_snapshot', 'run_id'))})"
-                ),
-                filter=f"{expr.n('workflow_name')} = {expr.v(query.workflow_name)}",
-                expr=expr,
+            found = await self.query_prefix(
+                ("pk", keys.run_partition(query.workflow_name)),
+                ("sk", keys.sort_prefix("workflow_snapshot", "run_id")),
+                equal={"workflow_name": query.workflow_name},
             )
         else:
-            found = await self.table.scan_all(
-                filter=f"{expr.n('__edb_e__')} = {expr.v('workflow_snapshot')}", expr=expr
-            )
+            found = await self.scan_all_of("workflow_snapshot")
         return query.execute(map(conv.run_from_item, found))
 
     async def find_run(self, run_id: str, workflow_name: str | None) -> WorkflowRun | None:
         """By key with a workflow name, else the newest run of ``gsi2`` (by run id)."""
         if workflow_name is not None:
             return await self.get_run(workflow_name, run_id)
-        expr = Expr()
-        found = await self.table.query_all(
+        found = await self.query_prefix(
+            ("gsi2pk", keys.run_gsi2pk(run_id)),
+            ("gsi2sk", keys.sort_prefix("workflow_snapshot", "workflow_name")),
             index="gsi2",
-            key_condition=(
-                f"{expr.n('gsi2pk')} = {expr.v(keys.run_gsi2pk(run_id))} AND "
-                f"begins_with({expr.n('gsi2sk')}, "
-                f"{expr.v(keys.sort_prefix('workflow_snapshot', 'workflow_name'))})"
-            ),
-            filter=f"{expr.n('run_id')} = {expr.v(run_id)}",
-            expr=expr,
+            equal={"run_id": run_id},
         )
         runs = [conv.run_from_item(i) for i in found]
         return max(runs, key=WorkflowRunQuery.key) if runs else None
