@@ -1,18 +1,13 @@
-"""The editor domains on PostgreSQL: the conformance tests, the tables and indexes against
-``@mastra/core`` 1.71.0 / ``@mastra/pg`` 1.27.1, and ``init_mode="verify"``."""
+"""The editor tables on PostgreSQL against ``@mastra/core`` 1.71.0 / ``@mastra/pg`` 1.27.1, and
+``init_mode="verify"``. (The editor conformance tests run in ``test_postgres_conformance``.)"""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from typing import Any
 
 import asyncpg
 import pytest
 
-from mastra_storage import MastraStorage
 from mastra_storage.errors import SchemaMismatchError
 from mastra_storage.layout import EDITOR_TABLES
-from mastra_storage.testing.conformance.editor import EditorDomainTests
 from mastra_storage_postgres import PostgresStore
 
 pytestmark = pytest.mark.anyio
@@ -36,18 +31,6 @@ MASTRA_VERSION_INDEXES = {
     "idx_workspace_versions_workspace_version": ("mastra_workspace_versions", "workspaceId"),
     "idx_skill_versions_skill_version": ("mastra_skill_versions", "skillId"),
 }
-
-
-class TestPostgresEditor(EditorDomainTests):
-    supports_multiprocess = False  # covered by the main conformance class
-
-    @pytest.fixture
-    async def storage(self, schemas: Any, shared_schema: str) -> AsyncIterator[MastraStorage]:
-        store = await schemas.open_emptied(shared_schema, max_size=4)
-        try:
-            yield store
-        finally:
-            await store.close()
 
 
 async def test_editor_tables_match_the_release_and_verify(pg_url: str, schema: str) -> None:
