@@ -121,12 +121,99 @@ def editor_indexes(domain: EditorDomain) -> tuple[IndexSpec, ...]:
 EDITOR_INDEXES: tuple[IndexSpec, ...] = tuple(
     spec for domain in EDITOR_DOMAINS for spec in editor_indexes(domain)
 )
+
+
+def _named(collection: str, name: str, keys: Keys, *, unique: bool = False) -> IndexSpec:
+    return IndexSpec(collection, keys, unique=unique, options=(("name", name),))
+
+
+#: The datasets, experiments and blobs indexes of @mastra/mongodb 1.19.0 (dataset indexes
+#: under the release's own names).
+EVAL_INDEXES: tuple[IndexSpec, ...] = (
+    _named("mastra_datasets", "idx_datasets_id", (("id", 1),), unique=True),
+    _named("mastra_datasets", "idx_datasets_createdat_id", (("createdAt", -1), ("id", 1))),
+    _named(
+        "mastra_datasets",
+        "idx_datasets_tenancy_candidate",
+        (("organizationId", 1), ("projectId", 1), ("candidateKey", 1), ("candidateId", 1)),
+    ),
+    _named(
+        "mastra_datasets",
+        "idx_datasets_tenancy_createdat_id",
+        (("organizationId", 1), ("projectId", 1), ("createdAt", -1), ("id", 1)),
+    ),
+    _named("mastra_dataset_items", "idx_dataset_items_datasetid", (("datasetId", 1),)),
+    _named(
+        "mastra_dataset_items",
+        "idx_dataset_items_datasetid_externalid_version",
+        (("datasetId", 1), ("externalId", 1), ("datasetVersion", 1)),
+    ),
+    _named(
+        "mastra_dataset_items",
+        "idx_dataset_items_datasetid_isdeleted",
+        (("datasetId", 1), ("isDeleted", 1)),
+    ),
+    _named(
+        "mastra_dataset_items",
+        "idx_dataset_items_datasetid_validto",
+        (("datasetId", 1), ("validTo", 1)),
+    ),
+    _named(
+        "mastra_dataset_items",
+        "idx_dataset_items_datasetid_version",
+        (("datasetId", 1), ("datasetVersion", 1)),
+    ),
+    _named("mastra_dataset_items", "idx_dataset_items_id_validto", (("id", 1), ("validTo", 1))),
+    _named(
+        "mastra_dataset_items",
+        "idx_dataset_items_list",
+        (("datasetId", 1), ("validTo", 1), ("isDeleted", 1), ("createdAt", -1), ("id", 1)),
+    ),
+    _named(
+        "mastra_dataset_items",
+        "idx_dataset_items_tenancy_list",
+        (
+            ("organizationId", 1),
+            ("projectId", 1),
+            ("datasetId", 1),
+            ("validTo", 1),
+            ("isDeleted", 1),
+        ),
+    ),
+    _named("mastra_dataset_versions", "idx_dataset_versions_datasetid", (("datasetId", 1),)),
+    _named(
+        "mastra_dataset_versions",
+        "idx_dataset_versions_datasetid_version",
+        (("datasetId", 1), ("version", 1)),
+        unique=True,
+    ),
+    IndexSpec("mastra_experiments", (("id", 1),), unique=True),
+    IndexSpec("mastra_experiments", (("createdAt", -1), ("id", 1))),
+    IndexSpec("mastra_experiments", (("datasetId", 1),)),
+    IndexSpec(
+        "mastra_experiments",
+        (("experimentSetId", 1), ("comparisonId", 1), ("variantId", 1), ("trialIndex", 1)),
+    ),
+    IndexSpec("mastra_experiments", (("organizationId", 1), ("projectId", 1))),
+    IndexSpec("mastra_experiment_results", (("id", 1),), unique=True),
+    IndexSpec("mastra_experiment_results", (("createdAt", -1),)),
+    IndexSpec("mastra_experiment_results", (("experimentId", 1),)),
+    IndexSpec(
+        "mastra_experiment_results",
+        (("experimentId", 1), ("itemId", 1), ("attempt", 1)),
+        unique=True,
+    ),
+    IndexSpec("mastra_experiment_results", (("experimentId", 1), ("startedAt", 1), ("id", 1))),
+    IndexSpec("mastra_experiment_results", (("organizationId", 1), ("projectId", 1))),
+    IndexSpec("mastra_skill_blobs", (("hash", 1),), unique=True),
+)
 ALL_INDEXES: tuple[IndexSpec, ...] = (
     *MEMORY_INDEXES,
     *WORKFLOW_INDEXES,
     *SCORE_INDEXES,
     *SPAN_INDEXES,
     *EDITOR_INDEXES,
+    *EVAL_INDEXES,
 )
 
 
@@ -333,6 +420,7 @@ async def missing_indexes(
 __all__ = [
     "ALL_INDEXES",
     "EDITOR_INDEXES",
+    "EVAL_INDEXES",
     "MEMORY_INDEXES",
     "SCORE_INDEXES",
     "SPAN_INDEXES",

@@ -22,6 +22,9 @@ from pymongo.errors import ConfigurationError as PyMongoConfigurationError
 from mastra_storage.backend.editor import editor_stores
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.domains import MemoryStore, ObservabilityStore, ScoresStore, WorkflowsStore
+from mastra_storage.domains.blobs import BlobsStore
+from mastra_storage.domains.datasets import DatasetsStore
+from mastra_storage.domains.experiments import ExperimentsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -36,6 +39,7 @@ from mastra_storage.retention import RetentionPolicy
 from .connection import DEFAULT_MAX_BSON_SIZE, Document, MongoConnection
 from .editor import MongoEditorBackend
 from .errors import DocumentTooLargeError
+from .evals import MongoBlobsBackend, MongoDatasetsBackend, MongoExperimentsBackend
 from .memory import MongoMemoryBackend
 from .observability import MongoObservabilityBackend
 from .schema import (
@@ -263,6 +267,9 @@ class MongoDBStore(MastraStorage):
             "scores": ScoresStore(MongoScoresBackend(self._conn)),
             "observability": ObservabilityStore(MongoObservabilityBackend(self._conn)),
             **editor_stores(lambda domain: MongoEditorBackend(self._conn, domain)),
+            "datasets": DatasetsStore(MongoDatasetsBackend(self._conn)),
+            "experiments": ExperimentsStore(MongoExperimentsBackend(self._conn)),
+            "blobs": BlobsStore(MongoBlobsBackend(self._conn)),
         }
 
     @classmethod

@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 import mastra_storage
 from mastra_storage import Thread
 from mastra_storage.errors import ConfigurationError, UnavailableError
+from mastra_storage.eval_layout import EVAL_TABLES
 from mastra_storage.layout import EDITOR_TABLES
 from mastra_storage_mongodb import MongoDBStore
 from mastra_storage_mongodb.schema import ALL_INDEXES
@@ -160,6 +161,7 @@ async def test_init_creates_mastras_indexes_and_is_idempotent(
             "mastra_threads",
             "mastra_workflow_snapshot",
             *(t.name for t in EDITOR_TABLES),
+            *(t.name for t in EVAL_TABLES),
         ]
     )
     report = await store.doctor()

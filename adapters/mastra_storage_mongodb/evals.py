@@ -1,0 +1,615 @@
+"""Datasets (SCD-2 item rows), experiments and blobs on MongoDB.
+
+Collections, field names and indexes are ``@mastra/mongodb`` 1.19.0's: application ``id``
+fields (``hash`` for blobs), JSON values as native sub-documents, timestamps as BSON dates,
+``isDeleted`` a boolean, every field present (``null`` when unset) as the release writes
+them.
+
+An item mutation is one transaction when the deployment supports them: the dataset's
+``version`` is claimed with a conditional ``findOneAndUpdate`` (``version`` must still be
+the one ``mutate`` saw), so two writers of one dataset can never both commit the same
+version; the release's unique ``(datasetId, version)`` index on
+``mastra_dataset_versions`` backs that up. Without transactions the same conditional
+claim serialises writers, and the writes follow it in an order that leaves readers a
+consistent view if interrupted (rows first, the old rows closed last).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from mastra_storage.backend.blobs import BlobsBackend
+from mastra_storage.backend.datasets import (
+    DatasetMutation,
+    DatasetQuery,
+    DatasetsBackend,
+    ItemChanges,
+    ItemMutation,
+    ItemQuery,
+    VersionQuery,
+)
+from mastra_storage.backend.experiments import (
+    ExperimentMutation,
+    ExperimentQuery,
+    ExperimentsBackend,
+    ResultMutation,
+    ResultQuery,
+)
+from mastra_storage.errors import ConflictError
+from mastra_storage.eval_layout import (
+    DATASET_ITEMS,
+    DATASET_VERSIONS,
+    DATASETS,
+    EXPERIMENT_RESULTS,
+    EXPERIMENTS,
+    SKILL_BLOBS,
+    TABLE_DATASET_ITEMS,
+    TABLE_DATASET_VERSIONS,
+    TABLE_DATASETS,
+    TABLE_EXPERIMENT_RESULTS,
+    TABLE_EXPERIMENTS,
+    TABLE_SKILL_BLOBS,
+)
+from mastra_storage.eval_records import (
+    Blob,
+    Dataset,
+    DatasetItem,
+    DatasetVersion,
+    Experiment,
+    ExperimentResult,
+)
+from mastra_storage.layout import LogicalTable, record_columns
+from mastra_storage.pagination import Cursor
+from mastra_storage.timeutil import from_epoch_ms
+
+from .connection import TX_RETRY, Document, MongoConnection, Session
+from .documents import and_filters, eq, plain, position_filter, read_date, read_optional_date
+from .schema import EVAL_INDEXES, IndexSpec, ensure_indexes
+
+#: How often an item write retries after another writer claimed the version it computed.
+CLAIM_ATTEMPTS = 50
+
+
+class _Lost(ConflictError):
+    """Another writer claimed the dataset version first: read again and retry."""
+
+
+class DocCodec:
+    """One record type as the release's documents: ``{column: value}`` for every column
+    (``None`` as ``null``), datetimes as BSON dates, JSON as native values."""
+
+    def __init__(self, table: LogicalTable, record: type[msgspec.Struct]) -> None:
+        self.collection = table.name
+        self.record: Any = record
+        self.fields = record_columns(record)
+        logical = {c.name: c.logical for c in table.columns}
+        missing = [c for _, c in self.fields if c not in logical]
+        assert not missing, f"{record.__name__} fields without a column: {missing}"
+        self._kinds = {column: logical[column] for _, column in self.fields}
+        self._required_dates = frozenset(
+            c.name for c in table.columns if c.logical == "timestamp" and c.not_null
+        )
+
+    def doc(self, value: msgspec.Struct) -> Document:
+        return {column: getattr(value, name) for name, column in self.fields}
+
+    def record_of(self, doc: Mapping[str, Any]) -> Any:
+        values: dict[str, Any] = {}
+        for name, column in self.fields:
+            raw = doc.get(column)
+            kind = self._kinds[column]
+            if kind == "timestamp":
+                if column in self._required_dates:
+                    values[name] = read_date(raw, field=column)
+                else:
+                    values[name] = read_optional_date(raw, field=column)
+            elif raw is None:
+                continue  # the record's default (absent and null mean the same)
+            elif kind == "boolean":
+                values[name] = bool(raw)
+            elif kind in ("integer", "bigint"):
+                values[name] = int(raw)
+            else:
+                values[name] = plain(raw)
+        return self.record(**values)
+
+
+DATASET_DOC = DocCodec(DATASETS, Dataset)
+ITEM_DOC = DocCodec(DATASET_ITEMS, DatasetItem)
+VERSION_DOC = DocCodec(DATASET_VERSIONS, DatasetVersion)
+EXPERIMENT_DOC = DocCodec(EXPERIMENTS, Experiment)
+RESULT_DOC = DocCodec(EXPERIMENT_RESULTS, ExperimentResult)
+BLOB_DOC = DocCodec(SKILL_BLOBS, Blob)
+
+
+class _MongoEvals:
+    """What the three backends share: the connection, their indexes, paging."""
+
+    collections: tuple[str, ...] = ()
+
+    def __init__(self, conn: MongoConnection) -> None:
+        self._conn = conn
+
+    @property
+    def indexes(self) -> tuple[IndexSpec, ...]:
+        return tuple(s for s in EVAL_INDEXES if s.collection in self.collections)
+
+    async def init(self) -> None:
+        """Create the release's missing default indexes of this domain (idempotent)."""
+        await ensure_indexes(self._conn, self.indexes)
+
+    async def dangerously_clear_all(self) -> None:
+        """Empty this domain's collections (not atomic; meant for tests)."""
+        for name in self.collections:
+            await self._conn.guard(
+                "dangerouslyClearAll", self._conn.collection(name).delete_many({})
+            )
+
+    async def _page(
+        self,
+        operation: str,
+        collection: str,
+        match: Document,
+        *,
+        sort: Sequence[tuple[str, int]],
+        after: Cursor | None,
+        position: Callable[[Cursor], Document],
+        offset: int,
+        limit: int | None,
+        count: bool,
+    ) -> tuple[list[Document], int]:
+        """Up to ``limit + 1`` documents matching ``match`` after the cursor (``position``
+        builds its condition) in ``sort`` order, ``offset`` skipped; the total when
+        ``count``."""
+        coll = self._conn.collection(collection)
+        total = 0
+        if count:
+            total = int(await self._conn.guard(operation, coll.count_documents(match)))
+        if limit == 0:
+            return [], total
+        page_filter = match if after is None else and_filters(match, position(after))
+        cursor = coll.find(page_filter).sort(list(sort)).skip(offset)
+        if limit is not None:
+            cursor = cursor.limit(limit + 1)
+        docs: list[Document] = await self._conn.guard(operation, cursor.to_list())
+        return docs, total
+
+    async def _get(self, operation: str, codec: DocCodec, key: Document) -> Any:
+        coll = self._conn.collection(codec.collection)
+        doc = await self._conn.guard(operation, coll.find_one(key))
+        return None if doc is None else codec.record_of(doc)
+
+    async def _insert(self, operation: str, codec: DocCodec, value: msgspec.Struct) -> None:
+        doc = codec.doc(value)
+        self._conn.check_size(doc, operation)
+        await self._conn.guard(operation, self._conn.collection(codec.collection).insert_one(doc))
+
+    async def _modify(
+        self,
+        operation: str,
+        codec: DocCodec,
+        record_id: str,
+        mutate: Callable[[Any], Any],
+        keep: Callable[[Any, Any], Any] | None = None,
+    ) -> Any:
+        """Read, ``mutate`` and write back atomically (a transaction, or a compare-and-swap
+        retried when another writer got there first)."""
+
+        def compute(current: Document | None) -> tuple[Document | None, Any]:
+            if current is None:
+                return None, None
+            before = codec.record_of(current)
+            updated = mutate(before)
+            if keep is not None:
+                updated = keep(before, updated)
+            fields = codec.doc(updated)
+            fields.pop("id", None)
+            return fields, updated
+
+        return await self._conn.read_modify_write(
+            operation, codec.collection, {"id": eq(record_id)}, compute
+        )
+
+
+def _date_after(field: str, *, ascending: bool) -> Callable[[Cursor], Document]:
+    return lambda c: position_filter(
+        field, "id", from_epoch_ms(c.key), str(c.tie), after=ascending, tie_after=True
+    )
+
+
+_CURRENT: Document = {"validTo": None, "isDeleted": False}
+
+
+def _at_version(version: int) -> Document:
+    return {
+        "isDeleted": False,
+        "datasetVersion": {"$lte": version},
+        "$or": [{"validTo": None}, {"validTo": {"$gt": version}}],
+    }
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
+    """Datasets, their item rows and version rows (see the module docstring)."""
+
+    collections = (TABLE_DATASET_ITEMS, TABLE_DATASET_VERSIONS, TABLE_DATASETS)
+
+    async def insert_dataset(self, dataset: Dataset) -> None:
+        await self._insert("createDataset", DATASET_DOC, dataset)
+
+    async def get_dataset(self, dataset_id: str) -> Dataset | None:
+        found: Dataset | None = await self._get(
+            "getDatasetById", DATASET_DOC, {"id": eq(dataset_id)}
+        )
+        return found
+
+    async def modify_dataset(self, dataset_id: str, mutate: DatasetMutation) -> Dataset | None:
+        """Replace the dataset's own fields atomically; its ``version`` stays as stored."""
+        updated: Dataset | None = await self._modify(
+            "updateDataset",
+            DATASET_DOC,
+            dataset_id,
+            mutate,
+            keep=lambda current, new: new.replace(version=current.version),
+        )
+        return updated
+
+    async def delete_dataset(self, dataset_id: str) -> None:
+        """Delete the item rows, version rows and results of the dataset's experiments,
+        detach those experiments, then delete the dataset: one transaction (without: in
+        that order, so the dataset goes last)."""
+        conn = self._conn
+        key = eq(dataset_id)
+
+        async def work(session: Session) -> None:
+            experiments = conn.collection(TABLE_EXPERIMENTS)
+            ids = [
+                str(d["id"])
+                for d in await experiments.find(
+                    {"datasetId": key}, {"id": 1}, session=session
+                ).to_list()
+            ]
+            await conn.collection(TABLE_DATASET_ITEMS).delete_many(
+                {"datasetId": key}, session=session
+            )
+            await conn.collection(TABLE_DATASET_VERSIONS).delete_many(
+                {"datasetId": key}, session=session
+            )
+            if ids:
+                await conn.collection(TABLE_EXPERIMENT_RESULTS).delete_many(
+                    {"experimentId": {"$in": ids}}, session=session
+                )
+                await experiments.update_many(
+                    {"datasetId": key},
+                    {"$set": {"datasetId": None, "datasetVersion": None}},
+                    session=session,
+                )
+            await conn.collection(TABLE_DATASETS).delete_one({"id": key}, session=session)
+
+        await conn.atomic("deleteDataset", work)
+
+    async def query_datasets(self, query: DatasetQuery) -> tuple[list[Dataset], int]:
+        """Exact filters on the server; a ``name`` filter (Unicode case-insensitive
+        substring) through :meth:`DatasetQuery.execute`."""
+        match: Document = {}
+        for field, column in (
+            ("organization_id", "organizationId"),
+            ("project_id", "projectId"),
+            ("target_type", "targetType"),
+        ):
+            value = getattr(query, field)
+            if value is not None:
+                match[column] = eq(value)
+        coll = self._conn.collection(TABLE_DATASETS)
+        if query.name is not None:
+            docs = await self._conn.guard("listDatasets", coll.find(match).to_list())
+            return query.execute(DATASET_DOC.record_of(d) for d in docs)
+        docs, total = await self._page(
+            "listDatasets",
+            TABLE_DATASETS,
+            match,
+            sort=[("createdAt", -1), ("id", 1)],
+            after=query.after,
+            position=_date_after("createdAt", ascending=False),
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+        )
+        return [DATASET_DOC.record_of(d) for d in docs], total
+
+    async def write_items(
+        self, dataset_id: str, item_ids: list[str], mutate: ItemMutation
+    ) -> tuple[Dataset, ItemChanges | None] | None:
+        """One item mutation (see the module docstring): read the dataset and the current
+        rows, run ``mutate``, claim the new version with a conditional update, write the
+        rows and the version row, close the replaced rows. Retried (bounded) when another
+        writer claimed the version first."""
+        conn = self._conn
+        datasets = conn.collection(TABLE_DATASETS)
+        items = conn.collection(TABLE_DATASET_ITEMS)
+        versions = conn.collection(TABLE_DATASET_VERSIONS)
+
+        async def work(session: Session) -> tuple[Dataset, ItemChanges | None] | None:
+            doc = await datasets.find_one({"id": eq(dataset_id)}, session=session)
+            if doc is None:
+                return None
+            dataset: Dataset = DATASET_DOC.record_of(doc)
+            current: dict[str, DatasetItem] = {}
+            if item_ids:
+                for raw in await items.find(
+                    {"id": {"$in": list(item_ids)}, "validTo": None}, session=session
+                ).to_list():
+                    row: DatasetItem = ITEM_DOC.record_of(raw)
+                    current[row.id] = row
+            changes = mutate(dataset, current)
+            if changes is None or not changes.rows:
+                return dataset, None
+            version = changes.version.version
+            new_docs = [ITEM_DOC.doc(r) for r in changes.rows]
+            for new in new_docs:
+                conn.check_size(new, "writeItems")
+            claimed = await datasets.find_one_and_update(
+                {"id": eq(dataset_id), "version": eq(dataset.version)},
+                {"$set": {"version": version}},
+                session=session,
+            )
+            if claimed is None:
+                raise _Lost("the dataset version was claimed by another writer")
+            ids = sorted({r.id for r in changes.rows})
+            if await items.find_one(
+                {"id": {"$in": ids}, "datasetVersion": eq(version)}, {"_id": 1}, session=session
+            ):
+                raise ConflictError(
+                    f"Dataset {dataset_id} version {version} exists",
+                    id="MASTRA_STORAGE_DATASET_VERSION_CONFLICT",
+                    details={"dataset_id": dataset_id},
+                )
+            await versions.insert_one(VERSION_DOC.doc(changes.version), session=session)
+            await items.insert_many(new_docs, session=session)
+            await items.update_many(
+                {"id": {"$in": ids}, "datasetVersion": {"$ne": version}, **_CURRENT},
+                {"$set": {"validTo": version}},
+                session=session,
+            )
+            return dataset.replace(version=version), changes
+
+        for attempt in range(CLAIM_ATTEMPTS):
+            try:
+                return await conn.atomic("writeItems", work)
+            except _Lost:
+                if attempt + 1 == CLAIM_ATTEMPTS:
+                    break
+                await TX_RETRY.pause(attempt)
+        raise ConflictError(
+            f"Dataset {dataset_id}: gave up after {CLAIM_ATTEMPTS} concurrent writers",
+            id="MASTRA_STORAGE_DATASET_VERSION_CONFLICT",
+            details={"dataset_id": dataset_id},
+        )
+
+    async def get_item(self, item_id: str, version: int | None) -> DatasetItem | None:
+        coll = self._conn.collection(TABLE_DATASET_ITEMS)
+        match: Document = {"id": eq(item_id)}
+        match.update(_CURRENT if version is None else _at_version(version))
+        doc = await self._conn.guard(
+            "getItemById", coll.find_one(match, sort=[("datasetVersion", -1)])
+        )
+        return None if doc is None else ITEM_DOC.record_of(doc)
+
+    async def item_history(self, item_id: str) -> list[DatasetItem]:
+        coll = self._conn.collection(TABLE_DATASET_ITEMS)
+        docs = await self._conn.guard(
+            "getItemHistory",
+            coll.find({"id": eq(item_id)}).sort([("datasetVersion", -1)]).to_list(),
+        )
+        return [ITEM_DOC.record_of(d) for d in docs]
+
+    async def query_items(self, query: ItemQuery) -> tuple[list[DatasetItem], int]:
+        match: Document = {"datasetId": eq(query.dataset_id)}
+        match.update(_CURRENT if query.version is None else _at_version(query.version))
+        docs, total = await self._page(
+            "listItems",
+            TABLE_DATASET_ITEMS,
+            match,
+            sort=[("createdAt", -1), ("id", 1)],
+            after=query.after,
+            position=_date_after("createdAt", ascending=False),
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+        )
+        return [ITEM_DOC.record_of(d) for d in docs], total
+
+    async def query_versions(self, query: VersionQuery) -> tuple[list[DatasetVersion], int]:
+        docs, total = await self._page(
+            "listDatasetVersions",
+            TABLE_DATASET_VERSIONS,
+            {"datasetId": eq(query.dataset_id)},
+            sort=[("version", -1), ("id", -1)],
+            after=query.after,
+            position=lambda c: position_filter(
+                "version", "id", c.key, str(c.tie), after=False, tie_after=False
+            ),
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+        )
+        return [VERSION_DOC.record_of(d) for d in docs], total
+
+
+# --------------------------------------------------------------------------- experiments
+
+
+class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
+    """Experiments and their results; deletes of an experiment with its results are one
+    transaction (without: results first)."""
+
+    collections = (TABLE_EXPERIMENT_RESULTS, TABLE_EXPERIMENTS)
+
+    async def insert_experiment(self, experiment: Experiment) -> None:
+        await self._insert("createExperiment", EXPERIMENT_DOC, experiment)
+
+    async def get_experiment(self, experiment_id: str) -> Experiment | None:
+        found: Experiment | None = await self._get(
+            "getExperimentById", EXPERIMENT_DOC, {"id": eq(experiment_id)}
+        )
+        return found
+
+    async def modify_experiment(
+        self, experiment_id: str, mutate: ExperimentMutation
+    ) -> Experiment | None:
+        updated: Experiment | None = await self._modify(
+            "updateExperiment", EXPERIMENT_DOC, experiment_id, mutate
+        )
+        return updated
+
+    async def _delete_with_results(self, operation: str, ids: list[str]) -> int:
+        conn = self._conn
+
+        async def work(session: Session) -> int:
+            gone = await conn.collection(TABLE_EXPERIMENT_RESULTS).delete_many(
+                {"experimentId": {"$in": ids}}, session=session
+            )
+            await conn.collection(TABLE_EXPERIMENTS).delete_many(
+                {"id": {"$in": ids}}, session=session
+            )
+            return int(gone.deleted_count)
+
+        return await conn.atomic(operation, work)
+
+    async def delete_experiment(self, experiment_id: str) -> None:
+        await self._delete_with_results("deleteExperiment", [experiment_id])
+
+    async def query_experiments(self, query: ExperimentQuery) -> tuple[list[Experiment], int]:
+        match: Document = {}
+        if query.dataset_id is not None:
+            match["datasetId"] = eq(query.dataset_id)
+        if query.status is not None:
+            match["status"] = eq(query.status)
+        docs, total = await self._page(
+            "listExperiments",
+            TABLE_EXPERIMENTS,
+            match,
+            sort=[("createdAt", -1), ("id", 1)],
+            after=query.after,
+            position=_date_after("createdAt", ascending=False),
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+        )
+        return [EXPERIMENT_DOC.record_of(d) for d in docs], total
+
+    async def insert_result(self, result: ExperimentResult) -> None:
+        await self._insert("addExperimentResult", RESULT_DOC, result)
+
+    async def get_result(self, result_id: str) -> ExperimentResult | None:
+        found: ExperimentResult | None = await self._get(
+            "getExperimentResultById", RESULT_DOC, {"id": eq(result_id)}
+        )
+        return found
+
+    async def modify_result(
+        self, result_id: str, mutate: ResultMutation
+    ) -> ExperimentResult | None:
+        updated: ExperimentResult | None = await self._modify(
+            "updateExperimentResult", RESULT_DOC, result_id, mutate
+        )
+        return updated
+
+    async def query_results(self, query: ResultQuery) -> tuple[list[ExperimentResult], int]:
+        match: Document = {"experimentId": eq(query.experiment_id)}
+        if query.status is not None:
+            match["status"] = eq(query.status)
+        docs, total = await self._page(
+            "listExperimentResults",
+            TABLE_EXPERIMENT_RESULTS,
+            match,
+            sort=[("startedAt", 1), ("id", 1)],
+            after=query.after,
+            position=_date_after("startedAt", ascending=True),
+            offset=query.offset,
+            limit=query.limit,
+            count=query.count,
+        )
+        return [RESULT_DOC.record_of(d) for d in docs], total
+
+    async def delete_results(self, experiment_id: str) -> None:
+        coll = self._conn.collection(TABLE_EXPERIMENT_RESULTS)
+        await self._conn.guard(
+            "deleteExperimentResults", coll.delete_many({"experimentId": eq(experiment_id)})
+        )
+
+    async def prune_experiments(self, completed_before: datetime, limit: int) -> tuple[int, int]:
+        """Delete up to ``limit`` experiments completed before ``completed_before`` (oldest
+        first) with their results, in one transaction."""
+        coll = self._conn.collection(TABLE_EXPERIMENTS)
+        docs = await self._conn.guard(
+            "pruneExperiments",
+            coll.find({"completedAt": {"$ne": None, "$lt": completed_before}}, {"id": 1})
+            .sort([("completedAt", 1), ("id", 1)])
+            .limit(limit)
+            .to_list(),
+        )
+        ids = [str(d["id"]) for d in docs]
+        if not ids:
+            return 0, 0
+        results = await self._delete_with_results("pruneExperiments", ids)
+        return len(ids), results
+
+
+# --------------------------------------------------------------------------- blobs
+
+
+class MongoBlobsBackend(_MongoEvals, BlobsBackend):
+    """Content-addressed blobs in ``mastra_skill_blobs`` (unique ``hash``)."""
+
+    collections = (TABLE_SKILL_BLOBS,)
+
+    async def put_blobs(self, blobs: list[Blob]) -> None:
+        """Insert the absent hashes (an upsert that only sets on insert, so a present
+        blob stays as stored), in one transaction when supported."""
+        if not blobs:
+            return
+        docs = [BLOB_DOC.doc(b) for b in blobs]
+        for doc in docs:
+            self._conn.check_size(doc, "putBlobs")
+        coll = self._conn.collection(TABLE_SKILL_BLOBS)
+
+        async def work(session: Session) -> None:
+            for doc in docs:
+                await coll.update_one(
+                    {"hash": eq(doc["hash"])},
+                    {"$setOnInsert": doc},
+                    upsert=True,
+                    session=session,
+                )
+
+        await self._conn.atomic("putBlobs", work)
+
+    async def get_blobs(self, hashes: list[str]) -> dict[str, Blob]:
+        if not hashes:
+            return {}
+        coll = self._conn.collection(TABLE_SKILL_BLOBS)
+        docs = await self._conn.guard(
+            "getBlobs", coll.find({"hash": {"$in": list(hashes)}}).to_list()
+        )
+        found = [BLOB_DOC.record_of(d) for d in docs]
+        return {b.hash: b for b in found}
+
+    async def delete_blob(self, blob_hash: str) -> bool:
+        coll = self._conn.collection(TABLE_SKILL_BLOBS)
+        outcome = await self._conn.guard("deleteBlob", coll.delete_one({"hash": eq(blob_hash)}))
+        return bool(outcome.deleted_count)
+
+
+__all__ = [
+    "CLAIM_ATTEMPTS",
+    "MongoBlobsBackend",
+    "MongoDatasetsBackend",
+    "MongoExperimentsBackend",
+]
