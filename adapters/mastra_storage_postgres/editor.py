@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mastra_storage.backend.concurrency import RetryPolicy
 from mastra_storage.backend.editor import (
     EditorBackend,
     EditorDomain,
@@ -37,6 +38,10 @@ from .sqlutil import (
     read_ts,
     select_columns,
 )
+
+#: Retries of an auto-numbered version insert that lost its number to a writer without the
+#: row lock (a Mastra app): a handful is plenty, each retry reads the new highest number.
+_VERSION_RETRY = RetryPolicy(attempts=4)
 
 
 class _Rows:
@@ -221,6 +226,24 @@ class PgEditorBackend(PgBackend, EditorBackend):
     # ---- versions -------------------------------------------------------------------------
 
     async def insert_version(self, version: EditorVersion, *, assign_number: bool) -> EditorVersion:
+        if not assign_number:
+            return await self._insert_version(version, assign_number=False)
+        for attempt in _VERSION_RETRY.tries():
+            try:
+                return await self._insert_version(version, assign_number=True)
+            except ConflictError:
+                # A Mastra writer (which takes no row lock) may have taken the number at the
+                # same instant; the release's unique index refused ours: pick the next one.
+                # A conflict on our own version id is final.
+                taken = await self.get_versions([version.id])
+                if taken or attempt == _VERSION_RETRY.attempts - 1:
+                    raise
+                await _VERSION_RETRY.pause(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _insert_version(
+        self, version: EditorVersion, *, assign_number: bool
+    ) -> EditorVersion:
         async with self._db.transaction(f"createVersion:{self._op}") as tx:
             # the entity's row lock serialises version writers of one entity
             found = await tx.fetchval(

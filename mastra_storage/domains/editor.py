@@ -378,6 +378,9 @@ class VersionedStore:
             for key in filters:
                 if key not in self.domain.extra_columns or key == "favoriteCount":
                     raise self._error(op, f"cannot filter {self.domain.name} by {key!r:.60}")
+            for key, value in filters.items():
+                if value is not None:
+                    check_text(value, field=key, operation=op)
             extra = {k: v for k, v in filters.items() if v is not None} or None
         if order_field not in ("createdAt", "updatedAt"):
             raise self._error(op, "order_field must be 'createdAt' or 'updatedAt'")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -77,3 +79,46 @@ async def test_editor_tables_match_the_release_and_verify(pg_url: str, schema: s
             await verifier.init()
     finally:
         await verifier.close()
+
+
+async def test_auto_numbered_version_retries_after_a_lockless_writer(
+    pg_url: str, schema: str
+) -> None:
+    """A writer that takes no row lock (a Mastra app) inserts the number we picked and
+    commits while our insert waits on the unique index: ours is retried with the next
+    number instead of failing."""
+    store = PostgresStore(pg_url, schema_name=schema, max_size=2)
+    await store.init()
+    other = await asyncpg.connect(pg_url)
+    try:
+        blocks = await store.require_store("promptBlocks")
+        await blocks.create("b1", config={"name": "n", "content": "c"})
+        tx = other.transaction()
+        await tx.start()
+        await other.execute(
+            f'INSERT INTO "{schema}"."mastra_prompt_block_versions" (id, "blockId", '
+            '"versionNumber", name, content, "createdAt") VALUES ($1, $2, 2, $3, $4, now())',
+            "mastra-v2",
+            "b1",
+            "n",
+            "c",
+        )
+        task = asyncio.ensure_future(
+            blocks.create_version("b1", config={"name": "n", "content": "x"})
+        )
+        # wait until our insert is blocked on the uncommitted row, then let it go
+        for _ in range(500):
+            waiting = await other.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'INSERT INTO%mastra_prompt_block_versions%'"
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.01)
+        await tx.commit()
+        version = await task
+        assert version.version_number == 3
+        assert await blocks.count_versions("b1") == 3
+    finally:
+        await other.close()
+        await store.close()
