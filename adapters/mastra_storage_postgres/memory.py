@@ -366,9 +366,12 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
 
     # ---- messages ---------------------------------------------------------------------
 
-    def message_page_sql(self, query: MessageQuery) -> tuple[str, list[Any]]:
+    def message_page_sql(
+        self, query: MessageQuery, *, columns: str | None = None
+    ) -> tuple[str, list[Any]]:
         """The one statement of a message page and its total, with its parameters (what
-        :meth:`query_messages` runs; public so a test can ``EXPLAIN`` it)."""
+        :meth:`query_messages` runs; public so a test can ``EXPLAIN`` it). With
+        ``columns``, the bare page of those columns (no total column)."""
         p = Params()
         where: list[str] = []
         if query.thread_ids is not None:
@@ -395,10 +398,12 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
             )
         limit = p.add(page_limit(query.limit), "::bigint")
         page = (
-            f"SELECT {message_columns()} FROM {self._messages} m{where_sql(page_where)} "
-            f'ORDER BY m."createdAt" {direction}, {_KEY_M} {direction} '
+            f"SELECT {columns or message_columns()} FROM {self._messages} m"
+            f'{where_sql(page_where)} ORDER BY m."createdAt" {direction}, {_KEY_M} {direction} '
             f"LIMIT {limit}{offset_sql(query.offset, p)}"
         )
+        if columns is not None:
+            return page, p.values
         count_from = f"{self._messages} m{where_sql(where)}"
         return with_total(count_from, page, count=query.count), p.values
 
@@ -449,6 +454,13 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
                 )
                 included = [stored_message_from_row(r) for r in rows]
         return MessageQueryResult(page=page, total=total, included=included)
+
+    async def query_message_json(self, query: MessageQuery) -> list[Any]:
+        """The :class:`~mastra_storage.backend.SupportsMessageJSON` capability: the plain
+        page's ``(id, role, content text)`` rows, one statement, no record built."""
+        sql, params = self.message_page_sql(query, columns="m.id, m.role, m.content")
+        rows: list[Any] = await self._db.fetch("listMessages", sql, *params)
+        return rows
 
     async def get_messages(self, message_ids: list[str]) -> list[StoredMessage]:
         """Messages with these ids, in any thread, in one statement."""

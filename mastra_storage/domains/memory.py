@@ -554,9 +554,9 @@ class MemoryStore:
         shared with any other result; the caller may mutate them). The same messages, in
         the same order, as ``list_messages(thread_id=..., per_page=limit, order_by=newest
         first)`` reversed. One read. Raises :class:`~mastra_storage.errors.ValidationError`
-        for a blank ``thread_id`` or a negative ``limit``.
+        (before any I/O) for a blank ``thread_id`` or a negative ``limit``.
         """
-        thread_ids = normalize_thread_ids(thread_id)
+        require_non_empty(thread_id, field="thread_id", operation="LIST_MESSAGE_PARTS")
         if limit is not None and (type(limit) is not int or limit < 0):
             raise ValidationError(
                 "limit must be a non-negative integer or None",
@@ -566,7 +566,7 @@ class MemoryStore:
             return []
         newest_first = limit is not None
         query = MessageQuery(
-            thread_ids=thread_ids,
+            thread_ids=[thread_id],
             resource_id=None,
             date_range=None,
             descending=newest_first,

@@ -323,10 +323,16 @@ def _parts_to_items(parts: Sequence[Mapping[str, Any]], role: Role) -> list[dict
 
 
 def _append_items(
-    items: list[dict[str, Any]], parts: Sequence[Mapping[str, Any]], role: Role | str
+    items: list[dict[str, Any]],
+    parts: Sequence[Mapping[str, Any]],
+    role: Role | str,
+    owned: bool = False,
 ) -> None:
     """Append the items of one message's parts to ``items`` (shared by a whole read, so a
-    page is one list; ``outputIndex`` positions count from this message's first item)."""
+    page is one list; ``outputIndex`` positions count from this message's first item).
+
+    ``owned``: the parts belong to this call, so preserved dicts become the items
+    themselves instead of copies (each is used by one item only)."""
     base = len(items)
     placed: list[tuple[int, dict[str, Any]]] | None = None
     current: dict[str, Any] | None = None  # the item whose content list text parts extend
@@ -337,14 +343,18 @@ def _append_items(
         if kind == "text":
             text = part.get("text", "")
             if "item" in kept:
-                current = dict(kept["item"])
+                current = kept["item"] if owned else dict(kept["item"])
                 if "part" in kept:
-                    current["content"] = [{**kept["part"], "text": text}]
+                    piece = kept["part"] if owned else dict(kept["part"])
+                    piece["text"] = text
+                    current["content"] = [piece]
                 else:
                     current["content"] = text
                 items.append(current)
             elif "part" in kept and current is not None and isinstance(current["content"], list):
-                current["content"].append({**kept["part"], "text": text})
+                piece = kept["part"] if owned else dict(kept["part"])
+                piece["text"] = text
+                current["content"].append(piece)
             else:
                 items.append({"role": role, "content": text})
                 current = None
@@ -390,7 +400,7 @@ def owned_parts_to_items(
     decodes them fresh for each call)."""
     items: list[dict[str, Any]] = []
     for _id, role, parts in messages:
-        _append_items(items, parts, role)
+        _append_items(items, parts, role, owned=True)
     return items
 
 
