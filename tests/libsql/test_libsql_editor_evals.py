@@ -1,0 +1,141 @@
+"""Mastra Studio's stored agents (with versions) and datasets (with item versions) on
+libSQL: cross-read both ways with the real ``@mastra/libsql`` 1.23.1 (file and sqld),
+version numbers under writers on separate connections (the release's
+``mastra_agent_versions`` has no unique index), and ``init_mode="verify"``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from mastra_storage.domains.datasets import DatasetsStore
+from mastra_storage.domains.editor import VersionedStore
+from mastra_storage.errors import SchemaMismatchError
+from mastra_storage.eval_records import DatasetInput, ItemInput, ItemUpdate
+from mastra_storage_libsql import LibSQLStore
+from tests.support.compat import Harness, harness_runner
+from tests.support.servers import ServerUnavailable, skip_or_fail, sqld_instance
+from tests.support.studio_compat import our_studio_view, write_studio_fixture
+
+pytestmark = pytest.mark.anyio
+
+HARNESS = Path(__file__).resolve().parents[2] / "tests" / "compat" / "mastra_studio_harness.mjs"
+NPM_PACKAGES = ("@mastra/libsql@1.23.1", "@mastra/core@1.71.0")
+
+
+@pytest.fixture(scope="module")
+def studio_harness() -> Harness:
+    return harness_runner(HARNESS, NPM_PACKAGES)
+
+
+@pytest.fixture
+async def sqld() -> AsyncIterator[str]:
+    try:
+        async with sqld_instance() as url:
+            yield url
+    except ServerUnavailable as exc:
+        skip_or_fail("sqld", exc.reason)
+
+
+def _mastra_url(target: str) -> str:
+    return target if "://" in target else f"file:{target}"
+
+
+async def _both_ways(target: str, harness: Harness) -> None:
+    url = _mastra_url(target)
+    # Mastra writes; we read the same thing Mastra reads.
+    written = harness("write", "libsql", url)
+    reference = harness("read", "libsql", url, "ts-agent", ",".join(written["datasetIds"]))
+    store = LibSQLStore(url)
+    await store.init()  # adopts the database Mastra created: version row, our indexes
+    try:
+        assert await our_studio_view(store, ["ts-agent"], written["datasetIds"]) == reference
+        agent = reference["agents"]["ts-agent"]
+        assert agent["count"] == 2 and agent["resolved"]["resolvedVersionId"] == "ts-agent-v2"
+        ds = reference["datasets"][written["datasetIds"][0]]
+        assert ds["versions"] == [4, 3, 2, 1] and len(ds["current"]) == 1
+        # We write next to Mastra's rows; Mastra reads ours as we do.
+        ours = await write_studio_fixture(store)
+        view = await our_studio_view(store, ours["agentIds"], ours["datasetIds"])
+    finally:
+        await store.close()
+    assert harness("read", "libsql", url, "py-agent", "py-dataset") == view
+    assert view["agents"]["py-agent"]["count"] == 2
+    assert [len(v) for v in view["datasets"]["py-dataset"]["history"].values()] == [2, 2]
+
+
+async def test_file_cross_read_both_ways(tmp_path: Path, studio_harness: Harness) -> None:
+    await _both_ways(str(tmp_path / "studio.db"), studio_harness)
+
+
+async def test_sqld_cross_read_both_ways(sqld: str, studio_harness: Harness) -> None:
+    await _both_ways(sqld, studio_harness)
+
+
+async def test_writers_on_separate_connections_never_share_a_number(tmp_path: Path) -> None:
+    """Two stores (two connections, as two processes would have) add versions of one agent
+    and items of one dataset at once: numbers and dataset versions stay unique and
+    gapless, although the release's agent versions table has no unique index."""
+    url = f"file:{tmp_path / 'race.db'}"
+    stores = [LibSQLStore(url), LibSQLStore(url)]
+    for s in stores:
+        await s.init()
+    try:
+        agents = [await s.require_store("agents") for s in stores]
+        datasets = [await s.require_store("datasets") for s in stores]
+        assert isinstance(agents[0], VersionedStore) and isinstance(datasets[0], DatasetsStore)
+        await agents[0].create("a", config={"name": "A", "instructions": "i", "model": {}})
+        ds = await datasets[0].create_dataset(DatasetInput(name="d"))
+        item = await datasets[0].add_item(ds.id, ItemInput(input={"n": 0}))
+        versions = await asyncio.gather(
+            *(
+                agents[i % 2].create_version(
+                    "a", config={"name": "A", "instructions": f"v{i}", "model": {}}
+                )
+                for i in range(16)
+            )
+        )
+        assert sorted(v.version_number for v in versions) == list(range(2, 18))
+        await asyncio.gather(
+            *(
+                datasets[i % 2].update_item(ds.id, item.id, ItemUpdate(input={"n": i}))
+                for i in range(1, 11)
+            )
+        )
+        history = await datasets[1].get_item_history(item.id)
+        assert [r.dataset_version for r in history] == list(range(11, 0, -1))
+        assert [r.valid_to for r in history] == [None, *range(11, 1, -1)]
+        again = await datasets[1].get_dataset(ds.id)
+        assert again is not None and again.version == 11
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_verify_mode_checks_the_studio_tables(tmp_path: Path) -> None:
+    """``init_mode="verify"`` accepts a database with every Studio table and index, and
+    names what is missing without changing anything."""
+    path = tmp_path / "verify.db"
+    store = LibSQLStore(f"file:{path}")
+    await store.init()
+    await store.close()
+    ok = LibSQLStore(f"file:{path}", init_mode="verify")
+    await ok.init()
+    await ok.close()
+
+    import libsql
+
+    conn = libsql.connect(str(path))
+    conn.execute("DROP INDEX idx_dataset_versions_dataset_version_unique")
+    conn.execute("DROP TABLE mastra_skill_versions")
+    conn.commit()
+    conn.close()
+    bad = LibSQLStore(f"file:{path}", init_mode="verify")
+    with pytest.raises(SchemaMismatchError) as caught:
+        await bad.init()
+    await bad.close()
+    assert "mastra_skill_versions" in str(caught.value)
+    assert "idx_dataset_versions_dataset_version_unique" in str(caught.value)
