@@ -1,0 +1,125 @@
+"""Mastra Studio's stored agents (with versions) and datasets (with item versions) on
+MongoDB: cross-read both ways with the real ``@mastra/mongodb`` 1.19.0, version numbers
+and dataset versions under concurrent writers with and without transactions, and
+``init_mode="verify"``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mastra_storage.domains.datasets import DatasetsStore
+from mastra_storage.domains.editor import VersionedStore
+from mastra_storage.errors import SchemaMismatchError
+from mastra_storage.eval_records import DatasetInput, ItemInput, ItemUpdate
+from mastra_storage_mongodb import MongoDBStore
+from tests.support.compat import Harness, harness_runner
+from tests.support.studio_compat import our_studio_view, write_studio_fixture
+
+pytestmark = pytest.mark.anyio
+
+HARNESS = Path(__file__).resolve().parents[2] / "tests" / "compat" / "mastra_studio_harness.mjs"
+NPM_PACKAGES = ("@mastra/mongodb@1.19.0", "@mastra/core@1.71.0")
+
+
+@pytest.fixture(scope="module")
+def studio_harness() -> Harness:
+    return harness_runner(HARNESS, NPM_PACKAGES)
+
+
+async def _run(harness: Harness, *args: str) -> dict[str, Any]:
+    # Off the event loop: the node process talks to the same server.
+    return await asyncio.to_thread(harness, *args)
+
+
+async def test_cross_read_both_ways(mongo_uri: str, db_name: str, studio_harness: Harness) -> None:
+    written = await _run(studio_harness, "write", "mongodb", mongo_uri, db_name)
+    datasets = ",".join(written["datasetIds"])
+    reference = await _run(
+        studio_harness, "read", "mongodb", mongo_uri, db_name, "ts-agent", datasets
+    )
+    store = MongoDBStore(mongo_uri, db_name=db_name)
+    await store.init()
+    try:
+        assert await our_studio_view(store, ["ts-agent"], written["datasetIds"]) == reference
+        assert reference["agents"]["ts-agent"]["count"] == 2
+        assert reference["datasets"][written["datasetIds"][0]]["versions"] == [4, 3, 2, 1]
+        ours = await write_studio_fixture(store)
+        view = await our_studio_view(store, ours["agentIds"], ours["datasetIds"])
+        assert (await store.doctor()).ok
+    finally:
+        await store.close()
+    mastra = await _run(
+        studio_harness, "read", "mongodb", mongo_uri, db_name, "py-agent", "py-dataset"
+    )
+    assert mastra == view
+    assert [len(v) for v in view["datasets"]["py-dataset"]["history"].values()] == [2, 2]
+
+
+@pytest.mark.parametrize("transactions", [True, False], ids=["transactions", "no-transactions"])
+async def test_concurrent_writers_never_share_a_number(
+    mongo_uri: str, db_name: str, transactions: bool
+) -> None:
+    """Two stores (two clients) add versions of one agent and update one dataset item at
+    once: version numbers and dataset versions stay unique and gapless, with or without
+    multi-document transactions."""
+    stores = [MongoDBStore(mongo_uri, db_name=db_name, transactions=transactions) for _ in range(2)]
+    for s in stores:
+        await s.init()
+    try:
+        agents = [await s.require_store("agents") for s in stores]
+        datasets = [await s.require_store("datasets") for s in stores]
+        assert all(isinstance(a, VersionedStore) for a in agents)
+        assert all(isinstance(d, DatasetsStore) for d in datasets)
+        first, second = agents[0], agents[1]
+        d_first, d_second = datasets[0], datasets[1]
+        assert isinstance(first, VersionedStore) and isinstance(second, VersionedStore)
+        assert isinstance(d_first, DatasetsStore) and isinstance(d_second, DatasetsStore)
+        await first.create("a", config={"name": "A", "instructions": "i", "model": {}})
+        versions = await asyncio.gather(
+            *(
+                (first if i % 2 else second).create_version(
+                    "a", config={"name": "A", "instructions": f"v{i}", "model": {}}
+                )
+                for i in range(12)
+            )
+        )
+        assert sorted(v.version_number for v in versions) == list(range(2, 14))
+        ds = await d_first.create_dataset(DatasetInput(name="d"))
+        item = await d_first.add_item(ds.id, ItemInput(input={"n": 0}))
+        await asyncio.gather(
+            *(
+                (d_first if i % 2 else d_second).update_item(
+                    ds.id, item.id, ItemUpdate(input={"n": i})
+                )
+                for i in range(1, 9)
+            )
+        )
+        history = await d_second.get_item_history(item.id)
+        assert [r.dataset_version for r in history] == list(range(9, 0, -1))
+        assert [r.valid_to for r in history] == [None, *range(9, 1, -1)]
+        assert sum(r.valid_to is None for r in history) == 1
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_verify_mode_names_missing_studio_indexes(mongo_uri: str, db_name: str) -> None:
+    store = MongoDBStore(mongo_uri, db_name=db_name)
+    await store.init()
+    await store.connection.collection("mastra_dataset_versions").drop_index(
+        "idx_dataset_versions_datasetid_version"
+    )
+    await store.connection.collection("mastra_agent_versions").drop_index(
+        "agentId_1_versionNumber_-1"
+    )
+    await store.close()
+    bad = MongoDBStore(mongo_uri, db_name=db_name, init_mode="verify")
+    with pytest.raises(SchemaMismatchError) as caught:
+        await bad.init()
+    await bad.close()
+    assert "idx_dataset_versions_datasetid_version" in str(caught.value)
+    assert "agentId_1_versionNumber_-1" in str(caught.value)
