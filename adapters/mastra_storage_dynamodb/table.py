@@ -20,7 +20,9 @@ from typing import Any
 import msgspec
 
 from mastra_storage.backend.concurrency import KeyedLocks, RetryPolicy
-from mastra_storage.errors import MissingDependencyError, UnavailableError
+from mastra_storage.drivers import import_driver
+from mastra_storage.errors import UnavailableError
+from mastra_storage.logs import command_logging, log_command, log_schema_change
 
 from .errors import ItemTooLargeError, TransactionCancelled, translate
 
@@ -183,14 +185,31 @@ def _from_dynamo(value: Any) -> Any:
 
 
 def _import_aioboto3() -> Any:
-    try:
-        import aioboto3
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise MissingDependencyError(
-            "DynamoDBStore needs aioboto3: pip install 'mastra-storage[dynamodb]'",
-            id="MASTRA_STORAGE_DYNAMODB_DRIVER_MISSING",
-        ) from exc
-    return aioboto3
+    return import_driver(
+        "aioboto3",
+        needs="DynamoDBStore needs aioboto3",
+        extra="dynamodb",
+        error_id="MASTRA_STORAGE_DYNAMODB_DRIVER_MISSING",
+    )
+
+
+#: Calls that change the table's layout (logged at ``INFO``).
+_SCHEMA_CALLS = frozenset({"create_table", "update_time_to_live", "update_table"})
+
+
+def _call_counts(params: Mapping[str, Any]) -> dict[str, int]:
+    """How many items a batch or transaction carries (sizes only, for the command log)."""
+    counts: dict[str, int] = {}
+    for name in ("TransactItems", "Keys"):
+        if isinstance(params.get(name), list):
+            counts[name[0].lower() + name[1:]] = len(params[name])
+    for name in ("RequestItems",):
+        requests = params.get(name)
+        if isinstance(requests, Mapping):
+            counts["items"] = sum(
+                len(v) if isinstance(v, list) else len(v.get("Keys", ())) for v in requests.values()
+            )
+    return counts
 
 
 _WRITES = frozenset(
@@ -258,7 +277,17 @@ class DynamoTable:
         self._stack = self._client = None
 
     async def call(self, operation: str, **params: Any) -> dict[str, Any]:
-        """Run one API call; map driver errors to mastra-storage errors."""
+        """Run one API call; map driver errors to mastra-storage errors.
+
+        Logged: ``create_table`` and ``update_time_to_live`` at ``INFO`` on
+        ``mastra_storage.schema``; every call at ``DEBUG`` on ``mastra_storage.commands``
+        with the table and how many items or actions it carries, never a key or a value
+        (keys hold thread and resource ids).
+        """
+        if operation in _SCHEMA_CALLS:
+            log_schema_change("dynamodb", f"{operation} {self.name}")
+        elif command_logging():
+            log_command("dynamodb", operation, self.name, **_call_counts(params))
         client = await self.client()
         try:
             response: dict[str, Any] = await getattr(client, operation)(**params)

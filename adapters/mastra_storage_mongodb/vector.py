@@ -32,10 +32,10 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mastra_storage.drivers import import_driver
 from mastra_storage.errors import (
     BackendError,
     MastraStorageError,
-    MissingDependencyError,
     NotSupportedError,
     UnavailableError,
 )
@@ -118,19 +118,16 @@ class MongoDBVector(BaseVectorStore):
 
     def _db(self) -> Any:
         if self._client is None:
+            pymongo = import_driver(
+                "pymongo",
+                needs="MongoDBVector needs pymongo",
+                extra="mongodb",
+                details={"adapter": "mongodb", "extra": "mongodb"},
+            )
             try:
-                from pymongo import AsyncMongoClient
-                from pymongo.errors import ConfigurationError as PyMongoConfigurationError
-            except ImportError as exc:
-                raise MissingDependencyError(
-                    "MongoDBVector needs pymongo: pip install 'mastra-storage[mongodb]'",
-                    id="MASTRA_STORAGE_MISSING_DEPENDENCY",
-                    details={"adapter": "mongodb", "extra": "mongodb"},
-                ) from exc
-            try:
-                self._client = AsyncMongoClient(self._uri, tz_aware=True)
+                self._client = pymongo.AsyncMongoClient(self._uri, tz_aware=True)
                 refused = ""
-            except (TypeError, ValueError, PyMongoConfigurationError) as exc:
+            except (TypeError, ValueError, pymongo.errors.ConfigurationError) as exc:
                 refused = redact_text(str(exc), self._uri) or type(exc).__name__
             if refused:  # outside ``except``: pymongo's message may quote the URL
                 from mastra_storage.errors import ConfigurationError

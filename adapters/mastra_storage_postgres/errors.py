@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from mastra_storage.drivers import import_driver
 from mastra_storage.errors import (
     BackendError,
     ConflictError,
     MastraStorageError,
-    MissingDependencyError,
     NotFoundError,
     UnavailableError,
     storage_error_id,
@@ -33,14 +33,12 @@ MISSING_THREAD_MARKER = "mastra_storage:missing_thread:"
 
 def import_asyncpg() -> Any:
     """The driver, or :class:`MissingDependencyError` naming the extra."""
-    try:
-        import asyncpg
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise MissingDependencyError(
-            "PostgresStore needs the asyncpg driver: pip install 'mastra-storage[postgres]'",
-            id="MASTRA_STORAGE_PG_DRIVER_MISSING",
-        ) from exc
-    return asyncpg
+    return import_driver(
+        "asyncpg",
+        needs="PostgresStore needs the asyncpg driver",
+        extra="postgres",
+        error_id="MASTRA_STORAGE_PG_DRIVER_MISSING",
+    )
 
 
 def map_error(exc: BaseException, operation: str, options: PgConnectOptions | None) -> Exception:

@@ -27,12 +27,12 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from mastra_storage.codec import dumps, loads
+from mastra_storage.drivers import import_driver
 from mastra_storage.errors import (
     BackendError,
     ConfigurationError,
     ConflictError,
     MastraStorageError,
-    MissingDependencyError,
     UnavailableError,
 )
 from mastra_storage.redact import protect_logs, redact_text, redact_url, split_url, url_secrets
@@ -163,14 +163,12 @@ class PgVector(BaseVectorStore):
             return self._pool
         async with self._pool_lock:
             if self._pool is None:
-                try:
-                    import asyncpg
-                except ImportError as exc:
-                    raise MissingDependencyError(
-                        "PgVector needs asyncpg: pip install 'mastra-storage[postgres]'",
-                        id="MASTRA_STORAGE_MISSING_DEPENDENCY",
-                        details={"adapter": "postgres", "extra": "postgres"},
-                    ) from exc
+                asyncpg = import_driver(
+                    "asyncpg",
+                    needs="PgVector needs asyncpg",
+                    extra="postgres",
+                    details={"adapter": "postgres", "extra": "postgres"},
+                )
                 try:
                     self._pool = await asyncpg.create_pool(
                         self._url, min_size=self._min, max_size=self._max
