@@ -585,9 +585,12 @@ class MemoryStore:
             if newest_first:
                 del rows[limit:]
                 rows.reverse()
-            parts_of = MessageContent.parts_from_column
+            decoded = MessageContent.parts_from_columns([row[2] for row in rows])
             new = tuple.__new__  # MessageParts without its keyword-handling constructor
-            return [new(MessageParts, (row[0], row[1], parts_of(row[2]))) for row in rows]
+            return [
+                new(MessageParts, (row[0], row[1], parts))
+                for row, parts in zip(rows, decoded, strict=True)
+            ]
         page = (await backend.query_messages(query)).page
         if newest_first:
             page = page[:limit]
