@@ -310,7 +310,8 @@ class ResultInput(msgspec.Struct, kw_only=True):
     metadata: dict[str, Any] | None = None
     error: Any = None
     retry_count: int = 0
-    attempt: int | None = None
+    #: 0 when not given, as ``@mastra/pg`` writes it
+    attempt: int = 0
     trace_id: str | None = None
     status: str | None = None
     tags: list[str] | None = None

@@ -28,6 +28,7 @@ schema name and re-check under it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -272,32 +273,34 @@ _THREAD_ID_EXPR = (
 )
 
 #: ``@mastra/pg`` 1.27.1's default indexes on our tables (skipped by ``skip_default_indexes``).
-#: @mastra/pg 1.27.1's default indexes of datasets and experiments (same names); the
-#: unique (datasetId, version) one is what makes two writers of one version impossible.
+#: @mastra/pg 1.27.1's default indexes of datasets and experiments, under its exact names
+#: (these domains do not prefix them with the schema name); the unique (datasetId, version)
+#: one is what makes two writers of one version impossible.
+_Unprefixed = functools.partial(IndexDef, schema_prefixed=False)
 _DS, _DI, _DV = "mastra_datasets", "mastra_dataset_items", "mastra_dataset_versions"
 _EX, _ER = "mastra_experiments", "mastra_experiment_results"
 EVAL_INDEXES: tuple[IndexDef, ...] = (
-    IndexDef("idx_dataset_items_dataset_validto", _DI, ('"datasetId"', '"validTo"')),
-    IndexDef("idx_dataset_items_dataset_version", _DI, ('"datasetId"', '"datasetVersion"')),
-    IndexDef("idx_dataset_items_external_id_history", _DI,
+    _Unprefixed("idx_dataset_items_dataset_validto", _DI, ('"datasetId"', '"validTo"')),
+    _Unprefixed("idx_dataset_items_dataset_version", _DI, ('"datasetId"', '"datasetVersion"')),
+    _Unprefixed("idx_dataset_items_external_id_history", _DI,
              ('"datasetId"', '"externalId"', '"datasetVersion"')),
-    IndexDef("idx_dataset_items_dataset_validto_deleted", _DI,
+    _Unprefixed("idx_dataset_items_dataset_validto_deleted", _DI,
              ('"datasetId"', '"validTo"', '"isDeleted"')),
-    IndexDef("idx_dataset_versions_dataset_version", _DV, ('"datasetId"', '"version"')),
-    IndexDef("idx_dataset_versions_dataset_version_unique", _DV, ('"datasetId"', '"version"'),
+    _Unprefixed("idx_dataset_versions_dataset_version", _DV, ('"datasetId"', '"version"')),
+    _Unprefixed("idx_dataset_versions_dataset_version_unique", _DV, ('"datasetId"', '"version"'),
              unique=True),
-    IndexDef("idx_datasets_org_project", _DS, ('"organizationId"', '"projectId"')),
-    IndexDef("idx_datasets_candidate", _DS, ('"candidateKey"', '"candidateId"')),
-    IndexDef("idx_dataset_items_org_project", _DI, ('"organizationId"', '"projectId"')),
-    IndexDef("idx_experiments_datasetid", _EX, ('"datasetId"',)),
-    IndexDef("idx_experiments_grouping", _EX,
+    _Unprefixed("idx_datasets_org_project", _DS, ('"organizationId"', '"projectId"')),
+    _Unprefixed("idx_datasets_candidate", _DS, ('"candidateKey"', '"candidateId"')),
+    _Unprefixed("idx_dataset_items_org_project", _DI, ('"organizationId"', '"projectId"')),
+    _Unprefixed("idx_experiments_datasetid", _EX, ('"datasetId"',)),
+    _Unprefixed("idx_experiments_grouping", _EX,
              ('"experimentSetId"', '"comparisonId"', '"variantId"', '"trialIndex"')),
-    IndexDef("idx_experiment_results_experimentid", _ER, ('"experimentId"',)),
-    IndexDef("idx_experiment_results_exp_item_attempt", _ER,
+    _Unprefixed("idx_experiment_results_experimentid", _ER, ('"experimentId"',)),
+    _Unprefixed("idx_experiment_results_exp_item_attempt", _ER,
              ('"experimentId"', '"itemId"', '"attempt"'), unique=True),
-    IndexDef("idx_experiments_org_project", _EX, ('"organizationId"', '"projectId"')),
-    IndexDef("idx_experiment_results_org_project", _ER, ('"organizationId"', '"projectId"')),
-    IndexDef("idx_experiment_results_tags_gin", _ER, ("tags",), method="gin"),
+    _Unprefixed("idx_experiments_org_project", _EX, ('"organizationId"', '"projectId"')),
+    _Unprefixed("idx_experiment_results_org_project", _ER, ('"organizationId"', '"projectId"')),
+    _Unprefixed("idx_experiment_results_tags_gin", _ER, ("tags",), method="gin"),
 )  # fmt: skip
 
 DEFAULT_INDEXES: tuple[IndexDef, ...] = (
