@@ -64,7 +64,8 @@ def row(record: Record, *, current: bool = False) -> dict[str, Any]:
     if current:
         out.pop("validTo", None)
         out.pop("isDeleted", None)
-    return norm(out)
+    result: dict[str, Any] = norm(out)
+    return result
 
 
 async def our_view(ds: DatasetsStore, ex: ExperimentsStore, did: str, eid: str) -> dict[str, Any]:

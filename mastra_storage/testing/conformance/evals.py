@@ -30,6 +30,7 @@ from ...eval_records import (
 )
 from ..data import uid
 from ._base import ConformanceBase
+from .retention import CUT, RetentionTests
 
 _SCHEMA = {
     "type": "object",
@@ -354,6 +355,41 @@ class EvalsTests(ConformanceBase):
         cancelled.set()
         stopped = await storage.prune(policies, cancel=cancelled)
         assert all(not r.done and r.deleted == 0 for r in stopped)
+
+    async def test_composite_prune_memory_and_runs_in_batches(self, storage: MastraStorage) -> None:
+        """``storage.prune`` over threads, messages and runs: batch by batch with
+        ``max_batches=1`` until done, same survivors as the retention walk; bad policies and
+        unknown kinds are refused before anything is deleted."""
+        world = await RetentionTests._world(self, storage)  # type: ignore[arg-type]
+        policy = {"before": CUT, "batch_size": 1}
+        policies = {"threads": policy, "messages": policy, "workflow_runs": policy}
+        for bad in (
+            {"threads": {"batch_size": 1}},
+            {"threads": {"before": CUT, "batch_size": 0}},
+            {"nope": policy},
+            {"threads": {"before": CUT.replace(tzinfo=None)}},
+        ):
+            with pytest.raises(ValidationError):
+                await storage.prune(bad)
+        totals: dict[str, int] = {}
+        for _ in range(30):
+            results = await storage.prune(policies, max_batches=1)
+            for r in results:
+                totals[r.table] = totals.get(r.table, 0) + r.deleted
+            if all(r.done for r in results):
+                break
+        assert totals == {
+            "mastra_threads": 2,
+            "mastra_messages": 2,  # the old threads' messages went with their threads
+            "mastra_workflow_snapshot": 4,
+        }
+        memory = await self.memory(storage)
+        for _resource, old, new, _m1, _m2, m3, *_runs in world.values():
+            assert await memory.get_thread_by_id(old) is None
+            page = await memory.list_messages(thread_id=[old, new], per_page=None)
+            assert [m.id for m in page.items] == [m3]
+        limited = await storage.prune({"threads": policy}, max_rows=5)
+        assert [(r.deleted, r.done) for r in limited] == [(0, True)]
 
 
 __all__ = ["EvalsTests"]
