@@ -79,33 +79,34 @@ def translate_error(
     def scrub(error: BaseException) -> str:
         return redact_text(str(error), secret_url)
 
+    def typed(cls: type[MastraStorageError], text: str, kind: str) -> MastraStorageError:
+        return cls(f"{operation}: {text}", id=storage_error_id("MONGODB", operation, kind))
+
     if isinstance(exc, DuplicateKeyError):
-        return ConflictError(
-            f"{operation}: duplicate key: {scrub(exc)}",
-            id=storage_error_id("MONGODB", operation, "DUPLICATE_KEY"),
-        )
+        return typed(ConflictError, f"duplicate key: {scrub(exc)}", "DUPLICATE_KEY")
     if isinstance(exc, DocumentTooLarge):
-        return DocumentTooLargeError(
-            f"{operation}: a document exceeds MongoDB's size limit: {scrub(exc)}",
-            id=storage_error_id("MONGODB", operation, "DOCUMENT_TOO_LARGE"),
+        return typed(
+            DocumentTooLargeError,
+            f"a document exceeds MongoDB's size limit: {scrub(exc)}",
+            "DOCUMENT_TOO_LARGE",
         )
     if isinstance(exc, (InvalidDocument, OverflowError)):
-        return ValidationError(
-            f"{operation}: value cannot be stored in MongoDB: {scrub(exc)}",
-            id=storage_error_id("MONGODB", operation, "INVALID_DOCUMENT"),
+        return typed(
+            ValidationError, f"value cannot be stored in MongoDB: {scrub(exc)}", "INVALID_DOCUMENT"
         )
     if isinstance(exc, (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)):
-        return UnavailableError(
-            f"{operation}: MongoDB at {display_url} is unreachable: "
-            f"{short_reason(exc, secret_url)}",
-            id=storage_error_id("MONGODB", operation, "UNAVAILABLE"),
+        return typed(
+            UnavailableError,
+            f"MongoDB at {display_url} is unreachable: {short_reason(exc, secret_url)}",
+            "UNAVAILABLE",
         )
     if not isinstance(exc, PyMongoError):
         return None
     if exc.timeout:  # a client-side (CSOT) or server-side (maxTimeMS) time limit
-        return UnavailableError(
-            f"{operation}: MongoDB at {display_url} did not answer in time: {scrub(exc)}",
-            id=storage_error_id("MONGODB", operation, "TIMEOUT"),
+        return typed(
+            UnavailableError,
+            f"MongoDB at {display_url} did not answer in time: {scrub(exc)}",
+            "TIMEOUT",
         )
     if isinstance(exc, OperationFailure):
         return BackendError(
@@ -113,9 +114,7 @@ def translate_error(
             id=storage_error_id("MONGODB", operation, "FAILED"),
             details={"code": exc.code},
         )
-    return BackendError(
-        f"{operation}: {scrub(exc)}", id=storage_error_id("MONGODB", operation, "FAILED")
-    )
+    return typed(BackendError, scrub(exc), "FAILED")
 
 
 __all__ = ["DocumentTooLargeError", "chained_cause", "short_reason", "translate_error"]

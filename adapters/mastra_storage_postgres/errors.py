@@ -51,6 +51,14 @@ def map_error(exc: BaseException, operation: str, options: PgConnectOptions | No
         message = options.redact(message)
     where = f" ({options.display})" if options is not None and operation == "connect" else ""
     sqlstate = getattr(exc, "sqlstate", None) or ""
+
+    def typed(cls: type[MastraStorageError], text: str, kind: str) -> MastraStorageError:
+        return cls(
+            f"PostgresStore {operation}{text}",
+            id=storage_error_id("PG", operation, kind),
+            details={"sqlstate": sqlstate or None},
+        )
+
     if (
         isinstance(
             exc,
@@ -65,33 +73,15 @@ def map_error(exc: BaseException, operation: str, options: PgConnectOptions | No
         or sqlstate[:2] in _CONNECTION_SQLSTATE_CLASSES
     ):
         if sqlstate == "57014":  # query_canceled (statement_timeout): not a lost connection
-            return BackendError(
-                f"PostgresStore {operation}: {message}",
-                id=storage_error_id("PG", operation, "TIMEOUT"),
-                details={"sqlstate": sqlstate},
-            )
-        return UnavailableError(
-            f"PostgresStore {operation}: database unavailable{where}: {message}",
-            id=storage_error_id("PG", operation, "UNAVAILABLE"),
-            details={"sqlstate": sqlstate or None},
-        )
+            return typed(BackendError, f": {message}", "TIMEOUT")
+        return typed(UnavailableError, f": database unavailable{where}: {message}", "UNAVAILABLE")
     if sqlstate == "23505":
-        return ConflictError(
-            f"PostgresStore {operation}: {message}",
-            id=storage_error_id("PG", operation, "CONFLICT"),
-            details={"sqlstate": sqlstate},
-        )
+        return typed(ConflictError, f": {message}", "CONFLICT")
     if sqlstate in _RETRYABLE_SQLSTATES:
-        return UnavailableError(
-            f"PostgresStore {operation}: transaction aborted by the server ({message}); retry",
-            id=storage_error_id("PG", operation, "RETRY"),
-            details={"sqlstate": sqlstate},
+        return typed(
+            UnavailableError, f": transaction aborted by the server ({message}); retry", "RETRY"
         )
-    return BackendError(
-        f"PostgresStore {operation} failed: {message}",
-        id=storage_error_id("PG", operation, "FAILED"),
-        details={"sqlstate": sqlstate or None},
-    )
+    return typed(BackendError, f" failed: {message}", "FAILED")
 
 
 def missing_thread_error(exc: BaseException, operation: str) -> NotFoundError | None:
