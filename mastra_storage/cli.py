@@ -32,6 +32,7 @@ from typing import Any, TextIO
 from . import __version__, cli_prune
 from .composite import DoctorReport, MastraStorage
 from .errors import MastraStorageError
+from .existing import raise_if_unreachable
 from .records import Message, MessageContent, Score, ScorePayload, Thread
 from .redact import redact_text, redact_url
 from .registry import AdapterSpec, connect, installed_specs
@@ -368,6 +369,9 @@ async def _init(url: str, out: _Out) -> int:
     store = _connect_creating(url, path)
     try:
         report = await store.doctor() if existed else None
+        if report is not None:
+            # The doctor already waited the bounded connect: init would only wait again.
+            raise_if_unreachable(report, label=redact_url(url), verb="initialise")
         before = _report_version(report)
         had_tables = report is not None and not _tables_missing(report)
         statements_before = _statements(store)

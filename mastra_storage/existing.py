@@ -43,6 +43,23 @@ def _unreachable(check: DoctorCheck) -> bool:
     return check.name == "connectivity" and "does not exist" not in check.detail
 
 
+def raise_if_unreachable(report: DoctorReport, *, label: str, verb: str) -> None:
+    """Raise :class:`UnavailableError` when ``report`` says the server cannot be reached.
+
+    The doctor's connectivity check has already waited the client's bounded timeout, so
+    a command that ran it reports this instead of connecting (and waiting) again.
+    ``verb`` says what the command meant to do (``read``, ``initialise``).
+    """
+    for check in report.checks:
+        if not check.ok and _unreachable(check):
+            reason = f"{check.name}: {check.detail}" if check.detail else check.name
+            raise UnavailableError(
+                f"cannot {verb} {label} ({reason}); nothing was created or changed",
+                id="MASTRA_STORAGE_STORE_UNAVAILABLE",
+                details={"reason": reason},
+            )
+
+
 async def require_existing(store: MastraStorage, *, label: str) -> None:
     """Switch ``init()`` off on ``store`` and refuse it unless it holds a readable store.
 
@@ -52,16 +69,12 @@ async def require_existing(store: MastraStorage, *, label: str) -> None:
     """
     store.disable_init = True
     store.read_only = True
-    check = missing_check(await store.doctor())
+    report = await store.doctor()
+    raise_if_unreachable(report, label=label, verb="read")
+    check = missing_check(report)
     if check is None:
         return
     reason = f"{check.name}: {check.detail}" if check.detail else check.name
-    if _unreachable(check):
-        raise UnavailableError(
-            f"cannot read {label} ({reason}); nothing was created or changed",
-            id="MASTRA_STORAGE_STORE_UNAVAILABLE",
-            details={"reason": reason},
-        )
     raise NotFoundError(
         f"{label} is not an existing store ({reason}); nothing was created. Commands that "
         "only read never create one: check the URL, or run `mastra-storage init URL`",
@@ -89,4 +102,4 @@ async def open_existing(url: str, *, label: str | None = None, **options: Any) -
     return store
 
 
-__all__ = ["missing_check", "open_existing", "require_existing"]
+__all__ = ["missing_check", "open_existing", "raise_if_unreachable", "require_existing"]

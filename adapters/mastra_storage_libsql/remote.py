@@ -75,18 +75,18 @@ class RemoteTx(Tx):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Queue a statement; it is sent with the next read or at the end of the job."""
-        self._db.count_statement()
+        self._count("execute", sql, len(params))
         self._pending.append(_Step(self._stmt(sql, params)))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         steps = [_Step(self._stmt(sql, row)) for row in rows]
         if steps:
-            self._db.count_statement()
+            self._count(f"executemany x{len(steps)}", sql, len(steps[0].stmt["args"]))
             self._pending.extend(steps)
 
     def executescript(self, script: str) -> None:
         """Send the queue, then the script as one Hrana ``sequence`` (no parameters)."""
-        self._db.count_statement()
+        self._count("executescript", script, 0)
         if self._pending or (self._begin and not self._began):
             self._send([], final=False)
         self._request([{"type": "sequence", "sql": script}], final=False)
@@ -94,7 +94,7 @@ class RemoteTx(Tx):
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Send the queue and the read; a result over the server's response limit is
         fetched again in pieces (same rows, same order, same transaction)."""
-        self._db.count_statement()
+        self._count("fetchall", sql, len(params))
         try:
             results = self._send([_Step(self._stmt(sql, params))], final=False)
         except DriverError as exc:
@@ -153,7 +153,7 @@ class RemoteTx(Tx):
     def guard(self, sql: str, params: Sequence[Any], on_fail: Callable[[], BaseException]) -> None:
         """Queue a check: the job fails with ``on_fail()`` unless ``sql`` returns a true
         value (the check and the writes after it travel in the same request)."""
-        self._db.count_statement()
+        self._count("guard", sql, len(params))
         self._pending.append(
             _Step(self._stmt(_GUARD_SQL.format(check=sql), params), on_fail=on_fail)
         )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from mastra_storage import eval_layout, layout
 from mastra_storage.layout import Logical, LogicalColumn, LogicalTable
+from mastra_storage.logs import log_schema_change
 from mastra_storage.timeutil import to_iso, utc_now
 
 from .connection import LibSQLDatabase
@@ -385,6 +386,12 @@ def table_columns(tx: Tx, table: str) -> set[str]:
     return {str(r[1]) for r in tx.fetchall(f'PRAGMA table_info("{table}")')}
 
 
+def _change(tx: Tx, ddl: str) -> None:
+    """Run one schema statement of :func:`migrate`, logged at ``INFO`` first."""
+    log_schema_change("libsql", ddl)
+    tx.execute(ddl)
+
+
 def migrate(tx: Tx) -> None:
     """Create or upgrade everything (run inside one ``BEGIN IMMEDIATE`` transaction).
 
@@ -395,15 +402,18 @@ def migrate(tx: Tx) -> None:
     present = existing_tables(tx)
     for table in TABLES:
         if table.name not in present:
-            tx.execute(table.ddl())
+            _change(tx, table.ddl())
             continue
         have = table_columns(tx, table.name)
         for column in table.all_columns:
             if column.name not in have:
-                tx.execute(add_column_ddl(column, table.name))
-    for ddl in ALL_INDEXES.values():
-        tx.execute(ddl)
-    tx.execute(SCHEMA_TABLE_DDL)
+                _change(tx, add_column_ddl(column, table.name))
+    indexes = existing_indexes(tx)
+    for name, ddl in ALL_INDEXES.items():
+        if name not in indexes:
+            _change(tx, ddl)
+    if SCHEMA_TABLE not in present:
+        _change(tx, SCHEMA_TABLE_DDL)
     tx.execute(
         f"INSERT INTO {SCHEMA_TABLE} (component, version, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT(component) DO UPDATE SET version = excluded.version, "

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, Protocol
 
+from mastra_storage.logs import log_statement, statement_logging
+
 from .errors import DriverError
 
 #: ``write``: one ``BEGIN IMMEDIATE`` transaction; ``read``: one ``BEGIN`` (a snapshot);
@@ -30,17 +32,30 @@ class StatementCounter(Protocol):
 
 
 class Tx:
-    """The connection of one job, with statement counting and error tagging: every driver
-    exception is raised as a :class:`DriverError`."""
+    """The connection of one job, with statement counting, logging and error tagging:
+    every driver exception is raised as a :class:`DriverError`.
 
-    __slots__ = ("_conn", "_db")
+    Every statement passes through :meth:`_count`, which logs it at ``DEBUG`` on
+    ``mastra_storage.sql`` (text with ``?`` placeholders and the parameter count, never
+    the values). Whether to log is decided once per job, so with logging off a statement
+    costs one attribute read.
+    """
+
+    __slots__ = ("_conn", "_db", "_log")
 
     def __init__(self, conn: Any, db: StatementCounter) -> None:
         self._conn = conn
         self._db = db
+        self._log = statement_logging()
+
+    def _count(self, kind: str, sql: str, parameters: int) -> None:
+        """Count one driver call and log it (see the class docstring)."""
+        self._db.count_statement()
+        if self._log:
+            log_statement("libsql", kind, sql, parameters)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        self._db.count_statement()
+        self._count("execute", sql, len(params))
         try:
             return self._conn.execute(sql, tuple(params))
         except Exception as exc:
@@ -50,14 +65,14 @@ class Tx:
         batch = [tuple(row) for row in rows]
         if not batch:
             return
-        self._db.count_statement()
+        self._count(f"executemany x{len(batch)}", sql, len(batch[0]))
         try:
             self._conn.executemany(sql, batch)
         except Exception as exc:
             raise DriverError(exc) from exc
 
     def executescript(self, script: str) -> None:
-        self._db.count_statement()
+        self._count("executescript", script, 0)
         try:
             self._conn.executescript(script)
         except Exception as exc:

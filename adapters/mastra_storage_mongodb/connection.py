@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from bson import encode as bson_encode
 from bson.codec_options import CodecOptions
 from bson.errors import InvalidDocument
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -31,6 +31,7 @@ from mastra_storage.errors import (
     ValidationError,
     storage_error_id,
 )
+from mastra_storage.logs import command_logging, log_command, log_schema_change
 
 from .abandoned import AbandonedSessions
 from .errors import DocumentTooLargeError, chained_cause, translate_error
@@ -53,6 +54,60 @@ TX_RETRY = RetryPolicy(attempts=200, base_s=0.001, cap_s=0.05)
 #: own timeouts already waited, and an unreachable server must fail fast with
 #: ``UnavailableError``, not hang through the transaction budget above.
 TX_NETWORK_RETRY = RetryPolicy(attempts=2, base_s=0.0, cap_s=0.0)
+
+
+#: Commands that change the layout: logged at ``INFO`` on ``mastra_storage.schema``.
+_SCHEMA_COMMANDS = frozenset({"create", "createIndexes", "collMod", "dropIndexes"})
+#: The arrays whose length a command record shows (documents written, updates, deletes).
+_COUNTED = ("documents", "updates", "deletes")
+
+
+class CommandLog(monitoring.CommandListener):
+    """PyMongo command monitoring feeding the library's loggers (the one place every
+    command of a client passes, transactions and sessions included).
+
+    ``DEBUG`` on ``mastra_storage.commands``: the command name, the collection and how many
+    documents, updates or deletes it carries; never a filter, a key or a value (they hold
+    thread and resource ids and message content). ``INFO`` on ``mastra_storage.schema``:
+    each index or collection change, with the index names and key fields.
+    """
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        name = event.command_name
+        if name in _SCHEMA_COMMANDS:
+            log_schema_change("mongodb", _describe_schema_command(name, event.command))
+        elif command_logging():
+            command = event.command
+            target = command.get(name)
+            counts = {k: len(command[k]) for k in _COUNTED if isinstance(command.get(k), list)}
+            log_command(
+                "mongodb",
+                name,
+                f"{event.database_name}.{target}" if isinstance(target, str) else "",
+                **counts,
+            )
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        """Nothing: the start record says what was sent."""
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        """Nothing: the error reaches the caller as a typed error."""
+
+
+def _describe_schema_command(name: str, command: Mapping[str, Any]) -> str:
+    """``createIndexes mastra_threads: idx (resourceId, createdAt)``: names and key fields
+    only (a partial index's filter may hold constants; it is left out)."""
+    target = command.get(name)
+    text = f"{name} {target}" if isinstance(target, str) else name
+    indexes = command.get("indexes")
+    if isinstance(indexes, list):
+        shown = [
+            f"{index.get('name')} ({', '.join(str(k) for k in index.get('key', {}))})"
+            for index in indexes
+            if isinstance(index, Mapping)
+        ]
+        text += ": " + "; ".join(shown)
+    return text
 
 
 class MongoConnection:
@@ -310,6 +365,7 @@ __all__ = [
     "RMW_RETRY",
     "TX_NETWORK_RETRY",
     "TX_RETRY",
+    "CommandLog",
     "Document",
     "DocumentTooLargeError",
     "MongoConnection",

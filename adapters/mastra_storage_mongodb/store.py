@@ -36,7 +36,7 @@ from mastra_storage.lifecycle import (
 from mastra_storage.redact import protect_logs, redact_text, redact_url, url_secrets
 from mastra_storage.retention import RetentionPolicy
 
-from .connection import DEFAULT_MAX_BSON_SIZE, Document, MongoConnection
+from .connection import DEFAULT_MAX_BSON_SIZE, CommandLog, Document, MongoConnection
 from .editor import MongoEditorBackend
 from .errors import DocumentTooLargeError
 from .evals import MongoBlobsBackend, MongoDatasetsBackend, MongoExperimentsBackend
@@ -243,6 +243,9 @@ class MongoDBStore(MastraStorage):
                 # PyMongo waits 30 s for a usable server by default: an unreachable server
                 # took ~36 s to report through init. A few seconds say the same sooner.
                 client_options["serverSelectionTimeoutMS"] = int(server_selection_timeout * 1000)
+            # The library's command and schema logs (an injected client has only its own).
+            listeners = list(client_options.pop("event_listeners", None) or ())
+            client_options["event_listeners"] = [*listeners, CommandLog()]
             try:
                 new_client: AsyncMongoClient[Document] = AsyncMongoClient(
                     text, **client_options, driver=_driver_info()

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from mastra_storage.errors import ConfigurationError, MastraStorageError, UnavailableError
 from mastra_storage.lifecycle import DEFAULT_POOL_TIMEOUT_S, check_timeout
+from mastra_storage.logs import log_statement, statement_logging
 from mastra_storage.redact import redact_text, redact_url, split_url
 
 from .errors import import_asyncpg, map_error
@@ -225,36 +226,52 @@ async def create_pool(options: PgConnectOptions) -> asyncpg.Pool:
 
 
 class Runner:
-    """What a domain needs from a connection: the four asyncpg calls, counted.
+    """What a domain needs from a connection: the four asyncpg calls, counted and logged.
 
     ``statements`` counts round trips the SDK asks for (each call here, plus ``BEGIN`` and
-    ``COMMIT`` of a transaction), which is what the statement-count tests assert.
+    ``COMMIT`` of a transaction), which is what the statement-count tests assert. Each
+    call is logged at ``DEBUG`` on ``mastra_storage.sql`` (text and parameter count, never
+    the values); whether to log is decided once per connection, so with logging off a
+    statement costs one attribute read.
     """
+
+    __slots__ = ("_db", "conn", "log")
 
     def __init__(self, db: PgDatabase, conn: Any) -> None:
         self._db = db
         self.conn = conn
+        self.log = statement_logging()
 
     async def fetch(self, sql: str, *args: Any) -> list[Any]:
         self._db.statements_executed += 1
+        if self.log:
+            log_statement("postgres", "fetch", sql, len(args))
         rows: list[Any] = await self.conn.fetch(sql, *args)
         return rows
 
     async def fetchrow(self, sql: str, *args: Any) -> Any:
         self._db.statements_executed += 1
+        if self.log:
+            log_statement("postgres", "fetchrow", sql, len(args))
         return await self.conn.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         self._db.statements_executed += 1
+        if self.log:
+            log_statement("postgres", "fetchval", sql, len(args))
         return await self.conn.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
         self._db.statements_executed += 1
+        if self.log:
+            log_statement("postgres", "execute", sql, len(args))
         status: str = await self.conn.execute(sql, *args)
         return status
 
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
         self._db.statements_executed += 1
+        if self.log:
+            log_statement("postgres", f"executemany x{len(args)}", sql, len(args[0]) if args else 0)
         await self.conn.executemany(sql, args)
 
 
@@ -352,6 +369,8 @@ class PgDatabase:
         """
         async with self.connection(operation) as runner:
             self.statements_executed += 2  # BEGIN and COMMIT/ROLLBACK
+            if runner.log:
+                log_statement("postgres", "transaction", "BEGIN", 0)
             tx = runner.conn.transaction()
             await tx.start()
             try:
@@ -359,10 +378,14 @@ class PgDatabase:
             except asyncio.CancelledError:
                 raise  # connection() closes the connection
             except BaseException:
+                if runner.log:
+                    log_statement("postgres", "transaction", "ROLLBACK", 0)
                 with contextlib.suppress(Exception):
                     await tx.rollback()
                 raise
             else:
+                if runner.log:
+                    log_statement("postgres", "transaction", "COMMIT", 0)
                 await tx.commit()
 
     async def fetch(self, operation: str, sql: str, *args: Any) -> list[Any]:

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 from mastra_storage.errors import BackendError, MastraStorageError, SchemaMismatchError
 from mastra_storage.layout import TABLE_SPANS
+from mastra_storage.logs import SCHEMA_LOGGER_NAME, log_schema_change
 
 from .connection import PgDatabase, Runner
 from .errors import import_asyncpg
@@ -50,7 +51,8 @@ from .schema import (
     warm_check,
 )
 
-logger = logging.getLogger("mastra_storage_postgres")
+# Under the library's logger, so ``logging.getLogger("mastra_storage")`` settings apply.
+logger = logging.getLogger(SCHEMA_LOGGER_NAME)
 
 #: How long one schema statement may wait for its table lock before it gives up (and is
 #: retried): the longest a live app's queries queue behind it.
@@ -142,6 +144,7 @@ async def run_online(
     """Apply :class:`Step` s in order (outside any transaction)."""
     for step in steps:
         started = time.perf_counter()
+        log_schema_change("postgres", step.sql)
         if step.kind == "ddl":
             await run_ddl(runner, step.sql, lock_timeout_s=lock_timeout_s)
         elif step.kind == "index":
@@ -149,7 +152,7 @@ async def run_online(
             await build_index(runner, schema, step.index, step.sql)
         else:
             await runner.execute(step.sql)
-        logger.info("init: %s (%.3f s)", step.sql[:160], time.perf_counter() - started)
+        logger.debug("init: %s took %.3f s", step.sql[:160], time.perf_counter() - started)
 
 
 async def _check_spans(runner: Runner, schema: str, plan: SchemaPlan) -> None:
@@ -192,6 +195,8 @@ async def ensure_schema(
             state = await read_state(runner, schema)
             plan = plan_ddl(schema, state, indexes)
             await _check_spans(runner, schema, plan)
+            for statement in plan.script:
+                log_schema_change("postgres", statement)
             if plan.script:
                 # One round trip: a parameterless multi-statement script in one transaction.
                 async with runner.conn.transaction():

@@ -19,6 +19,7 @@ from redis.exceptions import WatchError
 from mastra_storage.backend.concurrency import KeyedLocks, RetryPolicy
 from mastra_storage.codec import dumps, loads
 from mastra_storage.errors import MastraStorageError, UnavailableError
+from mastra_storage.logs import command_logging, log_command
 
 from .keys import Keys
 
@@ -89,11 +90,16 @@ class RedisDB:
         """
         async with self.locks.hold_many(watch):
             for attempt in TX_RETRY.tries():
+                log = command_logging()
                 async with self.client.pipeline(transaction=True) as pipe:
                     if watch:
+                        if log:
+                            log_command("redis", "WATCH", keys=len(watch))
                         await pipe.watch(*watch)
                     result = await body(pipe)
                     if pipe.command_stack:
+                        if log:
+                            log_command("redis", _stack_summary(pipe.command_stack))
                         try:
                             await pipe.execute()
                         except WatchError:
@@ -110,6 +116,8 @@ class RedisDB:
         """``MGET`` (one command) decoded; missing or non-JSON values come back as ``None``."""
         if not keys:
             return []
+        if command_logging():
+            log_command("redis", "MGET", keys=len(keys))
         return [decode_json(raw) for raw in await self.client.mget(keys)]
 
 
@@ -160,6 +168,17 @@ async def lex_members(reader: Any, key: str, lower: str = "-", upper: str = "+")
     """Every member of a lexicographic index between two bounds, ascending (one command)."""
     members = await reader.zrange(key, lower, upper, bylex=True)
     return [str(m) for m in members]
+
+
+def _stack_summary(stack: Any) -> str:
+    """``MULTI/EXEC [MSET, ZADD x2]``: the queued command names with repeat counts (the
+    keys and values are left out: keys hold thread and resource ids)."""
+    names: dict[str, int] = {}
+    for entry in stack:
+        args = entry[0] if isinstance(entry, tuple) else getattr(entry, "args", ())
+        name = str(args[0]).upper() if args else "?"
+        names[name] = names.get(name, 0) + 1
+    return "MULTI/EXEC [" + ", ".join(f"{n} x{c}" if c > 1 else n for n, c in names.items()) + "]"
 
 
 def decode_json(raw: Any) -> Any:
