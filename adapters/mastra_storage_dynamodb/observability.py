@@ -47,8 +47,9 @@ from mastra_storage.records import Span
 from mastra_storage.timeutil import to_epoch_ms, to_iso
 
 from .domain import DynamoBackendBase
+from .errors import TransactionCancelled
 from .optimistic import optimistic
-from .table import Expr, Item, check_item_size, chunk_actions
+from .table import Expr, Item, cas_condition, check_item_size, chunk_actions, next_rev
 
 ENTITY = "span"
 PREFIX = "$mastra_storage#"
@@ -266,89 +267,97 @@ class DynamoObservabilityBackend(DynamoBackendBase, ObservabilityBackend):
     """Spans and traces in the shared table (module docstring: items and access paths).
 
     Writes of up to 100 spans are one ``TransactWriteItems`` (atomic); larger batches are
-    consecutive transactions of 100, each atomic. Span upserts need no read: one
-    ``UpdateItem`` per span that keeps the stored ``createdAt``. Index entries live on
-    GSIs, so ``list_traces`` sees a write after DynamoDB's index propagation (typically
-    well under a second); ``get_*`` read the table with strong consistency.
+    consecutive transactions of 100, each atomic. New spans need no read (a ``Put``
+    guarded by ``attribute_not_exists``); replacing stored ones reads them first. Index
+    entries live on GSIs, so ``list_traces`` sees a write after DynamoDB's index
+    propagation (typically well under a second); ``get_*`` read the table with strong
+    consistency.
     """
 
     entities: ClassVar[tuple[str, ...]] = (ENTITY,)
 
-    def _write_action(self, span: Span, created_at: str | None) -> tuple[dict[str, Any], int]:
-        # A trace's spans expire together only roughly (each from its own last write).
-        attributes = {**span_attributes(span), **self.with_ttl("trace", {})}
-        expr = Expr()
-        sets = [f"{expr.n(k)} = {expr.v(v)}" for k, v in attributes.items() if v is not None]
-        if created_at is not None:
-            name = expr.n("createdAt")
-            sets.append(f"{name} = if_not_exists({name}, {expr.v(created_at)})")
-        removes = [expr.n(k) for k, v in attributes.items() if v is None]
-        update = "SET " + ", ".join(sets)
-        if removes:
-            update += " REMOVE " + ", ".join(removes)
-        update += f" ADD {expr.n('rev')} {expr.v(1)}"
+    def _put_action(
+        self, span: Span, old: Item | None, created_at: str | None
+    ) -> tuple[dict[str, Any], int]:
+        """A ``Put`` of the whole span item, conditioned on the item read (``old``; ``None``:
+        it must not exist), keeping the stored ``createdAt``."""
         key = span_key(span.trace_id, span.span_id)
-        size = check_item_size(
-            {**key, **{k: v for k, v in attributes.items() if v is not None}, "createdAt": ""},
-            what=f"span {span.span_id} of trace {span.trace_id}",
-        )
-        return self.table.update_action(key, update, expr), size
+        # A trace's spans expire together only roughly (each from its own last write).
+        item = {
+            **key,
+            **{k: v for k, v in span_attributes(span).items() if v is not None},
+            **self.with_ttl("trace", {}),
+            "createdAt": old.get("createdAt") if old is not None else created_at,
+            "rev": next_rev(old),
+        }
+        size = check_item_size(item, what=f"span {span.span_id} of trace {span.trace_id}")
+        expr = Expr()
+        return self.table.put_action(item, expr=expr, condition=cas_condition(expr, old)), size
 
     async def _write(self, actions: list[tuple[dict[str, Any], int]]) -> None:
-        for chunk in chunk_actions([("Update", a) for a, _ in actions], [s for _, s in actions]):
+        for chunk in chunk_actions([("Put", a) for a, _ in actions], [s for _, s in actions]):
             await self.table.transact(chunk)
 
+    async def _read(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """The stored items of these spans (consistent ``BatchGetItem``), by key."""
+        found = await self.table.batch_get([span_key(t, s) for t, s in keys])
+        out: dict[tuple[str, str], Item] = {}
+        for item in found:
+            span = span_from_item(item)
+            if span is not None and item["pk"] == trace_pk(span.trace_id):
+                out[(span.trace_id, span.span_id)] = item
+        return out
+
     async def upsert_spans(self, spans: list[Span]) -> None:
-        """One ``UpdateItem`` per span in one transaction per 100 spans: every attribute
-        replaced, ``createdAt`` kept when stored (``if_not_exists``). A span listed twice
-        is written once, as its last version with its first ``created_at``."""
+        """One transaction per 100 spans. First try: a ``Put`` per span guarded by
+        ``attribute_not_exists`` (new spans: no read). If some exist, the retry reads them
+        and replaces each with a ``Put`` guarded by its ``rev``, keeping its ``createdAt``.
+        A span listed twice is written once, as its last version with its first
+        ``created_at``."""
         latest: dict[tuple[str, str], Span] = {}
         first_created: dict[tuple[str, str], datetime | None] = {}
         for span in spans:
             key = (span.trace_id, span.span_id)
             first_created.setdefault(key, span.created_at)
             latest[key] = span
-        actions = []
-        for key, span in latest.items():
-            created = first_created[key]
-            actions.append(self._write_action(span, None if created is None else to_iso(created)))
-        await self._write(actions)
+        read_first = False
+
+        async def attempt() -> None:
+            nonlocal read_first
+            olds = await self._read(list(latest)) if read_first else {}
+            actions = []
+            for key, span in latest.items():
+                created = first_created[key]
+                created_iso = None if created is None else to_iso(created)
+                actions.append(self._put_action(span, olds.get(key), created_iso))
+            try:
+                await self._write(actions)
+            except TransactionCancelled:
+                read_first = True  # some spans exist (or changed): read, then replace
+                raise
+
+        locks = [f"span:{t}\x00{s}" for t, s in latest]
+        await optimistic(self.table, locks, attempt, what="upsert spans")
 
     async def update_spans(self, updates: list[SpanUpdate], now: datetime) -> None:
-        """Read the spans (``BatchGetItem``), apply the changes and write them back in one
+        """Read the spans (``BatchGetItem``), apply the changes and put them back in one
         transaction per 100 spans, each conditioned on the ``rev`` read (retried while
-        other writers win); missing spans are skipped."""
+        other writers win); missing spans are skipped. A span that stops being a root
+        loses its index entries in the same write."""
         keys = list(dict.fromkeys((u.trace_id, u.span_id) for u in updates))
 
         async def attempt() -> None:
-            found = await self.table.batch_get([span_key(t, s) for t, s in keys])
-            current: dict[tuple[str, str], tuple[Span, Item]] = {}
-            for item in found:
-                span = span_from_item(item)
-                if span is not None and item["pk"] == trace_pk(span.trace_id):
-                    current[(span.trace_id, span.span_id)] = (span, item)
+            current = await self._read(keys)
             changed: dict[tuple[str, str], Span] = {}
             for update in updates:
                 key = (update.trace_id, update.span_id)
                 if key in current:
-                    base = changed.get(key, current[key][0])
+                    base = changed.get(key) or span_from_item(current[key])
+                    assert base is not None  # _read keeps decodable items only
                     changed[key] = base.replace(**update.changes, updated_at=now)
-            actions = []
-            for key, span in changed.items():
-                item = current[key][1]
-                action, size = self._write_action(span, item.get("createdAt"))
-                # The update's placeholders are #n0.. and :v0..; the guard's are its own.
-                names = action.setdefault("ExpressionAttributeNames", {})
-                values = action.setdefault("ExpressionAttributeValues", {})
-                names["#cpk"], names["#crev"] = "pk", "rev"
-                guard = "attribute_exists(#cpk) AND "
-                if item.get("rev") is None:
-                    action["ConditionExpression"] = guard + "attribute_not_exists(#crev)"
-                else:
-                    values[":crev"] = self.table.ser(item["rev"])
-                    action["ConditionExpression"] = guard + "#crev = :crev"
-                actions.append((action, size))
-            await self._write(actions)
+            await self._write(
+                [self._put_action(span, current[key], None) for key, span in changed.items()]
+            )
 
         locks = [f"span:{t}\x00{s}" for t, s in keys]
         await optimistic(self.table, locks, attempt, what="update spans")
@@ -430,8 +439,11 @@ class DynamoObservabilityBackend(DynamoBackendBase, ObservabilityBackend):
         rows: list[Span] = []
         try:
             if ranged is not None:
+                # DynamoDB applies Limit before the filter: a filtered range reads in
+                # larger pages so that a selective filter still fills a page in few calls.
+                size = need if ranged["filter"] is None else max(need, 100)
                 async for items, _ in self.table.query_pages(
-                    **ranged, forward=not descending, page_size=min(need, 1000)
+                    **ranged, forward=not descending, page_size=min(size, 1000)
                 ):
                     rows.extend(s for s in map(span_from_item, items) if s is not None)
                     if len(rows) >= need:
