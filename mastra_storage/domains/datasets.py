@@ -8,6 +8,7 @@ dataset can be read back (``list_items(version=...)``, ``get_item(version=...)``
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -47,6 +48,8 @@ from ..validation import (
 from .paging import cursor_scope, fetch_page
 
 DEFAULT_PER_PAGE = 100
+#: Batches up to this many items are validated inline; larger ones in a worker thread.
+_INLINE_ITEMS = 32
 #: Items per batch call: one transaction, one version.
 MAX_BATCH_ITEMS = 10_000
 
@@ -60,6 +63,10 @@ _JSON_FIELDS_ITEM = (
     "expected_trajectory",
     "tool_mocks",
 )
+
+
+def _schemas(dataset: Dataset) -> tuple[Any, ...]:
+    return (dataset.input_schema, dataset.ground_truth_schema, dataset.request_context_schema)
 
 
 def _invalid(message: str, operation: str, **details: Any) -> ValidationError:
@@ -291,14 +298,13 @@ class DatasetsStore:
         now = utc_now()
         ids = [str(uuid.uuid4()) for _ in items]
 
-        def mutate(dataset: Dataset, current: dict[str, DatasetItem]) -> ItemChanges:
-            version = dataset.version + 1
+        def build(dataset: Dataset) -> list[DatasetItem]:
             rows = []
             for item_id, item in zip(ids, items, strict=True):
                 row = DatasetItem(
                     id=item_id,
                     dataset_id=dataset.id,
-                    dataset_version=version,
+                    dataset_version=dataset.version + 1,
                     organization_id=dataset.organization_id,
                     project_id=dataset.project_id,
                     created_at=now,
@@ -307,6 +313,31 @@ class DatasetsStore:
                 )
                 self._check_item(row, dataset, op)
                 rows.append(row)
+            return rows
+
+        # A large batch is checked and validated against the schemas in a worker thread
+        # before the write (the event loop keeps running); the write then only re-checks
+        # when the dataset's schemas changed in between.
+        prebuilt: list[DatasetItem] | None = None
+        seen: Dataset | None = None
+        if len(items) > _INLINE_ITEMS:
+            seen = await self.backend.get_dataset(dataset_id)
+            if seen is not None:
+                prebuilt = await asyncio.to_thread(build, seen)
+
+        def mutate(dataset: Dataset, current: dict[str, DatasetItem]) -> ItemChanges:
+            if prebuilt is None or seen is None or _schemas(seen) != _schemas(dataset):
+                rows = build(dataset)
+            else:
+                version = dataset.version + 1
+                rows = [
+                    r.replace(
+                        dataset_version=version,
+                        organization_id=dataset.organization_id,
+                        project_id=dataset.project_id,
+                    )
+                    for r in prebuilt
+                ]
             return self._changes(dataset, rows, now)
 
         return list(await self._write(dataset_id, [], mutate, op))

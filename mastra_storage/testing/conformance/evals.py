@@ -169,6 +169,12 @@ class EvalsTests(ConformanceBase):
         assert [i.id for i in current.items] == [items[2].id]
         versions = await ds.list_dataset_versions(dataset.id)
         assert [v.version for v in versions.items] == [2, 1]
+        big = [ItemInput(input={"question": f"q{i}"}) for i in range(60)]
+        with pytest.raises(ValidationError):  # a large batch is validated the same way
+            await ds.batch_insert_items(dataset.id, [*big, ItemInput(input={"other": 1})])
+        added = await ds.batch_insert_items(dataset.id, big)
+        assert {i.dataset_version for i in added} == {3} and len(added) == 60
+        assert (await ds.list_items(dataset.id, include_total=True)).total == 61
 
     async def test_item_errors_write_nothing(self, storage: MastraStorage) -> None:
         ds = await self.datasets(storage)
