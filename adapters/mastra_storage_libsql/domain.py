@@ -90,6 +90,23 @@ class LibSQLDomain:
 
         await self.db.run("dangerouslyClearAll", job)
 
+    async def read_one(
+        self,
+        operation: str,
+        sql: str,
+        params: Sequence[Any],
+        from_row: Callable[[tuple[Any, ...]], T],
+    ) -> T | None:
+        """The first row of one read statement, decoded, or ``None`` when it selects
+        nothing (one statement: its own snapshot, no transaction). Driver errors are
+        translated as :meth:`LibSQLDatabase.run` does."""
+
+        def job(tx: Tx) -> T | None:
+            row = tx.fetchone(sql, params)
+            return None if row is None else from_row(row)
+
+        return await self.db.run(operation, job, mode="none")
+
     async def read_page(
         self,
         operation: str,

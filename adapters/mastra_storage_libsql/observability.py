@@ -23,6 +23,7 @@ from mastra_storage.backend.observability import (
 )
 from mastra_storage.layout import SPAN_FIELD_COLUMNS, TABLE_SPANS
 from mastra_storage.records import Span
+from mastra_storage.sqltext import TRACE_STATUS_SQL
 from mastra_storage.timeutil import from_epoch_ms
 
 from .domain import Keyset, LibSQLDomain, PageStatement, row_values
@@ -184,12 +185,8 @@ def _trace_where(query: TraceQuery, *, json_in_sql: bool) -> tuple[list[str], li
         sub_where, sub_params = date_range_conditions('s."endedAt"', query.ended_range)
         where.extend(sub_where)
         params.extend(sub_params)
-    if f.status == "error":
-        where.append("s.error IS NOT NULL")
-    elif f.status == "running":
-        where.append('s."endedAt" IS NULL AND s.error IS NULL')
-    elif f.status == "success":
-        where.append('s."endedAt" IS NOT NULL AND s.error IS NULL')
+    if f.status is not None:
+        where.append(TRACE_STATUS_SQL[f.status])
     if f.has_child_error is not None:
         where.append(_CHILD_ERROR if f.has_child_error else f"NOT {_CHILD_ERROR}")
     if json_in_sql:
@@ -264,26 +261,21 @@ class LibSQLObservabilityBackend(LibSQLDomain, ObservabilityBackend):
         await self.db.run("createSpan" if len(rows) == 1 else "batchCreateSpans", job)
 
     async def get_span(self, trace_id: str, span_id: str) -> Span | None:
-        def job(tx: Tx) -> Span | None:
-            row = tx.fetchone(
-                f'SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s WHERE s."traceId" = ? '
-                'AND s."spanId" = ?',
-                (trace_id, span_id),
-            )
-            return None if row is None else span_from_row(row)
-
-        return await self.db.run("getSpan", job, mode="none")
+        return await self.read_one(
+            "getSpan",
+            f'SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s WHERE s."traceId" = ? AND s."spanId" = ?',
+            (trace_id, span_id),
+            span_from_row,
+        )
 
     async def get_root_span(self, trace_id: str) -> Span | None:
-        def job(tx: Tx) -> Span | None:
-            row = tx.fetchone(
-                f'SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s WHERE s."traceId" = ? '
-                'AND s."parentSpanId" IS NULL ORDER BY s.rowid LIMIT 1',
-                (trace_id,),
-            )
-            return None if row is None else span_from_row(row)
-
-        return await self.db.run("getRootSpan", job, mode="none")
+        return await self.read_one(
+            "getRootSpan",
+            f'SELECT {SPAN_COLUMNS} FROM {TABLE_SPANS} s WHERE s."traceId" = ? '
+            'AND s."parentSpanId" IS NULL ORDER BY s.rowid LIMIT 1',
+            (trace_id,),
+            span_from_row,
+        )
 
     async def get_trace_spans(self, trace_id: str) -> list[Span]:
         def job(tx: Tx) -> list[Span]:

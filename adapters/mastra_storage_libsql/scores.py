@@ -93,13 +93,12 @@ class LibSQLScoresBackend(LibSQLDomain, ScoresBackend):
         await self.db.run("saveScore", job)
 
     async def get_score(self, score_id: str) -> Score | None:
-        def job(tx: Tx) -> Score | None:
-            row = tx.fetchone(
-                f"SELECT {SCORE_COLUMNS} FROM {TABLE_SCORERS} WHERE id = ?", (score_id,)
-            )
-            return None if row is None else score_from_row(row)
-
-        return await self.db.run("getScoreById", job, mode="none")
+        return await self.read_one(
+            "getScoreById",
+            f"SELECT {SCORE_COLUMNS} FROM {TABLE_SCORERS} WHERE id = ?",
+            (score_id,),
+            score_from_row,
+        )
 
     async def query_scores(self, query: ScoreQuery) -> tuple[list[Score], int]:
         where: list[str] = []

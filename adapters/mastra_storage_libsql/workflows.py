@@ -73,15 +73,13 @@ class LibSQLWorkflowsBackend(LibSQLDomain, WorkflowsBackend):
         await self.db.run("persistWorkflowSnapshot", job)
 
     async def get_run(self, workflow_name: str, run_id: str) -> WorkflowRun | None:
-        def job(tx: Tx) -> WorkflowRun | None:
-            row = tx.fetchone(
-                f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT} "
-                "WHERE workflow_name = ? AND run_id = ?",
-                (workflow_name, run_id),
-            )
-            return None if row is None else run_from_row(row)
-
-        return await self.db.run("loadWorkflowSnapshot", job, mode="none")
+        return await self.read_one(
+            "loadWorkflowSnapshot",
+            f"SELECT {RUN_COLUMNS} FROM {TABLE_WORKFLOW_SNAPSHOT} "
+            "WHERE workflow_name = ? AND run_id = ?",
+            (workflow_name, run_id),
+            run_from_row,
+        )
 
     async def modify_run(
         self, workflow_name: str, run_id: str, mutate: RunMutation
@@ -138,12 +136,9 @@ class LibSQLWorkflowsBackend(LibSQLDomain, WorkflowsBackend):
         if workflow_name is not None:
             sql += " AND workflow_name = ?"
             params.append(workflow_name)
-
-        def job(tx: Tx) -> WorkflowRun | None:
-            row = tx.fetchone(sql + _ORDER + " LIMIT 1", params)
-            return None if row is None else run_from_row(row)
-
-        return await self.db.run("getWorkflowRunById", job, mode="none")
+        return await self.read_one(
+            "getWorkflowRunById", sql + _ORDER + " LIMIT 1", params, run_from_row
+        )
 
     async def delete_run(self, run_id: str, workflow_name: str) -> None:
         def job(tx: Tx) -> None:

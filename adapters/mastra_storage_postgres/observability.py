@@ -22,6 +22,7 @@ from mastra_storage.backend.observability import (
 )
 from mastra_storage.layout import SPAN_FIELD_COLUMNS, TABLE_SPANS
 from mastra_storage.records import Span
+from mastra_storage.sqltext import TRACE_STATUS_SQL
 
 from .domain import PgBackend, PgContext
 from .schema import SPANS, q
@@ -223,12 +224,8 @@ class PgObservabilityBackend(PgBackend, ObservabilityBackend):
         if query.ended_range is not None:
             where.append('s."endedAt" IS NOT NULL')
             where.extend(date_range_conditions('s."endedAt"', query.ended_range, p))
-        if f.status == "error":
-            where.append("s.error IS NOT NULL")
-        elif f.status == "running":
-            where.append('s."endedAt" IS NULL AND s.error IS NULL')
-        elif f.status == "success":
-            where.append('s."endedAt" IS NOT NULL AND s.error IS NULL')
+        if f.status is not None:
+            where.append(TRACE_STATUS_SQL[f.status])
         if f.has_child_error is not None:
             where.append(self._child_error if f.has_child_error else f"NOT {self._child_error}")
         for column, wanted in (
