@@ -134,9 +134,7 @@ async def reindex(db: RedisDB) -> ReindexReport:
         batch.set_text(k.message_index(message.id), str(message.thread_id), "message")
         for key in message_index_keys(plain, meta):
             batch.zadd(key, {meta.member: 0}, "message")
-    async with db.client.pipeline(transaction=False) as pipe:
-        batch.flush(pipe)
-        await pipe.execute()
+    await _send(db, batch)
     report.messages = len(messages)
 
     runs = _parsed(await _records(db, TABLE_WORKFLOW_SNAPSHOT), run_from_json, report)
@@ -148,9 +146,7 @@ async def reindex(db: RedisDB) -> ReindexReport:
         member = run_member(run)
         for index_key in run_index_keys(db, run):
             batch.zadd(index_key, {member: 0}, "workflow_snapshot")
-    async with db.client.pipeline(transaction=False) as pipe:
-        batch.flush(pipe)
-        await pipe.execute()
+    await _send(db, batch)
     report.workflow_runs = len(newest)
 
     scores = _parsed(await _records(db, TABLE_SCORERS), score_from_json, report)
@@ -159,11 +155,17 @@ async def reindex(db: RedisDB) -> ReindexReport:
         member = score_member(score)
         for index_key in score_index_keys(db, score):
             batch.zadd(index_key, {member: 0}, "score")
+    await _send(db, batch)
+    report.scores = len(scores)
+    return report
+
+
+async def _send(db: RedisDB, batch: WriteBatch) -> None:
+    """Write ``batch`` in one pipeline round trip (not a transaction: a rebuild that
+    stops half-way is finished by running it again)."""
     async with db.client.pipeline(transaction=False) as pipe:
         batch.flush(pipe)
         await pipe.execute()
-    report.scores = len(scores)
-    return report
 
 
 async def _one_copy_per_id(
