@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from redis.asyncio.client import Pipeline
 
 from mastra_storage.backend.concurrency import RetryPolicy
-from mastra_storage.backend.paging import sort_rows
+from mastra_storage.backend.paging import PageRequest, sort_rows
 from mastra_storage.records import Score, Thread, WorkflowRun
 from mastra_storage.timeutil import to_epoch_ms
 
@@ -278,6 +278,38 @@ async def newest_first(
     return found, total - (len(items) - len(found)) if count else 0
 
 
+async def list_index(
+    db: RedisDB,
+    key: str,
+    bounds: tuple[str, str],
+    load: Loader[T],
+    page: PageRequest,
+    *,
+    residual: bool,
+    execute: Callable[[list[T]], tuple[list[T], int]],
+    cursor_tail: Callable[[Any], str] = str,
+    ties_ascending: bool = False,
+) -> tuple[list[T], int]:
+    """A listing over one time index: with a ``residual`` filter no index answers, every
+    record between ``bounds`` handed to the query's reference ``execute``; else
+    :func:`newest_first` with ``page``'s paging fields, the cursor's member position
+    ``<ms>:<cursor_tail(tie)>``."""
+    if residual:
+        return execute(await load_members(await index_members(db, key, bounds), load))
+    after = page.after
+    return await newest_first(
+        db,
+        key,
+        bounds,
+        load,
+        offset=page.offset,
+        limit=page.limit,
+        count=page.count,
+        after=None if after is None else timed_member(after.key, cursor_tail(after.tie)),
+        ties_ascending=ties_ascending,
+    )
+
+
 def _tie_order(members: list[str]) -> list[str]:
     """Members by time descending, then tail ascending."""
     return sort_rows(members, parse_timed_member, descending=True, tie_descending=False)
@@ -333,6 +365,7 @@ __all__ = [
     "add_mastra_member",
     "add_message_index",
     "index_members",
+    "list_index",
     "load_members",
     "mastra_score",
     "message_index_keys",

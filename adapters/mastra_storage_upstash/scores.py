@@ -18,13 +18,11 @@ from .adopt import score_adopter
 from .db import RedisDB, begin, decode_json
 from .errors import operation
 from .indexes import (
-    index_members,
-    load_members,
-    newest_first,
+    list_index,
     score_index_keys,
     score_member,
 )
-from .keys import parse_timed_member, timed_member
+from .keys import parse_timed_member
 from .lex import HIGHEST, LOWEST
 from .rows import score_from_json, score_to_json
 from .scan import delete_matching
@@ -105,19 +103,14 @@ class UpstashScoresBackend(ScoresBackend):
             key = k.scores_by("span", query.trace_id, query.span_id)
         else:  # pragma: no cover - the domain always sets one of the above
             raise AssertionError("unsupported score query")
-        if residual:
-            members = await index_members(self._db, key, (LOWEST, HIGHEST))
-            return query.execute(await load_members(members, self._load))
-        after = query.after
-        return await newest_first(
+        return await list_index(
             self._db,
             key,
             (LOWEST, HIGHEST),
             self._load,
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
-            after=None if after is None else timed_member(after.key, str(after.tie)),
+            query,
+            residual=residual,
+            execute=query.execute,
             ties_ascending=True,
         )
 

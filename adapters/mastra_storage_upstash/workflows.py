@@ -26,8 +26,7 @@ from .adopt import run_adopter, run_index_writes
 from .db import RedisDB, begin, decode_json
 from .errors import operation
 from .indexes import (
-    index_members,
-    load_members,
+    list_index,
     newest_first,
     run_index_keys,
     run_member,
@@ -39,7 +38,6 @@ from .keys import (
     parse_run_tail,
     parse_timed_member,
     run_tail,
-    timed_member,
 )
 from .lex import HIGHEST, LOWEST, lower_from_date, upper_from_date
 from .rows import run_from_json, run_to_json
@@ -192,20 +190,16 @@ class UpstashWorkflowsBackend(WorkflowsBackend):
             key = k.runs_by("all", None)
         lower = LOWEST if query.from_date is None else lower_from_date(query.from_date, False)
         upper = HIGHEST if query.to_date is None else upper_from_date(query.to_date, False)
-        if residual:
-            members = await index_members(self._db, key, (lower, upper))
-            return query.execute(await load_members(members, self._load))
-        after = query.after
-        return await newest_first(
+        return await list_index(
             self._db,
             key,
             (lower, upper),
             self._load,
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
+            query,
+            residual=residual,
+            execute=query.execute,
             # (ms, run_id) DESC: members below "<ms>:<run_id>\0" (every workflow of that run)
-            after=None if after is None else timed_member(after.key, run_tail("", str(after.tie))),
+            cursor_tail=lambda tie: run_tail("", str(tie)),
         )
 
     async def _load(self, members: list[str]) -> list[WorkflowRun | None]:
