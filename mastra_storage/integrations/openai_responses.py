@@ -399,7 +399,24 @@ def owned_parts_to_items(
     nothing else holds (:meth:`~mastra_storage.domains.memory.MemoryStore.list_message_parts`
     decodes them fresh for each call)."""
     items: list[dict[str, Any]] = []
+    append = items.append
     for _id, role, parts in messages:
+        if len(parts) == 1 and parts[0].get("type") == "text":
+            # The two commonest messages inline (a call per message was most of a read's
+            # conversion): a plain text message, and one SDK message item of one text.
+            part = parts[0]
+            metadata = part.get("providerMetadata")
+            if metadata is None:
+                append({"role": role, "content": part.get("text", "")})
+                continue
+            kept = metadata.get(NAMESPACE) if type(metadata) is dict else None
+            if type(kept) is dict and len(kept) == 2:
+                item, piece = kept.get("item"), kept.get("part")
+                if type(item) is dict and type(piece) is dict:
+                    piece["text"] = part.get("text", "")
+                    item["content"] = [piece]
+                    append(item)
+                    continue
         _append_items(items, parts, role, owned=True)
     return items
 

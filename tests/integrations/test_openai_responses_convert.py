@@ -139,6 +139,27 @@ def test_items_round_trip_per_message(xs: list[dict[str, Any]]) -> None:
     assert out == xs
 
 
+@settings(max_examples=ROUND_TRIPS, deadline=None)
+@given(items)
+def test_owned_parts_convert_like_messages(xs: list[dict[str, Any]]) -> None:
+    """The recall path (parts freshly decoded, taken over) gives what the records path
+    gives, and shares no object between items."""
+    messages = conv.items_to_messages(xs, thread_id="t", resource_id="r")
+    rows = [(m.id, m.role, json.loads(json.dumps(m.content.parts))) for m in messages]
+    got = conv.owned_parts_to_items(rows)
+    assert got == conv.messages_to_items(messages) == xs
+    seen: set[int] = set()
+
+    def containers(value: Any) -> None:
+        if isinstance(value, (dict, list)):
+            assert id(value) not in seen
+            seen.add(id(value))
+            for child in value.values() if isinstance(value, dict) else value:
+                containers(child)
+
+    containers(got)
+
+
 # Mastra-written messages: text, tool invocations (string results), as a Mastra app writes.
 mastra_text = text.map(lambda t: {"type": "text", "text": t})
 
