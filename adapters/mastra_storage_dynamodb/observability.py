@@ -5,7 +5,7 @@ Items (``docs/dynamodb-layout.md``, "Observability"):
 
 * a span: ``pk = $mastra_storage#trace_<trace_id>``, ``sk = span#<span_id>`` (ids exact, not
   lower-cased: no two spans share a key), the span as JSON in ``span``, its first
-  ``createdAt`` kept by ``if_not_exists``, ``hasError`` when it has an error, ``rev``;
+  ``createdAt``, ``rev``; a span with an error also has a sparse ``gsi7`` entry;
 * a root span (no parent) also carries its ``list_traces`` filter attributes and the keys
   of four sparse GSI entries, each sorted by ``<time ms, fixed width>#<trace_id>`` (the
   exact order of :meth:`TraceQuery.key`): ``gsi3`` every root by ``started_at``, ``gsi4``
@@ -18,7 +18,8 @@ filter and cursor; other column filters run in DynamoDB's ``FilterExpression``. 
 order is the index's and no filter is left for Python (``scope``, ``metadata``, ``tags``,
 ``has_child_error``), the page stops after ``offset + limit + 1`` matches and the total
 is one ``Select=COUNT`` query; otherwise the whole range is read and paged by the core's
-reference executor (:meth:`TraceQuery.execute`).
+reference executor (:meth:`TraceQuery.execute`); ``has_child_error`` also reads the
+sparse error-span index ``gsi7`` once (an entry per span with an error).
 """
 
 from __future__ import annotations
@@ -65,8 +66,6 @@ _ROOT_ATTRIBUTES = (
     "startedMs",
     "endedMs",
 )
-#: Traces checked for error spans at once (``has_child_error``): bounds open requests.
-_ERROR_CHECK_CONCURRENCY = 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -89,6 +88,7 @@ def _index_sk(ms: int | None, trace_id: str) -> str:
 
 ALL_ROOTS_PK = f"{PREFIX}roots"
 ENDED_ROOTS_PK = f"{PREFIX}roots_ended"
+ERROR_SPANS_PK = f"{PREFIX}error_spans"
 
 
 def entity_pk(entity_type: str, entity_id: str) -> str:
@@ -113,7 +113,9 @@ def span_attributes(span: Span) -> dict[str, Any]:
         "entity": ENTITY,
         "__edb_e__": ENTITY,
         "span": dumps(data),
-        "hasError": True if span.error is not None else None,
+        # The error-span index (gsi7): has_child_error reads it once instead of every trace.
+        "gsi7pk": ERROR_SPANS_PK if span.error is not None else None,
+        "gsi7sk": time_key(to_epoch_ms(span.started_at)) if span.error is not None else None,
     }
     root = span.parent_span_id is None
     for name in _ROOT_ATTRIBUTES:
@@ -464,23 +466,20 @@ class DynamoObservabilityBackend(DynamoBackendBase, ObservabilityBackend):
         return page, total
 
     async def _errored(self, trace_ids: Iterable[str]) -> set[str]:
-        """The traces among ``trace_ids`` with an error span: one ``Select=COUNT`` query of
-        each trace's partition, filtered on ``hasError``, a bounded number at a time."""
-        ids = list(dict.fromkeys(trace_ids))
-        gate = asyncio.Semaphore(_ERROR_CHECK_CONCURRENCY)
-
-        async def check(trace_id: str) -> bool:
-            expr = Expr()
-            async with gate:
-                n = await self.table.query_count(
-                    key_condition=f"{expr.n('pk')} = {expr.v(trace_pk(trace_id))}",
-                    filter=f"attribute_exists({expr.n('hasError')})",
-                    expr=expr,
-                )
-            return n > 0
-
-        flags = await asyncio.gather(*(check(t) for t in ids))
-        return {t for t, flag in zip(ids, flags, strict=True) if flag}
+        """The traces among ``trace_ids`` with an error span: one ``Query`` of the sparse
+        error-span index (gsi7: only spans with an error have an entry), keys only."""
+        wanted = set(trace_ids)
+        if not wanted:
+            return set()
+        expr = Expr()
+        items = await self.table.query_all(
+            index="gsi7",
+            key_condition=f"{expr.n('gsi7pk')} = {expr.v(ERROR_SPANS_PK)}",
+            projection=expr.n("pk"),
+            expr=expr,
+        )
+        cut = len(trace_pk(""))
+        return {t for t in (str(i["pk"])[cut:] for i in items) if t in wanted}
 
 
 __all__ = [
