@@ -107,6 +107,27 @@ class MessageTests(ConformanceBase):
         assert estimate == {"v": 1, "count": 7}
         assert stored.to_dict()["content"]["futureField"] == {"kept": True}
 
+    async def test_list_message_parts_matches_list_messages(self, storage: MastraStorage) -> None:
+        """``list_message_parts`` (the records path, or a backend's stored-JSON path when it
+        has ``SupportsMessageJSON``) returns what ``list_messages`` returns, and parts the
+        caller may mutate without changing what is stored."""
+        memory = await self.memory(storage)
+        seed = await _seed(memory)
+        for limit in (None, 3):
+            newest = await memory.list_messages(
+                thread_id=seed.thread.id,
+                per_page=limit,
+                order_by=OrderBy(field="created_at", direction="DESC"),
+                include_total=False,
+            )
+            expected = [(m.id, m.role, m.content.parts) for m in reversed(newest.items)]
+            got = await memory.list_message_parts(seed.thread.id, limit=limit)
+            assert [(p.id, p.role, p.parts) for p in got] == expected
+        got[0].parts.append({"type": "text", "text": "mutated"})
+        again = await memory.list_message_parts(seed.thread.id, limit=3)
+        assert again[0].parts == expected[0][2]
+        assert await memory.list_message_parts(seed.thread.id, limit=0) == []
+
     async def test_list_messages_paginated(self, storage: MastraStorage) -> None:
         memory = await self.memory(storage)
         seed = await _seed(memory)
