@@ -19,11 +19,11 @@ from pymongo import AsyncMongoClient
 from pymongo.driver_info import DriverInfo
 from pymongo.errors import ConfigurationError as PyMongoConfigurationError
 
-from mastra_storage.backend.editor import editor_stores
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.domains import MemoryStore, ObservabilityStore, ScoresStore, WorkflowsStore
 from mastra_storage.domains.blobs import BlobsStore
 from mastra_storage.domains.datasets import DatasetsStore
+from mastra_storage.domains.editor import editor_stores
 from mastra_storage.domains.experiments import ExperimentsStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (

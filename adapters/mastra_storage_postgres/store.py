@@ -11,8 +11,8 @@ import ssl as ssl_module
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mastra_storage.backend.editor import editor_stores
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
+from mastra_storage.domains.editor import editor_stores
 from mastra_storage.domains.memory import MemoryStore
 from mastra_storage.domains.observability import ObservabilityStore
 from mastra_storage.domains.scores import ScoresStore

@@ -9,7 +9,8 @@ second table. They differ only in names and fields, so they are declared here on
 
 A backend implements :class:`EditorBackend` once, parameterised by ``self.domain`` (its
 tables and parent column), and an adapter exposes a domain by putting a ``VersionedStore``
-over it in ``stores`` under the domain's name (:func:`editor_stores`). A storage that does
+over it in ``stores`` under the domain's name
+(:func:`~mastra_storage.domains.editor.editor_stores`). A storage that does
 not provide a domain simply has no such key; ``require_store`` then raises
 ``NotSupportedError`` and the conformance suite skips the domain.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -28,9 +29,6 @@ from ..layout import LogicalTable
 from ..pagination import Cursor, Direction
 from ..timeutil import to_epoch_ms
 from .paging import PageKey, run_page
-
-if TYPE_CHECKING:
-    from ..domains.editor import VersionedStore
 
 EntityOrderField = Literal["createdAt", "updatedAt"]
 VersionOrderField = Literal["versionNumber", "createdAt"]
@@ -387,23 +385,6 @@ class EditorBackend(ABC):
         """How many versions ``parent_id`` has (0 for a missing entity)."""
 
 
-def editor_stores(
-    make_backend: Callable[[EditorDomain], EditorBackend | None],
-    domains: Iterable[EditorDomain] = EDITOR_DOMAINS,
-) -> dict[str, VersionedStore]:
-    """``{name: VersionedStore}`` for each domain ``make_backend`` provides (it returns
-    ``None`` for a domain the adapter does not support): what an adapter merges into its
-    ``stores``."""
-    from ..domains.editor import VersionedStore
-
-    out: dict[str, VersionedStore] = {}
-    for domain in domains:
-        backend = make_backend(domain)
-        if backend is not None:
-            out[domain.name] = VersionedStore(backend)
-    return out
-
-
 __all__ = [
     "AGENTS",
     "COMMON_ENTITY_COLUMNS",
@@ -424,5 +405,4 @@ __all__ = [
     "EntityQuery",
     "VersionOrderField",
     "VersionQuery",
-    "editor_stores",
 ]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
 
 from ..backend.editor import (
+    EDITOR_DOMAINS,
     EditorBackend,
     EditorDomain,
     EntityOrderField,
@@ -633,9 +634,25 @@ class VersionedStore:
         return await self.backend.count_versions(parent_id)
 
 
+def editor_stores(
+    make_backend: Callable[[EditorDomain], EditorBackend | None],
+    domains: Iterable[EditorDomain] = EDITOR_DOMAINS,
+) -> dict[str, VersionedStore]:
+    """``{name: VersionedStore}`` for each domain ``make_backend`` provides (it returns
+    ``None`` for a domain the adapter does not support): what an adapter merges into its
+    ``stores``."""
+    out: dict[str, VersionedStore] = {}
+    for domain in domains:
+        backend = make_backend(domain)
+        if backend is not None:
+            out[domain.name] = VersionedStore(backend)
+    return out
+
+
 __all__ = [
     "DEFAULT_ENTITIES_PER_PAGE",
     "DEFAULT_VERSIONS_PER_PAGE",
     "UNSET",
     "VersionedStore",
+    "editor_stores",
 ]

@@ -20,6 +20,7 @@ from ..backend.editor import (
     VersionQuery,
 )
 from ..codec import dumps, loads
+from ..domains.editor import editor_stores
 from ..editor_records import EditorEntity, EditorVersion
 from ..errors import ConflictError, NotFoundError
 
@@ -149,7 +150,6 @@ class InMemoryEditorBackend(EditorBackend):
 
 def inmemory_editor_stores(editor: dict[str, EditorTables]) -> dict[str, Any]:
     """The seven editor domains over ``editor`` (tables per domain name, created here)."""
-    from ..backend.editor import editor_stores
 
     def make(domain: EditorDomain) -> EditorBackend:
         return InMemoryEditorBackend(domain, editor.setdefault(domain.name, EditorTables()))
