@@ -457,6 +457,7 @@ class DynamoTable:
             "TableName": self.name,
             "FilterExpression": filter,
             "Limit": limit,
+            "ReturnConsumedCapacity": "TOTAL",
             **expr.params(self.ser),
         }
         if position is not None:
