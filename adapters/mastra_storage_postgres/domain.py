@@ -7,11 +7,13 @@ import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from mastra_storage.pagination import Cursor
+
 from .connection import PgDatabase
 from .indexes import IndexManager, IndexSpec
 from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, ensure_schema, verify_schema
 from .schema import q
-from .sqlutil import Params, page_limit, split_total, where_sql, with_total
+from .sqlutil import Params, keyset_after, page_limit, split_total, where_sql, with_total
 
 logger = logging.getLogger("mastra_storage_postgres")
 
@@ -132,6 +134,44 @@ class PgBackend:
         )
         sql = with_total(f"{source}{where_sql(where)}", page, count=count)
         return split_total(await self._db.fetch(operation, sql, *p.values))
+
+    async def fetch_time_page(
+        self,
+        operation: str,
+        p: Params,
+        *,
+        select: str,
+        source: str,
+        where: Sequence[str],
+        time_sql: str,
+        descending: bool,
+        cursor: Cursor | None,
+        limit: int | None,
+        offset: int,
+        count: bool,
+    ) -> tuple[list[Any], int]:
+        """:meth:`fetch_page` in the order "``time_sql`` (``descending``), then ``id``
+        ascending", resuming strictly after ``cursor`` when one is given: the order of
+        every Studio listing (datasets, items, experiments, results, editor entities)."""
+        after = (
+            None
+            if cursor is None
+            else keyset_after(
+                time_sql, "id", cursor, p, descending=descending, tie_descending=False
+            )
+        )
+        return await self.fetch_page(
+            operation,
+            p,
+            select=select,
+            source=source,
+            where=where,
+            after=after,
+            order_sql=f" ORDER BY {time_sql} {'DESC' if descending else 'ASC'}, id ASC",
+            limit=limit,
+            offset=offset,
+            count=count,
+        )
 
 
 __all__ = ["PgBackend", "PgContext"]

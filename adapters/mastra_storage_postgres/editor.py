@@ -200,23 +200,15 @@ class PgEditorBackend(PgBackend, EditorBackend):
             if key not in self.domain.extra_columns:
                 raise ValueError(f"unknown column {key!r}")  # the core validated it already
             where.append(f"{q(key)} = {p.add(value)}")
-        time_sql = q(query.order_field)
-        descending = query.direction == "DESC"
-        after = (
-            None
-            if query.after is None
-            else keyset_after(
-                time_sql, "id", query.after, p, descending=descending, tie_descending=False
-            )
-        )
-        rows, total = await self.fetch_page(
+        rows, total = await self.fetch_time_page(
             f"list:{self._op}",
             p,
             select=self._entity.select,
             source=self._e,
             where=where,
-            after=after,
-            order_sql=f" ORDER BY {time_sql} {query.direction}, id ASC",
+            time_sql=q(query.order_field),
+            descending=query.direction == "DESC",
+            cursor=query.after,
             limit=query.limit,
             offset=query.offset,
             count=query.count,

@@ -11,6 +11,7 @@ Experiment timestamps are read from the ``X`` column first: ``@mastra/pg`` updat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -51,6 +52,7 @@ from mastra_storage.layout import LogicalTable, record_columns
 from mastra_storage.pagination import Cursor
 from mastra_storage.records import Record
 
+from .connection import PgDatabase
 from .domain import PgBackend, PgContext
 from .schema import q
 from .sqlutil import (
@@ -58,7 +60,6 @@ from .sqlutil import (
     json_param,
     json_param_required,
     json_value,
-    keyset_after,
     naive,
     read_ts,
     select_columns,
@@ -93,7 +94,7 @@ class _Rows(Generic[R]):
         self.insert_sql = (
             f"INSERT INTO {full} ({', '.join(names)}) VALUES ({', '.join(placeholders)})"
         )
-        key = names[0]
+        key = self.key = names[0]
         sets = [f"{n} = {p}" for n, p in zip(names[1:], placeholders[1:], strict=True)]
         self.update_sql = f"UPDATE {full} SET {', '.join(sets)} WHERE {key} = $1"
 
@@ -129,6 +130,28 @@ class _Rows(Generic[R]):
                 values[attr] = raw
         return self.record(**values)
 
+    async def get(self, db: PgDatabase, operation: str, key: str) -> R | None:
+        """The row whose first column is ``key``, decoded, or ``None``."""
+        row = await db.fetchrow(
+            operation, f"SELECT {self.select} FROM {self.full} WHERE {self.key} = $1", key
+        )
+        return None if row is None else self.decode(row)
+
+    async def modify(
+        self, db: PgDatabase, operation: str, key: str, mutate: Callable[[R], R]
+    ) -> R | None:
+        """One transaction: the row locked (``FOR UPDATE``), ``mutate``, the full row
+        rewritten. ``None`` (nothing written) when there is no such row."""
+        async with db.transaction(operation) as tx:
+            row = await tx.fetchrow(
+                f"SELECT {self.select} FROM {self.full} WHERE {self.key} = $1 FOR UPDATE", key
+            )
+            if row is None:
+                return None
+            updated = mutate(self.decode(row))
+            await tx.execute(self.update_sql, *self.params(updated))
+            return updated
+
 
 def _int_after(column: str, cursor: Cursor, p: Params, *, descending: bool) -> str:
     """ "Strictly after ``cursor``" for an integer key, then ``id`` in the same direction."""
@@ -155,26 +178,16 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
         await self._db.execute("createDataset", self._d.insert_sql, *self._d.params(dataset))
 
     async def get_dataset(self, dataset_id: str) -> Dataset | None:
-        row = await self._db.fetchrow(
-            "getDatasetById",
-            f"SELECT {self._d.select} FROM {self._d.full} WHERE id = $1",
-            dataset_id,
-        )
-        return None if row is None else self._d.decode(row)
+        return await self._d.get(self._db, "getDatasetById", dataset_id)
 
     async def modify_dataset(self, dataset_id: str, mutate: DatasetMutation) -> Dataset | None:
         """Row-locked read, ``mutate``, full-row update (the stored version kept)."""
-        async with self._db.transaction("updateDataset") as tx:
-            row = await tx.fetchrow(
-                f"SELECT {self._d.select} FROM {self._d.full} WHERE id = $1 FOR UPDATE",
-                dataset_id,
-            )
-            if row is None:
-                return None
-            current = self._d.decode(row)
-            updated = mutate(current).replace(version=current.version)
-            await tx.execute(self._d.update_sql, *self._d.params(updated))
-            return updated
+        return await self._d.modify(
+            self._db,
+            "updateDataset",
+            dataset_id,
+            lambda current: mutate(current).replace(version=current.version),
+        )
 
     async def delete_dataset(self, dataset_id: str) -> None:
         """One transaction: results of its experiments, the experiments detached, version
@@ -213,21 +226,15 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
         if query.name is not None:
             escaped = query.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append(f"name ILIKE {p.add('%' + escaped + '%')}")
-        after = (
-            None
-            if query.after is None
-            else keyset_after(
-                '"createdAt"', "id", query.after, p, descending=True, tie_descending=False
-            )
-        )
-        rows, total = await self.fetch_page(
+        rows, total = await self.fetch_time_page(
             "listDatasets",
             p,
             select=self._d.select,
             source=self._d.full,
             where=where,
-            after=after,
-            order_sql=' ORDER BY "createdAt" DESC, id ASC',
+            time_sql='"createdAt"',
+            descending=True,
+            cursor=query.after,
             limit=query.limit,
             offset=query.offset,
             count=query.count,
@@ -309,21 +316,15 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
         else:
             v = p.add(query.version, "::integer")
             where += [f'"datasetVersion" <= {v}', f'("validTo" IS NULL OR "validTo" > {v})']
-        after = (
-            None
-            if query.after is None
-            else keyset_after(
-                '"createdAt"', "id", query.after, p, descending=True, tie_descending=False
-            )
-        )
-        rows, total = await self.fetch_page(
+        rows, total = await self.fetch_time_page(
             "listItems",
             p,
             select=self._i.select,
             source=self._i.full,
             where=where,
-            after=after,
-            order_sql=' ORDER BY "createdAt" DESC, id ASC',
+            time_sql='"createdAt"',
+            descending=True,
+            cursor=query.after,
             limit=query.limit,
             offset=query.offset,
             count=query.count,
@@ -367,26 +368,12 @@ class PgExperimentsBackend(PgBackend, ExperimentsBackend):
         await self._db.execute("createExperiment", self._e.insert_sql, *self._e.params(experiment))
 
     async def get_experiment(self, experiment_id: str) -> Experiment | None:
-        row = await self._db.fetchrow(
-            "getExperimentById",
-            f"SELECT {self._e.select} FROM {self._e.full} WHERE id = $1",
-            experiment_id,
-        )
-        return None if row is None else self._e.decode(row)
+        return await self._e.get(self._db, "getExperimentById", experiment_id)
 
     async def modify_experiment(
         self, experiment_id: str, mutate: ExperimentMutation
     ) -> Experiment | None:
-        async with self._db.transaction("updateExperiment") as tx:
-            row = await tx.fetchrow(
-                f"SELECT {self._e.select} FROM {self._e.full} WHERE id = $1 FOR UPDATE",
-                experiment_id,
-            )
-            if row is None:
-                return None
-            updated = mutate(self._e.decode(row))
-            await tx.execute(self._e.update_sql, *self._e.params(updated))
-            return updated
+        return await self._e.modify(self._db, "updateExperiment", experiment_id, mutate)
 
     async def delete_experiment(self, experiment_id: str) -> None:
         await self._db.execute(
@@ -403,21 +390,15 @@ class PgExperimentsBackend(PgBackend, ExperimentsBackend):
             where.append(f'"datasetId" = {p.add(query.dataset_id)}')
         if query.status is not None:
             where.append(f"status = {p.add(query.status)}")
-        after = (
-            None
-            if query.after is None
-            else keyset_after(
-                '"createdAt"', "id", query.after, p, descending=True, tie_descending=False
-            )
-        )
-        rows, total = await self.fetch_page(
+        rows, total = await self.fetch_time_page(
             "listExperiments",
             p,
             select=self._e.select,
             source=self._e.full,
             where=where,
-            after=after,
-            order_sql=' ORDER BY "createdAt" DESC, id ASC',
+            time_sql='"createdAt"',
+            descending=True,
+            cursor=query.after,
             limit=query.limit,
             offset=query.offset,
             count=query.count,
@@ -428,45 +409,27 @@ class PgExperimentsBackend(PgBackend, ExperimentsBackend):
         await self._db.execute("addExperimentResult", self._r.insert_sql, *self._r.params(result))
 
     async def get_result(self, result_id: str) -> ExperimentResult | None:
-        row = await self._db.fetchrow(
-            "getExperimentResultById",
-            f"SELECT {self._r.select} FROM {self._r.full} WHERE id = $1",
-            result_id,
-        )
-        return None if row is None else self._r.decode(row)
+        return await self._r.get(self._db, "getExperimentResultById", result_id)
 
     async def modify_result(
         self, result_id: str, mutate: ResultMutation
     ) -> ExperimentResult | None:
-        async with self._db.transaction("updateExperimentResult") as tx:
-            row = await tx.fetchrow(
-                f"SELECT {self._r.select} FROM {self._r.full} WHERE id = $1 FOR UPDATE",
-                result_id,
-            )
-            if row is None:
-                return None
-            updated = mutate(self._r.decode(row))
-            await tx.execute(self._r.update_sql, *self._r.params(updated))
-            return updated
+        return await self._r.modify(self._db, "updateExperimentResult", result_id, mutate)
 
     async def query_results(self, query: ResultQuery) -> tuple[list[ExperimentResult], int]:
         p = Params()
         where = [f'"experimentId" = {p.add(query.experiment_id)}']
         if query.status is not None:
             where.append(f"status = {p.add(query.status)}")
-        after = (
-            None
-            if query.after is None
-            else keyset_after('"startedAt"', "id", query.after, p, descending=False)
-        )
-        rows, total = await self.fetch_page(
+        rows, total = await self.fetch_time_page(
             "listExperimentResults",
             p,
             select=self._r.select,
             source=self._r.full,
             where=where,
-            after=after,
-            order_sql=' ORDER BY "startedAt" ASC, id ASC',
+            time_sql='"startedAt"',
+            descending=False,
+            cursor=query.after,
             limit=query.limit,
             offset=query.offset,
             count=query.count,
