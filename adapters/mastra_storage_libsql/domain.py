@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from mastra_storage.backend.paging import PageRequest
+from mastra_storage.pagination import Cursor
+from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import LibSQLDatabase
 from .schema import ensure_schema
-from .sqlutil import json_value, limit_offset, parse_ts_opt
+from .sqlutil import json_value, limit_offset, parse_ts_opt, q, ts
 from .tx import Tx, TxMode
 
 T = TypeVar("T")
@@ -46,6 +48,19 @@ def row_values(
 
 #: A keyset condition (``"(a, b) < (?, ?)"``, no leading ``AND``) and its values.
 Keyset = tuple[str, Sequence[Any]]
+
+
+def keyset_after(
+    column: str, after: Cursor | None, *, descending: bool, timestamp: bool
+) -> Keyset | None:
+    """The keyset "strictly after ``after``" in the order "``column`` (``descending``),
+    then ``id`` ascending" (``None`` without a cursor). ``timestamp``: the cursor key is
+    epoch ms of an ISO timestamp column, compared as the stored text."""
+    if after is None:
+        return None
+    value: Any = ts(from_epoch_ms(after.key)) if timestamp else after.key
+    op = "<" if descending else ">"
+    return f"({q(column)} {op} ? OR ({q(column)} = ? AND id > ?))", [value, value, str(after.tie)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +175,41 @@ class LibSQLDomain:
             from_row=stmt.from_row,
         )
 
+    async def read_ordered(
+        self,
+        operation: str,
+        page: PageRequest,
+        *,
+        select: str,
+        source: str,
+        where: Sequence[str],
+        params: Sequence[Any],
+        column: str,
+        descending: bool,
+        from_row: Callable[[tuple[Any, ...]], T],
+        timestamp: bool = True,
+    ) -> tuple[list[T], int]:
+        """:meth:`read_listing` in the order "``column`` (``descending``), then ``id``
+        ascending", resuming after ``page.after`` (see :func:`keyset_after`): the order of
+        every Studio listing (datasets, items, experiments, results, editor records)."""
+        return await self.read_listing(
+            operation,
+            page,
+            PageStatement(
+                select=select,
+                source=source,
+                where=where,
+                params=params,
+                after=keyset_after(column, page.after, descending=descending, timestamp=timestamp),
+                order_sql=f" ORDER BY {q(column)} {'DESC' if descending else 'ASC'}, id ASC",
+                from_row=from_row,
+            ),
+        )
+
 
 def where_sql(conditions: Sequence[str]) -> str:
     """`` WHERE a AND b`` (empty without conditions)."""
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 
-__all__ = ["Keyset", "LibSQLDomain", "PageStatement", "row_values"]
+__all__ = ["Keyset", "LibSQLDomain", "PageStatement", "keyset_after", "row_values"]

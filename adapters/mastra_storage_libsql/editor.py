@@ -31,13 +31,11 @@ from mastra_storage.codec import dumps
 from mastra_storage.editor_records import EditorEntity, EditorVersion
 from mastra_storage.errors import ConflictError, NotFoundError
 from mastra_storage.layout import LogicalTable
-from mastra_storage.pagination import Cursor
-from mastra_storage.timeutil import from_epoch_ms
 
 from .connection import LibSQLDatabase
 from .domain import LibSQLDomain
 from .sqlutil import in_list, json_param, json_read, json_value, parse_ts, q, ts
-from .tx import Tx, TxMode
+from .tx import Tx
 
 T = TypeVar("T")
 
@@ -123,21 +121,6 @@ class RowCodec:
             else:
                 out[column] = value
         return out
-
-
-def keyset(
-    column: str, after: Cursor | None, *, descending: bool, timestamp: bool
-) -> tuple[list[str], list[Any]]:
-    """The ``WHERE`` condition of a page after ``after`` in the order "``column``
-    ``descending``, then ``id`` ascending"."""
-    if after is None:
-        return [], []
-    value: Any = ts(from_epoch_ms(after.key)) if timestamp else after.key
-    op = "<" if descending else ">"
-    return (
-        [f"({q(column)} {op} ? OR ({q(column)} = ? AND id > ?))"],
-        [value, value, str(after.tie)],
-    )
 
 
 class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
@@ -260,60 +243,17 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
                 return query.execute(self._entity(r) for r in tx.fetchall(sql, params))
 
             return await self.db.run("list", python_job, mode="none")
-        descending = query.direction == "DESC"
-        page_where, page_params = list(where), list(params)
-        cond, cond_params = keyset(
-            query.order_field, query.after, descending=descending, timestamp=True
-        )
-        page_where += cond
-        page_params += cond_params
-        order = f"{q(query.order_field)} {'DESC' if descending else 'ASC'}, id ASC"
-        page_sql = (
-            base
-            + (" WHERE " + " AND ".join(page_where) if page_where else "")
-            + f" ORDER BY {order} LIMIT ? OFFSET ?"
-        )
-        page_params += [-1 if query.limit is None else query.limit + 1, query.offset]
-        count_sql = f"SELECT COUNT(*) FROM {self.entities.table}" + (
-            " WHERE " + " AND ".join(where) if where else ""
-        )
-        return await self._page(
+        return await self.read_ordered(
             "list",
-            count=query.count,
-            limit=query.limit,
-            count_sql=count_sql,
-            count_params=params,
-            page_sql=page_sql,
-            page_params=page_params,
+            query,
+            select=self.entities.select,
+            source=self.entities.table,
+            where=where,
+            params=params,
+            column=query.order_field,
+            descending=query.direction == "DESC",
             from_row=self._entity,
         )
-
-    async def _page(
-        self,
-        operation: str,
-        *,
-        count: bool,
-        limit: int | None,
-        count_sql: str,
-        count_params: Sequence[Any],
-        page_sql: str,
-        page_params: Sequence[Any],
-        from_row: Callable[[Sequence[Any]], T],
-    ) -> tuple[list[T], int]:
-        """The paging contract's two reads as one job: the filtered total (when ``count``)
-        and up to ``limit + 1`` rows, in one read transaction (one snapshot)."""
-
-        def job(tx: Tx) -> tuple[list[T], int]:
-            total = 0
-            if count:
-                row = tx.fetchone(count_sql, count_params)
-                total = int(row[0]) if row else 0
-            if limit == 0:
-                return [], total
-            return [from_row(r) for r in tx.fetchall(page_sql, page_params)], total
-
-        mode: TxMode = "read" if count and limit != 0 else "none"
-        return await self.db.run(operation, job, mode=mode)
 
     # ---- versions -------------------------------------------------------------------------
 
@@ -394,38 +334,17 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
         )
 
     async def query_versions(self, query: VersionQuery) -> tuple[list[EditorVersion], int]:
-        descending = query.direction == "DESC"
-        where = [f"{self._parent} = ?"]
-        params: list[Any] = [query.parent_id]
-        cond, cond_params = keyset(
-            query.order_field,
-            query.after,
-            descending=descending,
-            timestamp=query.order_field == "createdAt",
-        )
-        order = f"{q(query.order_field)} {'DESC' if descending else 'ASC'}, id ASC"
-        page_sql = (
-            f"SELECT {self.versions.select} FROM {self.versions.table} "
-            f"WHERE {' AND '.join(where + cond)} ORDER BY {order} LIMIT ? OFFSET ?"
-        )
-        page_params = (
-            params
-            + cond_params
-            + [
-                -1 if query.limit is None else query.limit + 1,
-                query.offset,
-            ]
-        )
-        count_sql = f"SELECT COUNT(*) FROM {self.versions.table} WHERE {' AND '.join(where)}"
-        return await self._page(
+        return await self.read_ordered(
             "listVersions",
-            count=query.count,
-            limit=query.limit,
-            count_sql=count_sql,
-            count_params=params,
-            page_sql=page_sql,
-            page_params=page_params,
+            query,
+            select=self.versions.select,
+            source=self.versions.table,
+            where=[f"{self._parent} = ?"],
+            params=[query.parent_id],
+            column=query.order_field,
+            descending=query.direction == "DESC",
             from_row=self._version,
+            timestamp=query.order_field == "createdAt",
         )
 
     async def delete_versions(self, version_ids: list[str]) -> None:
@@ -457,4 +376,4 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
         return await self.db.run("countVersions", job, mode="none")
 
 
-__all__ = ["LibSQLEditorBackend", "RowCodec", "keyset"]
+__all__ = ["LibSQLEditorBackend", "RowCodec"]

@@ -64,10 +64,10 @@ from mastra_storage.eval_records import (
 from mastra_storage.layout import LogicalTable, record_columns
 
 from .connection import LibSQLDatabase
-from .domain import LibSQLDomain
-from .editor import RowCodec, keyset
+from .domain import Keyset, LibSQLDomain, PageStatement
+from .editor import RowCodec
 from .sqlutil import in_list, q, ts
-from .tx import Tx, TxMode
+from .tx import Tx
 
 R = TypeVar("R", bound=msgspec.Struct)
 T = TypeVar("T")
@@ -111,41 +111,11 @@ _AT_VERSION = '"isDeleted" = 0 AND "datasetVersion" <= ? AND ("validTo" IS NULL 
 
 
 class _Pages(LibSQLDomain):
-    """Shared by the three backends: a counted page as one read job."""
+    """Shared by the three backends: one record by id, and its atomic modification."""
 
-    async def _page(
-        self,
-        operation: str,
-        *,
-        count: bool,
-        limit: int | None,
-        count_sql: str,
-        count_params: Sequence[Any],
-        page_sql: str,
-        page_params: Sequence[Any],
-        from_row: Callable[[Sequence[Any]], T],
-    ) -> tuple[list[T], int]:
-        def job(tx: Tx) -> tuple[list[T], int]:
-            total = 0
-            if count:
-                row = tx.fetchone(count_sql, count_params)
-                total = int(row[0]) if row else 0
-            if limit == 0:
-                return [], total
-            return [from_row(r) for r in tx.fetchall(page_sql, page_params)], total
-
-        # Count and page in one read transaction (one snapshot).
-        mode: TxMode = "read" if count and limit != 0 else "none"
-        return await self.db.run(operation, job, mode=mode)
-
-    async def _one(
-        self, operation: str, sql: str, params: Sequence[Any], codec: RecordCodec
-    ) -> Any:
-        def job(tx: Tx) -> Any:
-            row = tx.fetchone(sql, params)
-            return None if row is None else codec.from_raw(row)
-
-        return await self.db.run(operation, job, mode="none")
+    async def _by_id(self, operation: str, codec: RecordCodec, record_id: str) -> Any:
+        sql = f"SELECT {codec.select} FROM {codec.table} WHERE id = ?"
+        return await self.read_one(operation, sql, (record_id,), codec.from_raw)
 
     async def _modify(
         self,
@@ -174,10 +144,6 @@ class _Pages(LibSQLDomain):
         return await self.db.run(operation, job)
 
 
-def _limit(limit: int | None, offset: int) -> list[Any]:
-    return [-1 if limit is None else limit + 1, offset]
-
-
 # --------------------------------------------------------------------------- datasets
 
 
@@ -199,8 +165,7 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
         await self.db.run("createDataset", job)
 
     async def get_dataset(self, dataset_id: str) -> Dataset | None:
-        sql = f"SELECT {DATASET_CODEC.select} FROM {TABLE_DATASETS} WHERE id = ?"
-        found: Dataset | None = await self._one("getDatasetById", sql, (dataset_id,), DATASET_CODEC)
+        found: Dataset | None = await self._by_id("getDatasetById", DATASET_CODEC, dataset_id)
         return found
 
     async def modify_dataset(self, dataset_id: str, mutate: DatasetMutation) -> Dataset | None:
@@ -258,21 +223,15 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
                 return query.execute(DATASET_CODEC.from_raw(r) for r in rows)
 
             return await self.db.run("listDatasets", job, mode="none")
-        cond, cond_params = keyset("createdAt", query.after, descending=True, timestamp=True)
-        page_where = where + cond
-        page_sql = (
-            base
-            + (" WHERE " + " AND ".join(page_where) if page_where else "")
-            + ' ORDER BY "createdAt" DESC, id ASC LIMIT ? OFFSET ?'
-        )
-        return await self._page(
+        return await self.read_ordered(
             "listDatasets",
-            count=query.count,
-            limit=query.limit,
-            count_sql=f"SELECT COUNT(*) FROM {TABLE_DATASETS}{where_sql}",
-            count_params=params,
-            page_sql=page_sql,
-            page_params=params + cond_params + _limit(query.limit, query.offset),
+            query,
+            select=DATASET_CODEC.select,
+            source=TABLE_DATASETS,
+            where=where,
+            params=params,
+            column="createdAt",
+            descending=True,
             from_row=DATASET_CODEC.from_raw,
         )
 
@@ -342,7 +301,9 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
             f"SELECT {ITEM_CODEC.select} FROM {TABLE_DATASET_ITEMS} WHERE id = ? AND {where} "
             'ORDER BY "datasetVersion" DESC LIMIT 1'
         )
-        found: DatasetItem | None = await self._one("getItemById", sql, params, ITEM_CODEC)
+        found: DatasetItem | None = await self.read_one(
+            "getItemById", sql, params, ITEM_CODEC.from_raw
+        )
         return found
 
     async def item_history(self, item_id: str) -> list[DatasetItem]:
@@ -364,44 +325,38 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
         else:
             where.append(_AT_VERSION)
             params += [query.version, query.version]
-        cond, cond_params = keyset("createdAt", query.after, descending=True, timestamp=True)
-        page_sql = (
-            f"SELECT {ITEM_CODEC.select} FROM {TABLE_DATASET_ITEMS} "
-            f"WHERE {' AND '.join(where + cond)} "
-            'ORDER BY "createdAt" DESC, id ASC LIMIT ? OFFSET ?'
-        )
-        return await self._page(
+        return await self.read_ordered(
             "listItems",
-            count=query.count,
-            limit=query.limit,
-            count_sql=f"SELECT COUNT(*) FROM {TABLE_DATASET_ITEMS} WHERE {' AND '.join(where)}",
-            count_params=params,
-            page_sql=page_sql,
-            page_params=params + cond_params + _limit(query.limit, query.offset),
+            query,
+            select=ITEM_CODEC.select,
+            source=TABLE_DATASET_ITEMS,
+            where=where,
+            params=params,
+            column="createdAt",
+            descending=True,
             from_row=ITEM_CODEC.from_raw,
         )
 
     async def query_versions(self, query: VersionQuery) -> tuple[list[DatasetVersion], int]:
         where = ['"datasetId" = ?']
         params: list[Any] = [query.dataset_id]
-        page_where, page_params = list(where), list(params)
+        after: Keyset | None = None
         if query.after is not None:
             # (version, id) both descending.
-            page_where.append("(version < ? OR (version = ? AND id < ?))")
-            page_params += [query.after.key, query.after.key, str(query.after.tie)]
-        page_sql = (
-            f"SELECT {VERSION_CODEC.select} FROM {TABLE_DATASET_VERSIONS} "
-            f"WHERE {' AND '.join(page_where)} ORDER BY version DESC, id DESC LIMIT ? OFFSET ?"
-        )
-        return await self._page(
+            key, tie = query.after.key, str(query.after.tie)
+            after = ("(version < ? OR (version = ? AND id < ?))", [key, key, tie])
+        return await self.read_listing(
             "listDatasetVersions",
-            count=query.count,
-            limit=query.limit,
-            count_sql=f"SELECT COUNT(*) FROM {TABLE_DATASET_VERSIONS} WHERE {' AND '.join(where)}",
-            count_params=params,
-            page_sql=page_sql,
-            page_params=page_params + _limit(query.limit, query.offset),
-            from_row=VERSION_CODEC.from_raw,
+            query,
+            PageStatement(
+                select=VERSION_CODEC.select,
+                source=TABLE_DATASET_VERSIONS,
+                where=where,
+                params=params,
+                after=after,
+                order_sql=" ORDER BY version DESC, id DESC",
+                from_row=VERSION_CODEC.from_raw,
+            ),
         )
 
 
@@ -426,9 +381,8 @@ class LibSQLExperimentsBackend(_Pages, ExperimentsBackend):
         await self.db.run("createExperiment", job)
 
     async def get_experiment(self, experiment_id: str) -> Experiment | None:
-        sql = f"SELECT {EXPERIMENT_CODEC.select} FROM {TABLE_EXPERIMENTS} WHERE id = ?"
-        found: Experiment | None = await self._one(
-            "getExperimentById", sql, (experiment_id,), EXPERIMENT_CODEC
+        found: Experiment | None = await self._by_id(
+            "getExperimentById", EXPERIMENT_CODEC, experiment_id
         )
         return found
 
@@ -459,22 +413,15 @@ class LibSQLExperimentsBackend(_Pages, ExperimentsBackend):
         if query.status is not None:
             where.append("status = ?")
             params.append(query.status)
-        cond, cond_params = keyset("createdAt", query.after, descending=True, timestamp=True)
-        page_where = where + cond
-        where_sql = " WHERE " + " AND ".join(where) if where else ""
-        page_sql = (
-            f"SELECT {EXPERIMENT_CODEC.select} FROM {TABLE_EXPERIMENTS}"
-            + (" WHERE " + " AND ".join(page_where) if page_where else "")
-            + ' ORDER BY "createdAt" DESC, id ASC LIMIT ? OFFSET ?'
-        )
-        return await self._page(
+        return await self.read_ordered(
             "listExperiments",
-            count=query.count,
-            limit=query.limit,
-            count_sql=f"SELECT COUNT(*) FROM {TABLE_EXPERIMENTS}{where_sql}",
-            count_params=params,
-            page_sql=page_sql,
-            page_params=params + cond_params + _limit(query.limit, query.offset),
+            query,
+            select=EXPERIMENT_CODEC.select,
+            source=TABLE_EXPERIMENTS,
+            where=where,
+            params=params,
+            column="createdAt",
+            descending=True,
             from_row=EXPERIMENT_CODEC.from_raw,
         )
 
@@ -487,9 +434,8 @@ class LibSQLExperimentsBackend(_Pages, ExperimentsBackend):
         await self.db.run("addExperimentResult", job)
 
     async def get_result(self, result_id: str) -> ExperimentResult | None:
-        sql = f"SELECT {RESULT_CODEC.select} FROM {TABLE_EXPERIMENT_RESULTS} WHERE id = ?"
-        found: ExperimentResult | None = await self._one(
-            "getExperimentResultById", sql, (result_id,), RESULT_CODEC
+        found: ExperimentResult | None = await self._by_id(
+            "getExperimentResultById", RESULT_CODEC, result_id
         )
         return found
 
@@ -507,22 +453,15 @@ class LibSQLExperimentsBackend(_Pages, ExperimentsBackend):
         if query.status is not None:
             where.append("status = ?")
             params.append(query.status)
-        cond, cond_params = keyset("startedAt", query.after, descending=False, timestamp=True)
-        page_sql = (
-            f"SELECT {RESULT_CODEC.select} FROM {TABLE_EXPERIMENT_RESULTS} "
-            f"WHERE {' AND '.join(where + cond)} "
-            'ORDER BY "startedAt" ASC, id ASC LIMIT ? OFFSET ?'
-        )
-        return await self._page(
+        return await self.read_ordered(
             "listExperimentResults",
-            count=query.count,
-            limit=query.limit,
-            count_sql=(
-                f"SELECT COUNT(*) FROM {TABLE_EXPERIMENT_RESULTS} WHERE {' AND '.join(where)}"
-            ),
-            count_params=params,
-            page_sql=page_sql,
-            page_params=params + cond_params + _limit(query.limit, query.offset),
+            query,
+            select=RESULT_CODEC.select,
+            source=TABLE_EXPERIMENT_RESULTS,
+            where=where,
+            params=params,
+            column="startedAt",
+            descending=False,
             from_row=RESULT_CODEC.from_raw,
         )
 
