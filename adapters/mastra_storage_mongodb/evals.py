@@ -39,6 +39,7 @@ from mastra_storage.backend.experiments import (
     ResultMutation,
     ResultQuery,
 )
+from mastra_storage.backend.paging import PageRequest
 from mastra_storage.errors import ConflictError
 from mastra_storage.eval_layout import (
     DATASET_ITEMS,
@@ -152,31 +153,52 @@ class _MongoEvals:
     async def _page(
         self,
         operation: str,
-        collection: str,
+        codec: DocCodec,
         match: Document,
+        page: PageRequest,
         *,
         sort: Sequence[tuple[str, int]],
-        after: Cursor | None,
         position: Callable[[Cursor], Document],
-        offset: int,
-        limit: int | None,
-        count: bool,
-    ) -> tuple[list[Document], int]:
-        """Up to ``limit + 1`` documents matching ``match`` after the cursor (``position``
-        builds its condition) in ``sort`` order, ``offset`` skipped; the total when
-        ``count``."""
-        coll = self._conn.collection(collection)
+    ) -> tuple[list[Any], int]:
+        """Up to ``page.limit + 1`` records matching ``match`` after ``page.after``
+        (``position`` builds its condition) in ``sort`` order, ``page.offset`` skipped;
+        the total when ``page.count``."""
+        coll = self._conn.collection(codec.collection)
         total = 0
-        if count:
+        if page.count:
             total = int(await self._conn.guard(operation, coll.count_documents(match)))
-        if limit == 0:
+        if page.limit == 0:
             return [], total
+        after = page.after
         page_filter = match if after is None else and_filters(match, position(after))
-        cursor = coll.find(page_filter).sort(list(sort)).skip(offset)
-        if limit is not None:
-            cursor = cursor.limit(limit + 1)
+        cursor = coll.find(page_filter).sort(list(sort)).skip(page.offset)
+        if page.limit is not None:
+            cursor = cursor.limit(page.limit + 1)
         docs: list[Document] = await self._conn.guard(operation, cursor.to_list())
-        return docs, total
+        return [codec.record_of(d) for d in docs], total
+
+    async def _page_by_time(
+        self,
+        operation: str,
+        codec: DocCodec,
+        match: Document,
+        page: PageRequest,
+        *,
+        field: str,
+        ascending: bool,
+    ) -> tuple[list[Any], int]:
+        """:meth:`_page` in the order "date ``field`` (``ascending``), then ``id``
+        ascending": the order of every Studio listing but versions."""
+        return await self._page(
+            operation,
+            codec,
+            match,
+            page,
+            sort=[(field, 1 if ascending else -1), ("id", 1)],
+            position=lambda c: position_filter(
+                field, "id", from_epoch_ms(c.key), str(c.tie), after=ascending, tie_after=True
+            ),
+        )
 
     async def _get(self, operation: str, codec: DocCodec, key: Document) -> Any:
         coll = self._conn.collection(codec.collection)
@@ -213,12 +235,6 @@ class _MongoEvals:
         return await self._conn.read_modify_write(
             operation, codec.collection, {"id": eq(record_id)}, compute
         )
-
-
-def _date_after(field: str, *, ascending: bool) -> Callable[[Cursor], Document]:
-    return lambda c: position_filter(
-        field, "id", from_epoch_ms(c.key), str(c.tie), after=ascending, tie_after=True
-    )
 
 
 _CURRENT: Document = {"validTo": None, "isDeleted": False}
@@ -310,18 +326,9 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
         if query.name is not None:
             docs = await self._conn.guard("listDatasets", coll.find(match).to_list())
             return query.execute(DATASET_DOC.record_of(d) for d in docs)
-        docs, total = await self._page(
-            "listDatasets",
-            TABLE_DATASETS,
-            match,
-            sort=[("createdAt", -1), ("id", 1)],
-            after=query.after,
-            position=_date_after("createdAt", ascending=False),
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
+        return await self._page_by_time(
+            "listDatasets", DATASET_DOC, match, query, field="createdAt", ascending=False
         )
-        return [DATASET_DOC.record_of(d) for d in docs], total
 
     async def write_items(
         self, dataset_id: str, item_ids: list[str], mutate: ItemMutation
@@ -412,34 +419,21 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
     async def query_items(self, query: ItemQuery) -> tuple[list[DatasetItem], int]:
         match: Document = {"datasetId": eq(query.dataset_id)}
         match.update(_CURRENT if query.version is None else _at_version(query.version))
-        docs, total = await self._page(
-            "listItems",
-            TABLE_DATASET_ITEMS,
-            match,
-            sort=[("createdAt", -1), ("id", 1)],
-            after=query.after,
-            position=_date_after("createdAt", ascending=False),
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
+        return await self._page_by_time(
+            "listItems", ITEM_DOC, match, query, field="createdAt", ascending=False
         )
-        return [ITEM_DOC.record_of(d) for d in docs], total
 
     async def query_versions(self, query: VersionQuery) -> tuple[list[DatasetVersion], int]:
-        docs, total = await self._page(
+        return await self._page(
             "listDatasetVersions",
-            TABLE_DATASET_VERSIONS,
+            VERSION_DOC,
             {"datasetId": eq(query.dataset_id)},
+            query,
             sort=[("version", -1), ("id", -1)],
-            after=query.after,
             position=lambda c: position_filter(
                 "version", "id", c.key, str(c.tie), after=False, tie_after=False
             ),
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
         )
-        return [VERSION_DOC.record_of(d) for d in docs], total
 
 
 # --------------------------------------------------------------------------- experiments
@@ -491,18 +485,9 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
             match["datasetId"] = eq(query.dataset_id)
         if query.status is not None:
             match["status"] = eq(query.status)
-        docs, total = await self._page(
-            "listExperiments",
-            TABLE_EXPERIMENTS,
-            match,
-            sort=[("createdAt", -1), ("id", 1)],
-            after=query.after,
-            position=_date_after("createdAt", ascending=False),
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
+        return await self._page_by_time(
+            "listExperiments", EXPERIMENT_DOC, match, query, field="createdAt", ascending=False
         )
-        return [EXPERIMENT_DOC.record_of(d) for d in docs], total
 
     async def insert_result(self, result: ExperimentResult) -> None:
         await self._insert("addExperimentResult", RESULT_DOC, result)
@@ -525,18 +510,9 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
         match: Document = {"experimentId": eq(query.experiment_id)}
         if query.status is not None:
             match["status"] = eq(query.status)
-        docs, total = await self._page(
-            "listExperimentResults",
-            TABLE_EXPERIMENT_RESULTS,
-            match,
-            sort=[("startedAt", 1), ("id", 1)],
-            after=query.after,
-            position=_date_after("startedAt", ascending=True),
-            offset=query.offset,
-            limit=query.limit,
-            count=query.count,
+        return await self._page_by_time(
+            "listExperimentResults", RESULT_DOC, match, query, field="startedAt", ascending=True
         )
-        return [RESULT_DOC.record_of(d) for d in docs], total
 
     async def delete_results(self, experiment_id: str) -> None:
         coll = self._conn.collection(TABLE_EXPERIMENT_RESULTS)
