@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from mastra_storage.pagination import Cursor
+from mastra_storage.backend.paging import PageRequest
 
 from .connection import PgDatabase
 from .indexes import IndexManager, IndexSpec
@@ -139,25 +139,22 @@ class PgBackend:
         self,
         operation: str,
         p: Params,
+        page: PageRequest,
         *,
         select: str,
         source: str,
         where: Sequence[str],
         time_sql: str,
         descending: bool,
-        cursor: Cursor | None,
-        limit: int | None,
-        offset: int,
-        count: bool,
     ) -> tuple[list[Any], int]:
-        """:meth:`fetch_page` in the order "``time_sql`` (``descending``), then ``id``
-        ascending", resuming strictly after ``cursor`` when one is given: the order of
-        every Studio listing (datasets, items, experiments, results, editor entities)."""
+        """:meth:`fetch_page` of ``page`` in the order "``time_sql`` (``descending``),
+        then ``id`` ascending", resuming strictly after ``page.after``: the order of every
+        Studio listing (datasets, items, experiments, results, editor entities)."""
         after = (
             None
-            if cursor is None
+            if page.after is None
             else keyset_after(
-                time_sql, "id", cursor, p, descending=descending, tie_descending=False
+                time_sql, "id", page.after, p, descending=descending, tie_descending=False
             )
         )
         return await self.fetch_page(
@@ -168,9 +165,9 @@ class PgBackend:
             where=where,
             after=after,
             order_sql=f" ORDER BY {time_sql} {'DESC' if descending else 'ASC'}, id ASC",
-            limit=limit,
-            offset=offset,
-            count=count,
+            limit=page.limit,
+            offset=page.offset,
+            count=page.count,
         )
 
 

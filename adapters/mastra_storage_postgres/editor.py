@@ -203,15 +203,12 @@ class PgEditorBackend(PgBackend, EditorBackend):
         rows, total = await self.fetch_time_page(
             f"list:{self._op}",
             p,
+            query,
             select=self._entity.select,
             source=self._e,
             where=where,
             time_sql=q(query.order_field),
             descending=query.direction == "DESC",
-            cursor=query.after,
-            limit=query.limit,
-            offset=query.offset,
-            count=query.count,
         )
         return [self._entity_of(r, 1) for r in rows], total
 

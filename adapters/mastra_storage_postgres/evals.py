@@ -11,7 +11,7 @@ Experiment timestamps are read from the ``X`` column first: ``@mastra/pg`` updat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -32,6 +32,7 @@ from mastra_storage.backend.experiments import (
     ResultMutation,
     ResultQuery,
 )
+from mastra_storage.backend.paging import PageRequest
 from mastra_storage.eval_layout import (
     DATASET_ITEMS,
     DATASET_VERSIONS,
@@ -152,6 +153,30 @@ class _Rows(Generic[R]):
             await tx.execute(self.update_sql, *self.params(updated))
             return updated
 
+    async def page(
+        self,
+        backend: PgBackend,
+        operation: str,
+        p: Params,
+        page: PageRequest,
+        where: Sequence[str],
+        *,
+        time_sql: str,
+        descending: bool,
+    ) -> tuple[list[R], int]:
+        """:meth:`PgBackend.fetch_time_page` of this table, decoded."""
+        rows, total = await backend.fetch_time_page(
+            operation,
+            p,
+            page,
+            select=self.select,
+            source=self.full,
+            where=where,
+            time_sql=time_sql,
+            descending=descending,
+        )
+        return [self.decode(r, 1) for r in rows], total
+
 
 def _int_after(column: str, cursor: Cursor, p: Params, *, descending: bool) -> str:
     """ "Strictly after ``cursor``" for an integer key, then ``id`` in the same direction."""
@@ -226,20 +251,9 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
         if query.name is not None:
             escaped = query.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append(f"name ILIKE {p.add('%' + escaped + '%')}")
-        rows, total = await self.fetch_time_page(
-            "listDatasets",
-            p,
-            select=self._d.select,
-            source=self._d.full,
-            where=where,
-            time_sql='"createdAt"',
-            descending=True,
-            cursor=query.after,
-            limit=query.limit,
-            offset=query.offset,
-            count=query.count,
+        return await self._d.page(
+            self, "listDatasets", p, query, where, time_sql='"createdAt"', descending=True
         )
-        return [self._d.decode(r, 1) for r in rows], total
 
     async def write_items(
         self, dataset_id: str, item_ids: list[str], mutate: ItemMutation
@@ -316,20 +330,9 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
         else:
             v = p.add(query.version, "::integer")
             where += [f'"datasetVersion" <= {v}', f'("validTo" IS NULL OR "validTo" > {v})']
-        rows, total = await self.fetch_time_page(
-            "listItems",
-            p,
-            select=self._i.select,
-            source=self._i.full,
-            where=where,
-            time_sql='"createdAt"',
-            descending=True,
-            cursor=query.after,
-            limit=query.limit,
-            offset=query.offset,
-            count=query.count,
+        return await self._i.page(
+            self, "listItems", p, query, where, time_sql='"createdAt"', descending=True
         )
-        return [self._i.decode(r, 1) for r in rows], total
 
     async def query_versions(self, query: VersionQuery) -> tuple[list[DatasetVersion], int]:
         p = Params()
@@ -390,20 +393,9 @@ class PgExperimentsBackend(PgBackend, ExperimentsBackend):
             where.append(f'"datasetId" = {p.add(query.dataset_id)}')
         if query.status is not None:
             where.append(f"status = {p.add(query.status)}")
-        rows, total = await self.fetch_time_page(
-            "listExperiments",
-            p,
-            select=self._e.select,
-            source=self._e.full,
-            where=where,
-            time_sql='"createdAt"',
-            descending=True,
-            cursor=query.after,
-            limit=query.limit,
-            offset=query.offset,
-            count=query.count,
+        return await self._e.page(
+            self, "listExperiments", p, query, where, time_sql='"createdAt"', descending=True
         )
-        return [self._e.decode(r, 1) for r in rows], total
 
     async def insert_result(self, result: ExperimentResult) -> None:
         await self._db.execute("addExperimentResult", self._r.insert_sql, *self._r.params(result))
@@ -421,20 +413,9 @@ class PgExperimentsBackend(PgBackend, ExperimentsBackend):
         where = [f'"experimentId" = {p.add(query.experiment_id)}']
         if query.status is not None:
             where.append(f"status = {p.add(query.status)}")
-        rows, total = await self.fetch_time_page(
-            "listExperimentResults",
-            p,
-            select=self._r.select,
-            source=self._r.full,
-            where=where,
-            time_sql='"startedAt"',
-            descending=False,
-            cursor=query.after,
-            limit=query.limit,
-            offset=query.offset,
-            count=query.count,
+        return await self._r.page(
+            self, "listExperimentResults", p, query, where, time_sql='"startedAt"', descending=False
         )
-        return [self._r.decode(r, 1) for r in rows], total
 
     async def delete_results(self, experiment_id: str) -> None:
         await self._db.execute(
