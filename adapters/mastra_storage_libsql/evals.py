@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -73,13 +73,13 @@ R = TypeVar("R", bound=msgspec.Struct)
 T = TypeVar("T")
 
 
-class RecordCodec(RowCodec):
+class RecordCodec(RowCodec, Generic[R]):
     """A :class:`RowCodec` that also maps one record type to and from the row dict (every
     field of the record has a column of the table)."""
 
     def __init__(self, table: LogicalTable, record: type[R]) -> None:
         super().__init__(table)
-        self.record: Any = record
+        self.record = record
         self.fields = record_columns(record)
         missing = [c for _, c in self.fields if c not in self.columns]
         assert not missing, f"{record.__name__} fields without a column: {missing}"
@@ -93,7 +93,7 @@ class RecordCodec(RowCodec):
     def record_update_params(self, value: msgspec.Struct) -> list[Any]:
         return self.update_params(self.row_of(value))
 
-    def from_raw(self, raw: Sequence[Any]) -> Any:
+    def from_raw(self, raw: Sequence[Any]) -> R:
         row = self.decode(raw)
         return self.record(**{name: row[column] for name, column in self.fields})
 
@@ -113,24 +113,32 @@ _AT_VERSION = '"isDeleted" = 0 AND "datasetVersion" <= ? AND ("validTo" IS NULL 
 class _Pages(LibSQLDomain):
     """Shared by the three backends: one record by id, and its atomic modification."""
 
-    async def _by_id(self, operation: str, codec: RecordCodec, record_id: str) -> Any:
+    async def _insert(self, operation: str, codec: RecordCodec[R], value: R) -> None:
+        params = codec.record_params(value)
+
+        def job(tx: Tx) -> None:
+            tx.execute(codec.insert, params)
+
+        await self.db.run(operation, job)
+
+    async def _by_id(self, operation: str, codec: RecordCodec[R], record_id: str) -> R | None:
         sql = f"SELECT {codec.select} FROM {codec.table} WHERE id = ?"
         return await self.read_one(operation, sql, (record_id,), codec.from_raw)
 
     async def _modify(
         self,
         operation: str,
-        codec: RecordCodec,
+        codec: RecordCodec[R],
         record_id: str,
-        mutate: Callable[[Any], Any],
+        mutate: Callable[[R], R],
         *,
-        keep: Callable[[Any, Any], Any] | None = None,
-    ) -> Any:
+        keep: Callable[[R, R], R] | None = None,
+    ) -> R | None:
         """Read, ``mutate`` and write back in one ``BEGIN IMMEDIATE`` transaction
         (concurrent modifications are serialised; none is lost)."""
         select = f"SELECT {codec.select} FROM {codec.table} WHERE id = ?"
 
-        def job(tx: Tx) -> Any:
+        def job(tx: Tx) -> R | None:
             row = tx.fetchone(select, (record_id,))
             if row is None:
                 return None
@@ -157,27 +165,20 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
         _Pages.__init__(self, db)
 
     async def insert_dataset(self, dataset: Dataset) -> None:
-        params = DATASET_CODEC.record_params(dataset)
-
-        def job(tx: Tx) -> None:
-            tx.execute(DATASET_CODEC.insert, params)
-
-        await self.db.run("createDataset", job)
+        await self._insert("createDataset", DATASET_CODEC, dataset)
 
     async def get_dataset(self, dataset_id: str) -> Dataset | None:
-        found: Dataset | None = await self._by_id("getDatasetById", DATASET_CODEC, dataset_id)
-        return found
+        return await self._by_id("getDatasetById", DATASET_CODEC, dataset_id)
 
     async def modify_dataset(self, dataset_id: str, mutate: DatasetMutation) -> Dataset | None:
         """Replace the dataset's own fields atomically; its ``version`` stays as stored."""
-        updated: Dataset | None = await self._modify(
+        return await self._modify(
             "updateDataset",
             DATASET_CODEC,
             dataset_id,
             mutate,
             keep=lambda current, new: new.replace(version=current.version),
         )
-        return updated
 
     async def delete_dataset(self, dataset_id: str) -> None:
         """Delete the dataset, its item rows, its version rows and the results of its
@@ -301,10 +302,7 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
             f"SELECT {ITEM_CODEC.select} FROM {TABLE_DATASET_ITEMS} WHERE id = ? AND {where} "
             'ORDER BY "datasetVersion" DESC LIMIT 1'
         )
-        found: DatasetItem | None = await self.read_one(
-            "getItemById", sql, params, ITEM_CODEC.from_raw
-        )
-        return found
+        return await self.read_one("getItemById", sql, params, ITEM_CODEC.from_raw)
 
     async def item_history(self, item_id: str) -> list[DatasetItem]:
         sql = (
@@ -373,26 +371,15 @@ class LibSQLExperimentsBackend(_Pages, ExperimentsBackend):
         _Pages.__init__(self, db)
 
     async def insert_experiment(self, experiment: Experiment) -> None:
-        params = EXPERIMENT_CODEC.record_params(experiment)
-
-        def job(tx: Tx) -> None:
-            tx.execute(EXPERIMENT_CODEC.insert, params)
-
-        await self.db.run("createExperiment", job)
+        await self._insert("createExperiment", EXPERIMENT_CODEC, experiment)
 
     async def get_experiment(self, experiment_id: str) -> Experiment | None:
-        found: Experiment | None = await self._by_id(
-            "getExperimentById", EXPERIMENT_CODEC, experiment_id
-        )
-        return found
+        return await self._by_id("getExperimentById", EXPERIMENT_CODEC, experiment_id)
 
     async def modify_experiment(
         self, experiment_id: str, mutate: ExperimentMutation
     ) -> Experiment | None:
-        updated: Experiment | None = await self._modify(
-            "updateExperiment", EXPERIMENT_CODEC, experiment_id, mutate
-        )
-        return updated
+        return await self._modify("updateExperiment", EXPERIMENT_CODEC, experiment_id, mutate)
 
     async def delete_experiment(self, experiment_id: str) -> None:
         def job(tx: Tx) -> None:
@@ -426,26 +413,15 @@ class LibSQLExperimentsBackend(_Pages, ExperimentsBackend):
         )
 
     async def insert_result(self, result: ExperimentResult) -> None:
-        params = RESULT_CODEC.record_params(result)
-
-        def job(tx: Tx) -> None:
-            tx.execute(RESULT_CODEC.insert, params)
-
-        await self.db.run("addExperimentResult", job)
+        await self._insert("addExperimentResult", RESULT_CODEC, result)
 
     async def get_result(self, result_id: str) -> ExperimentResult | None:
-        found: ExperimentResult | None = await self._by_id(
-            "getExperimentResultById", RESULT_CODEC, result_id
-        )
-        return found
+        return await self._by_id("getExperimentResultById", RESULT_CODEC, result_id)
 
     async def modify_result(
         self, result_id: str, mutate: ResultMutation
     ) -> ExperimentResult | None:
-        updated: ExperimentResult | None = await self._modify(
-            "updateExperimentResult", RESULT_CODEC, result_id, mutate
-        )
-        return updated
+        return await self._modify("updateExperimentResult", RESULT_CODEC, result_id, mutate)
 
     async def query_results(self, query: ResultQuery) -> tuple[list[ExperimentResult], int]:
         where = ['"experimentId" = ?']
