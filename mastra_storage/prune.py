@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .domains.observability import TraceFilter
+from .domains.observability import MAX_TRACES_PER_PAGE, TraceFilter
 from .errors import NotSupportedError, ValidationError
 from .pagination import DateRange, OrderBy
 from .retention import resolve_cutoff
@@ -269,11 +269,24 @@ def _batch(
         flt = TraceFilter(
             started_at=DateRange(end=cut, end_exclusive=True), resource_id=resource_id
         )
-        page = await domain.list_traces(filter=flt, page=0, per_page=limit)
-        ids = [span.trace_id for span in page.items]
-        if ids:
+        # ``list_traces`` pages at most MAX_TRACES_PER_PAGE roots: a batch larger than that
+        # is several pages, each read from the start again (what it deleted is gone).
+        deleted = 0
+        while deleted < limit:
+            page = await domain.list_traces(
+                filter=flt,
+                page=0,
+                per_page=min(MAX_TRACES_PER_PAGE, limit - deleted),
+                include_total=False,
+            )
+            ids = [span.trace_id for span in page.items]
+            if not ids:
+                break
             await domain.batch_delete_traces(ids)
-        return (len(ids),)
+            deleted += len(ids)
+            if not page.has_more:
+                break
+        return (deleted,)
 
     async def experiments(cut: datetime, limit: int) -> tuple[int, ...]:
         parents, children = await domain.prune_experiments(cut, limit)
