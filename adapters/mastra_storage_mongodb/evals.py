@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -79,13 +79,16 @@ class _Lost(ConflictError):
     """Another writer claimed the dataset version first: read again and retry."""
 
 
-class DocCodec:
+R = TypeVar("R", bound=msgspec.Struct)
+
+
+class DocCodec(Generic[R]):
     """One record type as the release's documents: ``{column: value}`` for every column
     (``None`` as ``null``), datetimes as BSON dates, JSON as native values."""
 
-    def __init__(self, table: LogicalTable, record: type[msgspec.Struct]) -> None:
+    def __init__(self, table: LogicalTable, record: type[R]) -> None:
         self.collection = table.name
-        self.record: Any = record
+        self.record = record
         self.fields = record_columns(record)
         logical = {c.name: c.logical for c in table.columns}
         missing = [c for _, c in self.fields if c not in logical]
@@ -95,10 +98,10 @@ class DocCodec:
             c.name for c in table.columns if c.logical == "timestamp" and c.not_null
         )
 
-    def doc(self, value: msgspec.Struct) -> Document:
+    def doc(self, value: R) -> Document:
         return {column: getattr(value, name) for name, column in self.fields}
 
-    def record_of(self, doc: Mapping[str, Any]) -> Any:
+    def record_of(self, doc: Mapping[str, Any]) -> R:
         values: dict[str, Any] = {}
         for name, column in self.fields:
             raw = doc.get(column)
@@ -153,13 +156,13 @@ class _MongoEvals:
     async def _page(
         self,
         operation: str,
-        codec: DocCodec,
+        codec: DocCodec[R],
         match: Document,
         page: PageRequest,
         *,
         sort: Sequence[tuple[str, int]],
         position: Callable[[Cursor], Document],
-    ) -> tuple[list[Any], int]:
+    ) -> tuple[list[R], int]:
         """Up to ``page.limit + 1`` records matching ``match`` after ``page.after``
         (``position`` builds its condition) in ``sort`` order, ``page.offset`` skipped;
         the total when ``page.count``."""
@@ -180,13 +183,13 @@ class _MongoEvals:
     async def _page_by_time(
         self,
         operation: str,
-        codec: DocCodec,
+        codec: DocCodec[R],
         match: Document,
         page: PageRequest,
         *,
         field: str,
         ascending: bool,
-    ) -> tuple[list[Any], int]:
+    ) -> tuple[list[R], int]:
         """:meth:`_page` in the order "date ``field`` (``ascending``), then ``id``
         ascending": the order of every Studio listing but versions."""
         return await self._page(
@@ -200,12 +203,12 @@ class _MongoEvals:
             ),
         )
 
-    async def _get(self, operation: str, codec: DocCodec, key: Document) -> Any:
+    async def _get(self, operation: str, codec: DocCodec[R], record_id: str) -> R | None:
         coll = self._conn.collection(codec.collection)
-        doc = await self._conn.guard(operation, coll.find_one(key))
+        doc = await self._conn.guard(operation, coll.find_one({"id": eq(record_id)}))
         return None if doc is None else codec.record_of(doc)
 
-    async def _insert(self, operation: str, codec: DocCodec, value: msgspec.Struct) -> None:
+    async def _insert(self, operation: str, codec: DocCodec[R], value: R) -> None:
         doc = codec.doc(value)
         self._conn.check_size(doc, operation)
         await self._conn.guard(operation, self._conn.collection(codec.collection).insert_one(doc))
@@ -213,15 +216,15 @@ class _MongoEvals:
     async def _modify(
         self,
         operation: str,
-        codec: DocCodec,
+        codec: DocCodec[R],
         record_id: str,
-        mutate: Callable[[Any], Any],
-        keep: Callable[[Any, Any], Any] | None = None,
-    ) -> Any:
+        mutate: Callable[[R], R],
+        keep: Callable[[R, R], R] | None = None,
+    ) -> R | None:
         """Read, ``mutate`` and write back atomically (a transaction, or a compare-and-swap
         retried when another writer got there first)."""
 
-        def compute(current: Document | None) -> tuple[Document | None, Any]:
+        def compute(current: Document | None) -> tuple[Document | None, R | None]:
             if current is None:
                 return None, None
             before = codec.record_of(current)
@@ -260,21 +263,17 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
         await self._insert("createDataset", DATASET_DOC, dataset)
 
     async def get_dataset(self, dataset_id: str) -> Dataset | None:
-        found: Dataset | None = await self._get(
-            "getDatasetById", DATASET_DOC, {"id": eq(dataset_id)}
-        )
-        return found
+        return await self._get("getDatasetById", DATASET_DOC, dataset_id)
 
     async def modify_dataset(self, dataset_id: str, mutate: DatasetMutation) -> Dataset | None:
         """Replace the dataset's own fields atomically; its ``version`` stays as stored."""
-        updated: Dataset | None = await self._modify(
+        return await self._modify(
             "updateDataset",
             DATASET_DOC,
             dataset_id,
             mutate,
             keep=lambda current, new: new.replace(version=current.version),
         )
-        return updated
 
     async def delete_dataset(self, dataset_id: str) -> None:
         """Delete the item rows, version rows and results of the dataset's experiments,
@@ -449,18 +448,12 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
         await self._insert("createExperiment", EXPERIMENT_DOC, experiment)
 
     async def get_experiment(self, experiment_id: str) -> Experiment | None:
-        found: Experiment | None = await self._get(
-            "getExperimentById", EXPERIMENT_DOC, {"id": eq(experiment_id)}
-        )
-        return found
+        return await self._get("getExperimentById", EXPERIMENT_DOC, experiment_id)
 
     async def modify_experiment(
         self, experiment_id: str, mutate: ExperimentMutation
     ) -> Experiment | None:
-        updated: Experiment | None = await self._modify(
-            "updateExperiment", EXPERIMENT_DOC, experiment_id, mutate
-        )
-        return updated
+        return await self._modify("updateExperiment", EXPERIMENT_DOC, experiment_id, mutate)
 
     async def _delete_with_results(self, operation: str, ids: list[str]) -> int:
         conn = self._conn
@@ -493,18 +486,12 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
         await self._insert("addExperimentResult", RESULT_DOC, result)
 
     async def get_result(self, result_id: str) -> ExperimentResult | None:
-        found: ExperimentResult | None = await self._get(
-            "getExperimentResultById", RESULT_DOC, {"id": eq(result_id)}
-        )
-        return found
+        return await self._get("getExperimentResultById", RESULT_DOC, result_id)
 
     async def modify_result(
         self, result_id: str, mutate: ResultMutation
     ) -> ExperimentResult | None:
-        updated: ExperimentResult | None = await self._modify(
-            "updateExperimentResult", RESULT_DOC, result_id, mutate
-        )
-        return updated
+        return await self._modify("updateExperimentResult", RESULT_DOC, result_id, mutate)
 
     async def query_results(self, query: ResultQuery) -> tuple[list[ExperimentResult], int]:
         match: Document = {"experimentId": eq(query.experiment_id)}
