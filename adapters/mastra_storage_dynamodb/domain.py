@@ -29,6 +29,13 @@ class DynamoBackendBase:
         item.update(ttl_fields(self.ttl, entity))
         return item
 
+    async def get_own(self, key: Mapping[str, str], record_id: str) -> Item | None:
+        """The item under ``key`` (one consistent ``GetItem``) when it is the record
+        ``record_id`` itself, else ``None``."""
+        item = await self.table.get(key)
+        # ElectroDB lower-cases key values: "T1" and "t1" share a key; trust only exact ids.
+        return item if item is not None and item.get("id") == record_id else None
+
     async def put_own(self, kind: str, item: Item, identity: Identity) -> None:
         """Create ``item`` or replace the record with exactly this ``identity`` in one
         conditional ``PutItem`` (atomic). A case twin under the lower-cased key raises

@@ -51,8 +51,8 @@ from . import items as conv
 from . import keys
 from .domain import DynamoBackendBase
 from .errors import ConditionFailed, TransactionCancelled
-from .identity import holds_other, key_collision, same_record_condition
-from .observability import ms_bounds, time_key
+from .identity import holds_other, key_collision
+from .observability import time_key_condition
 from .observational_memory import ENTITY as OM_ENTITY
 from .observational_memory import POINTER, DynamoObservationalMemory
 from .optimistic import optimistic
@@ -98,9 +98,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
     # ---- threads -------------------------------------------------------------------------
 
     async def _get_thread_item(self, thread_id: str) -> Item | None:
-        item = await self.table.get(keys.thread_key(thread_id))
-        # ElectroDB lower-cases key values: "T1" and "t1" share a key; trust only exact ids.
-        return item if item is not None and item.get("id") == thread_id else None
+        return await self.get_own(keys.thread_key(thread_id), thread_id)
 
     async def get_thread(self, thread_id: str) -> Thread | None:
         """One consistent ``GetItem``; an item of a case twin is not this thread."""
@@ -112,12 +110,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
         ``KeyCollisionError`` and nothing is written."""
         item = self.with_ttl("thread", conv.thread_item(thread))
         check_item_size(item, what=f"thread {thread.id}")
-        expr = Expr()
-        identity = {"id": thread.id}
-        try:
-            await self.table.put(item, expr=expr, condition=same_record_condition(expr, identity))
-        except ConditionFailed:
-            raise key_collision("thread", identity) from None
+        await self.put_own("thread", item, {"id": thread.id})
 
     async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
         """Optimistic read-modify-write (``updatedAt`` + ``rev`` condition), retried while
@@ -303,34 +296,24 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
     ) -> dict[str, Any] | None:
         """Query arguments for a resource's messages in ``date_range`` from the cursor's
         row on (inclusive: the caller drops it); ``None`` when the range is empty."""
-        expr = Expr()
-        # Inclusive bounds; "<time>" sorts before and "<time>$" after every key of a ms.
-        low: str | None = None
-        high: str | None = None
-        if date_range is not None:
-            lo_ms, hi_ms = ms_bounds(date_range)
-            low = None if lo_ms is None else time_key(lo_ms)
-            high = None if hi_ms is None else time_key(hi_ms) + "$"
+        at: str | None = None
         if after is not None:
             if isinstance(after.tie, bool) or not isinstance(after.tie, int):
                 raise ValidationError(
                     "invalid cursor for this store", id="MASTRA_STORAGE_INVALID_CURSOR"
                 )
             at = resource_sk(after.key, after.tie)
-            if descending:
-                high = at if high is None or at < high else high
-            else:
-                low = at if low is None or at > low else low
-        sk = f"{RESOURCE_INDEX}sk"
-        condition = f"{expr.n(RESOURCE_INDEX + 'pk')} = {expr.v(resource_pk(resource_id))}"
-        if low is not None and high is not None:
-            if low > high:
-                return None
-            condition += f" AND {expr.n(sk)} BETWEEN {expr.v(low)} AND {expr.v(high)}"
-        elif low is not None:
-            condition += f" AND {expr.n(sk)} >= {expr.v(low)}"
-        elif high is not None:
-            condition += f" AND {expr.n(sk)} <= {expr.v(high)}"
+        expr = Expr()
+        condition = time_key_condition(
+            expr,
+            RESOURCE_INDEX,
+            resource_pk(resource_id),
+            date_range,
+            at=at,
+            descending=descending,
+        )
+        if condition is None:
+            return None
         return {
             "index": RESOURCE_INDEX,
             "key_condition": condition,
@@ -714,8 +697,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
     # ---- resources -----------------------------------------------------------------------
 
     async def _get_resource_item(self, resource_id: str) -> Item | None:
-        item = await self.table.get(keys.resource_key(resource_id))
-        return item if item is not None and item.get("id") == resource_id else None
+        return await self.get_own(keys.resource_key(resource_id), resource_id)
 
     async def get_resource(self, resource_id: str) -> Resource | None:
         """One consistent ``GetItem``; an item of a case twin is not this resource."""
@@ -727,12 +709,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
         ``KeyCollisionError`` and nothing is written."""
         item = self.with_ttl("resource", conv.resource_item(resource))
         check_item_size(item, what=f"resource {resource.id}")
-        expr = Expr()
-        identity = {"id": resource.id}
-        try:
-            await self.table.put(item, expr=expr, condition=same_record_condition(expr, identity))
-        except ConditionFailed:
-            raise key_collision("resource", identity) from None
+        await self.put_own("resource", item, {"id": resource.id})
 
     async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         """Optimistic read-modify-write (``updatedAt`` + ``rev`` condition, or

@@ -163,6 +163,47 @@ def _epoch_us(value: datetime) -> int:
     return (value - _EPOCH) // timedelta(microseconds=1)
 
 
+def time_key_condition(
+    expr: Expr,
+    index: str,
+    pk: str,
+    window: ResolvedDateRange | None,
+    *,
+    at: str | None,
+    descending: bool,
+) -> str | None:
+    """The key condition of one partition (``pk``) of ``index`` whose sort keys are
+    ``"<time_key>#<tie>"``: within ``window`` and, with ``at`` (a cursor's own sort key),
+    from that key on in the walking direction (inclusive: the caller drops that row).
+    ``None`` when the range is empty."""
+    # Inclusive string bounds: "<time>" sorts before every key of that millisecond and
+    # "<time>$" ('$' follows '#') after all of them.
+    low: str | None = None
+    high: str | None = None
+    if window is not None:
+        lo_ms, hi_ms = ms_bounds(window)
+        if lo_ms is not None:
+            low = time_key(lo_ms)
+        if hi_ms is not None:
+            high = time_key(hi_ms) + "$"
+    if at is not None:
+        if descending:
+            high = at if high is None or at < high else high
+        else:
+            low = at if low is None or at > low else low
+    condition = f"{expr.n(index + 'pk')} = {expr.v(pk)}"
+    sk = f"{index}sk"
+    if low is not None and high is not None:
+        if low > high:
+            return None
+        condition += f" AND {expr.n(sk)} BETWEEN {expr.v(low)} AND {expr.v(high)}"
+    elif low is not None:
+        condition += f" AND {expr.n(sk)} >= {expr.v(low)}"
+    elif high is not None:
+        condition += f" AND {expr.n(sk)} <= {expr.v(high)}"
+    return condition
+
+
 def ms_bounds(window: ResolvedDateRange) -> tuple[int | None, int | None]:
     """The inclusive millisecond bounds of ``window`` (stored times are whole milliseconds,
     so these select exactly what ``window.contains`` accepts)."""
@@ -222,33 +263,17 @@ class _Plan:
         """``query_pages`` arguments (``None``: the range is empty). ``with_cursor`` narrows
         the range to the cursor's row onwards (inclusive: the caller drops that row)."""
         expr = Expr()
-        # Inclusive string bounds. Index keys are "<time>#<trace id>": "<time>" sorts before
-        # every key of that millisecond and "<time>$" ('$' follows '#') after all of them.
-        low: str | None = None
-        high: str | None = None
-        if self.key_window is not None:
-            lo_ms, hi_ms = ms_bounds(self.key_window)
-            if lo_ms is not None:
-                low = time_key(lo_ms)
-            if hi_ms is not None:
-                high = time_key(hi_ms) + "$"
         cursor = self.query.after if with_cursor and self.ordered else None
-        if cursor is not None:
-            at = _index_sk(int(cursor.key), str(cursor.tie))
-            if self.query.direction == "DESC":
-                high = at if high is None or at < high else high
-            else:
-                low = at if low is None or at > low else low
-        condition = f"{expr.n(self.index + 'pk')} = {expr.v(self.pk)}"
-        sk = f"{self.index}sk"
-        if low is not None and high is not None:
-            if low > high:
-                return None
-            condition += f" AND {expr.n(sk)} BETWEEN {expr.v(low)} AND {expr.v(high)}"
-        elif low is not None:
-            condition += f" AND {expr.n(sk)} >= {expr.v(low)}"
-        elif high is not None:
-            condition += f" AND {expr.n(sk)} <= {expr.v(high)}"
+        condition = time_key_condition(
+            expr,
+            self.index,
+            self.pk,
+            self.key_window,
+            at=None if cursor is None else _index_sk(int(cursor.key), str(cursor.tie)),
+            descending=self.query.direction == "DESC",
+        )
+        if condition is None:
+            return None
         filters = [f"{expr.n(name)} = {expr.v(value)}" for name, value in self.equalities.items()]
         for attribute, window in self.windows:
             lo_ms, hi_ms = ms_bounds(window)
