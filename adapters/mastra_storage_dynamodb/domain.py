@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from .config import EntityTtl, ttl_fields
 from .errors import ConditionFailed
 from .identity import Identity, key_collision, same_record_condition
-from .table import DynamoTable, Expr, Item
+from .table import DynamoTable, Expr, Item, check_item_size
+
+T = TypeVar("T")
 
 
 class DynamoBackendBase:
@@ -35,6 +38,13 @@ class DynamoBackendBase:
         item = await self.table.get(key)
         # ElectroDB lower-cases key values: "T1" and "t1" share a key; trust only exact ids.
         return item if item is not None and item.get("id") == record_id else None
+
+    async def put_record(self, kind: str, item: dict[str, Any], record_id: str) -> None:
+        """:meth:`put_own` of the record ``record_id`` of entity ``kind``, with its TTL
+        attribute, after checking the item's size (``ItemTooLargeError``; nothing written)."""
+        self.with_ttl(kind, item)
+        check_item_size(item, what=f"{kind} {record_id}")
+        await self.put_own(kind, item, {"id": record_id})
 
     async def put_own(self, kind: str, item: Item, identity: Identity) -> None:
         """Create ``item`` or replace the record with exactly this ``identity`` in one
@@ -82,6 +92,41 @@ class DynamoBackendBase:
         return await self.table.scan_all(
             filter=f"{expr.n('__edb_e__')} = {expr.v(entity)}", expr=expr
         )
+
+    async def read_range(
+        self,
+        ranged: Mapping[str, Any] | None,
+        counted: Mapping[str, Any] | None,
+        *,
+        descending: bool,
+        need: int | None,
+        page_size: int | None,
+        decode: Callable[[Item], T | None],
+    ) -> tuple[list[T], int]:
+        """The decoded rows of one ``Query`` range (``ranged``: ``query_pages`` arguments;
+        ``None``: an empty range) walked in the listing's direction until ``need`` rows
+        (``None``: all), items ``decode`` maps to ``None`` skipped; and, read at the same
+        time, the ``COUNT`` of ``counted`` (``None``: 0). The count stops with the read
+        when the read fails."""
+        count_task = (
+            asyncio.ensure_future(self.table.query_count(**counted))
+            if counted is not None
+            else None
+        )
+        rows: list[T] = []
+        try:
+            if ranged is not None:
+                async for items, _ in self.table.query_pages(
+                    **ranged, forward=not descending, page_size=page_size
+                ):
+                    rows.extend(r for r in map(decode, items) if r is not None)
+                    if need is not None and len(rows) >= need:
+                        break
+            total = await count_task if count_task is not None else 0
+        finally:
+            if count_task is not None and not count_task.done():
+                count_task.cancel()
+        return rows, total
 
     async def dangerously_clear_all(self) -> None:
         """Scan for this domain's entities and delete them in batches of 25 (tests only;

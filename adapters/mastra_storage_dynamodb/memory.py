@@ -108,9 +108,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
     async def upsert_thread(self, thread: Thread) -> None:
         """One conditional ``PutItem`` (atomic); a case twin under the key raises
         ``KeyCollisionError`` and nothing is written."""
-        item = self.with_ttl("thread", conv.thread_item(thread))
-        check_item_size(item, what=f"thread {thread.id}")
-        await self.put_own("thread", item, {"id": thread.id})
+        await self.put_record("thread", conv.thread_item(thread), thread.id)
 
     async def modify_thread(self, thread_id: str, mutate: ThreadMutation) -> Thread | None:
         """Optimistic read-modify-write (``updatedAt`` + ``rev`` condition), retried while
@@ -338,26 +336,14 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
             if query.limit is None
             else query.offset + query.limit + 1 + (query.after is not None)
         )
-        count_task = (
-            asyncio.ensure_future(self.table.query_count(**counted))
-            if counted is not None
-            else None
+        rows, total = await self.read_range(
+            ranged,
+            counted,
+            descending=descending,
+            need=need,
+            page_size=None if need is None else min(need, 1000),
+            decode=_stored,
         )
-        rows: list[StoredMessage] = []
-        try:
-            if ranged is not None:
-                async for items, _ in self.table.query_pages(
-                    **ranged,
-                    forward=not descending,
-                    page_size=None if need is None else min(need, 1000),
-                ):
-                    rows.extend(_stored(i) for i in items)
-                    if need is not None and len(rows) >= need:
-                        break
-            total = await count_task if count_task is not None else 0
-        finally:
-            if count_task is not None and not count_task.done():
-                count_task.cancel()
         page, _ = run_page(
             rows,
             key=stored_message_key,
@@ -707,9 +693,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
     async def upsert_resource(self, resource: Resource) -> None:
         """One conditional ``PutItem`` (atomic); a case twin under the key raises
         ``KeyCollisionError`` and nothing is written."""
-        item = self.with_ttl("resource", conv.resource_item(resource))
-        check_item_size(item, what=f"resource {resource.id}")
-        await self.put_own("resource", item, {"id": resource.id})
+        await self.put_record("resource", conv.resource_item(resource), resource.id)
 
     async def modify_resource(self, resource_id: str, mutate: ResourceMutation) -> Resource:
         """Optimistic read-modify-write (``updatedAt`` + ``rev`` condition, or

@@ -458,27 +458,17 @@ class DynamoObservabilityBackend(DynamoBackendBase, ObservabilityBackend):
         counted = plan.arguments(with_cursor=False) if query.count else None
         # The cursor's own row is read again (inclusive bound) and dropped by ``run_page``.
         need = query.offset + query.limit + 1 + (query.after is not None)
-        count_task = (
-            asyncio.ensure_future(self.table.query_count(**counted))
-            if counted is not None
-            else None
+        # DynamoDB applies Limit before the filter: a filtered range reads in larger pages
+        # so that a selective filter still fills a page in few calls.
+        size = need if ranged is None or ranged["filter"] is None else max(need, 100)
+        rows, total = await self.read_range(
+            ranged,
+            counted,
+            descending=descending,
+            need=need,
+            page_size=min(size, 1000),
+            decode=span_from_item,
         )
-        rows: list[Span] = []
-        try:
-            if ranged is not None:
-                # DynamoDB applies Limit before the filter: a filtered range reads in
-                # larger pages so that a selective filter still fills a page in few calls.
-                size = need if ranged["filter"] is None else max(need, 100)
-                async for items, _ in self.table.query_pages(
-                    **ranged, forward=not descending, page_size=min(size, 1000)
-                ):
-                    rows.extend(s for s in map(span_from_item, items) if s is not None)
-                    if len(rows) >= need:
-                        break
-            total = await count_task if count_task is not None else 0
-        finally:
-            if count_task is not None and not count_task.done():
-                count_task.cancel()
         page, _ = run_page(
             rows,
             key=query.key,
