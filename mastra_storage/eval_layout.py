@@ -10,6 +10,9 @@ datasetVersion)`` (Mastra's ``TABLE_CONFIGS``), declared in :data:`COMPOSITE_KEY
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from .layout import LogicalTable, columns
 
 TABLE_DATASETS = "mastra_datasets"
@@ -78,18 +81,44 @@ EVAL_TABLES: tuple[LogicalTable, ...] = DATASET_TABLES + EXPERIMENT_TABLES + BLO
 
 #: Tables whose primary key spans several columns (the others mark theirs with ``*``).
 COMPOSITE_KEYS: dict[str, tuple[str, ...]] = {TABLE_DATASET_ITEMS: ("id", "datasetVersion")}
+#: The exact-match filters of the dataset, experiment and result listings, as (query
+#: attribute, column) pairs; a filter the query leaves ``None`` selects everything.
+DATASET_FILTERS: tuple[tuple[str, str], ...] = (
+    ("organization_id", "organizationId"),
+    ("project_id", "projectId"),
+    ("target_type", "targetType"),
+)
+EXPERIMENT_FILTERS: tuple[tuple[str, str], ...] = (
+    ("dataset_id", "datasetId"),
+    ("status", "status"),
+)
+RESULT_FILTERS: tuple[tuple[str, str], ...] = (
+    ("experiment_id", "experimentId"),
+    ("status", "status"),
+)
+
+
+def equal_filters(query: object, filters: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """``{column: value}`` of each of ``filters`` that ``query`` sets (not ``None``), in
+    the order of ``filters``: what a backend matches exactly."""
+    found = ((column, getattr(query, attr)) for attr, column in filters)
+    return {column: value for column, value in found if value is not None}
+
 
 __all__ = [
     "BLOB_TABLES",
     "COMPOSITE_KEYS",
     "DATASETS",
+    "DATASET_FILTERS",
     "DATASET_ITEMS",
     "DATASET_TABLES",
     "DATASET_VERSIONS",
     "EVAL_TABLES",
     "EXPERIMENTS",
+    "EXPERIMENT_FILTERS",
     "EXPERIMENT_RESULTS",
     "EXPERIMENT_TABLES",
+    "RESULT_FILTERS",
     "SKILL_BLOBS",
     "TABLE_DATASETS",
     "TABLE_DATASET_ITEMS",
@@ -97,4 +126,5 @@ __all__ = [
     "TABLE_EXPERIMENTS",
     "TABLE_EXPERIMENT_RESULTS",
     "TABLE_SKILL_BLOBS",
+    "equal_filters",
 ]

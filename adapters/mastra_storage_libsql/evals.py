@@ -38,13 +38,17 @@ from mastra_storage.backend.experiments import (
     ResultMutation,
     ResultQuery,
 )
+from mastra_storage.backend.paging import PageRequest
 from mastra_storage.errors import ConflictError
 from mastra_storage.eval_layout import (
+    DATASET_FILTERS,
     DATASET_ITEMS,
     DATASET_VERSIONS,
     DATASETS,
+    EXPERIMENT_FILTERS,
     EXPERIMENT_RESULTS,
     EXPERIMENTS,
+    RESULT_FILTERS,
     SKILL_BLOBS,
     TABLE_DATASET_ITEMS,
     TABLE_DATASET_VERSIONS,
@@ -52,6 +56,7 @@ from mastra_storage.eval_layout import (
     TABLE_EXPERIMENT_RESULTS,
     TABLE_EXPERIMENTS,
     TABLE_SKILL_BLOBS,
+    equal_filters,
 )
 from mastra_storage.eval_records import (
     Blob,
@@ -124,6 +129,30 @@ class _Pages(LibSQLDomain):
     async def _by_id(self, operation: str, codec: RecordCodec[R], record_id: str) -> R | None:
         sql = f"SELECT {codec.select} FROM {codec.table} WHERE id = ?"
         return await self.read_one(operation, sql, (record_id,), codec.from_raw)
+
+    async def _list_equal(
+        self,
+        operation: str,
+        codec: RecordCodec[R],
+        page: PageRequest,
+        equal: dict[str, Any],
+        *,
+        column: str,
+        descending: bool,
+    ) -> tuple[list[R], int]:
+        """A listing of ``codec``'s table whose ``equal`` columns hold those values, in
+        :meth:`~.domain.LibSQLDomain.read_ordered` order."""
+        return await self.read_ordered(
+            operation,
+            page,
+            select=codec.select,
+            source=codec.table,
+            where=[f"{q(c)} = ?" for c in equal],
+            params=list(equal.values()),
+            column=column,
+            descending=descending,
+            from_row=codec.from_raw,
+        )
 
     async def _modify(
         self,
@@ -204,17 +233,8 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
     async def query_datasets(self, query: DatasetQuery) -> tuple[list[Dataset], int]:
         """Exact filters in SQL; a ``name`` filter (Unicode case-insensitive substring,
         which SQLite's ``LIKE`` only does for ASCII) through :meth:`DatasetQuery.execute`."""
-        where: list[str] = []
-        params: list[Any] = []
-        for field, column in (
-            ("organization_id", "organizationId"),
-            ("project_id", "projectId"),
-            ("target_type", "targetType"),
-        ):
-            value = getattr(query, field)
-            if value is not None:
-                where.append(f"{q(column)} = ?")
-                params.append(value)
+        equal = equal_filters(query, DATASET_FILTERS)
+        where, params = [f"{q(c)} = ?" for c in equal], list(equal.values())
         base = f"SELECT {DATASET_CODEC.select} FROM {TABLE_DATASETS}"
         where_sql = " WHERE " + " AND ".join(where) if where else ""
         if query.name is not None:
@@ -392,24 +412,13 @@ class LibSQLExperimentsBackend(_Pages, ExperimentsBackend):
         await self.db.run("deleteExperiment", job)
 
     async def query_experiments(self, query: ExperimentQuery) -> tuple[list[Experiment], int]:
-        where: list[str] = []
-        params: list[Any] = []
-        if query.dataset_id is not None:
-            where.append('"datasetId" = ?')
-            params.append(query.dataset_id)
-        if query.status is not None:
-            where.append("status = ?")
-            params.append(query.status)
-        return await self.read_ordered(
+        return await self._list_equal(
             "listExperiments",
+            EXPERIMENT_CODEC,
             query,
-            select=EXPERIMENT_CODEC.select,
-            source=TABLE_EXPERIMENTS,
-            where=where,
-            params=params,
+            equal_filters(query, EXPERIMENT_FILTERS),
             column="createdAt",
             descending=True,
-            from_row=EXPERIMENT_CODEC.from_raw,
         )
 
     async def insert_result(self, result: ExperimentResult) -> None:
@@ -424,21 +433,13 @@ class LibSQLExperimentsBackend(_Pages, ExperimentsBackend):
         return await self._modify("updateExperimentResult", RESULT_CODEC, result_id, mutate)
 
     async def query_results(self, query: ResultQuery) -> tuple[list[ExperimentResult], int]:
-        where = ['"experimentId" = ?']
-        params: list[Any] = [query.experiment_id]
-        if query.status is not None:
-            where.append("status = ?")
-            params.append(query.status)
-        return await self.read_ordered(
+        return await self._list_equal(
             "listExperimentResults",
+            RESULT_CODEC,
             query,
-            select=RESULT_CODEC.select,
-            source=TABLE_EXPERIMENT_RESULTS,
-            where=where,
-            params=params,
+            equal_filters(query, RESULT_FILTERS),
             column="startedAt",
             descending=False,
-            from_row=RESULT_CODEC.from_raw,
         )
 
     async def delete_results(self, experiment_id: str) -> None:

@@ -42,11 +42,14 @@ from mastra_storage.backend.experiments import (
 from mastra_storage.backend.paging import PageRequest
 from mastra_storage.errors import ConflictError
 from mastra_storage.eval_layout import (
+    DATASET_FILTERS,
     DATASET_ITEMS,
     DATASET_VERSIONS,
     DATASETS,
+    EXPERIMENT_FILTERS,
     EXPERIMENT_RESULTS,
     EXPERIMENTS,
+    RESULT_FILTERS,
     SKILL_BLOBS,
     TABLE_DATASET_ITEMS,
     TABLE_DATASET_VERSIONS,
@@ -54,6 +57,7 @@ from mastra_storage.eval_layout import (
     TABLE_EXPERIMENT_RESULTS,
     TABLE_EXPERIMENTS,
     TABLE_SKILL_BLOBS,
+    equal_filters,
 )
 from mastra_storage.eval_records import (
     Blob,
@@ -240,6 +244,11 @@ class _MongoEvals:
         )
 
 
+def _equal(equal: dict[str, Any]) -> Document:
+    """A filter matching each of ``equal``'s fields to exactly that value."""
+    return {field: eq(value) for field, value in equal.items()}
+
+
 _CURRENT: Document = {"validTo": None, "isDeleted": False}
 
 
@@ -312,15 +321,7 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
     async def query_datasets(self, query: DatasetQuery) -> tuple[list[Dataset], int]:
         """Exact filters on the server; a ``name`` filter (Unicode case-insensitive
         substring) through :meth:`DatasetQuery.execute`."""
-        match: Document = {}
-        for field, column in (
-            ("organization_id", "organizationId"),
-            ("project_id", "projectId"),
-            ("target_type", "targetType"),
-        ):
-            value = getattr(query, field)
-            if value is not None:
-                match[column] = eq(value)
+        match = _equal(equal_filters(query, DATASET_FILTERS))
         coll = self._conn.collection(TABLE_DATASETS)
         if query.name is not None:
             docs = await self._conn.guard("listDatasets", coll.find(match).to_list())
@@ -473,11 +474,7 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
         await self._delete_with_results("deleteExperiment", [experiment_id])
 
     async def query_experiments(self, query: ExperimentQuery) -> tuple[list[Experiment], int]:
-        match: Document = {}
-        if query.dataset_id is not None:
-            match["datasetId"] = eq(query.dataset_id)
-        if query.status is not None:
-            match["status"] = eq(query.status)
+        match = _equal(equal_filters(query, EXPERIMENT_FILTERS))
         return await self._page_by_time(
             "listExperiments", EXPERIMENT_DOC, match, query, field="createdAt", ascending=False
         )
@@ -494,9 +491,7 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
         return await self._modify("updateExperimentResult", RESULT_DOC, result_id, mutate)
 
     async def query_results(self, query: ResultQuery) -> tuple[list[ExperimentResult], int]:
-        match: Document = {"experimentId": eq(query.experiment_id)}
-        if query.status is not None:
-            match["status"] = eq(query.status)
+        match = _equal(equal_filters(query, RESULT_FILTERS))
         return await self._page_by_time(
             "listExperimentResults", RESULT_DOC, match, query, field="startedAt", ascending=True
         )

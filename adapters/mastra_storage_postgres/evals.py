@@ -34,12 +34,16 @@ from mastra_storage.backend.experiments import (
 )
 from mastra_storage.backend.paging import PageRequest
 from mastra_storage.eval_layout import (
+    DATASET_FILTERS,
     DATASET_ITEMS,
     DATASET_VERSIONS,
     DATASETS,
+    EXPERIMENT_FILTERS,
     EXPERIMENT_RESULTS,
     EXPERIMENTS,
+    RESULT_FILTERS,
     SKILL_BLOBS,
+    equal_filters,
 )
 from mastra_storage.eval_records import (
     Blob,
@@ -178,6 +182,11 @@ class _Rows(Generic[R]):
         return [self.decode(r, 1) for r in rows], total
 
 
+def _equal(p: Params, equal: dict[str, Any]) -> list[str]:
+    """``column = $n`` conditions of ``equal`` (values as parameters)."""
+    return [f"{q(column)} = {p.add(value)}" for column, value in equal.items()]
+
+
 def _int_after(column: str, cursor: Cursor, p: Params, *, descending: bool) -> str:
     """ "Strictly after ``cursor``" for an integer key, then ``id`` in the same direction."""
     op = "<" if descending else ">"
@@ -239,15 +248,7 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
 
     async def query_datasets(self, query: DatasetQuery) -> tuple[list[Dataset], int]:
         p = Params()
-        where: list[str] = []
-        for attr, column in (
-            ("organization_id", "organizationId"),
-            ("project_id", "projectId"),
-            ("target_type", "targetType"),
-        ):
-            value = getattr(query, attr)
-            if value is not None:
-                where.append(f"{q(column)} = {p.add(value)}")
+        where = _equal(p, equal_filters(query, DATASET_FILTERS))
         if query.name is not None:
             escaped = query.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append(f"name ILIKE {p.add('%' + escaped + '%')}")
@@ -388,11 +389,7 @@ class PgExperimentsBackend(PgBackend, ExperimentsBackend):
 
     async def query_experiments(self, query: ExperimentQuery) -> tuple[list[Experiment], int]:
         p = Params()
-        where: list[str] = []
-        if query.dataset_id is not None:
-            where.append(f'"datasetId" = {p.add(query.dataset_id)}')
-        if query.status is not None:
-            where.append(f"status = {p.add(query.status)}")
+        where = _equal(p, equal_filters(query, EXPERIMENT_FILTERS))
         return await self._e.page(
             self, "listExperiments", p, query, where, time_sql='"createdAt"', descending=True
         )
@@ -410,9 +407,7 @@ class PgExperimentsBackend(PgBackend, ExperimentsBackend):
 
     async def query_results(self, query: ResultQuery) -> tuple[list[ExperimentResult], int]:
         p = Params()
-        where = [f'"experimentId" = {p.add(query.experiment_id)}']
-        if query.status is not None:
-            where.append(f"status = {p.add(query.status)}")
+        where = _equal(p, equal_filters(query, RESULT_FILTERS))
         return await self._r.page(
             self, "listExperimentResults", p, query, where, time_sql='"startedAt"', descending=False
         )
