@@ -52,11 +52,13 @@ class MongoDomain:
         ascending: bool,
         tie_ascending: bool | None = None,
         tie_value: Callable[[Any], Any] = str,
+        key_value: Callable[[int], Any] = from_epoch_ms,
     ) -> tuple[list[Document], int]:
         """One page under the paging contract: the documents matching ``match`` strictly
         after ``page.after`` in ``sort`` order (``keyset`` names its date field and
         tie-break; ``ascending``/``tie_ascending`` say which way "after" goes; the cursor's
-        tie is stored as ``tie_value(tie)``), ``page.offset`` skipped, up to
+        key is stored as ``key_value(key)``, by default the date of its epoch ms, and its
+        tie as ``tie_value(tie)``), ``page.offset`` skipped, up to
         ``page.limit + 1``; and the matching total when ``page.count`` (else 0). Two
         reads, not one snapshot: the total may miss a write landing between them. Driver
         errors are typed by ``guard``."""
@@ -73,7 +75,7 @@ class MongoDomain:
                 position_filter(
                     field,
                     tie,
-                    from_epoch_ms(after.key),
+                    key_value(after.key),
                     tie_value(after.tie),
                     after=ascending,
                     tie_after=tie_ascending,

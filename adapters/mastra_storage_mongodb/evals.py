@@ -16,7 +16,7 @@ consistent view if interrupted (rows first, the old rows closed last).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -68,12 +68,12 @@ from mastra_storage.eval_records import (
     ExperimentResult,
 )
 from mastra_storage.layout import LogicalTable, record_columns
-from mastra_storage.pagination import Cursor
 from mastra_storage.timeutil import from_epoch_ms
 
-from .connection import TX_RETRY, Document, MongoConnection, Session
-from .documents import and_filters, eq, plain, position_filter, read_date, read_optional_date
-from .schema import EVAL_INDEXES, IndexSpec, ensure_indexes
+from .connection import TX_RETRY, Document, Session
+from .documents import eq, plain, read_date, read_optional_date
+from .domain import MongoDomain
+from .schema import EVAL_INDEXES, IndexSpec
 
 #: How often an item write retries after another writer claimed the version it computed.
 CLAIM_ATTEMPTS = 50
@@ -134,28 +134,14 @@ RESULT_DOC = DocCodec(EXPERIMENT_RESULTS, ExperimentResult)
 BLOB_DOC = DocCodec(SKILL_BLOBS, Blob)
 
 
-class _MongoEvals:
-    """What the three backends share: the connection, their indexes, paging."""
+def _indexes_of(collections: tuple[str, ...]) -> tuple[IndexSpec, ...]:
+    """The release's default indexes of ``collections``."""
+    return tuple(s for s in EVAL_INDEXES if s.collection in collections)
 
-    collections: tuple[str, ...] = ()
 
-    def __init__(self, conn: MongoConnection) -> None:
-        self._conn = conn
-
-    @property
-    def indexes(self) -> tuple[IndexSpec, ...]:
-        return tuple(s for s in EVAL_INDEXES if s.collection in self.collections)
-
-    async def init(self) -> None:
-        """Create the release's missing default indexes of this domain (idempotent)."""
-        await ensure_indexes(self._conn, self.indexes)
-
-    async def dangerously_clear_all(self) -> None:
-        """Empty this domain's collections (not atomic; meant for tests)."""
-        for name in self.collections:
-            await self._conn.guard(
-                "dangerouslyClearAll", self._conn.collection(name).delete_many({})
-            )
+class _MongoEvals(MongoDomain):
+    """What the three backends share beyond :class:`MongoDomain`: records by id, their
+    atomic modification, and listings decoded."""
 
     async def _page(
         self,
@@ -164,48 +150,31 @@ class _MongoEvals:
         match: Document,
         page: PageRequest,
         *,
-        sort: Sequence[tuple[str, int]],
-        position: Callable[[Cursor], Document],
-    ) -> tuple[list[R], int]:
-        """Up to ``page.limit + 1`` records matching ``match`` after ``page.after``
-        (``position`` builds its condition) in ``sort`` order, ``page.offset`` skipped;
-        the total when ``page.count``."""
-        coll = self._conn.collection(codec.collection)
-        total = 0
-        if page.count:
-            total = int(await self._conn.guard(operation, coll.count_documents(match)))
-        if page.limit == 0:
-            return [], total
-        after = page.after
-        page_filter = match if after is None else and_filters(match, position(after))
-        cursor = coll.find(page_filter).sort(list(sort)).skip(page.offset)
-        if page.limit is not None:
-            cursor = cursor.limit(page.limit + 1)
-        docs: list[Document] = await self._conn.guard(operation, cursor.to_list())
-        return [codec.record_of(d) for d in docs], total
-
-    async def _page_by_time(
-        self,
-        operation: str,
-        codec: DocCodec[R],
-        match: Document,
-        page: PageRequest,
-        *,
         field: str,
         ascending: bool,
+        tie_ascending: bool = True,
+        key_value: Callable[[int], Any] = from_epoch_ms,
     ) -> tuple[list[R], int]:
-        """:meth:`_page` in the order "date ``field`` (``ascending``), then ``id``
-        ascending": the order of every Studio listing but versions."""
-        return await self._page(
+        """:meth:`MongoDomain.find_page` of ``codec``'s collection in the order "``field``
+        (``ascending``), then ``id`` (``tie_ascending``)", decoded. A page of ``limit``
+        0 reads the total alone and no row."""
+        if page.limit == 0:
+            coll = self._conn.collection(codec.collection)
+            if not page.count:
+                return [], 0
+            return [], int(await self._conn.guard(operation, coll.count_documents(match)))
+        docs, total = await self.find_page(
             operation,
-            codec,
+            codec.collection,
             match,
             page,
-            sort=[(field, 1 if ascending else -1), ("id", 1)],
-            position=lambda c: position_filter(
-                field, "id", from_epoch_ms(c.key), str(c.tie), after=ascending, tie_after=True
-            ),
+            sort=[(field, 1 if ascending else -1), ("id", 1 if tie_ascending else -1)],
+            keyset=(field, "id"),
+            ascending=ascending,
+            tie_ascending=tie_ascending,
+            key_value=key_value,
         )
+        return [codec.record_of(d) for d in docs], total
 
     async def _get(self, operation: str, codec: DocCodec[R], record_id: str) -> R | None:
         coll = self._conn.collection(codec.collection)
@@ -267,6 +236,7 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
     """Datasets, their item rows and version rows (see the module docstring)."""
 
     collections = (TABLE_DATASET_ITEMS, TABLE_DATASET_VERSIONS, TABLE_DATASETS)
+    indexes = _indexes_of(collections)
 
     async def insert_dataset(self, dataset: Dataset) -> None:
         await self._insert("createDataset", DATASET_DOC, dataset)
@@ -326,7 +296,7 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
         if query.name is not None:
             docs = await self._conn.guard("listDatasets", coll.find(match).to_list())
             return query.execute(DATASET_DOC.record_of(d) for d in docs)
-        return await self._page_by_time(
+        return await self._page(
             "listDatasets", DATASET_DOC, match, query, field="createdAt", ascending=False
         )
 
@@ -419,7 +389,7 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
     async def query_items(self, query: ItemQuery) -> tuple[list[DatasetItem], int]:
         match: Document = {"datasetId": eq(query.dataset_id)}
         match.update(_CURRENT if query.version is None else _at_version(query.version))
-        return await self._page_by_time(
+        return await self._page(
             "listItems", ITEM_DOC, match, query, field="createdAt", ascending=False
         )
 
@@ -429,10 +399,10 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
             VERSION_DOC,
             {"datasetId": eq(query.dataset_id)},
             query,
-            sort=[("version", -1), ("id", -1)],
-            position=lambda c: position_filter(
-                "version", "id", c.key, str(c.tie), after=False, tie_after=False
-            ),
+            field="version",
+            ascending=False,
+            tie_ascending=False,
+            key_value=int,
         )
 
 
@@ -444,6 +414,7 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
     transaction (without: results first)."""
 
     collections = (TABLE_EXPERIMENT_RESULTS, TABLE_EXPERIMENTS)
+    indexes = _indexes_of(collections)
 
     async def insert_experiment(self, experiment: Experiment) -> None:
         await self._insert("createExperiment", EXPERIMENT_DOC, experiment)
@@ -475,7 +446,7 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
 
     async def query_experiments(self, query: ExperimentQuery) -> tuple[list[Experiment], int]:
         match = _equal(equal_filters(query, EXPERIMENT_FILTERS))
-        return await self._page_by_time(
+        return await self._page(
             "listExperiments", EXPERIMENT_DOC, match, query, field="createdAt", ascending=False
         )
 
@@ -492,7 +463,7 @@ class MongoExperimentsBackend(_MongoEvals, ExperimentsBackend):
 
     async def query_results(self, query: ResultQuery) -> tuple[list[ExperimentResult], int]:
         match = _equal(equal_filters(query, RESULT_FILTERS))
-        return await self._page_by_time(
+        return await self._page(
             "listExperimentResults", RESULT_DOC, match, query, field="startedAt", ascending=True
         )
 
@@ -527,6 +498,7 @@ class MongoBlobsBackend(_MongoEvals, BlobsBackend):
     """Content-addressed blobs in ``mastra_skill_blobs`` (unique ``hash``)."""
 
     collections = (TABLE_SKILL_BLOBS,)
+    indexes = _indexes_of(collections)
 
     async def put_blobs(self, blobs: list[Blob]) -> None:
         """Insert the absent hashes (an upsert that only sets on insert, so a present
