@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
+from mastra_storage.backend.paging import PageKey, PageRequest, run_page
+
 from .config import EntityTtl, ttl_fields
 from .errors import ConditionFailed
 from .identity import Identity, key_collision, same_record_condition
@@ -97,17 +99,25 @@ class DynamoBackendBase:
         self,
         ranged: Mapping[str, Any] | None,
         counted: Mapping[str, Any] | None,
+        page: PageRequest,
         *,
+        key: Callable[[T], PageKey],
         descending: bool,
-        need: int | None,
-        page_size: int | None,
         decode: Callable[[Item], T | None],
+        min_page_size: int = 0,
     ) -> tuple[list[T], int]:
-        """The decoded rows of one ``Query`` range (``ranged``: ``query_pages`` arguments;
-        ``None``: an empty range) walked in the listing's direction until ``need`` rows
-        (``None``: all), items ``decode`` maps to ``None`` skipped; and, read at the same
-        time, the ``COUNT`` of ``counted`` (``None``: 0). The count stops with the read
-        when the read fails."""
+        """One page under the paging contract from one ``Query`` range (``ranged``:
+        ``query_pages`` arguments that start at the cursor's own row, inclusive; ``None``:
+        an empty range), walked in the listing's direction only as far as the page needs,
+        items ``decode`` maps to ``None`` skipped, then cut by :func:`run_page`; and, read
+        at the same time, the ``COUNT`` of ``counted`` (``None``: 0). The count stops
+        with the read when the read fails. ``min_page_size``: the smallest ``Limit`` per
+        call (DynamoDB applies it before the filter, so a filtered range wants more)."""
+        # The cursor's own row is read again (inclusive bound) and dropped by run_page.
+        need = (
+            None if page.limit is None else page.offset + page.limit + 1 + (page.after is not None)
+        )
+        page_size = None if need is None else min(max(need, min_page_size), 1000)
         count_task = (
             asyncio.ensure_future(self.table.query_count(**counted))
             if counted is not None
@@ -126,7 +136,16 @@ class DynamoBackendBase:
         finally:
             if count_task is not None and not count_task.done():
                 count_task.cancel()
-        return rows, total
+        cut, _ = run_page(
+            rows,
+            key=key,
+            descending=descending,
+            after=page.after,
+            offset=page.offset,
+            limit=page.limit,
+            count=False,
+        )
+        return cut, total
 
     async def dangerously_clear_all(self) -> None:
         """Scan for this domain's entities and delete them in batches of 25 (tests only;

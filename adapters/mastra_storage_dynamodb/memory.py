@@ -331,29 +331,14 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
             if query.count
             else None
         )
-        need = (
-            None
-            if query.limit is None
-            else query.offset + query.limit + 1 + (query.after is not None)
-        )
-        rows, total = await self.read_range(
+        return await self.read_range(
             ranged,
             counted,
-            descending=descending,
-            need=need,
-            page_size=None if need is None else min(need, 1000),
-            decode=_stored,
-        )
-        page, _ = run_page(
-            rows,
+            query,
             key=stored_message_key,
             descending=descending,
-            after=query.after,
-            offset=query.offset,
-            limit=query.limit,
-            count=False,
+            decode=_stored,
         )
-        return page, total
 
     async def _full_window(self, query: MessageQuery) -> tuple[list[StoredMessage], int]:
         """Every matching message of every thread, ordered in memory (multi-thread or all)."""

@@ -40,7 +40,6 @@ from mastra_storage.backend.observability import (
     TraceQuery,
     trace_matches,
 )
-from mastra_storage.backend.paging import run_page
 from mastra_storage.codec import dumps
 from mastra_storage.errors import MastraStorageError
 from mastra_storage.pagination import ResolvedDateRange
@@ -456,29 +455,18 @@ class DynamoObservabilityBackend(DynamoBackendBase, ObservabilityBackend):
             return query.execute(roots, errored)
         ranged = plan.arguments(with_cursor=True)
         counted = plan.arguments(with_cursor=False) if query.count else None
-        # The cursor's own row is read again (inclusive bound) and dropped by ``run_page``.
-        need = query.offset + query.limit + 1 + (query.after is not None)
-        # DynamoDB applies Limit before the filter: a filtered range reads in larger pages
-        # so that a selective filter still fills a page in few calls.
-        size = need if ranged is None or ranged["filter"] is None else max(need, 100)
-        rows, total = await self.read_range(
+        # A filtered range reads in larger pages so that a selective filter still fills a
+        # page in few calls.
+        filtered = ranged is not None and ranged["filter"] is not None
+        return await self.read_range(
             ranged,
             counted,
-            descending=descending,
-            need=need,
-            page_size=min(size, 1000),
-            decode=span_from_item,
-        )
-        page, _ = run_page(
-            rows,
+            query,
             key=query.key,
             descending=descending,
-            after=query.after,
-            offset=query.offset,
-            limit=query.limit,
-            count=False,
+            decode=span_from_item,
+            min_page_size=100 if filtered else 0,
         )
-        return page, total
 
     async def _errored(self, trace_ids: Iterable[str]) -> set[str]:
         """The traces among ``trace_ids`` with an error span: one ``Query`` of the sparse
