@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from mastra_storage.backend.paging import PageRequest
+from mastra_storage.layout import LogicalTable
 
 from .connection import PgDatabase
 from .indexes import IndexManager, IndexSpec
@@ -78,6 +79,21 @@ class PgContext:
                 if self.custom_indexes:
                     await self.index_manager().ensure_indexes(self.custom_indexes)
                 self._ready = True
+
+
+def column_slots(table: LogicalTable) -> tuple[list[str], list[str]]:
+    """The quoted column names of a full row of ``table`` and their ``$n`` placeholders,
+    in order: JSON cast to ``jsonb``, each timestamp ``X`` followed by its ``XZ`` twin
+    (how ``@mastra/pg`` stores every timestamp)."""
+    names: list[str] = []
+    placeholders: list[str] = []
+    for column in table.columns:
+        names.append(q(column.name))
+        placeholders.append(f"${len(names)}{'::jsonb' if column.logical == 'jsonb' else ''}")
+        if column.logical == "timestamp":
+            names.append(q(column.name + "Z"))
+            placeholders.append(f"${len(names)}")
+    return names, placeholders
 
 
 class PgBackend:
@@ -171,4 +187,4 @@ class PgBackend:
         )
 
 
-__all__ = ["PgBackend", "PgContext"]
+__all__ = ["PgBackend", "PgContext", "column_slots"]

@@ -26,7 +26,7 @@ from mastra_storage.errors import ConflictError, NotFoundError
 from mastra_storage.layout import LogicalTable
 from mastra_storage.pagination import Cursor
 
-from .domain import PgBackend, PgContext
+from .domain import PgBackend, PgContext, column_slots
 from .schema import q
 from .sqlutil import (
     Params,
@@ -51,15 +51,7 @@ class _Rows:
     def __init__(self, table: LogicalTable, full_name: str) -> None:
         self.table = table
         self.select = select_columns(table)
-        names: list[str] = []
-        placeholders: list[str] = []
-        for column in table.columns:
-            names.append(q(column.name))
-            cast = "::jsonb" if column.logical == "jsonb" else ""
-            placeholders.append(f"${len(names)}{cast}")
-            if column.logical == "timestamp":
-                names.append(q(column.name + "Z"))
-                placeholders.append(f"${len(names)}")
+        names, placeholders = column_slots(table)
         self.insert_sql = (
             f"INSERT INTO {full_name} ({', '.join(names)}) VALUES ({', '.join(placeholders)})"
         )

@@ -58,7 +58,7 @@ from mastra_storage.pagination import Cursor
 from mastra_storage.records import Record
 
 from .connection import PgDatabase
-from .domain import PgBackend, PgContext
+from .domain import PgBackend, PgContext, column_slots
 from .schema import q
 from .sqlutil import (
     Params,
@@ -88,14 +88,7 @@ class _Rows(Generic[R]):
         self.full = full
         self.wall_first = wall_first
         self.select = select_columns(table)
-        names: list[str] = []
-        placeholders: list[str] = []
-        for column in table.columns:
-            names.append(q(column.name))
-            placeholders.append(f"${len(names)}{'::jsonb' if column.logical == 'jsonb' else ''}")
-            if column.logical == "timestamp":
-                names.append(q(column.name + "Z"))
-                placeholders.append(f"${len(names)}")
+        names, placeholders = column_slots(table)
         self.insert_sql = (
             f"INSERT INTO {full} ({', '.join(names)}) VALUES ({', '.join(placeholders)})"
         )
