@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from mastra_storage.backend.paging import PageKey, PageRequest, run_page
@@ -95,6 +96,29 @@ class DynamoBackendBase:
             filter=f"{expr.n('__edb_e__')} = {expr.v(entity)}", expr=expr
         )
 
+    @contextlib.asynccontextmanager
+    async def counting(
+        self, counted: Mapping[str, Any] | None
+    ) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+        """Start the ``COUNT`` ``Query`` of ``counted`` (``query_count`` arguments;
+        ``None``: no count, total 0) so it runs while the block reads its page; the block
+        awaits the total through the callable it gets. Leaving the block early (an error)
+        cancels the count."""
+        task = (
+            asyncio.ensure_future(self.table.query_count(**counted))
+            if counted is not None
+            else None
+        )
+
+        async def total() -> int:
+            return 0 if task is None else await task
+
+        try:
+            yield total
+        finally:
+            if task is not None and not task.done():
+                task.cancel()
+
     async def read_range(
         self,
         ranged: Mapping[str, Any] | None,
@@ -118,13 +142,8 @@ class DynamoBackendBase:
             None if page.limit is None else page.offset + page.limit + 1 + (page.after is not None)
         )
         page_size = None if need is None else min(max(need, min_page_size), 1000)
-        count_task = (
-            asyncio.ensure_future(self.table.query_count(**counted))
-            if counted is not None
-            else None
-        )
         rows: list[T] = []
-        try:
+        async with self.counting(counted) as total_of:
             if ranged is not None:
                 async for items, _ in self.table.query_pages(
                     **ranged, forward=not descending, page_size=page_size
@@ -132,10 +151,7 @@ class DynamoBackendBase:
                     rows.extend(r for r in map(decode, items) if r is not None)
                     if need is not None and len(rows) >= need:
                         break
-            total = await count_task if count_task is not None else 0
-        finally:
-            if count_task is not None and not count_task.done():
-                count_task.cancel()
+            total = await total_of()
         cut, _ = run_page(
             rows,
             key=key,

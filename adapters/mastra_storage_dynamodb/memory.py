@@ -384,18 +384,14 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
                     date_range and date_range.end_exclusive and end == date_range.end
                 ),
             )
-        count_task = (
-            asyncio.ensure_future(
-                self.table.query_count(
-                    **self._message_range(Expr(), thread_id, query.date_range, query.resource_id)
-                )
-            )
+        counted = (
+            self._message_range(Expr(), thread_id, query.date_range, query.resource_id)
             if query.count
             else None
         )
         rows: list[StoredMessage] = []
         boundary: str | None = None
-        try:
+        async with self.counting(counted) as total_of:
             pages = self.table.query_pages(
                 **self._message_range(Expr(), thread_id, date_range, query.resource_id),
                 forward=not query.descending,
@@ -417,10 +413,7 @@ class DynamoMemoryBackend(DynamoBackendBase, DynamoObservationalMemory, MemoryBa
                         boundary = item.get("gsi1sk")
                 if done:
                     break
-            total = await count_task if count_task is not None else 0
-        finally:
-            if count_task is not None and not count_task.done():
-                count_task.cancel()
+            total = await total_of()
         # ``rows`` are past the cursor already and counted separately: order, then slice.
         page, _ = run_page(
             rows,
