@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.layout import TABLE_NAMES
 from mastra_storage_postgres import PostgresStore  # does not import the driver
+from mastra_storage_postgres.schema import SCHEMA_TABLE
 from tests.support.compat import Harness, harness_runner
 from tests.support.servers import ServerUnavailable, postgres_database, skip_or_fail
 
@@ -88,10 +88,16 @@ def shared_schema(pg_url: str) -> Iterator[str]:
 
 
 async def open_emptied(url: str, schema: str, **options: Any) -> PostgresStore:
-    """A store on an existing schema, every table emptied first (one statement)."""
+    """A store on an existing schema, every table of every domain emptied first (one
+    statement; the layout-version table stays, so ``init`` finds the schema current)."""
     options.setdefault("server_settings", FAST_COMMITS)
     store = PostgresStore(url, schema_name=schema, **options)
-    script = "; ".join(f'DELETE FROM "{schema}"."{t}"' for t in TABLE_NAMES)
+    script = (
+        "DO $$ DECLARE t text; BEGIN "
+        f"FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '{schema}' "
+        f"AND tablename <> '{SCHEMA_TABLE}' LOOP "
+        f"EXECUTE format('DELETE FROM %I.%I', '{schema}', t); END LOOP; END $$"
+    )
     await store.database.execute("clear", script)
     await store.init()
     return store
