@@ -25,6 +25,7 @@ from typing import Any, Literal, NamedTuple
 import msgspec
 
 from .codec import parse_json_column
+from .errors import ConflictError
 from .records import Record
 
 OMScope = Literal["thread", "resource"]
@@ -195,6 +196,16 @@ def om_columns(record: ObservationalMemoryRecord) -> dict[str, Any]:
     }
 
 
+def om_record_exists(record_id: str) -> ConflictError:
+    """The error every backend raises when an inserted record's (or a new generation's)
+    id is already stored: nothing is written."""
+    return ConflictError(
+        "observational memory record id exists",
+        id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
+        details={"id": record_id},
+    )
+
+
 def _int_opt(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -295,4 +306,5 @@ __all__ = [
     "om_columns",
     "om_from_columns",
     "om_lookup_key",
+    "om_record_exists",
 ]

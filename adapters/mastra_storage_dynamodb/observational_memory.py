@@ -33,8 +33,8 @@ from typing import Any
 
 from mastra_storage.backend.capabilities import OMMutation
 from mastra_storage.codec import dumps, loads
-from mastra_storage.errors import ConflictError, ValidationError
-from mastra_storage.om_records import ObservationalMemoryRecord
+from mastra_storage.errors import ValidationError
+from mastra_storage.om_records import ObservationalMemoryRecord, om_record_exists
 from mastra_storage.timeutil import to_iso
 
 from .errors import TransactionCancelled
@@ -123,14 +123,6 @@ def record_from_item(item: Mapping[str, Any]) -> ObservationalMemoryRecord:
     return ObservationalMemoryRecord.from_dict(data)
 
 
-def _conflict(record_id: str) -> ConflictError:
-    return ConflictError(
-        "observational memory record id exists",
-        id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
-        details={"id": record_id},
-    )
-
-
 class _IdTaken(Exception):
     """A new generation's id exists: not a lost race, so not retried."""
 
@@ -159,7 +151,7 @@ class DynamoObservationalMemory:
             await self.table.transact(self._new_actions(record))
         except TransactionCancelled as exc:
             if exc.condition_failed:
-                raise _conflict(record.id) from None
+                raise om_record_exists(record.id) from None
             raise
 
     async def list_om_records(
@@ -258,7 +250,8 @@ class DynamoObservationalMemory:
                 if any(i >= guarded for i in exc.condition_failed) and not any(
                     i < guarded for i in exc.condition_failed
                 ):
-                    raise _IdTaken from None
+                    assert update.new_generation is not None  # only its actions are past guarded
+                    raise _IdTaken(update.new_generation.id) from None
                 raise
             return update.record
 
@@ -269,11 +262,8 @@ class DynamoObservationalMemory:
                 attempt,
                 what=f"update observational memory record {record_id}",
             )
-        except _IdTaken:
-            raise ConflictError(
-                "observational memory record id exists (the new generation's)",
-                id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
-            ) from None
+        except _IdTaken as taken:
+            raise om_record_exists(str(taken)) from None
 
     async def delete_om_records(self, lookup_key: str) -> None:
         """``Query`` the memory's partition (keys only), then one ``TransactWriteItems``

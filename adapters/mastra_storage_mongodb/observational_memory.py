@@ -31,6 +31,7 @@ from mastra_storage.om_records import (
     TABLE_OBSERVATIONAL_MEMORY,
     BufferedObservationChunk,
     ObservationalMemoryRecord,
+    om_record_exists,
 )
 
 from .connection import RMW_RETRY, Document, MongoConnection, Session
@@ -200,14 +201,6 @@ def om_from_doc(doc: Document) -> ObservationalMemoryRecord:
     )
 
 
-def _conflict(record_id: str) -> ConflictError:
-    return ConflictError(
-        "observational memory record id exists",
-        id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
-        details={"id": record_id},
-    )
-
-
 class MongoObservationalMemory:
     """:class:`~mastra_storage.backend.capabilities.SupportsObservationalMemory` on the
     release's collection; mixed into the MongoDB memory backend (which owns ``_conn``)."""
@@ -223,7 +216,7 @@ class MongoObservationalMemory:
         try:
             await self._conn.guard("insertObservationalMemoryRecord", coll.insert_one(doc))
         except ConflictError as exc:
-            raise _conflict(record.id) from exc
+            raise om_record_exists(record.id) from exc
 
     async def list_om_records(
         self, lookup_key: str, limit: int | None
@@ -276,7 +269,7 @@ class MongoObservationalMemory:
                 try:
                     await coll.insert_one(inserted, session=session)
                 except DuplicateKeyError as exc:
-                    raise _conflict(update.new_generation.id) from exc
+                    raise om_record_exists(update.new_generation.id) from exc
             match: Document = {"_id": current["_id"]}
             if not transactional:
                 match.update({k: {"$eq": v} for k, v in current.items() if k != "_id"})

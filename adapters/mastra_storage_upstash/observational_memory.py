@@ -23,8 +23,7 @@ from redis.asyncio.client import Pipeline
 
 from mastra_storage.backend.capabilities import OMMutation
 from mastra_storage.codec import dumps
-from mastra_storage.errors import ConflictError
-from mastra_storage.om_records import ObservationalMemoryRecord
+from mastra_storage.om_records import ObservationalMemoryRecord, om_record_exists
 from mastra_storage.timeutil import to_epoch_ms
 
 from .db import RedisDB, begin, decode_json
@@ -50,14 +49,6 @@ def _record(raw: Any, record_id: str | None = None) -> ObservationalMemoryRecord
     return ObservationalMemoryRecord.from_dict(data)
 
 
-def _conflict(record_id: str) -> ConflictError:
-    return ConflictError(
-        "observational memory record id exists",
-        id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
-        details={"id": record_id},
-    )
-
-
 class UpstashObservationalMemory:
     """:class:`~mastra_storage.backend.capabilities.SupportsObservationalMemory` on Redis;
     mixed into the Upstash memory backend (which owns ``_db`` and ``_k``)."""
@@ -77,7 +68,7 @@ class UpstashObservationalMemory:
 
         async def body(pipe: Pipeline) -> None:
             if await pipe.exists(key):
-                raise _conflict(record.id)
+                raise om_record_exists(record.id)
             begin(pipe)
             self._write(pipe, record)
 
@@ -129,7 +120,7 @@ class UpstashObservationalMemory:
                 new_key = self._k.om_record(new.id)
                 await pipe.watch(new_key)
                 if await pipe.exists(new_key):
-                    raise _conflict(new.id)
+                    raise om_record_exists(new.id)
             begin(pipe)
             old_member = generation_member(before)
             if (

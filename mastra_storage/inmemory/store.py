@@ -39,7 +39,7 @@ from ..domains.observability import ObservabilityStore
 from ..domains.scores import ScoresStore
 from ..domains.workflows import WorkflowsStore
 from ..errors import ConflictError, NotFoundError
-from ..om_records import ObservationalMemoryRecord
+from ..om_records import ObservationalMemoryRecord, om_record_exists
 from ..records import Message, Resource, Score, Span, Thread, WorkflowRun
 from .editor import EditorTables, inmemory_editor_stores
 from .evals import EvalsDB, evals_domains
@@ -237,11 +237,7 @@ class InMemoryMemoryBackend(MemoryBackend):
 
     async def insert_om_record(self, record: ObservationalMemoryRecord) -> None:
         if record.id in self._db.om:
-            raise ConflictError(
-                "observational memory record id exists",
-                id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
-                details={"id": record.id},
-            )
+            raise om_record_exists(record.id)
         self._db.om[record.id] = _copy(record)
 
     async def list_om_records(
@@ -259,11 +255,7 @@ class InMemoryMemoryBackend(MemoryBackend):
             return None
         update = mutate(_copy(current))
         if update.new_generation is not None and update.new_generation.id in self._db.om:
-            raise ConflictError(
-                "observational memory record id exists",
-                id="MASTRA_STORAGE_INSERT_OBSERVATIONAL_MEMORY_RECORD_CONFLICT",
-                details={"id": update.new_generation.id},
-            )
+            raise om_record_exists(update.new_generation.id)
         self._db.om[record_id] = _copy(update.record)
         if update.new_generation is not None:
             self._db.om[update.new_generation.id] = _copy(update.new_generation)
