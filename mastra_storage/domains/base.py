@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 
 @runtime_checkable
@@ -26,4 +26,36 @@ class StorageDomain(Protocol):
         ...
 
 
-__all__ = ["StorageDomain"]
+B = TypeVar("B")
+SB = TypeVar("SB", bound=StorageDomain)
+
+
+class BackendView(Generic[B]):
+    """A core object over one backend: holds it as ``backend`` and shows it in ``repr``."""
+
+    def __init__(self, backend: B) -> None:
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.backend!r})"
+
+
+class DomainStore(BackendView[SB]):
+    """The base of the core's domain stores: ``init`` and ``dangerously_clear_all`` go to
+    the backend as they are; the subclass adds the domain's validated public API."""
+
+    async def init(self) -> None:
+        """Create or upgrade what the backend needs for this domain (tables, indexes,
+        keys). Idempotent.
+
+        :raises UnavailableError: the backend cannot be reached or did not answer in time.
+        :raises SchemaMismatchError: a verify-only store whose schema is not ready.
+        """
+        await self.backend.init()
+
+    async def dangerously_clear_all(self) -> None:
+        """Delete every record of this domain (meant for tests; no undo)."""
+        await self.backend.dangerously_clear_all()
+
+
+__all__ = ["BackendView", "DomainStore", "StorageDomain"]

@@ -11,6 +11,7 @@ from ..errors import ValidationError
 from ..eval_records import Blob
 from ..timeutil import utc_now
 from ..validation import check_text, optional_id, unique_strings
+from .base import DomainStore
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 #: Hashes per ``get_many`` call (one bounded read).
@@ -31,7 +32,7 @@ def _check_hash(value: object, op: str) -> str:
     return value
 
 
-class BlobsStore:
+class BlobsStore(DomainStore[BlobsBackend]):
     """Content-addressed blobs over a :class:`~mastra_storage.backend.blobs.BlobsBackend`.
 
     ``put`` computes the hash itself (SHA-256 of the UTF-8 text, as Mastra does), so a
@@ -40,20 +41,6 @@ class BlobsStore:
     data as Mastra does (hash of the bytes, base64 content). ``put_many`` is one atomic
     unit.
     """
-
-    def __init__(self, backend: BlobsBackend) -> None:
-        self.backend = backend
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
-
-    async def init(self) -> None:
-        """Create or upgrade the backend's table. Idempotent."""
-        await self.backend.init()
-
-    async def dangerously_clear_all(self) -> None:
-        """Delete every blob (meant for tests)."""
-        await self.backend.dangerously_clear_all()
 
     def _build(self, content: str, mime_type: str | None, op: str) -> Blob:
         check_text(content, field="content", operation=op)

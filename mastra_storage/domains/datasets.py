@@ -45,6 +45,7 @@ from ..validation import (
     require_non_empty,
     unique_strings,
 )
+from .base import DomainStore
 from .paging import cursor_scope, fetch_page
 
 DEFAULT_PER_PAGE = 100
@@ -124,7 +125,7 @@ def _validate_against(value: Any, schema: dict[str, Any] | None, *, field: str, 
         )
 
 
-class DatasetsStore:
+class DatasetsStore(DomainStore[DatasetsBackend]):
     """Eval datasets and their versioned items, composed over a
     :class:`~mastra_storage.backend.datasets.DatasetsBackend`.
 
@@ -139,20 +140,6 @@ class DatasetsStore:
     ``StoreClosedError``, ``EventLoopMismatchError``, ``BackendError`` (as for every
     domain store).
     """
-
-    def __init__(self, backend: DatasetsBackend) -> None:
-        self.backend = backend
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
-
-    async def init(self) -> None:
-        """Create or upgrade the backend's tables and indexes. Idempotent."""
-        await self.backend.init()
-
-    async def dangerously_clear_all(self) -> None:
-        """Delete every dataset, item and version (meant for tests)."""
-        await self.backend.dangerously_clear_all()
 
     # ---- datasets ---------------------------------------------------------------------------
 

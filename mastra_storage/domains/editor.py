@@ -38,6 +38,7 @@ from ..validation import (
     unique_strings,
     validate_metadata_filter,
 )
+from .base import DomainStore
 from .paging import cursor_scope, fetch_page
 
 DEFAULT_ENTITIES_PER_PAGE = 100
@@ -52,7 +53,7 @@ def _int_ok(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class VersionedStore:
+class VersionedStore(DomainStore[EditorBackend]):
     """One versioned editor domain over an :class:`~mastra_storage.backend.editor.EditorBackend`
     (``store.domain`` says which: ``store.domain.name == "agents"``, ...).
 
@@ -68,20 +69,9 @@ class VersionedStore:
     """
 
     def __init__(self, backend: EditorBackend) -> None:
-        self.backend = backend
+        super().__init__(backend)
         self.domain: EditorDomain = backend.domain
         self._op = self.domain.name.upper()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
-
-    async def init(self) -> None:
-        """Create or upgrade the domain's two tables. Idempotent."""
-        await self.backend.init()
-
-    async def dangerously_clear_all(self) -> None:
-        """Delete every entity and version of this domain (meant for tests)."""
-        await self.backend.dangerously_clear_all()
 
     # ---- validation -----------------------------------------------------------------------
 

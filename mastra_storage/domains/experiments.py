@@ -29,6 +29,7 @@ from ..validation import (
     optional_id,
     require_non_empty,
 )
+from .base import DomainStore
 from .datasets import DEFAULT_PER_PAGE, DatasetsStore
 
 _COUNTERS = ("total_items", "succeeded_count", "failed_count", "skipped_count")
@@ -46,7 +47,7 @@ def _set_fields(update: msgspec.Struct) -> dict[str, Any]:
     }
 
 
-class ExperimentsStore:
+class ExperimentsStore(DomainStore[ExperimentsBackend]):
     """Experiments and their results, composed over an
     :class:`~mastra_storage.backend.experiments.ExperimentsBackend`.
 
@@ -54,20 +55,6 @@ class ExperimentsStore:
     stored); each write is one atomic unit (an update is a read-modify-write that loses no
     concurrent update; deleting an experiment takes its results with it).
     """
-
-    def __init__(self, backend: ExperimentsBackend) -> None:
-        self.backend = backend
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
-
-    async def init(self) -> None:
-        """Create or upgrade the backend's tables and indexes. Idempotent."""
-        await self.backend.init()
-
-    async def dangerously_clear_all(self) -> None:
-        """Delete every experiment and result (meant for tests)."""
-        await self.backend.dangerously_clear_all()
 
     @staticmethod
     def _check(record: Any, op: str) -> None:

@@ -76,6 +76,7 @@ from ..validation import (
     validate_metadata_filter,
 )
 from ..versioning import NEW, check_expected_version, check_version, next_updated_at
+from .base import DomainStore
 from .observational_memory import ObservationalMemoryStore
 from .paging import cursor_scope
 
@@ -150,7 +151,7 @@ def check_message(message: Any) -> Message:
 # --------------------------------------------------------------------------- the domain store
 
 
-class MemoryStore:
+class MemoryStore(DomainStore[MemoryBackend]):
     """Threads, messages and resources: the memory domain, composed over a backend.
 
     Validates input before any I/O, does the paging arithmetic, merges include windows,
@@ -167,12 +168,6 @@ class MemoryStore:
     from another event loop than the store's) and
     :class:`~mastra_storage.errors.BackendError` (an unexpected backend failure).
     """
-
-    def __init__(self, backend: MemoryBackend) -> None:
-        self.backend = backend
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
 
     @property
     def supports_resource_scoped_queries(self) -> bool:
@@ -196,14 +191,6 @@ class MemoryStore:
     def message_seq_kind(self) -> type[int] | type[str]:
         """The kind of the backend's message insertion sequence (cursor tie-break)."""
         return self.backend.message_seq_kind
-
-    async def init(self) -> None:
-        """Create or upgrade the backend's tables and indexes. Idempotent."""
-        await self.backend.init()
-
-    async def dangerously_clear_all(self) -> None:
-        """Delete every thread, message and resource (meant for tests)."""
-        await self.backend.dangerously_clear_all()
 
     # ---- threads --------------------------------------------------------------------------
 

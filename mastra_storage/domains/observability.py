@@ -34,6 +34,7 @@ from ..validation import (
     require_non_empty,
     unique_strings,
 )
+from .base import DomainStore
 from .paging import cursor_scope, fetch_page
 
 DEFAULT_TRACES_PER_PAGE = 10
@@ -45,7 +46,7 @@ _UPDATABLE = frozenset(
 )
 
 
-class ObservabilityStore:
+class ObservabilityStore(DomainStore[ObservabilityBackend]):
     """AI-tracing spans grouped into traces, composed over an
     :class:`~mastra_storage.backend.ObservabilityBackend`.
 
@@ -61,20 +62,6 @@ class ObservabilityStore:
     from another event loop than the store's) and
     :class:`~mastra_storage.errors.BackendError` (an unexpected backend failure).
     """
-
-    def __init__(self, backend: ObservabilityBackend) -> None:
-        self.backend = backend
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
-
-    async def init(self) -> None:
-        """Create or upgrade the backend's tables and indexes. Idempotent."""
-        await self.backend.init()
-
-    async def dangerously_clear_all(self) -> None:
-        """Delete every record of this domain (meant for tests)."""
-        await self.backend.dangerously_clear_all()
 
     def _prepare(self, span: Span, now: datetime) -> Span:
         if not isinstance(span, Span):

@@ -40,6 +40,7 @@ from ..validation import (
     check_text,
     require_non_empty,
 )
+from .base import BackendView
 
 #: Default number of generations ``get_observational_memory_history`` returns (Mastra's).
 DEFAULT_HISTORY_LIMIT = 10
@@ -228,7 +229,7 @@ def select_chunks(
     return best_over or 1
 
 
-class ObservationalMemoryStore:
+class ObservationalMemoryStore(BackendView[SupportsObservationalMemory]):
     """Observational memory over a backend with
     :class:`~mastra_storage.backend.capabilities.SupportsObservationalMemory`.
 
@@ -237,12 +238,6 @@ class ObservationalMemoryStore:
     Methods that change a record by id raise :class:`~mastra_storage.errors.NotFoundError`
     ("Observational memory record not found") for an unknown id, writing nothing.
     """
-
-    def __init__(self, backend: SupportsObservationalMemory) -> None:
-        self.backend = backend
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
 
     async def _modify(
         self, record_id: Any, operation: str, change: Any

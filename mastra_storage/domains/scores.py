@@ -19,12 +19,13 @@ from ..validation import (
     optional_id,
     require_non_empty,
 )
+from .base import DomainStore
 from .paging import cursor_scope, fetch_page
 
 DEFAULT_SCORES_PER_PAGE = 100
 
 
-class ScoresStore:
+class ScoresStore(DomainStore[ScoresBackend]):
     """Scorer results (evals), composed over a :class:`~mastra_storage.backend.ScoresBackend`.
 
     Validates payloads before any I/O (:class:`~mastra_storage.errors.ValidationError`,
@@ -38,20 +39,6 @@ class ScoresStore:
     from another event loop than the store's) and
     :class:`~mastra_storage.errors.BackendError` (an unexpected backend failure).
     """
-
-    def __init__(self, backend: ScoresBackend) -> None:
-        self.backend = backend
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
-
-    async def init(self) -> None:
-        """Create or upgrade the backend's tables and indexes. Idempotent."""
-        await self.backend.init()
-
-    async def dangerously_clear_all(self) -> None:
-        """Delete every record of this domain (meant for tests)."""
-        await self.backend.dangerously_clear_all()
 
     async def save_score(self, payload: ScorePayload) -> Score:
         """Store a score with ``created_at = updated_at = now`` and return it.

@@ -29,6 +29,7 @@ from ..validation import (
     require_non_empty,
 )
 from ..versioning import NEW, check_expected_version, check_version, next_updated_at
+from .base import DomainStore
 from .paging import cursor_scope, fetch_page
 
 
@@ -60,7 +61,7 @@ _STATE_FIELDS = {
 }
 
 
-class WorkflowsStore:
+class WorkflowsStore(DomainStore[WorkflowsBackend]):
     """Workflow run snapshots, composed over a :class:`~mastra_storage.backend.WorkflowsBackend`.
 
     Validates input, holds the merge rules of ``update_workflow_results`` and
@@ -75,20 +76,6 @@ class WorkflowsStore:
     from another event loop than the store's) and
     :class:`~mastra_storage.errors.BackendError` (an unexpected backend failure).
     """
-
-    def __init__(self, backend: WorkflowsBackend) -> None:
-        self.backend = backend
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.backend!r})"
-
-    async def init(self) -> None:
-        """Create or upgrade the backend's tables and indexes. Idempotent."""
-        await self.backend.init()
-
-    async def dangerously_clear_all(self) -> None:
-        """Delete every record of this domain (meant for tests)."""
-        await self.backend.dangerously_clear_all()
 
     def supports_concurrent_updates(self) -> bool:
         """Always ``True``: ``update_workflow_results`` and ``update_workflow_state`` are atomic
