@@ -44,7 +44,9 @@ from .dataset import dump, seed
 __all__ = ["dynamodb_server", "mongodb_server", "postgres_server", "upstash_server"]
 
 PERSISTENT = ["libsql", "sqld", "postgres", "mongodb", "dynamodb", "upstash"]
-NO_OBSERVABILITY = {"dynamodb"}
+#: Backends without an observability domain (none today: DynamoDB and Upstash gained one);
+#: a copy into such a destination prints a notice instead of copying spans.
+NO_OBSERVABILITY: frozenset[str] = frozenset()
 REQUIRE = {"libsql": "libsql", "sqld": "sqld", "postgres": "postgres", "mongodb": "mongodb"}
 REQUIRE |= {"dynamodb": "dynamodb", "upstash": "redis"}
 
