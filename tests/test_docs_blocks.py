@@ -148,14 +148,26 @@ def test_block_runs(
         pass
     else:  # pragma: no cover - the blocks call asyncio.run themselves
         pytest.fail("a docs block must not run inside an event loop")
-    root, library = logging.getLogger(), logging.getLogger("mastra_storage")
-    saved = (list(root.handlers), root.level, library.level)
+    # A block may configure logging (docs/howto/logging.md sets the level of
+    # ``mastra_storage.sql``): restore the root's handlers and every library logger's level,
+    # through setLevel so the loggers' level caches are cleared too.
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in _library_loggers()}
     try:
         exec(code, namespace)
-    finally:  # a block may configure logging (docs/howto/logging.md)
-        root.handlers[:], library.level = saved[0], saved[2]
-        root.setLevel(saved[1])
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(root_level)
+        for name in _library_loggers():
+            logging.getLogger(name).setLevel(levels.get(name, logging.NOTSET))
     capsys.readouterr()
+
+
+def _library_loggers() -> list[str]:
+    """``mastra_storage`` and every logger below it that exists now."""
+    names = [n for n in logging.Logger.manager.loggerDict if n.startswith("mastra_storage.")]
+    return ["mastra_storage", *names]
 
 
 def test_site_builds_strict(tmp_path: Path) -> None:
