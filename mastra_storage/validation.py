@@ -415,9 +415,7 @@ def check_record_fields(record: Any, *, operation: str, prefix: str = "") -> Non
     checked separately, as JSON (:func:`check_json`).
     """
     for name, described, check, stringy in _field_checks(type(record)):  # type: ignore[arg-type]
-        _check_field(
-            name, getattr(record, name), described, check, stringy, operation, prefix
-        )
+        _check_field(name, getattr(record, name), described, check, stringy, operation, prefix)
 
 
 def _check_field(
