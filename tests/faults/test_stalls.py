@@ -78,9 +78,19 @@ async def _seed(store: MastraStorage) -> tuple[Any, Any]:
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_stalled_server_bounds_calls_and_close(backend: Backend, mode: str) -> None:
     with FaultProxy(backend.host, backend.port) as proxy:
+        # Seeded under the default deadline: a cold moto or SecantusDB may take more than
+        # the short test deadline to store three 4 kB messages, and that is not a stall.
+        seeder = _make(backend, proxy)
+        try:
+            _, thread = await _seed(seeder)
+        finally:
+            await seeder.close()
         store = _make(backend, proxy, operation_timeout=OPERATION_TIMEOUT_S)
         try:
-            memory, thread = await _seed(store)
+            await store.init()
+            memory = await store.require_store("memory")
+            # The store's own connections are open (and answering) before the stall.
+            await wait_until(lambda: memory.get_thread_by_id(thread.id), timeout_s=RECOVERY_S)
             MODES[mode](proxy)
             read_error, read_s = await _timed(
                 lambda: memory.list_messages(thread_id=thread.id, per_page=None)
