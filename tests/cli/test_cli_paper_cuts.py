@@ -48,7 +48,7 @@ def _subcommands() -> list[list[str]]:
     parser = cli._parser()
     found: list[list[str]] = []
     for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
-        for name in action.choices:
+        for name in action.choices or ():
             found.append([name])
     tools = cli.adapter_tools()
     for name in tools:
@@ -124,7 +124,7 @@ def _fake_spec(monkeypatch: pytest.MonkeyPatch, **fields: object) -> AdapterSpec
         drivers=("fakedb_driver_that_does_not_exist",),
         cli="mastra_storage_fakedb_absent.cli:main",
         cli_help="fake tools",
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     scan = dict(registry._scan_adapters())
     scan["fakedb"] = spec
@@ -157,7 +157,7 @@ def test_missing_dynamodb_driver_for_create_table_is_one_line(
             raise ModuleNotFoundError("No module named 'aioboto3'", name="aioboto3")
         return real_import(name, package)
 
-    monkeypatch.setattr(registry.importlib, "import_module", no_aioboto3)
+    monkeypatch.setattr(importlib, "import_module", no_aioboto3)
     assert main(["dynamodb", "create-table", "dynamodb://t?region=us-east-1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
