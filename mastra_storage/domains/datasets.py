@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-
-import msgspec
 
 from ..backend.datasets import (
     DatasetQuery,
@@ -34,7 +31,7 @@ from ..eval_records import (
     ItemInput,
     ItemUpdate,
 )
-from ..pagination import Cursor, Page, validate_page_args
+from ..pagination import Page
 from ..timeutil import utc_now
 from ..validation import (
     check_int64,
@@ -46,7 +43,8 @@ from ..validation import (
     unique_strings,
 )
 from .base import DomainStore
-from .paging import cursor_scope, fetch_page
+from .changes import expect, invalid, modify_touched, not_found, set_fields
+from .paging import page_query
 
 DEFAULT_PER_PAGE = 100
 #: Batches up to this many items are validated inline; larger ones in a worker thread.
@@ -70,12 +68,6 @@ def _schemas(dataset: Dataset) -> tuple[Any, ...]:
     return (dataset.input_schema, dataset.ground_truth_schema, dataset.request_context_schema)
 
 
-def _invalid(message: str, operation: str, **details: Any) -> ValidationError:
-    return ValidationError(
-        message, id=f"MASTRA_STORAGE_{operation}_INVALID_ARGS", details=details or None
-    )
-
-
 def _jsonschema() -> Any:
     """The ``jsonschema`` module, imported on first use: only datasets with a schema need
     it (the ``evals`` extra)."""
@@ -97,13 +89,13 @@ def check_schema(schema: Any, *, field: str, operation: str) -> None:
     if schema is None:
         return
     if not isinstance(schema, dict):
-        raise _invalid(f"{field} must be a JSON Schema object", operation, field=field)
+        raise invalid(f"{field} must be a JSON Schema object", operation, field=field)
     check_json(schema, operation=operation, field=field)
     js = _jsonschema()
     try:
         js.validators.validator_for(schema).check_schema(schema)
     except js.exceptions.SchemaError as exc:
-        raise _invalid(
+        raise invalid(
             f"{field} is not a valid JSON Schema: {exc.message:.200}", operation, field=field
         ) from None
 
@@ -150,8 +142,7 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         :raises ConflictError: a dataset with this id exists (nothing written).
         """
         op = "CREATE_DATASET"
-        if not isinstance(payload, DatasetInput):
-            raise _invalid(f"expected a DatasetInput, got {type(payload).__name__}", op)
+        expect(payload, DatasetInput, op)
         require_non_empty(payload.name, field="name", operation=op)
         optional_id(payload.id, field="id", operation=op)
         for name in _SCHEMA_FIELDS:
@@ -178,32 +169,22 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         """
         op = "UPDATE_DATASET"
         require_non_empty(dataset_id, field="dataset_id", operation=op)
-        if not isinstance(update, DatasetUpdate):
-            raise _invalid(f"expected a DatasetUpdate, got {type(update).__name__}", op)
-        changes = {
-            f: getattr(update, f)
-            for f in update.__struct_fields__
-            if getattr(update, f) is not msgspec.UNSET
-        }
+        expect(update, DatasetUpdate, op)
+        changes = set_fields(update)
         if "name" in changes:
             require_non_empty(changes["name"], field="name", operation=op)
         for name in _SCHEMA_FIELDS:
             if name in changes:
                 check_schema(changes[name], field=name, operation=op)
-        now = utc_now()
-
-        def mutate(current: Dataset) -> Dataset:
-            updated = current.replace(**changes, updated_at=max(now, current.updated_at))
-            self._check(updated, op)
-            return updated
-
-        result = await self.backend.modify_dataset(dataset_id, mutate)
+        result = await modify_touched(
+            self.backend.modify_dataset,
+            dataset_id,
+            changes,
+            utc_now(),
+            lambda updated: self._check(updated, op),
+        )
         if result is None:
-            raise NotFoundError(
-                f"Dataset {dataset_id} not found",
-                id="MASTRA_STORAGE_UPDATE_DATASET_NOT_FOUND",
-                details={"dataset_id": dataset_id},
-            )
+            raise not_found("Dataset", "dataset_id", dataset_id, op)
         return result
 
     async def delete_dataset(self, dataset_id: str) -> None:
@@ -241,17 +222,17 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
             target_type=target_type,
             name=name,
         )
-        return await self._page(
-            lambda **p: self.backend.query_datasets(msgspec.structs.replace(query, **p)),
+        return await page_query(
+            self.backend.query_datasets,
             query,
-            "datasets",
-            DatasetQuery.key,
-            "DESC",
-            page,
-            per_page,
-            cursor,
-            include_total,
-            op,
+            scope=("datasets",),
+            key=DatasetQuery.key,
+            direction="DESC",
+            page=page,
+            per_page=per_page,
+            cursor=cursor,
+            include_total=include_total,
+            operation=op,
         )
 
     # ---- items --------------------------------------------------------------------------
@@ -277,10 +258,9 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         op = operation
         require_non_empty(dataset_id, field="dataset_id", operation=op)
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH_ITEMS:
-            raise _invalid(f"items must be a list of 1 to {MAX_BATCH_ITEMS} ItemInput", op)
+            raise invalid(f"items must be a list of 1 to {MAX_BATCH_ITEMS} ItemInput", op)
         for item in items:
-            if not isinstance(item, ItemInput):
-                raise _invalid(f"expected an ItemInput, got {type(item).__name__}", op)
+            expect(item, ItemInput, op)
             optional_id(item.external_id, field="external_id", operation=op)
         now = utc_now()
         ids = [str(uuid.uuid4()) for _ in items]
@@ -341,13 +321,8 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         op = "UPDATE_ITEM"
         require_non_empty(dataset_id, field="dataset_id", operation=op)
         require_non_empty(item_id, field="item_id", operation=op)
-        if not isinstance(update, ItemUpdate):
-            raise _invalid(f"expected an ItemUpdate, got {type(update).__name__}", op)
-        changes = {
-            f: getattr(update, f)
-            for f in update.__struct_fields__
-            if getattr(update, f) is not msgspec.UNSET
-        }
+        expect(update, ItemUpdate, op)
+        changes = set_fields(update)
         now = utc_now()
 
         def mutate(dataset: Dataset, current: dict[str, DatasetItem]) -> ItemChanges:
@@ -385,7 +360,7 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         require_non_empty(dataset_id, field="dataset_id", operation=op)
         ids = unique_strings(item_ids, field="item_ids", operation=op)
         if not ids or len(ids) > MAX_BATCH_ITEMS:
-            raise _invalid(f"item_ids must hold 1 to {MAX_BATCH_ITEMS} ids", op)
+            raise invalid(f"item_ids must hold 1 to {MAX_BATCH_ITEMS} ids", op)
         now = utc_now()
 
         def mutate(dataset: Dataset, current: dict[str, DatasetItem]) -> ItemChanges:
@@ -431,17 +406,17 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         if version is not None:
             check_int64(version, field="version", operation=op, minimum=0)
         query = ItemQuery(dataset_id=dataset_id, version=version)
-        return await self._page(
-            lambda **p: self.backend.query_items(msgspec.structs.replace(query, **p)),
+        return await page_query(
+            self.backend.query_items,
             query,
-            "dataset_items",
-            ItemQuery.key,
-            "DESC",
-            page,
-            per_page,
-            cursor,
-            include_total,
-            op,
+            scope=("dataset_items",),
+            key=ItemQuery.key,
+            direction="DESC",
+            page=page,
+            per_page=per_page,
+            cursor=cursor,
+            include_total=include_total,
+            operation=op,
         )
 
     async def get_items_by_version(self, dataset_id: str, version: int) -> list[DatasetItem]:
@@ -461,17 +436,17 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         op = "LIST_DATASET_VERSIONS"
         require_non_empty(dataset_id, field="dataset_id", operation=op)
         query = VersionQuery(dataset_id=dataset_id)
-        return await self._page(
-            lambda **p: self.backend.query_versions(msgspec.structs.replace(query, **p)),
+        return await page_query(
+            self.backend.query_versions,
             query,
-            "dataset_versions",
-            VersionQuery.key,
-            "DESC",
-            page,
-            per_page,
-            cursor,
-            include_total,
-            op,
+            scope=("dataset_versions",),
+            key=VersionQuery.key,
+            direction="DESC",
+            page=page,
+            per_page=per_page,
+            cursor=cursor,
+            include_total=include_total,
+            operation=op,
         )
 
     # ---- helpers ------------------------------------------------------------------------
@@ -483,7 +458,7 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
 
     def _check_item(self, row: DatasetItem, dataset: Dataset, op: str) -> None:
         if row.input is None:
-            raise _invalid("input is required", op, field="input")
+            raise invalid("input is required", op, field="input")
         self._check(row, op)
         _validate_against(row.input, dataset.input_schema, field="input", op=op)
         if row.ground_truth is not None:
@@ -526,48 +501,9 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
     ) -> tuple[DatasetItem, ...]:
         written = await self.backend.write_items(dataset_id, item_ids, mutate)
         if written is None:
-            raise NotFoundError(
-                f"Dataset {dataset_id} not found",
-                id=f"MASTRA_STORAGE_{op}_DATASET_NOT_FOUND",
-                details={"dataset_id": dataset_id},
-            )
+            raise not_found("Dataset", "dataset_id", dataset_id, op, suffix="DATASET")
         _, changes = written
         return changes.rows if changes is not None else ()
-
-    @staticmethod
-    async def _page(
-        run_query: Callable[..., Any],
-        query: msgspec.Struct,
-        kind: str,
-        key: Any,
-        direction: Any,
-        page: int,
-        per_page: int | None,
-        cursor: str | None,
-        include_total: bool,
-        op: str,
-    ) -> Page[Any]:
-        validate_page_args(page, per_page, operation=op)
-
-        async def run(
-            offset: int, limit: int | None, after: Cursor | None, count: bool
-        ) -> tuple[list[Any], int]:
-            result: tuple[list[Any], int] = await run_query(
-                offset=offset, limit=limit, after=after, count=count
-            )
-            return result
-
-        return await fetch_page(
-            run,
-            page=page,
-            per_page=per_page,
-            cursor=cursor,
-            include_total=include_total,
-            scope=cursor_scope(kind, msgspec.to_builtins(query), per_page),
-            key=key,
-            direction=direction,
-            operation=op,
-        )
 
 
 __all__ = ["DatasetsStore", "check_schema"]

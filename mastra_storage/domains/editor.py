@@ -27,7 +27,7 @@ from ..backend.editor import (
 )
 from ..editor_records import EDITOR_STATUSES, EditorEntity, EditorVersion, ResolvedEntity
 from ..errors import NotFoundError, ValidationError
-from ..pagination import Cursor, Direction, Page, validate_page_args
+from ..pagination import Direction, Page, validate_page_args
 from ..timeutil import utc_now
 from ..validation import (
     check_json,
@@ -39,7 +39,7 @@ from ..validation import (
     validate_metadata_filter,
 )
 from .base import DomainStore
-from .paging import cursor_scope, fetch_page
+from .paging import page_query
 
 DEFAULT_ENTITIES_PER_PAGE = 100
 DEFAULT_VERSIONS_PER_PAGE = 20
@@ -415,23 +415,16 @@ class VersionedStore(DomainStore[EditorBackend]):
         op = f"LIST_{self._op}"
         validate_page_args(page, per_page, operation=op)
         query = self._entity_query(op, author_id, metadata, status, filters, order_field, direction)
-
-        async def run(
-            offset: int, limit: int | None, after: Cursor | None, count: bool
-        ) -> tuple[list[EditorEntity], int]:
-            return await self.backend.query_entities(
-                msgspec.structs.replace(query, offset=offset, limit=limit, after=after, count=count)
-            )
-
-        return await fetch_page(
-            run,
+        return await page_query(
+            self.backend.query_entities,
+            query,
+            scope=(self.domain.name,),
+            key=query.key,
+            direction=query.direction,
             page=page,
             per_page=per_page,
             cursor=cursor,
             include_total=include_total,
-            scope=cursor_scope(self.domain.name, msgspec.to_builtins(query), per_page),
-            key=query.key,
-            direction=query.direction,
             operation=op,
         )
 
@@ -587,23 +580,16 @@ class VersionedStore(DomainStore[EditorBackend]):
         if direction not in ("ASC", "DESC"):
             raise self._error(op, "direction must be 'ASC' or 'DESC'")
         query = VersionQuery(parent_id=parent_id, order_field=order_field, direction=direction)
-
-        async def run(
-            offset: int, limit: int | None, after: Cursor | None, count: bool
-        ) -> tuple[list[EditorVersion], int]:
-            return await self.backend.query_versions(
-                msgspec.structs.replace(query, offset=offset, limit=limit, after=after, count=count)
-            )
-
-        return await fetch_page(
-            run,
+        return await page_query(
+            self.backend.query_versions,
+            query,
+            scope=(self.domain.name, "versions"),
+            key=query.key,
+            direction=direction,
             page=page,
             per_page=per_page,
             cursor=cursor,
             include_total=include_total,
-            scope=cursor_scope(self.domain.name, "versions", msgspec.to_builtins(query), per_page),
-            key=query.key,
-            direction=direction,
             operation=op,
         )
 

@@ -6,10 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import msgspec
-
 from ..backend.experiments import ExperimentQuery, ExperimentsBackend, ResultQuery
-from ..errors import NotFoundError, ValidationError
 from ..eval_records import (
     EXPERIMENT_STATUSES,
     Experiment,
@@ -30,21 +27,11 @@ from ..validation import (
     require_non_empty,
 )
 from .base import DomainStore
-from .datasets import DEFAULT_PER_PAGE, DatasetsStore
+from .changes import expect, invalid, modify_touched, not_found, set_fields
+from .datasets import DEFAULT_PER_PAGE
+from .paging import page_query
 
 _COUNTERS = ("total_items", "succeeded_count", "failed_count", "skipped_count")
-
-
-def _invalid(message: str, op: str) -> ValidationError:
-    return ValidationError(message, id=f"MASTRA_STORAGE_{op}_INVALID_ARGS")
-
-
-def _set_fields(update: msgspec.Struct) -> dict[str, Any]:
-    return {
-        f: getattr(update, f)
-        for f in update.__struct_fields__
-        if getattr(update, f) is not msgspec.UNSET
-    }
 
 
 class ExperimentsStore(DomainStore[ExperimentsBackend]):
@@ -62,7 +49,7 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         dumps_record(record, operation=op)
         if isinstance(record, Experiment):
             if record.status not in EXPERIMENT_STATUSES:
-                raise _invalid(f"status must be one of {', '.join(EXPERIMENT_STATUSES)}", op)
+                raise invalid(f"status must be one of {', '.join(EXPERIMENT_STATUSES)}", op)
             for name in _COUNTERS:
                 check_int64(getattr(record, name), field=name, operation=op, minimum=0)
         for name in ("dataset_version", "trial_index", "item_dataset_version", "attempt"):
@@ -76,8 +63,7 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         :raises ValidationError: a bad payload. :raises ConflictError: the id exists.
         """
         op = "CREATE_EXPERIMENT"
-        if not isinstance(payload, ExperimentInput):
-            raise _invalid(f"expected an ExperimentInput, got {type(payload).__name__}", op)
+        expect(payload, ExperimentInput, op)
         for name in ("id", "dataset_id", "target_id", "experiment_set_id"):
             optional_id(getattr(payload, name), field=name, operation=op)
         now = utc_now()
@@ -100,23 +86,16 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         """
         op = "UPDATE_EXPERIMENT"
         require_non_empty(experiment_id, field="experiment_id", operation=op)
-        if not isinstance(update, ExperimentUpdate):
-            raise _invalid(f"expected an ExperimentUpdate, got {type(update).__name__}", op)
-        changes = _set_fields(update)
-        now = utc_now()
-
-        def mutate(current: Experiment) -> Experiment:
-            updated = current.replace(**changes, updated_at=max(now, current.updated_at))
-            self._check(updated, op)
-            return updated
-
-        result = await self.backend.modify_experiment(experiment_id, mutate)
+        expect(update, ExperimentUpdate, op)
+        result = await modify_touched(
+            self.backend.modify_experiment,
+            experiment_id,
+            set_fields(update),
+            utc_now(),
+            lambda updated: self._check(updated, op),
+        )
         if result is None:
-            raise NotFoundError(
-                f"Experiment {experiment_id} not found",
-                id="MASTRA_STORAGE_UPDATE_EXPERIMENT_NOT_FOUND",
-                details={"experiment_id": experiment_id},
-            )
+            raise not_found("Experiment", "experiment_id", experiment_id, op)
         return result
 
     async def delete_experiment(self, experiment_id: str) -> None:
@@ -139,17 +118,17 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         optional_id(dataset_id, field="dataset_id", operation=op)
         optional_id(status, field="status", operation=op)
         query = ExperimentQuery(dataset_id=dataset_id, status=status)
-        return await DatasetsStore._page(
-            lambda **p: self.backend.query_experiments(msgspec.structs.replace(query, **p)),
+        return await page_query(
+            self.backend.query_experiments,
             query,
-            "experiments",
-            ExperimentQuery.key,
-            "DESC",
-            page,
-            per_page,
-            cursor,
-            include_total,
-            op,
+            scope=("experiments",),
+            key=ExperimentQuery.key,
+            direction="DESC",
+            page=page,
+            per_page=per_page,
+            cursor=cursor,
+            include_total=include_total,
+            operation=op,
         )
 
     async def add_experiment_result(self, payload: ResultInput) -> ExperimentResult:
@@ -159,8 +138,7 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         :raises ConflictError: the id exists.
         """
         op = "ADD_EXPERIMENT_RESULT"
-        if not isinstance(payload, ResultInput):
-            raise _invalid(f"expected a ResultInput, got {type(payload).__name__}", op)
+        expect(payload, ResultInput, op)
         require_non_empty(payload.experiment_id, field="experiment_id", operation=op)
         require_non_empty(payload.item_id, field="item_id", operation=op)
         optional_id(payload.id, field="id", operation=op)
@@ -168,10 +146,8 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         fields["id"] = payload.id or str(uuid.uuid4())
         experiment = await self.backend.get_experiment(payload.experiment_id)
         if experiment is None:
-            raise NotFoundError(
-                f"Experiment {payload.experiment_id} not found",
-                id="MASTRA_STORAGE_ADD_EXPERIMENT_RESULT_EXPERIMENT_NOT_FOUND",
-                details={"experiment_id": payload.experiment_id},
+            raise not_found(
+                "Experiment", "experiment_id", payload.experiment_id, op, suffix="EXPERIMENT"
             )
         result = ExperimentResult(
             **fields,
@@ -192,9 +168,8 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         """
         op = "UPDATE_EXPERIMENT_RESULT"
         require_non_empty(result_id, field="result_id", operation=op)
-        if not isinstance(update, ResultUpdate):
-            raise _invalid(f"expected a ResultUpdate, got {type(update).__name__}", op)
-        changes = _set_fields(update)
+        expect(update, ResultUpdate, op)
+        changes = set_fields(update)
 
         def mutate(current: ExperimentResult) -> ExperimentResult:
             updated = current.replace(**changes)
@@ -203,11 +178,7 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
 
         result = await self.backend.modify_result(result_id, mutate)
         if result is None:
-            raise NotFoundError(
-                f"Experiment result {result_id} not found",
-                id="MASTRA_STORAGE_UPDATE_EXPERIMENT_RESULT_NOT_FOUND",
-                details={"result_id": result_id},
-            )
+            raise not_found("Experiment result", "result_id", result_id, op)
         return result
 
     async def get_experiment_result(self, result_id: str) -> ExperimentResult | None:
@@ -230,17 +201,17 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         require_non_empty(experiment_id, field="experiment_id", operation=op)
         optional_id(status, field="status", operation=op)
         query = ResultQuery(experiment_id=experiment_id, status=status)
-        return await DatasetsStore._page(
-            lambda **p: self.backend.query_results(msgspec.structs.replace(query, **p)),
+        return await page_query(
+            self.backend.query_results,
             query,
-            "experiment_results",
-            ResultQuery.key,
-            "ASC",
-            page,
-            per_page,
-            cursor,
-            include_total,
-            op,
+            scope=("experiment_results",),
+            key=ResultQuery.key,
+            direction="ASC",
+            page=page,
+            per_page=per_page,
+            cursor=cursor,
+            include_total=include_total,
+            operation=op,
         )
 
     async def delete_experiment_results(self, experiment_id: str) -> None:
@@ -259,10 +230,10 @@ class ExperimentsStore(DomainStore[ExperimentsBackend]):
         op = "PRUNE_EXPERIMENTS"
         cut = optional_datetime(completed_before, field="completed_before", operation=op)
         if cut is None:
-            raise _invalid("completed_before is required", op)
+            raise invalid("completed_before is required", op)
         check_int64(limit, field="limit", operation=op, minimum=1)
         if limit > 10_000:
-            raise _invalid("limit must be at most 10000", op)
+            raise invalid("limit must be at most 10000", op)
         return await self.backend.prune_experiments(cut, limit)
 
 

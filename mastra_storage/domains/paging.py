@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import msgspec
+
 from ..backend.paging import PageKey, cut_page
 from ..codec import dumps
 from ..pagination import (
@@ -24,10 +26,12 @@ from ..pagination import (
     decode_cursor,
     encode_cursor,
     page_window,
+    validate_page_args,
 )
 from ..validation import check_bool
 
 T = TypeVar("T")
+Q = TypeVar("Q", bound=msgspec.Struct)
 
 #: ``run(offset, limit, after, count)``: the backend query for one page.
 PageRunner = Callable[[int, "int | None", "Cursor | None", bool], Awaitable[tuple[list[T], int]]]
@@ -84,4 +88,46 @@ async def fetch_page(
     )
 
 
-__all__ = ["cursor_scope", "fetch_page"]
+async def page_query(
+    execute: Callable[[Q], Awaitable[tuple[list[T], int]]],
+    query: Q,
+    *,
+    scope: tuple[Any, ...],
+    key: Callable[[T], PageKey],
+    direction: Direction,
+    page: int,
+    per_page: int | None,
+    cursor: str | None,
+    include_total: bool,
+    operation: str,
+) -> Page[T]:
+    """One page of a backend query struct (one with ``offset``, ``limit``, ``after`` and
+    ``count`` fields, as every ``*Query`` of :mod:`mastra_storage.backend`): validates the
+    paging arguments, then runs ``execute`` on a copy of ``query`` carrying the page window.
+
+    The cursor is scoped to ``scope`` (the domain, and a kind when it lists several) plus
+    the query's filters and ``per_page``, so a cursor only continues its own listing.
+    """
+    validate_page_args(page, per_page, operation=operation)
+
+    async def run(
+        offset: int, limit: int | None, after: Cursor | None, count: bool
+    ) -> tuple[list[T], int]:
+        return await execute(
+            msgspec.structs.replace(query, offset=offset, limit=limit, after=after, count=count)
+        )
+
+    return await fetch_page(
+        run,
+        page=page,
+        per_page=per_page,
+        cursor=cursor,
+        include_total=include_total,
+        scope=cursor_scope(*scope, msgspec.to_builtins(query), per_page),
+        key=key,
+        direction=direction,
+        operation=operation,
+    )
+
+
+__all__ = ["cursor_scope", "fetch_page", "page_query"]
