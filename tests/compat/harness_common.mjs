@@ -5,6 +5,7 @@
 //
 // Packages are loaded from $MASTRA_NPM_DIR/node_modules (default /tmp/mastra-npm).
 
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import util from 'node:util';
@@ -349,4 +350,48 @@ export async function runVectorHarness({ mode, indexName, openVector, createOpti
     emit({ error: String(e && e.stack ? e.stack : e) });
     process.exitCode = 1;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Blobs (content-addressed skill files; @mastra/pg, @mastra/libsql, @mastra/mongodb)
+// ---------------------------------------------------------------------------
+/** SHA-256 hex of a string's UTF-8 bytes or of a Buffer (Mastra's `hashContent`). */
+function sha256Hex(content) {
+  return crypto.createHash('sha256').update(content).digest('hex');
+}
+
+/**
+ * Through Mastra's blob store: a text blob (non-ASCII, so `size` counts bytes) put twice
+ * (the second put, with another time, is a no-op), a binary blob (hash of the bytes, base64
+ * content, as Mastra publishes binary skill files) and a JSON blob without a MIME type in one
+ * `putMany`, and a blob put then deleted twice. Returns {hashes (all four, the deleted one
+ * last), deleted: [first delete, second delete]}. `prefix` makes the contents distinct.
+ */
+export async function writeFixtureBlobs(blobs, prefix) {
+  const at = new Date('2026-03-01T09:00:00.000Z');
+  const text = `# ${prefix} skill\n\nUse the tool ✓`;
+  const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xfe]), Buffer.from(prefix)]);
+  const json = JSON.stringify({ from: prefix, n: [1, 2] });
+  const gone = `${prefix} temporary`;
+  const textEntry = { hash: sha256Hex(text), content: text, size: Buffer.byteLength(text), mimeType: 'text/markdown' };
+  await blobs.put({ ...textEntry, createdAt: at });
+  await blobs.put({ ...textEntry, createdAt: new Date('2026-03-02T09:00:00.000Z') });
+  await blobs.putMany([
+    { hash: sha256Hex(bytes), content: bytes.toString('base64'), size: bytes.length, mimeType: 'image/png', createdAt: at },
+    { hash: sha256Hex(json), content: json, size: Buffer.byteLength(json), createdAt: at },
+  ]);
+  await blobs.put({ hash: sha256Hex(gone), content: gone, size: Buffer.byteLength(gone), createdAt: at });
+  const deleted = [await blobs.delete(sha256Hex(gone)), await blobs.delete(sha256Hex(gone))];
+  return { hashes: [sha256Hex(text), sha256Hex(bytes), sha256Hex(json), sha256Hex(gone)], deleted };
+}
+
+/** Mastra's view of `hashes`: {get: {hash: blob|null}, has: {hash: bool}, many: [found hashes, sorted]}. */
+export async function readBlobs(blobs, hashes) {
+  const out = { get: {}, has: {}, many: [] };
+  for (const h of hashes) {
+    out.get[h] = normalize(await blobs.get(h));
+    out.has[h] = await blobs.has(h);
+  }
+  out.many = [...(await blobs.getMany(hashes)).keys()].sort();
+  return out;
 }

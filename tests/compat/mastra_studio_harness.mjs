@@ -1,25 +1,44 @@
 #!/usr/bin/env node
 // Cross-implementation harness for Mastra Studio's stored domains (stored agents with their
-// versions; datasets with item versions) on @mastra/libsql and @mastra/mongodb.
+// versions; datasets with item versions; experiments with results; blobs) on @mastra/libsql
+// and @mastra/mongodb.
 //
 // Usage:
 //   node mastra_studio_harness.mjs write libsql FILE_URL
 //   node mastra_studio_harness.mjs write mongodb URI DB
-//   node mastra_studio_harness.mjs read  libsql FILE_URL      AGENT_IDS DATASET_IDS
-//   node mastra_studio_harness.mjs read  mongodb URI DB        AGENT_IDS DATASET_IDS
+//   node mastra_studio_harness.mjs read  libsql FILE_URL AGENT_IDS DATASET_IDS [EXPERIMENT_IDS [BLOB_HASHES]]
+//   node mastra_studio_harness.mjs read  mongodb URI DB  AGENT_IDS DATASET_IDS [EXPERIMENT_IDS [BLOB_HASHES]]
 //
 //   write: through Mastra, agent "ts-agent" (version 1 from create, version 2 added and
-//          activated, status published) and dataset "ts-dataset" (item A added then
-//          updated, item B added then deleted: four dataset versions). Prints the ids.
-//   read:  Mastra's view of the agents (thin record, every version, resolved) and datasets
+//          activated, status published), dataset "ts-dataset" (item A added then updated,
+//          item B added then deleted: four dataset versions), experiment "ts-exp" on its
+//          version 4 (running, two results, one reviewed, then completed) and the blobs of
+//          harness_common's writeFixtureBlobs. Prints the ids and blob hashes.
+//   read:  Mastra's view of the agents (thin record, every version, resolved), datasets
 //          (record, versions, every item row, current items, the snapshot at each version),
-//          normalised: dates as ISO strings, null and undefined fields dropped.
-//   AGENT_IDS / DATASET_IDS: comma separated.
+//          experiments (record, results in run order, each result by id, the ids listed for
+//          its dataset, the ids of its results with status "reviewed" and with tag "flaky")
+//          and blobs (get, has, getMany), normalised: dates as ISO strings, null
+//          and undefined fields dropped.
+//   AGENT_IDS / DATASET_IDS / EXPERIMENT_IDS / BLOB_HASHES: comma separated.
 //
 // Packages are loaded from $MASTRA_NPM_DIR/node_modules (@mastra/libsql or @mastra/mongodb,
 // with @mastra/core). stdout carries exactly one JSON line.
 
-import { closeStore, emit, loadPackage, normalize, runMain, splitIds } from './harness_common.mjs';
+import {
+  closeStore,
+  emit,
+  loadPackage,
+  normalize,
+  readBlobs,
+  runMain,
+  splitIds,
+  writeFixtureBlobs,
+} from './harness_common.mjs';
+
+const T0 = new Date('2026-03-01T10:00:00.000Z');
+const T1 = new Date('2026-03-01T10:00:01.500Z');
+const T2 = new Date('2026-03-01T10:00:03.250Z');
 
 async function openStore(kind, target, dbName) {
   if (kind === 'libsql') {
@@ -92,13 +111,75 @@ async function doWrite(store) {
   await datasets.updateItem({ id: a.id, datasetId: ds.id, input: { question: 'What is 2+3?' }, groundTruth: { answer: '5' } });
   const b = await datasets.addItem({ datasetId: ds.id, input: { question: 'deleted later', tags: ['a', 'b'] } });
   await datasets.deleteItem({ id: b.id, datasetId: ds.id });
-  return { agentIds: ['ts-agent'], datasetIds: [ds.id], itemIds: [a.id, b.id] };
+
+  const experiments = await store.getStore('experiments');
+  await experiments.createExperiment({
+    id: 'ts-exp',
+    name: 'TS run',
+    description: 'written by Mastra',
+    metadata: { owner: 'ts', nested: { n: 1 } },
+    datasetId: ds.id,
+    datasetVersion: 4,
+    targetType: 'agent',
+    targetId: 'ts-agent',
+    scorerIds: ['accuracy', 'tone'],
+    agentVersion: 'ts-agent-v2',
+    experimentSetId: 'ts-set',
+    comparisonId: 'ts-cmp',
+    variantId: 'baseline',
+    trialIndex: 1,
+    totalItems: 2,
+  });
+  await experiments.updateExperiment({ id: 'ts-exp', status: 'running', startedAt: T0 });
+  await experiments.addExperimentResult({
+    id: 'ts-exp-r1',
+    experimentId: 'ts-exp',
+    itemId: a.id,
+    itemDatasetVersion: 2,
+    input: { question: 'What is 2+3?' },
+    output: { text: '5', tokens: [1, 2] },
+    groundTruth: { answer: '5' },
+    metadata: { latencyMs: 12 },
+    error: null,
+    startedAt: T0,
+    completedAt: T1,
+    retryCount: 0,
+    traceId: 'ts-trace-1',
+    status: 'needs-review',
+    tags: ['good'],
+  });
+  await experiments.addExperimentResult({
+    id: 'ts-exp-r2',
+    experimentId: 'ts-exp',
+    itemId: b.id,
+    itemDatasetVersion: 3,
+    input: 'plain ✓ text',
+    output: null,
+    groundTruth: null,
+    error: { message: 'boom', code: 'E1' },
+    startedAt: T1,
+    completedAt: T2,
+    retryCount: 1,
+    attempt: 1,
+  });
+  await experiments.updateExperimentResult({ id: 'ts-exp-r2', status: 'reviewed', tags: ['flaky', 'x'], comment: 'look again' });
+  await experiments.updateExperiment({ id: 'ts-exp', status: 'completed', succeededCount: 1, failedCount: 1, completedAt: T2 });
+
+  const blobs = await writeFixtureBlobs(await store.getStore('blobs'), 'ts');
+  return {
+    agentIds: ['ts-agent'],
+    datasetIds: [ds.id],
+    itemIds: [a.id, b.id],
+    experimentIds: ['ts-exp'],
+    blobHashes: blobs.hashes,
+    blobDeleted: blobs.deleted,
+  };
 }
 
-async function doRead(store, agentIds, datasetIds) {
+async function doRead(store, agentIds, datasetIds, experimentIds, blobHashes) {
   const agents = await store.getStore('agents');
   const datasets = await store.getStore('datasets');
-  const out = { agents: {}, datasets: {} };
+  const out = { agents: {}, datasets: {}, experiments: {} };
   for (const id of agentIds) {
     const record = await agents.getById(id);
     if (!record) {
@@ -139,6 +220,32 @@ async function doRead(store, agentIds, datasetIds) {
       history,
     };
   }
+  const experiments = await store.getStore('experiments');
+  for (const id of experimentIds) {
+    const record = await experiments.getExperimentById({ id });
+    if (!record) {
+      out.experiments[id] = null;
+      continue;
+    }
+    const results = (await experiments.listExperimentResults({ experimentId: id, pagination: { page: 0, perPage: false } })).results;
+    const byId = {};
+    for (const r of results) byId[r.id] = clean(await experiments.getExperimentResultById({ id: r.id }));
+    const listed = record.datasetId
+      ? (await experiments.listExperiments({ datasetId: record.datasetId, pagination: { page: 0, perPage: false } })).experiments
+      : [];
+    const page = { page: 0, perPage: false };
+    const reviewed = (await experiments.listExperimentResults({ experimentId: id, status: 'reviewed', pagination: page })).results;
+    const flaky = (await experiments.listExperimentResults({ experimentId: id, tags: ['flaky'], pagination: page })).results;
+    out.experiments[id] = {
+      record: clean(record),
+      results: clean(results),
+      byId,
+      listed: listed.map((e) => e.id),
+      reviewed: reviewed.map((r) => r.id),
+      flaky: flaky.map((r) => r.id),
+    };
+  }
+  out.blobs = await readBlobs(await store.getStore('blobs'), blobHashes);
   return out;
 }
 
@@ -149,7 +256,10 @@ runMain(async () => {
   try {
     await store.init();
     if (cmd === 'write') emit(await doWrite(store));
-    else if (cmd === 'read') emit(await doRead(store, splitIds(rest[0], ''), splitIds(rest[1], '')));
+    else if (cmd === 'read') {
+      const [agentIds, datasetIds, experimentIds, blobHashes] = [0, 1, 2, 3].map((i) => splitIds(rest[i], ''));
+      emit(await doRead(store, agentIds, datasetIds, experimentIds, blobHashes));
+    }
     else throw new Error(`unknown command ${cmd}`);
   } finally {
     await closeStore(store);

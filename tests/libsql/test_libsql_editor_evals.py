@@ -1,5 +1,6 @@
-"""Mastra Studio's stored agents (with versions) and datasets (with item versions) on
-libSQL: cross-read both ways with the real ``@mastra/libsql`` 1.23.1 (file and sqld),
+"""Mastra Studio's stored agents (with versions), datasets (with item versions), experiments
+(with results) and blobs on libSQL: cross-read both ways with the real ``@mastra/libsql``
+1.23.1 (file and sqld; the release has ``ExperimentsLibSQL`` and ``BlobsLibSQL``),
 version numbers under writers on separate connections (the release's
 ``mastra_agent_versions`` has no unique index), and ``init_mode="verify"``."""
 
@@ -18,7 +19,11 @@ from mastra_storage.eval_records import DatasetInput, ItemInput, ItemUpdate
 from mastra_storage_libsql import LibSQLStore
 from tests.support.compat import Harness, harness_runner
 from tests.support.servers import ServerUnavailable, skip_or_fail, sqld_instance
-from tests.support.studio_compat import our_studio_view, write_studio_fixture
+from tests.support.studio_compat import (
+    check_fixture_present,
+    our_studio_view,
+    write_studio_fixture,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -48,23 +53,33 @@ async def _both_ways(target: str, harness: Harness) -> None:
     url = _mastra_url(target)
     # Mastra writes; we read the same thing Mastra reads.
     written = harness("write", "libsql", url)
-    reference = harness("read", "libsql", url, "ts-agent", ",".join(written["datasetIds"]))
+    assert written["blobDeleted"] == [True, False]
+    ids = (written["datasetIds"], written["experimentIds"], written["blobHashes"])
+    reference = harness("read", "libsql", url, "ts-agent", *(",".join(i) for i in ids))
     store = LibSQLStore(url)
     await store.init()  # adopts the database Mastra created: version row, our indexes
     try:
-        assert await our_studio_view(store, ["ts-agent"], written["datasetIds"]) == reference
+        assert await our_studio_view(store, ["ts-agent"], *ids) == reference
         agent = reference["agents"]["ts-agent"]
         assert agent["count"] == 2 and agent["resolved"]["resolvedVersionId"] == "ts-agent-v2"
         ds = reference["datasets"][written["datasetIds"][0]]
         assert ds["versions"] == [4, 3, 2, 1] and len(ds["current"]) == 1
+        check_fixture_present(reference, "ts", written["blobHashes"])
         # We write next to Mastra's rows; Mastra reads ours as we do.
         ours = await write_studio_fixture(store)
-        view = await our_studio_view(store, ours["agentIds"], ours["datasetIds"])
+        view = await our_studio_view(
+            store, ours["agentIds"], ours["datasetIds"], ours["experimentIds"], ours["blobHashes"]
+        )
     finally:
         await store.close()
-    assert harness("read", "libsql", url, "py-agent", "py-dataset") == view
+    assert ours["blobDeleted"] == [True, False]
+    mastra = harness(
+        "read", "libsql", url, "py-agent", "py-dataset", "py-exp", ",".join(ours["blobHashes"])
+    )
+    assert mastra == view
     assert view["agents"]["py-agent"]["count"] == 2
     assert [len(v) for v in view["datasets"]["py-dataset"]["history"].values()] == [2, 2]
+    check_fixture_present(view, "py", ours["blobHashes"])
 
 
 async def test_file_cross_read_both_ways(tmp_path: Path, studio_harness: Harness) -> None:

@@ -1,5 +1,7 @@
-"""Mastra Studio's stored agents (with versions) and datasets (with item versions) on
-MongoDB: cross-read both ways with the real ``@mastra/mongodb`` 1.19.0, version numbers
+"""Mastra Studio's stored agents (with versions), datasets (with item versions),
+experiments (with results) and blobs on MongoDB: cross-read both ways with the real
+``@mastra/mongodb`` 1.19.0 (the release has ``MongoDBExperimentsStorage`` and
+``MongoDBBlobStore``), version numbers
 and dataset versions under concurrent writers with and without transactions, and
 ``init_mode="verify"``."""
 
@@ -17,7 +19,11 @@ from mastra_storage.errors import SchemaMismatchError
 from mastra_storage.eval_records import DatasetInput, ItemInput, ItemUpdate
 from mastra_storage_mongodb import MongoDBStore
 from tests.support.compat import Harness, harness_runner
-from tests.support.studio_compat import our_studio_view, write_studio_fixture
+from tests.support.studio_compat import (
+    check_fixture_present,
+    our_studio_view,
+    write_studio_fixture,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -37,26 +43,46 @@ async def _run(harness: Harness, *args: str) -> dict[str, Any]:
 
 async def test_cross_read_both_ways(mongo_uri: str, db_name: str, studio_harness: Harness) -> None:
     written = await _run(studio_harness, "write", "mongodb", mongo_uri, db_name)
-    datasets = ",".join(written["datasetIds"])
+    assert written["blobDeleted"] == [True, False]
+    ids = (written["datasetIds"], written["experimentIds"], written["blobHashes"])
     reference = await _run(
-        studio_harness, "read", "mongodb", mongo_uri, db_name, "ts-agent", datasets
+        studio_harness,
+        "read",
+        "mongodb",
+        mongo_uri,
+        db_name,
+        "ts-agent",
+        *(",".join(i) for i in ids),
     )
     store = MongoDBStore(mongo_uri, db_name=db_name)
     await store.init()
     try:
-        assert await our_studio_view(store, ["ts-agent"], written["datasetIds"]) == reference
+        assert await our_studio_view(store, ["ts-agent"], *ids) == reference
         assert reference["agents"]["ts-agent"]["count"] == 2
         assert reference["datasets"][written["datasetIds"][0]]["versions"] == [4, 3, 2, 1]
+        check_fixture_present(reference, "ts", written["blobHashes"])
         ours = await write_studio_fixture(store)
-        view = await our_studio_view(store, ours["agentIds"], ours["datasetIds"])
+        view = await our_studio_view(
+            store, ours["agentIds"], ours["datasetIds"], ours["experimentIds"], ours["blobHashes"]
+        )
         assert (await store.doctor()).ok
     finally:
         await store.close()
+    assert ours["blobDeleted"] == [True, False]
     mastra = await _run(
-        studio_harness, "read", "mongodb", mongo_uri, db_name, "py-agent", "py-dataset"
+        studio_harness,
+        "read",
+        "mongodb",
+        mongo_uri,
+        db_name,
+        "py-agent",
+        "py-dataset",
+        "py-exp",
+        ",".join(ours["blobHashes"]),
     )
     assert mastra == view
     assert [len(v) for v in view["datasets"]["py-dataset"]["history"].values()] == [2, 2]
+    check_fixture_present(view, "py", ours["blobHashes"])
 
 
 @pytest.mark.parametrize("transactions", [True, False], ids=["transactions", "no-transactions"])

@@ -1,25 +1,48 @@
 """Cross-read helpers for Mastra Studio's stored domains (agents with versions, datasets
-with item versions) against ``tests/compat/mastra_studio_harness.mjs``.
+with item versions, experiments with results, blobs) against
+``tests/compat/mastra_studio_harness.mjs``.
 
 :func:`our_studio_view` builds, through our store, exactly the JSON the harness's ``read``
 prints through Mastra's (dates as ISO strings, null fields dropped recursively), and
 :func:`write_studio_fixture` writes the same kind of data through our store that the
 harness's ``write`` writes through Mastra's. Both libSQL and MongoDB tests use them.
+:func:`write_blob_fixture` / :func:`our_blob_view` are the blob part alone, the twins of
+``harness_common.mjs``'s ``writeFixtureBlobs`` / ``readBlobs`` (PostgreSQL uses them too).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from mastra_storage.composite import MastraStorage
+from mastra_storage.domains.blobs import BlobsStore, blob_hash
 from mastra_storage.domains.datasets import DatasetsStore
 from mastra_storage.domains.editor import VersionedStore
-from mastra_storage.eval_records import DatasetInput, DatasetItem, ItemInput, ItemUpdate
+from mastra_storage.domains.experiments import ExperimentsStore
+from mastra_storage.eval_records import (
+    DatasetInput,
+    DatasetItem,
+    ExperimentInput,
+    ExperimentUpdate,
+    ItemInput,
+    ItemUpdate,
+    ResultInput,
+    ResultUpdate,
+)
 from mastra_storage.layout import record_columns
+from mastra_storage.records import Record
 from mastra_storage.timeutil import to_iso
 
 _ITEM_FIELDS = record_columns(DatasetItem)
+#: The harness's experiment times (T0, T1, T2).
+T0 = datetime(2026, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
+T1 = datetime(2026, 3, 1, 10, 0, 1, 500_000, tzinfo=timezone.utc)
+T2 = datetime(2026, 3, 1, 10, 0, 3, 250_000, tzinfo=timezone.utc)
 
 
 def clean(value: Any) -> Any:
@@ -35,7 +58,8 @@ def clean(value: Any) -> Any:
 
 
 def _item_row(item: DatasetItem) -> dict[str, Any]:
-    return clean({column: getattr(item, name) for name, column in _ITEM_FIELDS})
+    row: dict[str, Any] = clean({column: getattr(item, name) for name, column in _ITEM_FIELDS})
+    return row
 
 
 def _item(item: DatasetItem) -> dict[str, Any]:
@@ -46,14 +70,27 @@ def _item(item: DatasetItem) -> dict[str, Any]:
     return row
 
 
+def _columns(record: Record) -> dict[str, Any]:
+    """Every field of ``record`` under its column (Mastra's) name, nulls dropped."""
+    fields = record_columns(type(record))
+    row: dict[str, Any] = clean({column: getattr(record, name) for name, column in fields})
+    return row
+
+
 async def our_studio_view(
-    store: MastraStorage, agent_ids: list[str], dataset_ids: list[str]
+    store: MastraStorage,
+    agent_ids: list[str],
+    dataset_ids: list[str],
+    experiment_ids: Sequence[str] = (),
+    blob_hashes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """What the harness's ``read`` prints, computed through ``store``."""
     agents = await store.require_store("agents")
     datasets = await store.require_store("datasets")
+    experiments = await store.require_store("experiments")
     assert isinstance(agents, VersionedStore) and isinstance(datasets, DatasetsStore)
-    out: dict[str, Any] = {"agents": {}, "datasets": {}}
+    assert isinstance(experiments, ExperimentsStore)
+    out: dict[str, Any] = {"agents": {}, "datasets": {}, "experiments": {}}
     for agent_id in agent_ids:
         entity = await agents.get_by_id(agent_id)
         if entity is None:
@@ -94,6 +131,115 @@ async def our_studio_view(
             "snapshots": snapshots,
             "history": history,
         }
+    for experiment_id in experiment_ids:
+        experiment = await experiments.get_experiment(experiment_id)
+        if experiment is None:
+            out["experiments"][experiment_id] = None
+            continue
+        results = (await experiments.list_experiment_results(experiment_id, per_page=None)).items
+        by_id: dict[str, Any] = {}
+        for result in results:
+            again = await experiments.get_experiment_result(result.id)
+            by_id[result.id] = None if again is None else _columns(again)
+        listed: list[str] = []
+        if experiment.dataset_id is not None:
+            page = await experiments.list_experiments(
+                dataset_id=experiment.dataset_id, per_page=None
+            )
+            listed = [e.id for e in page.items]
+        reviewed = await experiments.list_experiment_results(
+            experiment_id, status="reviewed", per_page=None
+        )
+        out["experiments"][experiment_id] = {
+            "record": _columns(experiment),
+            "results": [_columns(r) for r in results],
+            "byId": by_id,
+            "listed": listed,
+            "reviewed": [r.id for r in reviewed.items],
+            # we have no tag filter: the harness's tag query over our rows is what is checked
+            "flaky": [r.id for r in results if "flaky" in (r.tags or [])],
+        }
+    out["blobs"] = await our_blob_view(store, blob_hashes)
+    return out
+
+
+def check_fixture_present(view: dict[str, Any], prefix: str, hashes: list[str]) -> None:
+    """The experiment and blobs a ``write`` with ``prefix`` made are in ``view`` as written
+    (so that two views that agree are not two empty ones)."""
+    experiment = view["experiments"][f"{prefix}-exp"]
+    record = experiment["record"]
+    assert (record["status"], record["succeededCount"], record["failedCount"]) == (
+        "completed",
+        1,
+        1,
+    )
+    assert (record["startedAt"], record["completedAt"]) == (to_iso(T0), to_iso(T2))
+    assert record["scorerIds"] == ["accuracy", "tone"] and record["trialIndex"] == 1
+    r1, r2 = experiment["results"]
+    assert (r1["id"], r2["id"]) == (f"{prefix}-exp-r1", f"{prefix}-exp-r2")
+    assert r1["output"] == {"text": "5", "tokens": [1, 2]} and "error" not in r1
+    assert r2["input"] == "plain \u2713 text" and "output" not in r2
+    assert (r2["status"], r2["tags"], r2["comment"], r2["attempt"]) == (
+        "reviewed",
+        ["flaky", "x"],
+        "look again",
+        1,
+    )
+    assert experiment["listed"] == [f"{prefix}-exp"]
+    assert experiment["reviewed"] == experiment["flaky"] == [f"{prefix}-exp-r2"]
+    assert hashes == blob_fixture_hashes(prefix) and len(set(hashes)) == 4
+    blobs = view["blobs"]
+    assert [blobs["has"][h] for h in hashes] == [True, True, True, False]
+    assert blobs["many"] == sorted(hashes[:3]) and blobs["get"][hashes[3]] is None
+    text, data, doc, _ = blob_fixture(prefix)
+    stored = [blobs["get"][h] for h in hashes[:3]]
+    assert [(b["content"], b["size"], b.get("mimeType")) for b in stored] == [
+        (text, len(text.encode()), "text/markdown"),
+        (base64.b64encode(data).decode(), len(data), "image/png"),
+        (doc, len(doc), None),
+    ]
+
+
+def blob_fixture(prefix: str) -> tuple[str, bytes, str, str]:
+    """The text, binary, JSON and to-be-deleted contents of ``writeFixtureBlobs(prefix)``."""
+    text = f"# {prefix} skill\n\nUse the tool \u2713"
+    data = bytes([0x89, 0x50, 0x4E, 0x47, 0x00, 0x01, 0xFE]) + prefix.encode()
+    doc = json.dumps({"from": prefix, "n": [1, 2]}, separators=(",", ":"))
+    return text, data, doc, f"{prefix} temporary"
+
+
+def blob_fixture_hashes(prefix: str) -> list[str]:
+    """The hashes ``writeFixtureBlobs(prefix)`` returns, computed our way (SHA-256 of the
+    UTF-8 text, of the bytes for the binary blob)."""
+    text, data, doc, gone = blob_fixture(prefix)
+    return [blob_hash(text), hashlib.sha256(data).hexdigest(), blob_hash(doc), blob_hash(gone)]
+
+
+async def write_blob_fixture(store: MastraStorage, prefix: str) -> dict[str, Any]:
+    """Through our blob store, what ``writeFixtureBlobs(prefix)`` writes through Mastra's: the
+    text blob twice, the binary blob (``put_bytes``), the JSON blob without a MIME type
+    (``put_many``), and a blob put then deleted twice. Returns {hashes, deleted}."""
+    blobs = await store.require_store("blobs")
+    assert isinstance(blobs, BlobsStore)
+    text, data, doc, gone = blob_fixture(prefix)
+    first = await blobs.put(text, mime_type="text/markdown")
+    await blobs.put(text, mime_type="text/markdown")
+    binary = await blobs.put_bytes(data, mime_type="image/png")
+    [json_blob, gone_blob] = await blobs.put_many([(doc, None), (gone, None)])
+    deleted = [await blobs.delete(gone_blob.hash), await blobs.delete(gone_blob.hash)]
+    return {"hashes": [first.hash, binary.hash, json_blob.hash, gone_blob.hash], "deleted": deleted}
+
+
+async def our_blob_view(store: MastraStorage, hashes: Sequence[str]) -> dict[str, Any]:
+    """What ``readBlobs(hashes)`` prints, computed through ``store``."""
+    blobs = await store.require_store("blobs")
+    assert isinstance(blobs, BlobsStore)
+    out: dict[str, Any] = {"get": {}, "has": {}}
+    for h in hashes:
+        blob = await blobs.get(h)
+        out["get"][h] = None if blob is None else _columns(blob)
+        out["has"][h] = await blobs.has(h)
+    out["many"] = sorted(await blobs.get_many(list(hashes))) if hashes else []
     return out
 
 
@@ -103,11 +249,15 @@ def _by_id(row: dict[str, Any]) -> str:
 
 async def write_studio_fixture(store: MastraStorage) -> dict[str, list[str]]:
     """Through our store: agent ``py-agent`` (version 1 from create, version 2 added and
-    activated, published) and dataset ``py-dataset`` (item A added then updated, item B
-    added then deleted). Returns the ids, as the harness's ``write`` does."""
+    activated, published), dataset ``py-dataset`` (item A added then updated, item B added
+    then deleted), experiment ``py-exp`` on its version 4 (running, two results, one
+    reviewed, then completed) and the blobs of :func:`write_blob_fixture`. Returns the ids
+    and blob hashes, as the harness's ``write`` does."""
     agents = await store.require_store("agents")
     datasets = await store.require_store("datasets")
+    experiments = await store.require_store("experiments")
     assert isinstance(agents, VersionedStore) and isinstance(datasets, DatasetsStore)
+    assert isinstance(experiments, ExperimentsStore)
     await agents.create(
         "py-agent",
         config={
@@ -160,7 +310,85 @@ async def write_studio_fixture(store: MastraStorage) -> dict[str, list[str]]:
         dataset.id, ItemInput(input={"question": "deleted later", "tags": ["a", "b"]})
     )
     await datasets.delete_item(dataset.id, b.id)
-    return {"agentIds": ["py-agent"], "datasetIds": [dataset.id], "itemIds": [a.id, b.id]}
+    await experiments.create_experiment(
+        ExperimentInput(
+            id="py-exp",
+            name="Py run",
+            description="written by Python",
+            metadata={"owner": "py", "nested": {"n": 1}},
+            dataset_id=dataset.id,
+            dataset_version=4,
+            target_type="agent",
+            target_id="py-agent",
+            scorer_ids=["accuracy", "tone"],
+            agent_version="py-agent-v2",
+            experiment_set_id="py-set",
+            comparison_id="py-cmp",
+            variant_id="baseline",
+            trial_index=1,
+            total_items=2,
+        )
+    )
+    await experiments.update_experiment("py-exp", ExperimentUpdate(status="running", started_at=T0))
+    await experiments.add_experiment_result(
+        ResultInput(
+            id="py-exp-r1",
+            experiment_id="py-exp",
+            item_id=a.id,
+            item_dataset_version=2,
+            input={"question": "What is 2+3?"},
+            output={"text": "5", "tokens": [1, 2]},
+            ground_truth={"answer": "5"},
+            metadata={"latencyMs": 12},
+            started_at=T0,
+            completed_at=T1,
+            trace_id="py-trace-1",
+            status="needs-review",
+            tags=["good"],
+        )
+    )
+    await experiments.add_experiment_result(
+        ResultInput(
+            id="py-exp-r2",
+            experiment_id="py-exp",
+            item_id=b.id,
+            item_dataset_version=3,
+            input="plain \u2713 text",
+            error={"message": "boom", "code": "E1"},
+            started_at=T1,
+            completed_at=T2,
+            retry_count=1,
+            attempt=1,
+        )
+    )
+    await experiments.update_experiment_result(
+        "py-exp-r2", ResultUpdate(status="reviewed", tags=["flaky", "x"], comment="look again")
+    )
+    await experiments.update_experiment(
+        "py-exp",
+        ExperimentUpdate(status="completed", succeeded_count=1, failed_count=1, completed_at=T2),
+    )
+    blobs = await write_blob_fixture(store, "py")
+    return {
+        "agentIds": ["py-agent"],
+        "datasetIds": [dataset.id],
+        "itemIds": [a.id, b.id],
+        "experimentIds": ["py-exp"],
+        "blobHashes": blobs["hashes"],
+        "blobDeleted": blobs["deleted"],
+    }
 
 
-__all__ = ["clean", "our_studio_view", "write_studio_fixture"]
+__all__ = [
+    "T0",
+    "T1",
+    "T2",
+    "blob_fixture",
+    "blob_fixture_hashes",
+    "check_fixture_present",
+    "clean",
+    "our_blob_view",
+    "our_studio_view",
+    "write_blob_fixture",
+    "write_studio_fixture",
+]
