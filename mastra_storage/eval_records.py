@@ -100,6 +100,51 @@ class DatasetItem(Record, kw_only=True):
         )
 
 
+#: The ``metadata`` key Mastra sets on every row a purge scrubbed (``{"__purged": true,
+#: "purgedAt": "<ISO time>"}``); a purged item can no longer be updated.
+PURGED_KEY = "__purged"
+
+#: The item fields a purge clears and an ``external_id`` reuse compares (Mastra's payload).
+ITEM_PAYLOAD_FIELDS: tuple[str, ...] = (
+    "input",
+    "ground_truth",
+    "expected_trajectory",
+    "tool_mocks",
+    "unmocked_tool_policy",
+    "scorer_ids",
+    "request_context",
+    "metadata",
+    "source",
+)
+#: The result fields a purge of their item clears (``metadata`` becomes the purge marker).
+RESULT_PURGED_FIELDS: tuple[str, ...] = (
+    "input",
+    "output",
+    "ground_truth",
+    "error",
+    "tool_mock_report",
+    "tags",
+    "comment",
+)
+
+
+def is_purged(metadata: Any) -> bool:
+    """Whether a row's ``metadata`` is the marker a purge leaves."""
+    return isinstance(metadata, dict) and metadata.get(PURGED_KEY) is True
+
+
+class ItemIdentityConflict(msgspec.Struct, kw_only=True, frozen=True):
+    """Why one item of a batch could not take its ``external_id`` (Mastra's
+    ``DatasetItemIdentityConflictDetail``): ``index`` in the batch, the ``external_id``, the
+    item that holds it, and ``reason``: ``"payload_mismatch"`` (the id was first accepted
+    with another payload) or ``"deleted"`` (its item is deleted)."""
+
+    index: int
+    external_id: str
+    existing_item_id: str
+    reason: Literal["payload_mismatch", "deleted"]
+
+
 class DatasetVersion(Record, kw_only=True):
     """One version of a dataset (``mastra_dataset_versions``; ``(dataset_id, version)`` is
     unique)."""
@@ -330,6 +375,9 @@ class ResultUpdate(msgspec.Struct, kw_only=True):
 
 __all__ = [
     "EXPERIMENT_STATUSES",
+    "ITEM_PAYLOAD_FIELDS",
+    "PURGED_KEY",
+    "RESULT_PURGED_FIELDS",
     "UNSET",
     "Blob",
     "Dataset",
@@ -342,8 +390,10 @@ __all__ = [
     "ExperimentResult",
     "ExperimentStatus",
     "ExperimentUpdate",
+    "ItemIdentityConflict",
     "ItemInput",
     "ItemUpdate",
     "ResultInput",
     "ResultUpdate",
+    "is_purged",
 ]

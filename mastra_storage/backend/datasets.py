@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import msgspec
 
+from ..errors import NotSupportedError
 from ..eval_records import Dataset, DatasetItem, DatasetVersion
 from ..pagination import Cursor
 from ..timeutil import to_epoch_ms
@@ -190,6 +192,34 @@ class DatasetsBackend(ABC):
         (``None``: nothing written). An exception from ``mutate`` writes nothing.
         A duplicate ``(dataset_id, version)`` raises
         :class:`~mastra_storage.errors.ConflictError` and writes nothing."""
+
+    async def external_id_rows(self, dataset_id: str, external_ids: list[str]) -> list[DatasetItem]:
+        """Every row (whole histories, tombstones included; any order) of the dataset's
+        items whose ``external_id`` is one of ``external_ids``: what an insert with external
+        ids is planned from. One read; it need not lock anything (the core re-checks the
+        dataset's version inside :meth:`write_items`).
+
+        The default raises :class:`~mastra_storage.errors.NotSupportedError`: a backend
+        without it cannot take items with an ``external_id``."""
+        raise NotSupportedError(
+            f"{type(self).__name__} cannot resolve dataset item external ids",
+            id="MASTRA_STORAGE_DATASET_EXTERNAL_ID_NOT_SUPPORTED",
+        )
+
+    async def purge_item(self, dataset_id: str, item_id: str, marker: dict[str, Any]) -> bool:
+        """Scrub an item in one atomic unit, serialised with the dataset's writers: on every
+        row of ``item_id`` in ``dataset_id`` (its whole history), set the payload fields
+        (:data:`~mastra_storage.eval_records.ITEM_PAYLOAD_FIELDS`) to ``None`` and
+        ``metadata`` to ``marker``; on every result of an experiment of this dataset for
+        this item, set :data:`~mastra_storage.eval_records.RESULT_PURGED_FIELDS` to ``None``
+        and ``metadata`` to ``marker`` (when the same database holds experiments). No
+        version is written. Returns whether the item had rows in the dataset.
+
+        The default raises :class:`~mastra_storage.errors.NotSupportedError`."""
+        raise NotSupportedError(
+            f"{type(self).__name__} cannot purge dataset items",
+            id="MASTRA_STORAGE_PURGE_ITEM_NOT_SUPPORTED",
+        )
 
     @abstractmethod
     async def get_item(self, item_id: str, version: int | None) -> DatasetItem | None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+import msgspec
 
 from ..backend.datasets import (
     DatasetQuery,
@@ -21,18 +24,22 @@ from ..backend.datasets import (
     ItemQuery,
     VersionQuery,
 )
-from ..errors import NotFoundError, NotSupportedError, ValidationError
+from ..errors import ConflictError, NotFoundError, NotSupportedError, ValidationError
 from ..eval_records import (
+    ITEM_PAYLOAD_FIELDS,
+    PURGED_KEY,
     Dataset,
     DatasetInput,
     DatasetItem,
     DatasetUpdate,
     DatasetVersion,
+    ItemIdentityConflict,
     ItemInput,
     ItemUpdate,
+    is_purged,
 )
 from ..pagination import Page
-from ..timeutil import utc_now
+from ..timeutil import to_iso, utc_now
 from ..validation import (
     check_int64,
     check_json,
@@ -51,6 +58,9 @@ DEFAULT_PER_PAGE = 100
 _INLINE_ITEMS = 32
 #: Items per batch call: one transaction, one version.
 MAX_BATCH_ITEMS = 10_000
+#: Plans of a batch with external ids, before giving up on a dataset other writers keep
+#: changing (each try re-reads the version and the rows holding the ids).
+_IDENTITY_TRIES = 16
 
 _SCHEMA_FIELDS = ("input_schema", "ground_truth_schema", "request_context_schema")
 _JSON_FIELDS_ITEM = (
@@ -115,6 +125,160 @@ def _validate_against(value: Any, schema: dict[str, Any] | None, *, field: str, 
             id=f"MASTRA_STORAGE_{op}_SCHEMA_VALIDATION_FAILED",
             details={"field": field},
         )
+
+
+class DatasetItemIdentityConflictError(ConflictError):
+    """Items of a batch could not take their ``external_id`` (Mastra's
+    ``DATASET_ITEM_IDENTITY_CONFLICT``); ``conflicts`` says which and why. Nothing was
+    written."""
+
+    def __init__(self, conflicts: list[ItemIdentityConflict], operation: str) -> None:
+        first = conflicts[0]
+        super().__init__(
+            f"{len(conflicts)} item(s) conflict with previously accepted items "
+            f"(first: external_id {first.external_id[:80]!r}, {first.reason})",
+            id=f"MASTRA_STORAGE_{operation}_IDENTITY_CONFLICT",
+            details={"count": len(conflicts), "first_index": first.index},
+        )
+        self.conflicts = conflicts
+
+
+class _StaleIdentities(ConflictError):
+    """The dataset changed between planning external ids and the write: plan again. A
+    storage error, so backends pass it through their transaction wrappers unchanged."""
+
+
+def _json_same(a: Any, b: Any) -> bool:
+    # Deep equality as JavaScript's fast-deep-equal sees decoded JSON: True is not 1
+    # (Python's == says it is), 1 and 1.0 are the same number, object key order is free.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_json_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and bool(a == b)
+
+
+def _same_payload(item: ItemInput | DatasetItem, accepted: ItemInput | DatasetItem) -> bool:
+    return all(_json_same(getattr(item, f), getattr(accepted, f)) for f in ITEM_PAYLOAD_FIELDS)
+
+
+class _IdentityPlan(msgspec.Struct, kw_only=True):
+    """Which new ids to insert, which stored items the batch resolves to, and the item id
+    of each input in order."""
+
+    inserts: set[str]
+    existing: set[str]
+    resolved: list[str]
+
+
+def _plan_identities(
+    items: list[ItemInput], ids: list[str], history: list[DatasetItem], op: str
+) -> _IdentityPlan:
+    """Mastra's rule: an external id belongs to the item that first took it; reuse with
+    the payload it was *first* accepted with resolves to that item while it is not
+    deleted; anything else conflicts. The whole batch is checked before raising."""
+    accepted: dict[str, tuple[DatasetItem, DatasetItem | None]] = {}
+    for row in sorted(history, key=lambda r: r.dataset_version):
+        ext = row.external_id
+        if ext is None:
+            continue
+        entry = accepted.get(ext)
+        if entry is not None and entry[0].id != row.id:
+            raise ConflictError(
+                f"external_id {ext[:80]!r} is held by two items ({entry[0].id}, {row.id})",
+                id="MASTRA_STORAGE_DATASET_ITEM_IDENTITY_CORRUPT",
+                details={"external_id": ext[:80]},
+            )
+        first, current = entry if entry is not None else (row, None)
+        if row.valid_to is None:
+            current = None if row.is_deleted else row
+        accepted[ext] = (first, current)
+    plan = _IdentityPlan(inserts=set(), existing=set(), resolved=[])
+    conflicts: list[ItemIdentityConflict] = []
+    local: dict[str, tuple[str, ItemInput]] = {}
+    for index, (new_id, item) in enumerate(zip(ids, items, strict=True)):
+        ext = item.external_id
+        holder: str | None = None
+        reason: Literal["payload_mismatch", "deleted"] | None = None
+        if ext is not None and ext in accepted:
+            first, current = accepted[ext]
+            holder = first.id
+            if current is None:
+                reason = "deleted"
+            elif not _same_payload(item, first):
+                reason = "payload_mismatch"
+            else:
+                plan.existing.add(holder)
+        elif ext is not None and ext in local:
+            holder, earlier = local[ext]
+            if not _same_payload(item, earlier):
+                reason = "payload_mismatch"
+        else:
+            holder = new_id
+            plan.inserts.add(new_id)
+            if ext is not None:
+                local[ext] = (new_id, item)
+        if reason is not None and ext is not None:
+            conflicts.append(
+                ItemIdentityConflict(
+                    index=index, external_id=ext, existing_item_id=holder, reason=reason
+                )
+            )
+        plan.resolved.append(holder)
+    if conflicts:
+        raise DatasetItemIdentityConflictError(conflicts, op)
+    return plan
+
+
+class _IdentityWrite:
+    """The ``mutate`` of :meth:`DatasetsStore.batch_insert_items`: checks the plan still
+    holds (else :class:`_StaleIdentities`), keeps the resolved stored items, and builds the
+    rows to insert (none: nothing written, no version)."""
+
+    def __init__(
+        self,
+        store: DatasetsStore,
+        seen: Dataset | None,
+        plan: _IdentityPlan | None,
+        prebuilt: list[DatasetItem] | None,
+        build: Callable[[Dataset], list[DatasetItem]],
+        existing: dict[str, DatasetItem],
+        now: datetime,
+    ) -> None:
+        self._store, self._seen, self._plan = store, seen, plan
+        self._prebuilt, self._build, self._existing, self._now = prebuilt, build, existing, now
+
+    def __call__(self, dataset: Dataset, current: dict[str, DatasetItem]) -> ItemChanges | None:
+        seen, plan = self._seen, self._plan
+        if plan is not None:
+            assert seen is not None  # planned from a dataset read
+            if dataset.version != seen.version:
+                raise _StaleIdentities("the dataset changed", id="MASTRA_STORAGE_STALE")
+            for item_id in plan.existing:
+                row = current.get(item_id)
+                # a purge rewrites rows without a version bump: plan again to see it
+                if row is None or row.is_deleted or is_purged(row.metadata):
+                    raise _StaleIdentities("an item changed", id="MASTRA_STORAGE_STALE")
+                self._existing[item_id] = row
+        if self._prebuilt is None or seen is None or _schemas(seen) != _schemas(dataset):
+            rows = self._build(dataset)
+        else:
+            version = dataset.version + 1
+            rows = [
+                r.replace(
+                    dataset_version=version,
+                    organization_id=dataset.organization_id,
+                    project_id=dataset.project_id,
+                )
+                for r in self._prebuilt
+            ]
+        if plan is not None:
+            rows = [r for r in rows if r.id in plan.inserts]
+        return self._store._changes(dataset, rows, self._now) if rows else None
 
 
 class DatasetsStore(DomainStore[DatasetsBackend]):
@@ -250,9 +414,18 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         self, dataset_id: str, items: list[ItemInput], *, operation: str = "BATCH_INSERT_ITEMS"
     ) -> list[DatasetItem]:
         """Add several items as one mutation: the version is bumped once for the batch and
-        every item is written at it, atomically (all or none).
+        every item is written at it, atomically (all or none). Returns one item per input,
+        in order.
+
+        An ``external_id`` is the item's caller-defined identity within the dataset, as in
+        Mastra: reusing one with the payload it was first accepted with is idempotent (that
+        item is returned as it is now, nothing written; a batch of only such items bumps no
+        version), and a batch repeating one with the same payload gets one item.
 
         :raises ValidationError: a bad item or one not matching the schemas (none written).
+        :raises DatasetItemIdentityConflictError: an ``external_id`` first accepted with
+            another payload, or whose item is deleted (``conflicts`` lists each; none
+            written).
         :raises NotFoundError: no such dataset.
         """
         op = operation
@@ -262,6 +435,7 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         for item in items:
             expect(item, ItemInput, op)
             optional_id(item.external_id, field="external_id", operation=op)
+        external = list(dict.fromkeys(i.external_id for i in items if i.external_id is not None))
         now = utc_now()
         ids = [str(uuid.uuid4()) for _ in items]
 
@@ -282,32 +456,44 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
                 rows.append(row)
             return rows
 
-        # A large batch is checked and validated against the schemas in a worker thread
-        # before the write (the event loop keeps running); the write then only re-checks
-        # when the dataset's schemas changed in between.
-        prebuilt: list[DatasetItem] | None = None
-        seen: Dataset | None = None
-        if len(items) > _INLINE_ITEMS:
-            seen = await self.backend.get_dataset(dataset_id)
-            if seen is not None:
+        # External ids are resolved optimistically: read the dataset's version, then the
+        # rows holding those ids, plan, and write only if the version is still the one
+        # read (every item mutation bumps it, so nothing can have taken an id meanwhile).
+        # A batch without external ids needs no plan and is written at the first try.
+        for _ in range(_IDENTITY_TRIES if external else 1):
+            seen: Dataset | None = None
+            plan: _IdentityPlan | None = None
+            if external or len(items) > _INLINE_ITEMS:
+                seen = await self.backend.get_dataset(dataset_id)
+                if seen is None:
+                    raise not_found("Dataset", "dataset_id", dataset_id, op, suffix="DATASET")
+            if external:
+                history = await self.backend.external_id_rows(dataset_id, external)
+                plan = _plan_identities(items, ids, history, op)
+            # A large batch is checked and validated against the schemas in a worker thread
+            # before the write (the event loop keeps running); the write then only
+            # re-checks when the dataset's schemas changed in between.
+            prebuilt: list[DatasetItem] | None = None
+            if seen is not None and len(items) > _INLINE_ITEMS:
                 prebuilt = await asyncio.to_thread(build, seen)
-
-        def mutate(dataset: Dataset, current: dict[str, DatasetItem]) -> ItemChanges:
-            if prebuilt is None or seen is None or _schemas(seen) != _schemas(dataset):
-                rows = build(dataset)
-            else:
-                version = dataset.version + 1
-                rows = [
-                    r.replace(
-                        dataset_version=version,
-                        organization_id=dataset.organization_id,
-                        project_id=dataset.project_id,
-                    )
-                    for r in prebuilt
-                ]
-            return self._changes(dataset, rows, now)
-
-        return list(await self._write(dataset_id, [], mutate, op))
+            existing: dict[str, DatasetItem] = {}
+            write = _IdentityWrite(self, seen, plan, prebuilt, build, existing, now)
+            try:
+                written = await self.backend.write_items(
+                    dataset_id, sorted(plan.existing) if plan else [], write
+                )
+            except _StaleIdentities:
+                continue
+            if written is None:
+                raise not_found("Dataset", "dataset_id", dataset_id, op, suffix="DATASET")
+            new = {r.id: r for r in (written[1].rows if written[1] is not None else ())}
+            return [new[i] if i in new else existing[i] for i in (plan.resolved if plan else ids)]
+        raise ConflictError(
+            f"Dataset {dataset_id} kept changing while its items' external ids were "
+            f"resolved ({_IDENTITY_TRIES} tries); try again",
+            id=f"MASTRA_STORAGE_{op}_BUSY",
+            details={"dataset_id": dataset_id},
+        )
 
     async def update_item(self, dataset_id: str, item_id: str, update: ItemUpdate) -> DatasetItem:
         """Write the item's next row (its fields merged with ``update``) at the dataset's
@@ -317,6 +503,7 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
             dataset's schemas (nothing written).
         :raises NotFoundError: no such dataset, or no current item with this id in it
             (absent, deleted, or in another dataset).
+        :raises ConflictError: the item was purged (:meth:`purge_item`); nothing written.
         """
         op = "UPDATE_ITEM"
         require_non_empty(dataset_id, field="dataset_id", operation=op)
@@ -327,6 +514,12 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
 
         def mutate(dataset: Dataset, current: dict[str, DatasetItem]) -> ItemChanges:
             row = self._current(current, item_id, dataset.id, op)
+            if is_purged(row.metadata):
+                raise ConflictError(
+                    f"Item {item_id} was purged and cannot be updated",
+                    id=f"MASTRA_STORAGE_{op}_PURGED",
+                    details={"item_id": item_id, "dataset_id": dataset.id},
+                )
             new = row.replace(
                 **changes,
                 dataset_version=dataset.version + 1,
@@ -374,6 +567,24 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
             return self._changes(dataset, rows, now)
 
         await self._write(dataset_id, ids, mutate, op)
+
+    async def purge_item(self, dataset_id: str, item_id: str) -> bool:
+        """Erase an item's content for good (Mastra's ``purgeItem``), e.g. to honour a
+        deletion request: every row of its history keeps its id, versions and times but
+        loses its payload (``input`` and the other payload fields become ``None``) and gets
+        ``metadata = {"__purged": True, "purgedAt": <ISO time>}``; the results of this
+        dataset's experiments for the item are scrubbed the same way. One atomic write,
+        serialised with the dataset's writers; no version is added, so time travel still
+        lists the item, empty. Idempotent; returns whether the item had rows in the
+        dataset. A purged item can still be deleted, but not updated.
+
+        :raises ValidationError: an empty or non-string id, before any I/O.
+        """
+        op = "PURGE_ITEM"
+        require_non_empty(dataset_id, field="dataset_id", operation=op)
+        require_non_empty(item_id, field="item_id", operation=op)
+        marker = {PURGED_KEY: True, "purgedAt": to_iso(utc_now())}
+        return await self.backend.purge_item(dataset_id, item_id, marker)
 
     async def get_item(self, item_id: str, *, version: int | None = None) -> DatasetItem | None:
         """The item's current row, or the row visible at dataset ``version``; ``None``
@@ -506,4 +717,4 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         return changes.rows if changes is not None else ()
 
 
-__all__ = ["DatasetsStore", "check_schema"]
+__all__ = ["DatasetItemIdentityConflictError", "DatasetsStore", "check_schema"]

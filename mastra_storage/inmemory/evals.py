@@ -30,7 +30,16 @@ from ..backend.experiments import (
     ResultQuery,
 )
 from ..errors import ConflictError
-from ..eval_records import Blob, Dataset, DatasetItem, DatasetVersion, Experiment, ExperimentResult
+from ..eval_records import (
+    ITEM_PAYLOAD_FIELDS,
+    RESULT_PURGED_FIELDS,
+    Blob,
+    Dataset,
+    DatasetItem,
+    DatasetVersion,
+    Experiment,
+    ExperimentResult,
+)
 
 T = TypeVar("T")
 
@@ -131,6 +140,33 @@ class InMemoryDatasetsBackend(DatasetsBackend):
         updated = dataset.replace(version=version)
         db.datasets[dataset_id] = updated
         return _copy(updated), _copy(changes)
+
+    async def external_id_rows(self, dataset_id: str, external_ids: list[str]) -> list[DatasetItem]:
+        wanted = set(external_ids)
+        return _copy(
+            [
+                r
+                for r in self._db.items.values()
+                if r.dataset_id == dataset_id and r.external_id in wanted
+            ]
+        )
+
+    async def purge_item(self, dataset_id: str, item_id: str, marker: dict[str, Any]) -> bool:
+        db = self._db
+        if dataset_id not in db.datasets:
+            return False
+        keys = [k for k, r in db.items.items() if r.id == item_id and r.dataset_id == dataset_id]
+        if not keys:
+            return False
+        scrub = dict.fromkeys(ITEM_PAYLOAD_FIELDS)
+        for key in keys:
+            db.items[key] = db.items[key].replace(**{**scrub, "metadata": _copy(marker)})
+        cleared = dict.fromkeys(RESULT_PURGED_FIELDS)
+        for result_id, result in list(db.results.items()):
+            experiment = db.experiments.get(result.experiment_id)
+            if result.item_id == item_id and experiment and experiment.dataset_id == dataset_id:
+                db.results[result_id] = result.replace(**{**cleared, "metadata": _copy(marker)})
+        return True
 
     async def get_item(self, item_id: str, version: int | None) -> DatasetItem | None:
         rows = [r for r in self._db.items.values() if r.id == item_id and r.visible_at(version)]

@@ -15,7 +15,7 @@ import pytest
 
 from ...composite import MastraStorage
 from ...domains.blobs import BlobsStore, blob_hash
-from ...domains.datasets import DatasetsStore
+from ...domains.datasets import DatasetItemIdentityConflictError, DatasetsStore
 from ...domains.experiments import ExperimentsStore
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...eval_records import (
@@ -219,6 +219,167 @@ class EvalsTests(ConformanceBase):
         assert sum(r.valid_to is None for r in history) == 1 and len(history) == 5
         rows = await ds.list_dataset_versions(dataset.id, per_page=None)
         assert sorted(v.version for v in rows.items) == list(range(1, 14))
+
+    async def test_external_ids_are_item_identities(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        dataset = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        payload = {"q": "a", "n": 1, "flags": {"x": True, "y": [1, 2.5]}}
+        first = await ds.add_item(dataset.id, ItemInput(input=payload, external_id="e1"))
+        # key order is free, 1 and 1.0 are one number: the same payload, nothing written
+        again = await ds.add_item(
+            dataset.id,
+            ItemInput(
+                input={"flags": {"y": [1.0, 2.5], "x": True}, "n": 1, "q": "a"}, external_id="e1"
+            ),
+        )
+        assert again == first
+        assert (await ds.get_dataset(dataset.id)).version == 1  # type: ignore[union-attr]
+        for other in (
+            ItemInput(input=payload, external_id="e1", ground_truth="g"),
+            ItemInput(input={**payload, "n": True}, external_id="e1"),  # True is not 1
+        ):
+            with pytest.raises(DatasetItemIdentityConflictError) as caught:
+                await ds.add_item(dataset.id, other)
+            assert [
+                (c.index, c.external_id, c.existing_item_id, c.reason)
+                for c in caught.value.conflicts
+            ] == [(0, "e1", first.id, "payload_mismatch")]
+        # a batch: a new id twice (one item), a known id, no id; one version bump
+        batch = await ds.batch_insert_items(
+            dataset.id,
+            [
+                ItemInput(input={"q": "b"}, external_id="e2"),
+                ItemInput(input=payload, external_id="e1"),
+                ItemInput(input={"q": "b"}, external_id="e2"),
+                ItemInput(input={"q": "c"}),
+            ],
+        )
+        assert batch[1] == first and batch[0] == batch[2] and batch[0].id != batch[3].id
+        assert {batch[0].dataset_version, batch[3].dataset_version} == {2}
+        assert (await ds.list_items(dataset.id)).total == 3
+        # one conflict anywhere fails the whole batch; every conflict is reported
+        with pytest.raises(DatasetItemIdentityConflictError) as caught:
+            await ds.batch_insert_items(
+                dataset.id,
+                [
+                    ItemInput(input={"q": "d"}, external_id="e3"),
+                    ItemInput(input={"q": "other"}, external_id="e2"),
+                    ItemInput(input={"q": "d2"}, external_id="e3"),
+                ],
+            )
+        assert [(c.index, c.reason) for c in caught.value.conflicts] == [
+            (1, "payload_mismatch"),
+            (2, "payload_mismatch"),
+        ]
+        assert caught.value.conflicts[1].existing_item_id not in {first.id, batch[0].id}
+        assert (await ds.get_dataset(dataset.id)).version == 2  # type: ignore[union-attr]
+        # an update keeps the identity: the first payload still resolves, to the item now
+        updated = await ds.update_item(dataset.id, first.id, ItemUpdate(input={"q": "a2"}))
+        assert updated.external_id == "e1"
+        assert await ds.add_item(dataset.id, ItemInput(input=payload, external_id="e1")) == updated
+        with pytest.raises(DatasetItemIdentityConflictError):
+            await ds.add_item(dataset.id, ItemInput(input={"q": "a2"}, external_id="e1"))
+        await ds.delete_item(dataset.id, first.id)
+        with pytest.raises(DatasetItemIdentityConflictError) as caught:
+            await ds.add_item(dataset.id, ItemInput(input=payload, external_id="e1"))
+        assert caught.value.conflicts[0].reason == "deleted"
+        # identities are per dataset
+        elsewhere = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        moved = await ds.add_item(elsewhere.id, ItemInput(input={"q": "z"}, external_id="e1"))
+        assert moved.id != first.id
+        with pytest.raises(ValidationError):
+            await ds.add_item(dataset.id, ItemInput(input={"q": "x"}, external_id=""))
+
+    async def test_concurrent_external_ids_make_one_item_each(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        dataset = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        same = [
+            ds.add_item(dataset.id, ItemInput(input={"q": 1}, external_id="x")) for _ in range(5)
+        ]
+        distinct = [
+            ds.add_item(dataset.id, ItemInput(input={"q": i}, external_id=f"d{i}"))
+            for i in range(5)
+        ]
+        done = await asyncio.gather(*same, *distinct)
+        assert len({i.id for i in done[:5]}) == 1
+        assert len({i.id for i in done[5:]}) == 5
+        current = await ds.list_items(dataset.id, per_page=None)
+        assert sorted(i.external_id or "" for i in current.items) == sorted(
+            ["x", *(f"d{i}" for i in range(5))]
+        )
+        assert (await ds.get_dataset(dataset.id)).version == 6  # type: ignore[union-attr]
+
+    async def test_purge_item_scrubs_history_and_results(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        dataset = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        item = await ds.add_item(
+            dataset.id,
+            ItemInput(input={"q": "secret"}, ground_truth="g", metadata={"m": 1}, external_id="p1"),
+        )
+        await ds.update_item(dataset.id, item.id, ItemUpdate(input={"q": "secret2"}))
+        keep = await ds.add_item(dataset.id, ItemInput(input={"q": "keep"}))
+        ex = await storage.get_store("experiments")
+        results = []
+        if ex is not None:
+            run = await ex.create_experiment(
+                ExperimentInput(dataset_id=dataset.id, dataset_version=3)
+            )
+            for target in (item, keep):
+                results.append(
+                    await ex.add_experiment_result(
+                        ResultInput(
+                            experiment_id=run.id,
+                            item_id=target.id,
+                            input=target.input,
+                            output={"a": 1},
+                            tags=["t"],
+                            comment="c",
+                            metadata={"r": 1},
+                            started_at=_at(0),
+                            completed_at=_at(1),
+                        )
+                    )
+                )
+        other = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        assert await ds.purge_item(other.id, item.id) is False  # not an item of that dataset
+        assert await ds.purge_item(dataset.id, "no-such-item") is False
+        assert len(await ds.get_item_history(item.id)) == 2
+        assert (await ds.get_item_history(item.id))[0].input == {"q": "secret2"}
+        assert await ds.purge_item(dataset.id, item.id) is True
+        history = await ds.get_item_history(item.id)
+        assert [(r.dataset_version, r.valid_to) for r in history] == [(2, None), (1, 2)]
+        for row in history:
+            assert (row.input, row.ground_truth, row.external_id) == (None, None, "p1")
+            assert row.metadata is not None and row.metadata["__purged"] is True
+            assert isinstance(row.metadata["purgedAt"], str)
+        assert (await ds.get_dataset(dataset.id)).version == 3  # type: ignore[union-attr]
+        assert (await ds.get_item(keep.id)) == keep
+        if ex is not None:
+            scrubbed = await ex.get_experiment_result(results[0].id)
+            assert scrubbed is not None
+            assert (scrubbed.input, scrubbed.output, scrubbed.tags, scrubbed.comment) == (
+                None,
+                None,
+                None,
+                None,
+            )
+            assert scrubbed.metadata is not None and scrubbed.metadata["__purged"] is True
+            assert scrubbed.item_id == item.id and scrubbed.started_at == results[0].started_at
+            assert await ex.get_experiment_result(results[1].id) == results[1]
+        with pytest.raises(ConflictError):
+            await ds.update_item(dataset.id, item.id, ItemUpdate(input={"q": "back"}))
+        with pytest.raises(DatasetItemIdentityConflictError):  # the first payload is gone
+            await ds.add_item(
+                dataset.id,
+                ItemInput(
+                    input={"q": "secret"}, ground_truth="g", metadata={"m": 1}, external_id="p1"
+                ),
+            )
+        assert await ds.purge_item(dataset.id, item.id) is True  # idempotent
+        await ds.delete_item(dataset.id, item.id)  # a purged item can still be deleted
+        assert await ds.get_item(item.id) is None
+        with pytest.raises(ValidationError):
+            await ds.purge_item(dataset.id, "")
 
     async def test_delete_dataset_cascades(self, storage: MastraStorage) -> None:
         ds = await self.datasets(storage)
