@@ -1,19 +1,22 @@
 #!/usr/bin/env node
-// Datasets (SCD-2 item versions) and experiments through the real @mastra/pg (TypeScript
-// reference).
+// Datasets (SCD-2 item versions), experiments and blobs through the real @mastra/pg
+// (TypeScript reference).
 //
 // Usage (stdout is exactly one JSON line; Mastra logs go to stderr):
 //   node mastra_evals_pg_harness.mjs URL SCHEMA write DATASET_ID EXPERIMENT_ID
-//   node mastra_evals_pg_harness.mjs URL SCHEMA read DATASET_ID EXPERIMENT_ID [--no-init]
+//   node mastra_evals_pg_harness.mjs URL SCHEMA read DATASET_ID EXPERIMENT_ID [BLOB_HASHES] [--no-init]
 //
 // write: through Mastra's own methods, dataset DATASET_ID with an input schema; item A added
 //   then updated, item B added then deleted, two items added in one batch (five versions);
-//   experiment EXPERIMENT_ID on version 5 with two results (fixed start/end times), marked
-//   completed with counts; then `read`.
+//   experiment EXPERIMENT_ID on version 5 with two results (fixed start/end times; the second
+//   reviewed: status, tags, comment), marked completed with counts; the blobs of harness_common's writeFixtureBlobs; then `read` of
+//   those blobs, with {blobWrite: {hashes, deleted}}.
 // read: {dataset, versions, current, snapshots (items per version), history (rows per
-//   item), experiment, results}, null/undefined fields dropped, dates as ISO strings.
+//   item), experiment, results, the ids of its results with status "reviewed" and with tag
+//   "flaky", blobs (get/has/getMany of BLOB_HASHES, comma separated)},
+//   null/undefined fields dropped, dates as ISO strings.
 
-import { closeStore, loadPackage, normalize, runMain } from './harness_common.mjs';
+import { closeStore, loadPackage, normalize, readBlobs, runMain, splitIds, writeFixtureBlobs } from './harness_common.mjs';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 const T1 = new Date('2026-03-01T10:00:01.500Z');
@@ -89,6 +92,7 @@ async function write(datasets, experiments, datasetId, experimentId) {
     completedAt: T2,
     retryCount: 1,
   });
+  await experiments.updateExperimentResult({ id: `${experimentId}-r2`, status: 'reviewed', tags: ['flaky', 'x'], comment: 'look again' });
   await experiments.updateExperiment({
     id: experimentId,
     status: 'completed',
@@ -98,7 +102,7 @@ async function write(datasets, experiments, datasetId, experimentId) {
   });
 }
 
-async function read(datasets, experiments, datasetId, experimentId) {
+async function read(datasets, experiments, blobs, datasetId, experimentId, blobHashes) {
   const dataset = await datasets.getDatasetById({ id: datasetId });
   const versions = (await datasets.listDatasetVersions({ datasetId, pagination: { page: 0, perPage: false } })).versions;
   const current = (await datasets.listItems({ datasetId, pagination: { page: 0, perPage: false } })).items;
@@ -111,7 +115,10 @@ async function read(datasets, experiments, datasetId, experimentId) {
   }
   const history = {};
   for (const id of [...itemIds].sort()) history[id] = clean(await datasets.getItemHistory(id));
-  const results = (await experiments.listExperimentResults({ experimentId, pagination: { page: 0, perPage: false } })).results;
+  const page = { page: 0, perPage: false };
+  const results = (await experiments.listExperimentResults({ experimentId, pagination: page })).results;
+  const reviewed = (await experiments.listExperimentResults({ experimentId, status: 'reviewed', pagination: page })).results;
+  const flaky = (await experiments.listExperimentResults({ experimentId, tags: ['flaky'], pagination: page })).results;
   return {
     dataset: clean(dataset),
     versions: versions.map((v) => v.version),
@@ -120,25 +127,33 @@ async function read(datasets, experiments, datasetId, experimentId) {
     history,
     experiment: clean(await experiments.getExperimentById({ id: experimentId })),
     results: clean(results),
+    reviewed: reviewed.map((r) => r.id),
+    flaky: flaky.map((r) => r.id),
+    blobs: await readBlobs(blobs, blobHashes),
   };
 }
 
 async function main() {
   const argv = process.argv.slice(2);
   const init = !argv.includes('--no-init');
-  const [url, schema, cmd, datasetId, experimentId] = argv.filter((a) => a !== '--no-init');
+  const [url, schema, cmd, datasetId, experimentId, hashArg] = argv.filter((a) => a !== '--no-init');
   if (!['write', 'read'].includes(cmd) || !datasetId || !experimentId) {
-    throw new Error('usage: mastra_evals_pg_harness.mjs URL SCHEMA write|read DATASET_ID EXPERIMENT_ID [--no-init]');
+    throw new Error('usage: mastra_evals_pg_harness.mjs URL SCHEMA write|read DATASET_ID EXPERIMENT_ID [BLOB_HASHES] [--no-init]');
   }
   const { mod } = await loadPackage('@mastra/pg');
   const store = new mod.PostgresStore({ id: 'evals-compat', connectionString: url, schemaName: schema });
   if (init) await store.init();
   const datasets = await store.getStore('datasets');
   const experiments = await store.getStore('experiments');
-  if (cmd === 'write') await write(datasets, experiments, datasetId, experimentId);
-  const out = await read(datasets, experiments, datasetId, experimentId);
+  const blobs = await store.getStore('blobs');
+  let blobWrite;
+  if (cmd === 'write') {
+    await write(datasets, experiments, datasetId, experimentId);
+    blobWrite = await writeFixtureBlobs(blobs, 'ts');
+  }
+  const out = await read(datasets, experiments, blobs, datasetId, experimentId, blobWrite ? blobWrite.hashes : splitIds(hashArg, ''));
   await closeStore(store);
-  return out;
+  return blobWrite ? { ...out, blobWrite } : out;
 }
 
 runMain(main, { exit: false, emitResult: true });

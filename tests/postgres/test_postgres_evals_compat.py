@@ -1,7 +1,9 @@
-"""Datasets and experiments shared with the real ``@mastra/pg`` 1.27.1, both ways: a dataset
-with item versions (update, delete tombstone, a batch) and an experiment with results,
-written by one side and read by the other through its public API (every version's
-snapshot, every item's history); and our init makes exactly Mastra's tables and indexes."""
+"""Datasets, experiments and blobs shared with the real ``@mastra/pg`` 1.27.1 (which has
+``ExperimentsPG`` and ``BlobsPG``), both ways: a dataset with item versions (update, delete
+tombstone, a batch), an experiment with results, and blobs (text, binary, put twice, put
+many, deleted), written by one side and read by the other through its public API (every
+version's snapshot, every item's history, get/has/getMany of every blob); and our init makes
+exactly Mastra's tables and indexes."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 
 from mastra_storage.domains.datasets import DatasetsStore
 from mastra_storage.domains.experiments import ExperimentsStore
-from mastra_storage.eval_layout import DATASET_TABLES, EXPERIMENT_TABLES
+from mastra_storage.eval_layout import DATASET_TABLES, EXPERIMENT_TABLES, SKILL_BLOBS
 from mastra_storage.eval_records import (
     DatasetInput,
     ExperimentInput,
@@ -20,6 +22,7 @@ from mastra_storage.eval_records import (
     ItemInput,
     ItemUpdate,
     ResultInput,
+    ResultUpdate,
 )
 from mastra_storage.layout import record_columns
 from mastra_storage.records import Record
@@ -27,6 +30,12 @@ from mastra_storage.timeutil import to_iso
 from mastra_storage_postgres import PostgresStore
 from tests.postgres.conftest import NPM_PACKAGES, REPO, SchemaFactory
 from tests.support.compat import Harness, harness_runner
+from tests.support.studio_compat import (
+    blob_fixture_hashes,
+    check_blobs_present,
+    our_blob_view,
+    write_blob_fixture,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -86,6 +95,7 @@ async def our_view(ds: DatasetsStore, ex: ExperimentsStore, did: str, eid: str) 
     experiment = await ex.get_experiment(eid)
     assert experiment is not None
     results = (await ex.list_experiment_results(eid, per_page=None)).items
+    reviewed = (await ex.list_experiment_results(eid, status="reviewed", per_page=None)).items
     return {
         "dataset": row(dataset),
         "versions": [v.version for v in versions],
@@ -94,6 +104,9 @@ async def our_view(ds: DatasetsStore, ex: ExperimentsStore, did: str, eid: str) 
         "history": history,
         "experiment": row(experiment),
         "results": [row(r) for r in results],
+        "reviewed": [r.id for r in reviewed],
+        # we have no tag filter: the harness's tag query over our rows is what is checked
+        "flaky": [r.id for r in results if "flaky" in (r.tags or [])],
     }
 
 
@@ -177,6 +190,9 @@ async def write_ours(ds: DatasetsStore, ex: ExperimentsStore, did: str, eid: str
             retry_count=1,
         )
     )
+    await ex.update_experiment_result(
+        f"{eid}-r2", ResultUpdate(status="reviewed", tags=["flaky", "x"], comment="look again")
+    )
     await ex.update_experiment(
         eid,
         ExperimentUpdate(status="completed", succeeded_count=1, failed_count=1, completed_at=T2),
@@ -184,7 +200,7 @@ async def write_ours(ds: DatasetsStore, ex: ExperimentsStore, did: str, eid: str
 
 
 async def tables_shape(admin: Any, schema: str) -> dict[str, Any]:
-    names = [t.name for t in (*DATASET_TABLES, *EXPERIMENT_TABLES)]
+    names = [t.name for t in (*DATASET_TABLES, *EXPERIMENT_TABLES, SKILL_BLOBS)]
     columns = await admin.fetch(
         "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text "
         "FROM information_schema.columns WHERE table_schema = $1 "
@@ -208,14 +224,26 @@ async def test_datasets_and_experiments_both_ways(
 ) -> None:
     # Mastra creates its schema and writes; we read the same records
     reference = evals_harness(pg_url, schema, "write", "ts-ds", "ts-exp")
+    blob_write = reference.pop("blobWrite")
+    ts_hashes = blob_write["hashes"]
+    assert (ts_hashes, blob_write["deleted"]) == (blob_fixture_hashes("ts"), [True, False])
     store = PostgresStore(pg_url, schema_name=schema)
     await store.init()
     try:
         ds = await store.require_store("datasets")
         ex = await store.require_store("experiments")
         ours = await our_view(ds, ex, "ts-ds", "ts-exp")
+        mastra_blobs = reference.pop("blobs")
         assert without_run_times(ours) == without_run_times(norm(reference))
+        # compared as printed (norm would drop a deleted blob's null)
+        our_blobs = await our_blob_view(store, ts_hashes)
+        assert our_blobs == mastra_blobs
+        check_blobs_present(our_blobs, "ts", ts_hashes)
+        # the first put's time, not the second's (a put of a stored hash is a no-op)
+        assert our_blobs["get"][ts_hashes[0]]["createdAt"] == "2026-03-01T09:00:00.000Z"
         assert ours["versions"] == [5, 4, 3, 2, 1] and len(ours["current"]) == 3
+        assert ours["reviewed"] == ours["flaky"] == ["ts-exp-r2"]
+        assert ours["results"][1]["comment"] == "look again"
         iso = [to_iso(t) for t in (T0, T1, T2)]
         assert (ours["experiment"]["startedAt"], ours["experiment"]["completedAt"]) == (
             iso[0],
@@ -240,11 +268,18 @@ async def test_datasets_and_experiments_both_ways(
             ds = await store.require_store("datasets")
             ex = await store.require_store("experiments")
             await write_ours(ds, ex, "py-ds", "py-exp")
+            blobs = await write_blob_fixture(store, "py")
+            assert blobs["deleted"] == [True, False]
             expected = await our_view(ds, ex, "py-ds", "py-exp")
+            our_blobs = await our_blob_view(store, blobs["hashes"])
         finally:
             await store.close()
-        found = evals_harness(pg_url, ours_schema, "read", "py-ds", "py-exp", "--no-init")
+        hashes = ",".join(blobs["hashes"])
+        found = evals_harness(pg_url, ours_schema, "read", "py-ds", "py-exp", hashes, "--no-init")
+        assert found.pop("blobs") == our_blobs
         assert norm(found) == expected
+        assert expected["reviewed"] == expected["flaky"] == ["py-exp-r2"]
+        check_blobs_present(our_blobs, "py", blobs["hashes"])
         assert expected["snapshots"]["4"][0]["input"] == {"question": "What is 2+3? ✓"}
         assert await tables_shape(admin, ours_schema) == await tables_shape(admin, schema)
     finally:

@@ -187,8 +187,13 @@ def check_fixture_present(view: dict[str, Any], prefix: str, hashes: list[str]) 
     )
     assert experiment["listed"] == [f"{prefix}-exp"]
     assert experiment["reviewed"] == experiment["flaky"] == [f"{prefix}-exp-r2"]
+    check_blobs_present(view["blobs"], prefix, hashes)
+
+
+def check_blobs_present(blobs: dict[str, Any], prefix: str, hashes: list[str]) -> None:
+    """The blobs a ``writeFixtureBlobs(prefix)`` (or :func:`write_blob_fixture`) made are in
+    ``blobs`` (a ``readBlobs`` view) as written, under our hashes of their contents."""
     assert hashes == blob_fixture_hashes(prefix) and len(set(hashes)) == 4
-    blobs = view["blobs"]
     assert [blobs["has"][h] for h in hashes] == [True, True, True, False]
     assert blobs["many"] == sorted(hashes[:3]) and blobs["get"][hashes[3]] is None
     text, data, doc, _ = blob_fixture(prefix)
@@ -385,6 +390,7 @@ __all__ = [
     "T2",
     "blob_fixture",
     "blob_fixture_hashes",
+    "check_blobs_present",
     "check_fixture_present",
     "clean",
     "our_blob_view",
