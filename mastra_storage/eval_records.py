@@ -77,7 +77,9 @@ class DatasetItem(Record, kw_only=True):
     project_id: str | None = None
     valid_to: int | None = None
     is_deleted: bool = False
-    input: Any
+    #: required on every write; ``None`` only on a purged row (a reader that drops nulls
+    #: must still decode it)
+    input: Any = None
     ground_truth: Any = None
     request_context: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
@@ -200,7 +202,8 @@ class ExperimentResult(Record, kw_only=True):
     experiment_id: str
     item_id: str
     item_dataset_version: int | None = None
-    input: Any
+    #: ``None`` on a result whose item was purged
+    input: Any = None
     output: Any = None
     ground_truth: Any = None
     metadata: dict[str, Any] | None = None

@@ -75,11 +75,16 @@ class RowCodec:
             + " WHERE id = ?"
         )
         self._rest = tuple(rest)
+        # NOT NULL JSON columns store None as JSON null, as Mastra does (a purged dataset
+        # item's ``input``), instead of failing the constraint.
+        self._json_required = frozenset(
+            c.name for c in table.columns if c.logical == "jsonb" and c.name in table.not_null
+        )
 
     def encode_value(self, column: str, value: Any) -> Any:
         logical = self._logical[column]
         if value is None:
-            return None
+            return "null" if column in self._json_required else None
         if logical == "jsonb":
             return json_param(value)
         if logical == "timestamp":

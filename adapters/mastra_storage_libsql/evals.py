@@ -23,6 +23,8 @@ import msgspec
 
 from mastra_storage.backend.blobs import BlobsBackend
 from mastra_storage.backend.datasets import (
+    ITEM_PURGE_COLUMNS,
+    RESULT_PURGE_COLUMNS,
     DatasetMutation,
     DatasetQuery,
     DatasetsBackend,
@@ -113,6 +115,13 @@ BLOB_CODEC = RecordCodec(SKILL_BLOBS, Blob)
 #: An item row visible now (``?`` unused) or at a version (two ``?``: the version twice).
 _CURRENT = '"validTo" IS NULL AND "isDeleted" = 0'
 _AT_VERSION = '"isDeleted" = 0 AND "datasetVersion" <= ? AND ("validTo" IS NULL OR "validTo" > ?)'
+
+
+def _scrubbed(columns: Sequence[str]) -> str:
+    """The ``SET`` list of a purge: ``input`` JSON ``null`` (as Mastra writes it), the
+    other columns NULL, then ``metadata`` (the first ``?``: the marker)."""
+    sets = [f"{q(c)} = jsonb('null')" if c == "input" else f"{q(c)} = NULL" for c in columns]
+    return ", ".join(['"metadata" = jsonb(?)', *sets])
 
 
 class _Pages(LibSQLDomain):
@@ -311,6 +320,47 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
             return dataset.replace(version=version), changes
 
         return await self.db.run("writeItems", job)
+
+    async def external_id_rows(self, dataset_id: str, external_ids: list[str]) -> list[DatasetItem]:
+        cond, params = in_list('"externalId"', external_ids)
+        sql = (
+            f"SELECT {ITEM_CODEC.select} FROM {TABLE_DATASET_ITEMS} "
+            f'WHERE "datasetId" = ? AND {cond}'
+        )
+
+        def job(tx: Tx) -> list[DatasetItem]:
+            return [ITEM_CODEC.from_raw(r) for r in tx.fetchall(sql, [dataset_id, *params])]
+
+        return await self.db.run("listItemsByExternalId", job, mode="none")
+
+    async def purge_item(self, dataset_id: str, item_id: str, marker: dict[str, Any]) -> bool:
+        """One ``BEGIN IMMEDIATE`` transaction (serialised with the item writers): every row
+        of the item, then the results of this dataset's experiments for it."""
+        marker_json = ITEM_CODEC.encode_value("metadata", marker)
+
+        def job(tx: Tx) -> bool:
+            found = tx.fetchone(
+                f"SELECT COUNT(*) FROM {TABLE_DATASET_ITEMS} "
+                f'WHERE id = ? AND "datasetId" = ? AND EXISTS '
+                f"(SELECT 1 FROM {TABLE_DATASETS} WHERE id = ?)",
+                (item_id, dataset_id, dataset_id),
+            )
+            if not found or not found[0]:
+                return False
+            tx.execute(
+                f"UPDATE {TABLE_DATASET_ITEMS} SET {_scrubbed(ITEM_PURGE_COLUMNS)} "
+                f'WHERE id = ? AND "datasetId" = ?',
+                (marker_json, item_id, dataset_id),
+            )
+            tx.execute(
+                f"UPDATE {TABLE_EXPERIMENT_RESULTS} SET {_scrubbed(RESULT_PURGE_COLUMNS)} "
+                f'WHERE "itemId" = ? AND "experimentId" IN '
+                f'(SELECT id FROM {TABLE_EXPERIMENTS} WHERE "datasetId" = ?)',
+                (marker_json, item_id, dataset_id),
+            )
+            return True
+
+        return await self.db.run("purgeItem", job)
 
     async def get_item(self, item_id: str, version: int | None) -> DatasetItem | None:
         params: list[Any]

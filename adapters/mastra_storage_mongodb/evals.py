@@ -24,6 +24,8 @@ import msgspec
 
 from mastra_storage.backend.blobs import BlobsBackend
 from mastra_storage.backend.datasets import (
+    ITEM_PURGE_COLUMNS,
+    RESULT_PURGE_COLUMNS,
     DatasetMutation,
     DatasetQuery,
     DatasetsBackend,
@@ -368,6 +370,46 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
             id="MASTRA_STORAGE_DATASET_VERSION_CONFLICT",
             details={"dataset_id": dataset_id},
         )
+
+    async def external_id_rows(self, dataset_id: str, external_ids: list[str]) -> list[DatasetItem]:
+        coll = self._conn.collection(TABLE_DATASET_ITEMS)
+        match = {"datasetId": eq(dataset_id), "externalId": {"$in": list(external_ids)}}
+        docs = await self._conn.guard("listItemsByExternalId", coll.find(match).to_list())
+        return [ITEM_DOC.record_of(d) for d in docs]
+
+    async def purge_item(self, dataset_id: str, item_id: str, marker: dict[str, Any]) -> bool:
+        """Every row of the item, then the results of this dataset's experiments for it:
+        one transaction where the deployment has them (a concurrent item write then
+        conflicts and retries); without, a write racing the purge can copy the old payload
+        into its new row, and purging again scrubs it."""
+        conn = self._conn
+        scrub_items = {"$set": {**dict.fromkeys(ITEM_PURGE_COLUMNS), "metadata": marker}}
+        scrub_results = {"$set": {**dict.fromkeys(RESULT_PURGE_COLUMNS), "metadata": marker}}
+
+        async def work(session: Session) -> bool:
+            datasets = conn.collection(TABLE_DATASETS)
+            if await datasets.find_one({"id": eq(dataset_id)}, {"_id": 1}, session=session) is None:
+                return False
+            done = await conn.collection(TABLE_DATASET_ITEMS).update_many(
+                {"id": eq(item_id), "datasetId": eq(dataset_id)}, scrub_items, session=session
+            )
+            if done.matched_count == 0:
+                return False
+            experiments = [
+                str(d["id"])
+                for d in await conn.collection(TABLE_EXPERIMENTS)
+                .find({"datasetId": eq(dataset_id)}, {"id": 1}, session=session)
+                .to_list()
+            ]
+            if experiments:
+                await conn.collection(TABLE_EXPERIMENT_RESULTS).update_many(
+                    {"itemId": eq(item_id), "experimentId": {"$in": experiments}},
+                    scrub_results,
+                    session=session,
+                )
+            return True
+
+        return await conn.atomic("purgeItem", work)
 
     async def get_item(self, item_id: str, version: int | None) -> DatasetItem | None:
         coll = self._conn.collection(TABLE_DATASET_ITEMS)

@@ -17,6 +17,8 @@ from typing import Any, Generic, TypeVar
 
 from mastra_storage.backend.blobs import BlobsBackend
 from mastra_storage.backend.datasets import (
+    ITEM_PURGE_COLUMNS,
+    RESULT_PURGE_COLUMNS,
     DatasetMutation,
     DatasetQuery,
     DatasetsBackend,
@@ -180,6 +182,13 @@ def _equal(p: Params, equal: dict[str, Any]) -> list[str]:
     return [f"{q(column)} = {p.add(value)}" for column, value in equal.items()]
 
 
+def _scrubbed(columns: Sequence[str]) -> str:
+    """The ``SET`` list of a purge: ``input`` JSON ``null`` (as ``@mastra/pg`` writes it),
+    the other columns NULL, ``metadata`` the marker (``$3``)."""
+    sets = [f"{q(c)} = 'null'::jsonb" if c == "input" else f"{q(c)} = NULL" for c in columns]
+    return ", ".join([*sets, '"metadata" = $3::jsonb'])
+
+
 def _int_after(column: str, cursor: Cursor, p: Params, *, descending: bool) -> str:
     """ "Strictly after ``cursor``" for an integer key, then ``id`` in the same direction."""
     op = "<" if descending else ">"
@@ -287,6 +296,44 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
                 f"UPDATE {self._d.full} SET version = $2 WHERE id = $1", dataset_id, version
             )
             return dataset.replace(version=version), changes
+
+    async def external_id_rows(self, dataset_id: str, external_ids: list[str]) -> list[DatasetItem]:
+        rows = await self._db.fetch(
+            "listItemsByExternalId",
+            f"SELECT {self._i.select} FROM {self._i.full} "
+            f'WHERE "datasetId" = $1 AND "externalId" = ANY($2::text[])',
+            dataset_id,
+            external_ids,
+        )
+        return [self._i.decode(r) for r in rows]
+
+    async def purge_item(self, dataset_id: str, item_id: str, marker: dict[str, Any]) -> bool:
+        """One transaction, the dataset row locked as a writer: every row of the item, then
+        the results of this dataset's experiments for it (as ``@mastra/pg`` purges)."""
+        async with self._db.transaction("purgeItem") as tx:
+            found = await tx.fetchval(
+                f"SELECT 1 FROM {self._d.full} WHERE id = $1 FOR UPDATE", dataset_id
+            )
+            if found is None:
+                return False
+            status = await tx.execute(
+                f"UPDATE {self._i.full} SET {_scrubbed(ITEM_PURGE_COLUMNS)} "
+                f'WHERE id = $1 AND "datasetId" = $2',
+                item_id,
+                dataset_id,
+                json_param(marker),
+            )
+            if status.endswith(" 0"):
+                return False
+            await tx.execute(
+                f"UPDATE {self._er} SET {_scrubbed(RESULT_PURGE_COLUMNS)} "
+                f'WHERE "itemId" = $1 AND "experimentId" IN '
+                f'(SELECT id FROM {self._ex} WHERE "datasetId" = $2)',
+                item_id,
+                dataset_id,
+                json_param(marker),
+            )
+            return True
 
     async def get_item(self, item_id: str, version: int | None) -> DatasetItem | None:
         if version is None:

@@ -16,10 +16,30 @@ from typing import Any
 import msgspec
 
 from ..errors import NotSupportedError
-from ..eval_records import Dataset, DatasetItem, DatasetVersion
+from ..eval_records import (
+    ITEM_PAYLOAD_FIELDS,
+    RESULT_PURGED_FIELDS,
+    Dataset,
+    DatasetItem,
+    DatasetVersion,
+    ExperimentResult,
+)
+from ..layout import record_columns
 from ..pagination import Cursor
 from ..timeutil import to_epoch_ms
 from .paging import PageKey, run_page
+
+
+def _columns(record: type[msgspec.Struct], fields: Iterable[str]) -> tuple[str, ...]:
+    by_field = dict(record_columns(record))
+    return tuple(by_field[f] for f in fields if f != "metadata")
+
+
+#: The item columns :meth:`DatasetsBackend.purge_item` sets to null (``input``, NOT NULL in
+#: some releases, to JSON ``null`` as Mastra writes it); ``metadata`` gets the marker.
+ITEM_PURGE_COLUMNS: tuple[str, ...] = _columns(DatasetItem, ITEM_PAYLOAD_FIELDS)
+#: The result columns a purge sets to null; ``metadata`` gets the marker.
+RESULT_PURGE_COLUMNS: tuple[str, ...] = _columns(ExperimentResult, RESULT_PURGED_FIELDS)
 
 
 class ItemChanges(msgspec.Struct, kw_only=True, frozen=True):
@@ -240,6 +260,8 @@ class DatasetsBackend(ABC):
 
 
 __all__ = [
+    "ITEM_PURGE_COLUMNS",
+    "RESULT_PURGE_COLUMNS",
     "DatasetMutation",
     "DatasetQuery",
     "DatasetsBackend",
