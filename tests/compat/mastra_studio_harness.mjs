@@ -128,7 +128,9 @@ async function doWrite(store) {
     comparisonId: 'ts-cmp',
     variantId: 'baseline',
     trialIndex: 1,
-    totalItems: 2,
+    provenance: { source: 'ci', sourceId: 'repo', sourceVersion: 'abc123', metadata: { run: 7 } },
+    runnerAttestation: { runnerId: 'runner-1', invocationId: 'inv-1' },
+    totalItems: 3,
   });
   await experiments.updateExperiment({ id: 'ts-exp', status: 'running', startedAt: T0 });
   await experiments.addExperimentResult({
@@ -147,6 +149,7 @@ async function doWrite(store) {
     traceId: 'ts-trace-1',
     status: 'needs-review',
     tags: ['good'],
+    toolMockReport: { served: [{ mockIndex: 0, toolName: 'search', args: { q: 'x' } }], unconsumed: [], liveCalls: [] },
   });
   await experiments.addExperimentResult({
     id: 'ts-exp-r2',
@@ -163,7 +166,7 @@ async function doWrite(store) {
     attempt: 1,
   });
   await experiments.updateExperimentResult({ id: 'ts-exp-r2', status: 'reviewed', tags: ['flaky', 'x'], comment: 'look again' });
-  await experiments.updateExperiment({ id: 'ts-exp', status: 'completed', succeededCount: 1, failedCount: 1, completedAt: T2 });
+  await experiments.updateExperiment({ id: 'ts-exp', status: 'completed', succeededCount: 1, failedCount: 1, skippedCount: 1, completedAt: T2 });
 
   const blobs = await writeFixtureBlobs(await store.getStore('blobs'), 'ts');
   return {

@@ -168,16 +168,16 @@ def check_fixture_present(view: dict[str, Any], prefix: str, hashes: list[str]) 
     (so that two views that agree are not two empty ones)."""
     experiment = view["experiments"][f"{prefix}-exp"]
     record = experiment["record"]
-    assert (record["status"], record["succeededCount"], record["failedCount"]) == (
-        "completed",
-        1,
-        1,
-    )
+    counts = ("totalItems", "succeededCount", "failedCount", "skippedCount")
+    assert [record["status"], *(record[c] for c in counts)] == ["completed", 3, 1, 1, 1]
+    assert record["provenance"]["metadata"] == {"run": 7}
+    assert record["runnerAttestation"]["invocationId"] == "inv-1"
     assert (record["startedAt"], record["completedAt"]) == (to_iso(T0), to_iso(T2))
     assert record["scorerIds"] == ["accuracy", "tone"] and record["trialIndex"] == 1
     r1, r2 = experiment["results"]
     assert (r1["id"], r2["id"]) == (f"{prefix}-exp-r1", f"{prefix}-exp-r2")
     assert r1["output"] == {"text": "5", "tokens": [1, 2]} and "error" not in r1
+    assert r1["toolMockReport"]["served"][0]["args"] == {"q": "x"}
     assert r2["input"] == "plain \u2713 text" and "output" not in r2
     assert (r2["status"], r2["tags"], r2["comment"], r2["attempt"]) == (
         "reviewed",
@@ -331,7 +331,14 @@ async def write_studio_fixture(store: MastraStorage) -> dict[str, list[str]]:
             comparison_id="py-cmp",
             variant_id="baseline",
             trial_index=1,
-            total_items=2,
+            provenance={
+                "source": "ci",
+                "sourceId": "repo",
+                "sourceVersion": "abc123",
+                "metadata": {"run": 7},
+            },
+            runner_attestation={"runnerId": "runner-1", "invocationId": "inv-1"},
+            total_items=3,
         )
     )
     await experiments.update_experiment("py-exp", ExperimentUpdate(status="running", started_at=T0))
@@ -350,6 +357,11 @@ async def write_studio_fixture(store: MastraStorage) -> dict[str, list[str]]:
             trace_id="py-trace-1",
             status="needs-review",
             tags=["good"],
+            tool_mock_report={
+                "served": [{"mockIndex": 0, "toolName": "search", "args": {"q": "x"}}],
+                "unconsumed": [],
+                "liveCalls": [],
+            },
         )
     )
     await experiments.add_experiment_result(
@@ -371,7 +383,13 @@ async def write_studio_fixture(store: MastraStorage) -> dict[str, list[str]]:
     )
     await experiments.update_experiment(
         "py-exp",
-        ExperimentUpdate(status="completed", succeeded_count=1, failed_count=1, completed_at=T2),
+        ExperimentUpdate(
+            status="completed",
+            succeeded_count=1,
+            failed_count=1,
+            skipped_count=1,
+            completed_at=T2,
+        ),
     )
     blobs = await write_blob_fixture(store, "py")
     return {
