@@ -87,6 +87,8 @@ DATASET_FILTERS: tuple[tuple[str, str], ...] = (
     ("organization_id", "organizationId"),
     ("project_id", "projectId"),
     ("target_type", "targetType"),
+    ("candidate_key", "candidateKey"),
+    ("candidate_id", "candidateId"),
 )
 EXPERIMENT_FILTERS: tuple[tuple[str, str], ...] = (
     ("dataset_id", "datasetId"),

@@ -241,12 +241,13 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
 
     async def query_datasets(self, query: DatasetQuery) -> tuple[list[Dataset], int]:
         """Exact filters in SQL; a ``name`` filter (Unicode case-insensitive substring,
-        which SQLite's ``LIKE`` only does for ASCII) through :meth:`DatasetQuery.execute`."""
+        which SQLite's ``LIKE`` only does for ASCII) or ``target_ids`` (any shared id)
+        through :meth:`DatasetQuery.execute`."""
         equal = equal_filters(query, DATASET_FILTERS)
         where, params = [f"{q(c)} = ?" for c in equal], list(equal.values())
         base = f"SELECT {DATASET_CODEC.select} FROM {TABLE_DATASETS}"
         where_sql = " WHERE " + " AND ".join(where) if where else ""
-        if query.name is not None:
+        if query.name is not None or query.target_ids:
 
             def job(tx: Tx) -> tuple[list[Dataset], int]:
                 rows = tx.fetchall(base + where_sql, params)
@@ -393,6 +394,17 @@ class LibSQLDatasetsBackend(_Pages, DatasetsBackend):
         else:
             where.append(_AT_VERSION)
             params += [query.version, query.version]
+        if query.search is not None:
+            # Unicode case folding (SQLite's LIKE folds ASCII only): the dataset's visible
+            # rows are read and searched through ItemQuery.execute.
+            sql = f"SELECT {ITEM_CODEC.select} FROM {TABLE_DATASET_ITEMS} WHERE " + " AND ".join(
+                where
+            )
+
+            def job(tx: Tx) -> tuple[list[DatasetItem], int]:
+                return query.execute(ITEM_CODEC.from_raw(r) for r in tx.fetchall(sql, params))
+
+            return await self.db.run("listItems", job, mode="none")
         return await self.read_ordered(
             "listItems",
             query,

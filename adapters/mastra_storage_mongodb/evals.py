@@ -292,10 +292,10 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
 
     async def query_datasets(self, query: DatasetQuery) -> tuple[list[Dataset], int]:
         """Exact filters on the server; a ``name`` filter (Unicode case-insensitive
-        substring) through :meth:`DatasetQuery.execute`."""
+        substring) or ``target_ids`` (any shared id) through :meth:`DatasetQuery.execute`."""
         match = _equal(equal_filters(query, DATASET_FILTERS))
         coll = self._conn.collection(TABLE_DATASETS)
-        if query.name is not None:
+        if query.name is not None or query.target_ids:
             docs = await self._conn.guard("listDatasets", coll.find(match).to_list())
             return query.execute(DATASET_DOC.record_of(d) for d in docs)
         return await self._page(
@@ -431,6 +431,12 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
     async def query_items(self, query: ItemQuery) -> tuple[list[DatasetItem], int]:
         match: Document = {"datasetId": eq(query.dataset_id)}
         match.update(_CURRENT if query.version is None else _at_version(query.version))
+        if query.search is not None:
+            # a search looks into the JSON text of native documents: the dataset's visible
+            # rows are read and searched through ItemQuery.execute
+            coll = self._conn.collection(TABLE_DATASET_ITEMS)
+            docs = await self._conn.guard("listItems", coll.find(match).to_list())
+            return query.execute(ITEM_DOC.record_of(d) for d in docs)
         return await self._page(
             "listItems", ITEM_DOC, match, query, field="createdAt", ascending=False
         )

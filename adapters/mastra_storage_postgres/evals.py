@@ -182,6 +182,13 @@ def _equal(p: Params, equal: dict[str, Any]) -> list[str]:
     return [f"{q(column)} = {p.add(value)}" for column, value in equal.items()]
 
 
+def _contains(p: Params, text: str) -> str:
+    """The ``ILIKE`` pattern parameter matching ``text`` anywhere, its wildcards escaped
+    (PostgreSQL's default escape character is the backslash)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return p.add("%" + escaped + "%")
+
+
 def _scrubbed(columns: Sequence[str]) -> str:
     """The ``SET`` list of a purge: ``input`` JSON ``null`` (as ``@mastra/pg`` writes it),
     the other columns NULL, ``metadata`` the marker (``$3``)."""
@@ -252,8 +259,10 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
         p = Params()
         where = _equal(p, equal_filters(query, DATASET_FILTERS))
         if query.name is not None:
-            escaped = query.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.append(f"name ILIKE {p.add('%' + escaped + '%')}")
+            where.append(f"name ILIKE {_contains(p, query.name)}")
+        if query.target_ids:
+            # jsonb ``?|``: the array holds any of these strings (as @mastra/pg filters)
+            where.append(f'"targetIds" ?| {p.add(list(query.target_ids), "::text[]")}')
         return await self._d.page(
             self, "listDatasets", p, query, where, time_sql='"createdAt"', descending=True
         )
@@ -371,6 +380,11 @@ class PgDatasetsBackend(PgBackend, DatasetsBackend):
         else:
             v = p.add(query.version, "::integer")
             where += [f'"datasetVersion" <= {v}', f'("validTo" IS NULL OR "validTo" > {v})']
+        if query.search is not None:
+            # the stored JSON text, as @mastra/pg searches
+            needle = _contains(p, query.search)
+            text = "COALESCE(\"groundTruth\"::text, '')"
+            where.append(f'("input"::text ILIKE {needle} OR {text} ILIKE {needle})')
         return await self._i.page(
             self, "listItems", p, query, where, time_sql='"createdAt"', descending=True
         )

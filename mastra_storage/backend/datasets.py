@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from ..codec import dumps
 from ..errors import NotSupportedError
 from ..eval_records import (
     ITEM_PAYLOAD_FIELDS,
@@ -61,13 +62,17 @@ DatasetMutation = Callable[[Dataset], Dataset]
 
 class DatasetQuery(msgspec.Struct, kw_only=True, frozen=True):
     """Datasets, newest first (``created_at`` DESC, ``id`` ASC); exact-match filters
-    (``None``: not filtered), ``name`` a case-insensitive substring; paging as in
-    :mod:`mastra_storage.backend.paging`."""
+    (``None``: not filtered), ``name`` a case-insensitive substring, ``target_ids`` the
+    datasets whose ``target_ids`` share at least one id with it (never empty here); paging
+    as in :mod:`mastra_storage.backend.paging`."""
 
     organization_id: str | None = None
     project_id: str | None = None
     target_type: str | None = None
+    candidate_key: str | None = None
+    candidate_id: str | None = None
     name: str | None = None
+    target_ids: tuple[str, ...] | None = None
     offset: int = 0
     limit: int | None = None
     after: Cursor | None = None
@@ -75,10 +80,18 @@ class DatasetQuery(msgspec.Struct, kw_only=True, frozen=True):
 
     def matches(self, dataset: Dataset) -> bool:
         """The filter, for backends that filter in Python."""
-        for field in ("organization_id", "project_id", "target_type"):
+        for field in (
+            "organization_id",
+            "project_id",
+            "target_type",
+            "candidate_key",
+            "candidate_id",
+        ):
             wanted = getattr(self, field)
             if wanted is not None and getattr(dataset, field) != wanted:
                 return False
+        if self.target_ids and not set(self.target_ids) & set(dataset.target_ids or ()):
+            return False
         return self.name is None or self.name.casefold() in dataset.name.casefold()
 
     @staticmethod
@@ -100,14 +113,23 @@ class DatasetQuery(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
+def search_text(value: Any) -> str:
+    """What an item search looks into: a string value itself, anything else its compact
+    JSON text, case-folded (Mastra's in-memory store; ``@mastra/pg`` matches the stored
+    JSON text, so a search for a word or phrase inside a string finds the same items)."""
+    return (value if isinstance(value, str) else dumps(value)).casefold()
+
+
 class ItemQuery(msgspec.Struct, kw_only=True, frozen=True):
     """A dataset's items as of ``version`` (``None``: the current rows), newest first
     (``created_at`` DESC, ``id`` ASC). A row is visible at ``v`` when
     ``dataset_version <= v``, ``valid_to`` is ``None`` or ``> v``, and it is not a tombstone
-    (:meth:`DatasetItem.visible_at`)."""
+    (:meth:`DatasetItem.visible_at`). ``search``: a case-insensitive substring of the
+    ``input`` or ``ground_truth`` (:func:`search_text`)."""
 
     dataset_id: str
     version: int | None = None
+    search: str | None = None
     offset: int = 0
     limit: int | None = None
     after: Cursor | None = None
@@ -115,7 +137,14 @@ class ItemQuery(msgspec.Struct, kw_only=True, frozen=True):
 
     def matches(self, row: DatasetItem) -> bool:
         """The filter, for backends that filter in Python."""
-        return row.dataset_id == self.dataset_id and row.visible_at(self.version)
+        if row.dataset_id != self.dataset_id or not row.visible_at(self.version):
+            return False
+        if self.search is None:
+            return True
+        needle = self.search.casefold()
+        return needle in search_text(row.input) or (
+            row.ground_truth is not None and needle in search_text(row.ground_truth)
+        )
 
     @staticmethod
     def key(row: DatasetItem) -> PageKey:
@@ -269,4 +298,5 @@ __all__ = [
     "ItemMutation",
     "ItemQuery",
     "VersionQuery",
+    "search_text",
 ]

@@ -44,6 +44,7 @@ from ..validation import (
     check_int64,
     check_json,
     check_record_fields,
+    check_text,
     dumps_record,
     optional_id,
     require_non_empty,
@@ -363,13 +364,19 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         organization_id: str | None = None,
         project_id: str | None = None,
         target_type: str | None = None,
+        candidate_key: str | None = None,
+        candidate_id: str | None = None,
+        target_ids: list[str] | None = None,
         name: str | None = None,
         page: int = 0,
         per_page: int | None = DEFAULT_PER_PAGE,
         cursor: str | None = None,
         include_total: bool = True,
     ) -> Page[Dataset]:
-        """Datasets, newest first; ``name`` matches a case-insensitive substring. Paging as
+        """Datasets, newest first, filtered as Mastra's ``listDatasets``: exact
+        ``organization_id``, ``project_id``, ``target_type``, ``candidate_key``,
+        ``candidate_id``; ``target_ids``: datasets targeting any of these ids (an empty list
+        filters nothing, as in Mastra); ``name``: a case-insensitive substring. Paging as
         every list: ``page``/``per_page``, or ``cursor``; ``include_total=False`` skips
         the count."""
         op = "LIST_DATASETS"
@@ -377,13 +384,21 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
             ("organization_id", organization_id),
             ("project_id", project_id),
             ("target_type", target_type),
+            ("candidate_key", candidate_key),
+            ("candidate_id", candidate_id),
             ("name", name),
         ):
             optional_id(value, field=field, operation=op)
+        targets = None
+        if target_ids is not None:
+            targets = tuple(unique_strings(target_ids, field="target_ids", operation=op)) or None
         query = DatasetQuery(
             organization_id=organization_id,
             project_id=project_id,
             target_type=target_type,
+            candidate_key=candidate_key,
+            candidate_id=candidate_id,
+            target_ids=targets,
             name=name,
         )
         return await page_query(
@@ -605,18 +620,23 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         dataset_id: str,
         *,
         version: int | None = None,
+        search: str | None = None,
         page: int = 0,
         per_page: int | None = DEFAULT_PER_PAGE,
         cursor: str | None = None,
         include_total: bool = True,
     ) -> Page[DatasetItem]:
         """The dataset's items now, or as they were at ``version`` (time travel), newest
-        first; paging as :meth:`list_datasets`."""
+        first; ``search``: only items whose ``input`` or ``ground_truth`` contains this
+        text, case-insensitively (Mastra's item search: a word or phrase inside their
+        strings; an empty search filters nothing); paging as :meth:`list_datasets`."""
         op = "LIST_ITEMS"
         require_non_empty(dataset_id, field="dataset_id", operation=op)
         if version is not None:
             check_int64(version, field="version", operation=op, minimum=0)
-        query = ItemQuery(dataset_id=dataset_id, version=version)
+        if search is not None:
+            check_text(search, field="search", operation=op)
+        query = ItemQuery(dataset_id=dataset_id, version=version, search=search or None)
         return await page_query(
             self.backend.query_items,
             query,

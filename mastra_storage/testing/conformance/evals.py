@@ -381,6 +381,60 @@ class EvalsTests(ConformanceBase):
         with pytest.raises(ValidationError):
             await ds.purge_item(dataset.id, "")
 
+    async def test_listing_filters_of_mastra(self, storage: MastraStorage) -> None:
+        ds = await self.datasets(storage)
+        key, a, b, c = uid("key"), uid("t"), uid("t"), uid("t")
+        d1 = await ds.create_dataset(
+            DatasetInput(name=uid("ds"), candidate_key=key, candidate_id="c1", target_ids=[a, b])
+        )
+        d2 = await ds.create_dataset(
+            DatasetInput(name=uid("ds"), candidate_key=key, candidate_id="c2", target_ids=[c])
+        )
+        d3 = await ds.create_dataset(DatasetInput(name=uid("ds")))
+
+        async def ids(**filters: Any) -> set[str]:
+            return {d.id for d in (await ds.list_datasets(per_page=None, **filters)).items}
+
+        assert await ids(candidate_key=key) == {d1.id, d2.id}
+        assert await ids(candidate_key=key, candidate_id="c2") == {d2.id}
+        assert await ids(target_ids=[a, c]) == {d1.id, d2.id}
+        assert await ids(target_ids=[b, uid("t")]) == {d1.id}
+        assert {d1.id, d2.id, d3.id} <= await ids(target_ids=[])  # empty: no filter
+        first = await ds.list_datasets(target_ids=[a, c], per_page=1)
+        rest = await ds.list_datasets(target_ids=[a, c], per_page=1, cursor=first.next_cursor)
+        assert first.total == 2 and {first.items[0].id, rest.items[0].id} == {d1.id, d2.id}
+        with pytest.raises(ValidationError):
+            await ds.list_datasets(target_ids="abc")  # type: ignore[arg-type]
+
+        dataset = await ds.create_dataset(DatasetInput(name=uid("ds")))
+        refund = await ds.add_item(
+            dataset.id,
+            ItemInput(input={"question": "What is the Refund policy?"}, ground_truth="30 days"),
+        )
+        shipping = await ds.add_item(
+            dataset.id, ItemInput(input={"question": "shipping"}, ground_truth={"a": "two DAYS"})
+        )
+        plain = await ds.add_item(dataset.id, ItemInput(input="plain text about refunds"))
+        percent = await ds.add_item(dataset.id, ItemInput(input={"question": "100% sure_ok"}))
+
+        async def found(search: str, **kw: Any) -> set[str]:
+            page = await ds.list_items(dataset.id, search=search, per_page=None, **kw)
+            assert page.total == len(page.items)
+            return {i.id for i in page.items}
+
+        assert await found("REFUND") == {refund.id, plain.id}
+        assert await found("days") == {refund.id, shipping.id}  # ground truth searched too
+        assert await found("%") == {percent.id}  # LIKE wildcards are literal
+        assert await found("1_0") == set()  # "_" too (it would match "100")
+        assert await found("no such text") == set()
+        assert len(await found("")) == 4  # an empty search filters nothing
+        await ds.update_item(dataset.id, refund.id, ItemUpdate(input={"question": "returns"}))
+        assert await found("refund") == {plain.id}
+        assert await found("refund", version=4) == {refund.id, plain.id}  # time travel
+        page = await ds.list_items(dataset.id, search="s", per_page=2)
+        more = await ds.list_items(dataset.id, search="s", per_page=2, cursor=page.next_cursor)
+        assert len({i.id for i in [*page.items, *more.items]}) == page.total == 4
+
     async def test_delete_dataset_cascades(self, storage: MastraStorage) -> None:
         ds = await self.datasets(storage)
         dataset = await ds.create_dataset(DatasetInput(name=uid("ds")))
