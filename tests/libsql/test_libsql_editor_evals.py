@@ -1,20 +1,24 @@
 """Mastra Studio's stored agents (with versions), datasets (with item versions), experiments
 (with results) and blobs on libSQL: cross-read both ways with the real ``@mastra/libsql``
-1.23.1 (file and sqld; the release has ``ExperimentsLibSQL`` and ``BlobsLibSQL``),
-version numbers under writers on separate connections (the release's
-``mastra_agent_versions`` has no unique index), and ``init_mode="verify"``."""
+1.23.1 (file and sqld; the release has ``ExperimentsLibSQL`` and ``BlobsLibSQL``), our init
+making the release's eval tables and indexes, version numbers under writers on separate
+connections (the release's ``mastra_agent_versions`` has no unique index), and
+``init_mode="verify"``."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mastra_storage.domains.datasets import DatasetsStore
 from mastra_storage.domains.editor import VersionedStore
 from mastra_storage.errors import SchemaMismatchError
+from mastra_storage.eval_layout import EVAL_TABLES
 from mastra_storage.eval_records import DatasetInput, ItemInput, ItemUpdate
 from mastra_storage_libsql import LibSQLStore
 from tests.support.compat import Harness, harness_runner
@@ -49,11 +53,48 @@ def _mastra_url(target: str) -> str:
     return target if "://" in target else f"file:{target}"
 
 
+def _eval_tables_shape(path: Path) -> dict[str, Any]:
+    """Per datasets/experiments/blobs table of a database file: its columns (name, type,
+    not null, primary key) and its named indexes (name, SQL)."""
+    conn = sqlite3.connect(path)
+    try:
+        shape: dict[str, Any] = {}
+        for table in EVAL_TABLES:
+            columns = conn.execute(f'PRAGMA table_info("{table.name}")').fetchall()
+            indexes = conn.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                (table.name,),
+            ).fetchall()
+            shape[table.name] = ({(c[1], c[2], c[3], c[5]) for c in columns}, set(indexes))
+        return shape
+    finally:
+        conn.close()
+
+
+async def _init_matches_the_release(mastra_file: Path, ours_file: Path) -> None:
+    """Our init on an empty file makes the columns the release's init made in
+    ``mastra_file`` and every index of it (ours come on top), for the datasets,
+    experiments and blobs tables."""
+    store = LibSQLStore(f"file:{ours_file}")
+    await store.init()
+    await store.close()
+    mastra, ours = _eval_tables_shape(mastra_file), _eval_tables_shape(ours_file)
+    assert {t: cols for t, (cols, _) in ours.items()} == {
+        t: cols for t, (cols, _) in mastra.items()
+    }
+    assert all(cols for cols, _ in mastra.values())  # the release made every table
+    for table, (_, indexes) in mastra.items():
+        assert indexes <= ours[table][1], (table, indexes - ours[table][1])
+
+
 async def _both_ways(target: str, harness: Harness) -> None:
     url = _mastra_url(target)
     # Mastra writes; we read the same thing Mastra reads.
     written = harness("write", "libsql", url)
     assert written["blobDeleted"] == [True, False]
+    if "://" not in target:  # a file: its tables as the release made them, before ours
+        await _init_matches_the_release(Path(target), Path(target).with_suffix(".ours.db"))
     ids = (written["datasetIds"], written["experimentIds"], written["blobHashes"])
     reference = harness("read", "libsql", url, "ts-agent", *(",".join(i) for i in ids))
     store = LibSQLStore(url)

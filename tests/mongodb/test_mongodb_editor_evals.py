@@ -1,9 +1,9 @@
 """Mastra Studio's stored agents (with versions), datasets (with item versions),
 experiments (with results) and blobs on MongoDB: cross-read both ways with the real
 ``@mastra/mongodb`` 1.19.0 (the release has ``MongoDBExperimentsStorage`` and
-``MongoDBBlobStore``), version numbers
-and dataset versions under concurrent writers with and without transactions, and
-``init_mode="verify"``."""
+``MongoDBBlobStore``; our init makes the release's indexes, our documents its field types),
+version numbers and dataset versions under concurrent writers with and without
+transactions, and ``init_mode="verify"``."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ import pytest
 from mastra_storage.domains.datasets import DatasetsStore
 from mastra_storage.domains.editor import VersionedStore
 from mastra_storage.errors import SchemaMismatchError
+from mastra_storage.eval_layout import EVAL_TABLES
 from mastra_storage.eval_records import DatasetInput, ItemInput, ItemUpdate
 from mastra_storage_mongodb import MongoDBStore
 from tests.support.compat import Harness, harness_runner
+from tests.support.servers import mongodb_database
 from tests.support.studio_compat import (
+    blob_fixture_hashes,
     check_fixture_present,
     our_studio_view,
     write_studio_fixture,
@@ -44,6 +47,7 @@ async def _run(harness: Harness, *args: str) -> dict[str, Any]:
 async def test_cross_read_both_ways(mongo_uri: str, db_name: str, studio_harness: Harness) -> None:
     written = await _run(studio_harness, "write", "mongodb", mongo_uri, db_name)
     assert written["blobDeleted"] == [True, False]
+    await _init_matches_the_release(mongo_uri, db_name)
     ids = (written["datasetIds"], written["experimentIds"], written["blobHashes"])
     reference = await _run(
         studio_harness,
@@ -66,6 +70,7 @@ async def test_cross_read_both_ways(mongo_uri: str, db_name: str, studio_harness
             store, ours["agentIds"], ours["datasetIds"], ours["experimentIds"], ours["blobHashes"]
         )
         assert (await store.doctor()).ok
+        assert await _field_types(store, "py") == await _field_types(store, "ts")
     finally:
         await store.close()
     assert ours["blobDeleted"] == [True, False]
@@ -83,6 +88,55 @@ async def test_cross_read_both_ways(mongo_uri: str, db_name: str, studio_harness
     assert mastra == view
     assert [len(v) for v in view["datasets"]["py-dataset"]["history"].values()] == [2, 2]
     check_fixture_present(view, "py", ours["blobHashes"])
+
+
+async def _indexes(store: MongoDBStore) -> dict[str, set[tuple[str, bool]]]:
+    """(keys, unique) of every index of the datasets, experiments and blobs collections."""
+    out: dict[str, set[tuple[str, bool]]] = {}
+    for table in EVAL_TABLES:
+        info = await store.connection.collection(table.name).index_information()
+        out[table.name] = {(str(i["key"]), bool(i.get("unique"))) for i in info.values()}
+    return out
+
+
+async def _init_matches_the_release(mongo_uri: str, mastra_db: str) -> None:
+    """Every index the release's init made in ``mastra_db`` (before ours runs there) is
+    made by our init on an empty database, for the datasets, experiments and blobs
+    collections."""
+    mastra = MongoDBStore(mongo_uri, db_name=mastra_db)
+    try:
+        made = await _indexes(mastra)
+    finally:
+        await mastra.close()
+    async with mongodb_database(mongo_uri) as empty:
+        store = MongoDBStore(mongo_uri, db_name=empty)
+        await store.init()
+        try:
+            ours = await _indexes(store)
+        finally:
+            await store.close()
+    assert all(len(keys) > 1 for keys in made.values())  # the release indexed each one
+    for name, keys in made.items():
+        assert keys <= ours[name], (name, keys - ours[name])
+
+
+async def _field_types(store: MongoDBStore, prefix: str) -> dict[str, Any]:
+    """BSON type of each set field of the experiment, results and blobs a ``prefix`` write
+    made (dates stay dates, JSON values stay sub-documents, numbers stay numbers)."""
+    text_hash = blob_fixture_hashes(prefix)[0]
+    found: dict[str, Any] = {}
+    for collection, query in (
+        ("mastra_experiments", {"id": f"{prefix}-exp"}),
+        ("mastra_experiment_results", {"experimentId": f"{prefix}-exp"}),
+        ("mastra_skill_blobs", {"hash": text_hash}),
+    ):
+        docs = await store.connection.collection(collection).find(query).to_list()
+        assert docs, (collection, query)
+        found[collection] = [
+            {k: type(v).__name__ for k, v in sorted(d.items()) if v is not None and k != "_id"}
+            for d in sorted(docs, key=lambda d: str(d["id"] if "id" in d else d["hash"]))
+        ]
+    return found
 
 
 @pytest.mark.parametrize("transactions", [True, False], ids=["transactions", "no-transactions"])

@@ -252,7 +252,7 @@ def _by_id(row: dict[str, Any]) -> str:
     return str(row["id"])
 
 
-async def write_studio_fixture(store: MastraStorage) -> dict[str, list[str]]:
+async def write_studio_fixture(store: MastraStorage) -> dict[str, Any]:
     """Through our store: agent ``py-agent`` (version 1 from create, version 2 added and
     activated, published), dataset ``py-dataset`` (item A added then updated, item B added
     then deleted), experiment ``py-exp`` on its version 4 (running, two results, one
