@@ -235,6 +235,10 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
         if query.author_id is not None:
             where.append('"authorId" = ?')
             params.append(query.author_id)
+        if query.ids is not None:
+            cond, ids = in_list("id", query.ids)
+            where.append(cond)
+            params += ids
         for column, value in (query.extra or {}).items():
             if column not in self.domain.extra_columns:
                 return [], 0  # an undeclared column matches nothing (no such column)

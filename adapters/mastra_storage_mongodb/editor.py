@@ -167,6 +167,8 @@ class MongoEditorBackend(EditorBackend):
             match["status"] = eq(query.status)
         if query.author_id is not None:
             match["authorId"] = eq(query.author_id)
+        if query.ids is not None:
+            match["id"] = {"$in": list(query.ids)}
         for column, value in (query.extra or {}).items():
             if column not in self.domain.extra_columns:
                 return [], 0

@@ -184,6 +184,8 @@ class PgEditorBackend(PgBackend, EditorBackend):
             where.append(f"status = {p.add(query.status)}")
         if query.author_id is not None:
             where.append(f'"authorId" = {p.add(query.author_id)}')
+        if query.ids is not None:
+            where.append(f"id = ANY({p.add(list(query.ids), '::text[]')})")
         for key, value in (query.metadata or {}).items():
             where.append(
                 f"metadata -> {p.add(key)} = {p.add(json_param_required(value), '::jsonb')}"

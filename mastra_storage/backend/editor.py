@@ -204,13 +204,15 @@ def _json_contains(stored: Any, wanted: Any) -> bool:
 class EntityQuery(msgspec.Struct, kw_only=True, frozen=True):
     """Filters over thin records (``None``: not filtered): ``status``, ``author_id``,
     ``metadata`` (every key's value equal), ``extra`` (declared thin columns equal, e.g.
-    ``{"visibility": "public"}``), ordered by ``order_field`` in ``direction`` then ``id``
-    ascending, then the paging fields of :mod:`mastra_storage.backend.paging`."""
+    ``{"visibility": "public"}``), ``ids`` (only these entities; never empty here),
+    ordered by ``order_field`` in ``direction`` then ``id`` ascending, then the paging
+    fields of :mod:`mastra_storage.backend.paging`."""
 
     status: str | None = None
     author_id: str | None = None
     metadata: dict[str, Any] | None = None
     extra: dict[str, Any] | None = None
+    ids: tuple[str, ...] | None = None
     order_field: EntityOrderField = "createdAt"
     direction: Direction = "DESC"
     offset: int = 0
@@ -221,6 +223,8 @@ class EntityQuery(msgspec.Struct, kw_only=True, frozen=True):
     def matches(self, entity: EditorEntity) -> bool:
         """The filter, for adapters that filter in Python."""
         if self.status is not None and entity.status != self.status:
+            return False
+        if self.ids is not None and entity.id not in self.ids:
             return False
         if self.author_id is not None and entity.author_id != self.author_id:
             return False

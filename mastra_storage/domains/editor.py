@@ -351,8 +351,14 @@ class VersionedStore(DomainStore[EditorBackend]):
         filters: Mapping[str, Any] | None,
         order_field: str,
         direction: str,
+        entity_ids: Sequence[str] | None = None,
     ) -> EntityQuery:
         optional_id(author_id, field="author_id", operation=op)
+        ids = None
+        if entity_ids is not None:
+            if isinstance(entity_ids, (str, bytes)):
+                raise self._error(op, "entity_ids must be a list of ids")
+            ids = tuple(unique_strings(entity_ids, field="entity_ids", operation=op))
         if status is None:
             status = self.domain.default_list_status
         elif status != "all":
@@ -382,6 +388,7 @@ class VersionedStore(DomainStore[EditorBackend]):
             author_id=author_id,
             metadata=meta,
             extra=extra,
+            ids=ids,
             order_field=order_field,  # type: ignore[arg-type]
             direction=direction,  # type: ignore[arg-type]
         )
@@ -393,6 +400,7 @@ class VersionedStore(DomainStore[EditorBackend]):
         metadata: Mapping[str, Any] | None = None,
         status: str | None = None,
         filters: Mapping[str, Any] | None = None,
+        entity_ids: Sequence[str] | None = None,
         order_field: EntityOrderField = "createdAt",
         direction: Direction = "DESC",
         page: int = 0,
@@ -407,14 +415,28 @@ class VersionedStore(DomainStore[EditorBackend]):
         (``None``: the domain's default, which is no filter except for MCP clients and
         servers, ``"published"`` as in Mastra; ``"all"``: no filter); ``filters``: the
         domain's own thin columns (``{"visibility": "public"}``, ``{"organizationId":
-        ...}``). Paging as every list: ``page``/``per_page`` (``None``: all) or ``cursor``;
+        ...}``); ``entity_ids``: only these entities (Mastra's ``entityIds``, with which
+        Studio lists a user's favourites; an empty list lists nothing, without I/O). Paging
+        as every list: ``page``/``per_page`` (``None``: all) or ``cursor``;
         ``include_total=False`` skips the count.
 
         :raises ValidationError: a bad filter, paging argument or foreign cursor.
         """
         op = f"LIST_{self._op}"
         validate_page_args(page, per_page, operation=op)
-        query = self._entity_query(op, author_id, metadata, status, filters, order_field, direction)
+        query = self._entity_query(
+            op, author_id, metadata, status, filters, order_field, direction, entity_ids
+        )
+        if query.ids == ():
+            empty: list[EditorEntity] = []
+            return Page(
+                items=empty,
+                total=0 if include_total else None,
+                page=page,
+                per_page=per_page,
+                has_more=False,
+                next_cursor=None,
+            )
         return await page_query(
             self.backend.query_entities,
             query,
@@ -435,6 +457,7 @@ class VersionedStore(DomainStore[EditorBackend]):
         metadata: Mapping[str, Any] | None = None,
         status: str | None = None,
         filters: Mapping[str, Any] | None = None,
+        entity_ids: Sequence[str] | None = None,
         order_field: EntityOrderField = "createdAt",
         direction: Direction = "DESC",
         page: int = 0,
@@ -450,6 +473,7 @@ class VersionedStore(DomainStore[EditorBackend]):
             metadata=metadata,
             status=status,
             filters=filters,
+            entity_ids=entity_ids,
             order_field=order_field,
             direction=direction,
             page=page,

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
 import pytest
 
 from ...backend.editor import EDITOR_DOMAIN_NAMES
 from ...composite import MastraStorage
 from ...domains.editor import VersionedStore
+from ...editor_records import EditorEntity
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ..data import uid
 from ._base import ConformanceBase
@@ -281,6 +283,42 @@ class EditorDomainTests(ConformanceBase):
         )
         page = await scorers.list(status="all", filters={"organizationId": "org-1"}, per_page=None)
         assert [e.id for e in page.items] == [sid]
+
+    @domains
+    async def test_list_by_entity_ids(self, storage: MastraStorage, domain: str) -> None:
+        store = await self.editor(storage, domain)
+        a, b, c = uid(domain), uid(domain), uid(domain)
+        for eid in (a, b, c):
+            await store.create(eid, config=_config(domain))
+        found = await store.list(status="all", entity_ids=[a, c, uid("missing")], per_page=None)
+        assert {e.id for e in found.items} == {a, c} and found.total == 2
+        first = await store.list(status="all", entity_ids=(a, b, c), per_page=2)
+        rest = await store.list(
+            status="all", entity_ids=(a, b, c), per_page=2, cursor=first.next_cursor
+        )
+        assert first.total == 3 and {e.id for e in [*first.items, *rest.items]} == {a, b, c}
+        empty = await store.list(status="all", entity_ids=[])  # Mastra: nothing, not all
+        assert (empty.items, empty.total, empty.has_more) == ([], 0, False)
+        resolved = await store.list_resolved(status="all", entity_ids=[b])
+        assert [(r.entity.id, r.version is not None) for r in resolved.items] == [(b, True)]
+        with pytest.raises(ValidationError):
+            await store.list(entity_ids="abc")
+
+    async def test_favorite_count_kept_by_updates(self, storage: MastraStorage) -> None:
+        for domain in ("agents", "skills"):
+            store = await self.editor(storage, domain)
+            eid = uid(domain)
+            await store.create(eid, config=_config(domain))
+
+            def favorited(entity: EditorEntity) -> EditorEntity:
+                # what Mastra's favorites domain does: bump the thin record's counter
+                return msgspec.structs.replace(entity, extra={**entity.extra, "favoriteCount": 3})
+
+            await store.backend.modify_entity(eid, favorited)
+            updated = await store.update(eid, status="published", extra={"visibility": "public"})
+            assert updated.extra["favoriteCount"] == 3
+            stored = await store.get_by_id(eid)
+            assert stored is not None and stored.extra["favoriteCount"] == 3
 
     @domains
     async def test_versions_api(self, storage: MastraStorage, domain: str) -> None:
