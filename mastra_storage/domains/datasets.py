@@ -63,6 +63,9 @@ MAX_BATCH_ITEMS = 10_000
 #: changing (each try re-reads the version and the rows holding the ids).
 _IDENTITY_TRIES = 16
 
+#: Set at creation and never changed (items copy the tenancy); a caller-defined id reused
+#: with other values is a conflict, with the same values the existing dataset.
+_IMMUTABLE_FIELDS = ("organization_id", "project_id", "candidate_key", "candidate_id")
 _SCHEMA_FIELDS = ("input_schema", "ground_truth_schema", "request_context_schema")
 _JSON_FIELDS_ITEM = (
     "input",
@@ -303,8 +306,15 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
     async def create_dataset(self, payload: DatasetInput) -> Dataset:
         """Create a dataset at ``version`` 0 (``id``: the payload's or a new UUID).
 
+        A caller-defined ``id`` is a durable identity, as in Mastra 1.71: when a dataset
+        already has it and agrees on the fields that never change after creation
+        (``organization_id``, ``project_id``, ``candidate_key``, ``candidate_id``), that
+        dataset is returned as stored and nothing is written, so two services can both
+        "create" a shared dataset.
+
         :raises ValidationError: a bad payload or schema, before any write.
-        :raises ConflictError: a dataset with this id exists (nothing written).
+        :raises ConflictError: a dataset with this id exists with other immutable fields
+            (nothing written).
         """
         op = "CREATE_DATASET"
         expect(payload, DatasetInput, op)
@@ -317,8 +327,32 @@ class DatasetsStore(DomainStore[DatasetsBackend]):
         fields["id"] = payload.id or str(uuid.uuid4())
         dataset = Dataset(**fields, version=0, created_at=now, updated_at=now)
         self._check(dataset, op)
-        await self.backend.insert_dataset(dataset)
-        return dataset
+        if payload.id is None:
+            await self.backend.insert_dataset(dataset)
+            return dataset
+        # Insert first (one statement, atomic) and look only on a conflict; the second try
+        # covers a dataset deleted between our conflict and our read.
+        for _ in range(2):
+            try:
+                await self.backend.insert_dataset(dataset)
+                return dataset
+            except ConflictError:
+                existing = await self.backend.get_dataset(dataset.id)
+            if existing is None:
+                continue
+            clash = [f for f in _IMMUTABLE_FIELDS if getattr(existing, f) != getattr(dataset, f)]
+            if clash:
+                raise ConflictError(
+                    f"Dataset {dataset.id} exists with other {', '.join(clash)}",
+                    id=f"MASTRA_STORAGE_{op}_ID_CONFLICT",
+                    details={"dataset_id": dataset.id, "fields": ",".join(clash)},
+                )
+            return existing
+        raise ConflictError(
+            f"Dataset {dataset.id} kept appearing and disappearing; try again",
+            id=f"MASTRA_STORAGE_{op}_ID_CONFLICT",
+            details={"dataset_id": dataset.id},
+        )
 
     async def get_dataset(self, dataset_id: str) -> Dataset | None:
         """The dataset, or ``None``. One read."""

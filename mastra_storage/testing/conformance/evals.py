@@ -76,9 +76,19 @@ class EvalsTests(ConformanceBase):
         assert uuid.UUID(created.id) and created.version == 0
         assert await ds.get_dataset(created.id) == created
         assert await ds.get_dataset("no-such-dataset") is None
-        custom = await ds.create_dataset(DatasetInput(name="other qa", id=uid("ds")))
-        with pytest.raises(ConflictError):
-            await ds.create_dataset(DatasetInput(name="dup", id=custom.id))
+        custom = await ds.create_dataset(
+            DatasetInput(name="other qa", id=uid("ds"), organization_id="org", candidate_key="k")
+        )
+        # a caller-defined id is an identity: compatible reuse returns the stored dataset
+        again = DatasetInput(name="dup", id=custom.id, organization_id="org", candidate_key="k")
+        assert await ds.create_dataset(again) == custom
+        for clash in (
+            DatasetInput(name="dup", id=custom.id, organization_id="org"),
+            DatasetInput(name="dup", id=custom.id, organization_id="other", candidate_key="k"),
+        ):
+            with pytest.raises(ConflictError):
+                await ds.create_dataset(clash)
+        assert await ds.get_dataset(custom.id) == custom
         for bad in (
             DatasetInput(name=""),
             DatasetInput(name="x", input_schema={"type": "no-such-type"}),
