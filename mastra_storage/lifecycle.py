@@ -15,9 +15,12 @@ adapters separately is kept in four.
   not finished after that many seconds raises
   :class:`~mastra_storage.errors.UnavailableError`, however the time was spent (waiting for
   a pooled connection, a server that never answers, a reply trickling one byte at a time,
-  retries). The call runs as its own task, so the caller gets its answer at the deadline
-  even if the driver is slow to give up; the abandoned task is cancelled and reaped. A
-  caller that cancels (``asyncio.wait_for``) is answered at once the same way.
+  retries). The call runs in the caller's task (no task or timer of its own: one timer per
+  store serves every deadline), waiting only on futures that cancel at once; at the
+  deadline the call is cancelled, and if its driver is slow to give up it moves, suspended
+  as it is, to a task of its own that finishes in the background (cancelled again and
+  reaped by ``close()``), so the caller gets its answer at the deadline. A caller that
+  cancels (``asyncio.wait_for``) is answered at once the same way.
 * **A bounded close.** ``close()`` waits at most ``close_timeout`` seconds for the adapter
   to close politely, then drops its connections (``_abandon_connections``).
 
