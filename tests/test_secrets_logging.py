@@ -310,6 +310,9 @@ def test_stores_collected_while_secrets_are_registered_do_not_deadlock(
             protect_logs(CyclicOwner(), [f"churn-secret-{i:05d}"])
 
     thresholds = gc.get_threshold()
+    # Frozen, the rest of the process's heap is not rescanned by the collection that now
+    # runs at every allocation (in a full test run that heap made this test take 40 s).
+    gc.freeze()
     gc.set_threshold(1, 1, 1)
     try:
         worker = threading.Thread(target=churn, daemon=True)
@@ -317,6 +320,7 @@ def test_stores_collected_while_secrets_are_registered_do_not_deadlock(
         worker.join(timeout=60)
     finally:
         gc.set_threshold(*thresholds)
+        gc.unfreeze()
     assert not worker.is_alive(), "protect_logs deadlocked in a finalizer"
     gc.collect()
     protect_logs(CyclicOwner(), ["one-more-secret"])  # applies the queued removals
