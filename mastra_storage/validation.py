@@ -73,6 +73,9 @@ THREAD_ID_MESSAGE = "threadId must be a non-empty string or array of non-empty s
 
 def normalize_thread_ids(thread_id: str | Sequence[str]) -> list[str]:
     """One or many thread ids, each non-blank; duplicates removed, order kept."""
+    if type(thread_id) is str and thread_id.strip():  # one id, the usual call
+        require_non_empty(thread_id, field="thread_id", operation="LIST_MESSAGES")
+        return [thread_id]
     if not isinstance(thread_id, (str, list, tuple)):
         raise ValidationError(
             THREAD_ID_MESSAGE, id="MASTRA_STORAGE_LIST_MESSAGES_INVALID_THREAD_ID"

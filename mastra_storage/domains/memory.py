@@ -474,19 +474,24 @@ class MemoryStore(DomainStore[MemoryBackend]):
         if window.limit is not None:
             page_rows = page_rows[: window.limit]
 
-        merged: dict[str, StoredMessage] = {item.message.id: item for item in page_rows}
-        for item in result.included:
-            # A resource filter scopes included messages too: include ids must never
-            # reveal another tenant's messages (Mastra PR #20902).
-            if resource_id is None or item.message.resource_id == resource_id:
-                merged.setdefault(item.message.id, item)
-        ordered = sorted(merged.values(), key=message_sort_key, reverse=order.descending)
-        messages = [item.message for item in ordered]
+        if result.included:
+            merged: dict[str, StoredMessage] = {item.message.id: item for item in page_rows}
+            for item in result.included:
+                # A resource filter scopes included messages too: include ids must never
+                # reveal another tenant's messages (Mastra PR #20902).
+                if resource_id is None or item.message.resource_id == resource_id:
+                    merged.setdefault(item.message.id, item)
+            ordered = sorted(merged.values(), key=message_sort_key, reverse=order.descending)
+            messages = [item.message for item in ordered]
+        else:
+            # The page alone is already in this order (the backend's contract, which the
+            # trimming above and the cursor below rely on too): no merge, no sort.
+            messages = [item.message for item in page_rows]
 
         total: int | None = result.total if not fast_path else 0
         if per_page is None or fast_path:
             more = False
-        elif after is not None or not more_after:
+        elif after is not None or not more_after or not result.included:
             more = more_after
         else:
             # ``offset + per_page < total`` is ``more_after``; but when the include windows
