@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import msgspec
 
-from .codec import parse_json_column
+from .codec import dumps, parse_json_column
 from .errors import ValidationError
 from .parts import Part, parse_part, part_to_dict
 from .timeutil import UTC, normalize_datetime, parse_iso, to_iso
@@ -285,6 +285,32 @@ class MessageContent(Record, kw_only=True):
     def typed_parts(self) -> list[Part]:
         """The parts as typed structs (unknown shapes as ``UnknownPart``, nothing lost)."""
         return [parse_part(p) for p in self.parts]
+
+
+class CheckedMessages(list["Message"]):
+    """Messages checked for saving, each with its content's JSON text (``content_json``,
+    in the same order): the check encodes the content anyway (to refuse what cannot be
+    stored), so a backend writes those bytes instead of encoding them a second time.
+
+    Made by :meth:`~mastra_storage.domains.memory.MemoryStore.save_messages` for one call
+    of the backend's ``save_messages``; read it through :func:`content_json_of`, which
+    encodes when given a plain list.
+    """
+
+    __slots__ = ("content_json",)
+
+    def __init__(self, messages: Sequence[Message], content_json: list[str]) -> None:
+        super().__init__(messages)
+        self.content_json = content_json
+
+
+def content_json_of(messages: Sequence[Message]) -> list[str]:
+    """The JSON text of each message's content, in order: the checked texts when
+    ``messages`` is :class:`CheckedMessages`, else encoded now (``dumps(to_dict())``, the
+    same text)."""
+    if type(messages) is CheckedMessages:
+        return messages.content_json
+    return [dumps(m.content.to_dict()) for m in messages]
 
 
 class _ContentWire(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

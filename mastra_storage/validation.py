@@ -157,7 +157,6 @@ _DIGITS_AS_ZEROS = bytes(
     0x30 if 0x30 <= byte <= 0x39 else 0x2E if byte == 0x2E else 0x20 for byte in range(256)
 )
 _NINETEEN_ZEROS = b"0" * 19
-_LONG_INTEGER = b" " + _NINETEEN_ZEROS
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 #: Keeps only JSON brackets, as ``(`` and ``)`` (see :func:`json_depth_exceeds`).
 _BRACKETS_AS_PARENS = bytes.maketrans(b"{[}]", b"(())")
@@ -250,7 +249,18 @@ def _has_long_digit_run(data: str | bytes) -> bool:
     count as digits). A ``True`` is only a hint: strings can hold digits too."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     mapped = raw.translate(_DIGITS_AS_ZEROS)
-    return mapped.startswith(_NINETEEN_ZEROS) or _LONG_INTEGER in mapped
+    # Search the zeros, not a space and nineteen zeros: text maps to long runs of spaces, on which a
+    # needle starting with a space matches partially at every byte (1.4 us for a 250-byte
+    # message content, against 0.1 us for the zeros, which text seldom holds).
+    start = mapped.find(_NINETEEN_ZEROS)
+    while start != -1:
+        # ``find`` lands on the first digit of a run: after a space (or at the start) it
+        # is an integer; after a ``.`` a fraction, so look past the whole run.
+        if start == 0 or mapped[start - 1] == 0x20:
+            return True
+        end = len(mapped) - len(mapped[start:].lstrip(b"0"))
+        start = mapped.find(_NINETEEN_ZEROS, end)
+    return False
 
 
 def _has_big_int(value: Any) -> bool:

@@ -25,7 +25,13 @@ from mastra_storage.layout import (
     TABLE_RESOURCES,
     TABLE_THREADS,
 )
-from mastra_storage.records import Message, MessageContent, Resource, Thread
+from mastra_storage.records import (
+    Message,
+    MessageContent,
+    Resource,
+    Thread,
+    content_json_of,
+)
 from mastra_storage.timeutil import from_epoch_ms
 
 from .domain import LibSQLDomain
@@ -142,11 +148,13 @@ def stored_message_from_row(row: tuple[Any, ...]) -> StoredMessage:
     return StoredMessage(message, seq if type(seq) is int else int(seq))
 
 
-def message_params(message: Message) -> tuple[Any, ...]:
+def message_params(message: Message, content: str | None = None) -> tuple[Any, ...]:
+    """A message's column values; ``content``: its content's JSON text when already
+    encoded (see :func:`~mastra_storage.records.content_json_of`)."""
     return (
         message.id,
         message.thread_id,
-        json_param(message.content.to_dict()),
+        content if content is not None else json_param(message.content.to_dict()),
         message.role,
         message.type or "v2",
         ts(message.created_at),
@@ -400,7 +408,11 @@ class LibSQLMemoryBackend(LibSQLDomain, LibSQLObservationalMemory, MemoryBackend
 
     async def save_messages(self, messages: list[Message], now: datetime) -> None:
         thread_ids = list(dict.fromkeys(m.thread_id for m in messages if m.thread_id))
-        rows = [message_params(m) for m in messages]
+        # The texts the domain's check encoded (``CheckedMessages``), not a second time.
+        rows = [
+            message_params(m, content)
+            for m, content in zip(messages, content_json_of(messages), strict=True)
+        ]
         now_text = ts(now)
         thread_clause, thread_params = in_list("id", thread_ids)
 

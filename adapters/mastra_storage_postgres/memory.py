@@ -48,7 +48,13 @@ from mastra_storage.layout import (
     TABLE_THREADS,
     THREADS,
 )
-from mastra_storage.records import Message, MessageContent, Resource, Thread
+from mastra_storage.records import (
+    Message,
+    MessageContent,
+    Resource,
+    Thread,
+    content_json_of,
+)
 
 from .connection import Runner
 from .domain import PgBackend, PgContext
@@ -179,7 +185,7 @@ class _MessageArrays:
     def __init__(self, messages: list[Message]) -> None:
         self.ids = [m.id for m in messages]
         self.thread_ids = [str(m.thread_id) for m in messages]
-        self.contents = [json_param(m.content.to_dict()) for m in messages]
+        self.contents = content_json_of(messages)
         self.roles = [m.role for m in messages]
         self.types = [m.type or "v2" for m in messages]
         self.created = [naive(m.created_at) for m in messages]
@@ -519,11 +525,12 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
         args: tuple[Any, ...]
         if len(messages) <= _SMALL_BATCH and len(thread_ids) <= _SMALL_BATCH:
             values: list[Any] = []
-            for m in messages:
+            # The texts the domain's check encoded (``CheckedMessages``), not a second time.
+            for m, content in zip(messages, content_json_of(messages), strict=True):
                 values += (
                     m.id,
                     m.thread_id,
-                    json_param_required(m.content.to_dict()),
+                    content,
                     m.role,
                     m.type or "v2",
                     m.created_at.replace(tzinfo=None),

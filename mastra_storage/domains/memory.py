@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import msgspec
 
@@ -59,7 +59,15 @@ from ..pagination import (
     parse_order_by,
     validate_page_args,
 )
-from ..records import CloneResult, Message, MessageContent, MessageUpdate, Resource, Thread
+from ..records import (
+    CheckedMessages,
+    CloneResult,
+    Message,
+    MessageContent,
+    MessageUpdate,
+    Resource,
+    Thread,
+)
 from ..timeutil import normalize_datetime, parse_iso, to_epoch_ms, to_iso, utc_now
 from ..validation import (
     MAX_JSON_DEPTH,
@@ -109,6 +117,14 @@ _ROLES = ("user", "assistant", "system")
 
 
 def check_message(message: Any) -> Message:
+    """``message`` when it can be saved; else :class:`ValidationError` naming what is wrong."""
+    checked_content_json(message)
+    return cast(Message, message)  # checked to be one just now
+
+
+def checked_content_json(message: Any) -> str:
+    """:func:`check_message`, returning the JSON text of the message's content (which the
+    check has to encode anyway)."""
     if not isinstance(message, Message):
         raise ValidationError(
             f"expected a Message, got {type(message).__name__}",
@@ -144,8 +160,7 @@ def check_message(message: Any) -> Message:
     normalize_datetime(message.created_at, field="message.created_at")
     # must be JSON-serialisable (and not too deep) before anything is written; the
     # content sits one level below the message record
-    dumps_record(message.content, operation="SAVE_MESSAGES", max_depth=MAX_JSON_DEPTH - 1)
-    return message
+    return dumps_record(message.content, operation="SAVE_MESSAGES", max_depth=MAX_JSON_DEPTH - 1)
 
 
 # --------------------------------------------------------------------------- the domain store
@@ -606,15 +621,22 @@ class MemoryStore(DomainStore[MemoryBackend]):
         """
         if isinstance(messages, Message):
             messages = [messages]
-        checked = [check_message(m) for m in messages]
+        checked = list(messages)
+        texts = [checked_content_json(m) for m in checked]
         if not checked:
             return []
-        by_id: dict[str, Message] = {}
-        for message in checked:
-            by_id.pop(message.id, None)
-            by_id[message.id] = message
-        await self.backend.save_messages(list(by_id.values()), utc_now())
-        return list(checked)
+        if len({m.id for m in checked}) == len(checked):
+            batch = CheckedMessages(checked, texts)
+        else:
+            by_id: dict[str, tuple[Message, str]] = {}
+            for message, text in zip(checked, texts, strict=True):
+                by_id.pop(message.id, None)
+                by_id[message.id] = (message, text)
+            kept = list(by_id.values())
+            batch = CheckedMessages([m for m, _ in kept], [t for _, t in kept])
+        # The content texts go along, so the backend does not encode them again.
+        await self.backend.save_messages(batch, utc_now())
+        return checked
 
     async def update_messages(self, updates: Sequence[MessageUpdate]) -> list[Message]:
         """Partially update messages; ``content`` is merged. Unknown ids are ignored."""
@@ -912,6 +934,7 @@ __all__ = [
     "ThreadMutation",
     "ThreadQuery",
     "check_message",
+    "checked_content_json",
     "context_window",
     "json_equal",
     "merge_message_content",
