@@ -366,7 +366,11 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
             f"ORDER BY {column} {direction}, id {direction} LIMIT {limit}"
             f"{offset_sql(query.offset, p)}"
         )
-        sql = with_total(f"{self._threads}{where_sql(where)}", page, count=query.count)
+        if not query.count:
+            # The bare page: no row-kind column to add, no subquery for the server to copy.
+            rows = await self._db.fetch("listThreads", page, *p.values)
+            return [thread_from_row(r) for r in rows], 0
+        sql = with_total(f"{self._threads}{where_sql(where)}", page, count=True)
         rows, total = split_total(await self._db.fetch("listThreads", sql, *p.values))
         return [thread_from_row(r, 1) for r in rows], total
 
@@ -377,7 +381,8 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
     ) -> tuple[str, list[Any]]:
         """The one statement of a message page and its total, with its parameters (what
         :meth:`query_messages` runs; public so a test can ``EXPLAIN`` it). With
-        ``columns``, the bare page of those columns (no total column)."""
+        ``columns``, the bare page of those columns; without ``query.count``, the bare
+        page of the message columns (no total column in either)."""
         p = Params()
         where: list[str] = []
         if query.thread_ids is not None:
@@ -408,10 +413,10 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
             f'{where_sql(page_where)} ORDER BY m."createdAt" {direction}, {_KEY_M} {direction} '
             f"LIMIT {limit}{offset_sql(query.offset, p)}"
         )
-        if columns is not None:
+        if columns is not None or not query.count:
             return page, p.values
         count_from = f"{self._messages} m{where_sql(where)}"
-        return with_total(count_from, page, count=query.count), p.values
+        return with_total(count_from, page, count=True), p.values
 
     def _include_sql(self) -> str:
         cols = message_columns("m")
@@ -448,8 +453,11 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
         async with self._db.connection("listMessages") as conn:
             if query.limit != 0:
                 sql, params = self.message_page_sql(query)
-                rows, total = split_total(await conn.fetch(sql, *params))
-                page = [stored_message_from_row(r, 1) for r in rows]
+                if query.count:
+                    rows, total = split_total(await conn.fetch(sql, *params))
+                    page = [stored_message_from_row(r, 1) for r in rows]
+                else:  # the bare page (see message_page_sql)
+                    page = [stored_message_from_row(r) for r in await conn.fetch(sql, *params)]
             if query.include:
                 specs = query.include
                 rows = await conn.fetch(
