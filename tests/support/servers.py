@@ -866,9 +866,21 @@ def redis_url() -> str:
     if _standard_ports_allowed():
         problem = _redis_ping(_LOCALHOST, _REDIS_PORT)
         if problem is None:
-            return f"redis://{_LOCALHOST}:{_REDIS_PORT}/0"
+            return f"redis://{_LOCALHOST}:{_REDIS_PORT}/{_redis_db()}"
         notes.append(f"{_LOCALHOST}:{_REDIS_PORT}: {problem}")
     return _shared("redis", _start_redis, notes)
+
+
+def _redis_db() -> int:
+    """The logical database this test process uses on the shared Redis.
+
+    Why: parallel test workers (pytest-xdist) share the server on 6379, and some tests
+    count the keys of their database (``DBSIZE``, the Upstash adoption's change check);
+    each worker gets a database of its own (``gw0`` -> 0, ``gw1`` -> 1, ...; 16 exist).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    digits = worker.removeprefix("gw")
+    return int(digits) % 16 if digits.isdigit() else 0
 
 
 def _start_redis() -> _Server:
@@ -1219,8 +1231,8 @@ def dynamodb_url() -> str:
     """Endpoint URL of a DynamoDB-compatible server.
 
     Why: DynamoDB Local cannot be downloaded here, and moto's server mode passes every
-    DynamoDB feature the adapter uses.  Order: ``MASTRA_TEST_DYNAMODB_URL``; an in-process
-    moto ``ThreadedMotoServer``; a ``moto_server`` subprocess.  Pass
+    DynamoDB feature the adapter uses.  Order: ``MASTRA_TEST_DYNAMODB_URL``; moto in a
+    child process answering one request at a time (``moto_serial.py``).  Pass
     :func:`dynamodb_client_kwargs` to boto clients.
     """
     env = _env_url("dynamodb")
@@ -1245,32 +1257,19 @@ def dynamodb_client_kwargs(url: str | None = None) -> dict[str, str]:
 
 
 def _start_dynamodb() -> _Server:
-    try:
-        moto_server = importlib.import_module("moto.server")
-    except ImportError as exc:
-        import_error: str = str(exc)
-    else:
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # it logs every request
-        threaded = moto_server.ThreadedMotoServer(ip_address=_LOCALHOST, port=0, verbose=False)
-        threaded.start()
-        host, port = threaded.get_host_and_port()
-        server = _Server("dynamodb", f"http://{host}:{port}", stopper=threaded.stop)
-        with _LOCK:
-            _LIVE.add(server)
-        return server
-    binary = _which("moto_server")
-    if binary is None:
+    # moto in a child process that serialises requests (see moto_serial.py for why).
+    if importlib.util.find_spec("moto") is None:
         raise ServerUnavailable(
-            f"moto is not importable ({import_error}) and no moto_server on PATH: "
-            "pip install 'moto[server,dynamodb]'"
+            "moto is not installed: pip install 'moto[server,dynamodb]'"
         )
+    script = str(Path(__file__).with_name("moto_serial.py"))
     tmp = _mkdtemp("dynamodb")
     try:
 
         def launch(port: int) -> _Server:
             return _spawn(
                 "dynamodb",
-                [binary, "-H", _LOCALHOST, "-p", str(port)],
+                [sys.executable, script, _LOCALHOST, str(port)],
                 cwd=tmp,
                 url=f"http://{_LOCALHOST}:{port}",
                 ready=lambda: _http_ok(port, "/moto-api/"),
