@@ -26,8 +26,8 @@ from typing import Any
 
 def main() -> None:
     """Serve moto on ``HOST PORT`` until killed."""
-    from moto.server import DomainDispatcherApplication, create_backend_app
     from moto.moto_server.threaded_moto_server import MotoRequestHandler
+    from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # it logs every request
@@ -41,7 +41,9 @@ def main() -> None:
             # rest of the request after it is released.
             return list(app(environ, start_response))
 
-    make_server(host, port, serialised, threaded=True, request_handler=MotoRequestHandler).serve_forever()
+    make_server(
+        host, port, serialised, threaded=True, request_handler=MotoRequestHandler
+    ).serve_forever()
 
 
 if __name__ == "__main__":

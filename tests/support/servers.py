@@ -39,7 +39,6 @@ import glob
 import http.client
 import importlib
 import importlib.util
-import logging
 import os
 import re
 import secrets
@@ -1259,9 +1258,7 @@ def dynamodb_client_kwargs(url: str | None = None) -> dict[str, str]:
 def _start_dynamodb() -> _Server:
     # moto in a child process that serialises requests (see moto_serial.py for why).
     if importlib.util.find_spec("moto") is None:
-        raise ServerUnavailable(
-            "moto is not installed: pip install 'moto[server,dynamodb]'"
-        )
+        raise ServerUnavailable("moto is not installed: pip install 'moto[server,dynamodb]'")
     script = str(Path(__file__).with_name("moto_serial.py"))
     tmp = _mkdtemp("dynamodb")
     try:
