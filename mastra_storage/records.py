@@ -287,6 +287,30 @@ class MessageContent(Record, kw_only=True):
         return [parse_part(p) for p in self.parts]
 
 
+#: No ``enc_hook``: a value :func:`~mastra_storage.codec.dumps` would only take through its
+#: fallbacks makes :func:`content_json_bytes` answer ``None`` instead.
+_plain_encoder = msgspec.json.Encoder()
+
+
+def content_json_bytes(content: MessageContent) -> bytes | None:
+    """``dumps(content.to_dict())`` as UTF-8, encoded straight from the struct (no dict
+    built in between: a third of the cost), or ``None`` when that is not certain to be
+    the same text: keys in ``extra``, or a value msgspec cannot encode as is (the caller
+    then takes the general path and its exact errors).
+
+    The same text because ``to_dict`` is ``{"format": 2}`` followed by the struct's
+    builtins (declaration order, defaults omitted), which is what encoding the struct
+    writes after its ``format`` (a default, so omitted there).
+    """
+    if content.extra:
+        return None
+    try:
+        raw = _plain_encoder.encode(content)
+    except Exception:  # not JSON as is (a set, a lone surrogate, ...): the general path
+        return None
+    return b'{"format":2,' + raw[1:] if len(raw) > 2 else b'{"format":2}'
+
+
 class CheckedMessages(list["Message"]):
     """Messages checked for saving, each with its content's JSON text (``content_json``,
     in the same order): the check encodes the content anyway (to refuse what cannot be

@@ -280,6 +280,17 @@ def _has_big_int(value: Any) -> bool:
     return False
 
 
+def plain_json_text(data: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text ``data`` (UTF-8) passes :func:`check_json`'s checks at once: no
+    escaped NUL, nesting within ``max_depth``, no integer run long enough to leave int64.
+    ``False`` means "take the general path" (which decides, and names the error)."""
+    return (
+        b"\\u0000" not in data
+        and not json_depth_exceeds(data, max_depth)
+        and not _has_long_digit_run(data)
+    )
+
+
 def check_json(
     value: Any, *, operation: str, field: str | None = None, max_depth: int = MAX_JSON_DEPTH
 ) -> str:
@@ -549,6 +560,7 @@ __all__ = [
     "normalize_thread_ids",
     "optional_datetime",
     "optional_id",
+    "plain_json_text",
     "require_non_empty",
     "unique_strings",
     "validate_identifier",

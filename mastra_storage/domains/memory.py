@@ -67,6 +67,7 @@ from ..records import (
     MessageUpdate,
     Resource,
     Thread,
+    content_json_bytes,
 )
 from ..timeutil import normalize_datetime, parse_iso, to_epoch_ms, to_iso, utc_now
 from ..validation import (
@@ -79,6 +80,7 @@ from ..validation import (
     dumps_record,
     normalize_thread_ids,
     optional_id,
+    plain_json_text,
     require_non_empty,
     unique_strings,
     validate_metadata_filter,
@@ -160,6 +162,9 @@ def checked_content_json(message: Any) -> str:
     normalize_datetime(message.created_at, field="message.created_at")
     # must be JSON-serialisable (and not too deep) before anything is written; the
     # content sits one level below the message record
+    data = content_json_bytes(message.content)
+    if data is not None and plain_json_text(data, max_depth=MAX_JSON_DEPTH - 1):
+        return data.decode()  # the usual content: encoded once, straight from the struct
     return dumps_record(message.content, operation="SAVE_MESSAGES", max_depth=MAX_JSON_DEPTH - 1)
 
 
