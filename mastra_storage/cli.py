@@ -76,7 +76,12 @@ class _Out:
         width = max(self.width - len(prefix), 30)
         chunks: list[str] = []
         for paragraph in text.splitlines() or [""]:
-            chunks.extend(textwrap.wrap(paragraph, width) or [""])
+            # A path or URL longer than the line stays whole on a line of its own: split
+            # at a hyphen or mid-word, it could not be copied back from the terminal.
+            chunks.extend(
+                textwrap.wrap(paragraph, width, break_long_words=False, break_on_hyphens=False)
+                or [""]
+            )
         pad = " " * len(prefix)
         for i, chunk in enumerate(chunks):
             self.line((prefix if i == 0 else pad) + chunk)

@@ -181,8 +181,23 @@ def test_init_sqlite_three_slashes_is_relative(
     assert main(["init", "sqlite:///./s3.db"]) == 0
     out = capsys.readouterr().out
     assert (tmp_path / "s3.db").is_file()
-    assert f"created s3.db ({tmp_path / 's3.db'})" in out
+    assert f"created s3.db ({tmp_path / 's3.db'})" in " ".join(out.split())
     assert " /s3.db" not in out
+
+
+@needs_libsql
+def test_a_long_path_is_never_split_across_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wrapped output keeps a path whole (on a line of its own when it is too long), so it
+    can be copied from the terminal; it used to break at a hyphen of the path."""
+    deep = tmp_path / ("a-long-directory-name-" * 4) / "with-hyphens-and-more-hyphens"
+    deep.mkdir(parents=True)
+    target = deep / "s3.db"
+    assert main(["init", f"file:{target}"]) == 0
+    out = capsys.readouterr().out
+    report = out[out.index("  action") :]  # the command line echoed above is not wrapped
+    assert any(str(target) in line for line in report.splitlines()), out
 
 
 @needs_libsql
