@@ -87,7 +87,11 @@ def _redis(url: str, *args: str) -> bytes:
     payload = f"*{len(args)}\r\n".encode() + b"".join(
         f"${len(arg.encode())}\r\n{arg}\r\n".encode() for arg in args
     )
+    db = urllib.parse.urlsplit(url).path.strip("/") or "0"
     with socket.create_connection(("127.0.0.1", _port(url)), timeout=2) as sock:
+        # The database of the URL (each parallel test worker has its own).
+        sock.sendall(f"*2\r\n$6\r\nSELECT\r\n${len(db)}\r\n{db}\r\n".encode())
+        assert sock.recv(5) == b"+OK\r\n"
         sock.sendall(payload)
         return sock.recv(65536)
 
@@ -288,7 +292,7 @@ def test_redis_provider_finds_standard_port() -> None:
     problem = servers._redis_ping("127.0.0.1", 6379)
     if problem is not None:
         skip_or_fail("redis", f"nothing usable on 127.0.0.1:6379: {problem}")
-    assert redis_url() == "redis://127.0.0.1:6379/0"
+    assert redis_url() == f"redis://127.0.0.1:6379/{servers._redis_db()}"
 
 
 @pytest.mark.anyio

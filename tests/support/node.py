@@ -10,6 +10,7 @@ skips with a one-line reason, or fails when ``MASTRA_TEST_REQUIRE`` names ``node
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -68,6 +69,16 @@ def mastra_npm_dir(packages: Sequence[str]) -> Path:
     if npm is None:
         skip_or_fail("node", f"{list(packages)} not found and `npm` is not on PATH")
     target.mkdir(parents=True, exist_ok=True)
+    # Parallel test workers ask for the same packages at once: one installs, the others
+    # wait for it and then find them.
+    with open(target.parent / f".{slug}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _has_packages(target, packages):
+            _npm_install(npm, target, packages)
+    return target
+
+
+def _npm_install(npm: str, target: Path, packages: Sequence[str]) -> None:
     command = [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund"]
     try:
         proc = subprocess.run(
@@ -83,7 +94,6 @@ def mastra_npm_dir(packages: Sequence[str]) -> Path:
     if not _has_packages(target, packages):
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         skip_or_fail("node", f"npm install {' '.join(packages)} failed: {last}")
-    return target
 
 
 def run_node_harness(
