@@ -478,16 +478,16 @@ def _inline(
                 raise cancelled
             delivered = False  # the call's own cancellation, handled by the call
         if step is None or type(step) is plain:
-            waiting = step
+            waiting = entry.step = step
         elif isinstance(step, plain):
             # A task or a gathering future: cancelling it only asks it to stop, so the
             # caller waits on a plain future that the step's completion resolves.
-            waiting = caller.get_loop().create_future()
+            waiting = entry.step = caller.get_loop().create_future()
             waiting._asyncio_future_blocking = True  # as ``await waiting`` would yield it
             step.add_done_callback(functools.partial(_settle, waiting))
         else:
             waiting = step  # not a future: the task deals with it as it would
-        entry.step = waiting
+            entry.step = None  # (nothing the deadline could cancel)
         try:
             yield waiting
         except GeneratorExit:

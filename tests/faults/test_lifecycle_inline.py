@@ -14,6 +14,8 @@ import contextlib
 import contextvars
 import sys
 import time
+import types
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -95,6 +97,9 @@ class Driver:
             raise
         return "done"
 
+    async def bad_yield(self) -> None:
+        await _yield_junk()
+
     async def own_timeout(self) -> str:
         # A driver's own timeout cancels the task it runs in and takes that back itself.
         try:
@@ -104,6 +109,11 @@ class Driver:
             await asyncio.sleep(0.01)  # its handling may wait too
             return "handled"
         return "not reached"
+
+
+@types.coroutine
+def _yield_junk() -> Generator[Any, None, None]:
+    yield 42  # not a future: asyncio answers with "bad yield", as for a plain await
 
 
 class DriverStore(MastraStorage):
@@ -234,3 +244,11 @@ async def test_close_right_after_the_deadline_still_reaches_the_call() -> None:
     await asyncio.sleep(0.05)
     assert domain.second_cancel == 1
     assert not store.lifecycle.stragglers
+
+
+async def test_a_bad_yield_fails_as_it_would_when_awaited() -> None:
+    store = DriverStore(operation_timeout=0.2)
+    with pytest.raises(RuntimeError, match="bad yield"):
+        await _domain(store).bad_yield()
+    await asyncio.sleep(0.3)  # the deadline passes with nothing left to cancel
+    assert await _domain(store).quick(1) == 2
