@@ -83,6 +83,9 @@ DOMAIN_NAMES: tuple[str, ...] = (
     "mcpServers",
     "workspaces",
     "skills",
+    # Studio's favourites of agents and skills (optional: ``mastra_storage.backend.favorites``;
+    # after the editor domains, whose tables its counts live in)
+    "favorites",
 )
 
 

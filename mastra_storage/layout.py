@@ -333,10 +333,30 @@ EDITOR_TABLES: tuple[LogicalTable, ...] = (
     SKILL_VERSIONS,
 )
 
+#: Mastra Studio's favourites (``@mastra/core`` 1.71.0 ``FAVORITES_SCHEMA``): one row per user
+#: favouriting one agent or skill. The key is composite, so no column is marked ``*``
+#: here (one ``PRIMARY KEY`` per column would be wrong): see :data:`FAVORITES_PRIMARY_KEY`.
+TABLE_FAVORITES = "mastra_favorites"
+FAVORITES = LogicalTable(
+    TABLE_FAVORITES,
+    columns("userId:text! entityType:text! entityId:text! createdAt:timestamp!"),
+)
+#: The composite primary key of ``mastra_favorites`` (Mastra's ``TABLE_CONFIGS``).
+FAVORITES_PRIMARY_KEY: tuple[str, ...] = ("userId", "entityType", "entityId")
+#: The one secondary index the releases create on it (name, columns): the reverse lookup
+#: "who favourited this entity", used when an entity's favourites are deleted.
+FAVORITES_ENTITY_INDEX: tuple[str, tuple[str, ...]] = (
+    "idx_favorites_entity",
+    ("entityType", "entityId"),
+)
+
 __all__ = [
     "AGENTS",
     "AGENT_VERSIONS",
     "EDITOR_TABLES",
+    "FAVORITES",
+    "FAVORITES_ENTITY_INDEX",
+    "FAVORITES_PRIMARY_KEY",
     "LOGICAL_TYPES",
     "MCP_CLIENTS",
     "MCP_CLIENT_VERSIONS",
@@ -359,6 +379,7 @@ __all__ = [
     "TABLES_BY_NAME",
     "TABLE_AGENTS",
     "TABLE_AGENT_VERSIONS",
+    "TABLE_FAVORITES",
     "TABLE_MCP_CLIENTS",
     "TABLE_MCP_CLIENT_VERSIONS",
     "TABLE_MCP_SERVERS",

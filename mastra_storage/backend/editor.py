@@ -18,8 +18,8 @@ not provide a domain simply has no such key; ``require_store`` then raises
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping, Set
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import msgspec
 
@@ -258,6 +258,47 @@ class EntityQuery(msgspec.Struct, kw_only=True, frozen=True):
             count=self.count,
         )
 
+    def execute_favorites(
+        self, entities: Iterable[EditorEntity], favorited: Set[str], *, favorited_only: bool
+    ) -> tuple[list[EditorEntity], int]:
+        """The reference executor of a listing with favourites (Mastra's
+        ``pinFavoritedFor``): ``favorited`` holds the ids the user favourited. With
+        ``favorited_only`` only those are listed, in this query's order (keyset ``after``
+        applies); otherwise they come first, each group in this query's order, and the
+        core never sends ``after`` (offsets only, as in Mastra)."""
+        matching = (e for e in entities if self.matches(e))
+        if favorited_only:
+            return self.execute(e for e in matching if e.id in favorited)
+        ordered, total = run_page(
+            matching,
+            key=self.key,
+            descending=self.direction == "DESC",
+            tie_descending=False,
+            after=None,
+            offset=0,
+            limit=None,
+            count=self.count,
+        )
+        ordered.sort(key=lambda e: e.id not in favorited)  # stable: keeps each group's order
+        end = None if self.limit is None else self.offset + self.limit + 1
+        return ordered[self.offset : end], total
+
+
+@runtime_checkable
+class SupportsFavoriteListing(Protocol):
+    """An editor backend that lists entities with a user's favourites (a join on
+    ``mastra_favorites``): ``VersionedStore.list(pin_favorited_for=...)`` needs it, and
+    raises :class:`~mastra_storage.errors.NotSupportedError` without it."""
+
+    async def query_entities_favorites(
+        self, query: EntityQuery, user_id: str, entity_type: str, *, favorited_only: bool
+    ) -> tuple[list[EditorEntity], int]:
+        """Execute ``query`` joined with ``user_id``'s favourites of ``entity_type`` in one
+        read: :meth:`EntityQuery.execute_favorites` is the reference (``favorited_only``:
+        only favourited entities, ``query.after`` applies; otherwise favourited ones first
+        and ``query.after`` is ``None``). The total counts the rows the query selects."""
+        ...
+
 
 class VersionQuery(msgspec.Struct, kw_only=True, frozen=True):
     """The versions of one entity, ordered by ``order_field`` (``versionNumber`` or
@@ -407,6 +448,7 @@ __all__ = [
     "EntityMutation",
     "EntityOrderField",
     "EntityQuery",
+    "SupportsFavoriteListing",
     "VersionOrderField",
     "VersionQuery",
 ]

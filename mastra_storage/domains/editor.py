@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -22,14 +22,17 @@ from ..backend.editor import (
     EditorDomain,
     EntityOrderField,
     EntityQuery,
+    SupportsFavoriteListing,
     VersionOrderField,
     VersionQuery,
 )
+from ..backend.favorites import FAVORITE_TYPE_OF_DOMAIN
 from ..editor_records import EDITOR_STATUSES, EditorEntity, EditorVersion, ResolvedEntity
-from ..errors import NotFoundError, ValidationError
+from ..errors import NotFoundError, NotSupportedError, ValidationError
 from ..pagination import Direction, Page, validate_page_args
 from ..timeutil import utc_now
 from ..validation import (
+    check_bool,
     check_json,
     check_json_object,
     check_text,
@@ -393,6 +396,26 @@ class VersionedStore(DomainStore[EditorBackend]):
             direction=direction,  # type: ignore[arg-type]
         )
 
+    def _favorites_args(
+        self, op: str, user_id: Any, favorited_only: Any, cursor: str | None
+    ) -> tuple[str, str] | None:
+        """``(user, favourite type)`` when the listing joins favourites, else ``None``."""
+        check_bool(favorited_only, field="favorited_only", operation=op)
+        if user_id is None:
+            if favorited_only:
+                # Mastra silently lists nothing here; an error says what is missing
+                raise self._error(op, "favorited_only needs pin_favorited_for (the user)")
+            return None
+        entity_type = FAVORITE_TYPE_OF_DOMAIN.get(self.domain.name)
+        if entity_type is None:
+            raise self._error(op, f"{self.domain.name} have no favourites (agents and skills do)")
+        require_non_empty(user_id, field="pin_favorited_for", operation=op)
+        if cursor and not favorited_only:
+            # favourites first then the usual order: a keyset cursor over (favourited,
+            # time, id) would be a new cursor kind; Mastra pages this listing by offset too
+            raise self._error(op, "pin_favorited_for pages by page/per_page, not by cursor")
+        return user_id, entity_type
+
     async def list(
         self,
         *,
@@ -407,6 +430,8 @@ class VersionedStore(DomainStore[EditorBackend]):
         per_page: int | None = DEFAULT_ENTITIES_PER_PAGE,
         cursor: str | None = None,
         include_total: bool = True,
+        pin_favorited_for: str | None = None,
+        favorited_only: bool = False,
     ) -> Page[EditorEntity]:
         """Thin records, newest first by default (``order_field`` ``createdAt`` or
         ``updatedAt``, ``direction``; ties by id ascending).
@@ -420,13 +445,22 @@ class VersionedStore(DomainStore[EditorBackend]):
         as every list: ``page``/``per_page`` (``None``: all) or ``cursor``;
         ``include_total=False`` skips the count.
 
-        :raises ValidationError: a bad filter, paging argument or foreign cursor.
+        Favourites (agents and skills only, as in Mastra; a storage with the favourites
+        domain): ``pin_favorited_for=user`` lists the entities that user favourited first,
+        each group in the order above (Mastra's ``pinFavoritedFor``; offsets only, a
+        ``cursor`` is refused); with ``favorited_only=True`` only those are listed (Mastra's
+        ``favoritedOnly``, which needs the user; cursors work).
+
+        :raises ValidationError: a bad filter, paging argument or foreign cursor; favourite
+            options on another domain, or ``favorited_only`` without ``pin_favorited_for``.
+        :raises NotSupportedError: favourite options on a storage without favourites.
         """
         op = f"LIST_{self._op}"
         validate_page_args(page, per_page, operation=op)
         query = self._entity_query(
             op, author_id, metadata, status, filters, order_field, direction, entity_ids
         )
+        favorites = self._favorites_args(op, pin_favorited_for, favorited_only, cursor)
         if query.ids == ():
             empty: list[EditorEntity] = []
             return Page(
@@ -437,10 +471,28 @@ class VersionedStore(DomainStore[EditorBackend]):
                 has_more=False,
                 next_cursor=None,
             )
+        execute: Callable[[EntityQuery], Awaitable[tuple[builtins.list[EditorEntity], int]]]
+        execute = self.backend.query_entities
+        scope: tuple[Any, ...] = (self.domain.name,)
+        if favorites is not None:
+            backend = self.backend
+            if not isinstance(backend, SupportsFavoriteListing):
+                raise NotSupportedError(
+                    f"{type(backend).__name__} cannot list {self.domain.name} with favourites",
+                    id=f"MASTRA_STORAGE_{op}_FAVORITES_NOT_SUPPORTED",
+                )
+            user_id, entity_type = favorites
+
+            async def execute(q: EntityQuery) -> tuple[builtins.list[EditorEntity], int]:
+                return await backend.query_entities_favorites(
+                    q, user_id, entity_type, favorited_only=favorited_only
+                )
+
+            scope = (self.domain.name, "favorites", user_id, favorited_only)
         return await page_query(
-            self.backend.query_entities,
+            execute,
             query,
-            scope=(self.domain.name,),
+            scope=scope,
             key=query.key,
             direction=query.direction,
             page=page,
@@ -464,6 +516,8 @@ class VersionedStore(DomainStore[EditorBackend]):
         per_page: int | None = DEFAULT_ENTITIES_PER_PAGE,
         cursor: str | None = None,
         include_total: bool = True,
+        pin_favorited_for: str | None = None,
+        favorited_only: bool = False,
     ) -> Page[ResolvedEntity]:
         """:meth:`list`, each entity resolved: with ``status="draft"`` by its latest
         version, otherwise by its active version (falling back to the latest). Active
@@ -480,6 +534,8 @@ class VersionedStore(DomainStore[EditorBackend]):
             per_page=per_page,
             cursor=cursor,
             include_total=include_total,
+            pin_favorited_for=pin_favorited_for,
+            favorited_only=favorited_only,
         )
         resolved: list[ResolvedEntity] = []
         if status == "draft":

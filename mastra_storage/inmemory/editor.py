@@ -40,11 +40,29 @@ class EditorTables:
 
 
 class InMemoryEditorBackend(EditorBackend):
-    """The reference :class:`~mastra_storage.backend.editor.EditorBackend` (see module)."""
+    """The reference :class:`~mastra_storage.backend.editor.EditorBackend` (see module),
+    with the favourites listing (:class:`~mastra_storage.backend.editor.
+    SupportsFavoriteListing`) when given the favourites rows."""
 
-    def __init__(self, domain: EditorDomain, tables: EditorTables) -> None:
+    def __init__(
+        self,
+        domain: EditorDomain,
+        tables: EditorTables,
+        favorites: dict[tuple[str, str, str], Any] | None = None,
+    ) -> None:
         super().__init__(domain)
         self._t = tables
+        self._favorites = favorites if favorites is not None else {}
+
+    async def query_entities_favorites(
+        self, query: EntityQuery, user_id: str, entity_type: str, *, favorited_only: bool
+    ) -> tuple[list[EditorEntity], int]:
+        """The listing joined with ``user_id``'s favourites, read in one step."""
+        mine = {e for (u, t, e) in self._favorites if u == user_id and t == entity_type}
+        found, total = query.execute_favorites(
+            self._t.entities.values(), mine, favorited_only=favorited_only
+        )
+        return _copy(found), total
 
     def _conflict(self, what: str, **details: Any) -> ConflictError:
         return ConflictError(
@@ -148,11 +166,15 @@ class InMemoryEditorBackend(EditorBackend):
         return len(self._of(parent_id))
 
 
-def inmemory_editor_stores(editor: dict[str, EditorTables]) -> dict[str, Any]:
-    """The seven editor domains over ``editor`` (tables per domain name, created here)."""
+def inmemory_editor_stores(
+    editor: dict[str, EditorTables], favorites: dict[tuple[str, str, str], Any] | None = None
+) -> dict[str, Any]:
+    """The seven editor domains over ``editor`` (tables per domain name, created here);
+    ``favorites``: the favourites rows their listings join (``InMemoryDB.favorites``)."""
 
     def make(domain: EditorDomain) -> EditorBackend:
-        return InMemoryEditorBackend(domain, editor.setdefault(domain.name, EditorTables()))
+        tables = editor.setdefault(domain.name, EditorTables())
+        return InMemoryEditorBackend(domain, tables, favorites)
 
     return dict(editor_stores(make, EDITOR_DOMAINS))
 

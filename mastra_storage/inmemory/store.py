@@ -34,15 +34,18 @@ from ..backend.scores import ScoreQuery, ScoresBackend
 from ..backend.workflows import RunMutation, WorkflowRunQuery, WorkflowsBackend
 from ..codec import dumps, loads
 from ..composite import MastraStorage
+from ..domains.favorites import FavoritesStore
 from ..domains.memory import MemoryStore
 from ..domains.observability import ObservabilityStore
 from ..domains.scores import ScoresStore
 from ..domains.workflows import WorkflowsStore
 from ..errors import ConflictError, NotFoundError
+from ..favorites_records import Favorite
 from ..om_records import ObservationalMemoryRecord, om_record_exists
 from ..records import Message, Resource, Score, Span, Thread, WorkflowRun
 from .editor import EditorTables, inmemory_editor_stores
 from .evals import EvalsDB, evals_domains
+from .favorites import FavoriteKey, InMemoryFavoritesBackend
 
 T = TypeVar("T")
 
@@ -64,6 +67,7 @@ class InMemoryDB:
         self.spans: dict[tuple[str, str], Span] = {}
         self.om: dict[str, ObservationalMemoryRecord] = {}
         self.editor: dict[str, EditorTables] = {}
+        self.favorites: dict[FavoriteKey, Favorite] = {}
 
 
 class InMemoryMemoryBackend(MemoryBackend):
@@ -413,7 +417,10 @@ class InMemoryStore(MastraStorage):
             "workflows": WorkflowsStore(InMemoryWorkflowsBackend(self.db)),
             "scores": ScoresStore(InMemoryScoresBackend(self.db)),
             "observability": ObservabilityStore(InMemoryObservabilityBackend(self.db)),
-            **inmemory_editor_stores(self.db.editor),
+            **inmemory_editor_stores(self.db.editor, self.db.favorites),
+            "favorites": FavoritesStore(
+                InMemoryFavoritesBackend(self.db.favorites, self.db.editor)
+            ),
             **evals_domains(self.evals),
         }
 

@@ -10,6 +10,7 @@ from .composite import CompositeTests
 from .concurrency import ConcurrencyTests
 from .editor import EditorDomainTests
 from .evals import EvalsTests
+from .favorites import FavoritesTests
 from .hostile import HostileInputTests
 from .key_identity import KeyIdentityTests
 from .keyset_paging import KeysetPagingTests
@@ -65,6 +66,7 @@ class StorageConformance(
     CompositeTests,
     ReliabilityConformance,
     EditorDomainTests,
+    FavoritesTests,
     EvalsTests,
 ):
     """The whole suite. Subclass it and provide an async ``storage`` fixture."""
@@ -78,6 +80,7 @@ __all__ = [
     "DivergenceMixin",
     "EditorDomainTests",
     "EvalsTests",
+    "FavoritesTests",
     "HostileInputTests",
     "KeyIdentityTests",
     "KeysetPagingTests",
