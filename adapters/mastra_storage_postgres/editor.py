@@ -23,7 +23,7 @@ from mastra_storage.backend.editor import (
 )
 from mastra_storage.editor_records import EditorEntity, EditorVersion
 from mastra_storage.errors import ConflictError, NotFoundError
-from mastra_storage.layout import LogicalTable
+from mastra_storage.layout import TABLE_FAVORITES, LogicalTable
 from mastra_storage.pagination import Cursor
 
 from .domain import PgBackend, PgContext, column_slots
@@ -179,6 +179,64 @@ class PgEditorBackend(PgBackend, EditorBackend):
 
     async def query_entities(self, query: EntityQuery) -> tuple[list[EditorEntity], int]:
         p = Params()
+        where = self._entity_where(query, p)
+        rows, total = await self.fetch_time_page(
+            f"list:{self._op}",
+            p,
+            query,
+            select=self._entity.select,
+            source=self._e,
+            where=where,
+            time_sql=q(query.order_field),
+            descending=query.direction == "DESC",
+        )
+        return [self._entity_of(r, 1) for r in rows], total
+
+    async def query_entities_favorites(
+        self, query: EntityQuery, user_id: str, entity_type: str, *, favorited_only: bool
+    ) -> tuple[list[EditorEntity], int]:
+        """The listing LEFT JOINed with ``user_id``'s rows of ``mastra_favorites`` (as
+        ``@mastra/pg`` does), in one statement: favourited rows first unless
+        ``favorited_only`` keeps only them. The join sits in a subquery so the page and
+        count helpers see the entity's own column names."""
+        p = Params()
+        flag = "mastra_storage_favorited"
+        source = (
+            f'(SELECT e.*, (f."userId" IS NOT NULL) AS {flag} FROM {self._e} e '
+            f'LEFT JOIN {self.t(TABLE_FAVORITES)} f ON f."entityType" = {p.add(entity_type)} '
+            f'AND f."entityId" = e.id AND f."userId" = {p.add(user_id)}) AS s'
+        )
+        where = self._entity_where(query, p)
+        time_sql = q(query.order_field)
+        descending = query.direction == "DESC"
+        if favorited_only:
+            where.append(flag)
+            rows, total = await self.fetch_time_page(
+                f"list:{self._op}",
+                p,
+                query,
+                select=self._entity.select,
+                source=source,
+                where=where,
+                time_sql=time_sql,
+                descending=descending,
+            )
+        else:
+            rows, total = await self.fetch_page(
+                f"list:{self._op}",
+                p,
+                select=self._entity.select,
+                source=source,
+                where=where,
+                after=None,  # the core pages a pinned listing by offset only
+                order_sql=f" ORDER BY {flag} DESC, {time_sql} {query.direction}, id ASC",
+                limit=query.limit,
+                offset=query.offset,
+                count=query.count,
+            )
+        return [self._entity_of(r, 1) for r in rows], total
+
+    def _entity_where(self, query: EntityQuery, p: Params) -> list[str]:
         where: list[str] = []
         if query.status is not None:
             where.append(f"status = {p.add(query.status)}")
@@ -194,17 +252,7 @@ class PgEditorBackend(PgBackend, EditorBackend):
             if key not in self.domain.extra_columns:
                 raise ValueError(f"unknown column {key!r}")  # the core validated it already
             where.append(f"{q(key)} = {p.add(value)}")
-        rows, total = await self.fetch_time_page(
-            f"list:{self._op}",
-            p,
-            query,
-            select=self._entity.select,
-            source=self._e,
-            where=where,
-            time_sql=q(query.order_field),
-            descending=query.direction == "DESC",
-        )
-        return [self._entity_of(r, 1) for r in rows], total
+        return where
 
     # ---- versions -------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ from .errors import import_asyncpg
 logger = logging.getLogger("mastra_storage_postgres")
 
 #: Bump when what ``ensure_schema`` creates changes; older databases are upgraded.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SCHEMA_COMPONENT = "postgres"
 SCHEMA_TABLE = "mastra_storage_schema"
 
@@ -119,6 +119,8 @@ class Table:
     logical: LogicalTable
     #: Columns we add that Mastra 1.27.1 does not have: (name, SQL type and default).
     extra: tuple[tuple[str, str], ...] = field(default=())
+    #: A composite primary key declared by the layout itself (``mastra_favorites``).
+    primary_key: tuple[str, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -149,7 +151,7 @@ class Table:
     def create_ddl(self, schema: str) -> str:
         parts = [column_ddl(c) for c in self.columns]
         parts += [f"{q(c + 'Z')} TIMESTAMPTZ DEFAULT NOW()" for c in self.timestamp_columns]
-        composite = eval_layout.COMPOSITE_KEYS.get(self.name)
+        composite = self.primary_key or eval_layout.COMPOSITE_KEYS.get(self.name)
         if composite:  # as Mastra's createTable: an unnamed table constraint (``_pkey``)
             parts.append(f"PRIMARY KEY ({', '.join(q(c) for c in composite)})")
         body = ",\n  ".join(parts)
@@ -173,6 +175,10 @@ EDITOR_TABLES: tuple[Table, ...] = tuple(Table(t) for t in layout.EDITOR_TABLES)
 #: Datasets, experiments and blobs, exactly as @mastra/pg 1.27.1 creates them.
 EVAL_TABLES: tuple[Table, ...] = tuple(Table(t) for t in eval_layout.EVAL_TABLES)
 
+#: Studio's favourites, exactly as @mastra/pg 1.27.1's FavoritesPG creates the table: the
+#: composite key as an unnamed table constraint, a ``createdAtZ`` twin.
+FAVORITES = Table(layout.FAVORITES, primary_key=layout.FAVORITES_PRIMARY_KEY)
+
 TABLES: tuple[Table, ...] = (
     THREADS,
     MESSAGES,
@@ -183,6 +189,7 @@ TABLES: tuple[Table, ...] = (
     OBSERVATIONAL_MEMORY,
     *EDITOR_TABLES,
     *EVAL_TABLES,
+    FAVORITES,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 #: Every table ``init`` creates: Mastra's core tables, the optional OM and editor tables.
@@ -191,6 +198,7 @@ ALL_TABLE_NAMES: tuple[str, ...] = (
     TABLE_OBSERVATIONAL_MEMORY,
     *(t.name for t in layout.EDITOR_TABLES),
     *(t.name for t in eval_layout.EVAL_TABLES),
+    layout.TABLE_FAVORITES,
 )
 assert tuple(TABLES_BY_NAME) == ALL_TABLE_NAMES, "a table of mastra_storage.layout is missing"
 
@@ -371,6 +379,9 @@ REQUIRED_INDEXES: tuple[IndexDef, ...] = (
     # @mastra/pg's own name, unprefixed in every schema, so its init finds ours
     IndexDef("idx_om_lookup_key", TABLE_OBSERVATIONAL_MEMORY, ('"lookupKey"',),
              schema_prefixed=False),
+    # FavoritesPG creates it whatever skipDefaultIndexes says, unprefixed in every schema
+    IndexDef(layout.FAVORITES_ENTITY_INDEX[0], layout.TABLE_FAVORITES,
+             tuple(f'"{c}"' for c in layout.FAVORITES_ENTITY_INDEX[1]), schema_prefixed=False),
 )  # fmt: skip
 
 #: Indexes of older layouts that nothing reads any more (dropped ``CONCURRENTLY``).

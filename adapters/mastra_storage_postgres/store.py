@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mastra_storage.composite import DoctorCheck, DoctorReport, InitMode, MastraStorage
 from mastra_storage.domains.editor import editor_stores
+from mastra_storage.domains.favorites import FavoritesStore
 from mastra_storage.domains.memory import MemoryStore
 from mastra_storage.domains.observability import ObservabilityStore
 from mastra_storage.domains.scores import ScoresStore
@@ -31,6 +32,7 @@ from .connection import DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, PgConnectOptions, Pg
 from .domain import PgContext
 from .editor import PgEditorBackend
 from .evals import pg_evals_stores
+from .favorites import PgFavoritesBackend
 from .indexes import IndexInfo, IndexSpec, IndexStats, build_create_index
 from .memory import PgMemoryBackend
 from .migrate import DEFAULT_DDL_LOCK_TIMEOUT_S, schema_script
@@ -182,6 +184,7 @@ class PostgresStore(MastraStorage):
             "observability": ObservabilityStore(PgObservabilityBackend(self._ctx)),
             **editor_stores(lambda domain: PgEditorBackend(self._ctx, domain)),
             **pg_evals_stores(self._ctx),
+            "favorites": FavoritesStore(PgFavoritesBackend(self._ctx)),
         }
 
     @classmethod

@@ -1,0 +1,129 @@
+"""Studio's favourites on PostgreSQL: ``mastra_favorites`` as ``@mastra/pg`` 1.27.1 writes
+it, and the agents' and skills' ``favoriteCount`` kept in step in the same transaction.
+
+A favourite is ``INSERT ... ON CONFLICT DO NOTHING`` and, only when a row was inserted, one
+``UPDATE`` adding 1 to the count; an unfavourite a ``DELETE`` and, only when a row went,
+one ``UPDATE`` subtracting 1 (``GREATEST(..., 0)``). A second writer of the same key waits
+on the first's key lock and then inserts or deletes nothing, and the count updates are
+row-locked increments, so concurrent toggles (ours or a Mastra app's, which runs the same
+statements) never lose or double a count.
+"""
+
+from __future__ import annotations
+
+from mastra_storage.backend.favorites import FAVORITE_ENTITY_TABLES, FavoritesBackend
+from mastra_storage.favorites_records import Favorite, FavoriteToggle
+from mastra_storage.layout import TABLE_AGENTS, TABLE_FAVORITES, TABLE_SKILLS
+
+from .domain import PgBackend, PgContext
+from .sqlutil import naive
+
+
+class PgFavoritesBackend(PgBackend, FavoritesBackend):
+    """The favourites domain over the store's pool (see the module docstring)."""
+
+    def __init__(self, ctx: PgContext) -> None:
+        PgBackend.__init__(self, ctx)
+        self._f = self.t(TABLE_FAVORITES)
+        self._entity = {k: self.t(v.name) for k, v in FAVORITE_ENTITY_TABLES.items()}
+
+    async def dangerously_clear_all(self) -> None:
+        """Delete every favourite and zero the counts above 0, in one transaction."""
+        async with self._db.transaction("dangerouslyClearAll:favorites") as tx:
+            await tx.execute(f"DELETE FROM {self._f}")
+            for name in (TABLE_AGENTS, TABLE_SKILLS):
+                await tx.execute(
+                    f'UPDATE {self.t(name)} SET "favoriteCount" = 0 WHERE "favoriteCount" > 0'
+                )
+
+    async def favorite(self, favorite: Favorite) -> FavoriteToggle | None:
+        entity = self._entity[favorite.entity_type]
+        async with self._db.transaction("favorite") as tx:
+            if (
+                await tx.fetchrow(f"SELECT 1 FROM {entity} WHERE id = $1", favorite.entity_id)
+                is None
+            ):
+                return None
+            inserted = await tx.fetchval(
+                f'INSERT INTO {self._f} ("userId", "entityType", "entityId", "createdAt", '
+                '"createdAtZ") VALUES ($1, $2, $3, $4, $5) '
+                'ON CONFLICT ("userId", "entityType", "entityId") DO NOTHING RETURNING 1',
+                favorite.user_id,
+                favorite.entity_type,
+                favorite.entity_id,
+                naive(favorite.created_at),
+                favorite.created_at,
+            )
+            if inserted is not None:
+                await tx.execute(
+                    f'UPDATE {entity} SET "favoriteCount" = COALESCE("favoriteCount", 0) + 1 '
+                    "WHERE id = $1",
+                    favorite.entity_id,
+                )
+            count = await tx.fetchval(
+                f'SELECT "favoriteCount" FROM {entity} WHERE id = $1', favorite.entity_id
+            )
+        return FavoriteToggle(favorited=True, favorite_count=int(count or 0))
+
+    async def unfavorite(
+        self, user_id: str, entity_type: str, entity_id: str
+    ) -> FavoriteToggle | None:
+        entity = self._entity[entity_type]
+        async with self._db.transaction("unfavorite") as tx:
+            if await tx.fetchrow(f"SELECT 1 FROM {entity} WHERE id = $1", entity_id) is None:
+                return None
+            deleted = await tx.fetchval(
+                f'DELETE FROM {self._f} WHERE "userId" = $1 AND "entityType" = $2 '
+                'AND "entityId" = $3 RETURNING 1',
+                user_id,
+                entity_type,
+                entity_id,
+            )
+            if deleted is not None:
+                await tx.execute(
+                    f'UPDATE {entity} SET "favoriteCount" = '
+                    'GREATEST(COALESCE("favoriteCount", 0) - 1, 0) WHERE id = $1',
+                    entity_id,
+                )
+            count = await tx.fetchval(
+                f'SELECT "favoriteCount" FROM {entity} WHERE id = $1', entity_id
+            )
+        return FavoriteToggle(favorited=False, favorite_count=int(count or 0))
+
+    async def favorited_among(
+        self, user_id: str, entity_type: str, entity_ids: list[str]
+    ) -> set[str]:
+        rows = await self._db.fetch(
+            "isFavoritedBatch",
+            f'SELECT "entityId" FROM {self._f} WHERE "userId" = $1 AND "entityType" = $2 '
+            'AND "entityId" = ANY($3::text[])',
+            user_id,
+            entity_type,
+            entity_ids,
+        )
+        return {r[0] for r in rows}
+
+    async def list_favorited_ids(self, user_id: str, entity_type: str) -> list[str]:
+        rows = await self._db.fetch(
+            "listFavoritedIds",
+            f'SELECT "entityId" FROM {self._f} WHERE "userId" = $1 AND "entityType" = $2 '
+            'ORDER BY "createdAt" DESC, "entityId" ASC',
+            user_id,
+            entity_type,
+        )
+        return [r[0] for r in rows]
+
+    async def delete_for_entity(self, entity_type: str, entity_id: str) -> int:
+        entity = self._entity[entity_type]
+        async with self._db.transaction("deleteFavoritesForEntity") as tx:
+            removed = await tx.fetchval(
+                f'WITH d AS (DELETE FROM {self._f} WHERE "entityType" = $1 AND "entityId" = $2 '
+                "RETURNING 1) SELECT count(*) FROM d",
+                entity_type,
+                entity_id,
+            )
+            await tx.execute(f'UPDATE {entity} SET "favoriteCount" = 0 WHERE id = $1', entity_id)
+        return int(removed or 0)
+
+
+__all__ = ["PgFavoritesBackend"]
