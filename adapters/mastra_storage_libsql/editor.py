@@ -30,7 +30,7 @@ from mastra_storage.backend.editor import (
 from mastra_storage.codec import dumps
 from mastra_storage.editor_records import EditorEntity, EditorVersion
 from mastra_storage.errors import ConflictError, NotFoundError
-from mastra_storage.layout import LogicalTable
+from mastra_storage.layout import TABLE_FAVORITES, LogicalTable
 
 from .connection import LibSQLDatabase
 from .domain import LibSQLDomain
@@ -263,6 +263,40 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
             descending=query.direction == "DESC",
             from_row=self._entity,
         )
+
+    async def query_entities_favorites(
+        self, query: EntityQuery, user_id: str, entity_type: str, *, favorited_only: bool
+    ) -> tuple[list[EditorEntity], int]:
+        """The listing with ``user_id``'s favourites, in one read transaction (one
+        snapshot): the SQL-filtered records and the user's favourite ids, ordered and paged
+        by :meth:`EntityQuery.execute_favorites` (favourited first, or only them)."""
+        where: list[str] = []
+        params: list[Any] = []
+        if query.status is not None:
+            where.append("status = ?")
+            params.append(query.status)
+        if query.author_id is not None:
+            where.append('"authorId" = ?')
+            params.append(query.author_id)
+        if query.ids is not None:
+            cond, ids = in_list("id", query.ids)
+            where.append(cond)
+            params += ids
+        sql = f"SELECT {self.entities.select} FROM {self.entities.table}" + (
+            " WHERE " + " AND ".join(where) if where else ""
+        )
+        favorites_sql = (
+            f'SELECT "entityId" FROM {TABLE_FAVORITES} WHERE "userId" = ? AND "entityType" = ?'
+        )
+
+        def job(tx: Tx) -> tuple[list[EditorEntity], int]:
+            rows = tx.fetchall(sql, params)
+            mine = {r[0] for r in tx.fetchall(favorites_sql, (user_id, entity_type))}
+            return query.execute_favorites(
+                (self._entity(r) for r in rows), mine, favorited_only=favorited_only
+            )
+
+        return await self.db.run("list", job, mode="read")
 
     # ---- versions -------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from .errors import DriverError
 from .tx import Tx
 
 #: Bump when the layout changes; ``init()`` migrates databases with an older (or no) row.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA_COMPONENT = "libsql"
 SCHEMA_TABLE = "mastra_storage_schema"
 
@@ -136,6 +136,18 @@ EDITOR_TABLES: tuple[Table, ...] = tuple(Table(t) for t in layout.EDITOR_TABLES)
 # pair unique inside its write transactions.
 EVAL_TABLES: tuple[Table, ...] = tuple(Table(t) for t in eval_layout.EVAL_TABLES)
 
+
+def _quoted(names: tuple[str, ...]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+# Studio's favourites, as FavoritesLibSQL creates the table: the composite key as a table
+# constraint after the columns.
+FAVORITES = Table(
+    layout.FAVORITES,
+    constraints=(f"PRIMARY KEY ({_quoted(layout.FAVORITES_PRIMARY_KEY)})",),
+)
+
 TABLES: tuple[Table, ...] = (
     THREADS,
     MESSAGES,
@@ -146,6 +158,7 @@ TABLES: tuple[Table, ...] = (
     OBSERVATIONAL_MEMORY,
     *EDITOR_TABLES,
     *EVAL_TABLES,
+    FAVORITES,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
@@ -170,6 +183,12 @@ MASTRA_INDEXES: dict[str, str] = {
     "idx_om_lookup_key": (
         'CREATE INDEX IF NOT EXISTS idx_om_lookup_key ON "mastra_observational_memory" '
         '("lookupKey")'
+    ),
+    # FavoritesLibSQL's one index: who favourited an entity
+    layout.FAVORITES_ENTITY_INDEX[0]: (
+        f"CREATE INDEX IF NOT EXISTS {layout.FAVORITES_ENTITY_INDEX[0]} "
+        f'ON "{layout.TABLE_FAVORITES}" '
+        f"({_quoted(layout.FAVORITES_ENTITY_INDEX[1])})"
     ),
     "mastra_ai_spans_trace_started_at_idx": (
         'CREATE INDEX IF NOT EXISTS "mastra_ai_spans_trace_started_at_idx" '

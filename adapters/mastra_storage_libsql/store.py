@@ -23,6 +23,7 @@ from mastra_storage.domains.blobs import BlobsStore
 from mastra_storage.domains.datasets import DatasetsStore
 from mastra_storage.domains.editor import editor_stores
 from mastra_storage.domains.experiments import ExperimentsStore
+from mastra_storage.domains.favorites import FavoritesStore
 from mastra_storage.errors import ConfigurationError, MastraStorageError
 from mastra_storage.lifecycle import (
     DEFAULT_CLOSE_TIMEOUT_S,
@@ -35,6 +36,7 @@ from mastra_storage.redact import protect_logs, redact_text, redact_url
 from .connection import DatabaseTarget, LibSQLDatabase
 from .editor import LibSQLEditorBackend
 from .evals import LibSQLBlobsBackend, LibSQLDatasetsBackend, LibSQLExperimentsBackend
+from .favorites import LibSQLFavoritesBackend
 from .hrana import DEFAULT_TIMEOUT_S
 from .memory import LibSQLMemoryBackend
 from .observability import LibSQLObservabilityBackend
@@ -310,6 +312,7 @@ class LibSQLStore(MastraStorage):
             "scores": ScoresStore(LibSQLScoresBackend(self._db)),
             "observability": ObservabilityStore(LibSQLObservabilityBackend(self._db)),
             **editor_stores(lambda domain: LibSQLEditorBackend(self._db, domain)),
+            "favorites": FavoritesStore(LibSQLFavoritesBackend(self._db)),
             "datasets": DatasetsStore(LibSQLDatasetsBackend(self._db)),
             "experiments": ExperimentsStore(LibSQLExperimentsBackend(self._db)),
             "blobs": BlobsStore(LibSQLBlobsBackend(self._db)),
