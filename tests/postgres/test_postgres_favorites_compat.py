@@ -51,9 +51,7 @@ async def our_view(store: PostgresStore, p: str) -> dict[str, Any]:
     pinned = await agents.list(author_id=author, pin_favorited_for="u1")
     return {
         "counts": counts,
-        "pinned": [
-            e.id for e in (await agents.list(author_id=author, pin_favorited_for="u1")).items
-        ],
+        "pinned": [e.id for e in pinned.items],
         "only": {"ids": [e.id for e in only.items], "total": only.total},
         "skillsPinned": [e.id for e in pinned_skills.items],
         "favIds": await favs.list_favorited_ids("u1", "agent"),
