@@ -8,85 +8,17 @@ from typing import Any
 
 import pytest
 
-from mastra_storage.domains.editor import VersionedStore
-from mastra_storage.domains.favorites import FavoritesStore
 from mastra_storage_postgres import PostgresStore
 from tests.postgres.conftest import NPM_PACKAGES, REPO, SchemaFactory
 from tests.support.compat import Harness, harness_runner
+from tests.support.favorites_compat import our_view, toggle_ours, write_ours
 
 pytestmark = pytest.mark.anyio
-
-MODEL = {"provider": "openai", "name": "gpt-4o"}
 
 
 @pytest.fixture(scope="module")
 def favorites_harness() -> Harness:
     return harness_runner(REPO / "tests" / "compat" / "mastra_favorites_harness.mjs", NPM_PACKAGES)
-
-
-async def _stores(store: PostgresStore) -> tuple[VersionedStore, VersionedStore, FavoritesStore]:
-    agents = await store.require_store("agents")
-    skills = await store.require_store("skills")
-    favs = await store.require_store("favorites")
-    assert isinstance(agents, VersionedStore) and isinstance(skills, VersionedStore)
-    assert isinstance(favs, FavoritesStore)
-    return agents, skills, favs
-
-
-async def our_view(store: PostgresStore, p: str) -> dict[str, Any]:
-    """What the harness's ``read`` prints, through our API."""
-    agents, skills, favs = await _stores(store)
-    author = f"{p}-author"
-    counts: dict[str, int] = {}
-    for domain, eid in ((agents, f"{p}-a1"), (agents, f"{p}-a2"), (agents, f"{p}-a3")):
-        entity = await domain.get_by_id(eid)
-        assert entity is not None
-        counts[eid] = entity.extra.get("favoriteCount") or 0
-    skill = await skills.get_by_id(f"{p}-s1")
-    assert skill is not None
-    counts[f"{p}-s1"] = skill.extra.get("favoriteCount") or 0
-    only = await agents.list(author_id=author, pin_favorited_for="u1", favorited_only=True)
-    pinned_skills = await skills.list(author_id=author, pin_favorited_for="u1", favorited_only=True)
-    batch = await favs.is_favorited_batch("u2", "agent", [f"{p}-a{n}" for n in (1, 2, 3)])
-    pinned = await agents.list(author_id=author, pin_favorited_for="u1")
-    return {
-        "counts": counts,
-        "pinned": [e.id for e in pinned.items],
-        "only": {"ids": [e.id for e in only.items], "total": only.total},
-        "skillsPinned": [e.id for e in pinned_skills.items],
-        "favIds": await favs.list_favorited_ids("u1", "agent"),
-        "batch": sorted(batch),
-    }
-
-
-async def write_ours(store: PostgresStore, p: str) -> list[dict[str, Any]]:
-    agents, skills, favs = await _stores(store)
-    for n in (1, 2, 3):
-        config = {"name": f"A{n}", "instructions": "i", "model": MODEL}
-        await agents.create(f"{p}-a{n}", author_id=f"{p}-author", config=config)
-    await skills.create(
-        f"{p}-s1",
-        author_id=f"{p}-author",
-        config={"name": "S", "description": "d", "instructions": "i"},
-    )
-    toggles = [
-        await favs.favorite("u1", "agent", f"{p}-a1"),
-        await favs.favorite("u1", "agent", f"{p}-a1"),
-        await favs.favorite("u1", "agent", f"{p}-a3"),
-        await favs.favorite("u1", "skill", f"{p}-s1"),
-        await favs.favorite("u2", "agent", f"{p}-a1"),
-        await favs.favorite("u2", "agent", f"{p}-a2"),
-        await favs.unfavorite("u2", "agent", f"{p}-a2"),
-    ]
-    return [t.to_dict() for t in toggles]
-
-
-async def toggle_ours(store: PostgresStore, p: str) -> list[dict[str, Any]]:
-    _, _, favs = await _stores(store)
-    return [
-        (await favs.favorite("u3", "agent", f"{p}-a2")).to_dict(),
-        (await favs.unfavorite("u1", "agent", f"{p}-a3")).to_dict(),
-    ]
 
 
 async def favorites_shape(admin: Any, schema: str) -> dict[str, Any]:
