@@ -190,9 +190,9 @@ class FavoritesTests(ConformanceBase):
         author, user = uid("author"), uid("user")
         if await storage.get_store("favorites") is None:
             # no mastra_favorites to join: the options are refused, never ignored
-            for only in (False, True):
+            for flag in (False, True):
                 with pytest.raises(NotSupportedError):
-                    await store.list(author_id=author, pin_favorited_for=user, favorited_only=only)
+                    await store.list(author_id=author, pin_favorited_for=user, favorited_only=flag)
             with pytest.raises(NotSupportedError):
                 await store.list_resolved(author_id=author, pin_favorited_for=user)
             return
