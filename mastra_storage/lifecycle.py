@@ -15,12 +15,9 @@ adapters separately is kept in four.
   not finished after that many seconds raises
   :class:`~mastra_storage.errors.UnavailableError`, however the time was spent (waiting for
   a pooled connection, a server that never answers, a reply trickling one byte at a time,
-  retries). The call runs in the caller's task (no task or timer of its own: one timer per
-  store serves every deadline), waiting only on futures that cancel at once; at the
-  deadline the call is cancelled, and if its driver is slow to give up it moves, suspended
-  as it is, to a task of its own that finishes in the background (cancelled again and
-  reaped by ``close()``), so the caller gets its answer at the deadline. A caller that
-  cancels (``asyncio.wait_for``) is answered at once the same way.
+  retries). The call runs as its own task, so the caller gets its answer at the deadline
+  even if the driver is slow to give up; the abandoned task is cancelled and reaped. A
+  caller that cancels (``asyncio.wait_for``) is answered at once the same way.
 * **A bounded close.** ``close()`` waits at most ``close_timeout`` seconds for the adapter
   to close politely, then drops its connections (``_abandon_connections``).
 
@@ -33,10 +30,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import sys
-import types
-from collections import deque
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import EventLoopMismatchError, StoreClosedError, UnavailableError, to_upper_snake
@@ -60,9 +54,6 @@ DEFAULT_POOL_TIMEOUT_S = 10.0
 DEFAULT_CLOSE_TIMEOUT_S = 5.0
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at load
-#: Calls run in their caller's task (``_inline``): needs ``Task.cancelling()`` and
-#: ``create_task(context=)``, both Python 3.11.
-_INLINE = sys.version_info >= (3, 11)
 
 #: The lifecycle whose guarded call is running: nested calls of the same store (a domain
 #: method calling another, init visiting each domain) run under the outermost call's
@@ -86,8 +77,6 @@ class Lifecycle:
         self.loop: asyncio.AbstractEventLoop | None = None
         #: Calls abandoned at their deadline that have not finished yet (reaped by close).
         self.stragglers: set[asyncio.Task[Any]] = set()
-        #: One timer for the deadlines of every call on the store's loop (see ``_Clock``).
-        self._deadlines: _Clock | None = None
 
     # ---- checks ----------------------------------------------------------------------
 
@@ -152,37 +141,6 @@ class Lifecycle:
                 return await func(*args, **kwargs)
             finally:
                 _INSIDE_CALL.reset(token)
-        caller = asyncio.current_task() if _INLINE else None
-        clock = self._clock(caller.get_loop()) if caller is not None else None
-        if caller is None or clock is None:
-            return await self._call_in_task(operation, func, args, kwargs, timeout)
-        # The usual path: the call runs in the caller's task (no task, timer or loop
-        # iteration of its own); only a call that misses its deadline or whose caller gives
-        # up moves to a task of its own to finish there (see ``_inline``).
-        # Its own context, as a task would have: what the call sets stays the call's.
-        context = contextvars.copy_context()
-        context.run(_INSIDE_CALL.set, self)
-        entry = clock.track(timeout)
-        try:
-            return await _inline(self, func(*args, **kwargs), context, entry, caller)
-        except _Expired:
-            pass
-        finally:
-            entry.done = True
-        raise self._timeout_error(operation, timeout)
-
-    async def _call_in_task(
-        self,
-        operation: str,
-        func: Callable[..., Coroutine[Any, Any, T]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        timeout: float,
-    ) -> T:
-        """The call in a task of its own with a timer of its own (Python 3.10, no current
-        task, or this store's timer busy on another running loop)."""
-        import asyncio
-
         loop = asyncio.get_running_loop()
         # The caller waits on one future, resolved by whichever comes first: the call (from
         # inside its own task, which saves the loop iteration a done-callback costs) or
@@ -225,43 +183,14 @@ class Lifecycle:
             self._abandon(task)
         finally:
             timer.cancel()
-        raise self._timeout_error(operation, timeout)
-
-    def _timeout_error(self, operation: str, timeout: float) -> UnavailableError:
         option = "init_timeout" if operation in self.owner.long_operations else "operation_timeout"
-        return UnavailableError(
+        raise UnavailableError(
             f"{self.owner.name} {operation}: no answer within {timeout:g} s "
             f"({option}); the server may be overloaded, stalled or unreachable",
             id=f"MASTRA_STORAGE_{to_upper_snake(self.owner.name)}_"
             f"{to_upper_snake(operation)}_TIMEOUT",
             details={"operation": operation, "timeout_s": timeout},
         )
-
-    def _clock(self, loop: asyncio.AbstractEventLoop) -> _Clock | None:
-        """The deadline timer on ``loop``; ``None`` while the store's timer still serves
-        calls on another running loop (a store without loop-bound connections used from
-        two threads' loops at once: those calls get a timer each)."""
-        clock = self._deadlines
-        if clock is None or clock.loop is not loop:
-            if clock is not None and not clock.loop.is_closed() and clock.pending():
-                return None
-            clock = self._deadlines = _Clock(loop)
-        return clock
-
-    def _adopt(
-        self, coro: Coroutine[Any, Any, Any], step: Any, context: contextvars.Context
-    ) -> None:
-        """Let an abandoned call, suspended on ``step``, finish in a task of its own."""
-        import asyncio
-
-        if isinstance(step, asyncio.Future):
-            # Handed to the new task as if just yielded by ``await step``.
-            step._asyncio_future_blocking = True
-        create_task: Callable[..., asyncio.Task[Any]] = asyncio.get_running_loop().create_task
-        # In the call's own context, where it ran so far.
-        task = create_task(_Remainder(coro, step), context=context)
-        self.stragglers.add(task)
-        task.add_done_callback(self._reap)
 
     def _abandon(self, task: asyncio.Task[Any]) -> None:
         task.cancel()
@@ -336,226 +265,6 @@ class _Expired(Exception):
 def _expire(waiter: asyncio.Future[Any]) -> None:
     if not waiter.done():
         waiter.set_exception(_Expired())
-
-
-class _Call:
-    """One call under its deadline: what the timer expires, and what it cancels then."""
-
-    __slots__ = ("deadline", "done", "expired", "step")
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.done = False
-        self.expired = False
-        #: The future the call's task waits on now (``None``: not waiting on one).
-        self.step: asyncio.Future[Any] | None = None
-
-    def expire(self) -> None:
-        self.expired = True
-        step = self.step
-        if step is not None and not step.done():
-            # Wakes the caller's task now (a plain future cancels at once); ``_inline``
-            # sees ``expired`` and answers.
-            step.cancel()
-
-
-class _Clock:
-    """Every deadline of one store's calls on one loop, served by a single timer.
-
-    A timer per call (``call_later`` and its ``cancel``) costs microseconds a call; here a
-    call costs an entry appended to the queue of its timeout, whose deadlines therefore
-    come in order. Calls finish roughly in order, so finished entries are dropped from the
-    front as new ones come; the timer, armed for the earliest pending deadline, expires the
-    due entries and re-arms itself for the next.
-    """
-
-    __slots__ = ("loop", "queues", "timer")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.queues: dict[float, deque[_Call]] = {}
-        self.timer: asyncio.TimerHandle | None = None
-
-    def track(self, timeout: float) -> _Call:
-        """A new call's entry, expiring ``timeout`` seconds from now."""
-        entry = _Call(self.loop.time() + timeout)
-        queue = self.queues.get(timeout)
-        if queue is None:
-            queue = self.queues[timeout] = deque()
-        else:
-            while queue and queue[0].done:
-                queue.popleft()
-        queue.append(entry)
-        timer = self.timer
-        if timer is None or entry.deadline < timer.when():
-            if timer is not None:  # only with several timeouts (init_timeout): rare
-                timer.cancel()
-            self.timer = self.loop.call_at(entry.deadline, self.tick)
-        return entry
-
-    def tick(self) -> None:
-        """Expire every due entry, then re-arm for the earliest one still pending."""
-        self.timer = None
-        now = self.loop.time()
-        soonest: float | None = None
-        for queue in self.queues.values():
-            while queue:
-                head = queue[0]
-                if head.done:
-                    queue.popleft()
-                elif head.deadline <= now:
-                    queue.popleft()
-                    head.expire()
-                else:
-                    if soonest is None or head.deadline < soonest:
-                        soonest = head.deadline
-                    break
-        if soonest is not None:
-            self.timer = self.loop.call_at(soonest, self.tick)
-
-    def pending(self) -> bool:
-        """Whether a call tracked here has not finished yet."""
-        return any(not entry.done for queue in self.queues.values() for entry in queue)
-
-
-@types.coroutine
-def _inline(
-    lifecycle: Lifecycle,
-    coro: Coroutine[Any, Any, T],
-    context: contextvars.Context,
-    entry: _Call,
-    caller: asyncio.Task[Any],
-) -> Generator[Any, None, T]:
-    """Drive ``coro`` from the caller's own task (what ``await coro`` does, in the call's
-    own ``context``), keeping the promise of :meth:`Lifecycle.call`: the caller is
-    answered at its deadline or at its own cancellation even if the call is slow to let go.
-
-    How: every future the call waits on is a plain future (or a stand-in for one that is
-    not), so cancelling it, as the deadline or the caller's ``Task.cancel`` does, wakes
-    this task at once. The cancellation is then handed to the call here, as ``await``
-    would; a call that ends at once is answered at once. A call still busy (its driver's
-    cleanup waits for something) is moved, suspended as it is, into a task of its own to
-    finish in the background, and the caller is answered now: ``UnavailableError`` at the
-    deadline, ``CancelledError`` when it cancelled. A call that cancelled something of its
-    own (a driver's ``asyncio.timeout`` cancels the caller's task too, then uncancels it)
-    just goes on.
-    """
-    import asyncio
-
-    plain = asyncio.Future
-    cancelled = asyncio.CancelledError
-    run = context.run
-    send = coro.send
-    # Cancellations requested of the caller's task (Python 3.11; this runs only there).
-    cancelling: Callable[[], int] = caller.cancelling  # type: ignore[attr-defined]
-    base = cancelling()
-    thrown: BaseException | None = None
-    delivered = False  # a cancellation (the deadline's or the caller's) reached the call
-    told = False  # the owner was told the call is abandoned (``_on_call_abandoned``)
-    while True:
-        try:
-            step = run(send, None) if thrown is None else run(coro.throw, thrown)
-        except StopIteration as stop:
-            if entry.expired:
-                raise _Expired from None
-            result: T = stop.value
-            return result
-        except BaseException as exc:
-            if entry.expired:
-                raise _Expired from None
-            if not told and isinstance(exc, cancelled) and cancelling() > base:
-                lifecycle.owner._on_call_abandoned()  # the caller's cancellation went through
-            raise
-        thrown = None
-        if delivered:
-            if entry.expired or cancelling() > base:
-                # Still busy after its cancellation: finish in the background.
-                if not told:
-                    lifecycle.owner._on_call_abandoned()
-                lifecycle._adopt(coro, step, context)
-                if entry.expired:
-                    raise _Expired
-                raise cancelled
-            delivered = False  # the call's own cancellation, handled by the call
-        if step is None or type(step) is plain:
-            waiting = entry.step = step
-        elif isinstance(step, plain):
-            # A task or a gathering future: cancelling it only asks it to stop, so the
-            # caller waits on a plain future that the step's completion resolves.
-            waiting = entry.step = caller.get_loop().create_future()
-            waiting._asyncio_future_blocking = True  # as ``await waiting`` would yield it
-            step.add_done_callback(functools.partial(_settle, waiting))
-        else:
-            waiting = step  # not a future: the task deals with it as it would
-            entry.step = None  # (nothing the deadline could cancel)
-        try:
-            yield waiting
-        except GeneratorExit:
-            run(coro.close)
-            raise
-        except BaseException as exc:  # the caller's task was cancelled while not waiting
-            thrown = exc
-        entry.step = None
-        if waiting is not step and not step.done():
-            # The stand-in was cancelled (deadline or caller) while the step runs on.
-            step.cancel()
-            if not told:
-                lifecycle.owner._on_call_abandoned()
-            lifecycle._adopt(coro, step, context)
-            if entry.expired:
-                raise _Expired
-            raise thrown if thrown is not None else cancelled
-        if thrown is not None:
-            delivered = isinstance(thrown, cancelled)
-        elif entry.expired or cancelling() > base:
-            delivered = True
-            if step is None or not step.cancelled():
-                thrown = cancelled()  # nothing was waiting to be cancelled: say it
-        if entry.expired and not told:
-            # At once, as the cancellation goes in: a worker thread's I/O is interrupted.
-            told = True
-            lifecycle.owner._on_call_abandoned()
-
-
-def _settle(waiting: asyncio.Future[Any], _: asyncio.Future[Any]) -> None:
-    if not waiting.done():
-        waiting.set_result(None)
-
-
-class _Remainder(Coroutine[Any, Any, Any]):
-    """An abandoned call's remainder, as the coroutine of a task of its own: ``coro``,
-    suspended on ``step``, picks up where it was.
-
-    Not an ``async def`` around ``coro``: a task cancelled before its first step (a
-    ``close()`` right after the deadline) throws into a coroutine that never started, which
-    would drop ``coro`` unfinished; here the cancellation goes into ``coro`` itself.
-    """
-
-    __slots__ = ("coro", "step")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any], step: Any) -> None:
-        self.coro = coro
-        self.step: Any = step
-
-    def send(self, value: Any) -> Any:
-        step = self.step
-        if step is not _TAKEN:
-            self.step = _TAKEN
-            return step  # the task waits on it, as ``await step`` inside ``coro`` asked
-        return self.coro.send(value)
-
-    def throw(self, *exc: Any) -> Any:
-        self.step = _TAKEN
-        return self.coro.throw(*exc)
-
-    def close(self) -> None:
-        self.coro.close()
-
-    def __await__(self) -> Generator[Any, None, Any]:  # the ABC asks for it; unused
-        return (yield from self.coro.__await__())
-
-
-_TAKEN = object()
 
 
 def check_timeout(owner: str, name: str, value: Any, *, optional: bool = True) -> float | None:
