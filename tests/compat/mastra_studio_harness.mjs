@@ -1,30 +1,35 @@
 #!/usr/bin/env node
 // Cross-implementation harness for Mastra Studio's stored domains (stored agents with their
-// versions; datasets with item versions; experiments with results; blobs) on @mastra/libsql
-// and @mastra/mongodb.
+// versions; datasets with item versions; experiments with results; blobs; the other
+// versioned editor domains) on @mastra/libsql and @mastra/mongodb.
 //
 // Usage:
 //   node mastra_studio_harness.mjs write libsql FILE_URL
 //   node mastra_studio_harness.mjs write mongodb URI DB
-//   node mastra_studio_harness.mjs read  libsql FILE_URL AGENT_IDS DATASET_IDS [EXPERIMENT_IDS [BLOB_HASHES]]
-//   node mastra_studio_harness.mjs read  mongodb URI DB  AGENT_IDS DATASET_IDS [EXPERIMENT_IDS [BLOB_HASHES]]
+//   node mastra_studio_harness.mjs read  libsql FILE_URL AGENT_IDS DATASET_IDS [EXPERIMENT_IDS [BLOB_HASHES [EDITOR_PREFIX]]]
+//   node mastra_studio_harness.mjs read  mongodb URI DB  AGENT_IDS DATASET_IDS [EXPERIMENT_IDS [BLOB_HASHES [EDITOR_PREFIX]]]
 //
 //   write: through Mastra, agent "ts-agent" (version 1 from create, version 2 added and
 //          activated, status published), dataset "ts-dataset" (item A added then updated,
 //          item B added then deleted: four dataset versions), experiment "ts-exp" on its
 //          version 4 (running, two results, one reviewed, then completed) and the blobs of
-//          harness_common's writeFixtureBlobs. Prints the ids and blob hashes.
+//          harness_common's writeFixtureBlobs, and per editor domain but agents the entity
+//          "ts-<domain>" of editor_fixture.json. Prints the ids, blob hashes and the editor
+//          prefix ("ts").
 //   read:  Mastra's view of the agents (thin record, every version, resolved), datasets
 //          (record, versions, every item row, current items, the snapshot at each version),
 //          experiments (record, results in run order, each result by id, the ids listed for
 //          its dataset, the ids of its results with status "reviewed" and with tag "flaky")
-//          and blobs (get, has, getMany), normalised: dates as ISO strings, null
+//          blobs (get, has, getMany) and, with EDITOR_PREFIX, per editor domain but agents
+//          the entity "EDITOR_PREFIX-<domain>" (thin record, published and draft resolved,
+//          versions by ascending number, count), normalised: dates as ISO strings, null
 //          and undefined fields dropped.
 //   AGENT_IDS / DATASET_IDS / EXPERIMENT_IDS / BLOB_HASHES: comma separated.
 //
 // Packages are loaded from $MASTRA_NPM_DIR/node_modules (@mastra/libsql or @mastra/mongodb,
 // with @mastra/core). stdout carries exactly one JSON line.
 
+import { EDITOR_DOMAINS, editorId, readEditorEntity, writeEditorEntity } from './editor_fixture.mjs';
 import {
   closeStore,
   emit,
@@ -39,6 +44,8 @@ import {
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 const T1 = new Date('2026-03-01T10:00:01.500Z');
 const T2 = new Date('2026-03-01T10:00:03.250Z');
+/** The editor domains crossed besides agents (written above with the experiments). */
+const OTHER_EDITOR_DOMAINS = EDITOR_DOMAINS.filter((d) => d !== 'agents');
 
 async function openStore(kind, target, dbName) {
   if (kind === 'libsql') {
@@ -169,6 +176,9 @@ async function doWrite(store) {
   await experiments.updateExperiment({ id: 'ts-exp', status: 'completed', succeededCount: 1, failedCount: 1, skippedCount: 1, completedAt: T2 });
 
   const blobs = await writeFixtureBlobs(await store.getStore('blobs'), 'ts');
+  for (const domain of OTHER_EDITOR_DOMAINS) {
+    await writeEditorEntity(await store.getStore(domain), domain, editorId('ts', domain));
+  }
   return {
     agentIds: ['ts-agent'],
     datasetIds: [ds.id],
@@ -176,10 +186,11 @@ async function doWrite(store) {
     experimentIds: ['ts-exp'],
     blobHashes: blobs.hashes,
     blobDeleted: blobs.deleted,
+    editorPrefix: 'ts',
   };
 }
 
-async function doRead(store, agentIds, datasetIds, experimentIds, blobHashes) {
+async function doRead(store, agentIds, datasetIds, experimentIds, blobHashes, editorPrefix) {
   const agents = await store.getStore('agents');
   const datasets = await store.getStore('datasets');
   const out = { agents: {}, datasets: {}, experiments: {} };
@@ -249,6 +260,13 @@ async function doRead(store, agentIds, datasetIds, experimentIds, blobHashes) {
     };
   }
   out.blobs = await readBlobs(await store.getStore('blobs'), blobHashes);
+  out.editor = {};
+  if (editorPrefix) {
+    for (const domain of OTHER_EDITOR_DOMAINS) {
+      const found = await readEditorEntity(await store.getStore(domain), domain, editorId(editorPrefix, domain), 'ASC');
+      out.editor[domain] = clean(found);
+    }
+  }
   return out;
 }
 
@@ -279,7 +297,7 @@ runMain(async () => {
     if (cmd === 'write') emit(await doWrite(store));
     else if (cmd === 'read') {
       const [agentIds, datasetIds, experimentIds, blobHashes] = [0, 1, 2, 3].map((i) => splitIds(rest[i], ''));
-      emit(await doRead(store, agentIds, datasetIds, experimentIds, blobHashes));
+      emit(await doRead(store, agentIds, datasetIds, experimentIds, blobHashes, rest[4]));
     }
     else throw new Error(`unknown command ${cmd}`);
   } finally {

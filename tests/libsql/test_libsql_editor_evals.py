@@ -1,6 +1,7 @@
-"""Mastra Studio's stored agents (with versions), datasets (with item versions), experiments
-(with results) and blobs on libSQL: cross-read both ways with the real ``@mastra/libsql``
-1.23.1 (file and sqld; the release has ``ExperimentsLibSQL`` and ``BlobsLibSQL``), our init
+"""Mastra Studio's stored agents (with versions), the other versioned editor domains,
+datasets (with item versions), experiments (with results) and blobs on libSQL: cross-read
+both ways with the real ``@mastra/libsql`` 1.23.1 (file and sqld; the release has
+``ExperimentsLibSQL`` and ``BlobsLibSQL``), our init
 making the release's eval tables and indexes, version numbers under writers on separate
 connections (the release's ``mastra_agent_versions`` has no unique index), and
 ``init_mode="verify"``."""
@@ -24,6 +25,7 @@ from mastra_storage_libsql import LibSQLStore
 from tests.support.compat import Harness, harness_runner
 from tests.support.servers import ServerUnavailable, skip_or_fail, sqld_instance
 from tests.support.studio_compat import (
+    as_release_reads,
     check_fixture_present,
     our_studio_view,
     write_studio_fixture,
@@ -33,6 +35,10 @@ pytestmark = pytest.mark.anyio
 
 HARNESS = Path(__file__).resolve().parents[2] / "tests" / "compat" / "mastra_studio_harness.mjs"
 NPM_PACKAGES = ("@mastra/libsql@1.23.1", "@mastra/core@1.71.0")
+# Editor domains: @mastra/libsql 1.23.1 offers all seven (LibSQLStore's ``stores`` in
+# node_modules/@mastra/libsql/dist/index.js: agents, promptBlocks, scorerDefinitions,
+# mcpClients, mcpServers, workspaces, skills), so all seven are crossed here: agents with
+# the experiments that point at them, the six others from tests/compat/editor_fixture.json.
 
 
 @pytest.fixture(scope="module")
@@ -97,28 +103,44 @@ async def _both_ways(target: str, harness: Harness) -> None:
     if "://" not in target:  # a file: its tables as the release made them, before ours
         await _init_matches_the_release(Path(target), Path(target).with_suffix(".ours.db"))
     ids = (written["datasetIds"], written["experimentIds"], written["blobHashes"])
-    reference = harness("read", "libsql", url, "ts-agent", *(",".join(i) for i in ids))
+    prefix = written["editorPrefix"]
+    reference = harness("read", "libsql", url, "ts-agent", *(",".join(i) for i in ids), prefix)
     store = LibSQLStore(url)
     await store.init()  # adopts the database Mastra created: version row, our indexes
     try:
-        assert await our_studio_view(store, ["ts-agent"], *ids) == reference
+        assert await our_studio_view(store, ["ts-agent"], *ids, editor_prefix=prefix) == reference
         agent = reference["agents"]["ts-agent"]
         assert agent["count"] == 2 and agent["resolved"]["resolvedVersionId"] == "ts-agent-v2"
         ds = reference["datasets"][written["datasetIds"][0]]
         assert ds["versions"] == [4, 3, 2, 1] and len(ds["current"]) == 1
-        check_fixture_present(reference, "ts", written["blobHashes"])
+        check_fixture_present(reference, "ts", written["blobHashes"], release="libsql")
         # We write next to Mastra's rows; Mastra reads ours as we do.
         ours = await write_studio_fixture(store)
         view = await our_studio_view(
-            store, ours["agentIds"], ours["datasetIds"], ours["experimentIds"], ours["blobHashes"]
+            store,
+            ours["agentIds"],
+            ours["datasetIds"],
+            ours["experimentIds"],
+            ours["blobHashes"],
+            editor_prefix=ours["editorPrefix"],
         )
     finally:
         await store.close()
     assert ours["blobDeleted"] == [True, False]
+    hashes = ",".join(ours["blobHashes"])
     mastra = harness(
-        "read", "libsql", url, "py-agent", "py-dataset", "py-exp", ",".join(ours["blobHashes"])
+        "read", "libsql", url, "py-agent", "py-dataset", "py-exp", hashes, ours["editorPrefix"]
     )
-    assert mastra == view
+    # our rows as Mastra reads them: a NULL autoSync is false to @mastra/libsql, a scorer
+    # definition's organizationId and projectId are not read (studio_compat says why)
+    editor = view["editor"]
+    assert list(mastra["editor"]) == list(editor)
+    for domain, found in editor.items():  # per domain: a failure names it
+        assert mastra["editor"][domain] == as_release_reads(domain, found, "libsql"), domain
+    assert mastra | {"editor": None} == view | {"editor": None}
+    assert "autoSync" not in editor["workspaces"]["versions"][1]  # written without it
+    assert mastra["editor"]["workspaces"]["versions"][1]["autoSync"] is False
+    assert editor["scorerDefinitions"]["thin"]["organizationId"] == "org-1"  # kept by us
     assert view["agents"]["py-agent"]["count"] == 2
     assert [len(v) for v in view["datasets"]["py-dataset"]["history"].values()] == [2, 2]
     check_fixture_present(view, "py", ours["blobHashes"])

@@ -1,6 +1,6 @@
 """Cross-read helpers for Mastra Studio's stored domains (agents with versions, datasets
-with item versions, experiments with results, blobs) against
-``tests/compat/mastra_studio_harness.mjs``.
+with item versions, experiments with results, blobs, and the other versioned editor
+domains) against ``tests/compat/mastra_studio_harness.mjs``.
 
 :func:`our_studio_view` builds, through our store, exactly the JSON the harness's ``read``
 prints through Mastra's (dates as ISO strings, null fields dropped recursively), and
@@ -8,6 +8,10 @@ prints through Mastra's (dates as ISO strings, null fields dropped recursively),
 harness's ``write`` writes through Mastra's. Both libSQL and MongoDB tests use them.
 :func:`write_blob_fixture` / :func:`our_blob_view` are the blob part alone, the twins of
 ``harness_common.mjs``'s ``writeFixtureBlobs`` / ``readBlobs`` (PostgreSQL uses them too).
+:func:`write_editor_entity` / :func:`editor_entity_view` are the twins of
+``editor_fixture.mjs``'s ``writeEditorEntity`` / ``readEditorEntity``: one entity per
+versioned editor domain, as ``tests/compat/editor_fixture.json`` declares it (PostgreSQL's
+editor cross-read uses them too).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from mastra_storage.composite import MastraStorage
@@ -24,6 +29,7 @@ from mastra_storage.domains.blobs import BlobsStore, blob_hash
 from mastra_storage.domains.datasets import DatasetsStore
 from mastra_storage.domains.editor import VersionedStore
 from mastra_storage.domains.experiments import ExperimentsStore
+from mastra_storage.editor_records import EditorVersion
 from mastra_storage.eval_records import (
     DatasetInput,
     DatasetItem,
@@ -35,10 +41,22 @@ from mastra_storage.eval_records import (
     ResultUpdate,
 )
 from mastra_storage.layout import record_columns
+from mastra_storage.pagination import Direction
 from mastra_storage.records import Record
 from mastra_storage.timeutil import to_iso
 
 _ITEM_FIELDS = record_columns(DatasetItem)
+#: One entity per versioned editor domain (``{domain: spec}``), the data both sides write.
+EDITOR_FIXTURE: dict[str, dict[str, Any]] = {
+    domain: spec
+    for domain, spec in json.loads(
+        (Path(__file__).resolve().parents[1] / "compat" / "editor_fixture.json").read_text()
+    ).items()
+    if not domain.startswith("_")
+}
+#: The editor domains the studio harness crosses besides agents (which it writes with
+#: the experiments that point at them): all but agents.
+STUDIO_EDITOR_DOMAINS: tuple[str, ...] = tuple(d for d in EDITOR_FIXTURE if d != "agents")
 #: The harness's experiment times (T0, T1, T2).
 T0 = datetime(2026, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
 T1 = datetime(2026, 3, 1, 10, 0, 1, 500_000, tzinfo=timezone.utc)
@@ -83,8 +101,11 @@ async def our_studio_view(
     dataset_ids: list[str],
     experiment_ids: Sequence[str] = (),
     blob_hashes: Sequence[str] = (),
+    editor_prefix: str | None = None,
 ) -> dict[str, Any]:
-    """What the harness's ``read`` prints, computed through ``store``."""
+    """What the harness's ``read`` prints, computed through ``store`` (``editor_prefix``:
+    the harness's EDITOR_PREFIX, whose entities of :data:`STUDIO_EDITOR_DOMAINS` it
+    reads)."""
     agents = await store.require_store("agents")
     datasets = await store.require_store("datasets")
     experiments = await store.require_store("experiments")
@@ -160,12 +181,22 @@ async def our_studio_view(
             "flaky": [r.id for r in results if "flaky" in (r.tags or [])],
         }
     out["blobs"] = await our_blob_view(store, blob_hashes)
+    out["editor"] = {}
+    if editor_prefix is not None:
+        for domain in STUDIO_EDITOR_DOMAINS:
+            editor = await store.require_store(domain)
+            assert isinstance(editor, VersionedStore)
+            found = await editor_entity_view(editor, editor_id(editor_prefix, domain), "ASC")
+            out["editor"][domain] = clean(found)
     return out
 
 
-def check_fixture_present(view: dict[str, Any], prefix: str, hashes: list[str]) -> None:
-    """The experiment and blobs a ``write`` with ``prefix`` made are in ``view`` as written
-    (so that two views that agree are not two empty ones)."""
+def check_fixture_present(
+    view: dict[str, Any], prefix: str, hashes: list[str], *, release: str | None = None
+) -> None:
+    """The experiment, blobs and editor entities a ``write`` with ``prefix`` made are in
+    ``view`` as written (so that two views that agree are not two empty ones); ``release``:
+    ``view`` is that release's read (without its :data:`UNREAD_BY_RELEASE`)."""
     experiment = view["experiments"][f"{prefix}-exp"]
     record = experiment["record"]
     counts = ("totalItems", "succeededCount", "failedCount", "skippedCount")
@@ -188,6 +219,12 @@ def check_fixture_present(view: dict[str, Any], prefix: str, hashes: list[str]) 
     assert experiment["listed"] == [f"{prefix}-exp"]
     assert experiment["reviewed"] == experiment["flaky"] == [f"{prefix}-exp-r2"]
     check_blobs_present(view["blobs"], prefix, hashes)
+    assert sorted(view["editor"]) == sorted(STUDIO_EDITOR_DOMAINS)
+    for domain in STUDIO_EDITOR_DOMAINS:
+        unread = UNREAD_BY_RELEASE.get(release or "", {}).get(domain, ())
+        check_editor_entity(
+            view["editor"][domain], domain, editor_id(prefix, domain), unread=unread
+        )
 
 
 def check_blobs_present(blobs: dict[str, Any], prefix: str, hashes: list[str]) -> None:
@@ -248,6 +285,129 @@ async def our_blob_view(store: MastraStorage, hashes: Sequence[str]) -> dict[str
     return out
 
 
+def editor_id(prefix: str, domain: str) -> str:
+    """The id of the fixture entity of ``domain`` written under ``prefix`` (the harness's
+    ``editorId``)."""
+    return f"{prefix}-{domain}"
+
+
+async def write_editor_entity(store: VersionedStore, entity_id: str) -> None:
+    """Through our store, what ``writeEditorEntity`` writes through Mastra's: the fixture
+    entity of ``store``'s domain (version 1 from create), version 2 (id
+    ``<entity_id>-v2``) and the fixture's version published (or none)."""
+    spec = EDITOR_FIXTURE[store.domain.name]
+    thin = dict(spec["thin"])
+    author_id = thin.pop("authorId", None)
+    metadata = thin.pop("metadata", None)
+    v1, v2 = (_with_id(spec[key], entity_id) for key in ("v1", "v2"))
+    await store.create(
+        entity_id, config=v1, author_id=author_id, metadata=metadata, extra=thin or None
+    )
+    await store.create_version(
+        entity_id,
+        id=f"{entity_id}-v2",
+        config=v2,
+        changed_fields=spec["changedFields"],
+        change_message=spec["changeMessage"],
+    )
+    if spec["activate"]:
+        active = await store.get_version_by_number(entity_id, spec["activate"])
+        assert active is not None
+        await store.update(entity_id, active_version_id=active.id, status="published")
+
+
+def _with_id(config: dict[str, Any], entity_id: str) -> dict[str, Any]:
+    """``config`` with ``{id}`` in its top-level strings replaced by ``entity_id`` (the
+    harness's ``withId``)."""
+    return {k: v.replace("{id}", entity_id) if isinstance(v, str) else v for k, v in config.items()}
+
+
+async def editor_entity_view(
+    store: VersionedStore, entity_id: str, direction: Direction
+) -> dict[str, Any] | None:
+    """What ``readEditorEntity`` returns, through our store, before normalisation: the
+    thin row, the resolved published and draft dicts, the version rows (``direction`` of
+    the version number) and the count (``None``: no such entity)."""
+    thin = await store.get_by_id(entity_id)
+    if thin is None:
+        return None
+    versions = await store.list_versions(entity_id, direction=direction, per_page=None)
+    published = await store.get_by_id_resolved(entity_id)
+    draft = await store.get_by_id_resolved(entity_id, status="draft")
+    assert published is not None and draft is not None
+    return {
+        "thin": thin.row(),
+        "published": published.to_dict(),
+        "draft": draft.to_dict(),
+        "versions": [_version_row(store, v) for v in versions.items],
+        "count": await store.count_versions(entity_id),
+    }
+
+
+def _version_row(store: VersionedStore, version: EditorVersion) -> dict[str, Any]:
+    return version.row(store.domain.parent_column)
+
+
+#: Config fields that @mastra/pg 1.27.1 and @mastra/libsql 1.23.1 read as ``false`` when
+#: the column is NULL (``Boolean(row.autoSync)`` in their workspace version parsers; both
+#: also write an absent value as false). We store an absent value as NULL and read it
+#: back absent, which Mastra's type documents as the same setting ("default: false"), so
+#: that a config reads back as written (the conformance suite's rule) on every backend.
+#: @mastra/mongodb 1.19.0 keeps the field absent, as we do.
+SQL_READ_DEFAULTS: dict[str, dict[str, Any]] = {"workspaces": {"autoSync": False}}
+#: Thin fields a release neither writes nor reads, per release and domain (we keep them:
+#: the tables have the columns, from ``@mastra/core``'s schema). @mastra/libsql 1.23.1 and
+#: @mastra/mongodb 1.19.0: a scorer definition's organizationId and projectId (their
+#: ``create`` and row parsers know only id, status, activeVersionId, authorId, metadata and
+#: the dates; @mastra/pg 1.27.1 keeps both). @mastra/mongodb 1.19.0 also: a skill's
+#: favoriteCount (it has no favourites domain; its skill parser lists the fields it shows).
+UNREAD_BY_RELEASE: dict[str, dict[str, tuple[str, ...]]] = {
+    "libsql": {"scorerDefinitions": ("organizationId", "projectId")},
+    "mongodb": {
+        "scorerDefinitions": ("organizationId", "projectId"),
+        "skills": ("favoriteCount",),
+    },
+}
+
+
+def as_release_reads(domain: str, view: dict[str, Any], release: str) -> dict[str, Any]:
+    """``view`` (one entity, normalised, as we read it) as ``release`` (``pg``, ``libsql``
+    or ``mongodb``) reads the same rows: :data:`SQL_READ_DEFAULTS` filled in where a
+    version (or a resolved version) has no value (``pg``, ``libsql``), and
+    the release's :data:`UNREAD_BY_RELEASE` left out of the thin and resolved records."""
+    defaults = SQL_READ_DEFAULTS.get(domain, {}) if release in ("pg", "libsql") else {}
+    unread = UNREAD_BY_RELEASE.get(release, {}).get(domain, ())
+    out = dict(view)
+    out["thin"] = {k: v for k, v in view["thin"].items() if k not in unread}
+    out["versions"] = [{**defaults, **v} for v in view["versions"]]
+    for key in ("published", "draft"):
+        resolved = {k: v for k, v in view[key].items() if k not in unread}
+        out[key] = {**defaults, **resolved} if "resolvedVersionId" in resolved else resolved
+    return out
+
+
+def check_editor_entity(
+    view: dict[str, Any], domain: str, entity_id: str, *, unread: Sequence[str] = ()
+) -> None:
+    """``view`` (a normalised ``readEditorEntity`` of the fixture entity) holds what the
+    fixture wrote: two versions with its config, the published one resolved, the latest as
+    draft (so that two views that agree are not two empty ones). ``unread``: thin fields
+    the view's reader does not show (:data:`UNREAD_BY_RELEASE`)."""
+    spec = EDITOR_FIXTURE[domain]
+    assert view["count"] == 2 and len(view["versions"]) == 2, (domain, view["count"])
+    by_number = {v["versionNumber"]: v for v in view["versions"]}
+    for number, key in ((1, "v1"), (2, "v2")):
+        for field, value in _with_id(spec[key], entity_id).items():
+            assert by_number[number][field] == value, (domain, number, field)
+    assert by_number[2]["id"] == f"{entity_id}-v2"
+    published = 2 if spec["activate"] is None else spec["activate"]
+    assert view["published"]["resolvedVersionId"] == by_number[published]["id"], domain
+    assert view["draft"]["resolvedVersionId"] == f"{entity_id}-v2", domain
+    assert view["thin"]["status"] == ("draft" if spec["activate"] is None else "published")
+    for field, value in spec["thin"].items():
+        assert view["thin"].get(field) == (None if field in unread else value), (domain, field)
+
+
 def _by_id(row: dict[str, Any]) -> str:
     return str(row["id"])
 
@@ -256,8 +416,9 @@ async def write_studio_fixture(store: MastraStorage) -> dict[str, Any]:
     """Through our store: agent ``py-agent`` (version 1 from create, version 2 added and
     activated, published), dataset ``py-dataset`` (item A added then updated, item B added
     then deleted), experiment ``py-exp`` on its version 4 (running, two results, one
-    reviewed, then completed) and the blobs of :func:`write_blob_fixture`. Returns the ids
-    and blob hashes, as the harness's ``write`` does."""
+    reviewed, then completed), the blobs of :func:`write_blob_fixture` and the entity
+    ``py-<domain>`` of each of :data:`STUDIO_EDITOR_DOMAINS`. Returns the ids, blob hashes
+    and editor prefix, as the harness's ``write`` does."""
     agents = await store.require_store("agents")
     datasets = await store.require_store("datasets")
     experiments = await store.require_store("experiments")
@@ -392,6 +553,10 @@ async def write_studio_fixture(store: MastraStorage) -> dict[str, Any]:
         ),
     )
     blobs = await write_blob_fixture(store, "py")
+    for domain in STUDIO_EDITOR_DOMAINS:
+        editor = await store.require_store(domain)
+        assert isinstance(editor, VersionedStore)
+        await write_editor_entity(editor, editor_id("py", domain))
     return {
         "agentIds": ["py-agent"],
         "datasetIds": [dataset.id],
@@ -399,20 +564,30 @@ async def write_studio_fixture(store: MastraStorage) -> dict[str, Any]:
         "experimentIds": ["py-exp"],
         "blobHashes": blobs["hashes"],
         "blobDeleted": blobs["deleted"],
+        "editorPrefix": "py",
     }
 
 
 __all__ = [
+    "EDITOR_FIXTURE",
+    "SQL_READ_DEFAULTS",
+    "STUDIO_EDITOR_DOMAINS",
     "T0",
     "T1",
     "T2",
+    "UNREAD_BY_RELEASE",
+    "as_release_reads",
     "blob_fixture",
     "blob_fixture_hashes",
     "check_blobs_present",
+    "check_editor_entity",
     "check_fixture_present",
     "clean",
+    "editor_entity_view",
+    "editor_id",
     "our_blob_view",
     "our_studio_view",
     "write_blob_fixture",
+    "write_editor_entity",
     "write_studio_fixture",
 ]
