@@ -1,94 +1,43 @@
 #!/usr/bin/env node
-// Versioned editor domains (an agent and a prompt block) through the real @mastra/pg
-// (TypeScript reference).
+// The seven versioned editor domains (agents, promptBlocks, scorerDefinitions, mcpClients,
+// mcpServers, workspaces, skills) through the real @mastra/pg (TypeScript reference), all
+// in one node process.
 //
 // Usage (stdout is exactly one JSON line; Mastra logs go to stderr):
-//   node mastra_editor_harness.mjs pg URL SCHEMA write AGENT_ID BLOCK_ID
-//   node mastra_editor_harness.mjs pg URL SCHEMA read AGENT_ID BLOCK_ID [--no-init]
+//   node mastra_editor_harness.mjs pg URL SCHEMA write PREFIX
+//   node mastra_editor_harness.mjs pg URL SCHEMA read PREFIX [--no-init]
 //
-// write: through Mastra's own methods, an agent with a second version, version 1 active
-//   and published, and a prompt block with a second version left as draft; then `read`.
-// read: per entity {thin, published, draft, versions, count} as Mastra returns them
-//   (getById, getByIdResolved default and {status: 'draft'}, listVersions, countVersions).
+// write: through Mastra's own methods, per domain the entity "PREFIX-<domain>" of
+//   editor_fixture.json (version 1 from create, version 2 added, the fixture's version
+//   published or none); then `read`.
+// read: {<domain>: {thin, published, draft, versions, count}} as Mastra returns them
+//   (getById, getByIdResolved default and {status: 'draft'}, listVersions highest number
+//   first, countVersions) for the entity "PREFIX-<domain>" of each domain.
 
+import { EDITOR_DOMAINS, editorId, readEditorEntity, writeEditorEntity } from './editor_fixture.mjs';
 import { closeStore, loadPackage, normalize, runMain } from './harness_common.mjs';
-
-async function write(agents, blocks, agentId, blockId) {
-  await agents.create({
-    agent: {
-      id: agentId,
-      authorId: 'ts-author',
-      metadata: { team: 'ts', nested: { n: 1 } },
-      name: 'TS Agent',
-      description: 'made by Mastra',
-      instructions: 'Answer in French. 🌍',
-      model: { provider: 'openai', name: 'gpt-4o' },
-      tools: { search: { description: 'web' } },
-      defaultOptions: { maxSteps: 3 },
-    },
-  });
-  const first = await agents.getLatestVersion(agentId);
-  await agents.createVersion({
-    id: `${agentId}-v2`,
-    agentId,
-    versionNumber: 2,
-    name: 'TS Agent v2',
-    instructions: 'Answer in German.',
-    model: { provider: 'anthropic', name: 'claude' },
-    changedFields: ['name', 'instructions', 'model'],
-    changeMessage: 'second',
-  });
-  await agents.update({ id: agentId, activeVersionId: first.id, status: 'published' });
-  await blocks.create({
-    promptBlock: {
-      id: blockId,
-      authorId: 'ts-author',
-      metadata: { kind: 'greeting' },
-      name: 'Greeting',
-      content: 'Hello {{user}}',
-      rules: { all: [{ field: 'lang', op: 'eq', value: 'en' }] },
-    },
-  });
-  await blocks.createVersion({
-    id: `${blockId}-v2`,
-    blockId,
-    versionNumber: 2,
-    name: 'Greeting v2',
-    content: 'Hi {{user}}',
-    changedFields: ['content'],
-    changeMessage: 'shorter',
-  });
-}
-
-async function view(domain, parentKey, id) {
-  const listed = await domain.listVersions({ [parentKey]: id, perPage: false });
-  return normalize({
-    thin: await domain.getById(id),
-    published: await domain.getByIdResolved(id),
-    draft: await domain.getByIdResolved(id, { status: 'draft' }),
-    versions: listed.versions,
-    count: await domain.countVersions(id),
-  });
-}
 
 async function main() {
   const argv = process.argv.slice(2);
   const init = !argv.includes('--no-init');
-  const [kind, url, schema, cmd, agentId, blockId] = argv.filter((a) => a !== '--no-init');
-  if (kind !== 'pg' || !['write', 'read'].includes(cmd) || !agentId || !blockId) {
-    throw new Error('usage: mastra_editor_harness.mjs pg URL SCHEMA write|read AGENT_ID BLOCK_ID [--no-init]');
+  const [kind, url, schema, cmd, prefix] = argv.filter((a) => a !== '--no-init');
+  if (kind !== 'pg' || !['write', 'read'].includes(cmd) || !prefix) {
+    throw new Error('usage: mastra_editor_harness.mjs pg URL SCHEMA write|read PREFIX [--no-init]');
   }
   const { mod } = await loadPackage('@mastra/pg');
   const store = new mod.PostgresStore({ id: 'editor-compat', connectionString: url, schemaName: schema });
   if (init) await store.init();
-  const agents = await store.getStore('agents');
-  const blocks = await store.getStore('promptBlocks');
-  if (cmd === 'write') await write(agents, blocks, agentId, blockId);
-  const out = {
-    agent: await view(agents, 'agentId', agentId),
-    block: await view(blocks, 'blockId', blockId),
-  };
-  await closeStore(store);
+  const out = {};
+  try {
+    for (const domain of EDITOR_DOMAINS) {
+      const domainStore = await store.getStore(domain);
+      const id = editorId(prefix, domain);
+      if (cmd === 'write') await writeEditorEntity(domainStore, domain, id);
+      out[domain] = normalize(await readEditorEntity(domainStore, domain, id, 'DESC'));
+    }
+  } finally {
+    await closeStore(store);
+  }
   return out;
 }
 

@@ -1,5 +1,10 @@
-"""Editor domains shared with the real ``@mastra/pg`` 1.27.1, both ways: an agent and a
-prompt block with versions written by Mastra and resolved by us, and the reverse."""
+"""The versioned editor domains shared with the real ``@mastra/pg`` 1.27.1, both ways: per
+domain one entity of ``tests/compat/editor_fixture.json`` with two versions written by
+Mastra and resolved by us, and the reverse, all domains in one node run per direction.
+
+@mastra/pg 1.27.1 offers all seven editor domains (``PostgresStore``'s ``stores`` in
+node_modules/@mastra/pg/dist/index.js: agents, promptBlocks, scorerDefinitions,
+mcpClients, mcpServers, workspaces, skills), so every one is crossed."""
 
 from __future__ import annotations
 
@@ -8,13 +13,20 @@ from typing import Any
 
 import pytest
 
+from mastra_storage.backend.editor import EDITOR_DOMAIN_NAMES
 from mastra_storage.domains.editor import VersionedStore
-from mastra_storage.editor_records import EditorEntity, EditorVersion, ResolvedEntity
 from mastra_storage.layout import EDITOR_TABLES
 from mastra_storage.timeutil import to_iso
 from mastra_storage_postgres import PostgresStore
 from tests.postgres.conftest import NPM_PACKAGES, REPO, SchemaFactory
 from tests.support.compat import Harness, harness_runner
+from tests.support.studio_compat import (
+    as_release_reads,
+    check_editor_entity,
+    editor_entity_view,
+    editor_id,
+    write_editor_entity,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -34,31 +46,11 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _thin(entity: EditorEntity) -> dict[str, Any]:
-    return _clean(entity.row())
-
-
-def _resolved(resolved: ResolvedEntity | None) -> dict[str, Any] | None:
-    return None if resolved is None else _clean(resolved.to_dict())
-
-
-def _version(version: EditorVersion, parent: str) -> dict[str, Any]:
-    return _clean(version.row(parent))
-
-
 async def our_view(store: VersionedStore, entity_id: str) -> dict[str, Any]:
-    """What we read, in the shape the harness prints."""
-    thin = await store.get_by_id(entity_id)
-    assert thin is not None
-    versions = await store.list_versions(entity_id, per_page=None)
-    parent = store.domain.parent_column
-    return {
-        "thin": _thin(thin),
-        "published": _resolved(await store.get_by_id_resolved(entity_id)),
-        "draft": _resolved(await store.get_by_id_resolved(entity_id, status="draft")),
-        "versions": [_version(v, parent) for v in versions.items],
-        "count": await store.count_versions(entity_id),
-    }
+    """What the harness reads of one entity, in the shape it prints."""
+    found = await editor_entity_view(store, entity_id, "DESC")
+    assert found is not None
+    return mastra_view(found)
 
 
 def mastra_view(found: dict[str, Any]) -> dict[str, Any]:
@@ -69,35 +61,14 @@ def mastra_view(found: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def write_ours(agents: VersionedStore, blocks: VersionedStore, aid: str, bid: str) -> None:
-    await agents.create(
-        aid,
-        author_id="py-author",
-        metadata={"team": "py", "nested": {"n": 2}},
-        config={
-            "name": "Py Agent",
-            "instructions": "Réponds en français. 🌍",
-            "model": {"provider": "openai", "name": "gpt-4o"},
-            "tools": {"search": {"description": "web"}},
-            "defaultOptions": {"maxSteps": 2},
-        },
-    )
-    v2 = await agents.create_version(
-        aid,
-        config={"name": "Py Agent v2", "instructions": "Kurz.", "model": {"provider": "x"}},
-        changed_fields=["name", "instructions", "model"],
-        change_message="second",
-    )
-    await agents.update(aid, active_version_id=v2.id, status="published")
-    await blocks.create(
-        bid,
-        author_id="py-author",
-        metadata={"kind": "greeting"},
-        config={"name": "Greeting", "content": "Hello {{user}}", "rules": {"all": []}},
-    )
-    await blocks.create_version(
-        bid, config={"name": "Greeting v2", "content": "Hi"}, change_message="shorter"
-    )
+async def our_views(store: PostgresStore, prefix: str) -> dict[str, Any]:
+    """:func:`our_view` of the fixture entity ``<prefix>-<domain>`` of every domain."""
+    out = {}
+    for domain in EDITOR_DOMAIN_NAMES:
+        editor = await store.require_store(domain)
+        assert isinstance(editor, VersionedStore)
+        out[domain] = await our_view(editor, editor_id(prefix, domain))
+    return out
 
 
 async def tables_shape(admin: Any, schema: str) -> dict[str, Any]:
@@ -121,23 +92,24 @@ async def tables_shape(admin: Any, schema: str) -> dict[str, Any]:
     return {"columns": [tuple(c) for c in columns], "indexes": sorted(tuple(i) for i in indexes)}
 
 
-async def test_agents_and_prompt_blocks_both_ways(
+async def test_every_editor_domain_both_ways(
     pg_url: str, schema: str, schemas: SchemaFactory, editor_harness: Harness, admin: Any
 ) -> None:
     # Mastra creates its schema and writes; we adopt it and resolve the same records
-    reference = editor_harness("pg", pg_url, schema, "write", "ts-agent", "ts-block")
+    reference = editor_harness("pg", pg_url, schema, "write", "ts")
+    assert list(reference) == list(EDITOR_DOMAIN_NAMES)
     store = PostgresStore(pg_url, schema_name=schema)
     await store.init()
     try:
-        agents = await store.require_store("agents")
-        blocks = await store.require_store("promptBlocks")
-        assert await our_view(agents, "ts-agent") == mastra_view(reference["agent"])
-        assert await our_view(blocks, "ts-block") == mastra_view(reference["block"])
-        ours = await our_view(agents, "ts-agent")
-        assert ours["published"]["name"] == "TS Agent" and ours["draft"]["name"] == "TS Agent v2"
+        for domain in EDITOR_DOMAIN_NAMES:
+            check_editor_entity(mastra_view(reference[domain]), domain, editor_id("ts", domain))
+        ours = await our_views(store, "ts")
+        for domain in EDITOR_DOMAIN_NAMES:  # per domain: a failure names it
+            assert ours[domain] == mastra_view(reference[domain]), domain
         # our next version number follows Mastra's
+        agents = await store.require_store("agents")
         v3 = await agents.create_version(
-            "ts-agent", config={"name": "n", "instructions": "i", "model": {}}
+            "ts-agents", config={"name": "n", "instructions": "i", "model": {}}
         )
         assert v3.version_number == 3
     finally:
@@ -149,22 +121,23 @@ async def test_agents_and_prompt_blocks_both_ways(
         store = PostgresStore(pg_url, schema_name=ours_schema)
         await store.init()
         try:
-            agents = await store.require_store("agents")
-            blocks = await store.require_store("promptBlocks")
-            await write_ours(agents, blocks, "py-agent", "py-block")
-            expected = {
-                "agent": await our_view(agents, "py-agent"),
-                "block": await our_view(blocks, "py-block"),
-            }
+            for domain in EDITOR_DOMAIN_NAMES:
+                editor = await store.require_store(domain)
+                assert isinstance(editor, VersionedStore)
+                await write_editor_entity(editor, editor_id("py", domain))
+            expected = await our_views(store, "py")
         finally:
             await store.close()
-        found = editor_harness(
-            "pg", pg_url, ours_schema, "read", "py-agent", "py-block", "--no-init"
-        )
-        assert mastra_view(found["agent"]) == expected["agent"]
-        assert mastra_view(found["block"]) == expected["block"]
-        assert expected["agent"]["published"]["name"] == "Py Agent v2"
-        assert expected["block"]["published"]["content"] == "Hi"  # no active: the latest
+        found = editor_harness("pg", pg_url, ours_schema, "read", "py", "--no-init")
+        assert list(found) == list(EDITOR_DOMAIN_NAMES)
+        for domain in EDITOR_DOMAIN_NAMES:
+            # our rows as Mastra reads them: a NULL autoSync is false to @mastra/pg
+            mastra = mastra_view(found[domain])
+            assert mastra == as_release_reads(domain, expected[domain], "pg"), domain
+            check_editor_entity(expected[domain], domain, editor_id("py", domain))
+        # that one difference of reading, seen: version 2 was written without autoSync
+        assert "autoSync" not in expected["workspaces"]["versions"][0]
+        assert found["workspaces"]["versions"][0]["autoSync"] is False
         # every editor table, column, default and index is the one @mastra/pg's init makes
         assert await tables_shape(admin, ours_schema) == await tables_shape(admin, schema)
     finally:
