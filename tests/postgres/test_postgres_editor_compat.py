@@ -37,7 +37,8 @@ def editor_harness() -> Harness:
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    """Absent, ``None`` and Mastra's defaulted ``favoriteCount: 0`` compare equal."""
+    """Top-level ``None`` fields dropped (absent and ``None`` compare equal), datetimes as
+    ISO strings: the harness prints Mastra's values with dates as ISO strings."""
     out = {}
     for key, value in data.items():
         if value is None:
