@@ -16,6 +16,8 @@ consistent view if interrupted (rows first, the old rows closed last).
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -79,6 +81,12 @@ from .schema import EVAL_INDEXES, IndexSpec
 
 #: How often an item write retries after another writer claimed the version it computed.
 CLAIM_ATTEMPTS = 50
+
+
+#: Without transactions, an item write holds the dataset for this long at most (the field
+#: ``_writing`` on its document, removed when the write is done); a writer that died holding
+#: it is taken over after that. Longer than any one write's few commands take.
+WRITE_LEASE_S = 30.0
 
 
 class _Lost(ConflictError):
@@ -318,6 +326,17 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
             doc = await datasets.find_one({"id": eq(dataset_id)}, session=session)
             if doc is None:
                 return None
+            # Without a transaction the claim alone does not serialise the writes after it:
+            # a writer that claimed the next version could read rows the previous one was
+            # still closing, and the previous one's close could end the newer current row.
+            # A write lease on the dataset document keeps the next writer out until then.
+            lease: str | None = None
+            now = time.time()
+            if session is None:
+                held = doc.get("_writing")
+                if isinstance(held, dict) and float(held.get("until", 0)) > now:
+                    raise _Lost("another writer holds the dataset")
+                lease = uuid.uuid4().hex
             dataset: Dataset = DATASET_DOC.record_of(doc)
             current: dict[str, DatasetItem] = {}
             if item_ids:
@@ -333,13 +352,27 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
             new_docs = [ITEM_DOC.doc(r) for r in changes.rows]
             for new in new_docs:
                 conn.check_size(new, "writeItems")
-            claimed = await datasets.find_one_and_update(
-                {"id": eq(dataset_id), "version": eq(dataset.version)},
-                {"$set": {"version": version}},
-                session=session,
-            )
+            claim: Document = {"id": eq(dataset_id), "version": eq(dataset.version)}
+            change: Document = {"version": version}
+            if lease is not None:
+                claim["$or"] = [{"_writing": None}, {"_writing.until": {"$lte": now}}]
+                change["_writing"] = {"lease": lease, "until": now + WRITE_LEASE_S}
+            claimed = await datasets.find_one_and_update(claim, {"$set": change}, session=session)
             if claimed is None:
                 raise _Lost("the dataset version was claimed by another writer")
+            try:
+                await write(session, version, changes, new_docs)
+            finally:
+                if lease is not None:
+                    await datasets.update_one(
+                        {"id": eq(dataset_id), "_writing.lease": eq(lease)},
+                        {"$unset": {"_writing": ""}},
+                    )
+            return dataset.replace(version=version), changes
+
+        async def write(
+            session: Session, version: int, changes: ItemChanges, new_docs: list[Document]
+        ) -> None:
             ids = sorted({r.id for r in changes.rows})
             if await items.find_one(
                 {"id": {"$in": ids}, "datasetVersion": eq(version)}, {"_id": 1}, session=session
@@ -352,11 +385,10 @@ class MongoDatasetsBackend(_MongoEvals, DatasetsBackend):
             await versions.insert_one(VERSION_DOC.doc(changes.version), session=session)
             await items.insert_many(new_docs, session=session)
             await items.update_many(
-                {"id": {"$in": ids}, "datasetVersion": {"$ne": version}, **_CURRENT},
+                {"id": {"$in": ids}, "datasetVersion": {"$lt": version}, **_CURRENT},
                 {"$set": {"validTo": version}},
                 session=session,
             )
-            return dataset.replace(version=version), changes
 
         for attempt in range(CLAIM_ATTEMPTS):
             try:
