@@ -128,6 +128,24 @@ class RowCodec:
         return out
 
 
+def _column_filters(query: EntityQuery) -> tuple[list[str], list[Any]]:
+    """The SQL conditions (and their parameters) of a listing's filters on the columns
+    every editor table has: status, author and ids."""
+    where: list[str] = []
+    params: list[Any] = []
+    if query.status is not None:
+        where.append("status = ?")
+        params.append(query.status)
+    if query.author_id is not None:
+        where.append('"authorId" = ?')
+        params.append(query.author_id)
+    if query.ids is not None:
+        cond, ids = in_list("id", query.ids)
+        where.append(cond)
+        params += ids
+    return where, params
+
+
 class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
     """One editor domain (``domain``) on the store's database. Every method is one job:
     one ``BEGIN IMMEDIATE`` transaction for writes, one snapshot for a counted page.
@@ -227,18 +245,7 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
     async def query_entities(self, query: EntityQuery) -> tuple[list[EditorEntity], int]:
         """Filters on real columns run in SQL; a ``metadata`` filter (exact JSON equality
         per key) runs through :meth:`EntityQuery.execute` over the SQL-filtered rows."""
-        where: list[str] = []
-        params: list[Any] = []
-        if query.status is not None:
-            where.append("status = ?")
-            params.append(query.status)
-        if query.author_id is not None:
-            where.append('"authorId" = ?')
-            params.append(query.author_id)
-        if query.ids is not None:
-            cond, ids = in_list("id", query.ids)
-            where.append(cond)
-            params += ids
+        where, params = _column_filters(query)
         for column, value in (query.extra or {}).items():
             if column not in self.domain.extra_columns:
                 return [], 0  # an undeclared column matches nothing (no such column)
@@ -270,18 +277,8 @@ class LibSQLEditorBackend(LibSQLDomain, EditorBackend):
         """The listing with ``user_id``'s favourites, in one read transaction (one
         snapshot): the SQL-filtered records and the user's favourite ids, ordered and paged
         by :meth:`EntityQuery.execute_favorites` (favourited first, or only them)."""
-        where: list[str] = []
-        params: list[Any] = []
-        if query.status is not None:
-            where.append("status = ?")
-            params.append(query.status)
-        if query.author_id is not None:
-            where.append('"authorId" = ?')
-            params.append(query.author_id)
-        if query.ids is not None:
-            cond, ids = in_list("id", query.ids)
-            where.append(cond)
-            params += ids
+        # The other filters (declared columns, metadata) run in ``execute_favorites``.
+        where, params = _column_filters(query)
         sql = f"SELECT {self.entities.select} FROM {self.entities.table}" + (
             " WHERE " + " AND ".join(where) if where else ""
         )
