@@ -10,7 +10,7 @@ import msgspec
 
 from ..backend.scores import ScoreQuery, ScoresBackend
 from ..errors import ValidationError
-from ..pagination import Cursor, Page, validate_page_args
+from ..pagination import Page
 from ..records import Score, ScorePayload, ScoreSource
 from ..timeutil import utc_now
 from ..validation import (
@@ -20,7 +20,7 @@ from ..validation import (
     require_non_empty,
 )
 from .base import DomainStore
-from .paging import cursor_scope, fetch_page
+from .paging import page_query
 
 DEFAULT_SCORES_PER_PAGE = 100
 
@@ -97,25 +97,16 @@ class ScoresStore(DomainStore[ScoresBackend]):
         cursor: str | None,
         include_total: bool,
     ) -> Page[Score]:
-        validate_page_args(page, per_page, operation="LIST_SCORES")
-
-        async def run(
-            offset: int, limit: int | None, after: Cursor | None, count: bool
-        ) -> tuple[list[Score], int]:
-            return await self.backend.query_scores(
-                msgspec.structs.replace(query, offset=offset, limit=limit, after=after, count=count)
-            )
-
-        filters = msgspec.to_builtins(query)
-        return await fetch_page(
-            run,
+        return await page_query(
+            self.backend.query_scores,
+            query,
+            scope=("scores",),
+            key=ScoreQuery.key,
+            direction="DESC",
             page=page,
             per_page=per_page,
             cursor=cursor,
             include_total=include_total,
-            scope=cursor_scope("scores", filters, per_page),
-            key=ScoreQuery.key,
-            direction="DESC",
             operation="LIST_SCORES",
         )
 
