@@ -1,12 +1,13 @@
 """Studio's favourites on PostgreSQL: ``mastra_favorites`` as ``@mastra/pg`` 1.27.1 writes
 it, and the agents' and skills' ``favoriteCount`` kept in step in the same transaction.
 
-A favourite is ``INSERT ... ON CONFLICT DO NOTHING`` and, only when a row was inserted, one
-``UPDATE`` adding 1 to the count; an unfavourite a ``DELETE`` and, only when a row went,
-one ``UPDATE`` subtracting 1 (``GREATEST(..., 0)``). A second writer of the same key waits
+A favourite is one statement (one round trip): the entity row locked (``FOR UPDATE``; a
+missing entity writes nothing), ``INSERT ... ON CONFLICT DO NOTHING`` and, only when a row
+was inserted, an ``UPDATE`` adding 1 to the count, which it returns. An unfavourite is the
+same with a ``DELETE`` and ``GREATEST(... - 1, 0)``. A second writer of the same key waits
 on the first's key lock and then inserts or deletes nothing, and the count updates are
-row-locked increments, so concurrent toggles (ours or a Mastra app's, which runs the same
-statements) never lose or double a count.
+row-locked increments, so concurrent toggles (ours, or a Mastra app's, which runs the same
+steps as separate statements in one transaction) never lose or double a count.
 """
 
 from __future__ import annotations
@@ -38,57 +39,48 @@ class PgFavoritesBackend(PgBackend, FavoritesBackend):
 
     async def favorite(self, favorite: Favorite) -> FavoriteToggle | None:
         entity = self._entity[favorite.entity_type]
-        async with self._db.transaction("favorite") as tx:
-            if (
-                await tx.fetchrow(f"SELECT 1 FROM {entity} WHERE id = $1", favorite.entity_id)
-                is None
-            ):
-                return None
-            inserted = await tx.fetchval(
-                f'INSERT INTO {self._f} ("userId", "entityType", "entityId", "createdAt", '
-                '"createdAtZ") VALUES ($1, $2, $3, $4, $5) '
-                'ON CONFLICT ("userId", "entityType", "entityId") DO NOTHING RETURNING 1',
-                favorite.user_id,
-                favorite.entity_type,
-                favorite.entity_id,
-                naive(favorite.created_at),
-                favorite.created_at,
-            )
-            if inserted is not None:
-                await tx.execute(
-                    f'UPDATE {entity} SET "favoriteCount" = COALESCE("favoriteCount", 0) + 1 '
-                    "WHERE id = $1",
-                    favorite.entity_id,
-                )
-            count = await tx.fetchval(
-                f'SELECT "favoriteCount" FROM {entity} WHERE id = $1', favorite.entity_id
-            )
-        return FavoriteToggle(favorited=True, favorite_count=int(count or 0))
+        row = await self._db.fetchrow(
+            "favorite",
+            f'WITH e AS (SELECT "favoriteCount" FROM {entity} WHERE id = $3 FOR UPDATE), '
+            f'ins AS (INSERT INTO {self._f} ("userId", "entityType", "entityId", "createdAt", '
+            '"createdAtZ") SELECT $1::text, $2::text, $3::text, $4::timestamp, '
+            "$5::timestamptz FROM e "
+            'ON CONFLICT ("userId", "entityType", "entityId") DO NOTHING RETURNING 1), '
+            f'upd AS (UPDATE {entity} SET "favoriteCount" = COALESCE("favoriteCount", 0) + 1 '
+            'WHERE id = $3 AND EXISTS (SELECT 1 FROM ins) RETURNING "favoriteCount") '
+            "SELECT EXISTS (SELECT 1 FROM e), "
+            'COALESCE((SELECT "favoriteCount" FROM upd), (SELECT "favoriteCount" FROM e))',
+            favorite.user_id,
+            favorite.entity_type,
+            favorite.entity_id,
+            naive(favorite.created_at),
+            favorite.created_at,
+        )
+        if not row[0]:
+            return None
+        return FavoriteToggle(favorited=True, favorite_count=int(row[1] or 0))
 
     async def unfavorite(
         self, user_id: str, entity_type: str, entity_id: str
     ) -> FavoriteToggle | None:
         entity = self._entity[entity_type]
-        async with self._db.transaction("unfavorite") as tx:
-            if await tx.fetchrow(f"SELECT 1 FROM {entity} WHERE id = $1", entity_id) is None:
-                return None
-            deleted = await tx.fetchval(
-                f'DELETE FROM {self._f} WHERE "userId" = $1 AND "entityType" = $2 '
-                'AND "entityId" = $3 RETURNING 1',
-                user_id,
-                entity_type,
-                entity_id,
-            )
-            if deleted is not None:
-                await tx.execute(
-                    f'UPDATE {entity} SET "favoriteCount" = '
-                    'GREATEST(COALESCE("favoriteCount", 0) - 1, 0) WHERE id = $1',
-                    entity_id,
-                )
-            count = await tx.fetchval(
-                f'SELECT "favoriteCount" FROM {entity} WHERE id = $1', entity_id
-            )
-        return FavoriteToggle(favorited=False, favorite_count=int(count or 0))
+        row = await self._db.fetchrow(
+            "unfavorite",
+            f'WITH e AS (SELECT "favoriteCount" FROM {entity} WHERE id = $3 FOR UPDATE), '
+            f'del AS (DELETE FROM {self._f} WHERE "userId" = $1 AND "entityType" = $2 '
+            'AND "entityId" = $3 AND EXISTS (SELECT 1 FROM e) RETURNING 1), '
+            f'upd AS (UPDATE {entity} SET "favoriteCount" = '
+            'GREATEST(COALESCE("favoriteCount", 0) - 1, 0) '
+            'WHERE id = $3 AND EXISTS (SELECT 1 FROM del) RETURNING "favoriteCount") '
+            "SELECT EXISTS (SELECT 1 FROM e), "
+            'COALESCE((SELECT "favoriteCount" FROM upd), (SELECT "favoriteCount" FROM e))',
+            user_id,
+            entity_type,
+            entity_id,
+        )
+        if not row[0]:
+            return None
+        return FavoriteToggle(favorited=False, favorite_count=int(row[1] or 0))
 
     async def favorited_among(
         self, user_id: str, entity_type: str, entity_ids: list[str]
