@@ -79,6 +79,30 @@ export async function closeStore(store) {
   if (typeof store.close === 'function') await store.close();
 }
 
+/**
+ * `makeStore()`'s store after a successful `init()`, trying up to five new stores.
+ *
+ * Mastra's libSQL init creates its tables concurrently; on a libSQL server (sqld) two of
+ * those DDL streams can race and one fails with SQLITE_SCHEMA ("database schema has
+ * changed"). That is Mastra's own race, seen under load, not a layout difference. Mastra
+ * keeps the rejected init promise on the store, so a retry needs a new store. Any other
+ * error is thrown at once.
+ */
+export async function initialisedStore(makeStore) {
+  for (let attempt = 1; ; attempt++) {
+    const store = await makeStore();
+    try {
+      await store.init();
+      return store;
+    } catch (err) {
+      await closeStore(store).catch(() => {});
+      if (attempt >= 5 || !errText(err).includes('SQLITE_SCHEMA')) throw err;
+      console.error(`init attempt ${attempt} failed with SQLITE_SCHEMA; retrying with a new store`);
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 /** Comma separated ids; `fallback` when the argument is missing or empty. */
 export function splitIds(arg, fallback) {
   return (arg === undefined || arg === '' ? fallback : arg).split(',').map((x) => x.trim()).filter(Boolean);

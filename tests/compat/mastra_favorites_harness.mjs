@@ -12,7 +12,7 @@
 // toggle: on existing entities, u3 -> a2 and u1 drops a3; prints the toggles and `read`.
 // read: {counts, pinned, only, skillsPinned, favIds, batch} as Mastra returns them.
 
-import { closeStore, loadPackage, runMain } from './harness_common.mjs';
+import { closeStore, initialisedStore, loadPackage, runMain } from './harness_common.mjs';
 
 const MODEL = { provider: 'openai', name: 'gpt-4o' };
 
@@ -82,8 +82,8 @@ async function main() {
   if (!['pg', 'libsql'].includes(kind) || !['write', 'read', 'toggle'].includes(cmd) || !prefix) {
     throw new Error('usage: mastra_favorites_harness.mjs pg|libsql TARGET SCHEMA write|read|toggle PREFIX [--no-init]');
   }
-  const store = await open(kind, target, schema);
-  if (init) await store.init();
+  const make = () => open(kind, target, schema);
+  const store = init ? await initialisedStore(make) : await make();
   const agents = await store.getStore('agents');
   const skills = await store.getStore('skills');
   const favs = await store.getStore('favorites');

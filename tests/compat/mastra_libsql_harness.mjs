@@ -16,7 +16,7 @@
 // stdout carries exactly one JSON line; every log line from Mastra goes to stderr.
 
 import path from 'node:path';
-import { closeStore, emit, loadPackage, readAll, runMain, splitIds, writeFixture } from './harness_common.mjs';
+import { closeStore, emit, initialisedStore, loadPackage, readAll, runMain, splitIds, writeFixture } from './harness_common.mjs';
 import { readDataset, writeDataset } from './null_rule_dataset.mjs';
 
 // FILE may also be a libSQL server URL (sqld): then Mastra's own client speaks to it.
@@ -25,24 +25,8 @@ const isServerUrl = (f) => /^(libsql|https?|wss?):\/\//.test(f);
 async function openStore(file, { init = true } = {}) {
   const { mod } = await loadPackage('@mastra/libsql');
   const url = isServerUrl(file) ? file : 'file:' + file;
-  const attempts = init ? 5 : 1;
-  for (let i = 1; ; i++) {
-    const store = new mod.LibSQLStore({ id: 'compat', url });
-    if (!init) return store;
-    try {
-      await store.init();
-      return store;
-    } catch (err) {
-      // Mastra's init() creates its tables concurrently; on a libSQL *server* two of those
-      // DDL streams can race and one fails with SQLITE_SCHEMA ("database schema has
-      // changed"). That is Mastra's own race (seen under load), not a layout difference.
-      // Mastra caches the rejected init promise on the store, so a retry needs a new store.
-      await closeStore(store).catch(() => {});
-      if (i >= attempts || !String(err && err.message).includes('SQLITE_SCHEMA')) throw err;
-      console.error(`init attempt ${i} failed with SQLITE_SCHEMA; retrying with a new store`);
-      await new Promise((r) => setTimeout(r, 100 * i));
-    }
-  }
+  const make = () => new mod.LibSQLStore({ id: 'compat', url });
+  return init ? initialisedStore(make) : make();
 }
 
 async function doWrite(file) {

@@ -15,22 +15,24 @@
 // read: {resource: history of (null, RESOURCE), thread: history of (THREAD, RESOURCE),
 //   current: {resource, thread}} as Mastra returns them (Dates as ISO strings).
 
-import { closeStore, emit, loadPackage, normalize, runMain } from './harness_common.mjs';
+import { closeStore, emit, initialisedStore, loadPackage, normalize, runMain } from './harness_common.mjs';
 
-async function openStore(kind, target, schema, init) {
-  let store;
+async function newStore(kind, target, schema) {
   if (kind === 'pg') {
     const { mod } = await loadPackage('@mastra/pg');
-    store = new mod.PostgresStore({ id: 'om-compat', connectionString: target, schemaName: schema });
-  } else if (kind === 'mongodb') {
-    const { mod } = await loadPackage('@mastra/mongodb');
-    store = new mod.MongoDBStore({ id: 'om-compat', uri: target, dbName: schema });
-  } else {
-    const { mod } = await loadPackage('@mastra/libsql');
-    store = new mod.LibSQLStore({ id: 'om-compat', url: target });
+    return new mod.PostgresStore({ id: 'om-compat', connectionString: target, schemaName: schema });
   }
-  if (init) await store.init();
-  return store;
+  if (kind === 'mongodb') {
+    const { mod } = await loadPackage('@mastra/mongodb');
+    return new mod.MongoDBStore({ id: 'om-compat', uri: target, dbName: schema });
+  }
+  const { mod } = await loadPackage('@mastra/libsql');
+  return new mod.LibSQLStore({ id: 'om-compat', url: target });
+}
+
+async function openStore(kind, target, schema, init) {
+  const make = () => newStore(kind, target, schema);
+  return init ? initialisedStore(make) : make();
 }
 
 async function read(memory, resourceId, threadId) {

@@ -33,6 +33,7 @@ import { EDITOR_DOMAINS, editorId, readEditorEntity, writeEditorEntity } from '.
 import {
   closeStore,
   emit,
+  initialisedStore,
   loadPackage,
   normalize,
   readBlobs,
@@ -270,29 +271,10 @@ async function doRead(store, agentIds, datasetIds, experimentIds, blobHashes, ed
   return out;
 }
 
-/** A store whose init() succeeded. Mastra's libSQL init creates its tables concurrently; on
- * a libSQL server (sqld) two of those DDL streams can race and one fails with SQLITE_SCHEMA
- * ("database schema has changed"): Mastra's own race, seen under load, not a layout
- * difference. Mastra keeps the rejected init promise on the store, so a retry needs a new one. */
-async function openInitialised(kind, target, dbName) {
-  for (let attempt = 1; ; attempt++) {
-    const store = await openStore(kind, target, dbName);
-    try {
-      await store.init();
-      return store;
-    } catch (err) {
-      await closeStore(store).catch(() => {});
-      if (attempt >= 5 || !String(err && err.message).includes('SQLITE_SCHEMA')) throw err;
-      console.error(`init attempt ${attempt} failed with SQLITE_SCHEMA; retrying with a new store`);
-      await new Promise((r) => setTimeout(r, 100 * attempt));
-    }
-  }
-}
-
 runMain(async () => {
   const [cmd, kind, target, ...rest] = process.argv.slice(2);
   const dbName = kind === 'mongodb' ? rest.shift() : undefined;
-  const store = await openInitialised(kind, target, dbName);
+  const store = await initialisedStore(() => openStore(kind, target, dbName));
   try {
     if (cmd === 'write') emit(await doWrite(store));
     else if (cmd === 'read') {
