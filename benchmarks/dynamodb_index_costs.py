@@ -233,9 +233,6 @@ async def backfill(url: str) -> None:
 
 
 async def main() -> None:
-    from tests.dynamodb.conftest import _speed_up_moto_transactions
-
-    _speed_up_moto_transactions()
     url = dynamodb_url()
     await traces(url)
     print()

@@ -39,58 +39,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     DRIVER_MISSING = f"aioboto3 is not installed (pip install -e '.[dynamodb]'): {exc}"
 
 
-def _speed_up_moto_transactions() -> None:
-    """Make in-process moto back up each table once per transaction, not once per action.
-
-    moto 5.2.5's ``transact_write_items`` deep-copies the whole table for *every* action
-    (its rollback backup), so a 100-action transaction on a 200-item table took about 10 s
-    here. The shim memoises that copy per table within one call (thread-local, so the
-    server's request threads stay independent); what the transaction does is unchanged.
-    Only applies when moto runs in this process (the default of ``dynamodb_url``).
-    """
-    try:
-        import copy
-        import functools
-        import threading
-
-        from moto.dynamodb import models
-    except ImportError:  # pragma: no cover - moto absent: the fixtures skip anyway
-        return
-    if getattr(models, "_mastra_tx_shim", False):
-        return
-    local = threading.local()
-    table_class = getattr(models, "Table")  # noqa: B009 - not re-exported for mypy
-
-    class CopyShim:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(copy, name)
-
-        def deepcopy(self, obj: Any, memo: Any = None) -> Any:
-            cache = getattr(local, "cache", None)
-            if cache is not None and isinstance(obj, table_class):
-                if id(obj) not in cache:
-                    cache[id(obj)] = copy.deepcopy(obj)
-                return cache[id(obj)]
-            return copy.deepcopy(obj, memo)
-
-    original = models.DynamoDBBackend.transact_write_items
-
-    @functools.wraps(original)
-    def transact_write_items(self: Any, transact_items: Any) -> Any:
-        local.cache = {}
-        try:
-            return original(self, transact_items)
-        finally:
-            local.cache = None
-
-    setattr(models, "copy", CopyShim())  # noqa: B010 - replaces moto's module global
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    models._mastra_tx_shim = True  # type: ignore[attr-defined]
-
-
-_speed_up_moto_transactions()
-
-
 @pytest.fixture(autouse=True)
 def _require_driver() -> None:
     if DRIVER_MISSING:

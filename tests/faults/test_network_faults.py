@@ -242,7 +242,7 @@ async def test_stalled_server_times_out(faulty: Faulty) -> None:
     assert len(ledger.errors) == 2
     assert await _recover(faulty, memory) < RECOVERY_BOUND_S
     await _round(memory, workflows, ledger, "after")
-    assert ledger.batches[-1][1]
+    assert ledger.batches[-1][1], f"the store did not work again: {ledger.errors[2:]!r}"
     await _check(memory, workflows, ledger, atomic=faulty.backend.atomic_batches)
 
 
