@@ -128,6 +128,13 @@ class MastraStorage:
     #: The store's connections belong to the event loop of its first call (drivers such as
     #: asyncpg or redis-py); a call from another loop raises ``EventLoopMismatchError``.
     binds_event_loop: bool = False
+    #: The adapter lets go at once when a call is cancelled: after a cancellation it awaits
+    #: nothing that waits on the server (it closes or interrupts the connection instead).
+    #: Its calls then keep their deadline in the caller's task (``asyncio.timeout``) rather
+    #: than in a task each (:mod:`.lifecycle`). Set it only with ``tests/faults/test_stalls``
+    #: passing for the adapter: a call that waits after its cancellation would hold its
+    #: caller past the deadline.
+    cancels_promptly: bool = False
     #: Set by commands that only read (``export``, ``copy``'s source, dry runs: see
     #: :mod:`.existing`): adapters then skip the housekeeping writes they otherwise make
     #: while reading (the Upstash adapter's indexing of records a Mastra app wrote).

@@ -260,6 +260,9 @@ class LibSQLStore(MastraStorage):
     """
 
     name: str = "LibSQLStore"
+    #: A cancelled call stops waiting for its worker thread at once (and interrupts a remote
+    #: request: ``_on_call_abandoned``), so deadlines run in the caller's task.
+    cancels_promptly = True
 
     def __init__(
         self,

@@ -78,6 +78,9 @@ class PostgresStore(MastraStorage):
 
     name: str = "PostgresStore"
     binds_event_loop = True
+    #: A cancelled call closes its connection instead of waiting on the server
+    #: (``PgDatabase.connection``), so deadlines run in the caller's task.
+    cancels_promptly = True
     #: Index builds on a large table take long: bounded by ``init_timeout``.
     long_operations = MastraStorage.long_operations | {"create_index", "drop_index"}
 
