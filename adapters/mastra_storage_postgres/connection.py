@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl as ssl_module
+import sys
 import urllib.parse
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -205,6 +206,22 @@ class PgConnectOptions:
         return kwargs
 
 
+#: ``asyncio.timeout`` exists (3.11+).
+_TIMEOUT_SCOPES = sys.version_info >= (3, 11)
+
+
+def _has_free_slot(pool: Any) -> bool:
+    """Whether ``pool.acquire()`` can return without waiting for another call's release.
+
+    Why not ``get_idle_size()``: it walks every slot of the pool on each call. asyncpg
+    keeps its free slots in ``_queue``; a pool without it (another asyncpg) is asked the
+    public way."""
+    free = getattr(pool, "_queue", None)
+    if free is not None:
+        return not free.empty()
+    return bool(pool.get_idle_size())
+
+
 async def _no_reset(connection: Any) -> None:
     """Release without a reset query (asyncpg still rolls back an open transaction)."""
 
@@ -329,11 +346,19 @@ class PgDatabase:
         """
         pool = self._pool if self._pool is not None else await self.get_pool()
         try:
-            # With an idle connection the pool hands one out without waiting, so the
-            # bound is moot; asyncpg implements it with a task per acquire (a fifth of
-            # the client CPU of a one-statement call), spent only when it may wait.
-            timeout = self.pool_timeout if pool.get_idle_size() == 0 else None
-            conn = await pool.acquire(timeout=timeout)
+            timeout = self.pool_timeout
+            if timeout is None or _has_free_slot(pool):
+                # A free slot is handed out without waiting for another call (a slot
+                # without a connection connects, under ``connect_timeout``): no bound.
+                conn = await pool.acquire()
+            elif _TIMEOUT_SCOPES:
+                # asyncpg's own ``timeout=`` starts a task per waiting acquire; a timeout
+                # scope bounds the same wait in this task (cancellation-safe: asyncpg
+                # puts the slot back).
+                async with asyncio.timeout(timeout):  # type: ignore[attr-defined]
+                    conn = await pool.acquire()
+            else:
+                conn = await pool.acquire(timeout=timeout)
         except Exception as exc:
             raise self.error(exc, "acquire a pooled connection for " + operation) from exc
         try:

@@ -54,6 +54,39 @@ async def test_postgres_pool_wait_is_bounded(pg_session_url: str) -> None:
         await store.close()
 
 
+async def test_postgres_pool_wait_under_a_call_deadline(pg_session_url: str) -> None:
+    """The pool bound inside a call's own deadline (the store's default): the shorter one
+    ends the wait and names itself, and a waiting call that gets its connection in time
+    goes on."""
+    from mastra_storage_postgres import PostgresStore
+
+    store = PostgresStore(
+        pg_session_url,
+        schema_name=f"poolwait_{uuid.uuid4().hex[:8]}",
+        min_size=0,
+        max_size=1,
+        pool_timeout=POOL_TIMEOUT_S,
+        operation_timeout=30.0,
+    )
+    try:
+        await store.init()
+        memory = await store.require_store("memory")
+        pool = await store.get_pool()
+        held = await pool.acquire()
+        started = time.monotonic()
+        with pytest.raises(UnavailableError, match="acquire a pooled connection"):
+            await memory.get_thread_by_id("t1")
+        waited = time.monotonic() - started
+        assert POOL_TIMEOUT_S * 0.8 < waited < POOL_TIMEOUT_S + SLACK_S, waited
+        waiting = asyncio.ensure_future(memory.get_thread_by_id("t1"))
+        await asyncio.sleep(POOL_TIMEOUT_S / 3)
+        await pool.release(held)
+        assert await waiting is None
+        assert pool.get_idle_size() == 1  # the slot went back after each wait
+    finally:
+        await store.close()
+
+
 async def test_redis_pool_wait_is_bounded() -> None:
     pytest.importorskip("redis")
     from mastra_storage_upstash import UpstashStore
