@@ -10,7 +10,8 @@ database once (PostgreSQL: ``MASTRA_TEST_POSTGRES_URL`` or the rules of
 ``tests/support/servers.py``, a private database dropped afterwards; libSQL: a temporary
 file), then runs the client twice under ``valgrind --tool=callgrind`` with N = 100 and 400
 operations and prints (instructions(400) - instructions(100)) / 300: start-up, imports and
-seeding cancel out. Needs ``valgrind`` on the path. Each count takes about a minute.
+seeding cancel out. W5 runs the turns from 50 concurrent tasks (pool of 20 on both
+sides). Needs ``valgrind`` on the path. Each count takes about a minute.
 ``--tree DIR`` runs the client from another checkout (e.g. an older commit's
 ``git archive``) to compare before and after on the same seeded data.
 """
@@ -96,9 +97,22 @@ async def _client(backend: str, target: str, side: str, workload: str, n: int) -
     elif workload == "W2":
         for _ in range(n + 20):
             await ops.recall("recall", 40)
-    else:
+    elif workload == "W3":
         for i in range(n + 20):
             await ops.list_threads(f"res-{i % 5}", 20)
+    else:  # W5: the turns spread over 50 concurrent tasks, each on a thread of its own
+        tasks = 50
+        threads = [f"{thread_id}-{t}" for t in range(tasks)]
+        for t in threads:
+            await sdk.memory.save_thread(
+                Thread(id=t, resource_id="ic", title="", created_at=now, updated_at=now)
+            )
+
+        async def one(t: int) -> None:
+            for i in range(t, n + 50, tasks):
+                await ops.append_turn(turn(threads[t], "ic", now + timedelta(seconds=i)))
+
+        await asyncio.gather(*(one(t) for t in range(tasks)))
     await store.close()
 
 
@@ -156,7 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--backend", choices=("postgres", "libsql"), default="postgres")
     parser.add_argument("--side", choices=("sdk", "raw"), default="sdk")
-    parser.add_argument("--workload", choices=("W1", "W2", "W3"), default="W1")
+    parser.add_argument("--workload", choices=("W1", "W2", "W3", "W5"), default="W1")
     parser.add_argument("--tree", default=".", help="checkout whose code the client runs")
     parser.add_argument("--client", help=argparse.SUPPRESS)  # the measured process
     parser.add_argument("-n", type=int, default=SMALL, help=argparse.SUPPRESS)
