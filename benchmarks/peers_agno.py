@@ -21,12 +21,12 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from benchmarks.peers_common import Cell, cell, comparisons, run_cli
+from benchmarks.peers_common import Cell, alternating_ms, cell, comparisons, run_cli
 from mastra_storage import Message, MessageContent, OrderBy, Thread, connect
 
 TEXT_CHARS = 200
@@ -152,24 +152,14 @@ async def _interleaved(sides: dict[str, Any], sizes: Sizes) -> list[Cell]:
     """Both sides operation by operation, alternating which goes first."""
     names = list(sides)
 
-    async def rounds(
-        n: int, warmup: int, op: Callable[[str, int], Awaitable[Any]]
-    ) -> dict[str, list[float]]:
-        samples: dict[str, list[float]] = {name: [] for name in names}
-        for i in range(warmup + n):
-            for name in names if i % 2 else reversed(names):
-                started = time.perf_counter()
-                await op(name, i)
-                if i >= warmup:
-                    samples[name].append((time.perf_counter() - started) * 1000)
-        return samples
-
     w1_ids = {name: f"w1-{uuid.uuid4().hex[:8]}" for name in names}
     w2_ids = {name: f"w2-{uuid.uuid4().hex[:8]}" for name in names}
     for name, side in sides.items():
         await side.start(w1_ids[name])
         await side.start(w2_ids[name])
-    w1 = await rounds(sizes.w1_turns, 0, lambda name, i: sides[name].append(w1_ids[name], i))
+    w1 = await alternating_ms(
+        names, sizes.w1_turns, 0, lambda name, i: sides[name].append(w1_ids[name], i)
+    )
     for i in range(sizes.w2_thread_messages // 2):
         for name, side in sides.items():
             await side.append(w2_ids[name], i)
@@ -178,7 +168,7 @@ async def _interleaved(sides: dict[str, Any], sizes: Sizes) -> list[Cell]:
         got = await sides[name].recall(w2_ids[name], sizes.w2_recall)
         assert got == sizes.w2_recall, (name, got)
 
-    w2 = await rounds(sizes.w2_ops, sizes.warmup, recall)
+    w2 = await alternating_ms(names, sizes.w2_ops, sizes.warmup, recall)
     return [
         cell("PostgreSQL", w, name, data[name])
         for w, data in (("W1", w1), ("W2", w2))

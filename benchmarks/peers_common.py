@@ -54,6 +54,25 @@ def comparisons(cells: Sequence[Cell], ours: str) -> Iterator[tuple[Cell, Cell, 
                 yield mine, peer, ratio
 
 
+async def alternating_ms(
+    sides: Sequence[str], n: int, warmup: int, op: Callable[[str, int], Awaitable[Any]]
+) -> dict[str, list[float]]:
+    """``op(side, i)`` for every side, operation by operation, alternating which side goes
+    first: each side's milliseconds (after ``warmup`` untimed rounds).
+
+    Why: whatever the process or machine is doing (another side's leftover threads and
+    heap, a neighbour's load) then falls on both sides alike; one side after the other,
+    the second side measured up to 1.7x slower on the same code (SQLite, W2)."""
+    samples: dict[str, list[float]] = {side: [] for side in sides}
+    for i in range(warmup + n):
+        for side in sides if i % 2 else list(reversed(sides)):
+            started = time.perf_counter()
+            await op(side, i)
+            if i >= warmup:
+                samples[side].append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 async def timed_ms(fn: Callable[[], Awaitable[Any]], n: int, warmup: int) -> list[float]:
     """``fn`` awaited ``warmup`` times untimed, then ``n`` times: each run's milliseconds."""
     for _ in range(warmup):

@@ -17,15 +17,14 @@ Run: ``python -m benchmarks.peers_langchain [--quick] [--append-to FILE]``.
 from __future__ import annotations
 
 import sys
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from benchmarks.peers_common import Cell, cell, comparisons, run_cli
+from benchmarks.peers_common import Cell, alternating_ms, cell, comparisons, run_cli
 from mastra_storage import connect
 from mastra_storage.integrations.langchain import MastraChatMessageHistory
 
@@ -62,21 +61,11 @@ async def _interleaved(
     elsewhere on the machine (or the server's own housekeeping) falls on both alike."""
     sides = list(makers)
 
-    async def rounds(
-        n: int, warmup: int, op: Callable[[str, int], Awaitable[Any]]
-    ) -> dict[str, list[float]]:
-        samples: dict[str, list[float]] = {side: [] for side in sides}
-        for i in range(warmup + n):
-            for side in sides if i % 2 else reversed(sides):
-                started = time.perf_counter()
-                await op(side, i)
-                if i >= warmup:
-                    samples[side].append((time.perf_counter() - started) * 1000)
-        return samples
-
     appenders = {side: make("w1", None) for side, make in makers.items()}
     turns = [_turn(i) for i in range(sizes.w1_turns)]
-    w1 = await rounds(sizes.w1_turns, 0, lambda side, i: appenders[side].aadd_messages(turns[i]))
+    w1 = await alternating_ms(
+        sides, sizes.w1_turns, 0, lambda side, i: appenders[side].aadd_messages(turns[i])
+    )
 
     readers = {side: make("w2", sizes.w2_recall) for side, make in makers.items()}
     for i in range(sizes.w2_thread_messages // 2):
@@ -87,7 +76,7 @@ async def _interleaved(
         got = await readers[side].aget_messages()
         assert len(got[-sizes.w2_recall :]) == sizes.w2_recall
 
-    w2 = await rounds(sizes.w2_ops, sizes.warmup, recall)
+    w2 = await alternating_ms(sides, sizes.w2_ops, sizes.warmup, recall)
     return [
         cell("PostgreSQL", w, side, data[side])
         for w, data in (("W1", w1), ("W2", w2))

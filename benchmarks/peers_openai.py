@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.peers_common import Cell, cell, comparisons, run_cli, timed_ms
+from benchmarks.peers_common import Cell, alternating_ms, cell, comparisons, run_cli
 from mastra_storage import connect
 from mastra_storage.integrations.openai_agents import MastraSession
 
@@ -62,39 +62,49 @@ def turn(n: int) -> list[dict[str, Any]]:
     ]
 
 
-async def _workloads(
-    make: Callable[[str], Any], backend: str, side: str, sizes: Sizes
+async def _interleaved(
+    makers: dict[str, Callable[[str], Any]], backend: str, sizes: Sizes
 ) -> list[Cell]:
-    """W1 and W2 on sessions built by ``make(session_id)``; checks W2 reads what it wrote."""
-    writer = make("w1")
-    counter = iter(range(10**9))
-    w1 = await timed_ms(lambda: writer.add_items(turn(next(counter))), sizes.w1_turns, sizes.warmup)
-    reader = make("w2")
+    """W1 and W2 on sessions built by each side's ``make(session_id)``, the sides
+    alternating operation by operation; checks each side's W2 reads what it wrote."""
+    sides = list(makers)
+    writers = {side: make("w1") for side, make in makers.items()}
+    turns = [turn(n) for n in range(sizes.w1_turns + sizes.warmup)]
+    w1 = await alternating_ms(
+        sides, sizes.w1_turns, sizes.warmup, lambda side, i: writers[side].add_items(turns[i])
+    )
+    readers = {side: make("w2") for side, make in makers.items()}
     for n in range(sizes.w2_turns):
-        await reader.add_items(turn(n))
+        for reader in readers.values():
+            await reader.add_items(turn(n))
     expected = [i for n in range(sizes.w2_turns) for i in turn(n)][-sizes.w2_recall :]
-    got = await reader.get_items(sizes.w2_recall)
-    if got != expected:
-        raise AssertionError(f"{side} on {backend}: get_items({sizes.w2_recall}) differs")
-    w2 = await timed_ms(lambda: reader.get_items(sizes.w2_recall), sizes.w2_ops, sizes.warmup)
-    return [cell(backend, "W1", side, w1), cell(backend, "W2", side, w2)]
+    for side, reader in readers.items():
+        if await reader.get_items(sizes.w2_recall) != expected:
+            raise AssertionError(f"{side} on {backend}: get_items({sizes.w2_recall}) differs")
+    w2 = await alternating_ms(
+        sides, sizes.w2_ops, sizes.warmup, lambda side, _i: readers[side].get_items(sizes.w2_recall)
+    )
+    return [
+        cell(backend, w, side, data[side]) for w, data in (("W1", w1), ("W2", w2)) for side in sides
+    ]
 
 
 async def _sqlite(tmp: Path, sizes: Sizes) -> list[Cell]:
     from agents import SQLiteSession
 
-    cells = await _workloads(
-        lambda sid: SQLiteSession(sid, str(tmp / "peer.db")), "SQLite", "SQLiteSession", sizes
-    )
     storage = connect(f"file:{tmp / 'ours.db'}")
     await storage.init()
     try:
-        cells += await _workloads(
-            lambda sid: MastraSession(sid, storage), "SQLite", "MastraSession", sizes
+        return await _interleaved(
+            {
+                "MastraSession": lambda sid: MastraSession(sid, storage),
+                "SQLiteSession": lambda sid: SQLiteSession(sid, str(tmp / "peer.db")),
+            },
+            "SQLite",
+            sizes,
         )
     finally:
         await storage.close()
-    return cells
 
 
 async def _postgres(sizes: Sizes) -> list[Cell]:
@@ -105,28 +115,26 @@ async def _postgres(sizes: Sizes) -> list[Cell]:
 
     async with postgres_database() as url:
         engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
-        try:
-            cells = await _workloads(
-                lambda sid: SQLAlchemySession(sid, engine=engine, create_tables=True),
-                "PostgreSQL",
-                "SQLAlchemySession",
-                sizes,
-            )
-        finally:
-            await engine.dispose()
         storage = connect(url)
         await storage.init()
         try:
-            cells += await _workloads(
-                lambda sid: MastraSession(sid, storage), "PostgreSQL", "MastraSession", sizes
+            return await _interleaved(
+                {
+                    "MastraSession": lambda sid: MastraSession(sid, storage),
+                    "SQLAlchemySession": lambda sid: SQLAlchemySession(
+                        sid, engine=engine, create_tables=True
+                    ),
+                },
+                "PostgreSQL",
+                sizes,
             )
         finally:
             await storage.close()
-    return cells
+            await engine.dispose()
 
 
 async def measure(backends: Sequence[str], sizes: Sizes) -> list[Cell]:
-    """Both sides on each backend (``sqlite``, ``postgres``), one after the other."""
+    """Both sides on each backend (``sqlite``, ``postgres``), interleaved."""
     cells: list[Cell] = []
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory() as tmp:
@@ -145,6 +153,7 @@ def markdown(cells: Sequence[Cell], sizes: Sizes) -> str:
         "(file, as shipped) and `SQLAlchemySession` (`postgresql+asyncpg`). Both take and give "
         f"the SDK's input items. W1: append a turn, {sizes.w1_turns} turns on a new session; "
         f"W2: newest {sizes.w2_recall} of {2 * sizes.w2_turns} items, {sizes.w2_ops} reads. "
+        "The two sides run interleaved, operation by operation. "
         "Milliseconds per operation, p50 (p90).",
         "",
         "| backend | workload | ours | peer | peer | ours faster |",
