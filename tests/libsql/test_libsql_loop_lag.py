@@ -225,3 +225,18 @@ async def test_memory_store_and_vector_index_share_one_file(db_path: Path) -> No
         await separate.close()
         await shared.close()
         await store.close()
+
+
+async def test_the_lag_window_leaves_earlier_objects_to_the_collector_later() -> None:
+    """LoopLag freezes the collector's view of the objects made before it (a full collection
+    of a long test run's heap froze the loop for half a second, which is not the code under
+    test), and gives them back when it ends."""
+    import gc
+
+    earlier = [{"n": n} for n in range(10_000)]
+    async with LoopLag():
+        assert gc.get_freeze_count() >= len(earlier)
+        made_inside = [{"n": n} for n in range(100)]
+        gc.collect()  # walks what was made inside only
+    assert gc.get_freeze_count() == 0
+    assert len(made_inside) == 100
