@@ -144,3 +144,11 @@ async def test_each_call_keeps_its_own_timeout() -> None:
         await domain.sleep(3.0)
     assert await long_call == "slept"
     await store.close()
+
+
+def test_the_collector_leaves_earlier_tests_objects_alone_here() -> None:
+    """The faults suite's timing bounds are not spent on a full collection of what earlier
+    tests left (``conftest._collector_sees_only_this_test``)."""
+    import gc
+
+    assert gc.get_freeze_count() > 0
