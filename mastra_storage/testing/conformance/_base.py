@@ -135,11 +135,17 @@ class ConformanceBase(DivergenceMixin):
         return await storage.require_store("scores")
 
     @staticmethod
-    async def observability(storage: MastraStorage) -> ObservabilityStore:
-        """The observability domain; skips the test when the storage serves none."""
-        domain = await storage.get_store("observability")
+    async def optional_domain(storage: MastraStorage, name: str) -> Any:
+        """The storage's domain ``name``; skips the test when the storage serves none."""
+        domain = await storage.get_store(name)
         if domain is None:
-            pytest.skip("the storage has no observability domain")
+            pytest.skip(f"the storage has no {name} domain")
+        return domain
+
+    @classmethod
+    async def observability(cls, storage: MastraStorage) -> ObservabilityStore:
+        """The observability domain; skips the test when the storage serves none."""
+        domain: ObservabilityStore = await cls.optional_domain(storage, "observability")
         return domain
 
     @staticmethod

@@ -57,12 +57,10 @@ def _config(domain: str, **changes: Any) -> dict[str, Any]:
 class EditorDomainTests(ConformanceBase):
     """Create, resolve, update, delete, list and version the seven editor domains."""
 
-    @staticmethod
-    async def editor(storage: MastraStorage, domain: str) -> VersionedStore:
+    @classmethod
+    async def editor(cls, storage: MastraStorage, domain: str) -> VersionedStore:
         """The domain's store; skips the test when the storage does not serve it."""
-        found = await storage.get_store(domain)
-        if found is None:
-            pytest.skip(f"the storage has no {domain} domain")
+        found = await cls.optional_domain(storage, domain)
         assert isinstance(found, VersionedStore)
         return found
 

@@ -39,13 +39,6 @@ _SCHEMA = {
 }
 
 
-async def _domain(storage: MastraStorage, name: str) -> Any:
-    domain = await storage.get_store(name)
-    if domain is None:
-        pytest.skip(f"the storage has no {name} domain")
-    return domain
-
-
 def _at(seconds: int) -> datetime:
     return datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
 
@@ -55,17 +48,17 @@ class EvalsTests(ConformanceBase):
 
     @staticmethod
     async def datasets(storage: MastraStorage) -> DatasetsStore:
-        result: DatasetsStore = await _domain(storage, "datasets")
+        result: DatasetsStore = await ConformanceBase.optional_domain(storage, "datasets")
         return result
 
     @staticmethod
     async def experiments(storage: MastraStorage) -> ExperimentsStore:
-        result: ExperimentsStore = await _domain(storage, "experiments")
+        result: ExperimentsStore = await ConformanceBase.optional_domain(storage, "experiments")
         return result
 
     @staticmethod
     async def blobs(storage: MastraStorage) -> BlobsStore:
-        result: BlobsStore = await _domain(storage, "blobs")
+        result: BlobsStore = await ConformanceBase.optional_domain(storage, "blobs")
         return result
 
     async def test_dataset_create_get_update_list(self, storage: MastraStorage) -> None:

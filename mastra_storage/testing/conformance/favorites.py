@@ -33,20 +33,17 @@ kinds = pytest.mark.parametrize("domain", ["agents", "skills"])
 class FavoritesTests(ConformanceBase):
     """Favourite/unfavourite keep ``favoriteCount`` in step; listings pin favourites."""
 
-    @staticmethod
-    async def favorites(storage: MastraStorage) -> FavoritesStore:
+    @classmethod
+    async def favorites(cls, storage: MastraStorage) -> FavoritesStore:
         """The favourites store; skips the test when the storage has none."""
-        found = await storage.get_store("favorites")
-        if found is None:
-            pytest.skip("the storage has no favorites domain")
+        found = await cls.optional_domain(storage, "favorites")
         assert isinstance(found, FavoritesStore)
         return found
 
-    @staticmethod
-    async def entities(storage: MastraStorage, domain: str) -> VersionedStore:
-        found = await storage.get_store(domain)
-        if found is None:
-            pytest.skip(f"the storage has no {domain} domain")
+    @classmethod
+    async def entities(cls, storage: MastraStorage, domain: str) -> VersionedStore:
+        """An editor domain's store (agents, skills); skips the test when absent."""
+        found = await cls.optional_domain(storage, domain)
         assert isinstance(found, VersionedStore)
         return found
 
