@@ -14,7 +14,7 @@ import pytest
 from mastra_storage_libsql import LibSQLStore
 from tests.libsql.conftest import NPM_PACKAGES, REPO
 from tests.support.compat import Harness, harness_runner
-from tests.support.favorites_compat import our_view, toggle_ours, write_ours
+from tests.support.favorites_compat import both_ways
 
 pytestmark = pytest.mark.anyio
 
@@ -36,39 +36,12 @@ def favorites_shape(path: Path) -> list[Any]:
 
 async def test_favorites_both_ways(tmp_path: Path, favorites_harness: Harness) -> None:
     theirs_file, ours_file = tmp_path / "mastra.db", tmp_path / "ours.db"
-    found = favorites_harness("libsql", f"file:{theirs_file}", "-", "write", "ts")
-    toggles = found.pop("toggles")
-    assert [t["favoriteCount"] for t in toggles] == [1, 1, 1, 1, 2, 1, 0]
-    store = LibSQLStore(f"file:{theirs_file}")
-    await store.init()
-    try:
-        assert await our_view(store, "ts") == found
-        assert found["pinned"][2] == "ts-a2" and set(found["pinned"][:2]) == {"ts-a1", "ts-a3"}
-        ours_toggled = await toggle_ours(store, "ts")
-        ours_after = await our_view(store, "ts")
-    finally:
-        await store.close()
-    after = favorites_harness("libsql", f"file:{theirs_file}", "-", "read", "ts", "--no-init")
-    assert after.pop("toggles") == []
-    assert after == ours_after
-    assert after["counts"] == {"ts-a1": 2, "ts-a2": 1, "ts-a3": 0, "ts-s1": 1}
-
-    store = LibSQLStore(f"file:{ours_file}")
-    await store.init()
-    try:
-        assert await write_ours(store, "py") == toggles
-        expected = await our_view(store, "py")
-    finally:
-        await store.close()
-    read_back = favorites_harness("libsql", f"file:{ours_file}", "-", "read", "py", "--no-init")
-    assert read_back.pop("toggles") == []
-    assert read_back == expected
-    theirs = favorites_harness("libsql", f"file:{ours_file}", "-", "toggle", "py", "--no-init")
-    assert theirs.pop("toggles") == ours_toggled
-    store = LibSQLStore(f"file:{ours_file}")
-    await store.init()
-    try:
-        assert await our_view(store, "py") == theirs
-    finally:
-        await store.close()
+    await both_ways(
+        favorites_harness,
+        "libsql",
+        lambda target, _schema: LibSQLStore(target),
+        (f"file:{theirs_file}", "-"),
+        (f"file:{ours_file}", "-"),
+    )
+    # our init creates the table, key and index exactly as the release's
     assert favorites_shape(ours_file) == favorites_shape(theirs_file)

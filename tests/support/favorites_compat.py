@@ -4,6 +4,7 @@ shape the harness prints (shared by the PostgreSQL and libSQL cross-read tests).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mastra_storage import MastraStorage
@@ -76,3 +77,57 @@ async def toggle_ours(store: MastraStorage, p: str) -> list[dict[str, Any]]:
         (await favs.favorite("u3", "agent", f"{p}-a2")).to_dict(),
         (await favs.unfavorite("u1", "agent", f"{p}-a3")).to_dict(),
     ]
+
+
+async def both_ways(
+    harness: Callable[..., dict[str, Any]],
+    kind: str,
+    open_store: Callable[[str, str], MastraStorage],
+    theirs: tuple[str, str],
+    ours: tuple[str, str],
+) -> None:
+    """The whole cross-read, on one backend: Mastra writes at ``theirs`` and we read and
+    toggle on its rows; our ``init`` and writes at ``ours`` are read and toggled by Mastra
+    (without its init), and we read what it wrote. ``theirs`` and ``ours`` are
+    ``(target, schema)`` as the harness takes them; ``open_store(target, schema)`` makes
+    our store for one of them."""
+
+    async def with_store(where: tuple[str, str], use: Callable[[MastraStorage], Any]) -> Any:
+        store = open_store(*where)
+        await store.init()
+        try:
+            return await use(store)
+        finally:
+            await store.close()
+
+    found = harness(kind, *theirs, "write", "ts")
+    toggles = found.pop("toggles")
+    assert [t["favoriteCount"] for t in toggles] == [1, 1, 1, 1, 2, 1, 0]
+
+    async def read_and_toggle_theirs(store: MastraStorage) -> tuple[Any, Any]:
+        assert await our_view(store, "ts") == found
+        # u1's two favourites first, then the other agent
+        assert found["pinned"][2] == "ts-a2" and set(found["pinned"][:2]) == {"ts-a1", "ts-a3"}
+        return await toggle_ours(store, "ts"), await our_view(store, "ts")
+
+    ours_toggled, ours_after = await with_store(theirs, read_and_toggle_theirs)
+    assert ours_toggled == [
+        {"favorited": True, "favoriteCount": 1},
+        {"favorited": False, "favoriteCount": 0},
+    ]
+    after = harness(kind, *theirs, "read", "ts", "--no-init")
+    assert after.pop("toggles") == []
+    assert after == ours_after
+    assert after["counts"] == {"ts-a1": 2, "ts-a2": 1, "ts-a3": 0, "ts-s1": 1}
+
+    async def write(store: MastraStorage) -> tuple[Any, Any]:
+        return await write_ours(store, "py"), await our_view(store, "py")
+
+    our_toggles, expected = await with_store(ours, write)
+    assert our_toggles == toggles
+    read_back = harness(kind, *ours, "read", "py", "--no-init")
+    assert read_back.pop("toggles") == []
+    assert read_back == expected
+    mastra_toggled = harness(kind, *ours, "toggle", "py", "--no-init")
+    assert mastra_toggled.pop("toggles") == ours_toggled
+    assert await with_store(ours, lambda store: our_view(store, "py")) == mastra_toggled
