@@ -28,6 +28,7 @@ from tests.support.studio_compat import (
     as_release_reads,
     check_fixture_present,
     our_studio_view,
+    our_view_of_written,
     write_studio_fixture,
 )
 
@@ -116,14 +117,7 @@ async def _both_ways(target: str, harness: Harness) -> None:
         check_fixture_present(reference, "ts", written["blobHashes"], release="libsql")
         # We write next to Mastra's rows; Mastra reads ours as we do.
         ours = await write_studio_fixture(store)
-        view = await our_studio_view(
-            store,
-            ours["agentIds"],
-            ours["datasetIds"],
-            ours["experimentIds"],
-            ours["blobHashes"],
-            editor_prefix=ours["editorPrefix"],
-        )
+        view = await our_view_of_written(store, ours)
     finally:
         await store.close()
     assert ours["blobDeleted"] == [True, False]

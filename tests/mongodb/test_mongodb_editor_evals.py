@@ -30,6 +30,7 @@ from tests.support.studio_compat import (
     check_fixture_present,
     editor_id,
     our_studio_view,
+    our_view_of_written,
     write_studio_fixture,
 )
 
@@ -79,14 +80,7 @@ async def test_cross_read_both_ways(mongo_uri: str, db_name: str, studio_harness
         assert reference["datasets"][written["datasetIds"][0]]["versions"] == [4, 3, 2, 1]
         check_fixture_present(reference, "ts", written["blobHashes"], release="mongodb")
         ours = await write_studio_fixture(store)
-        view = await our_studio_view(
-            store,
-            ours["agentIds"],
-            ours["datasetIds"],
-            ours["experimentIds"],
-            ours["blobHashes"],
-            editor_prefix=ours["editorPrefix"],
-        )
+        view = await our_view_of_written(store, ours)
         assert (await store.doctor()).ok
         py_types, ts_types = await _field_types(store, "py"), await _field_types(store, "ts")
         for collection, docs in ts_types.items():  # per collection: a failure names it

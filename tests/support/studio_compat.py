@@ -191,6 +191,19 @@ async def our_studio_view(
     return out
 
 
+async def our_view_of_written(store: MastraStorage, written: dict[str, Any]) -> dict[str, Any]:
+    """:func:`our_studio_view` of what a ``write`` returned (ours or the harness's): its
+    agents, datasets, experiments, blobs and editor entities."""
+    return await our_studio_view(
+        store,
+        written["agentIds"],
+        written["datasetIds"],
+        written["experimentIds"],
+        written["blobHashes"],
+        editor_prefix=written["editorPrefix"],
+    )
+
+
 def check_fixture_present(
     view: dict[str, Any], prefix: str, hashes: list[str], *, release: str | None = None
 ) -> None:
