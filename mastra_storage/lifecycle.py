@@ -59,8 +59,9 @@ DEFAULT_POOL_TIMEOUT_S = 10.0
 DEFAULT_CLOSE_TIMEOUT_S = 5.0
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at load
-#: ``asyncio.timeout`` exists (3.11+); before, every deadline takes the task path.
-_TIMEOUT_SCOPES = sys.version_info >= (3, 11)
+#: ``asyncio.timeout`` exists (3.11+); before, every deadline takes the task path (and an
+#: adapter bounding a wait of its own falls back to its driver's timeout argument).
+HAS_TIMEOUT_SCOPES = sys.version_info >= (3, 11)
 
 #: The lifecycle whose guarded call is running: nested calls of the same store (a domain
 #: method calling another, init visiting each domain) run under the outermost call's
@@ -148,7 +149,7 @@ class Lifecycle:
                 return await func(*args, **kwargs)
             finally:
                 _INSIDE_CALL.reset(token)
-        if self.owner.cancels_promptly and _TIMEOUT_SCOPES:
+        if self.owner.cancels_promptly and HAS_TIMEOUT_SCOPES:
             return await self._call_inline(operation, timeout, func, args, kwargs)
         loop = asyncio.get_running_loop()
         # The caller waits on one future, resolved by whichever comes first: the call (from
@@ -212,7 +213,7 @@ class Lifecycle:
         import asyncio
 
         token = _INSIDE_CALL.set(self)
-        # 3.11+ only (call() checks _TIMEOUT_SCOPES); mypy reads the tree as 3.10
+        # 3.11+ only (call() checks HAS_TIMEOUT_SCOPES); mypy reads the tree as 3.10
         scope = asyncio.timeout(timeout)  # type: ignore[attr-defined]
         try:
             async with scope:
@@ -407,6 +408,7 @@ __all__ = [
     "DEFAULT_INIT_TIMEOUT_S",
     "DEFAULT_OPERATION_TIMEOUT_S",
     "DEFAULT_POOL_TIMEOUT_S",
+    "HAS_TIMEOUT_SCOPES",
     "Lifecycle",
     "check_timeout",
     "guard_domain",

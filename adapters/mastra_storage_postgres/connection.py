@@ -29,14 +29,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl as ssl_module
-import sys
 import urllib.parse
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from mastra_storage.errors import ConfigurationError, MastraStorageError, UnavailableError
-from mastra_storage.lifecycle import DEFAULT_POOL_TIMEOUT_S, check_timeout
+from mastra_storage.lifecycle import DEFAULT_POOL_TIMEOUT_S, HAS_TIMEOUT_SCOPES, check_timeout
 from mastra_storage.logs import log_statement, statement_logging
 from mastra_storage.redact import redact_text, redact_url, split_url
 
@@ -206,10 +205,6 @@ class PgConnectOptions:
         return kwargs
 
 
-#: ``asyncio.timeout`` exists (3.11+).
-_TIMEOUT_SCOPES = sys.version_info >= (3, 11)
-
-
 def _has_free_slot(pool: Any) -> bool:
     """Whether ``pool.acquire()`` can return without waiting for another call's release.
 
@@ -351,7 +346,7 @@ class PgDatabase:
                 # A free slot is handed out without waiting for another call (a slot
                 # without a connection connects, under ``connect_timeout``): no bound.
                 conn = await pool.acquire()
-            elif _TIMEOUT_SCOPES:
+            elif HAS_TIMEOUT_SCOPES:
                 # asyncpg's own ``timeout=`` starts a task per waiting acquire; a timeout
                 # scope bounds the same wait in this task (cancellation-safe: asyncpg
                 # puts the slot back).
