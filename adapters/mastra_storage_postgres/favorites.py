@@ -107,14 +107,16 @@ class PgFavoritesBackend(PgBackend, FavoritesBackend):
 
     async def delete_for_entity(self, entity_type: str, entity_id: str) -> int:
         entity = self._entity[entity_type]
-        async with self._db.transaction("deleteFavoritesForEntity") as tx:
-            removed = await tx.fetchval(
-                f'WITH d AS (DELETE FROM {self._f} WHERE "entityType" = $1 AND "entityId" = $2 '
-                "RETURNING 1) SELECT count(*) FROM d",
-                entity_type,
-                entity_id,
-            )
-            await tx.execute(f'UPDATE {entity} SET "favoriteCount" = 0 WHERE id = $1', entity_id)
+        # One statement (so atomic, and one round trip instead of BEGIN, two statements and
+        # COMMIT): a data-modifying CTE runs whether or not the query reads it.
+        removed = await self._db.fetchval(
+            "deleteFavoritesForEntity",
+            f'WITH d AS (DELETE FROM {self._f} WHERE "entityType" = $1 AND "entityId" = $2 '
+            f'RETURNING 1), z AS (UPDATE {entity} SET "favoriteCount" = 0 WHERE id = $2) '
+            "SELECT count(*) FROM d",
+            entity_type,
+            entity_id,
+        )
         return int(removed or 0)
 
 

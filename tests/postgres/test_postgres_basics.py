@@ -176,6 +176,24 @@ async def test_statements_per_operation(store: PostgresStore, pg_url: str, schem
     await warm.close()
 
 
+async def test_favourite_statements(store: PostgresStore) -> None:
+    """A toggle and the removal of an entity's favourites are one statement each."""
+    agents = await store.require_store("agents")
+    favs = await store.require_store("favorites")
+    model = {"provider": "openai", "name": "gpt-4o"}
+    await agents.create("a1", config={"name": "A", "instructions": "i", "model": model})
+    for user in ("u1", "u2"):
+        before = store.statements_executed
+        await favs.favorite(user, "agent", "a1")
+        assert store.statements_executed - before == 1
+    before = store.statements_executed
+    assert await favs.delete_favorites_for_entity("agent", "a1") == 2
+    assert store.statements_executed - before == 1  # rows and count together
+    entity = await agents.get_by_id("a1")
+    assert entity is not None and entity.extra.get("favoriteCount") == 0
+    assert await favs.list_favorited_ids("u1", "agent") == []
+
+
 async def test_append_turn_is_atomic_when_a_thread_is_missing(store: PostgresStore) -> None:
     memory = memory_of(store)
     await memory.save_thread(thread("t1"))
