@@ -106,10 +106,12 @@ class LibSQLFavoritesBackend(LibSQLDomain, FavoritesBackend):
         where = '"entityType" = ? AND "entityId" = ?'
 
         def job(tx: Tx) -> int:
-            row = tx.fetchone(f"SELECT count(*) FROM {_F} WHERE {where}", (entity_type, entity_id))
-            tx.execute(f"DELETE FROM {_F} WHERE {where}", (entity_type, entity_id))
+            # RETURNING: the rows deleted are the count, without a SELECT first
+            gone = tx.fetchall(
+                f"DELETE FROM {_F} WHERE {where} RETURNING 1", (entity_type, entity_id)
+            )
             tx.execute(f'UPDATE {entity} SET "favoriteCount" = 0 WHERE id = ?', (entity_id,))
-            return int(row[0]) if row else 0
+            return len(gone)
 
         return await self.db.run("deleteFavoritesForEntity", job)
 
