@@ -240,6 +240,27 @@ async def test_warm_init_issues_at_most_three_statements(db_path: Path) -> None:
     await warm.close()
 
 
+async def test_removing_an_entitys_favourites_statements(db_path: Path) -> None:
+    """The deleted rows are counted by the delete itself (RETURNING), not a SELECT first:
+    BEGIN, the delete, the count reset and COMMIT."""
+    store = LibSQLStore(f"file:{db_path}")
+    await store.init()
+    try:
+        agents = await store.require_store("agents")
+        favs = await store.require_store("favorites")
+        model = {"provider": "openai", "name": "gpt-4o"}
+        await agents.create("a1", config={"name": "A", "instructions": "i", "model": model})
+        await favs.favorite("u1", "agent", "a1")
+        await favs.favorite("u2", "agent", "a1")
+        before = store.statements_executed
+        assert await favs.delete_favorites_for_entity("agent", "a1") == 2
+        assert store.statements_executed - before == 4
+        entity = await agents.get_by_id("a1")
+        assert entity is not None and entity.extra.get("favoriteCount") == 0
+    finally:
+        await store.close()
+
+
 async def test_cold_init_creates_every_table_index_and_the_version_row(db_path: Path) -> None:
     import libsql
 
