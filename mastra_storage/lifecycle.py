@@ -38,6 +38,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .deadlines import DeadlineQueue
 from .errors import EventLoopMismatchError, StoreClosedError, UnavailableError, to_upper_snake
 from .logs import logged_call, wants_log
 
@@ -85,6 +86,8 @@ class Lifecycle:
         self.loop: asyncio.AbstractEventLoop | None = None
         #: Calls abandoned at their deadline that have not finished yet (reaped by close).
         self.stragglers: set[asyncio.Task[Any]] = set()
+        #: The deadlines of the calls running in their callers' tasks (``cancels_promptly``).
+        self._deadlines: DeadlineQueue | None = None
 
     # ---- checks ----------------------------------------------------------------------
 
@@ -204,15 +207,71 @@ class Lifecycle:
         kwargs: dict[str, Any],
     ) -> T:
         """:meth:`call`'s deadline for a ``cancels_promptly`` store: the call runs in the
-        caller's task under ``asyncio.timeout``, whose expiry cancels it where it waits.
+        caller's task, whose cancellation at the deadline ends it where it waits.
 
         Why it may: such an adapter re-raises a cancellation without awaiting the server
         (``tests/faults/test_stalls.py`` holds it to the same bounds as the task path), so
-        the caller is answered as soon as the call unwinds.
+        the caller is answered as soon as the call unwinds. The deadline is an entry in
+        the store's :class:`~mastra_storage.deadlines.DeadlineQueue` (one timer for every
+        call of the same length), or ``asyncio.timeout`` where that queue cannot serve.
         """
         import asyncio
 
+        task = asyncio.current_task()
+        queue = self._deadline_queue(timeout) if task is not None else None
         token = _INSIDE_CALL.set(self)
+        if queue is None or task is None:
+            try:
+                return await self._call_scoped(operation, timeout, func, args, kwargs)
+            finally:
+                _INSIDE_CALL.reset(token)
+        entry = queue.enter(task)
+        try:
+            result = await func(*args, **kwargs)
+        except BaseException as exc:
+            queue.leave(entry)
+            _INSIDE_CALL.reset(token)
+            expired = entry.timed_out(exc)
+            if entry.expired or isinstance(exc, asyncio.CancelledError):
+                self.owner._on_call_abandoned()
+            if not expired:
+                raise
+            raise self._timed_out(operation, timeout) from None
+        queue.leave(entry)
+        _INSIDE_CALL.reset(token)
+        entry.timed_out(None)  # a deadline passing as the call returned: taken back
+        return result
+
+    def _deadline_queue(self, timeout: float) -> DeadlineQueue | None:
+        """The queue for deadlines of ``timeout`` on the running loop; ``None`` where the
+        store's queue serves another loop or length and still has calls running."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        queue = self._deadlines
+        if queue is not None and queue.loop is loop and queue.timeout == timeout:
+            return queue
+        if queue is None or not queue.running or queue.loop.is_closed():
+            if queue is not None and queue.loop is loop:
+                queue.cancel()
+            # A store that binds no loop may be used from several (one at a time, or
+            # from threads): a queue is only ever touched from its own loop's thread.
+            queue = self._deadlines = DeadlineQueue(loop, timeout)
+            return queue
+        return None
+
+    async def _call_scoped(
+        self,
+        operation: str,
+        timeout: float,
+        func: Callable[..., Coroutine[Any, Any, T]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> T:
+        """The inline deadline by ``asyncio.timeout`` (no current task, or the store's
+        queue busy on another loop or length)."""
+        import asyncio
+
         # 3.11+ only (call() checks HAS_TIMEOUT_SCOPES); mypy reads the tree as 3.10
         scope = asyncio.timeout(timeout)  # type: ignore[attr-defined]
         try:
@@ -225,8 +284,6 @@ class Lifecycle:
             # A TimeoutError of the call's own (a driver's timeout) is the call's answer.
             if not (expired and isinstance(exc, TimeoutError)):
                 raise
-        finally:
-            _INSIDE_CALL.reset(token)
         raise self._timed_out(operation, timeout)
 
     def _timed_out(self, operation: str, timeout: float) -> UnavailableError:

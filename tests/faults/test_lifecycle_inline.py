@@ -146,6 +146,84 @@ async def test_each_call_keeps_its_own_timeout() -> None:
     await store.close()
 
 
+async def test_calls_share_one_timer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No timer per call (``mastra_storage.deadlines``): 200 calls arm the store's timer once."""
+    store = PromptStore(operation_timeout=30.0)
+    domain = _domain(store)
+    loop = asyncio.get_running_loop()
+    armed: list[float] = []
+    call_at = loop.call_at
+
+    def counting_call_at(when: float, callback: Any, *args: Any, **kwargs: Any) -> Any:
+        armed.append(when)
+        return call_at(when, callback, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "call_at", counting_call_at)
+    for _ in range(200):
+        assert await domain.sleep(0) == "slept"
+    assert len(armed) == 1  # asyncio.sleep(0) arms none; asyncio.timeout would arm 200
+    assert store.lifecycle._deadlines is not None and store.lifecycle._deadlines.running == 0
+    await store.close()
+
+
+async def test_concurrent_calls_expire_in_their_own_time() -> None:
+    """One timer, many deadlines: each call ends at its own deadline, not its neighbours'."""
+    store = PromptStore(operation_timeout=0.3)
+    domain = _domain(store)
+    started = time.monotonic()
+
+    async def call(delay: float, seconds: float) -> tuple[str, float]:
+        await asyncio.sleep(delay)
+        try:
+            outcome = await domain.sleep(seconds)
+        except UnavailableError:
+            outcome = "timed out"
+        return outcome, time.monotonic() - started
+
+    results = await asyncio.gather(call(0, 3.0), call(0.1, 0.05), call(0.2, 3.0), call(0.25, 0))
+    (first, t1), (quick, _), (third, t3), (instant, _) = results
+    assert (first, quick, third, instant) == ("timed out", "slept", "timed out", "slept")
+    assert 0.25 < t1 < 0.9 and 0.45 < t3 < 1.2 and t3 - t1 > 0.1
+    assert store.abandoned_calls == 2
+    await store.close()
+
+
+async def test_finished_calls_behind_a_long_one_are_not_kept() -> None:
+    """A call that runs long holds the front of the queue; the calls that finish behind it
+    are compacted away instead of piling up until it ends."""
+    store = PromptStore(operation_timeout=30.0)
+    domain = _domain(store)
+    long_call = asyncio.ensure_future(domain.sleep(0.5))
+    await asyncio.sleep(0)
+    for _ in range(2000):
+        await domain.sleep(0)
+    queue = store.lifecycle._deadlines
+    assert queue is not None and queue.running == 1
+    assert len(queue._entries) < 600
+    assert await long_call == "slept"
+    assert queue.running == 0
+    await store.close()
+
+
+def test_a_store_used_from_a_second_loop_keeps_its_deadlines() -> None:
+    """A store that binds no loop (libSQL) may be used by one ``asyncio.run`` after another:
+    the second loop gets its own queue, and its deadlines still fire."""
+    store = PromptStore(operation_timeout=0.2)
+
+    async def quick() -> str:
+        return str(await _domain(store).sleep(0))
+
+    async def stalled() -> None:
+        with pytest.raises(UnavailableError, match="operation_timeout"):
+            await _domain(store).sleep(3.0)
+
+    assert asyncio.run(quick()) == "slept"
+    started = time.monotonic()
+    asyncio.run(stalled())
+    assert time.monotonic() - started < 1.5
+    assert store.abandoned_calls == 1
+
+
 def test_the_collector_leaves_earlier_tests_objects_alone_here() -> None:
     """The faults suite's timing bounds are not spent on a full collection of what earlier
     tests left (``conftest._collector_sees_only_this_test``)."""
