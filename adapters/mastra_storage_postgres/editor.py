@@ -161,7 +161,7 @@ class PgEditorBackend(PgBackend, EditorBackend):
                 if name in self.domain.entity_table.json_columns:
                     params.append(json_param(value))
                 elif name == "updatedAt":
-                    params.append(updated.updated_at.replace(tzinfo=None))
+                    params.append(naive(updated.updated_at))
                 else:
                     params.append(value)
             params.append(updated.updated_at)

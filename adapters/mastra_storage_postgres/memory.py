@@ -541,7 +541,7 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
                     content,
                     m.role,
                     m.type or "v2",
-                    m.created_at.replace(tzinfo=None),
+                    naive(m.created_at),
                     m.created_at,
                     m.resource_id,
                 )

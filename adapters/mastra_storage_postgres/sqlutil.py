@@ -17,7 +17,7 @@ from typing import Any
 from mastra_storage.codec import dumps, parse_json_column
 from mastra_storage.layout import LogicalTable
 from mastra_storage.pagination import Cursor, ResolvedDateRange
-from mastra_storage.timeutil import UTC, from_epoch_ms, normalize_datetime
+from mastra_storage.timeutil import UTC, from_epoch_ms, normalize_datetime, utc_wall
 
 from .schema import q
 
@@ -27,11 +27,11 @@ def naive(value: datetime) -> datetime:
     UTC, milliseconds): records normalise their datetimes on construction and the core
     normalises every bound and clock value before it reaches a backend, so the ``XZ``
     twin takes ``value`` itself."""
-    return value.replace(tzinfo=None)
+    return utc_wall(value)
 
 
 def naive_opt(value: datetime | None) -> datetime | None:
-    return None if value is None else value.replace(tzinfo=None)
+    return None if value is None else utc_wall(value)
 
 
 def read_ts(zoned: datetime | None, wall: datetime | None) -> datetime | None:
