@@ -95,7 +95,11 @@ def missing_thread_error(exc: BaseException, operation: str) -> NotFoundError | 
     start = text.find(MISSING_THREAD_MARKER)
     if start < 0:
         return None
-    thread_id = text[start + len(MISSING_THREAD_MARKER) :].rstrip('"')
+    return thread_not_found(text[start + len(MISSING_THREAD_MARKER) :].rstrip('"'), operation)
+
+
+def thread_not_found(thread_id: str, operation: str) -> NotFoundError:
+    """The error of a write to a thread that does not exist (nothing was written)."""
     return NotFoundError(
         f"Thread {thread_id} not found",
         id=f"MASTRA_STORAGE_{operation}_THREAD_NOT_FOUND",
@@ -103,4 +107,10 @@ def missing_thread_error(exc: BaseException, operation: str) -> NotFoundError | 
     )
 
 
-__all__ = ["MISSING_THREAD_MARKER", "import_asyncpg", "map_error", "missing_thread_error"]
+__all__ = [
+    "MISSING_THREAD_MARKER",
+    "import_asyncpg",
+    "map_error",
+    "missing_thread_error",
+    "thread_not_found",
+]

@@ -5,10 +5,11 @@ fixed key derived from their id (``schema.message_order_key``).
 
 Round trips are the point of this module:
 
-* appending a turn (``save_messages``) is **one statement**: a CTE bumps the threads'
-  ``updatedAt``, inserts every message from parameter arrays, and fails the statement
-  (so nothing is written) when a thread is missing; a batch that repeats a stored id
-  fails that insert whole and runs the upserting twin (a second statement, only then);
+* appending a turn (``save_messages``) is **one statement**: a CTE bumps the thread's
+  ``updatedAt`` and the messages go in only if it found the thread (the status's row count
+  tells a missing thread, and nothing is written); a batch spanning several threads fails
+  the statement when one is missing; a batch that repeats a stored id fails that insert
+  whole and runs the upserting twin (a second statement, only then);
 * a page of messages (newest N for recall, or any page) and its total are one statement
   (``count(*)`` joined with a ``LATERAL`` page that walks the ``(thread_id, createdAt,
   seq)`` index, no sort);
@@ -58,7 +59,7 @@ from mastra_storage.records import (
 
 from .connection import Runner
 from .domain import PgBackend, PgContext
-from .errors import MISSING_THREAD_MARKER, missing_thread_error
+from .errors import MISSING_THREAD_MARKER, missing_thread_error, thread_not_found
 from .observational_memory import PgObservationalMemory
 from .schema import message_order_key
 from .sqlutil import (
@@ -503,25 +504,42 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
             for i in range(messages)
         )
         at = 8 * messages
-        ids = [f"${at + 3 + j}::text" for j in range(threads)]
-        sql = (
-            f"WITH bumped AS (UPDATE {self._threads} t SET "
+        values = (
+            f"SELECT i.id, i.thread_id, i.content, i.role, i.type, i.created, i.created_z, "
+            f"i.resource_id FROM (VALUES {rows}) AS i(id, thread_id, content, role, type, "
+            "created, created_z, resource_id, ord)"
+        )
+        columns = (
+            f"INSERT INTO {self._messages} "
+            '(id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
+        )
+        bump = (
+            f"UPDATE {self._threads} t SET "
             f'"updatedAt" = GREATEST(t."updatedAt", ${at + 1}::timestamp), '
             f'"updatedAtZ" = GREATEST(t."updatedAtZ", ${at + 2}::timestamptz) '
-            f"WHERE t.id IN ({', '.join(ids)}) RETURNING t.id), "
-            f"upserted AS (INSERT INTO {self._messages} "
-            '(id, thread_id, content, role, type, "createdAt", "createdAtZ", "resourceId") '
-            "SELECT i.id, i.thread_id, i.content, i.role, i.type, i.created, i.created_z, "
-            f"i.resource_id FROM (VALUES {rows}) AS i(id, thread_id, content, role, type, "
-            "created, created_z, resource_id, ord) ORDER BY i.ord "
-            f"{_ON_CONFLICT_MESSAGES if upsert else ''}RETURNING 1) "
-            "SELECT (SELECT count(*) FROM upserted), "
-            f"(SELECT CAST('{MISSING_THREAD_MARKER}' || x AS integer) "
-            # unnest, not VALUES: a VALUES row of constants would be folded at planning,
-            # raising the marker error before the WHERE clause could filter it out.
-            f"FROM unnest(ARRAY[{', '.join(ids)}]) AS x "
-            "WHERE x NOT IN (SELECT id FROM bumped) LIMIT 1)"
         )
+        conflict = _ON_CONFLICT_MESSAGES if upsert else ""
+        if threads == 1:
+            # One thread (a turn): the rows go in only if the bump found the thread, so
+            # the status's row count tells a missing thread (0) without a second query.
+            sql = (
+                f"WITH bumped AS ({bump}WHERE t.id = ${at + 3}::text RETURNING 1) "
+                f"{columns}{values} WHERE EXISTS (SELECT 1 FROM bumped) ORDER BY i.ord "
+                f"{conflict}"
+            ).rstrip()
+        else:
+            ids = [f"${at + 3 + j}::text" for j in range(threads)]
+            sql = (
+                f"WITH bumped AS ({bump}WHERE t.id IN ({', '.join(ids)}) RETURNING t.id), "
+                f"upserted AS ({columns}{values} ORDER BY i.ord {conflict}RETURNING 1) "
+                "SELECT (SELECT count(*) FROM upserted), "
+                f"(SELECT CAST('{MISSING_THREAD_MARKER}' || x AS integer) "
+                # unnest, not VALUES: a VALUES row of constants would be folded at
+                # planning, raising the marker error before the WHERE clause could filter
+                # it out.
+                f"FROM unnest(ARRAY[{', '.join(ids)}]) AS x "
+                "WHERE x NOT IN (SELECT id FROM bumped) LIMIT 1)"
+            )
         if len(self._small_save_sql) < 256:
             self._small_save_sql[key] = sql
         return sql
@@ -551,6 +569,9 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
         else:
             args = (*_MessageArrays(messages).args(), naive(now), now, thread_ids)
             insert, upsert = self._insert_messages_sql, self._save_messages_sql
+        if len(thread_ids) == 1 and len(messages) <= _SMALL_BATCH:
+            await self._save_to_one_thread(insert, upsert, args, thread_ids[0])
+            return
         try:
             async with self._db.connection("saveMessages") as conn:
                 try:
@@ -565,6 +586,22 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
             if missing is not None:
                 raise missing from None
             raise
+
+    async def _save_to_one_thread(
+        self, insert: str, upsert: str, args: tuple[Any, ...], thread_id: str
+    ) -> None:
+        """The one-thread statement (``_save_sql``): it writes no row when the thread is
+        missing, which its status tells (``INSERT 0 0``)."""
+        async with self._db.connection("saveMessages") as conn:
+            try:
+                status = await conn.execute(insert, *args)
+            except Exception as exc:
+                if getattr(exc, "sqlstate", None) != "23505":
+                    raise
+                # An id that exists already: the insert wrote nothing; upsert instead.
+                status = await conn.execute(upsert, *args)
+        if status.endswith(" 0"):
+            raise thread_not_found(thread_id, "SAVE_MESSAGES")
 
     async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime

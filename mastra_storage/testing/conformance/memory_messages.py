@@ -6,6 +6,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+import msgspec
 import pytest
 
 from ...composite import MastraStorage
@@ -856,6 +857,22 @@ class MessageTests(ConformanceBase):
         assert await memory.list_messages_by_id([ok.id, orphan.id]) == []
         assert await memory.get_thread_by_id(thread.id) == thread
         assert await memory.get_thread_by_id("no-such-thread") is None
+
+    async def test_resaving_a_stored_id_to_a_missing_thread_moves_nothing(
+        self, storage: MastraStorage
+    ) -> None:
+        memory = await self.memory(storage)
+        thread = await memory.save_thread(sample_thread())
+        stored = sample_message(thread=thread)
+        await memory.save_messages([stored])
+        before = await memory.get_thread_by_id(thread.id)
+        moved = msgspec.structs.replace(stored, thread_id="no-such-thread")
+        with pytest.raises(NotFoundError):
+            await memory.save_messages([moved])
+        assert [m.to_dict() for m in await memory.list_messages_by_id([stored.id])] == [
+            stored.to_dict()
+        ]
+        assert await memory.get_thread_by_id(thread.id) == before
 
     async def test_naive_datetimes_in_messages_are_rejected(self, storage: MastraStorage) -> None:
         memory = await self.memory(storage)
