@@ -1,4 +1,4 @@
-"""Which SQLite driver should run local ``LibSQLStore`` work? Loop lag and W1/W2 per engine.
+"""Which SQLite driver should run local ``LibSQLStore`` work? Loop lag and W1/W2/W5 per engine.
 
 Run: ``python -m benchmarks.libsql_engines [--turns 300] [--json out.json]``.
 
@@ -8,8 +8,9 @@ Two parts (results and the decision: ``docs/libsql-engine.md``):
   async application would use it (one worker thread owning the connection; aiosqlite's own
   thread), on the tables the SDK creates: W1 appends a turn (two messages and the thread's
   ``updatedAt`` in one ``BEGIN IMMEDIATE`` transaction), W2 recalls the newest 40 of a
-  thread's 1,000 messages and decodes them. Same SQL for every driver (no ``jsonb()``:
-  the stdlib's SQLite may be older than 3.45).
+  thread's 1,000 messages and decodes them; W5 is W1 from 50 concurrent tasks, 20 turns
+  each to a thread of its own (turns per second and the process's CPU time per turn).
+  Same SQL for every driver (no ``jsonb()``: the stdlib's SQLite may be older than 3.45).
 * **The SDK** (``LibSQLStore``) on its old engine (``libsql`` on the worker thread) and on
   its current one (``apsw``): W1 = ``save_messages`` of a turn, W2 = ``list_messages``
   newest 40 of 1,000.
@@ -54,6 +55,8 @@ HOLD_LOCK = (
 )
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
 RAW_ENGINES = ("libsql", "apsw", "sqlite3", "aiosqlite")
+W5_TASKS, W5_TURNS = 50, 20
+W5_THREADS = tuple(f"w5-{t}" for t in range(W5_TASKS))
 
 
 def _iso(value: datetime) -> str:
@@ -221,7 +224,7 @@ async def _prepare(path: Path) -> None:
     store = LibSQLStore(f"file:{path}")
     await store.init()
     memory = await store.require_store("memory")
-    for thread_id in ("w1", "w2", "lock"):
+    for thread_id in ("w1", "w2", "lock", *W5_THREADS):
         await memory.save_thread(
             Thread(id=thread_id, resource_id="r1", title="", created_at=T0, updated_at=T0)
         )
@@ -248,6 +251,20 @@ async def _timed(times: list[float], op: Awaitable[Any]) -> None:
     times.append(time.perf_counter() - started)
 
 
+async def _concurrent_turns(driver: Any) -> dict[str, float]:
+    """W5: every task appends its turns to its own thread, all tasks at once."""
+
+    async def task(t: int) -> None:
+        for i in range(W5_TURNS):
+            await driver.w1(_rows(f"c{t}-", i, W5_THREADS[t]), W5_THREADS[t])
+
+    cpu, started = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(task(t) for t in range(W5_TASKS)))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    turns = W5_TASKS * W5_TURNS
+    return {"turns_per_s": round(turns / wall), "cpu_us_per_turn": round(cpu / turns * 1e6)}
+
+
 async def measure(driver: Any, path: Path, turns: int) -> dict[str, Any]:
     await driver.open()
     result: dict[str, Any] = {"engine": driver.name}
@@ -261,6 +278,7 @@ async def measure(driver: Any, path: Path, turns: int) -> dict[str, Any]:
     result["W1"] = _ms(w1)
     result["W2"] = _ms(w2)
     result["lag_during_w1_w2"] = _lag(lag)
+    result["W5"] = await _concurrent_turns(driver)
     async with LoopLag() as lag:
         started = time.perf_counter()
         await driver.long_query()
