@@ -17,7 +17,13 @@ next call arms it again), so a store called sequentially arms it about once per
 Expiry is what ``asyncio.timeout`` does: the waiting task is cancelled where it waits, and
 :meth:`Deadline.timed_out`, on the way out, takes that cancellation back
 (``Task.uncancel``) and tells a cancellation of the deadline's from the caller's own.
-Python 3.11+ (``Task.uncancel``); the lifecycle checks it.
+Python 3.11+ (``Task.uncancel``); callers check
+:data:`~mastra_storage.lifecycle.HAS_TIMEOUT_SCOPES`.
+
+:class:`SharedDeadlines` is what an owner keeps (the lifecycle of a store for its calls, an
+adapter for a bounded wait such as a pool's): it hands out the queue for the running loop
+and, through :meth:`SharedDeadlines.scope`, an ``async with`` block that raises
+``TimeoutError`` at the deadline, as ``asyncio.timeout`` does.
 """
 
 from __future__ import annotations
@@ -122,10 +128,71 @@ class DeadlineQueue:
             self._timer = self.loop.call_at(entries[0].when, self._fire)
 
     def cancel(self) -> None:
-        """Stop the timer (the store closed); running calls keep their cancellation path."""
+        """Stop the timer (the queue is replaced); only called with no call running."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
 
-__all__ = ["Deadline", "DeadlineQueue"]
+class SharedDeadlines:
+    """One owner's deadlines: a :class:`DeadlineQueue` for the running loop and length.
+
+    An owner used from one loop with one length (the usual case) keeps one queue. A new
+    loop (a second ``asyncio.run``) or another length gets a new queue once the old one
+    has no call running; while it has, :meth:`queue` answers ``None`` and the caller falls
+    back to ``asyncio.timeout``. A queue is only ever touched from its own loop's thread,
+    so an owner shared by threads (each with its loop) stays correct.
+    """
+
+    __slots__ = ("_queue",)
+
+    def __init__(self) -> None:
+        self._queue: DeadlineQueue | None = None
+
+    def queue(self, timeout: float) -> DeadlineQueue | None:
+        """The queue for deadlines of ``timeout`` seconds on the running loop, or ``None``."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        queue = self._queue
+        if queue is not None and queue.loop is loop and queue.timeout == timeout:
+            return queue
+        if queue is None or not queue.running or queue.loop.is_closed():
+            if queue is not None and queue.loop is loop:
+                queue.cancel()
+            queue = self._queue = DeadlineQueue(loop, timeout)
+            return queue
+        return None
+
+    def scope(self, timeout: float) -> Any:
+        """``async with`` block bounded by ``timeout`` seconds: ``TimeoutError`` when the
+        deadline passes inside it (a cancellation from elsewhere stays a cancellation).
+        Needs a current task; falls back to ``asyncio.timeout`` where :meth:`queue` does."""
+        import asyncio
+
+        task = asyncio.current_task()
+        queue = self.queue(timeout) if task is not None else None
+        if queue is None or task is None:
+            return asyncio.timeout(timeout)  # type: ignore[attr-defined]  # 3.11+
+        return _Scope(queue, task)
+
+
+class _Scope:
+    """:meth:`SharedDeadlines.scope`'s block."""
+
+    __slots__ = ("_entry", "_queue", "_task")
+
+    def __init__(self, queue: DeadlineQueue, task: asyncio.Task[Any]) -> None:
+        self._queue = queue
+        self._task = task
+
+    async def __aenter__(self) -> None:
+        self._entry = self._queue.enter(self._task)
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self._queue.leave(self._entry)
+        if self._entry.timed_out(exc):
+            raise TimeoutError from exc
+
+
+__all__ = ["Deadline", "DeadlineQueue", "SharedDeadlines"]

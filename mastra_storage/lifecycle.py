@@ -19,9 +19,10 @@ adapters separately is kept in four.
   even if the driver is slow to give up; the abandoned task is cancelled and reaped. A
   caller that cancels (``asyncio.wait_for``) is answered at once the same way. An adapter
   whose calls let go at once when cancelled (``cancels_promptly``: nothing it awaits after
-  a cancellation waits on the server) runs them in the caller's task instead, under
-  ``asyncio.timeout`` (Python 3.11+): the same answer at the same time, without a task and
-  a future per call.
+  a cancellation waits on the server) runs them in the caller's task instead (Python
+  3.11+), cancelled where it waits at the deadline: the same answer at the same time,
+  without a task and a future per call, and with one timer for all of the store's calls
+  (:mod:`mastra_storage.deadlines`).
 * **A bounded close.** ``close()`` waits at most ``close_timeout`` seconds for the adapter
   to close politely, then drops its connections (``_abandon_connections``).
 
@@ -38,7 +39,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .deadlines import DeadlineQueue
+from .deadlines import SharedDeadlines
 from .errors import EventLoopMismatchError, StoreClosedError, UnavailableError, to_upper_snake
 from .logs import logged_call, wants_log
 
@@ -87,7 +88,7 @@ class Lifecycle:
         #: Calls abandoned at their deadline that have not finished yet (reaped by close).
         self.stragglers: set[asyncio.Task[Any]] = set()
         #: The deadlines of the calls running in their callers' tasks (``cancels_promptly``).
-        self._deadlines: DeadlineQueue | None = None
+        self._deadlines = SharedDeadlines()
 
     # ---- checks ----------------------------------------------------------------------
 
@@ -212,13 +213,13 @@ class Lifecycle:
         Why it may: such an adapter re-raises a cancellation without awaiting the server
         (``tests/faults/test_stalls.py`` holds it to the same bounds as the task path), so
         the caller is answered as soon as the call unwinds. The deadline is an entry in
-        the store's :class:`~mastra_storage.deadlines.DeadlineQueue` (one timer for every
+        the store's :class:`~mastra_storage.deadlines.SharedDeadlines` (one timer for every
         call of the same length), or ``asyncio.timeout`` where that queue cannot serve.
         """
         import asyncio
 
         task = asyncio.current_task()
-        queue = self._deadline_queue(timeout) if task is not None else None
+        queue = self._deadlines.queue(timeout) if task is not None else None
         token = _INSIDE_CALL.set(self)
         if queue is None or task is None:
             try:
@@ -241,24 +242,6 @@ class Lifecycle:
         _INSIDE_CALL.reset(token)
         entry.timed_out(None)  # a deadline passing as the call returned: taken back
         return result
-
-    def _deadline_queue(self, timeout: float) -> DeadlineQueue | None:
-        """The queue for deadlines of ``timeout`` on the running loop; ``None`` where the
-        store's queue serves another loop or length and still has calls running."""
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        queue = self._deadlines
-        if queue is not None and queue.loop is loop and queue.timeout == timeout:
-            return queue
-        if queue is None or not queue.running or queue.loop.is_closed():
-            if queue is not None and queue.loop is loop:
-                queue.cancel()
-            # A store that binds no loop may be used from several (one at a time, or
-            # from threads): a queue is only ever touched from its own loop's thread.
-            queue = self._deadlines = DeadlineQueue(loop, timeout)
-            return queue
-        return None
 
     async def _call_scoped(
         self,

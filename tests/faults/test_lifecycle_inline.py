@@ -162,7 +162,8 @@ async def test_calls_share_one_timer(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(200):
         assert await domain.sleep(0) == "slept"
     assert len(armed) == 1  # asyncio.sleep(0) arms none; asyncio.timeout would arm 200
-    assert store.lifecycle._deadlines is not None and store.lifecycle._deadlines.running == 0
+    queue = store.lifecycle._deadlines._queue
+    assert queue is not None and queue.running == 0
     await store.close()
 
 
@@ -197,7 +198,7 @@ async def test_finished_calls_behind_a_long_one_are_not_kept() -> None:
     await asyncio.sleep(0)
     for _ in range(2000):
         await domain.sleep(0)
-    queue = store.lifecycle._deadlines
+    queue = store.lifecycle._deadlines._queue
     assert queue is not None and queue.running == 1
     assert len(queue._entries) < 600
     assert await long_call == "slept"
