@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from mastra_storage.deadlines import SharedDeadlines
 from mastra_storage.errors import ConfigurationError, MastraStorageError, UnavailableError
 from mastra_storage.lifecycle import DEFAULT_POOL_TIMEOUT_S, HAS_TIMEOUT_SCOPES, check_timeout
 from mastra_storage.logs import log_statement, statement_logging
@@ -338,6 +339,7 @@ class PgDatabase:
         self._pool_lock: asyncio.Lock | None = None
         self.statements_executed = 0
         self._closed = False
+        self._pool_waits = SharedDeadlines()
 
     @property
     def display(self) -> str:
@@ -385,10 +387,10 @@ class PgDatabase:
                 # without a connection connects, under ``connect_timeout``): no bound.
                 conn = await pool.acquire()
             elif HAS_TIMEOUT_SCOPES:
-                # asyncpg's own ``timeout=`` starts a task per waiting acquire; a timeout
+                # asyncpg's own ``timeout=`` starts a task per waiting acquire; a deadline
                 # scope bounds the same wait in this task (cancellation-safe: asyncpg
-                # puts the slot back).
-                async with asyncio.timeout(timeout):  # type: ignore[attr-defined]
+                # puts the slot back), on one timer shared by every waiting acquire.
+                async with self._pool_waits.scope(timeout):
                     conn = await pool.acquire()
             else:
                 conn = await pool.acquire(timeout=timeout)
