@@ -70,7 +70,8 @@ class Deadline:
 class DeadlineQueue:
     """The running calls of one loop whose deadlines are ``timeout`` seconds long.
 
-    Not thread-safe: used from its loop's thread only (the lifecycle checks the loop).
+    Not thread-safe: used from its loop's thread only (:class:`SharedDeadlines` hands a
+    queue out on its own loop only).
     """
 
     __slots__ = ("_entries", "_live", "_timer", "loop", "timeout")

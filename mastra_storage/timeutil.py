@@ -22,10 +22,14 @@ _EPOCH_WALL = datetime(1970, 1, 1)
 
 def normalize_datetime(value: datetime, *, field: str = "datetime") -> datetime:
     """Return ``value`` in UTC truncated to milliseconds; reject naive datetimes."""
-    if type(value) is datetime and value.tzinfo is UTC and not value.microsecond % 1000:
-        # Fast path: already normalised (every datetime this SDK produces or decodes).
-        # Records normalise on every construction, so this runs per decoded row (issue 9).
-        return value
+    if type(value) is datetime and value.tzinfo is UTC:
+        sub = value.microsecond % 1000
+        if not sub:
+            # Fast path: already normalised (every datetime this SDK produces or decodes).
+            # Records normalise on every construction, so this runs per decoded row.
+            return value
+        # ``datetime.now(timezone.utc)``, the usual input: only the truncation to do.
+        return value - _sub_ms(sub)
     if not isinstance(value, datetime):
         raise ValidationError(
             f"{field} must be a datetime, got {type(value).__name__}",
@@ -41,19 +45,22 @@ def normalize_datetime(value: datetime, *, field: str = "datetime") -> datetime:
     if value.tzinfo is not UTC:
         value = _to_utc(value, field)
     sub = value.microsecond % 1000
-    if not sub:
-        return value
-    # Not ``replace(microsecond=...)``: its keyword parsing costs ten times this
-    # subtraction on CPython 3.11, and every datetime a caller builds with
-    # ``datetime.now(timezone.utc)`` comes through here (issue 19).
-    below = _SUB_MS.get(sub)
-    if below is None:
-        below = _SUB_MS[sub] = timedelta(0, 0, sub)
-    return value - below
+    return value - _sub_ms(sub) if sub else value
 
 
 #: ``timedelta(microseconds=n)`` for the sub-millisecond remainders met so far (at most 999).
 _SUB_MS: dict[int, timedelta] = {}
+
+
+def _sub_ms(microseconds: int) -> timedelta:
+    """``timedelta(microseconds=n)``, cached. Why the subtraction at all, not
+    ``replace(microsecond=...)``: its keyword parsing costs ten times this on CPython 3.11,
+    and every datetime a caller builds with ``datetime.now(timezone.utc)`` is truncated
+    (issue 19)."""
+    below = _SUB_MS.get(microseconds)
+    if below is None:
+        below = _SUB_MS[microseconds] = timedelta(0, 0, microseconds)
+    return below
 
 
 def _to_utc(value: datetime, field: str) -> datetime:
