@@ -167,8 +167,9 @@ class SharedDeadlines:
 
     def scope(self, timeout: float) -> Any:
         """``async with`` block bounded by ``timeout`` seconds: ``TimeoutError`` when the
-        deadline passes inside it (a cancellation from elsewhere stays a cancellation).
-        Needs a current task; falls back to ``asyncio.timeout`` where :meth:`queue` does."""
+        deadline passes inside it (a cancellation from elsewhere stays a cancellation),
+        and ``expired()`` afterwards, as ``asyncio.timeout``'s. Needs a current task;
+        falls back to ``asyncio.timeout`` where :meth:`queue` does."""
         import asyncio
 
         task = asyncio.current_task()
@@ -179,7 +180,7 @@ class SharedDeadlines:
 
 
 class _Scope:
-    """:meth:`SharedDeadlines.scope`'s block."""
+    """:meth:`SharedDeadlines.scope`'s block (``expired()`` as on ``asyncio.Timeout``)."""
 
     __slots__ = ("_entry", "_queue", "_task")
 
@@ -194,6 +195,10 @@ class _Scope:
         self._queue.leave(self._entry)
         if self._entry.timed_out(exc):
             raise TimeoutError from exc
+
+    def expired(self) -> bool:
+        """Whether the deadline passed inside the block."""
+        return self._entry.expired
 
 
 __all__ = ["Deadline", "DeadlineQueue", "SharedDeadlines"]

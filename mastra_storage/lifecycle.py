@@ -212,51 +212,14 @@ class Lifecycle:
 
         Why it may: such an adapter re-raises a cancellation without awaiting the server
         (``tests/faults/test_stalls.py`` holds it to the same bounds as the task path), so
-        the caller is answered as soon as the call unwinds. The deadline is an entry in
-        the store's :class:`~mastra_storage.deadlines.SharedDeadlines` (one timer for every
-        call of the same length), or ``asyncio.timeout`` where that queue cannot serve.
+        the caller is answered as soon as the call unwinds. The deadline is a scope of
+        the store's :class:`~mastra_storage.deadlines.SharedDeadlines` (one timer for
+        every call of the same length).
         """
         import asyncio
 
-        task = asyncio.current_task()
-        queue = self._deadlines.queue(timeout) if task is not None else None
         token = _INSIDE_CALL.set(self)
-        if queue is None or task is None:
-            try:
-                return await self._call_scoped(operation, timeout, func, args, kwargs)
-            finally:
-                _INSIDE_CALL.reset(token)
-        entry = queue.enter(task)
-        try:
-            result = await func(*args, **kwargs)
-        except BaseException as exc:
-            queue.leave(entry)
-            _INSIDE_CALL.reset(token)
-            expired = entry.timed_out(exc)
-            if entry.expired or isinstance(exc, asyncio.CancelledError):
-                self.owner._on_call_abandoned()
-            if not expired:
-                raise
-            raise self._timed_out(operation, timeout) from None
-        queue.leave(entry)
-        _INSIDE_CALL.reset(token)
-        entry.timed_out(None)  # a deadline passing as the call returned: taken back
-        return result
-
-    async def _call_scoped(
-        self,
-        operation: str,
-        timeout: float,
-        func: Callable[..., Coroutine[Any, Any, T]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> T:
-        """The inline deadline by ``asyncio.timeout`` (no current task, or the store's
-        queue busy on another loop or length)."""
-        import asyncio
-
-        # 3.11+ only (call() checks HAS_TIMEOUT_SCOPES); mypy reads the tree as 3.10
-        scope = asyncio.timeout(timeout)  # type: ignore[attr-defined]
+        scope = self._deadlines.scope(timeout)
         try:
             async with scope:
                 return await func(*args, **kwargs)
@@ -267,6 +230,8 @@ class Lifecycle:
             # A TimeoutError of the call's own (a driver's timeout) is the call's answer.
             if not (expired and isinstance(exc, TimeoutError)):
                 raise
+        finally:
+            _INSIDE_CALL.reset(token)
         raise self._timed_out(operation, timeout)
 
     def _timed_out(self, operation: str, timeout: float) -> UnavailableError:
