@@ -17,17 +17,14 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_the_deadline_raises_timeout_error_and_takes_its_cancellation_back() -> None:
     deadlines = SharedDeadlines()
     started = time.monotonic()
+    scope = deadlines.scope(0.1)
     with pytest.raises(TimeoutError):
-        async with deadlines.scope(0.1):
+        async with scope:
             await asyncio.sleep(3)
+    assert scope.expired()
     assert 0.08 < time.monotonic() - started < 1.0
     task = asyncio.current_task()
     assert task is not None and task.cancelling() == 0
