@@ -549,6 +549,9 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
         nothing, as :class:`~mastra_storage.errors.NotFoundError`."""
         thread_ids = list(dict.fromkeys(str(m.thread_id) for m in messages))
         args: tuple[Any, ...]
+        # The one-thread statement (``_save_sql``) writes no row when its thread is
+        # missing, which its status tells (``INSERT 0 0``); the others fail instead.
+        counts_rows = False
         if len(messages) <= _SMALL_BATCH and len(thread_ids) <= _SMALL_BATCH:
             values: list[Any] = []
             # The texts the domain's check encoded (``CheckedMessages``), not a second time.
@@ -566,42 +569,26 @@ class PgMemoryBackend(PgBackend, PgObservationalMemory, MemoryBackend):
             args = (*values, naive(now), now, *thread_ids)
             insert = self._save_sql(len(messages), len(thread_ids), False)
             upsert = self._save_sql(len(messages), len(thread_ids), True)
+            counts_rows = len(thread_ids) == 1
         else:
             args = (*_MessageArrays(messages).args(), naive(now), now, thread_ids)
             insert, upsert = self._insert_messages_sql, self._save_messages_sql
-        if len(thread_ids) == 1 and len(messages) <= _SMALL_BATCH:
-            await self._save_to_one_thread(insert, upsert, args, thread_ids[0])
-            return
         try:
             async with self._db.connection("saveMessages") as conn:
                 try:
-                    await conn.fetchrow(insert, *args)
+                    status = await conn.execute(insert, *args)
                 except Exception as exc:
                     if getattr(exc, "sqlstate", None) != "23505":
                         raise
                     # An id that exists already: the insert wrote nothing; upsert instead.
-                    await conn.fetchrow(upsert, *args)
+                    status = await conn.execute(upsert, *args)
         except Exception as exc:
             missing = missing_thread_error(exc, "SAVE_MESSAGES")
             if missing is not None:
                 raise missing from None
             raise
-
-    async def _save_to_one_thread(
-        self, insert: str, upsert: str, args: tuple[Any, ...], thread_id: str
-    ) -> None:
-        """The one-thread statement (``_save_sql``): it writes no row when the thread is
-        missing, which its status tells (``INSERT 0 0``)."""
-        async with self._db.connection("saveMessages") as conn:
-            try:
-                status = await conn.execute(insert, *args)
-            except Exception as exc:
-                if getattr(exc, "sqlstate", None) != "23505":
-                    raise
-                # An id that exists already: the insert wrote nothing; upsert instead.
-                status = await conn.execute(upsert, *args)
-        if status.endswith(" 0"):
-            raise thread_not_found(thread_id, "SAVE_MESSAGES")
+        if counts_rows and status.endswith(" 0"):
+            raise thread_not_found(thread_ids[0], "SAVE_MESSAGES")
 
     async def modify_messages(
         self, message_ids: list[str], mutate: MessageMutation, now: datetime
